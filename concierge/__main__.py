@@ -1,0 +1,5 @@
+import sys
+
+from concierge.cli import main
+
+sys.exit(main())

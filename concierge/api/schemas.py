@@ -1,0 +1,342 @@
+"""Request and response schemas of the back office's HTTP API (``/v1``).
+
+The API client and the back office both import this module, so the two can
+never drift; ``docs/api/openapi.json`` is generated from the server built on it.
+Timestamps on the wire are ISO 8601 with a timezone (UTC from the server).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from concierge.domain import AssetKind, BadDirection, InsightKind, Severity, StepType, VisitStatus
+
+API_PREFIX = "/v1"
+MAX_PUSH_BATCH = 500
+MAX_PULL_PAGE = 1000
+DEFAULT_PULL_PAGE = 500
+MAX_INGEST_READINGS = 50_000
+MAX_QUERY_POINTS = 5_000
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+ATTACHMENT_CONTENT_TYPES = frozenset(
+    {"image/png", "image/jpeg", "application/pdf", "text/plain", "application/json"}
+)
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+ShortText = Annotated[str, Field(max_length=200)]
+LongText = Annotated[str, Field(max_length=20_000)]
+Role = Literal["technician", "admin", "device"]
+
+
+class Schema(BaseModel):
+    """Base of every wire model: unknown fields, NaN and inf are refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+# --- errors -------------------------------------------------------------------
+
+
+class ErrorDetail(Schema):
+    loc: list[str | int] = []
+    message: str
+    code: str = "invalid"
+
+
+class ErrorBody(Schema):
+    code: str = Field(description="Machine-readable, e.g. 'validation_error', 'not_found'.")
+    message: str = Field(description="A sentence a person can act on.")
+    details: list[ErrorDetail] = []
+
+
+class ErrorResponse(Schema):
+    error: ErrorBody
+
+
+# --- auth -----------------------------------------------------------------------
+
+
+class LoginRequest(Schema):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class RefreshRequest(Schema):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class UserInfo(Schema):
+    id: Id
+    login: str
+    name: str
+    role: Role
+    region: str | None = None
+    skills: list[AssetKind] = []
+
+
+class TokenPair(Schema):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    user: UserInfo
+
+
+# --- fleet ---------------------------------------------------------------------
+
+
+class MetricInfo(Schema):
+    key: str
+    label: str
+    unit: str
+    normal_low: float
+    normal_high: float
+    warning: float
+    critical: float
+    bad_direction: BadDirection
+    counter: bool = False
+    service_limit: float | None = None
+
+
+class MetricCatalogue(Schema):
+    kinds: dict[AssetKind, list[MetricInfo]]
+
+
+class Site(Schema):
+    id: Id
+    customer_name: str
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    region: str
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    access_notes: str = ""
+    version: int = 1
+    updated_at: AwareDatetime
+
+
+class Asset(Schema):
+    id: Id
+    site_id: Id
+    kind: AssetKind
+    model: str
+    serial: str
+    install_date: date
+    service_limits: dict[str, float] = {}
+    version: int = 1
+    updated_at: AwareDatetime
+
+
+class Insight(Schema):
+    id: Id
+    asset_id: Id
+    site_id: Id
+    metric: str
+    kind: InsightKind
+    severity: Severity
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+    predicted_impact_at: AwareDatetime | None = None
+    evidence: dict[str, float | str | None] = {}
+    explanation: str
+    headline: str
+    status: Literal["open", "resolved"] = "open"
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    version: int = 1
+
+
+class Visit(Schema):
+    id: Id
+    site_id: Id
+    technician_id: Id
+    asset_ids: list[Id]
+    insight_ids: list[Id]
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    priority: Annotated[int, Field(ge=1, le=4, description="1 is the most urgent.")]
+    status: VisitStatus
+    summary: str = Field(description="Top reason in plain words, for the board.")
+    office_notes: LongText = ""
+    technician_notes: LongText = ""
+    outcome: LongText | None = None
+    version: int = 1
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+VISIT_TECHNICIAN_FIELDS = frozenset({"status", "technician_notes", "outcome"})
+"""Fields of a visit that a technician's mutation may change."""
+
+
+class ChecklistStepTemplate(Schema):
+    key: Id
+    title: ShortText
+    instructions: LongText = ""
+    type: StepType
+    required: bool = True
+    unit: str | None = None
+    target_low: float | None = None
+    target_high: float | None = None
+    choices: list[ShortText] = []
+    metric: str | None = Field(default=None, description="KPI metric this measures, if any.")
+    when_metrics: list[str] = Field(
+        default=[], description="Include only when an open insight concerns one of these metrics."
+    )
+    when_tags: list[str] = Field(
+        default=[], description="Include only when the customer's wishes carry one of these tags."
+    )
+
+
+class ChecklistTemplate(Schema):
+    id: Id
+    asset_kind: AssetKind
+    name: str
+    steps: list[ChecklistStepTemplate]
+    version: int = 1
+    updated_at: AwareDatetime
+
+
+class SessionRecord(Schema):
+    """A visit's optimisation session as uploaded by the app.
+
+    ``data`` holds the session content (wishes, KPIs, checklist results, rating,
+    ...) as built by ``concierge.session``; ``attachments`` lists the SHA-256 of
+    every uploaded file it references (photos, signature, report PDF).
+    """
+
+    id: Id
+    visit_id: Id
+    technician_id: Id
+    status: Literal["in_progress", "completed"]
+    step: str
+    data: dict[str, Any]
+    attachments: list[Sha256] = []
+    started_at: AwareDatetime
+    completed_at: AwareDatetime | None = None
+    version: int = 1
+    updated_at: AwareDatetime
+
+
+class AttachmentInfo(Schema):
+    sha256: Sha256
+    content_type: str
+    size: int
+    created: bool = Field(description="False when the same content was already stored.")
+
+
+# --- telemetry -----------------------------------------------------------------
+
+
+class Reading(Schema):
+    asset_id: Id
+    metric: str
+    ts: AwareDatetime
+    value: float
+
+
+class IngestRequest(Schema):
+    """Readings are validated one by one, so each entry is checked on its own."""
+
+    readings: Annotated[list[dict[str, Any]], Field(max_length=MAX_INGEST_READINGS)]
+
+
+class ReadingError(Schema):
+    index: int
+    errors: list[ErrorDetail]
+
+
+class IngestResponse(Schema):
+    accepted: int
+    rejected: list[ReadingError] = []
+
+
+class TelemetrySeries(Schema):
+    """Columnar series; ``bucket_seconds`` 0 means raw readings (min = mean = max)."""
+
+    asset_id: Id
+    metric: str
+    start: AwareDatetime
+    end: AwareDatetime
+    bucket_seconds: int
+    t: list[float] = Field(description="Epoch seconds of each bucket's start (or reading).")
+    min: list[float]
+    mean: list[float]
+    max: list[float]
+    count: list[int]
+
+
+class TelemetryWindowRequest(Schema):
+    asset_ids: Annotated[list[Id], Field(min_length=1, max_length=100)]
+    start: AwareDatetime
+    end: AwareDatetime
+    bucket_seconds: Annotated[int, Field(ge=0, le=86_400)]
+
+
+class TelemetryWindows(Schema):
+    series: list[TelemetrySeries]
+
+
+# --- sync ----------------------------------------------------------------------
+
+EntityName = Literal["site", "asset", "insight", "visit", "template", "session"]
+MutableEntity = Literal["visit", "session"]
+
+
+class Change(Schema):
+    entity: EntityName
+    id: Id
+    seq: int
+    version: int
+    deleted: bool = False
+    data: dict[str, Any] | None = Field(default=None, description="The record; None when deleted.")
+
+
+class PullResponse(Schema):
+    changes: list[Change]
+    cursor: str = Field(description="Opaque, server-assigned; send it back to continue.")
+    has_more: bool
+
+
+class Mutation(Schema):
+    op_id: UUID = Field(description="Client-generated idempotency key.")
+    entity: MutableEntity
+    entity_id: Id
+    base_version: int | None = Field(description="Version the change was made on; None creates.")
+    payload: dict[str, Any]
+    made_at: AwareDatetime = Field(description="When the person made the change.")
+
+
+class PushRequest(Schema):
+    mutations: Annotated[list[Mutation], Field(min_length=1, max_length=MAX_PUSH_BATCH)]
+
+
+MutationStatus = Literal["applied", "duplicate", "conflict", "rejected"]
+
+
+class MutationResult(Schema):
+    op_id: UUID
+    status: MutationStatus
+    version: int | None = None
+    record: dict[str, Any] | None = Field(
+        default=None, description="Applied/duplicate: the stored record. Conflict: the server's."
+    )
+    reason: str | None = None
+    code: str | None = None
+
+
+class PushResponse(Schema):
+    results: list[MutationResult]
+
+
+class Health(Schema):
+    status: Literal["ok"] = "ok"
+    version: str
+    time: datetime

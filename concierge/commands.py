@@ -1,0 +1,1 @@
+"""Headless subcommands (login, logout, sync, status) are registered here."""

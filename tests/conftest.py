@@ -1,0 +1,61 @@
+"""Suite-wide guards: a private data folder, no leaked threads.
+
+With CONCIERGE_BLOCK_QT=1 (``make core-only``) every Qt and ``ui`` import is
+refused, proving the core runs without PySide6.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+BLOCKED_TOP_LEVEL = {"PySide6", "shiboken6", "pyqtgraph", "ui", "pytestqt"}
+
+
+class _QtBlocker(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):  # type: ignore[no-untyped-def]
+        if fullname.split(".")[0] in BLOCKED_TOP_LEVEL:
+            raise ImportError(f"{fullname} is blocked: the core must run without Qt")
+        return None
+
+
+if os.environ.get("CONCIERGE_BLOCK_QT"):
+    for name in list(sys.modules):
+        if name.split(".")[0] in BLOCKED_TOP_LEVEL:
+            raise RuntimeError(f"{name} was imported before the Qt blocker was installed")
+    sys.meta_path.insert(0, _QtBlocker())
+
+
+@pytest.fixture(autouse=True)
+def concierge_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own CONCIERGE_HOME, so nothing touches a real home."""
+    home = tmp_path / "concierge-home"
+    monkeypatch.setenv("CONCIERGE_HOME", str(home))
+    return home
+
+
+def _live_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.is_alive() and not t.daemon or _is_ours(t)}
+
+
+def _is_ours(thread: threading.Thread) -> bool:
+    # Daemon threads we start are named; anonymous daemon threads of libraries are ignored.
+    return thread.is_alive() and thread.name.startswith("concierge")
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    before = _live_threads()
+    yield
+    leaked: set[threading.Thread] = set()
+    for thread in _live_threads() - before:
+        thread.join(timeout=5)
+        if thread.is_alive():
+            leaked.add(thread)
+    assert not leaked, f"test leaked threads: {sorted(t.name for t in leaked)}"

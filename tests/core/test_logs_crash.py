@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from concierge.crash import CrashHandler, mark_seen, pending_reports
+from concierge.logs import redact, setup_logging
+
+SECRETS = ["hunter2-pass", "eyJaccess.token.value", "r3fresh-T0ken", "s3cr3t-api"]
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path):
+    setup_logging(tmp_path, stderr=False)
+    yield tmp_path
+    setup_logging(None, stderr=False)
+
+
+def test_secrets_never_reach_the_log_file(log_dir: Path) -> None:
+    log = logging.getLogger("concierge.test")
+    log.info("login payload %s", {"username": "ana", "password": SECRETS[0]})
+    log.info("headers: {'Authorization': 'Bearer %s'}", SECRETS[1])
+    log.warning("refresh_token=%s&api_key=%s", SECRETS[2], SECRETS[3])
+    try:
+        raise ValueError(f"token: {SECRETS[1]}")
+    except ValueError:
+        log.exception("failed with Authorization: Bearer %s", SECRETS[1])
+    text = (log_dir / "concierge.log").read_text()
+    assert "ana" in text and "[REDACTED]" in text
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_redact_keeps_ordinary_text() -> None:
+    line = "synced 12 visits for ana in 0.4 s"
+    assert redact(line) == line
+
+
+def test_uncaught_exception_writes_a_report_offered_once(tmp_path: Path) -> None:
+    handler = CrashHandler(tmp_path).install()
+    try:
+        try:
+            raise RuntimeError("boom with password=" + SECRETS[0])
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+    finally:
+        handler.uninstall()
+    reports = pending_reports(tmp_path)
+    assert len(reports) == 1
+    text = reports[0].read_text()
+    assert "RuntimeError: boom" in text and SECRETS[0] not in text
+    mark_seen(reports[0])
+    assert pending_reports(tmp_path) == []
+
+
+def test_thread_crash_is_reported(tmp_path: Path) -> None:
+    handler = CrashHandler(tmp_path).install()
+    try:
+        worker = threading.Thread(target=lambda: 1 / 0, name="concierge-test-worker")
+        worker.start()
+        worker.join()
+    finally:
+        handler.uninstall()
+    [report] = pending_reports(tmp_path)
+    assert "ZeroDivisionError" in report.read_text()
+    assert "concierge-test-worker" in report.read_text()

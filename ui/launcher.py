@@ -1,0 +1,38 @@
+"""The ``concierge`` entry point: headless subcommands, or the GUI.
+
+Qt is imported only when the GUI starts, so headless commands work without a
+display (and without PySide6).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from concierge.cli import build_parser, run_command
+
+NO_DISPLAY_MESSAGE = (
+    "No display found (DISPLAY and WAYLAND_DISPLAY are unset). To see the app headless, "
+    "render it offscreen: concierge --demo --screenshot board.png"
+)
+
+
+def has_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is not None:
+        return run_command(args)
+    if args.screenshot:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not has_display():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 2
+    from ui.app import run_gui
+
+    return run_gui(args)

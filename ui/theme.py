@@ -1,0 +1,78 @@
+"""Light/dark QSS theme that follows the system colour scheme unless overridden."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+PALETTES: dict[str, dict[str, str]] = {
+    "light": {
+        "window": "#f6f7f9", "base": "#ffffff", "alt_base": "#f1f4f6", "text": "#1d2329",
+        "muted": "#5b6670", "border": "#cfd6dc", "button": "#eef1f4", "accent": "#1f7a8c",
+        "accent_soft": "#d8eef2", "on_accent": "#ffffff", "focus": "#e07a5f",
+        "selection": "#cde7ed",
+    },
+    "dark": {
+        "window": "#1b1f24", "base": "#22272e", "alt_base": "#262c34", "text": "#e6edf3",
+        "muted": "#9aa7b3", "border": "#3a434d", "button": "#2b323b", "accent": "#4fb3c8",
+        "accent_soft": "#1f3a41", "on_accent": "#0d1114", "focus": "#f2a489",
+        "selection": "#2d4b53",
+    },
+}
+
+
+def system_scheme() -> str:
+    hints = QGuiApplication.styleHints()
+    return "dark" if hints.colorScheme() == Qt.ColorScheme.Dark else "light"
+
+
+def stylesheet(scheme: str, *, large_touch: bool = False) -> str:
+    values = dict(PALETTES[scheme])
+    values.update(
+        font_size="11" if large_touch else "10",
+        title_size="18" if large_touch else "15",
+        pad="8" if large_touch else "4",
+        pad2="16" if large_touch else "10",
+        touch="44" if large_touch else "24",
+        touch_field="40" if large_touch else "22",
+    )
+    qss = files("resources").joinpath("theme/base.qss").read_text(encoding="utf-8")
+    for key, value in values.items():
+        qss = qss.replace("{{" + key + "}}", value)
+    return qss
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    icons = files("resources").joinpath("icons")
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        icon.addFile(str(icons.joinpath(f"concierge-{size}.png")))
+    return icon
+
+
+class ThemeController:
+    """Applies the theme now and again whenever the system scheme changes."""
+
+    def __init__(self, app: QApplication, theme: str = "system", large_touch: bool = False):
+        self._app = app
+        self.theme = theme
+        self.large_touch = large_touch
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
+
+    @property
+    def scheme(self) -> str:
+        return system_scheme() if self.theme == "system" else self.theme
+
+    def apply(self, theme: str | None = None, large_touch: bool | None = None) -> None:
+        if theme is not None:
+            self.theme = theme
+        if large_touch is not None:
+            self.large_touch = large_touch
+        self._app.setStyleSheet(stylesheet(self.scheme, large_touch=self.large_touch))
+
+    def _on_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        if self.theme == "system":
+            self.apply()
