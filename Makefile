@@ -38,7 +38,7 @@ contracts: setup
 
 # The core's tests with every Qt import blocked: proves concierge/ runs headless without PySide6.
 core-only: setup
-	CONCIERGE_BLOCK_QT=1 $(BIN)/python -m pytest -c tests/core-only.ini -p no:pytest-qt tests/core
+	CONCIERGE_BLOCK_QT=1 $(BIN)/python -m pytest -c tests/core-only.ini --rootdir=. -p no:pytest-qt tests/core
 
 pytest: setup system-deps
 	scripts/test-session.sh $(BIN)/python -m pytest

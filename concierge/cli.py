@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", metavar="DIR", help="keep all data, settings and logs under DIR "
         "(default: the platform's folders, or $CONCIERGE_HOME)",
     )
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
     parser.add_argument(
         "--demo", action="store_true",
         help="start the embedded back office with its demo fleet and sign in as a demo technician",

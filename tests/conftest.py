@@ -22,7 +22,6 @@ class _QtBlocker(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):  # type: ignore[no-untyped-def]
         if fullname.split(".")[0] in BLOCKED_TOP_LEVEL:
             raise ImportError(f"{fullname} is blocked: the core must run without Qt")
-        return None
 
 
 if os.environ.get("CONCIERGE_BLOCK_QT"):
@@ -41,7 +40,7 @@ def concierge_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _live_threads() -> set[threading.Thread]:
-    return {t for t in threading.enumerate() if t.is_alive() and not t.daemon or _is_ours(t)}
+    return {t for t in threading.enumerate() if (t.is_alive() and not t.daemon) or _is_ours(t)}
 
 
 def _is_ours(thread: threading.Thread) -> bool:

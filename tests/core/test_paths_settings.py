@@ -69,7 +69,8 @@ def test_unreadable_file_gives_defaults_and_a_message(tmp_path: Path) -> None:
 
 def test_migrates_version_1(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    path.write_text(json.dumps({"server": "https://office.example.com/", "sync_interval_seconds": 600}))
+    old = {"server": "https://office.example.com/", "sync_interval_seconds": 600}
+    path.write_text(json.dumps(old))
     loaded, problems = load_settings(path)
     assert problems == []
     assert loaded.server_url == "https://office.example.com"

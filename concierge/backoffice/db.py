@@ -1,0 +1,339 @@
+"""Storage: SQLAlchemy Core tables and the database handle.
+
+Timestamps are stored as epoch seconds (float, UTC).  SQLite is the default;
+any SQLAlchemy URL works (e.g. ``postgresql+psycopg://user:pw@host/db``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    cast,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.sql import ColumnElement, Insert
+
+metadata = MetaData()
+
+_Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("region", String(64)),
+    Column("skills", JSON, nullable=False),
+    Column("password_hash", String(256), nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),  # access | refresh
+    Column("user_id", String(64), nullable=False, index=True),
+    Column("expires_at", Float, nullable=False),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("customer_name", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("address", String(400), nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("contact_name", String(200), nullable=False, default=""),
+    Column("contact_phone", String(64), nullable=False, default=""),
+    Column("contact_email", String(200), nullable=False, default=""),
+    Column("access_notes", Text, nullable=False, default=""),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", Float, nullable=False),
+)
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("site_id", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("serial", String(200), nullable=False),
+    Column("install_date", String(10), nullable=False),
+    Column("service_limits", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", Float, nullable=False),
+)
+
+telemetry = Table(
+    "telemetry",
+    metadata,
+    Column("asset_id", String(64), nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("value", Float, nullable=False),
+    Index("ix_telemetry_series", "asset_id", "metric", "ts"),
+)
+
+insights = Table(
+    "insights",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("asset_id", String(64), nullable=False, index=True),
+    Column("site_id", String(64), nullable=False, index=True),
+    Column("metric", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("predicted_impact_at", Float),
+    Column("evidence", JSON, nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("headline", String(400), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("site_id", String(64), nullable=False, index=True),
+    Column("technician_id", String(64), nullable=False, index=True),
+    Column("asset_ids", JSON, nullable=False),
+    Column("insight_ids", JSON, nullable=False),
+    Column("window_start", Float, nullable=False),
+    Column("window_end", Float, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("office_notes", Text, nullable=False, default=""),
+    Column("technician_notes", Text, nullable=False, default=""),
+    Column("outcome", Text),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+visit_assets = Table(
+    "visit_assets",
+    metadata,
+    Column("visit_id", String(64), primary_key=True),
+    Column("asset_id", String(64), primary_key=True, index=True),
+)
+
+visit_insights = Table(
+    "visit_insights",
+    metadata,
+    Column("visit_id", String(64), primary_key=True),
+    Column("insight_id", String(64), primary_key=True, index=True),
+)
+
+templates = Table(
+    "templates",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("asset_kind", String(32), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("steps", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", Float, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("visit_id", String(64), nullable=False, index=True),
+    Column("technician_id", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("step", String(200), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("completed_at", Float),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", Float, nullable=False),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+attachment_owners = Table(
+    "attachment_owners",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+)
+
+ops = Table(
+    "ops",
+    metadata,
+    Column("op_id", String(36), primary_key=True),
+    Column("technician_id", String(64), nullable=False, index=True),
+    Column("entity", String(16), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("deliveries", Integer, nullable=False, default=1),
+    Column("received_at", Float, nullable=False),
+)
+
+# The global change log: one row per change and audience, seq assigned by the database.
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", _Seq, primary_key=True, autoincrement=True),
+    Column("technician_id", String(64)),
+    Column("entity", String(16), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("op_id", String(36), index=True),
+    Column("at", Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# What each technician currently sees: the latest change per entity (incl. tombstones).
+feed = Table(
+    "feed",
+    metadata,
+    Column("technician_id", String(64), primary_key=True),
+    Column("entity", String(16), primary_key=True),
+    Column("entity_id", String(64), primary_key=True),
+    Column("seq", _Seq, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_feed_technician_seq", "technician_id", "seq"),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+class Database:
+    """Engine plus transaction helpers that behave the same on SQLite and PostgreSQL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(
+                self.url, connect_args={"timeout": 30, "check_same_thread": False}
+            )
+            event.listen(self.engine, "connect", _sqlite_connect)
+        else:
+            self.engine = create_engine(self.url, pool_pre_ping=True)
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (one consistent snapshot on SQLite)."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn.exec_driver_sql("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction; writers are serialised so change seqs commit in order."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7301)")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def upsert(self, table: Table, keys: list[str]) -> Insert:
+        """An INSERT that updates the non-key columns on a key clash."""
+        dialect = sqlite if self.is_sqlite else postgresql
+        stmt = dialect.insert(table)
+        updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+        return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+
+    def bucket(self, ts: ColumnElement[Any], seconds: int) -> ColumnElement[Any]:
+        """Integer bucket number of ``ts`` (floor of ts / seconds)."""
+        if self.is_sqlite:  # ts is positive, so truncation is floor
+            return cast(ts / seconds, Integer)
+        return cast(func.floor(ts / seconds), BigInteger)
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # transactions are begun explicitly
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def meta_get(conn: Connection, key: str) -> str | None:
+    value = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+    return value
+
+
+def meta_set(db: Database, conn: Connection, key: str, value: str) -> None:
+    conn.execute(db.upsert(meta, ["key"]).values(key=key, value=value))

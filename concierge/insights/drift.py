@@ -1,0 +1,174 @@
+"""TREND findings: a metric sitting beyond, or heading for, its thresholds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from concierge.domain import BadDirection, InsightKind, MetricSpec, Severity
+from concierge.insights.finding import Evidence, Finding, make_finding
+from concierge.insights.forecast import Crossing, forecast_crossing
+from concierge.insights.series import DAY, FloatArray
+from concierge.insights.text import fmt_confidence, in_days, in_days_short, per_day, with_unit
+from concierge.insights.trend import Trend, fit_trend
+
+HORIZON_DAYS = 60.0
+CRITICAL_WITHIN_DAYS = 7.0
+MIN_CONFIDENCE = 0.5
+LEVEL_WINDOW = DAY  # "sits beyond" is judged on the median of the last day
+RECENT_FIT_DAYS = 7.0  # a second fit over the last week catches a degradation that started late
+KINK_Z = 3.0  # the recent slope must be this many standard errors worse than the full one
+
+
+def choose_trend(t: FloatArray, v: FloatArray, spec: MetricSpec) -> Trend | None:
+    """The full-window trend, or the last week's when it is significantly worse."""
+    full = fit_trend(t, v)
+    if full is None or full.span_days < 2.0 * RECENT_FIT_DAYS:
+        return full
+    start = int(np.searchsorted(t, t[-1] - RECENT_FIT_DAYS * DAY))
+    recent = fit_trend(t[start:], v[start:])
+    if recent is None:
+        return full
+    sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
+    worse_by = sign * (recent.slope_per_day - full.slope_per_day)
+    if worse_by > KINK_Z * math.hypot(recent.slope_stderr, full.slope_stderr):
+        return recent
+    return full
+
+
+def analyze_trend(
+    asset_id: str, spec: MetricSpec, t: FloatArray, v: FloatArray, now: float, trend: Trend | None
+) -> Finding | None:
+    """A TREND finding when the level sits beyond warning or is forecast to cross it."""
+    if t.size == 0:
+        return None
+    recent = v[t >= t[-1] - LEVEL_WINDOW]
+    level = float(np.median(recent))
+    if spec.reached(level, spec.warning):
+        return _beyond(asset_id, spec, recent, level, now, trend)
+    if trend is None:
+        return None
+    warn = forecast_crossing(trend, spec, spec.warning, now, HORIZON_DAYS)
+    if warn.days is None or warn.confidence < MIN_CONFIDENCE:
+        return None
+    crit = forecast_crossing(trend, spec, spec.critical, now, HORIZON_DAYS)
+    critical_soon = crit.days is not None and crit.days <= CRITICAL_WITHIN_DAYS
+    main, kind = (crit, "critical") if critical_soon else (warn, "warning")
+    main_days = crit.days if critical_soon and crit.days is not None else warn.days
+    confidence = round(main.confidence, 2)
+    direction = "rising" if trend.slope_per_day > 0 else "falling"
+    crossings = _crossing_text(spec, warn.days, crit)
+    explanation = (
+        f"{spec.label} {direction} {per_day(abs(trend.slope_per_day), spec.unit)}; "
+        f"{crossings} (confidence {fmt_confidence(confidence)})"
+    )
+    headline = f"{spec.label} crosses {with_unit(main.threshold, spec.unit)} {in_days_short(main_days)}"
+    return make_finding(
+        asset_id=asset_id,
+        metric=spec.key,
+        kind=InsightKind.TREND,
+        severity=Severity.CRITICAL if critical_soon else Severity.WARNING,
+        confidence=confidence,
+        predicted_impact_at=main.at,
+        evidence=_evidence(spec, trend, main, kind, warn, crit, level, t),
+        explanation=explanation,
+        headline=headline,
+    )
+
+
+def _beyond(
+    asset_id: str,
+    spec: MetricSpec,
+    recent: FloatArray,
+    level: float,
+    now: float,
+    trend: Trend | None,
+) -> Finding:
+    critical_now = spec.reached(level, spec.critical)
+    threshold, kind = (spec.critical, "critical") if critical_now else (spec.warning, "warning")
+    crit: Crossing | None = None
+    if not critical_now and trend is not None:
+        crit = forecast_crossing(trend, spec, spec.critical, now, HORIZON_DAYS)
+        if crit.at is None or crit.confidence < MIN_CONFIDENCE:
+            crit = None
+    critical_soon = crit is not None and crit.days is not None and crit.days <= CRITICAL_WITHIN_DAYS
+    up = spec.bad_direction is BadDirection.UP
+    share = float(np.mean(recent >= threshold if up else recent <= threshold))
+    confidence = round(share * recent.size / (recent.size + 5.0), 2)
+    side = "above" if up else "below"
+    explanation = (
+        f"{spec.label} at {with_unit(level, spec.unit)}, {side} the "
+        f"{with_unit(threshold, spec.unit)} {kind} threshold "
+        f"({round(100 * share)}% of readings over the last day)"
+    )
+    if crit is not None and crit.days is not None and trend is not None:
+        explanation += (
+            f"; {'rising' if trend.slope_per_day > 0 else 'falling'} "
+            f"{per_day(abs(trend.slope_per_day), spec.unit)}, crosses "
+            f"{with_unit(spec.critical, spec.unit)} {in_days(crit.days)}"
+        )
+    explanation += f" (confidence {fmt_confidence(confidence)})"
+    evidence: Evidence = {
+        "threshold": threshold,
+        "threshold_kind": kind,
+        "crossing_at": now,
+        "recent_mean": level,
+        "unit": spec.unit,
+        "share_beyond": share,
+        "critical_crossing_at": crit.at if crit is not None else None,
+    }
+    if trend is not None:
+        evidence |= _trend_evidence(trend)
+    return make_finding(
+        asset_id=asset_id,
+        metric=spec.key,
+        kind=InsightKind.TREND,
+        severity=Severity.CRITICAL if critical_now or critical_soon else Severity.WARNING,
+        confidence=confidence,
+        predicted_impact_at=now,
+        evidence=evidence,
+        explanation=explanation,
+        headline=f"{spec.label} {side} {kind} ({with_unit(threshold, spec.unit)})",
+    )
+
+
+def _crossing_text(spec: MetricSpec, warn_days: float, crit: Crossing) -> str:
+    text = f"crosses {with_unit(spec.warning, spec.unit)} {in_days(warn_days)}"
+    if crit.days is not None and crit.confidence >= MIN_CONFIDENCE:
+        text += f" and {with_unit(spec.critical, spec.unit)} {in_days(crit.days)}"
+    return text
+
+
+def _trend_evidence(trend: Trend) -> Evidence:
+    return {
+        "slope_per_day": trend.slope_per_day,
+        "intercept": trend.intercept,
+        "t_ref": trend.t_ref,
+        "residual_scale": trend.residual_scale,
+        "slope_z": trend.slope_z,
+    }
+
+
+def _evidence(
+    spec: MetricSpec,
+    trend: Trend,
+    main: Crossing,
+    kind: str,
+    warn: Crossing,
+    crit: Crossing,
+    level: float,
+    t: FloatArray,
+) -> Evidence:
+    return {
+        **_trend_evidence(trend),
+        "threshold": main.threshold,
+        "threshold_kind": kind,
+        "crossing_at": main.at,
+        "warning_crossing_at": warn.at,
+        "critical_crossing_at": crit.at,
+        "recent_mean": level,
+        "window_start": trend.t_ref - trend.span_days * DAY,
+        "window_end": float(t[-1]),
+        "unit": spec.unit,
+    }

@@ -1,0 +1,160 @@
+"""Robust, season-aware linear trend (Theil–Sen on bounded, deseasonalised bins)."""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from concierge.insights.series import (
+    DAY,
+    HOUR,
+    FloatArray,
+    IntArray,
+    as_series,
+    bin_index,
+    group_medians,
+    slot_of_day,
+)
+from concierge.insights.stats import lag1_autocorrelation, robust_scale
+
+MIN_POINTS = 8
+MAX_BINS = 360  # Theil–Sen cost grows with bins squared
+SEASON_MIN_SPAN = 3 * DAY  # a daily profile needs a few days to be estimated
+SEASON_MAX_SLOT = 3 * HOUR
+SEASON_MIN_PER_SLOT = 2
+# Bin widths that divide a day (so bins map onto daily slots), then whole days.
+_WIDTHS = (60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 14400, 21600, 43200, 86400)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A straight line through the level of a series (daily seasonality removed)."""
+
+    slope_per_day: float  # units per day
+    intercept: float  # fitted level at t_ref
+    t_ref: float  # epoch seconds (the last sample when fitted by robust_trend)
+    residual_scale: float  # robust sigma of the raw points around trend + daily profile
+    n: int  # finite points used
+    slope_stderr: float = math.inf  # standard error of the slope, autocorrelation-aware
+    span_days: float = 0.0  # time covered by the data (0 = unknown)
+    seasonal_amplitude: float = 0.0  # peak-to-peak of the removed daily profile
+
+    def value_at(self, t: float) -> float:
+        return self.intercept + self.slope_per_day * (t - self.t_ref) / DAY
+
+    @property
+    def slope_z(self) -> float:
+        """Slope in standard errors (inf for a noiseless non-flat line, 0 for a flat one)."""
+        if self.slope_per_day == 0.0:
+            return 0.0
+        if self.slope_stderr <= 0.0:
+            return math.inf
+        return abs(self.slope_per_day) / self.slope_stderr
+
+
+def robust_trend(t: npt.ArrayLike, v: npt.ArrayLike) -> Trend | None:
+    """Theil–Sen trend of ``v`` over ``t`` (epoch seconds); NaN/inf ignored, order free.
+
+    None with fewer than 8 finite points or a zero time span.  Long series are
+    reduced to at most ``MAX_BINS`` UTC-aligned bin medians; from three days on a
+    daily profile (median per time-of-day slot) is removed before the final fit.
+    """
+    ts, vs = as_series(t, v)
+    return fit_trend(ts, vs)
+
+
+def fit_trend(t: FloatArray, v: FloatArray) -> Trend | None:
+    """``robust_trend`` for arrays already cleaned by ``as_series``."""
+    if t.size < MIN_POINTS:
+        return None
+    span = float(t[-1] - t[0])
+    if not span > 0.0:
+        return None
+    x, y, slot_width = _aggregate(t, v, span)
+    if x.size < 3:
+        return None
+    t_ref = float(t[-1])
+    xd = (x - t_ref) / DAY
+    slope, intercept = theil_sen(xd, y)
+    profile = np.zeros(1)
+    amplitude = 0.0
+    if slot_width > 0.0:
+        profile = _daily_profile(x, y - (intercept + slope * xd), slot_width)
+        y = y - profile[slot_of_day(x, slot_width)]
+        slope, intercept = theil_sen(xd, y)
+        amplitude = float(np.max(profile) - np.min(profile))
+    bin_resid = y - (intercept + slope * xd)
+    raw_resid = v - (intercept + slope * (t - t_ref) / DAY)
+    if slot_width > 0.0:
+        raw_resid = raw_resid - profile[slot_of_day(t, slot_width)]
+    return Trend(
+        slope_per_day=slope,
+        intercept=intercept,
+        t_ref=t_ref,
+        residual_scale=robust_scale(raw_resid),
+        n=int(t.size),
+        slope_stderr=_slope_stderr(xd, bin_resid),
+        span_days=span / DAY,
+        seasonal_amplitude=amplitude,
+    )
+
+
+def theil_sen(x: FloatArray, y: FloatArray) -> tuple[float, float]:
+    """(slope, intercept at x=0): median pairwise slope, median offset; ``x`` ascending."""
+    i, j = _pairs(int(x.size))
+    dx = x[j] - x[i]
+    ok = dx > 0.0
+    if not bool(np.any(ok)):
+        return 0.0, float(np.median(y))
+    slope = float(np.median((y[j] - y[i])[ok] / dx[ok]))
+    return slope, float(np.median(y - slope * x))
+
+
+@functools.lru_cache(maxsize=16)
+def _pairs(n: int) -> tuple[IntArray, IntArray]:
+    i, j = np.triu_indices(n, 1)
+    return i.astype(np.int64), j.astype(np.int64)
+
+
+def _aggregate(t: FloatArray, v: FloatArray, span: float) -> tuple[FloatArray, FloatArray, float]:
+    """(times, values, daily slot width or 0): raw points if few, else bin medians."""
+    seasonal = span >= SEASON_MIN_SPAN
+    if t.size <= MAX_BINS:
+        return t, v, (HOUR if seasonal else 0.0)
+    width = float(next((w for w in _WIDTHS if span / w <= MAX_BINS), math.ceil(span / MAX_BINS)))
+    bins = bin_index(t, width)
+    _, medians, _ = group_medians(bins, v)
+    starts = np.flatnonzero(np.concatenate(([True], bins[1:] != bins[:-1])))
+    counts = np.diff(np.append(starts, t.size))
+    times = np.add.reduceat(t, starts) / counts  # t is sorted, so bins are contiguous
+    slot = max(width, HOUR)
+    return times, medians, (slot if seasonal and slot <= SEASON_MAX_SLOT else 0.0)
+
+
+def _daily_profile(x: FloatArray, resid: FloatArray, slot_width: float) -> FloatArray:
+    """Median residual per time-of-day slot, centred; 0 for thinly covered slots."""
+    profile = np.zeros(int(round(DAY / slot_width)))
+    keys, medians, counts = group_medians(slot_of_day(x, slot_width), resid)
+    good = counts >= SEASON_MIN_PER_SLOT
+    if bool(np.any(good)):
+        profile[keys[good]] = medians[good] - float(np.median(medians[good]))
+    return profile
+
+
+def _slope_stderr(xd: FloatArray, resid: FloatArray) -> float:
+    """Robust OLS-style slope error, inflated by lag-1 autocorrelation of the residuals."""
+    n = xd.size
+    sxx = float(np.sum((xd - np.mean(xd)) ** 2))
+    if n < 3 or sxx <= 0.0:
+        return math.inf
+    scale = robust_scale(resid)
+    centred = resid - np.median(resid)
+    if scale > 0.0:
+        centred = np.clip(centred, -3.0 * scale, 3.0 * scale)
+    rho = lag1_autocorrelation(centred)
+    n_eff = max(n * (1.0 - rho) / (1.0 + rho), 3.0)
+    return scale / math.sqrt(sxx) * math.sqrt(n / n_eff)
