@@ -1,1 +1,201 @@
-"""Headless subcommands (login, logout, sync, status) are registered here."""
+"""Headless subcommands: login, logout, sync, status (all honour --data-dir)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from concierge.auth import Account, AuthError, open_token_store
+from concierge.cli import command
+from concierge.paths import AppPaths, resolve_paths
+from concierge.settings import load_settings
+from concierge.store import Store, StoreError
+from concierge.sync import SyncEngine, SyncOptions, SyncProgress, SyncResult, SyncService
+
+PASSWORD_ENV = "CONCIERGE_PASSWORD"
+
+
+class CommandError(Exception):
+    """An expected failure: printed as one line, exit status 1."""
+
+
+def _fail(message: str) -> int:
+    print(f"concierge: {message}", file=sys.stderr)
+    return 1
+
+
+@contextmanager
+def _store(paths: AppPaths) -> Iterator[Store]:
+    try:
+        store = Store.open(paths.store_file, paths.attachments)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from exc
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _paths(args: argparse.Namespace) -> AppPaths:
+    return resolve_paths(args.data_dir).ensure()
+
+
+def _guarded(func: Any) -> Any:
+    """Turn expected failures into one line on stderr and exit status 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(func(args))
+        except CommandError as exc:
+            return _fail(str(exc))
+        except AuthError as exc:
+            return _fail(exc.message)
+        except KeyboardInterrupt:
+            return _fail("interrupted")
+
+    run.__doc__ = func.__doc__
+    return run
+
+
+# --- login / logout ---------------------------------------------------------------------
+
+
+def _configure_login(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", required=True, metavar="URL",
+                        help="back office address (https://…, or http:// to this computer)")
+    parser.add_argument("--user", required=True, metavar="NAME", help="your user name")
+
+
+@command("login", "sign in; the tokens are kept in the OS keyring only", _configure_login)
+@_guarded
+def login(args: argparse.Namespace) -> int:
+    password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"Password for {args.user}: ")
+    tokens = open_token_store()
+    with _store(_paths(args)) as store:
+        user = Account(store, tokens).sign_in(args.server, args.user, password)
+    print(f"Signed in as {user.name} ({user.login}).")
+    if tokens.warning:
+        raise CommandError(f"{tokens.warning} Headless commands cannot stay signed in.")
+    return 0
+
+
+def _configure_logout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--discard-unsynced", action="store_true",
+                        help="sign out even if changes have not reached the office (they are lost)")
+
+
+@command("logout", "sign out: delete the tokens and this account's local data", _configure_logout)
+@_guarded
+def logout(args: argparse.Namespace) -> int:
+    with _store(_paths(args)) as store:
+        Account(store, open_token_store()).sign_out(discard_unsynced=args.discard_unsynced)
+    print("Signed out; local data removed.")
+    return 0
+
+
+# --- sync ---------------------------------------------------------------------------------
+
+
+def _configure_sync(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--once", action="store_true", help="sync once and exit")
+    parser.add_argument("--interval", type=int, metavar="MINUTES",
+                        help="minutes between syncs (default: from settings)")
+    parser.add_argument("--batch-size", type=int, default=SyncOptions.batch_size,
+                        help="changes per push request")
+    parser.add_argument("--page-size", type=int, default=SyncOptions.page_size,
+                        help="changes per pull request")
+    parser.add_argument("--progress", action="store_true",
+                        help="print each progress step as a JSON line on stderr")
+
+
+@command("sync", "sync with the back office (until Ctrl-C, or --once)", _configure_sync)
+@_guarded
+def sync(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    with _store(paths) as store:
+        account = Account(store, open_token_store())
+        if account.access_token() is None:
+            raise CommandError("Not signed in. Run: concierge login --server URL --user NAME")
+        options = SyncOptions(batch_size=max(1, args.batch_size), page_size=max(1, args.page_size))
+        with account.client() as client:
+            engine = SyncEngine(store, client, options)
+            if args.progress:
+                engine.events.progress.connect(_print_progress)
+            if args.once:
+                result = engine.run_once()
+                _print_result(result)
+                return 0 if result.ok else 1
+            interval = args.interval or load_settings(paths.settings_file)[0].sync_interval_minutes
+            return _run_scheduled(engine, interval)
+
+
+def _run_scheduled(engine: SyncEngine, interval: int) -> int:
+    service = SyncService(engine)
+    service.events.finished.connect(_print_result)
+    try:
+        service.start(interval)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"Syncing every {interval} min; press Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Stopping…", flush=True)
+    finally:
+        service.shutdown(wait=True)
+    return 0
+
+
+def _print_progress(progress: SyncProgress) -> None:
+    line = {"phase": progress.phase, "done": progress.done, "total": progress.total}
+    print(json.dumps(line), file=sys.stderr, flush=True)
+
+
+def _print_result(result: SyncResult) -> None:
+    if result.ok:
+        print(
+            f"Synced: {result.pushed} sent, {result.pulled} received, "
+            f"{result.conflicts} conflict(s), {result.rejected} refused.", flush=True,
+        )
+    else:
+        print(f"concierge: sync failed: {result.error}", file=sys.stderr, flush=True)
+
+
+# --- status -----------------------------------------------------------------------------------
+
+
+def _configure_status(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+@command("status", "show the last sync, pending changes, conflicts and refusals",
+         _configure_status)
+@_guarded
+def status(args: argparse.Namespace) -> int:
+    with _store(_paths(args)) as store:
+        state = store.status()
+    if args.json:
+        fields = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                  for k, v in vars(state).items()}
+        print(json.dumps(fields, indent=2))
+        return 0
+    never = "never"
+    print(f"Account:        {state.account or 'not signed in'}"
+          + (f" at {state.server_url}" if state.server_url else ""))
+    print(f"Last sync:      {state.last_sync_at.astimezone() if state.last_sync_at else never}")
+    print(f"Last attempt:   "
+          f"{state.last_attempt_at.astimezone() if state.last_attempt_at else never}")
+    if state.last_error:
+        print(f"Last error:     {state.last_error}")
+    print(f"Pending:        {state.pending_ops} change(s)")
+    print(f"Conflicts:      {state.conflicts}")
+    print(f"Refused:        {state.rejected}")
+    print(f"Cursor:         {state.cursor or '-'}")
+    return 0

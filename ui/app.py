@@ -1,12 +1,16 @@
-"""GUI start-up: paths, logging, crash reports, theme, main window."""
+"""GUI start-up: paths, logging, crash reports, theme, app context and main window.
+
+The window shows at once; the store opens and the cached board is read on a
+worker, and syncing (and in --demo the embedded back office) starts after.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from typing import cast
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from concierge import APP_NAME, __version__
@@ -14,10 +18,25 @@ from concierge.crash import CrashHandler, mark_seen, pending_reports
 from concierge.logs import setup_logging
 from concierge.paths import resolve_paths
 from concierge.settings import load_settings
+from ui import core
+from ui.bridge import CoreBridge
+from ui.context import AppContext
 from ui.main_window import MainWindow
+from ui.screenshot import ScreenshotDirector
+from ui.tasks import TaskManager
 from ui.theme import ThemeController, app_icon
 
 log = logging.getLogger(__name__)
+
+
+def make_app() -> QApplication:
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Field Concierge")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    return app
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -25,17 +44,16 @@ def run_gui(args: argparse.Namespace) -> int:
     setup_logging(paths.logs, level=getattr(logging, args.log_level))
     crash = CrashHandler(paths.logs).install()
     settings, problems = load_settings(paths.settings_file)
+    if args.demo:
+        settings = settings.model_copy(update={"demo_mode": True})
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName("Field Concierge")
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName(APP_NAME)
-    app.setWindowIcon(app_icon())
+    app = make_app()
     theme = ThemeController(app, settings.theme, settings.large_touch_targets)
     theme.apply()
-
-    window = MainWindow()
+    tasks = TaskManager()
+    ctx = AppContext(paths, settings, tasks, CoreBridge())
+    window = MainWindow(ctx, theme)
+    director = ScreenshotDirector(window, args.screenshot, args.view) if args.screenshot else None
     window.show()
     for message in problems:
         window.statusBar().showMessage(message, 15_000)
@@ -44,13 +62,16 @@ def run_gui(args: argparse.Namespace) -> int:
         window.statusBar().showMessage(f"The app closed unexpectedly last time. Report: {report}")
         mark_seen(report)
 
-    if args.screenshot:
-        def capture() -> None:
-            window.grab().save(args.screenshot)
-            app.quit()
+    def opened(parts: core.CoreParts) -> None:
+        window.core_ready(parts, start_sync=not args.demo)  # the demo syncs once signed in
+        if args.demo:
+            (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))
+                .success(window.demo_ready).label("Starting the demo back office").run())
 
-        QTimer.singleShot(0, capture)
+    tasks.db(lambda: core.open_core(paths)).success(opened).label("Opening your data").run()
+    app.aboutToQuit.connect(lambda: core.close_core(ctx))
     try:
-        return app.exec()
+        status = app.exec()
+        return director.exit_code if director is not None else status
     finally:
         crash.uninstall()

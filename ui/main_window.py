@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
+
+from concierge.settings import Settings, save_settings
+from ui import core
+from ui.board.view import BoardView
+from ui.context import AppContext
+from ui.dialogs.common import people_message
+from ui.notify import Notifier
+from ui.statusbar import SyncStatusWidget
+
+log = logging.getLogger(__name__)
+STORE_RELOAD_DELAY_MS = 150
 
 
 def empty_state(title: str, hint: str, action: str, name: str) -> tuple[QWidget, QPushButton]:
@@ -28,7 +47,7 @@ def empty_state(title: str, hint: str, action: str, name: str) -> tuple[QWidget,
     text.setAlignment(Qt.AlignmentFlag.AlignCenter)
     button = QPushButton(action)
     button.setObjectName(f"{name}Action")
-    button.setAccessibleName(action)
+    button.setAccessibleName(action.rstrip("…"))
     button.setProperty("primary", True)
     for widget in (heading, text):
         layout.addWidget(widget)
@@ -38,20 +57,452 @@ def empty_state(title: str, hint: str, action: str, name: str) -> tuple[QWidget,
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    board_loaded = Signal()
+    visit_opened = Signal(str)
+
+    def __init__(self, ctx: AppContext, theme: Any = None) -> None:
         super().__init__()
+        self.ctx = ctx
+        self.theme = theme
         self.setObjectName("mainWindow")
         self.setWindowTitle("Field Concierge")
-        self.resize(1200, 780)
-        self.pages = QStackedWidget()
-        self.pages.setObjectName("pages")
+        self.resize(1280, 800)
+        self.ui_settings = QSettings(str(ctx.paths.config / "ui.ini"),
+                                     QSettings.Format.IniFormat, self)
+        self.detail: Any = None
+        self.session_windows: list[QWidget] = []
+        self._dialogs: dict[str, Any] = {}
+        self._rows_loaded = False
+        self._status: Any = None
+        self.sign_out_box: QMessageBox | None = None
+        self._pending_visit: str | None = None
+        ctx.tasks.on_error = self.show_task_error
+
         self.signed_out_page, self.sign_in_button = empty_state(
             "Welcome to Field Concierge",
             "Sign in to your back office to receive your proactive visits. "
             "Everything you receive stays available offline.",
-            "Sign in…",
-            "signedOut",
-        )
-        self.pages.addWidget(self.signed_out_page)
-        self.setCentralWidget(self.pages)
+            "Sign in…", "signedOut")
+        self.first_sync_page, self.first_sync_button = empty_state(
+            "Getting your visits ready",
+            "The first sync downloads your visits with their sites, assets and telemetry, "
+            "so all of it works offline afterwards. This runs in the background.",
+            "Sync now", "firstSync")
+        self.empty_page, self.empty_button = empty_state(
+            "No proactive visits right now",
+            "Nothing needs you at the moment. New visits arrive with the next sync.",
+            "Sync now", "empty")
+        self.board = BoardView()
+        self.visit_page = QWidget()
+        self.visit_page.setObjectName("visitPage")
+        self.visit_layout = QVBoxLayout(self.visit_page)
+        self.visit_layout.setContentsMargins(0, 0, 0, 0)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        for page in (self.signed_out_page, self.first_sync_page, self.empty_page, self.board,
+                     self.visit_page):
+            self.pages.addWidget(page)
+
+        self.banner = self._demo_banner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.status = SyncStatusWidget()
         self.statusBar().setObjectName("statusBar")
+        self.statusBar().addPermanentWidget(self.status, 1)
+        self.notifier = Notifier(self, lambda text: self.statusBar().showMessage(text, 15_000))
+        self._build_actions()
+
+        self.sign_in_button.clicked.connect(self.open_sign_in)
+        self.first_sync_button.clicked.connect(self.sync_now)
+        self.empty_button.clicked.connect(self.sync_now)
+        self.board.open_visit.connect(self.open_visit)
+        self.status.sync_requested.connect(self.sync_now)
+        self.status.conflicts_requested.connect(lambda: self.open_conflicts(0))
+        self.status.attention_requested.connect(lambda: self.open_conflicts(1))
+        self._reload_timer = QTimer(self, singleShot=True, interval=STORE_RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload)
+        bridge = ctx.bridge
+        bridge.store_changed.connect(lambda _v: self._reload_timer.start())
+        bridge.sync_started.connect(lambda _v: self.status.set_running(True))
+        bridge.sync_progress.connect(self.status.set_progress)
+        bridge.sync_finished.connect(self._sync_finished)
+        bridge.online_changed.connect(self.status.set_online)
+        if ctx.sync is not None:
+            self.status.set_online(bool(ctx.sync.online))
+        self._restore()
+        self.show_current_state()
+
+    # --- structure -------------------------------------------------------------
+    def _demo_banner(self) -> QFrame:
+        banner = QFrame()
+        banner.setObjectName("demoBanner")
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(12, 6, 12, 6)
+        self.banner_label = QLabel(
+            "Demo mode: an embedded back office with a simulated fleet. "
+            "Nothing here reaches a real customer.")
+        self.banner_label.setObjectName("demoBannerText")
+        self.banner_label.setWordWrap(True)
+        row.addWidget(self.banner_label, 1)
+        banner.setVisible(bool(self.ctx.settings.demo_mode or self.ctx.backoffice))
+        return banner
+
+    def _action(self, text: str, name: str, slot: Callable[[], Any],
+                shortcuts: Sequence[Any] = ()) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        menu.setObjectName("menuBar")
+        self.sync_action = self._action("&Sync now", "actionSync", self.sync_now,
+                                        ("F5", "Ctrl+R"))
+        self.sign_in_action = self._action("Sign &in…", "actionSignIn", self.open_sign_in)
+        self.sign_out_action = self._action("Sign &out", "actionSignOut", self.sign_out)
+        self.settings_action = self._action("&Settings…", "actionSettings", self.open_settings,
+                                            (QKeySequence.StandardKey.Preferences, "Ctrl+,"))
+        self.quit_action = self._action("&Quit", "actionQuit", self.close,
+                                        (QKeySequence.StandardKey.Quit,))
+        self.board_action = self._action("&Board", "actionBoard", self.show_board,
+                                         ("Ctrl+1",))
+        self.conflicts_action = self._action("&Conflicts and needs attention…",
+                                             "actionConflicts", lambda: self.open_conflicts(0),
+                                             ("Ctrl+Shift+C",))
+        self.about_action = self._action("&About Field Concierge", "actionAbout", self._about)
+        file_menu = menu.addMenu("&File")
+        for action in (self.sync_action, self.sign_in_action, self.sign_out_action,
+                       self.settings_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.board_action)
+        view_menu.addAction(self.conflicts_action)
+        menu.addMenu("&Help").addAction(self.about_action)
+
+    # --- the core arrives ---------------------------------------------------------
+    def core_ready(self, parts: Any, start_sync: bool = True) -> None:
+        """The store is open (read on a worker): show the cached board, start syncing."""
+        core.adopt(self.ctx, parts)
+        self.banner.setVisible(bool(self.ctx.settings.demo_mode or self.ctx.backoffice))
+        if start_sync:
+            self._start_sync()
+        self.show_current_state()
+        self.reload()
+
+    def demo_ready(self, parts: Any) -> None:
+        core.adopt_demo(self.ctx, parts)
+        self.banner.setVisible(True)
+        self._start_sync()
+        self.show_current_state()
+
+    def _start_sync(self) -> None:
+        if self.ctx.sync is None:
+            core.start_sync(self.ctx)
+        elif self.ctx.signed_in:
+            self.sync_now()
+        if self.ctx.sync is not None:
+            self.status.set_online(bool(self.ctx.sync.online))
+
+    # --- state --------------------------------------------------------------------
+    def show_current_state(self) -> None:
+        """Pick the page for where we are: signed out, first sync, empty or the board."""
+        signed_in = self.ctx.signed_in
+        self.sign_in_action.setVisible(not signed_in)
+        self.sign_out_action.setVisible(signed_in)
+        self.sync_action.setEnabled(signed_in)
+        self.status.sync_button.setEnabled(signed_in and not self._sync_running())
+        if not signed_in:
+            self.pages.setCurrentWidget(self.signed_out_page)
+            return
+        if self.ctx.store is not None and not self._rows_loaded:
+            self.reload()
+            return
+        if self.pages.currentWidget() is self.visit_page:
+            return
+        self._show_board_or_placeholder()
+
+    def _show_board_or_placeholder(self) -> None:
+        if self.board.model.rowCount():
+            self.pages.setCurrentWidget(self.board)
+            self.board.table.setFocus()
+        elif self._last_sync_at() is None:
+            self.pages.setCurrentWidget(self.first_sync_page)
+        else:
+            self.pages.setCurrentWidget(self.empty_page)
+
+    def _last_sync_at(self) -> Any:
+        return self._status.last_sync_at if self._status is not None else None
+
+    def _sync_running(self) -> bool:
+        return bool(self.ctx.sync is not None and self.ctx.sync.running)
+
+    def reload(self) -> None:
+        """Read the board rows and sync status from the store (on the database worker)."""
+        store = self.ctx.store
+        if store is None:
+            return
+        (self.ctx.tasks.db(lambda: (store.visit_rows(), store.status()), parent=self)
+            .success(self._loaded).label("Reading your visits").run())
+
+    def _loaded(self, data: tuple[list[Any], Any]) -> None:
+        rows, status = data
+        self._status = status
+        self._rows_loaded = True
+        self.board.set_rows(rows)
+        self.status.set_status(status)
+        if self.ctx.signed_in and self.pages.currentWidget() is not self.visit_page:
+            self._show_board_or_placeholder()
+        self.board_loaded.emit()
+        if self._pending_visit:
+            visit_id, self._pending_visit = self._pending_visit, None
+            if self.board.model.row_of(visit_id) >= 0:
+                self.open_visit(visit_id)
+
+    # --- sync -------------------------------------------------------------------
+    def sync_now(self) -> None:
+        sync = self.ctx.sync
+        if not self.ctx.signed_in or sync is None:
+            self.statusBar().showMessage("Sign in to sync.", 5_000)
+            return
+        if not sync.sync_now("manual"):
+            self.statusBar().showMessage("A sync is already running.", 5_000)
+
+    def _sync_finished(self, result: Any) -> None:
+        self.status.set_finished(result)
+        if not result.ok and result.error:
+            self.statusBar().showMessage(f"Sync failed: {result.error}", 15_000)
+        self.reload()
+        urgent = list(result.new_urgent_visit_ids or [])
+        if urgent:
+            self._notify_urgent(urgent)
+
+    def _notify_urgent(self, visit_ids: list[str]) -> None:
+        store = self.ctx.store
+        wanted = set(visit_ids)
+
+        def rows() -> list[Any]:
+            return [r for r in store.visit_rows() if r.id in wanted]
+
+        def show(found: list[Any]) -> None:
+            for row in found[:3]:
+                self.notifier.notify("New urgent visit",
+                                     f"{row.customer_name} · {row.site_name}: {row.summary}")
+            if len(found) > 3:
+                self.notifier.notify("New urgent visits", f"{len(found) - 3} more on your board")
+
+        self.ctx.tasks.db(rows, parent=self).success(show).label("Reading new visits").run()
+
+    # --- visit ------------------------------------------------------------------
+    def open_visit(self, visit_id: str) -> None:
+        from ui.visit.data import load_bundle
+
+        store = self.ctx.store
+        if store is None:
+            return
+        (self.ctx.tasks.db(lambda: load_bundle(store, visit_id), parent=self)
+            .success(self._show_visit).label("Opening the visit").run())
+
+    def _show_visit(self, bundle: Any) -> None:
+        from ui.visit.detail import VisitDetail
+
+        if self.detail is not None:
+            self.detail.setParent(None)
+            self.detail.deleteLater()
+        self.detail = VisitDetail(bundle)
+        self.detail.back_requested.connect(self.show_board)
+        self.detail.start_session.connect(self.open_session)
+        self.visit_layout.addWidget(self.detail)
+        self.pages.setCurrentWidget(self.visit_page)
+        self.detail.back.setFocus()
+        self.visit_opened.emit(bundle.visit.id)
+
+    def show_board(self) -> None:
+        if not self.ctx.signed_in:
+            return
+        visit_id = self.detail.bundle.visit.id if self.detail is not None else None
+        self._show_board_or_placeholder()
+        if visit_id:
+            self.board.select_visit(visit_id)
+
+    def open_session(self, visit_id: str) -> None:
+        """The session window comes from ``ui.session`` (another part of the app)."""
+        try:
+            from ui.session import SessionWindow  # type: ignore[import-untyped, unused-ignore]
+        except ImportError:
+            log.warning("ui.session.SessionWindow is not available")
+            self._message("Session not available",
+                          "The guided session is not part of this build yet.")
+            return
+        window = SessionWindow(self.ctx, visit_id)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.destroyed.connect(lambda _o=None, w=window: self._forget_session(w))
+        self.session_windows.append(window)
+        window.show()
+
+    def _forget_session(self, window: QWidget) -> None:
+        if window in self.session_windows:
+            self.session_windows.remove(window)
+
+    # --- dialogs ---------------------------------------------------------------------
+    def _open_dialog(self, key: str, factory: Callable[[], Any]) -> Any:
+        dialog = self._dialogs.get(key)
+        if dialog is None:
+            dialog = factory()
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.finished.connect(lambda _r, k=key: self._dialogs.pop(k, None))
+            self._dialogs[key] = dialog
+            dialog.open()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def open_sign_in(self) -> Any:
+        from ui.dialogs.sign_in import SignInDialog
+
+        ctx = self.ctx
+        if ctx.account is None:
+            self.statusBar().showMessage("Still opening your data; try again in a moment.", 5_000)
+            return None
+        dialog = self._open_dialog("sign_in", lambda: SignInDialog(
+            self, ctx.tasks, ctx.account.sign_in, server_url=ctx.settings.server_url,
+            username=ctx.settings.username, notice=" ".join(ctx.notices) or None))
+        dialog.signed_in.connect(self._signed_in)
+        return dialog
+
+    def _signed_in(self, user: Any, server_url: str, username: str) -> None:
+        self.ctx.user = user
+        self._save_settings(self.ctx.settings.model_copy(
+            update={"server_url": server_url, "username": username}))
+        if self.ctx.sync is None:
+            self._start_sync()
+        else:
+            self.sync_now()
+        self._rows_loaded = False
+        self.show_current_state()
+
+    def sign_out(self, discard_unsynced: bool = False) -> None:
+        """Sign out; with changes still unsent, ask before discarding them."""
+        account = self.ctx.account
+        if account is None:
+            return
+
+        def work() -> None:
+            account.sign_out(discard_unsynced=discard_unsynced)
+
+        def done(_r: Any) -> None:
+            core.stop_sync(self.ctx, wait=False)
+            self.ctx.user = None
+            self.board.set_rows([])
+            self._status = None
+            self.show_current_state()
+            self.statusBar().showMessage("Signed out.", 8_000)
+
+        def failed(exc: BaseException) -> None:
+            if type(exc).__name__ != "UnsyncedChanges":
+                self.show_task_error("Signing out", exc)
+                return
+            box = self._message("Unsent changes", people_message(exc),
+                                QMessageBox.StandardButton.Cancel)
+            box.setIcon(QMessageBox.Icon.Warning)
+            anyway = box.addButton("Sign out anyway", QMessageBox.ButtonRole.DestructiveRole)
+            anyway.setObjectName("signOutAnyway")
+            anyway.setAccessibleName("Sign out anyway and discard the unsent changes")
+            anyway.clicked.connect(lambda: self.sign_out(discard_unsynced=True))
+            self.sign_out_box = box
+
+        (self.ctx.tasks.db(work, parent=self).success(done).failure(failed)
+            .label("Signing out").run())
+
+    def open_settings(self) -> Any:
+        from ui.dialogs.settings import SettingsDialog
+
+        dialog = self._open_dialog("settings", lambda: SettingsDialog(self, self.ctx.settings))
+        dialog.saved.connect(self._save_settings)
+        return dialog
+
+    def _save_settings(self, settings: Settings) -> None:
+        self.ctx.settings = settings
+        if self.theme is not None:
+            self.theme.apply(settings.theme, settings.large_touch_targets)
+        if self.ctx.sync is not None:
+            self.ctx.sync.set_interval(settings.sync_interval_minutes)
+        path = self.ctx.paths.settings_file
+        self.ctx.tasks.io(lambda: save_settings(settings, path)).label("Saving settings").run()
+
+    def open_conflicts(self, tab: int = 0) -> Any:
+        from ui.dialogs.conflicts import ConflictsDialog
+
+        if self.ctx.store is None:
+            return None
+        dialog = self._open_dialog("conflicts", lambda: ConflictsDialog(
+            self, self.ctx.tasks, self.ctx.store))
+        dialog.tabs.setCurrentIndex(tab)
+        dialog.changed.connect(self.reload, Qt.ConnectionType.UniqueConnection)
+        return dialog
+
+    def _about(self) -> None:
+        self._message("About Field Concierge",
+                      "Proactive visits with their telemetry evidence, offline first.")
+
+    def _message(self, title: str, text: str,
+                 buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok
+                 ) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, buttons, self)
+        box.setObjectName("messageBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    def show_task_error(self, label: str, exc: BaseException) -> None:
+        """Default for failed background work: say so in the status bar, log the details."""
+        log.error("%s failed", label, exc_info=exc)
+        self.statusBar().showMessage(f"{label} failed: {people_message(exc)}", 15_000)
+
+    # --- geometry and last view ------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.ui_settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.ui_settings.value("state")
+        if state is not None:
+            self.restoreState(state)
+        group = str(self.ui_settings.value("group", ""))
+        if group in ("today", "upcoming", "done", ""):
+            self.board.set_group(group)
+        if self.ui_settings.value("view") == "visit":
+            self._pending_visit = str(self.ui_settings.value("visit") or "") or None
+
+    def forget_last_view(self) -> None:
+        """Start on the board whatever was open last time."""
+        self._pending_visit = None
+
+    def save_view_state(self) -> None:
+        on_visit = self.pages.currentWidget() is self.visit_page and self.detail is not None
+        self.ui_settings.setValue("geometry", self.saveGeometry())
+        self.ui_settings.setValue("state", self.saveState())
+        self.ui_settings.setValue("view", "visit" if on_visit else "board")
+        self.ui_settings.setValue("visit", self.detail.bundle.visit.id if on_visit else "")
+        self.ui_settings.setValue("group", self.board.current_group())
+        self.ui_settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_view_state()
+        self._reload_timer.stop()
+        for window in list(self.session_windows):
+            window.close()
+        for dialog in list(self._dialogs.values()):
+            dialog.close()
+        self.notifier.close()
+        super().closeEvent(event)

@@ -74,7 +74,11 @@ class TaskManager(QObject):
             self._pending += 1
         pool = self._db if task.kind == "db" else self._io
         future = pool.submit(task.fn)
-        future.add_done_callback(lambda f, t=task: self._deliver.emit((t, f)))
+
+        def done(f: Future[Any]) -> None:
+            self._deliver.emit((task, f))
+
+        future.add_done_callback(done)
 
     def _run_inline(self, task: Task[Any]) -> None:
         try:
@@ -137,7 +141,7 @@ class Task(Generic[T]):
                     self.manager.on_error(self._label, exc)
             elif self._success is not None:
                 self._success(result)  # type: ignore[arg-type]
-        except Exception as error:  # noqa: BLE001 - a callback bug must not kill the loop
+        except Exception as error:
             log.exception("Callback of %s failed", self._label)
             self.manager.on_error(self._label, error)
 

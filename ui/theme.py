@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -13,13 +13,13 @@ PALETTES: dict[str, dict[str, str]] = {
         "window": "#f6f7f9", "base": "#ffffff", "alt_base": "#f1f4f6", "text": "#1d2329",
         "muted": "#5b6670", "border": "#cfd6dc", "button": "#eef1f4", "accent": "#1f7a8c",
         "accent_soft": "#d8eef2", "on_accent": "#ffffff", "focus": "#e07a5f",
-        "selection": "#cde7ed",
+        "selection": "#cde7ed", "error": "#b3261e", "ok": "#1e7d32", "warn": "#a15c00",
     },
     "dark": {
         "window": "#1b1f24", "base": "#22272e", "alt_base": "#262c34", "text": "#e6edf3",
         "muted": "#9aa7b3", "border": "#3a434d", "button": "#2b323b", "accent": "#4fb3c8",
         "accent_soft": "#1f3a41", "on_accent": "#0d1114", "focus": "#f2a489",
-        "selection": "#2d4b53",
+        "selection": "#2d4b53", "error": "#ff8a80", "ok": "#7fd48a", "warn": "#f0b45a",
     },
 }
 
@@ -27,6 +27,13 @@ PALETTES: dict[str, dict[str, str]] = {
 def system_scheme() -> str:
     hints = QGuiApplication.styleHints()
     return "dark" if hints.colorScheme() == Qt.ColorScheme.Dark else "light"
+
+
+def current_scheme() -> str:
+    """The scheme the theme controller applied ("light" unless told otherwise)."""
+    app = QApplication.instance()
+    scheme = app.property("conciergeScheme") if app is not None else None
+    return scheme if scheme in PALETTES else "light"
 
 
 def stylesheet(scheme: str, *, large_touch: bool = False) -> str:
@@ -53,10 +60,13 @@ def app_icon() -> QIcon:
     return icon
 
 
-class ThemeController:
+class ThemeController(QObject):
     """Applies the theme now and again whenever the system scheme changes."""
 
+    changed = Signal(str)  # the scheme now applied
+
     def __init__(self, app: QApplication, theme: str = "system", large_touch: bool = False):
+        super().__init__(app)
         self._app = app
         self.theme = theme
         self.large_touch = large_touch
@@ -71,7 +81,9 @@ class ThemeController:
             self.theme = theme
         if large_touch is not None:
             self.large_touch = large_touch
+        self._app.setProperty("conciergeScheme", self.scheme)
         self._app.setStyleSheet(stylesheet(self.scheme, large_touch=self.large_touch))
+        self.changed.emit(self.scheme)
 
     def _on_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
         if self.theme == "system":

@@ -340,3 +340,53 @@ class Health(Schema):
     status: Literal["ok"] = "ok"
     version: str
     time: datetime
+
+
+# --- back office administration (office side; the laptop does not use these) -----
+
+
+class VisitPatch(Schema):
+    """An office edit of a visit; fields left out (or null) are unchanged."""
+
+    office_notes: LongText | None = None
+    window_start: AwareDatetime | None = None
+    window_end: AwareDatetime | None = None
+    priority: Annotated[int, Field(ge=1, le=4)] | None = None
+    technician_id: Id | None = None
+    status: VisitStatus | None = None
+    base_version: int | None = Field(
+        default=None, description="If given, the edit is refused (409) unless it is current."
+    )
+
+
+class EngineRun(Schema):
+    """What one run of the proactive engine did."""
+
+    assets: int
+    findings: int
+    insights_created: int
+    insights_updated: int
+    insights_resolved: int
+    visits_created: int
+    visits_updated: int
+
+
+class OpRecord(Schema):
+    """A pushed operation as the server recorded it (for exactly-once checks)."""
+
+    op_id: UUID
+    technician_id: Id
+    entity: MutableEntity
+    entity_id: Id
+    status: MutationStatus
+    deliveries: int = Field(description="How many times the op was received.")
+    applied_changes: int = Field(description="Change-log rows the op wrote for its entity.")
+
+
+class OpsReport(Schema):
+    ops: list[OpRecord]
+
+
+class BackOfficeStats(Schema):
+    rows: dict[str, int] = Field(description="Row count per table.")
+    last_seq: int = Field(description="Latest change-log sequence number.")

@@ -129,7 +129,9 @@ def visit_refs(conn: Connection, visit_ids: list[str]) -> set[Key]:
     if not visit_ids:
         return set()
     v, va, vi, a = db.visits, db.visit_assets, db.visit_insights, db.assets
-    refs: set[Key] = {("site", s) for s in _column(conn, select(v.c.site_id).where(v.c.id.in_(visit_ids)))}
+    refs: set[Key] = {
+        ("site", s) for s in _column(conn, select(v.c.site_id).where(v.c.id.in_(visit_ids)))
+    }
     linked = select(va.c.asset_id, a.c.kind).join(a, a.c.id == va.c.asset_id)
     kinds: set[str] = set()
     for asset_id, kind in conn.execute(linked.where(va.c.visit_id.in_(visit_ids))):
@@ -165,7 +167,9 @@ def visible_among(conn: Connection, technician_id: str, candidates: set[Key]) ->
         found |= {("insight", i) for i in _column(conn, stmt)}
     if wanted["template"]:
         kinds = select(a.c.kind).join(va, va.c.asset_id == a.c.id).join(v, v.c.id == va.c.visit_id)
-        stmt = select(t.c.id).where(t.c.id.in_(wanted["template"]), t.c.asset_kind.in_(kinds.where(own)))
+        stmt = select(t.c.id).where(
+            t.c.id.in_(wanted["template"]), t.c.asset_kind.in_(kinds.where(own))
+        )
         found |= {("template", i) for i in _column(conn, stmt)}
     return found
 
@@ -196,9 +200,12 @@ def refresh_visibility(
 
 
 def _version(conn: Connection, key: Key) -> int:
-    table = {"site": db.sites, "asset": db.assets, "insight": db.insights, "template": db.templates}[
-        key[0]
-    ]
+    table = {
+        "site": db.sites,
+        "asset": db.assets,
+        "insight": db.insights,
+        "template": db.templates,
+    }[key[0]]
     version = conn.execute(select(table.c.version).where(table.c.id == key[1])).scalar_one()
     return int(version)
 

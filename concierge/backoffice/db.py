@@ -6,7 +6,7 @@ any SQLAlchemy URL works (e.g. ``postgresql+psycopg://user:pw@host/db``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -93,14 +93,28 @@ assets = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# Clustered by series: a reading repeated for the same asset, metric and time is stored once.
 telemetry = Table(
     "telemetry",
     metadata,
-    Column("asset_id", String(64), nullable=False),
-    Column("metric", String(64), nullable=False),
-    Column("ts", Float, nullable=False),
+    Column("asset_id", String(64), primary_key=True),
+    Column("metric", String(64), primary_key=True),
+    Column("ts", Float, primary_key=True),
     Column("value", Float, nullable=False),
-    Index("ix_telemetry_series", "asset_id", "metric", "ts"),
+    sqlite_with_rowid=False,
+)
+
+telemetry_hourly = Table(
+    "telemetry_hourly",
+    metadata,
+    Column("asset_id", String(64), primary_key=True),
+    Column("metric", String(64), primary_key=True),
+    Column("hour", BigInteger, primary_key=True),  # floor(ts / 3600)
+    Column("min", Float, nullable=False),
+    Column("max", Float, nullable=False),
+    Column("sum", Float, nullable=False),
+    Column("count", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 insights = Table(
@@ -307,12 +321,31 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def dialect_insert(self, table: Table) -> Any:
+        """The dialect's INSERT, which supports ON CONFLICT clauses."""
+        return (sqlite if self.is_sqlite else postgresql).insert(table)
+
     def upsert(self, table: Table, keys: list[str]) -> Insert:
         """An INSERT that updates the non-key columns on a key clash."""
-        dialect = sqlite if self.is_sqlite else postgresql
-        stmt = dialect.insert(table)
+        stmt = self.dialect_insert(table)
         updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
         return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+
+    def insert_ignore(self, table: Table) -> Insert:
+        """An INSERT that does nothing on a key clash."""
+        return self.dialect_insert(table).on_conflict_do_nothing()  # type: ignore[no-any-return]
+
+    def insert_rows(self, conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Fast executemany of tuples in column order, skipping rows whose key exists."""
+        if not rows:
+            return
+        compiled = self.insert_ignore(table).compile(dialect=conn.dialect)
+        names = [c.name for c in table.columns]
+        if compiled.positional:
+            assert list(compiled.positiontup or ()) == names
+            conn.exec_driver_sql(compiled.string, list(rows))
+        else:
+            conn.exec_driver_sql(compiled.string, [dict(zip(names, r, strict=True)) for r in rows])
 
     def bucket(self, ts: ColumnElement[Any], seconds: int) -> ColumnElement[Any]:
         """Integer bucket number of ``ts`` (floor of ts / seconds)."""

@@ -203,5 +203,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase}
-    for status in (400, 401, 404, 413, 422, 429)
+    for status in (400, 401, 403, 404, 413, 422, 429)
 }

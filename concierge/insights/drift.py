@@ -21,24 +21,36 @@ RECENT_FIT_DAYS = 7.0  # a second fit over the last week catches a degradation t
 KINK_Z = 3.0  # the recent slope must be this many standard errors worse than the full one
 
 
-def choose_trend(t: FloatArray, v: FloatArray, spec: MetricSpec) -> Trend | None:
-    """The full-window trend, or the last week's when it is significantly worse."""
+def fit_trends(
+    t: FloatArray, v: FloatArray, spec: MetricSpec
+) -> tuple[Trend | None, Trend | None]:
+    """(full-window trend, trend to forecast with).
+
+    The second is the last week's trend when its slope is significantly worse
+    than the full window's (a degradation that started late), else the first.
+    """
     full = fit_trend(t, v)
     if full is None or full.span_days < 2.0 * RECENT_FIT_DAYS:
-        return full
+        return full, full
     start = int(np.searchsorted(t, t[-1] - RECENT_FIT_DAYS * DAY))
     recent = fit_trend(t[start:], v[start:])
     if recent is None:
-        return full
+        return full, full
     sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
     worse_by = sign * (recent.slope_per_day - full.slope_per_day)
     if worse_by > KINK_Z * math.hypot(recent.slope_stderr, full.slope_stderr):
-        return recent
-    return full
+        return full, recent
+    return full, full
 
 
 def analyze_trend(
-    asset_id: str, spec: MetricSpec, t: FloatArray, v: FloatArray, now: float, trend: Trend | None
+    asset_id: str,
+    spec: MetricSpec,
+    t: FloatArray,
+    v: FloatArray,
+    *,
+    now: float,
+    trend: Trend | None,
 ) -> Finding | None:
     """A TREND finding when the level sits beyond warning or is forecast to cross it."""
     if t.size == 0:
@@ -46,7 +58,7 @@ def analyze_trend(
     recent = v[t >= t[-1] - LEVEL_WINDOW]
     level = float(np.median(recent))
     if spec.reached(level, spec.warning):
-        return _beyond(asset_id, spec, recent, level, now, trend)
+        return _beyond(asset_id, spec, recent, level=level, now=now, trend=trend)
     if trend is None:
         return None
     warn = forecast_crossing(trend, spec, spec.warning, now, HORIZON_DAYS)
@@ -63,7 +75,8 @@ def analyze_trend(
         f"{spec.label} {direction} {per_day(abs(trend.slope_per_day), spec.unit)}; "
         f"{crossings} (confidence {fmt_confidence(confidence)})"
     )
-    headline = f"{spec.label} crosses {with_unit(main.threshold, spec.unit)} {in_days_short(main_days)}"
+    target = with_unit(main.threshold, spec.unit)
+    headline = f"{spec.label} crosses {target} {in_days_short(main_days)}"
     return make_finding(
         asset_id=asset_id,
         metric=spec.key,
@@ -71,7 +84,9 @@ def analyze_trend(
         severity=Severity.CRITICAL if critical_soon else Severity.WARNING,
         confidence=confidence,
         predicted_impact_at=main.at,
-        evidence=_evidence(spec, trend, main, kind, warn, crit, level, t),
+        evidence=_evidence(
+            spec, trend, main=main, kind=kind, warn=warn, crit=crit, level=level, t=t
+        ),
         explanation=explanation,
         headline=headline,
     )
@@ -81,6 +96,7 @@ def _beyond(
     asset_id: str,
     spec: MetricSpec,
     recent: FloatArray,
+    *,
     level: float,
     now: float,
     trend: Trend | None,
@@ -153,6 +169,7 @@ def _trend_evidence(trend: Trend) -> Evidence:
 def _evidence(
     spec: MetricSpec,
     trend: Trend,
+    *,
     main: Crossing,
     kind: str,
     warn: Crossing,

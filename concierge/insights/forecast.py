@@ -12,7 +12,7 @@ from concierge.insights.trend import Trend
 
 SIGNIFICANT_Z = 2.0  # slopes below this many standard errors earn no confidence
 Z_SCALE = 3.0
-EXTRAPOLATION_SCALE = 1.5  # lead time (in data spans) at which confidence halves
+EXTRAPOLATION_SCALE = 2.5  # lead time, in data spans, at which this factor is one half
 POINTS_HALF = 20  # points at which the sample-size factor is one half
 
 
@@ -33,9 +33,10 @@ def forecast_crossing(
 ) -> Crossing:
     """Predicted time at which the trend level reaches ``threshold`` on the bad side.
 
-    Confidence multiplies three factors in [0, 1]: slope significance (z of the
-    slope), extrapolation distance (lead time relative to the data span) and the
-    number of points.  A level already beyond the threshold gives ``days == 0``
+    Confidence multiplies four factors in [0, 1]: slope significance (z of the
+    slope), fit quality (correlation of the deseasonalised data with the line),
+    extrapolation distance (lead time relative to the data span) and the number
+    of points.  A level already beyond the threshold gives ``days == 0``
     with confidence from its margin in residual sigmas.
     """
     level = trend.value_at(now)
@@ -44,7 +45,8 @@ def forecast_crossing(
         margin = abs(level - threshold)
         sigmas = margin / trend.residual_scale if trend.residual_scale > 0.0 else math.inf
         return Crossing(threshold, now, 0.0, points * (0.5 + 0.5 * saturate(sigmas, 1.0)))
-    toward_bad = trend.slope_per_day if spec.bad_direction is BadDirection.UP else -trend.slope_per_day
+    up = spec.bad_direction is BadDirection.UP
+    toward_bad = trend.slope_per_day if up else -trend.slope_per_day
     if not (toward_bad > 0.0 and math.isfinite(toward_bad)):
         return Crossing(threshold, None, None, 0.0)
     days = abs(threshold - level) / toward_bad
@@ -55,4 +57,13 @@ def forecast_crossing(
     extrapolation = 1.0
     if trend.span_days > 0.0:
         extrapolation = 1.0 / (1.0 + (lead_days / (EXTRAPOLATION_SCALE * trend.span_days)) ** 2)
-    return Crossing(threshold, now + days * DAY, days, significance * extrapolation * points)
+    confidence = significance * _fit_quality(trend) * extrapolation * points
+    return Crossing(threshold, now + days * DAY, days, confidence)
+
+
+def _fit_quality(trend: Trend) -> float:
+    """|r| of a straight ramp over the span against the residual noise (1 if unknown)."""
+    if trend.span_days <= 0.0 or trend.residual_scale <= 0.0:
+        return 1.0
+    ramp_variance = (trend.slope_per_day * trend.span_days) ** 2 / 12.0
+    return math.sqrt(ramp_variance / (ramp_variance + trend.residual_scale**2))

@@ -79,14 +79,17 @@ def fit_trend(t: FloatArray, v: FloatArray) -> Trend | None:
         return None
     t_ref = float(t[-1])
     xd = (x - t_ref) / DAY
-    slope, intercept = theil_sen(xd, y)
     profile = np.zeros(1)
     amplitude = 0.0
     if slot_width > 0.0:
-        profile = _daily_profile(x, y - (intercept + slope * xd), slot_width)
-        y = y - profile[slot_of_day(x, slot_width)]
-        slope, intercept = theil_sen(xd, y)
+        slots = slot_of_day(x, slot_width)
+        slope = seasonal_sen_slope(xd, y, slots)
+        profile = _daily_profile(slots, y - slope * xd, round(DAY / slot_width))
+        y = y - profile[slots]
+        intercept = float(np.median(y - slope * xd))
         amplitude = float(np.max(profile) - np.min(profile))
+    else:
+        slope, intercept = theil_sen(xd, y)
     bin_resid = y - (intercept + slope * xd)
     raw_resid = v - (intercept + slope * (t - t_ref) / DAY)
     if slot_width > 0.0:
@@ -135,10 +138,31 @@ def _aggregate(t: FloatArray, v: FloatArray, span: float) -> tuple[FloatArray, F
     return times, medians, (slot if seasonal and slot <= SEASON_MAX_SLOT else 0.0)
 
 
-def _daily_profile(x: FloatArray, resid: FloatArray, slot_width: float) -> FloatArray:
-    """Median residual per time-of-day slot, centred; 0 for thinly covered slots."""
-    profile = np.zeros(int(round(DAY / slot_width)))
-    keys, medians, counts = group_medians(slot_of_day(x, slot_width), resid)
+def seasonal_sen_slope(x: FloatArray, y: FloatArray, slots: IntArray) -> float:
+    """Median slope over pairs in the same time-of-day slot (seasonal Kendall–Sen).
+
+    Comparing like hours only, the daily pattern cancels out of every pair.
+    """
+    order = np.argsort(slots, kind="stable")
+    xs, ys, ss = x[order], y[order], slots[order]
+    starts = np.flatnonzero(np.concatenate(([True], ss[1:] != ss[:-1])))
+    ends = np.append(starts[1:], ss.size)
+    parts: list[FloatArray] = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        i, j = _pairs(b - a)
+        dx = xs[a:b][j] - xs[a:b][i]
+        ok = dx > 0.0
+        parts.append((ys[a:b][j] - ys[a:b][i])[ok] / dx[ok])
+    slopes = np.concatenate(parts) if parts else np.zeros(0)
+    if slopes.size == 0:
+        return theil_sen(x, y)[0]
+    return float(np.median(slopes))
+
+
+def _daily_profile(slots: IntArray, level: FloatArray, n_slots: int) -> FloatArray:
+    """Median detrended level per time-of-day slot, centred; 0 for thinly covered slots."""
+    profile = np.zeros(n_slots)
+    keys, medians, counts = group_medians(slots, level)
     good = counts >= SEASON_MIN_PER_SLOT
     if bool(np.any(good)):
         profile[keys[good]] = medians[good] - float(np.median(medians[good]))

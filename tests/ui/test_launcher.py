@@ -16,7 +16,7 @@ def test_no_display_gives_one_clear_line(tmp_path) -> None:
     env["CONCIERGE_HOME"] = str(tmp_path)
     done = subprocess.run(
         [sys.executable, "-c", "import sys; from ui.launcher import main; sys.exit(main([]))"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 2
     assert done.stderr.strip() == NO_DISPLAY_MESSAGE
@@ -24,8 +24,8 @@ def test_no_display_gives_one_clear_line(tmp_path) -> None:
 
 
 @pytest.mark.qt
-def test_main_window_opens_signed_out(qtbot) -> None:
-    window = MainWindow()
+def test_main_window_opens_signed_out(qtbot, bare_context) -> None:
+    window = MainWindow(bare_context)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -1,0 +1,315 @@
+"""HTTP client of the back office API: typed calls, timeouts, retries, token refresh.
+
+Every request has connect and read timeouts and TLS verification on.  Idempotent
+requests (GET, HEAD, PUT) also retry at connection level through urllib3's Retry;
+on top of that each call retries transient failures (network errors, truncated
+bodies, 429/5xx) with exponential backoff and jitter, honouring Retry-After.  A
+401 refreshes the access token once and repeats the call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote, urlsplit
+
+import requests
+from pydantic import BaseModel, ValidationError
+from requests.adapters import HTTPAdapter
+
+from concierge.api import schemas
+from concierge.api.errors import (
+    ApiError,
+    InvalidRequestError,
+    MalformedResponseError,
+    OfflineError,
+    ResetRequiredError,
+    ServerError,
+    UnauthorizedError,
+)
+from concierge.api.retry import TRANSIENT_STATUSES, RetryPolicy, parse_retry_after
+from concierge.netpolicy import check_server_url
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+_NETWORK_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class TokenSource(Protocol):
+    """Where the client gets bearer tokens (``concierge.auth.Account``)."""
+
+    def access_token(self) -> str | None: ...
+
+    def renew_access_token(self, rejected: str | None) -> str | None:
+        """A fresh token after ``rejected`` got a 401, or None if signing in again is needed."""
+        ...
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource | None = None,
+        *,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.base_url = check_server_url(base_url)
+        self.tokens = tokens
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.server_time: float | None = None  # from the last response's Date header
+        self._cancel = threading.Event()
+        self._session = requests.Session()
+        adapter = HTTPAdapter(max_retries=self.retry.urllib3_retry())
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers["User-Agent"] = "field-concierge"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def cancel(self) -> None:
+        """Stop waiting between retries (for shutdown); later calls fail fast."""
+        self._cancel.set()
+
+    # --- endpoints -------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> schemas.TokenPair:
+        body = schemas.LoginRequest(username=username, password=password)
+        return self._call("POST", "/auth/login", schemas.TokenPair, json=body, auth=False,
+                          retry_post=False)
+
+    def refresh(self, refresh_token: str) -> schemas.TokenPair:
+        body = schemas.RefreshRequest(refresh_token=refresh_token)
+        return self._call("POST", "/auth/refresh", schemas.TokenPair, json=body, auth=False,
+                          retry_post=False)
+
+    def me(self) -> schemas.UserInfo:
+        return self._call("GET", "/me", schemas.UserInfo)
+
+    def health(self) -> schemas.Health:
+        return self._call("GET", "/health", schemas.Health, auth=False)
+
+    def pull(self, cursor: str | None, limit: int) -> schemas.PullResponse:
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return self._call("GET", "/sync/changes", schemas.PullResponse, params=params)
+
+    def push(self, mutations: list[schemas.Mutation]) -> schemas.PushResponse:
+        """Safe to repeat: op ids make the server answer repeats with the first result."""
+        return self._call("POST", "/sync/push", schemas.PushResponse,
+                          json=schemas.PushRequest(mutations=mutations))
+
+    def has_attachment(self, sha256: str) -> bool:
+        return self._send("HEAD", f"/attachments/{sha256}", ok_statuses={404}).status == 200
+
+    def put_attachment(
+        self, sha256: str, content: bytes, content_type: str
+    ) -> schemas.AttachmentInfo:
+        return self._call("PUT", f"/attachments/{sha256}", schemas.AttachmentInfo, data=content,
+                          headers={"Content-Type": content_type})
+
+    def telemetry_windows(
+        self, request: schemas.TelemetryWindowRequest
+    ) -> schemas.TelemetryWindows:
+        """Read-only, so retried like a GET."""
+        return self._call("POST", "/telemetry/windows", schemas.TelemetryWindows, json=request)
+
+    def telemetry(
+        self, asset_id: str, metric: str, start: datetime, end: datetime, max_points: int = 2000
+    ) -> schemas.TelemetrySeries:
+        params: dict[str, str | int] = {
+            "metric": metric, "start": start.isoformat(), "end": end.isoformat(),
+            "max_points": max_points,
+        }
+        return self._call("GET", f"/telemetry/{quote(asset_id, safe='')}", schemas.TelemetrySeries,
+                          params=params)
+
+    def reachable(self, timeout: float = 2.0) -> bool:
+        """Cheap check that the server's port answers (for 'network regained')."""
+        parts = urlsplit(self.base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            with socket.create_connection((parts.hostname or "", port), timeout=timeout):
+                return True
+        except OSError:
+            return False
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        json: BaseModel | None = None,
+        auth: bool = True,
+        retry_post: bool = True,
+        **kwargs: Any,
+    ) -> M:
+        if json is not None:
+            kwargs["data"] = json.model_dump_json(exclude_unset=False).encode()
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        reply = self._send(method, path, auth=auth, retry_post=retry_post, **kwargs)
+        try:
+            return model.model_validate_json(reply.body)
+        except ValidationError as exc:
+            raise MalformedResponseError(
+                f"The server at {self.base_url} sent a reply this app does not understand "
+                f"({method} {path}: {exc.error_count()} problems, first: "
+                f"{exc.errors()[0]['msg']}). Check that the app is up to date.",
+                status=reply.status,
+            ) from exc
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: bool = True,
+        retry_post: bool = True,
+        ok_statuses: frozenset[int] | set[int] = frozenset(),
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Reply:
+        url = f"{self.base_url}{schemas.API_PREFIX}{path}"
+        attempts = self.retry.attempts if (method != "POST" or retry_post) else 1
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._cancel.is_set():
+                raise OfflineError("Sync was stopped.")
+            sent_token = self.tokens.access_token() if (auth and self.tokens) else None
+            request_headers = dict(headers or {})
+            if sent_token:
+                request_headers["Authorization"] = f"Bearer {sent_token}"
+            try:
+                with self._session.request(
+                    method, url, headers=request_headers, timeout=self.timeout, stream=True,
+                    allow_redirects=False, **kwargs,
+                ) as response:
+                    reply = Reply(response.status_code, response.headers, self._read(response))
+            except _NETWORK_ERRORS as exc:
+                if attempt < attempts and self._wait(self.retry.backoff(attempt)):
+                    continue
+                raise self._offline(exc) from exc
+            self._note_server_time(reply)
+            status = reply.status
+            if status < 300 or status in ok_statuses:
+                return reply
+            if status == 401 and auth and self.tokens and not renewed:
+                renewed = True
+                if self.tokens.renew_access_token(sent_token):
+                    attempt -= 1
+                    continue
+            if status in TRANSIENT_STATUSES and attempt < attempts:
+                after = parse_retry_after(reply.headers.get("Retry-After"))
+                if self._wait(self.retry.backoff(attempt, after)):
+                    continue
+            raise self._failure(reply)
+
+    def _read(self, response: requests.Response) -> bytes:
+        """The whole body (truncation shows as a network error), refusing huge replies."""
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=1 << 16):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise MalformedResponseError(
+                    f"The server at {self.base_url} sent a reply larger than "
+                    f"{MAX_RESPONSE_BYTES // (1 << 20)} MB; refusing it."
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep unless cancelled; True if the caller should retry."""
+        return not self._cancel.wait(seconds)
+
+    def _note_server_time(self, reply: Reply) -> None:
+        date = reply.headers.get("Date")
+        if date:
+            with contextlib.suppress(TypeError, ValueError):
+                self.server_time = parsedate_to_datetime(date).timestamp()
+
+    def _offline(self, exc: Exception) -> OfflineError:
+        if isinstance(exc, requests.Timeout):
+            reason = "did not answer in time"
+        elif isinstance(exc, requests.ConnectionError) and not isinstance(
+            exc, requests.exceptions.ChunkedEncodingError
+        ):
+            reason = "could not be reached"
+        else:
+            reason = "broke off its reply"
+        return OfflineError(
+            f"The server at {self.base_url} {reason}. Check your network connection; "
+            "your changes are kept and will sync later."
+        )
+
+    def _failure(self, reply: Reply) -> ApiError:
+        status = reply.status
+        code, text = _error_body(reply.body)
+        retry_after = parse_retry_after(reply.headers.get("Retry-After"))
+        if status == 410 and code == "reset_required":
+            return ResetRequiredError(text or "The server asks for a full re-sync.", status=status,
+                                      code=code)
+        if status in (401, 403):
+            message = (
+                "Your sign-in has expired or was revoked. Sign in again."
+                if status == 401 else f"The server does not allow this: {text or 'forbidden'}."
+            )
+            return UnauthorizedError(message, status=status, code=code)
+        if status in TRANSIENT_STATUSES:
+            busy = "is busy" if status == 429 else f"had a problem (HTTP {status})"
+            return ServerError(
+                f"The server {busy}. Your changes are kept; sync will try again later.",
+                status=status, code=code, retry_after=retry_after,
+            )
+        if 400 <= status < 500:
+            return InvalidRequestError(
+                f"The server refused the request (HTTP {status}): {text or 'no reason given'}.",
+                status=status, code=code,
+            )
+        return MalformedResponseError(
+            f"The server at {self.base_url} answered HTTP {status}, which this app does not "
+            "expect. Check the server address.",
+            status=status, code=code,
+        )
+
+
+def _error_body(body_bytes: bytes) -> tuple[str | None, str | None]:
+    """(code, message) of an error reply, if it follows the API's error format."""
+    try:
+        body = schemas.ErrorResponse.model_validate_json(body_bytes)
+    except ValidationError:
+        return None, None
+    return body.error.code, body.error.message

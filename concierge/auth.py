@@ -1,0 +1,308 @@
+"""Sign-in: tokens live only in the OS keyring (or, lacking one, in memory).
+
+No plaintext fallback: when no usable keyring exists the app says so and keeps
+the tokens for this run only.  ``Account`` is also the API client's token source:
+a 401 refreshes the access token once (refresh tokens rotate).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+import keyring
+import keyring.backend
+import keyring.errors
+from keyring.backends import chainer, fail, null
+
+from concierge.api import schemas
+from concierge.api.client import ApiClient
+from concierge.api.errors import ApiError, OfflineError, ServerError, UnauthorizedError
+from concierge.netpolicy import InsecureServerError, check_server_url
+from concierge.store import Store
+
+KEYRING_SERVICE = "field-concierge"
+NO_KEYRING_WARNING = (
+    "No usable keyring was found, so your sign-in is kept in memory only and is "
+    "forgotten when the app closes. Install or unlock a keyring (e.g. GNOME Keyring "
+    "or KWallet) to stay signed in."
+)
+
+
+class AuthError(Exception):
+    """A sign-in problem; ``message`` tells the person what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class WrongCredentials(AuthError):
+    pass
+
+
+class ServerUnreachable(AuthError):
+    pass
+
+
+class InsecureServer(AuthError):
+    pass
+
+
+class AccountLocked(AuthError):
+    pass
+
+
+class NotSignedIn(AuthError):
+    pass
+
+
+class UnsyncedChanges(AuthError):
+    pass
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+
+
+class TokenStore(Protocol):
+    persistent: bool
+    warning: str | None
+
+    def load(self, account: str) -> Tokens | None: ...
+
+    def save(self, account: str, tokens: Tokens) -> None: ...
+
+    def delete(self, account: str) -> None: ...
+
+
+class KeyringTokenStore:
+    """Tokens in the OS keyring (Secret Service, Keychain, Windows Credential Locker)."""
+
+    persistent = True
+    warning: str | None = None
+
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        self._backend = backend or keyring.get_keyring()
+
+    def load(self, account: str) -> Tokens | None:
+        try:
+            text = self._backend.get_password(KEYRING_SERVICE, account)
+        except keyring.errors.KeyringError as exc:
+            raise AuthError(f"The keyring could not be read ({exc}); unlock it.") from exc
+        if not text:
+            return None
+        try:
+            raw = json.loads(text)
+            return Tokens(str(raw["access_token"]), str(raw["refresh_token"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, account: str, tokens: Tokens) -> None:
+        text = json.dumps({"access_token": tokens.access_token,
+                           "refresh_token": tokens.refresh_token})
+        try:
+            self._backend.set_password(KEYRING_SERVICE, account, text)
+        except keyring.errors.KeyringError as exc:
+            raise AuthError(f"The keyring could not be written ({exc}); unlock it.") from exc
+
+    def delete(self, account: str) -> None:
+        try:
+            self._backend.delete_password(KEYRING_SERVICE, account)
+        except keyring.errors.PasswordDeleteError:
+            pass  # nothing stored
+        except keyring.errors.KeyringError as exc:
+            raise AuthError(f"The keyring could not be changed ({exc}); unlock it.") from exc
+
+
+class MemoryTokenStore:
+    """Tokens for this run only."""
+
+    persistent = False
+
+    def __init__(self, warning: str | None = None) -> None:
+        self.warning = warning
+        self._tokens: dict[str, Tokens] = {}
+        self._lock = threading.Lock()
+
+    def load(self, account: str) -> Tokens | None:
+        with self._lock:
+            return self._tokens.get(account)
+
+    def save(self, account: str, tokens: Tokens) -> None:
+        with self._lock:
+            self._tokens[account] = tokens
+
+    def delete(self, account: str) -> None:
+        with self._lock:
+            self._tokens.pop(account, None)
+
+
+def usable_keyring() -> keyring.backend.KeyringBackend | None:
+    """The OS keyring if it is a real, working one; plaintext and null ones do not count."""
+    backend = keyring.get_keyring()
+    candidates = backend.backends if isinstance(backend, chainer.ChainerBackend) else [backend]
+    for candidate in candidates:
+        if isinstance(candidate, fail.Keyring | null.Keyring | chainer.ChainerBackend):
+            return None
+        module = type(candidate).__module__
+        if module.startswith("keyrings.alt") or "plaintext" in type(candidate).__name__.lower():
+            return None
+    if not candidates:
+        return None
+    try:
+        backend.get_password(KEYRING_SERVICE, "__probe__")
+    except keyring.errors.KeyringError:
+        return None
+    return backend
+
+
+def open_token_store() -> TokenStore:
+    backend = usable_keyring()
+    if backend is None:
+        return MemoryTokenStore(warning=NO_KEYRING_WARNING)
+    return KeyringTokenStore(backend)
+
+
+class Account:
+    """The signed-in technician of one local store, and the API client's token source."""
+
+    def __init__(self, store: Store, tokens: TokenStore) -> None:
+        self._store = store
+        self._tokens = tokens
+        self._lock = threading.Lock()
+        self._cache: tuple[str, Tokens] | None = None  # spares a keyring call per request
+
+    @property
+    def token_store(self) -> TokenStore:
+        return self._tokens
+
+    @property
+    def user(self) -> schemas.UserInfo | None:
+        account = self._store.account()
+        return None if account is None else account[1]
+
+    @property
+    def server_url(self) -> str | None:
+        account = self._store.account()
+        return None if account is None else account[0]
+
+    @property
+    def signed_in(self) -> bool:
+        return self.access_token() is not None
+
+    def sign_in(self, server_url: str, username: str, password: str) -> schemas.UserInfo:
+        try:
+            url = check_server_url(server_url)
+        except InsecureServerError as exc:
+            raise InsecureServer(str(exc)) from exc
+        except ValueError as exc:
+            raise AuthError(str(exc)) from exc
+        try:
+            with ApiClient(url) as client:
+                pair = client.login(username, password)
+        except UnauthorizedError as exc:
+            raise WrongCredentials("Unknown user name or wrong password.") from exc
+        except ServerError as exc:
+            if exc.status == 429:
+                wait = f" in {round(exc.retry_after)} s" if exc.retry_after else " later"
+                raise AccountLocked(
+                    f"Too many failed sign-ins; try again{wait}."
+                ) from exc
+            raise AuthError(exc.message) from exc
+        except OfflineError as exc:
+            raise ServerUnreachable(exc.message) from exc
+        except ApiError as exc:
+            raise AuthError(exc.message) from exc
+        self._switch_to(url, pair.user)
+        self._save(_key(url, pair.user.login), Tokens(pair.access_token, pair.refresh_token))
+        self._store.set_account(url, pair.user)
+        return pair.user
+
+    def sign_out(self, *, discard_unsynced: bool = False) -> None:
+        """Delete the tokens and this account's cached data.
+
+        Raises UnsyncedChanges while changes wait for the server, unless told to
+        discard them.
+        """
+        account = self._store.account()
+        pending = self._store.status().pending_ops
+        if pending and not discard_unsynced:
+            raise UnsyncedChanges(
+                f"{pending} change(s) have not reached the office yet. Sync first, or sign "
+                "out anyway to discard them."
+            )
+        if account is not None:
+            self._tokens.delete(_key(account[0], account[1].login))
+        self._cache = None
+        self._store.wipe()
+
+    def client(self) -> ApiClient:
+        """An API client for the signed-in account."""
+        url = self.server_url
+        if url is None:
+            raise NotSignedIn("Not signed in. Sign in first (concierge login).")
+        return ApiClient(url, tokens=self)
+
+    # --- TokenSource -----------------------------------------------------------------
+
+    def access_token(self) -> str | None:
+        tokens = self._load()
+        return None if tokens is None else tokens.access_token
+
+    def renew_access_token(self, rejected: str | None) -> str | None:
+        with self._lock:
+            account = self._store.account()
+            self._cache = None  # another process may have renewed them
+            tokens = self._load()
+            if account is None or tokens is None:
+                return None
+            if tokens.access_token != rejected:
+                return tokens.access_token  # renewed meanwhile (another thread or process)
+            try:
+                with ApiClient(account[0]) as client:
+                    pair = client.refresh(tokens.refresh_token)
+            except UnauthorizedError:
+                return None
+            self._save(
+                _key(account[0], account[1].login), Tokens(pair.access_token, pair.refresh_token)
+            )
+            return pair.access_token
+
+    def _load(self) -> Tokens | None:
+        account = self._store.account()
+        if account is None:
+            return None
+        key = _key(account[0], account[1].login)
+        cached = self._cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        tokens = self._tokens.load(key)
+        self._cache = None if tokens is None else (key, tokens)
+        return tokens
+
+    def _save(self, key: str, tokens: Tokens) -> None:
+        self._tokens.save(key, tokens)
+        self._cache = (key, tokens)
+
+    def _switch_to(self, url: str, user: schemas.UserInfo) -> None:
+        """Signing in as someone else drops the previous account's data (if all synced)."""
+        current = self._store.account()
+        if current is None or (current[0] == url and current[1].id == user.id):
+            return
+        if self._store.status().pending_ops:
+            raise UnsyncedChanges(
+                f"{current[1].login} has changes that have not reached the office yet. "
+                "Sync them or sign out first."
+            )
+        self._tokens.delete(_key(current[0], current[1].login))
+        self._cache = None
+        self._store.wipe()
+
+
+def _key(server_url: str, login: str) -> str:
+    return f"{login}@{server_url}"

@@ -1,0 +1,1 @@
+"""The reference back office: an HTTP service (FastAPI) over SQLAlchemy Core storage."""

@@ -1,0 +1,49 @@
+"""The FastAPI application: routers, error handling and the body size limit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, FastAPI
+
+from concierge.api import schemas
+from concierge.backoffice import admin, attachments, auth, fleet, sync, telemetry
+from concierge.backoffice.errors import BodyLimitMiddleware, install_error_handlers
+from concierge.backoffice.state import AppState
+
+API_VERSION = "1.0.0"
+
+_health = APIRouter(prefix="/v1", tags=["health"])
+
+
+@_health.get("/health", response_model=schemas.Health)
+def health() -> schemas.Health:
+    return schemas.Health(version=API_VERSION, time=datetime.now(UTC))
+
+
+def create_app(state: AppState) -> FastAPI:
+    app = FastAPI(
+        title="Field Concierge back office",
+        version=API_VERSION,
+        description="Visits, telemetry and offline sync for the Field Concierge laptop app.",
+    )
+    app.state.backoffice = state
+    for router in (
+        _health,
+        auth.router,
+        fleet.router,
+        telemetry.router,
+        sync.router,
+        attachments.router,
+        admin.router,
+    ):
+        app.include_router(router)
+    install_error_handlers(app)
+    json_limit = state.config.max_json_body
+    attachment_limit = schemas.MAX_ATTACHMENT_BYTES
+
+    def limit_for(path: str) -> int:
+        return attachment_limit if path.startswith("/v1/attachments/") else json_limit
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    return app

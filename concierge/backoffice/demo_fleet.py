@@ -1,0 +1,433 @@
+"""A deterministic demo fleet: people, sites, assets, templates and telemetry.
+
+``build_fleet(seed, anchor)`` describes it; ``seed_demo`` stores it with 30 days
+of hourly history ending at ``anchor`` and runs the proactive engine, which
+creates the demo's insights and visits.  Most assets are healthy; some drift
+towards a threshold, some shift level, a few counters near their service limit.
+``LiveTelemetry`` keeps the same signals flowing afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+from sqlalchemy import Connection
+
+from concierge.backoffice import db
+from concierge.backoffice.accounts import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD, ensure_admin
+from concierge.backoffice.auth import hash_password
+from concierge.backoffice.bulk import seed_bulk
+from concierge.backoffice.db import Database
+from concierge.backoffice.demo_templates import template_rows
+from concierge.backoffice.engine import ProactiveEngine
+from concierge.backoffice.series import Reading, store_readings
+from concierge.backoffice.state import Clock
+from concierge.domain import METRIC_CATALOGUE, AssetKind, BadDirection, MetricSpec
+
+__all__ = [
+    "ADMIN_LOGIN",
+    "ADMIN_PASSWORD",
+    "DEMO_PASSWORD",
+    "DEMO_TECHNICIANS",
+    "LiveTelemetry",
+    "build_fleet",
+    "ensure_admin",
+    "seed_bulk",
+    "seed_demo",
+]
+
+DEMO_TECHNICIANS: tuple[str, ...] = ("ana", "ben", "chloe")
+
+DAY = 86_400.0
+HISTORY_DAYS = 30
+HISTORY_STEP = 3600.0
+LIVE_STEP = 60.0
+
+_E, _G, _H = AssetKind.ELEVATOR, AssetKind.CABLE_GATEWAY, AssetKind.HEAT_PUMP
+_PEOPLE = (
+    ("ana", "Ana Ferreira", "north", (_E, _G, _H)),
+    ("ben", "Ben Okafor", "central", (_E, _G, _H)),
+    ("chloe", "Chloé Martin", "south", (_E, _H)),
+)
+_REGIONS = {  # region: (city, postcode prefix, latitude, longitude)
+    "north": ("Hamburg", "20", 53.55, 9.99),
+    "central": ("Frankfurt am Main", "60", 50.11, 8.68),
+    "south": ("München", "80", 48.14, 11.58),
+}
+_CUSTOMERS = (
+    "Harbour View Residences",
+    "Lindenhof Offices",
+    "Stadtwerke Plaza",
+    "Meridian Medical Centre",
+    "Parkside Cooperative",
+    "Alte Mühle Lofts",
+    "Rheinblick Hotel",
+    "Nordstern Logistics",
+    "Greenfield School",
+    "Sonnenhof Care Home",
+    "Atrium Shopping",
+    "Quarry Lane Apartments",
+    "Fenwick Law Chambers",
+    "Isar Tech Campus",
+)
+_BUILDINGS = (
+    "Tower A",
+    "Tower B",
+    "Main building",
+    "East wing",
+    "Annex",
+    "Block C",
+    "Garden house",
+)
+_STREETS = (
+    "Hauptstraße",
+    "Gartenweg",
+    "Am Markt",
+    "Bahnhofstraße",
+    "Lindenallee",
+    "Hafenstraße",
+    "Schillerplatz",
+    "Mühlenweg",
+    "Kirchgasse",
+    "Industriestraße",
+)
+_CONTACTS = (
+    "M. Weber",
+    "S. Becker",
+    "J. Novak",
+    "L. Schulz",
+    "T. Yilmaz",
+    "K. Hoffmann",
+    "R. Costa",
+)
+_ACCESS = (
+    "Key at the front desk; ask for facility management.",
+    "Ring the caretaker (flat 1); parking in the courtyard.",
+    "Badge required: collect at security with ID.",
+    "Plant room behind the garage, code 4711.",
+    "Call the contact 30 minutes before arrival.",
+    "",
+)
+_MODELS = {
+    _E: ("Schindler 3300", "KONE MonoSpace 500", "Otis Gen2 Life"),
+    _G: ("Technicolor CGA4233", "Arris TG3442", "Sagemcom F@st 3896"),
+    _H: ("Vaillant aroTHERM plus", "Viessmann Vitocal 250-A", "Daikin Altherma 3 H"),
+}
+# metric: (position of the level in the normal range, daily, weekly, noise as fractions of its width)
+_PROFILE = {
+    "door_cycle_time": (0.35, 0.05, 0.02, 0.04),
+    "motor_temp": (0.4, 0.1, 0.03, 0.03),
+    "vibration": (0.35, 0.05, 0.02, 0.05),
+    "trips_per_hour": (0.4, 0.35, 0.1, 0.05),
+    "availability": (0.8, 0.0, 0.0, 0.05),
+    "snr": (0.6, 0.05, 0.02, 0.05),
+    "uncorrectable_codewords": (0.2, 0.05, 0.0, 0.08),
+    "latency": (0.3, 0.1, 0.03, 0.05),
+    "throughput": (0.6, 0.15, 0.05, 0.05),
+    "cop": (0.5, 0.1, 0.03, 0.04),
+    "supply_temp": (0.5, 0.1, 0.03, 0.04),
+    "defrost_cycles": (0.4, 0.05, 0.02, 0.08),
+}
+_DRIFTS = {
+    _E: ("door_cycle_time", "motor_temp", "vibration"),
+    _G: ("snr", "latency"),
+    _H: ("cop", "supply_temp"),
+}
+_SHIFTS = {
+    _E: ("vibration",),
+    _G: ("uncorrectable_codewords", "latency"),
+    _H: ("defrost_cycles", "supply_temp"),
+}
+_COUNTER = {_E: "door_cycles", _H: "compressor_hours"}
+_COUNTER_RATE = {"door_cycles": (400.0, 1500.0), "compressor_hours": (6.0, 14.0)}
+_DEGRADATIONS = ("drift",) * 10 + ("shift",) * 6 + ("counter",) * 3 + ("beyond",) * 3
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One metric of one asset as a closed-form signal plus noise."""
+
+    asset_id: str
+    metric: str
+    level: float
+    daily: float
+    weekly: float
+    phase: float
+    noise: float
+    low: float | None = None
+    high: float | None = None
+    drift_from: float = math.inf  # linear drift of slope per day from this time
+    slope: float = 0.0
+    shift_at: float = math.inf  # step of ``shift`` from this time
+    shift: float = 0.0
+    rate: float = 0.0  # counters: growth per day; ``level`` is the value at the anchor
+    anchor: float = 0.0
+
+    def values(self, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.rate:
+            return np.floor(self.level + self.rate * (t - self.anchor) / DAY)
+        v = self.level + self.daily * np.sin(2 * np.pi * t / DAY + self.phase)
+        v += self.weekly * np.sin(2 * np.pi * t / (7 * DAY) + 2 * self.phase)
+        v += rng.normal(0.0, self.noise, t.size)
+        v += self.slope * np.clip(t - self.drift_from, 0.0, None) / DAY
+        v += np.where(t >= self.shift_at, self.shift, 0.0)
+        return (
+            np.clip(v, self.low, self.high) if self.low is not None or self.high is not None else v
+        )
+
+
+@dataclass(frozen=True)
+class Fleet:
+    sites: list[dict[str, object]]
+    assets: list[dict[str, object]]
+    signals: list[Signal]
+
+
+def _gauge(asset_id: str, spec: MetricSpec, rng: np.random.Generator) -> Signal:
+    pos, daily, weekly, noise = _PROFILE[spec.key]
+    width = spec.normal_high - spec.normal_low
+    low = 0.0 if spec.normal_low >= 0 else None
+    high = 100.0 if spec.unit == "%" else None
+    return Signal(
+        asset_id,
+        spec.key,
+        level=spec.normal_low + width * float(rng.uniform(pos - 0.1, pos + 0.1)),
+        daily=width * daily,
+        weekly=width * weekly,
+        phase=float(rng.uniform(0, 2 * np.pi)),
+        noise=width * noise,
+        low=low,
+        high=high,
+    )
+
+
+def _degrade(
+    signal: Signal, spec: MetricSpec, how: str, anchor: float, rng: np.random.Generator
+) -> Signal:
+    sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
+    if how == "drift":  # started 8-20 days ago, crosses warning in 4-15 days
+        since, until = float(rng.uniform(8, 20)), float(rng.uniform(4, 15))
+        slope = (spec.warning - signal.level) / (since + until)
+        return _replace(signal, drift_from=anchor - since * DAY, slope=slope)
+    edge = spec.normal_high if sign > 0 else spec.normal_low
+    if how == "shift":  # 3-8 days ago, to just outside the normal range
+        target = edge + 0.5 * (spec.warning - edge)
+        return _replace(
+            signal, shift_at=anchor - float(rng.uniform(3, 8)) * DAY, shift=target - signal.level
+        )
+    # beyond: sits past warning for the last two days
+    target = spec.warning + 0.3 * (spec.critical - spec.warning)
+    return _replace(signal, shift_at=anchor - 2 * DAY, shift=target - signal.level)
+
+
+def _replace(signal: Signal, **changes: float) -> Signal:
+    return replace(signal, **changes)
+
+
+def _counter(
+    asset_id: str, spec: MetricSpec, near_limit: bool, anchor: float, rng: np.random.Generator
+) -> Signal:
+    limit = spec.service_limit or 0.0
+    rate = float(rng.uniform(*_COUNTER_RATE[spec.key]))
+    if near_limit:
+        level = limit - rate * float(rng.uniform(8, 25))
+    else:
+        level = limit * float(rng.uniform(0.1, 0.8))
+    return Signal(
+        asset_id,
+        spec.key,
+        level=math.floor(level),
+        daily=0,
+        weekly=0,
+        phase=0,
+        noise=0,
+        rate=rate,
+        anchor=anchor,
+    )
+
+
+def build_fleet(seed: int, anchor: float) -> Fleet:
+    rng = np.random.default_rng(seed)
+    sites: list[dict[str, object]] = []
+    assets: list[dict[str, object]] = []
+    regions = list(_REGIONS)
+    for i in range(40):
+        region = regions[i % 3]
+        city, postcode, lat, lon = _REGIONS[region]
+        contact = _CONTACTS[int(rng.integers(len(_CONTACTS)))]
+        customer = _CUSTOMERS[int(rng.integers(len(_CUSTOMERS)))]
+        sites.append(
+            {
+                "id": f"site-{i + 1:03d}",
+                "customer_name": customer,
+                "name": f"{customer} – {_BUILDINGS[int(rng.integers(len(_BUILDINGS)))]}",
+                "address": f"{_STREETS[int(rng.integers(len(_STREETS)))]} {int(rng.integers(1, 120))}, "
+                f"{postcode}{int(rng.integers(100, 999))} {city}",
+                "latitude": round(lat + float(rng.normal(0, 0.05)), 5),
+                "longitude": round(lon + float(rng.normal(0, 0.08)), 5),
+                "region": region,
+                "contact_name": contact,
+                "contact_phone": f"+49 {int(rng.integers(30, 99))} 555 {int(rng.integers(1000, 9999))}",
+                "contact_email": f"{contact.split()[-1].lower()}@example.org",
+                "access_notes": _ACCESS[int(rng.integers(len(_ACCESS)))],
+                "version": 1,
+                "updated_at": anchor,
+            }
+        )
+        kinds = [_E, _G, _H] if i % 4 else [_E, _E, _H]
+        for kind in kinds:
+            n = len(assets) + 1
+            limits = {s.key: s.service_limit for s in METRIC_CATALOGUE[kind] if s.service_limit}
+            assets.append(
+                {
+                    "id": f"asset-{n:03d}",
+                    "site_id": f"site-{i + 1:03d}",
+                    "kind": kind.value,
+                    "model": _MODELS[kind][int(rng.integers(3))],
+                    "serial": f"SN{seed:02d}{n:05d}{int(rng.integers(100, 999))}",
+                    "install_date": date(
+                        int(rng.integers(2012, 2024)), int(rng.integers(1, 13)), 1
+                    ).isoformat(),
+                    "service_limits": limits,
+                    "version": 1,
+                    "updated_at": anchor,
+                }
+            )
+    degradation = _plan_degradations(assets, rng)
+    signals: list[Signal] = []
+    for asset in assets:
+        kind, asset_id = AssetKind(str(asset["kind"])), str(asset["id"])
+        how, metric = degradation.get(asset_id, ("", ""))
+        for spec in METRIC_CATALOGUE[kind]:
+            if spec.counter:
+                signals.append(_counter(asset_id, spec, how == "counter", anchor, rng))
+                continue
+            signal = _gauge(asset_id, spec, rng)
+            if spec.key == metric:
+                signal = _degrade(signal, spec, how, anchor, rng)
+            signals.append(signal)
+    return Fleet(sites, assets, signals)
+
+
+def _plan_degradations(
+    assets: list[dict[str, object]], rng: np.random.Generator
+) -> dict[str, tuple[str, str]]:
+    """(how, metric) per degraded asset, at most one per site."""
+    plan: dict[str, tuple[str, str]] = {}
+    used_sites: set[object] = set()
+    todo = list(_DEGRADATIONS)
+    for index in rng.permutation(len(assets)):
+        asset = assets[int(index)]
+        kind = AssetKind(str(asset["kind"]))
+        if asset["site_id"] in used_sites:
+            continue
+        for how in todo:
+            options = {"drift": _DRIFTS, "shift": _SHIFTS, "beyond": _DRIFTS}.get(how)
+            if how == "counter":
+                if kind not in _COUNTER:
+                    continue
+                metric = _COUNTER[kind]
+            else:
+                assert options is not None
+                metric = options[kind][int(rng.integers(len(options[kind])))]
+            plan[str(asset["id"])] = (how, metric)
+            used_sites.add(asset["site_id"])
+            todo.remove(how)
+            break
+        if not todo:
+            break
+    return plan
+
+
+def history_rows(
+    signals: list[Signal], start: float, end: float, step: float, seed: int
+) -> list[tuple[str, str, float, float]]:
+    """Readings of every signal at ``step`` from after ``start`` up to ``end``."""
+    rng = np.random.default_rng([seed, int(start)])
+    t = np.arange(math.floor(start / step) * step + step, end + 1e-6, step)
+    rows: list[tuple[str, str, float, float]] = []
+    if t.size == 0:
+        return rows
+    ts = t.tolist()
+    for s in signals:
+        values = s.values(t, rng).tolist()
+        rows.extend(zip([s.asset_id] * t.size, [s.metric] * t.size, ts, values, strict=True))
+    return rows
+
+
+def insert_readings(database: Database, conn: Connection, rows: list[Reading]) -> None:
+    for start in range(0, len(rows), 100_000):
+        store_readings(database, conn, rows[start : start + 100_000])
+
+
+def seed_demo(database: Database, seed: int, anchor: float) -> None:
+    """Store the demo fleet with history up to ``anchor`` and let the engine plan visits."""
+    fleet = build_fleet(seed, anchor)
+    ensure_admin(database)
+    with database.write() as conn:
+        conn.execute(
+            db.users.insert(),
+            [
+                {
+                    "id": f"tech-{login}",
+                    "login": login,
+                    "name": name,
+                    "role": "technician",
+                    "region": region,
+                    "skills": [k.value for k in skills],
+                    "password_hash": hash_password(DEMO_PASSWORD),
+                }
+                for login, name, region, skills in _PEOPLE
+            ],
+        )
+        conn.execute(db.sites.insert(), fleet.sites)
+        conn.execute(db.assets.insert(), fleet.assets)
+        conn.execute(db.templates.insert(), template_rows(anchor))
+        for key, value in (
+            ("demo_seed", str(seed)),
+            ("demo_anchor", repr(anchor)),
+            ("sim_now", repr(anchor)),
+        ):
+            db.meta_set(database, conn, key, value)
+    with database.write() as conn:
+        insert_readings(
+            database,
+            conn,
+            history_rows(fleet.signals, anchor - HISTORY_DAYS * DAY, anchor, HISTORY_STEP, seed),
+        )
+    ProactiveEngine(database).run(anchor)
+
+
+class LiveTelemetry:
+    """Generates the demo signals from the last simulated time up to the clock's now."""
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self.db = database
+        self.clock = clock
+        with database.read() as conn:
+            seed = int(db.meta_get(conn, "demo_seed") or 0)
+            anchor = float(db.meta_get(conn, "demo_anchor") or 0.0)
+        self.seed = seed
+        self.signals = build_fleet(seed, anchor).signals
+
+    def tick(self) -> int:
+        with self.db.read() as conn:
+            last = float(db.meta_get(conn, "sim_now") or self.clock.now())
+        now = self.clock.now()
+        step = LIVE_STEP if now - last <= 6 * 3600 else HISTORY_STEP
+        last = max(last, now - HISTORY_DAYS * DAY)
+        rows = history_rows(self.signals, last, now, step, self.seed)
+        if not rows:
+            return 0
+        with self.db.write() as conn:
+            insert_readings(self.db, conn, rows)
+            db.meta_set(self.db, conn, "sim_now", repr(max(r[2] for r in rows)))
+        return len(rows)
+
+
+def demo_anchor(now: float) -> float:
+    """The demo's history ends on the hour, so a cached copy stays current for an hour."""
+    return math.floor(now / 3600) * 3600

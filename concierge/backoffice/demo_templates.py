@@ -1,0 +1,114 @@
+"""Checklist templates for each asset kind (used by the demo fleet and bulk seeding)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from concierge.domain import METRIC_CATALOGUE, AssetKind, StepType, metric_spec
+
+
+def _step(
+    key: str, title: str, type_: StepType, *, required: bool = True, **extra: Any
+) -> dict[str, Any]:
+    return {"key": key, "title": title, "type": type_.value, "required": required, **extra}
+
+
+def _measure(
+    kind: AssetKind, metric: str, title: str, *, only_if_insight: bool = False
+) -> dict[str, Any]:
+    spec = metric_spec(kind, metric)
+    return _step(
+        f"measure-{metric}",
+        title,
+        StepType.MEASUREMENT,
+        unit=spec.unit,
+        target_low=spec.normal_low,
+        target_high=spec.normal_high,
+        metric=metric,
+        instructions=f"Measure and enter {spec.label.lower()} ({spec.unit or 'ratio'}); "
+        f"normal is {spec.normal_low:g} to {spec.normal_high:g}.",
+        when_metrics=[metric] if only_if_insight else [],
+    )
+
+
+_CHECK, _CHOICE, _PHOTO, _NOTE = StepType.CHECK, StepType.CHOICE, StepType.PHOTO, StepType.NOTE
+_E, _G, _H = AssetKind.ELEVATOR, AssetKind.CABLE_GATEWAY, AssetKind.HEAT_PUMP
+
+_STEPS: dict[AssetKind, list[dict[str, Any]]] = {
+    _E: [
+        _step("lockout", "Lock out the car and post the notice", _CHECK),
+        _measure(_E, "door_cycle_time", "Door cycle time (average of 5 cycles)"),
+        _measure(_E, "motor_temp", "Motor temperature after 10 runs", only_if_insight=True),
+        _measure(_E, "vibration", "Car vibration at full speed", only_if_insight=True),
+        _step(
+            "door-rollers", "Door rollers and tracks", _CHOICE, choices=["good", "worn", "replaced"]
+        ),
+        _step("door-sensors", "Clean and test the door sensors", _CHECK),
+        _step("photo-operator", "Photo of the door operator", _PHOTO, required=False),
+        _step(
+            "ride-comfort",
+            "Ride comfort remarks",
+            _NOTE,
+            required=False,
+            when_tags=["comfort", "noise"],
+        ),
+    ],
+    _G: [
+        _measure(_G, "snr", "Downstream SNR at the gateway"),
+        _measure(_G, "latency", "Latency to the head end", only_if_insight=True),
+        _step("connectors", "Coax connectors tightened and dry", _CHECK),
+        _step(
+            "splitter", "Splitter in the line", _CHOICE, choices=["none", "2-way", "3-way or more"]
+        ),
+        _measure(_G, "throughput", "Speed test on a wired client"),
+        _step("photo-wiring", "Photo of the wall outlet and wiring", _PHOTO, required=False),
+        _step(
+            "wifi-wishes",
+            "Wi-Fi coverage wishes",
+            _NOTE,
+            required=False,
+            when_tags=["wifi", "coverage"],
+        ),
+    ],
+    _H: [
+        _measure(_H, "supply_temp", "Supply temperature at the outdoor unit"),
+        _measure(
+            _H, "cop", "Coefficient of performance (from the controller)", only_if_insight=True
+        ),
+        _step(
+            "coil", "Outdoor coil condition", _CHOICE, choices=["clean", "dirty", "iced", "damaged"]
+        ),
+        _step("filters", "Clean the water filter and check pressure", _CHECK),
+        _step("defrost", "Defrost cycle observed", _CHECK, when_metrics=["defrost_cycles"]),
+        _step("photo-unit", "Photo of the outdoor unit", _PHOTO, required=False),
+        _step(
+            "comfort",
+            "Heating comfort remarks",
+            _NOTE,
+            required=False,
+            when_tags=["comfort", "noise", "cost"],
+        ),
+    ],
+}
+
+_NAMES = {
+    _E: "Elevator proactive service",
+    _G: "Cable gateway line check",
+    _H: "Heat pump efficiency service",
+}
+
+
+def template_rows(updated_at: float) -> list[dict[str, Any]]:
+    """One checklist template row per asset kind."""
+    assert set(_STEPS) == set(METRIC_CATALOGUE)
+    return [
+        {
+            "id": f"tpl-{kind.value}",
+            "asset_kind": kind.value,
+            "name": _NAMES[kind],
+            "steps": steps,
+            "version": 1,
+            "updated_at": updated_at,
+        }
+        for kind, steps in _STEPS.items()
+    ]

@@ -1,0 +1,329 @@
+"""Proactive engine: telemetry -> insights (via concierge.insights) -> proactive visits.
+
+Idempotent: re-running over the same data writes nothing.  An insight is stored
+once per ``Finding.key``; it gets a visit once (an open visit of its site when
+there is one); an insight whose finding disappeared is resolved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Row, func, select, update
+
+from concierge.api.schemas import EngineRun
+from concierge.backoffice import db
+from concierge.backoffice.changes import publish_own, record_change, refresh_visibility, visit_refs
+from concierge.backoffice.db import Database
+from concierge.backoffice.series import read_series
+from concierge.domain import AssetKind, Severity, VisitStatus
+from concierge.insights import Finding, analyze_asset
+
+HOUR = 3600.0
+ANALYSIS_DAYS = 30.0
+ANALYSIS_BUCKET = 3600
+OPEN_VISIT = (
+    VisitStatus.PROPOSED.value,
+    VisitStatus.SCHEDULED.value,
+    VisitStatus.IN_PROGRESS.value,
+)
+ACTIONABLE = (Severity.WARNING.value, Severity.CRITICAL.value)
+VISIT_HOURS = 4.0
+_LEAD_HOURS = {1: 2.0, 2: 24.0, 3: 72.0, 4: 168.0}
+_RANK = {Severity.CRITICAL.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
+
+
+def insight_id(key: str) -> str:
+    return "ins-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def _material(severity: str, kind: str, confidence: float, impact: float | None) -> tuple[Any, ...]:
+    """What must change for an insight to be rewritten (text alone tracks the clock)."""
+    return (
+        severity,
+        kind,
+        round(confidence * 10),
+        None if impact is None else round(impact / (6 * HOUR)),
+    )
+
+
+def urgency(severity: str, impact: float | None, confidence: float) -> tuple[float, float, float]:
+    """Sort key: most urgent first."""
+    return _RANK.get(severity, 3), math.inf if impact is None else impact, -confidence
+
+
+def priority(severity: str, impact: float | None, now: float) -> int:
+    days_left = None if impact is None else (impact - now) / 86_400
+    if severity == Severity.CRITICAL.value:
+        return 1 if days_left is None or days_left <= 3 else 2
+    if severity == Severity.WARNING.value:
+        return 2 if days_left is not None and days_left <= 7 else 3
+    return 4
+
+
+def visit_window(prio: int, deadline: float | None, now: float) -> tuple[float, float]:
+    """A visit window starting after a lead time, moved earlier to end before ``deadline``."""
+    earliest = math.ceil(now / HOUR) * HOUR
+    start = earliest + _LEAD_HOURS[prio] * HOUR
+    if deadline is not None and start + VISIT_HOURS * HOUR > deadline:
+        start = max(earliest, math.floor((deadline - VISIT_HOURS * HOUR) / HOUR) * HOUR)
+    return start, start + VISIT_HOURS * HOUR
+
+
+@dataclass
+class Counts:
+    assets: int = 0
+    findings: int = 0
+    insights_created: int = 0
+    insights_updated: int = 0
+    insights_resolved: int = 0
+    visits_created: int = 0
+    visits_updated: int = 0
+
+    def result(self) -> EngineRun:
+        return EngineRun(**self.__dict__)
+
+
+class ProactiveEngine:
+    """Runs are serialised: the scheduler job and ``/admin/engine/run`` share a lock."""
+
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        self._lock = threading.Lock()
+
+    def run(self, now: float) -> EngineRun:
+        with self._lock:
+            counts = Counts()
+            findings, analysed = self._analyse(now, counts)
+            with self.db.write() as conn:
+                self._store_insights(conn, findings, analysed, now, counts)
+                self._plan_visits(conn, now, counts)
+            return counts.result()
+
+    # --- analysis ---------------------------------------------------------------
+
+    def _analyse(self, now: float, counts: Counts) -> tuple[list[Finding], set[str]]:
+        with self.db.read() as conn:
+            kinds = dict(conn.execute(select(db.assets.c.id, db.assets.c.kind)).all())
+            data = read_series(
+                self.db, conn, list(kinds), now - ANALYSIS_DAYS * 86_400, now, ANALYSIS_BUCKET
+            )
+        per_asset: dict[str, dict[str, tuple[Any, Any]]] = defaultdict(dict)
+        for (asset_id, metric), cols in data.items():
+            # Bucket starts are shifted to their middle.
+            t = np.asarray(cols.t) + ANALYSIS_BUCKET / 2
+            per_asset[asset_id][metric] = (t, np.asarray(cols.mean))
+        findings: list[Finding] = []
+        for asset_id in sorted(per_asset):
+            findings.extend(
+                analyze_asset(asset_id, AssetKind(kinds[asset_id]), per_asset[asset_id], now)
+            )
+        counts.assets = len(per_asset)
+        counts.findings = len(findings)
+        return findings, set(per_asset)
+
+    # --- insights ----------------------------------------------------------------
+
+    def _store_insights(
+        self,
+        conn: Connection,
+        findings: list[Finding],
+        analysed: set[str],
+        now: float,
+        counts: Counts,
+    ) -> None:
+        ins = db.insights
+        existing = {row.key: row for row in conn.execute(select(ins))}
+        sites = dict(conn.execute(select(db.assets.c.id, db.assets.c.site_id)).all())
+        for f in findings:
+            row = existing.get(f.key)
+            fields = {
+                "metric": f.metric,
+                "kind": f.kind.value,
+                "severity": f.severity.value,
+                "confidence": f.confidence,
+                "predicted_impact_at": f.predicted_impact_at,
+                "evidence": f.evidence,
+                "explanation": f.explanation,
+                "headline": f.headline,
+                "status": "open",
+                "updated_at": now,
+            }
+            if row is None:
+                ident = insight_id(f.key)
+                conn.execute(
+                    ins.insert().values(
+                        id=ident,
+                        key=f.key,
+                        asset_id=f.asset_id,
+                        site_id=sites[f.asset_id],
+                        created_at=now,
+                        version=1,
+                        **fields,
+                    )
+                )
+                record_change(self.db, conn, ("insight", ident), 1)
+                counts.insights_created += 1
+                continue
+            before = _material(row.severity, row.kind, row.confidence, row.predicted_impact_at)
+            after = _material(f.severity.value, f.kind.value, f.confidence, f.predicted_impact_at)
+            if row.status == "open" and before == after:
+                continue
+            conn.execute(
+                update(ins).where(ins.c.id == row.id).values(version=row.version + 1, **fields)
+            )
+            record_change(self.db, conn, ("insight", row.id), row.version + 1)
+            counts.insights_updated += 1
+        current = {f.key for f in findings}
+        for key, row in existing.items():
+            if row.status == "open" and row.asset_id in analysed and key not in current:
+                conn.execute(
+                    update(ins)
+                    .where(ins.c.id == row.id)
+                    .values(status="resolved", version=row.version + 1, updated_at=now)
+                )
+                record_change(self.db, conn, ("insight", row.id), row.version + 1)
+                counts.insights_resolved += 1
+
+    # --- visits ------------------------------------------------------------------
+
+    def _plan_visits(self, conn: Connection, now: float, counts: Counts) -> None:
+        ins, vi = db.insights, db.visit_insights
+        covered = select(vi.c.insight_id)
+        waiting = conn.execute(
+            select(ins)
+            .where(ins.c.status == "open", ins.c.severity.in_(ACTIONABLE), ins.c.id.not_in(covered))
+            .order_by(ins.c.site_id, ins.c.id)
+        ).all()
+        by_site: dict[str, list[Row[Any]]] = defaultdict(list)
+        for row in waiting:
+            by_site[row.site_id].append(row)
+        load = self._open_load(conn)
+        for site_id, new in by_site.items():
+            v = db.visits
+            open_visit = conn.execute(
+                select(v)
+                .where(v.c.site_id == site_id, v.c.status.in_(OPEN_VISIT))
+                .order_by(v.c.created_at, v.c.id)
+            ).first()
+            if open_visit is None:
+                if self._create_visit(conn, site_id, new, load, now):
+                    counts.visits_created += 1
+            else:
+                self._merge_into(conn, open_visit, new, now)
+                counts.visits_updated += 1
+
+    def _open_load(self, conn: Connection) -> dict[str, int]:
+        v = db.visits
+        stmt = (
+            select(v.c.technician_id, func.count())
+            .where(v.c.status.in_(OPEN_VISIT))
+            .group_by(v.c.technician_id)
+        )
+        return {tech: int(n) for tech, n in conn.execute(stmt).tuples()}
+
+    def _technician(
+        self, conn: Connection, region: str, kinds: set[str], load: dict[str, int]
+    ) -> str | None:
+        """A technician of the region with the skills; else anyone with them; else anyone."""
+        u = db.users
+        techs = conn.execute(
+            select(u.c.id, u.c.region, u.c.skills).where(u.c.role == "technician")
+        ).all()
+        skilled = [t for t in techs if kinds <= set(t.skills)]
+        local = [t for t in skilled if t.region == region]
+        pool = local or skilled or techs
+        if not pool:
+            return None
+        return str(min(pool, key=lambda t: (load.get(t.id, 0), t.id)).id)
+
+    def _create_visit(
+        self, conn: Connection, site_id: str, new: list[Row[Any]], load: dict[str, int], now: float
+    ) -> bool:
+        site = conn.execute(select(db.sites).where(db.sites.c.id == site_id)).one()
+        asset_ids = sorted({r.asset_id for r in new})
+        kinds = set(
+            conn.execute(select(db.assets.c.kind).where(db.assets.c.id.in_(asset_ids))).scalars()
+        )
+        technician = self._technician(conn, site.region, kinds, load)
+        if technician is None:
+            return False
+        load[technician] = load.get(technician, 0) + 1
+        ident = "vis-" + hashlib.sha256(f"{site_id}:{new[0].id}".encode()).hexdigest()[:16]
+        values = _plan(new, now)
+        conn.execute(
+            db.visits.insert().values(
+                id=ident,
+                site_id=site_id,
+                technician_id=technician,
+                asset_ids=asset_ids,
+                insight_ids=[r.id for r in new],
+                status=VisitStatus.SCHEDULED.value,
+                office_notes="",
+                technician_notes="",
+                outcome=None,
+                version=1,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+        )
+        self._link(conn, ident, asset_ids, [r.id for r in new])
+        self._publish(conn, technician, ident, 1)
+        return True
+
+    def _merge_into(
+        self, conn: Connection, visit: Row[Any], new: list[Row[Any]], now: float
+    ) -> None:
+        ins = db.insights
+        all_ids = list(visit.insight_ids) + [r.id for r in new]
+        rows = conn.execute(select(ins).where(ins.c.id.in_(all_ids))).all()
+        asset_ids = sorted(set(visit.asset_ids) | {r.asset_id for r in new})
+        values = _plan(rows, now)
+        if visit.status != VisitStatus.IN_PROGRESS.value:  # keep the window of a visit under way
+            values["window_start"] = min(values["window_start"], visit.window_start)
+            values["window_end"] = values["window_start"] + VISIT_HOURS * HOUR
+        values["priority"] = min(values["priority"], visit.priority)
+        version = visit.version + 1
+        conn.execute(
+            update(db.visits)
+            .where(db.visits.c.id == visit.id)
+            .values(
+                asset_ids=asset_ids, insight_ids=all_ids, version=version, updated_at=now, **values
+            )
+        )
+        self._link(
+            conn, visit.id, sorted(set(asset_ids) - set(visit.asset_ids)), [r.id for r in new]
+        )
+        self._publish(conn, visit.technician_id, visit.id, version)
+
+    def _link(
+        self, conn: Connection, visit_id: str, asset_ids: Iterable[str], insight_ids: Iterable[str]
+    ) -> None:
+        assets = [{"visit_id": visit_id, "asset_id": a} for a in asset_ids]
+        insights = [{"visit_id": visit_id, "insight_id": i} for i in insight_ids]
+        if assets:
+            conn.execute(db.visit_assets.insert(), assets)
+        if insights:
+            conn.execute(db.visit_insights.insert(), insights)
+
+    def _publish(self, conn: Connection, technician: str, visit_id: str, version: int) -> None:
+        publish_own(self.db, conn, technician, ("visit", visit_id), version, visible=True)
+        refresh_visibility(self.db, conn, technician, visit_refs(conn, [visit_id]))
+
+
+def _plan(insights: list[Row[Any]], now: float) -> dict[str, Any]:
+    """Priority, window and summary of a visit for these insights."""
+    top = min(insights, key=lambda r: urgency(r.severity, r.predicted_impact_at, r.confidence))
+    prio = min(priority(r.severity, r.predicted_impact_at, now) for r in insights)
+    impacts = [r.predicted_impact_at for r in insights if r.predicted_impact_at is not None]
+    deadline = min(impacts) - 12 * HOUR if impacts else None
+    start, end = visit_window(prio, deadline, now)
+    return {"priority": prio, "window_start": start, "window_end": end, "summary": top.headline}

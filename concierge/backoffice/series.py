@@ -1,0 +1,188 @@
+"""Reading stored telemetry: raw or bucketed (min/mean/max/count per bucket, in SQL)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, ColumnElement, Table, and_, bindparam, func, select
+
+from concierge.backoffice import db
+from concierge.backoffice.db import Database
+
+DAY = 86_400.0
+HOUR = 3600
+Reading = tuple[str, str, float, float]
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
+_NICE_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
+
+
+@dataclass
+class Columns:
+    t: list[float] = field(default_factory=list)
+    min: list[float] = field(default_factory=list)
+    mean: list[float] = field(default_factory=list)
+    max: list[float] = field(default_factory=list)
+    count: list[int] = field(default_factory=list)
+
+
+def bucket_count(start: float, end: float, bucket: int) -> int:
+    return math.floor(end / bucket) - math.floor(start / bucket) + 1
+
+
+def fit_bucket(start: float, end: float, max_points: int, at_least: int = 1) -> int:
+    """The smallest round bucket >= ``at_least`` giving at most ``max_points`` buckets."""
+    start = max(start, EARLIEST)
+    end = max(end, start)
+    steps = [s for s in _NICE_STEPS if s >= at_least]
+    candidates = steps or [at_least]
+    for step in candidates:
+        if bucket_count(start, end, step) <= max_points:
+            return step
+    days = max(1, math.ceil((end - start) / DAY / max(1, max_points - 1)))
+    step = max(days * int(DAY), at_least)
+    while bucket_count(start, end, step) > max_points:
+        step += int(DAY)
+    return step
+
+
+def read_series(
+    database: Database,
+    conn: Connection,
+    asset_ids: Sequence[str],
+    start: float,
+    end: float,
+    bucket: int,
+    metric: str | None = None,
+) -> dict[tuple[str, str], Columns]:
+    """Raw readings (``bucket`` 0) or per-bucket aggregates, keyed by (asset, metric).
+
+    A bucket always aggregates all of its readings, also at the edges of the range.
+    Whole-hour buckets are read from the hourly rollup.
+    """
+    out: dict[tuple[str, str], Columns] = defaultdict(Columns)
+    if bucket == 0:
+        t = db.telemetry
+        stmt = select(t.c.asset_id, t.c.metric, t.c.ts, t.c.value).where(
+            _series_filter(t, asset_ids, metric), t.c.ts >= start, t.c.ts <= end
+        )
+        for asset_id, name, ts, value in conn.execute(stmt.order_by(*t.primary_key)).all():
+            cols = out[(asset_id, name)]
+            cols.t.append(ts)
+            cols.min.append(value)
+            cols.mean.append(value)
+            cols.max.append(value)
+            cols.count.append(1)
+        return out
+    first, last = math.floor(start / bucket), math.floor(end / bucket)
+    if bucket % HOUR == 0:
+        h, per = db.telemetry_hourly, bucket // HOUR
+        where = and_(
+            _series_filter(h, asset_ids, metric),
+            h.c.hour >= first * per,
+            h.c.hour < (last + 1) * per,
+        )
+        if per == 1:  # one rollup row per bucket
+            stmt = select(h.c.asset_id, h.c.metric, h.c.hour, h.c.min, h.c.sum, h.c.max, h.c.count)
+            stmt = stmt.where(where).order_by(*h.primary_key)
+        else:
+            keys: tuple[Any, ...] = (h.c.asset_id, h.c.metric, database.bucket(h.c.hour, per))
+            columns = (func.min(h.c.min), func.sum(h.c.sum), func.max(h.c.max), func.sum(h.c.count))
+            stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
+    else:
+        t = db.telemetry
+        keys = (t.c.asset_id, t.c.metric, database.bucket(t.c.ts, bucket))
+        columns = (func.min(t.c.value), func.sum(t.c.value), func.max(t.c.value), func.count())
+        where = and_(
+            _series_filter(t, asset_ids, metric),
+            t.c.ts >= first * bucket,
+            t.c.ts < (last + 1) * bucket,
+        )
+        stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
+    for asset_id, name, index, low, total, high, count in conn.execute(stmt).all():
+        cols = out[(asset_id, name)]
+        cols.t.append(float(index) * bucket)
+        cols.min.append(float(low))
+        cols.mean.append(float(total) / int(count))
+        cols.max.append(float(high))
+        cols.count.append(int(count))
+    return out
+
+
+def _series_filter(
+    table: Table, asset_ids: Sequence[str], metric: str | None
+) -> ColumnElement[bool]:
+    where = table.c.asset_id.in_(asset_ids)
+    return where if metric is None else and_(where, table.c.metric == metric)
+
+
+def store_readings(database: Database, conn: Connection, rows: Sequence[Reading]) -> None:
+    """Insert readings (repeats are ignored) and refresh the hourly rollup they touch."""
+    if not rows:
+        return
+    database.insert_rows(conn, db.telemetry, rows)
+    spans: dict[tuple[str, str], list[float]] = {}
+    for asset_id, metric, ts, _ in rows:
+        span = spans.get((asset_id, metric))
+        if span is None:
+            spans[(asset_id, metric)] = [ts, ts]
+        elif ts < span[0]:
+            span[0] = ts
+        elif ts > span[1]:
+            span[1] = ts
+    conn.execute(
+        _rollup_statement(database),
+        [
+            {
+                "a": a,
+                "m": m,
+                "lo": math.floor(lo / HOUR) * HOUR,
+                "hi": (math.floor(hi / HOUR) + 1) * HOUR,
+            }
+            for (a, m), (lo, hi) in spans.items()
+        ],
+    )
+
+
+def _rollup_statement(database: Database) -> Any:
+    t, h = db.telemetry, db.telemetry_hourly
+    hour = database.bucket(t.c.ts, HOUR)
+    source = (
+        select(
+            t.c.asset_id,
+            t.c.metric,
+            hour,
+            func.min(t.c.value),
+            func.max(t.c.value),
+            func.sum(t.c.value),
+            func.count(),
+        )
+        .where(
+            t.c.asset_id == bindparam("a"),
+            t.c.metric == bindparam("m"),
+            t.c.ts >= bindparam("lo"),
+            t.c.ts < bindparam("hi"),
+        )
+        .group_by(t.c.asset_id, t.c.metric, hour)
+    )
+    names = ["asset_id", "metric", "hour", "min", "max", "sum", "count"]
+    stmt = database.dialect_insert(h).from_select(names, source)
+    return stmt.on_conflict_do_update(
+        index_elements=["asset_id", "metric", "hour"],
+        set_={n: stmt.excluded[n] for n in ("min", "max", "sum", "count")},
+    )
+
+
+def max_series_count(
+    conn: Connection, asset_ids: Sequence[str], start: float, end: float, metric: str | None = None
+) -> int:
+    t = db.telemetry
+    where = and_(t.c.asset_id.in_(asset_ids), t.c.ts >= start, t.c.ts <= end)
+    if metric is not None:
+        where = and_(where, t.c.metric == metric)
+    counts = select(func.count().label("n")).where(where).group_by(t.c.asset_id, t.c.metric)
+    return int(conn.execute(select(func.max(counts.subquery().c.n))).scalar_one() or 0)

@@ -1,0 +1,240 @@
+"""Telemetry: per-reading validated ingestion and downsampled (min/mean/max/count) reads."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from sqlalchemy import Connection, select
+
+from concierge.api import schemas
+from concierge.backoffice import db
+from concierge.backoffice.auth import CurrentUser, IngestUser
+from concierge.backoffice.db import utc
+from concierge.backoffice.errors import (
+    ERROR_RESPONSES,
+    ApiError,
+    StrictJSONRoute,
+    error_response,
+    not_found,
+    validation_details,
+)
+from concierge.backoffice.fleet import IdPath, can_see
+from concierge.backoffice.series import (
+    EARLIEST,
+    Columns,
+    fit_bucket,
+    max_series_count,
+    read_series,
+    store_readings,
+)
+from concierge.backoffice.state import DAY, state_of
+from concierge.domain import METRIC_CATALOGUE, AssetKind
+
+router = APIRouter(
+    prefix="/v1/telemetry",
+    tags=["telemetry"],
+    route_class=StrictJSONRoute,
+    responses=ERROR_RESPONSES,
+)
+
+DEFAULT_MAX_POINTS = 1000
+_readings = TypeAdapter(list[schemas.Reading])
+_METRICS = {kind.value: {s.key for s in specs} for kind, specs in METRIC_CATALOGUE.items()}
+
+
+def _epoch_range(start: datetime, end: datetime) -> tuple[float, float]:
+    try:
+        low, high = start.timestamp(), end.timestamp()
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ApiError(422, "invalid_range", "start or end is out of range.") from exc
+    if low >= high:
+        raise ApiError(422, "invalid_range", "start must be before end.")
+    return low, high
+
+
+def _series(
+    asset_id: str, metric: str, start: datetime, end: datetime, bucket: int, cols: Columns
+) -> schemas.TelemetrySeries:
+    return schemas.TelemetrySeries(
+        asset_id=asset_id,
+        metric=metric,
+        start=start,
+        end=end,
+        bucket_seconds=bucket,
+        t=cols.t,
+        min=cols.min,
+        mean=cols.mean,
+        max=cols.max,
+        count=cols.count,
+    )
+
+
+def _asset_kind(conn: Connection, asset_id: str) -> str | None:
+    return conn.execute(
+        select(db.assets.c.kind).where(db.assets.c.id == asset_id)
+    ).scalar_one_or_none()
+
+
+@router.get("/{asset_id}", response_model=schemas.TelemetrySeries)
+def query(
+    asset_id: IdPath,
+    user: CurrentUser,
+    request: Request,
+    metric: Annotated[str, Query(min_length=1, max_length=64)],
+    start: Annotated[AwareDatetime | None, Query()] = None,
+    end: Annotated[AwareDatetime | None, Query()] = None,
+    max_points: Annotated[int, Query(ge=2, le=schemas.MAX_QUERY_POINTS)] = DEFAULT_MAX_POINTS,
+) -> schemas.TelemetrySeries:
+    state = state_of(request)
+    end = end or utc(state.clock.now())
+    start = start or utc(end.timestamp() - 7 * DAY)
+    low, high = _epoch_range(start, end)
+    with state.db.read() as conn:
+        kind = _asset_kind(conn, asset_id)
+        if kind is None or not can_see(conn, user, "asset", asset_id):
+            raise not_found("asset", asset_id)
+        if metric not in _METRICS[kind]:
+            raise ApiError(
+                422, "unknown_metric", f"Assets of kind {kind} have no metric {metric!r}."
+            )
+        raw = max_series_count(conn, [asset_id], low, high, metric) <= max_points
+        bucket = 0 if raw else fit_bucket(low, high, max_points)
+        cols = read_series(state.db, conn, [asset_id], low, high, bucket, metric)
+    return _series(asset_id, metric, start, end, bucket, cols.get((asset_id, metric), Columns()))
+
+
+@router.post("/windows", response_model=schemas.TelemetryWindows)
+def windows(
+    body: schemas.TelemetryWindowRequest, user: CurrentUser, request: Request
+) -> schemas.TelemetryWindows:
+    state = state_of(request)
+    low, high = _epoch_range(body.start, body.end)
+    asset_ids = list(dict.fromkeys(body.asset_ids))
+    with state.db.read() as conn:
+        kinds = dict(
+            conn.execute(
+                select(db.assets.c.id, db.assets.c.kind).where(db.assets.c.id.in_(asset_ids))
+            ).all()
+        )
+        for asset_id in asset_ids:
+            if asset_id not in kinds or not can_see(conn, user, "asset", asset_id):
+                raise not_found("asset", asset_id)
+        cap = schemas.MAX_QUERY_POINTS
+        if body.bucket_seconds == 0:
+            raw = max_series_count(conn, asset_ids, low, high) <= cap
+            bucket = 0 if raw else fit_bucket(low, high, cap)
+        else:
+            bucket = fit_bucket(low, high, cap, at_least=body.bucket_seconds)
+        data = read_series(state.db, conn, asset_ids, low, high, bucket)
+    return schemas.TelemetryWindows(
+        series=[
+            _series(
+                asset_id,
+                spec.key,
+                body.start,
+                body.end,
+                bucket,
+                data.get((asset_id, spec.key), Columns()),
+            )
+            for asset_id in asset_ids
+            for spec in METRIC_CATALOGUE[AssetKind(kinds[asset_id])]
+        ]
+    )
+
+
+def _check_readings(
+    raw: list[dict[str, Any]],
+) -> tuple[list[schemas.Reading | None], dict[int, list[schemas.ErrorDetail]]]:
+    """Structural validation, one reading at a time (valid ones are kept)."""
+    errors: dict[int, list[schemas.ErrorDetail]] = defaultdict(list)
+    for index, item in enumerate(raw):
+        value = item.get("value")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors[index].append(
+                schemas.ErrorDetail(
+                    loc=["value"], message="value must be a number", code="float_type"
+                )
+            )
+    try:
+        parsed: list[schemas.Reading | None] = list(_readings.validate_python(raw))
+    except ValidationError as exc:
+        for err in exc.errors():
+            index, *loc = err["loc"]
+            errors[int(index)].extend(validation_details([{**err, "loc": loc}]))
+        good = [r for i, r in enumerate(raw) if i not in errors]
+        checked = iter(_readings.validate_python(good))
+        parsed = [None if i in errors else next(checked) for i in range(len(raw))]
+    return [None if i in errors else r for i, r in enumerate(parsed)], errors
+
+
+@router.post(
+    "",
+    response_model=schemas.IngestResponse,
+    responses={422: {"model": schemas.ErrorResponse, "description": "No reading was valid."}},
+)
+def ingest(body: schemas.IngestRequest, user: IngestUser, request: Request) -> Any:
+    state = state_of(request)
+    parsed, errors = _check_readings(body.readings)
+    latest = time.time() + DAY
+    rows: list[tuple[str, str, float, float]] = []
+    with state.db.write() as conn:
+        ids = {r.asset_id for r in parsed if r is not None}
+        kinds = dict(
+            conn.execute(
+                select(db.assets.c.id, db.assets.c.kind).where(db.assets.c.id.in_(ids))
+            ).all()
+        )
+        for index, reading in enumerate(parsed):
+            if reading is None:
+                continue
+            problem = _semantic_problem(reading, kinds, latest)
+            if problem is not None:
+                errors[index].append(problem)
+                continue
+            rows.append((reading.asset_id, reading.metric, reading.ts.timestamp(), reading.value))
+        store_readings(state.db, conn, rows)
+    rejected = [schemas.ReadingError(index=i, errors=errs) for i, errs in sorted(errors.items())]
+    if body.readings and not rows:
+        details = [
+            schemas.ErrorDetail(loc=["readings", r.index, *e.loc], message=e.message, code=e.code)
+            for r in rejected
+            for e in r.errors
+        ]
+        return error_response(422, "no_valid_readings", "None of the readings is valid.", details)
+    return JSONResponse(
+        schemas.IngestResponse(accepted=len(rows), rejected=rejected).model_dump(mode="json")
+    )
+
+
+def _semantic_problem(
+    reading: schemas.Reading, kinds: dict[str, str], latest: float
+) -> schemas.ErrorDetail | None:
+    kind = kinds.get(reading.asset_id)
+    if kind is None:
+        return schemas.ErrorDetail(
+            loc=["asset_id"], message=f"unknown asset {reading.asset_id!r}", code="unknown_asset"
+        )
+    if reading.metric not in _METRICS[kind]:
+        return schemas.ErrorDetail(
+            loc=["metric"],
+            message=f"assets of kind {kind} have no metric {reading.metric!r}",
+            code="unknown_metric",
+        )
+    try:
+        ts = reading.ts.timestamp()
+    except (OverflowError, OSError, ValueError):
+        ts = -math.inf
+    if not EARLIEST <= ts <= latest:
+        return schemas.ErrorDetail(
+            loc=["ts"],
+            message="timestamp must be after 2000 and at most a day ahead",
+            code="ts_out_of_range",
+        )
+    return None

@@ -1,0 +1,114 @@
+"""Checklist generation: the asset kind's template, the open insights and the customer's wishes.
+
+Template steps carrying ``when_metrics`` / ``when_tags`` are included only when an open
+insight concerns one of those metrics or a wish carries one of those tags (either is
+enough). An open insight no included step addresses gets a step of its own, and every
+session starts and ends with the core steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from concierge.api.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
+from concierge.domain import AssetKind, StepType, metric_spec
+from concierge.session.model import WISH_TAGS, ChecklistItem
+
+CORE_FIRST = ChecklistStepTemplate(
+    key="core-safety",
+    title="Site made safe and the plan agreed with the customer",
+    instructions="Isolate or secure what you will work on, and agree with the customer what "
+    "you will tune and how long it may be unavailable.",
+    type=StepType.CHECK,
+)
+CORE_LAST = ChecklistStepTemplate(
+    key="core-handover",
+    title="Changes explained and the site left clean",
+    instructions="Walk the customer through what you changed and why, restore normal "
+    "operation and leave the work area clean.",
+    type=StepType.CHECK,
+)
+
+
+def generate(
+    assets: Sequence[Asset],
+    templates: Mapping[AssetKind, ChecklistTemplate | None],
+    insights: Iterable[Insight],
+    tags: Iterable[str],
+) -> list[ChecklistItem]:
+    """The session's checklist, in working order."""
+    wished = set(tags)
+    open_insights = [i for i in insights if i.status == "open"]
+    items = [_item(CORE_FIRST, "", ["Always part of a session"], [])]
+    for asset in assets:
+        concerns = [i for i in open_insights if i.asset_id == asset.id]
+        template = templates.get(asset.kind)
+        steps = template.steps if template else []
+        asset_items = [
+            _item(step, asset.id, reasons, [i.id for i in concerns if _addresses(step, i)])
+            for step in steps
+            if (reasons := _reasons(step, concerns, wished))
+        ]
+        covered = {ins for item in asset_items for ins in item.insight_ids}
+        asset_items += [_insight_item(asset, i) for i in concerns if i.id not in covered]
+        items += asset_items
+    items.append(_item(CORE_LAST, "", ["Always part of a session"], []))
+    return items
+
+
+def _reasons(step: ChecklistStepTemplate, concerns: list[Insight], wished: set[str]) -> list[str]:
+    """Why ``step`` is in the checklist; empty when it is not."""
+    if not step.when_metrics and not step.when_tags:
+        return ["Standard step for this equipment"]
+    reasons = [f"Insight: {i.headline}" for i in concerns if i.metric in step.when_metrics]
+    reasons += [f"Customer wish: {WISH_TAGS.get(t, t)}" for t in step.when_tags if t in wished]
+    return reasons
+
+
+def _addresses(step: ChecklistStepTemplate, insight: Insight) -> bool:
+    return insight.metric in step.when_metrics or insight.metric == step.metric
+
+
+def _item(
+    step: ChecklistStepTemplate, asset_id: str, reasons: list[str], insight_ids: list[str]
+) -> ChecklistItem:
+    return ChecklistItem(
+        id=f"{asset_id or 'session'}/{step.key}",
+        asset_id=asset_id,
+        key=step.key,
+        title=step.title,
+        instructions=step.instructions,
+        type=step.type,
+        required=step.required,
+        unit=step.unit,
+        target_low=step.target_low,
+        target_high=step.target_high,
+        choices=list(step.choices),
+        metric=step.metric,
+        insight_ids=insight_ids,
+        reasons=reasons,
+    )
+
+
+def _insight_item(asset: Asset, insight: Insight) -> ChecklistItem:
+    """A step for an open insight the template has nothing for."""
+    spec = metric_spec(asset.kind, insight.metric)
+    key = f"insight-{insight.id}"
+    measure = not spec.counter
+    return ChecklistItem(
+        id=f"{asset.id}/{key}",
+        asset_id=asset.id,
+        key=key,
+        title=f"{spec.label}: tuned and measured" if measure
+        else f"{spec.label}: service done and counter reset",
+        instructions=f"{insight.explanation} "
+        + ("Find the cause, tune, then measure again." if measure
+           else "Do the service due at this count and reset the counter."),
+        type=StepType.MEASUREMENT if measure else StepType.CHECK,
+        unit=spec.unit if measure else None,
+        target_low=spec.normal_low if measure else None,
+        target_high=spec.normal_high if measure else None,
+        metric=insight.metric,
+        insight_ids=[insight.id],
+        reasons=[f"Insight: {insight.headline}"],
+    )

@@ -1,0 +1,417 @@
+"""SessionEngine: applies each input to the session document and autosaves it at once.
+
+Every mutating call ends in ``store.save_session`` (one upserted row, one coalesced outbox
+mutation), so a crash loses nothing that was entered. A completed session is read-only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy.typing as npt
+
+from concierge.api.schemas import Asset, ChecklistTemplate, Insight, Site, Visit
+from concierge.domain import AssetKind, VisitStatus, metric_spec
+from concierge.events import Event
+from concierge.session import checklist, kpi
+from concierge.session.impact import InsightOutcome, insight_outcomes
+from concierge.session.kpi import Comparison, KpiDef
+from concierge.session.model import (
+    WISH_TAGS,
+    ChecklistItem,
+    Measurement,
+    Point,
+    SessionDoc,
+    SignOff,
+)
+from concierge.session.report import ReportContent, build_report
+from concierge.session.state import Step, StepProgress, next_step, parse_step, previous_step
+from concierge.session.state import progress as step_progress
+from concierge.session.text import asset_label
+from concierge.session.validation import Flag, blockers, check_range, parse_measurement
+
+
+class TelemetryWindowLike(Protocol):
+    @property
+    def t(self) -> npt.ArrayLike: ...
+    @property
+    def mean(self) -> npt.ArrayLike: ...
+
+
+class SessionStore(Protocol):
+    """What the engine needs from ``concierge.store.Store``."""
+
+    def visit(self, visit_id: str) -> Visit | None: ...
+    def site(self, site_id: str) -> Site | None: ...
+    def assets_for_visit(self, visit_id: str) -> list[Asset]: ...
+    def insights_for_visit(self, visit_id: str) -> list[Insight]: ...
+    def template_for(self, kind: AssetKind) -> ChecklistTemplate | None: ...
+    def telemetry(
+        self, asset_id: str, metric: str, start: float | None = None, end: float | None = None
+    ) -> TelemetryWindowLike: ...
+    def load_session(self, visit_id: str) -> dict[str, Any] | None: ...
+    def save_session(self, record: dict[str, Any]) -> None: ...
+    def add_attachment(self, content: bytes, content_type: str, filename: str = "") -> str: ...
+    def attachment_path(self, sha: str) -> Path: ...
+    def update_visit(self, visit_id: str, **fields: Any) -> Any: ...
+
+
+class SessionError(Exception):
+    """A session input that cannot be applied; ``str(error)`` is the message to show."""
+
+
+class SessionBlocked(SessionError):
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("The session cannot be completed yet: " + " ".join(missing))
+        self.missing = missing
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SessionEngine:
+    def __init__(
+        self,
+        store: SessionStore,
+        visit_id: str,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        visit = store.visit(visit_id)
+        if visit is None:
+            raise SessionError(f"Visit {visit_id} is not in the local store; sync first.")
+        self.visit: Visit = visit
+        self.site = store.site(visit.site_id)
+        self.assets = store.assets_for_visit(visit_id)
+        self.insights = store.insights_for_visit(visit_id)
+        self.kinds = {a.id: a.kind for a in self.assets}
+        self.asset_names = {a.id: asset_label(a.kind, a.model, a.serial) for a in self.assets}
+        self.changed: Event[str] = Event("session.changed")
+        record = store.load_session(visit_id)
+        if record is None:
+            self._new()
+        else:
+            self._load(record)
+
+    # --- lifecycle -------------------------------------------------------------
+
+    def _new(self) -> None:
+        now = self.clock()
+        self.id = f"ses-{uuid.uuid4().hex}"
+        self.status = "in_progress"
+        self.step = Step.WELCOME
+        self.started_at = now
+        self.completed_at: datetime | None = None
+        self.version: int | None = None
+        self.doc = SessionDoc(visited=[Step.WELCOME.value])
+        self.doc.baseline = [
+            row
+            for a in self.assets
+            for row in kpi.baseline(a.id, a.kind, self._series, now.timestamp())
+        ]
+        self.doc.checklist = self._generate()
+        self._save()
+        if self.visit.status in (VisitStatus.PROPOSED, VisitStatus.SCHEDULED):
+            self.store.update_visit(self.visit.id, status=VisitStatus.IN_PROGRESS.value)
+
+    def _load(self, record: dict[str, Any]) -> None:
+        self.id = str(record["id"])
+        self.status = str(record.get("status", "in_progress"))
+        self.step = parse_step(str(record.get("step", "")))
+        self.started_at = _when(record.get("started_at")) or self.clock()
+        self.completed_at = _when(record.get("completed_at"))
+        self.version = record.get("version")
+        self.doc = SessionDoc.model_validate(record.get("data") or {})
+
+    def _series(
+        self, asset_id: str, metric: str, start: float, end: float
+    ) -> tuple[npt.ArrayLike, npt.ArrayLike]:
+        window = self.store.telemetry(asset_id, metric, start, end)
+        return window.t, window.mean
+
+    def _generate(self) -> list[ChecklistItem]:
+        kinds = dict.fromkeys(self.kinds.values())
+        templates = {k: self.store.template_for(k) for k in kinds}
+        return checklist.generate(self.assets, templates, self.insights, self.doc.wishes.tags)
+
+    def record(self) -> dict[str, Any]:
+        """The session as the store keeps it (and the back office receives it)."""
+        return {
+            "id": self.id,
+            "visit_id": self.visit.id,
+            "technician_id": self.visit.technician_id,
+            "status": self.status,
+            "step": self.step.value,
+            "data": self.doc.model_dump(mode="json"),
+            "attachments": self.doc.attachment_shas(),
+            "started_at": self.started_at.isoformat(),
+            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+            "version": self.version,
+        }
+
+    def _save(self, what: str = "data") -> None:
+        self.store.save_session(self.record())
+        self.changed.emit(what)
+
+    def _editable(self) -> None:
+        if self.completed:
+            raise SessionError("This session is completed; it can no longer be changed.")
+
+    @property
+    def completed(self) -> bool:
+        return self.status == "completed"
+
+    # --- navigation ------------------------------------------------------------
+
+    def go(self, step: Step) -> None:
+        self.step = step
+        if step.value not in self.doc.visited:
+            self.doc.visited.append(step.value)
+        self._save("step")
+
+    def forward(self) -> None:
+        step = next_step(self.step)
+        if step is not None:
+            self.go(step)
+
+    def back(self) -> None:
+        step = previous_step(self.step)
+        if step is not None:
+            self.go(step)
+
+    def progress(self) -> list[StepProgress]:
+        return step_progress(self.doc, self.step, self.completed)
+
+    # --- welcome ---------------------------------------------------------------
+
+    def set_wish_text(self, text: str) -> None:
+        self._editable()
+        self.doc.wishes.text = text
+        self._save("wishes")
+
+    def set_tag(self, tag: str, on: bool) -> None:
+        """Toggle a wish tag; the checklist follows (results of kept steps stay)."""
+        self._editable()
+        if tag not in WISH_TAGS:
+            raise SessionError(f"Unknown wish {tag!r}.")
+        tags = [t for t in self.doc.wishes.tags if t != tag] + ([tag] if on else [])
+        self.doc.wishes.tags = [t for t in WISH_TAGS if t in tags]
+        self.doc.checklist = self._generate()
+        self._save("wishes")
+
+    def set_presence(self, customer_present: bool, others: Sequence[str]) -> None:
+        self._editable()
+        self.doc.wishes.customer_present = customer_present
+        self.doc.wishes.present = [p.strip() for p in others if p.strip()]
+        self._save("wishes")
+
+    # --- measurements ----------------------------------------------------------
+
+    def kpi(self, asset_id: str, key: str) -> KpiDef:
+        if asset_id not in self.kinds:
+            raise SessionError(f"Asset {asset_id} is not part of this visit.")
+        return kpi.kpi_def(self.kinds[asset_id], key)
+
+    def add_spot(self, asset_id: str, key: str, text: str) -> Flag | None:
+        """Record a spot measurement of a KPI now (before tuning)."""
+        return self._measure("spot", asset_id, key, text)
+
+    def add_after(self, asset_id: str, key: str, text: str) -> Flag | None:
+        """Record an after-measurement of a KPI (after tuning)."""
+        return self._measure("after", asset_id, key, text)
+
+    def _measure(self, which: str, asset_id: str, key: str, text: str) -> Flag | None:
+        self._editable()
+        d = self.kpi(asset_id, key)
+        value = parse_measurement(text, d.unit)
+        rows = self.doc.spot if which == "spot" else self.doc.after
+        rows.append(Measurement(asset_id=asset_id, kpi=key, value=value, at=self.clock()))
+        self._save(which)
+        low, high = d.normal
+        return check_range(value, low, high, d.unit, d.spec if d.scale == 1.0 else None)
+
+    def comparisons(self) -> list[Comparison]:
+        return kpi.compare(self.doc, self.kinds)
+
+    def outcomes(self) -> list[InsightOutcome]:
+        return insight_outcomes(self.insights, self.doc, self.kinds, self.clock().timestamp())
+
+    # --- checklist -------------------------------------------------------------
+
+    def item(self, item_id: str) -> ChecklistItem:
+        for item in self.doc.checklist:
+            if item.id == item_id:
+                return item
+        raise SessionError(f"Step {item_id} is not in this checklist.")
+
+    def _set_result(self, item_id: str, **changes: Any) -> None:
+        self._editable()
+        self.item(item_id)
+        result = self.doc.result(item_id).model_copy(update={"at": self.clock(), **changes})
+        self.doc.results[item_id] = result
+        self._save("checklist")
+
+    def set_check(self, item_id: str, done: bool) -> None:
+        self._set_result(item_id, status="done" if done else "open", value=done, skip_reason="")
+
+    def set_measurement(self, item_id: str, text: str) -> Flag | None:
+        """Parse and record a step's measurement; MeasurementError leaves the step as it was."""
+        item = self.item(item_id)
+        value = parse_measurement(text, item.unit)
+        self._set_result(item_id, status="done", value=value, skip_reason="")
+        return item_flag(item, self.kinds.get(item.asset_id), value)
+
+    def set_choice(self, item_id: str, choice: str) -> None:
+        if choice not in self.item(item_id).choices:
+            raise SessionError(f"“{choice}” is not one of the choices of this step.")
+        self._set_result(item_id, status="done", value=choice, skip_reason="")
+
+    def set_note_value(self, item_id: str, text: str) -> None:
+        """The input of a note step (done when not empty)."""
+        status = "done" if text.strip() else "open"
+        self._set_result(item_id, status=status, value=text, skip_reason="")
+
+    def set_remark(self, item_id: str, text: str) -> None:
+        """A free remark on any step, kept beside its input."""
+        self._set_result(item_id, note=text)
+
+    def attach(self, item_id: str, content: bytes, content_type: str, filename: str = "") -> str:
+        self._editable()
+        sha = self.store.add_attachment(content, content_type, filename)
+        shas = [*self.doc.result(item_id).attachments, sha]
+        self._set_result(item_id, status="done", attachments=list(dict.fromkeys(shas)))
+        return sha
+
+    def skip(self, item_id: str, reason: str) -> None:
+        if not reason.strip():
+            raise SessionError("Say why this step is skipped.")
+        self._set_result(item_id, status="skipped", skip_reason=reason.strip())
+
+    def reopen(self, item_id: str) -> None:
+        self._set_result(item_id, status="open", skip_reason="")
+
+    # --- delight ---------------------------------------------------------------
+
+    def set_recommendations(self, lines: Sequence[str]) -> None:
+        self._editable()
+        self.doc.recommendations = [s.strip() for s in lines if s.strip()]
+        self._save("delight")
+
+    def set_follow_ups(self, lines: Sequence[str]) -> None:
+        self._editable()
+        self.doc.follow_ups = [s.strip() for s in lines if s.strip()]
+        self._save("delight")
+
+    def set_rating(self, rating: int | None) -> None:
+        self._editable()
+        if rating is not None and not 1 <= rating <= 5:
+            raise SessionError("The rating is 1 to 5.")
+        self.doc.rating = rating
+        self._save("delight")
+
+    def set_comment(self, text: str) -> None:
+        self._editable()
+        self.doc.comment = text
+        self._save("delight")
+
+    def add_stroke(self, points: Sequence[Point]) -> None:
+        """One pen stroke of the customer's signature (points normalised to 0..1)."""
+        self._editable()
+        if len(points) < 2:
+            return
+        stroke = [(_unit(x), _unit(y)) for x, y in points]
+        self.doc.signature.strokes.append(stroke)
+        self.doc.signature.at = self.clock()
+        self.doc.signature.png = None
+        self._save("signature")
+
+    def clear_signature(self) -> None:
+        self._editable()
+        self.doc.signature.strokes = []
+        self.doc.signature.png = None
+        self.doc.signature.at = None
+        self._save("signature")
+
+    def sign_off(self, name: str | None) -> None:
+        """The technician's sign-off (None withdraws it)."""
+        self._editable()
+        if name is not None and not name.strip():
+            raise SessionError("Type your name to sign off.")
+        self.doc.sign_off = SignOff(name=name.strip(), at=self.clock()) if name else None
+        self._save("delight")
+
+    # --- completion ------------------------------------------------------------
+
+    def blockers(self) -> list[str]:
+        return blockers(self.doc, self.asset_names)
+
+    def report_content(self) -> ReportContent:
+        now = self.completed_at or self.clock()
+        return build_report(self.doc, self.visit, self.site, self.assets, self.insights, now=now)
+
+    def complete(self, report_pdf: bytes, signature_png: bytes | None = None) -> None:
+        """Attach the report (and the signature image), mark the session and visit completed."""
+        self._editable()
+        missing = self.blockers()
+        if missing:
+            raise SessionBlocked(missing)
+        if signature_png is not None and self.doc.signature.strokes:
+            self.doc.signature.png = self.store.add_attachment(
+                signature_png, "image/png", "signature.png"
+            )
+        self.doc.report = self.store.add_attachment(
+            report_pdf, "application/pdf", f"report-{self.visit.id}.pdf"
+        )
+        self.status = "completed"
+        self.completed_at = self.clock()
+        if Step.REPORT.value not in self.doc.visited:
+            self.doc.visited.append(Step.REPORT.value)
+        self.step = Step.REPORT
+        self._save("completed")
+        self.store.update_visit(
+            self.visit.id, status=VisitStatus.COMPLETED.value, outcome=self.outcome_text()
+        )
+
+    def outcome_text(self) -> str:
+        """One line for the visit's outcome: what improved."""
+        better = [c for c in self.comparisons() if c.verdict == "better"]
+        done = sum(1 for r in self.doc.results.values() if r.status == "done")
+        parts = [f"{done} steps done"]
+        parts += [f"{c.kpi.label} {c.improvement_pct:+.0f} %" for c in better if c.improvement_pct]
+        if self.doc.rating:
+            parts.append(f"rated {self.doc.rating}/5")
+        return "; ".join(parts)
+
+    def report_path(self) -> Path | None:
+        return self.store.attachment_path(self.doc.report) if self.doc.report else None
+
+
+def item_flag(item: ChecklistItem, kind: AssetKind | None, value: float) -> Flag | None:
+    """Out-of-target flag of a step's measurement, with the metric's thresholds when the
+    step measures a catalogue metric in its own unit."""
+    spec = None
+    if item.metric and kind is not None:
+        try:
+            found = metric_spec(kind, item.metric)
+        except KeyError:
+            found = None
+        spec = found if found is not None and found.unit == (item.unit or "") else None
+    return check_range(value, item.target_low, item.target_high, item.unit, spec)
+
+
+def _unit(v: float) -> float:
+    """Clamped to 0..1 and rounded to 1/10,000 of the pad (keeps the document small)."""
+    return round(min(max(v, 0.0), 1.0), 4)
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value) if isinstance(value, str) else None

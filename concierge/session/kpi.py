@@ -1,0 +1,195 @@
+"""The KPIs of each asset kind: baseline from cached telemetry, and before/after maths."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy.typing as npt
+
+from concierge.domain import AssetKind, BadDirection, MetricSpec, metric_spec
+from concierge.insights import robust_trend, summarize
+from concierge.insights.series import as_series, bin_index, group_medians
+from concierge.session.model import KpiBaseline, SessionDoc
+
+DAY = 86_400.0
+BASELINE_DAYS = 14.0
+BUCKET = 900.0  # the cache's coarse resolution; finer recent detail is binned to it
+
+TelemetryFn = Callable[[str, str, float, float], tuple[npt.ArrayLike, npt.ArrayLike]]
+"""(asset_id, metric, start, end) -> (t epoch seconds, values) from the local cache."""
+
+
+@dataclass(frozen=True)
+class KpiDef:
+    """A KPI read from one metric; ``scale`` converts the metric's unit to the KPI's."""
+
+    key: str
+    kind: AssetKind
+    metric: str
+    label: str
+    unit: str
+    scale: float = 1.0
+    stat: Literal["median", "mean"] = "median"
+
+    @property
+    def spec(self) -> MetricSpec:
+        return metric_spec(self.kind, self.metric)
+
+    @property
+    def bad_direction(self) -> BadDirection:
+        return self.spec.bad_direction
+
+    @property
+    def normal(self) -> tuple[float, float]:
+        s = self.spec
+        return s.normal_low * self.scale, s.normal_high * self.scale
+
+    @property
+    def warning(self) -> float:
+        return self.spec.warning * self.scale
+
+
+_E, _G, _H = AssetKind.ELEVATOR, AssetKind.CABLE_GATEWAY, AssetKind.HEAT_PUMP
+KPI_DEFS: dict[AssetKind, tuple[KpiDef, ...]] = {
+    _E: (
+        KpiDef("door_cycle_time", _E, "door_cycle_time", "Door cycle time", "s"),
+        KpiDef("motor_temp", _E, "motor_temp", "Motor temperature", "°C"),
+        KpiDef("vibration", _E, "vibration", "Vibration", "mm/s"),
+        KpiDef("trips_per_day", _E, "trips_per_hour", "Trips per day", "trips/day", 24.0, "mean"),
+        KpiDef("availability", _E, "availability", "Availability", "%", stat="mean"),
+    ),
+    _G: (
+        KpiDef("snr", _G, "snr", "Downstream SNR", "dB"),
+        KpiDef("uncorrectable_codewords", _G, "uncorrectable_codewords",
+               "Uncorrectable codewords", "cw/h", stat="mean"),
+        KpiDef("latency", _G, "latency", "Latency", "ms"),
+        KpiDef("throughput", _G, "throughput", "Throughput", "Mbit/s"),
+    ),
+    _H: (
+        KpiDef("cop", _H, "cop", "COP", ""),
+        KpiDef("supply_temp", _H, "supply_temp", "Supply temperature", "°C"),
+        KpiDef("defrost_cycles", _H, "defrost_cycles", "Defrost cycles", "cycles/day", stat="mean"),
+    ),
+}
+
+
+def kpi_defs(kind: AssetKind | str) -> tuple[KpiDef, ...]:
+    return KPI_DEFS[AssetKind(kind)]
+
+
+def kpi_def(kind: AssetKind | str, key: str) -> KpiDef:
+    for d in kpi_defs(kind):
+        if d.key == key:
+            return d
+    raise KeyError(f"unknown KPI {key!r} for asset kind {kind!s}")
+
+
+def kpi_for_metric(kind: AssetKind | str, metric: str) -> KpiDef | None:
+    return next((d for d in kpi_defs(kind) if d.metric == metric), None)
+
+
+def baseline(
+    asset_id: str,
+    kind: AssetKind | str,
+    telemetry: TelemetryFn,
+    now: float,
+    days: float = BASELINE_DAYS,
+) -> list[KpiBaseline]:
+    """Each KPI of the asset over the ``days`` before ``now`` (value None without data)."""
+    start = now - days * DAY
+    out = []
+    for d in kpi_defs(kind):
+        t, v = telemetry(asset_id, d.metric, start, now)
+        out.append(window_kpi(d, asset_id, t, v, start=start, end=now))
+    return out
+
+
+def window_kpi(
+    d: KpiDef, asset_id: str, t: npt.ArrayLike, v: npt.ArrayLike, *, start: float, end: float
+) -> KpiBaseline:
+    """The KPI ``d`` over ``start..end`` of one series, with its trend when there is one.
+
+    The series is first binned to even 15-minute steps, so a detailed last day does not
+    outweigh the coarser days before it."""
+    t, v = _even(t, v)
+    s = summarize(t, v, start, end)
+    row = KpiBaseline(asset_id=asset_id, kpi=d.key, window_start=start, window_end=end)
+    if s is None:
+        return row
+    trend = robust_trend(t, v)
+    row.value = (s.median if d.stat == "median" else s.mean) * d.scale
+    row.n = s.n
+    row.p05, row.p95 = s.p05 * d.scale, s.p95 * d.scale
+    row.slope_per_day = None if trend is None else trend.slope_per_day * d.scale
+    return row
+
+
+def _even(t: npt.ArrayLike, v: npt.ArrayLike) -> tuple[npt.ArrayLike, npt.ArrayLike]:
+    ts, vs = as_series(t, v)
+    keys, medians, _ = group_medians(bin_index(ts, BUCKET), vs)
+    return keys * BUCKET, medians
+
+
+def improvement_pct(before: float, after: float, bad: BadDirection) -> float | None:
+    """How much better ``after`` is than ``before`` in % of ``before`` (negative: worse)."""
+    if before == 0.0:
+        return None
+    change = (after - before) / abs(before) * 100.0
+    return -change if bad is BadDirection.UP else change
+
+
+Verdict = Literal["better", "worse", "unchanged", "not measured"]
+UNCHANGED_PCT = 1.0  # changes smaller than this are reported as unchanged
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One KPI of one asset before and after the session."""
+
+    asset_id: str
+    kpi: KpiDef
+    before: float | None
+    before_source: Literal["telemetry", "spot", "none"]
+    after: float | None
+    improvement_pct: float | None
+    verdict: Verdict
+
+
+def compare(doc: SessionDoc, kinds: Mapping[str, AssetKind]) -> list[Comparison]:
+    """Before (latest spot measurement, else the telemetry baseline) against the latest
+    after-measurement, for every KPI in the baseline; ``kinds`` maps asset id to kind."""
+    rows = []
+    for b in doc.baseline:
+        if b.asset_id not in kinds:
+            continue
+        d = kpi_def(kinds[b.asset_id], b.kpi)
+        spot = doc.latest("spot", b.asset_id, b.kpi)
+        after = doc.latest("after", b.asset_id, b.kpi)
+        before = spot.value if spot else b.value
+        source: Literal["telemetry", "spot", "none"] = (
+            "spot" if spot else ("telemetry" if b.value is not None else "none")
+        )
+        rows.append(_comparison(b.asset_id, d, before, source, after.value if after else None))
+    return rows
+
+
+def _comparison(
+    asset_id: str,
+    d: KpiDef,
+    before: float | None,
+    source: Literal["telemetry", "spot", "none"],
+    after: float | None,
+) -> Comparison:
+    if before is None or after is None:
+        return Comparison(asset_id, d, before, source, after, None, "not measured")
+    pct = improvement_pct(before, after, d.bad_direction)
+    if pct is None:
+        worse = d.spec.is_worse(after, before)
+        verdict: Verdict = "unchanged" if after == before else ("worse" if worse else "better")
+    elif abs(pct) < UNCHANGED_PCT:
+        verdict = "unchanged"
+    else:
+        verdict = "better" if pct > 0 else "worse"
+    return Comparison(asset_id, d, before, source, after, pct, verdict)

@@ -1,0 +1,131 @@
+"""Plain value types the store hands out (rows for the board, status, conflicts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from concierge.events import Event
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """One line of the visit board."""
+
+    id: str
+    site_id: str
+    customer_name: str
+    site_name: str
+    address: str
+    window_start: datetime
+    window_end: datetime
+    priority: int
+    status: str
+    summary: str
+    asset_count: int
+    offline_ready: bool
+    pending_changes: bool
+    has_conflict: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TelemetryWindow:
+    """Columnar series: bucket (or reading) start in epoch seconds, with mean/min/max."""
+
+    t: FloatArray
+    mean: FloatArray
+    min: FloatArray
+    max: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.t.size)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """Everything a status bar shows about syncing."""
+
+    last_sync_at: datetime | None
+    last_attempt_at: datetime | None
+    last_error: str | None
+    pending_ops: int
+    conflicts: int
+    rejected: int
+    cursor: str | None
+    account: str | None
+    server_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """A change the office and the technician both made; waits for the person."""
+
+    id: int
+    entity: str
+    entity_id: str
+    local: dict[str, Any]
+    server: dict[str, Any]
+    fields_differing: list[str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RejectedOp:
+    """A change the server refused, with its reason; stays listed until dismissed."""
+
+    op_id: str
+    entity: str
+    entity_id: str
+    payload: dict[str, Any]
+    reason: str
+    code: str
+    made_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxOp:
+    """A queued local change, as pushed."""
+
+    op_id: str
+    entity: str
+    entity_id: str
+    base_version: int | None
+    payload: dict[str, Any]
+    made_at: datetime
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """What changed: entity names and the ids touched."""
+
+    entities: frozenset[str]
+    ids: frozenset[str]
+
+
+@dataclass
+class StoreEvents:
+    changed: Event[StoreChange] = field(default_factory=lambda: Event("store.changed"))
+
+
+@dataclass
+class PushOutcome:
+    """What one batch of push results did locally."""
+
+    acknowledged: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    changed: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class PageOutcome:
+    applied: int = 0
+    new_urgent_visit_ids: list[str] = field(default_factory=list)
+    changed: set[tuple[str, str]] = field(default_factory=set)

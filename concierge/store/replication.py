@@ -1,0 +1,275 @@
+"""The store's side of syncing: outbox batches, push results, pulled pages, telemetry.
+
+Used by ``concierge.sync``; each method is one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from concierge.api import schemas
+from concierge.store import attachments, jsonutil, outbox, records, telemetry
+from concierge.store.clock import utcnow
+from concierge.store.db import Database
+from concierge.store.models import OutboxOp, PageOutcome, PushOutcome, TelemetryWindow
+from concierge.store.records import Key
+
+ACTIVE_STATUSES = ("proposed", "scheduled", "in_progress")
+
+
+def meta_get(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def meta_set(conn: sqlite3.Connection, key: str, value: str | None) -> None:
+    if value is None:
+        conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+    else:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+class Replication:
+    def __init__(
+        self, db: Database, attachments_dir: Path, announce: Callable[[set[Key]], None]
+    ) -> None:
+        self._db = db
+        self._attachments = attachments_dir
+        self._announce = announce
+
+    # --- pull -------------------------------------------------------------------
+
+    def cursor(self) -> str | None:
+        with self._db.read() as conn:
+            return meta_get(conn, "cursor")
+
+    def begin_reset(self) -> None:
+        """Re-snapshot: forget the cursor, mark synced rows stale; the outbox stays."""
+        with self._db.write() as conn:
+            meta_set(conn, "cursor", None)
+            meta_set(conn, "resetting", "1")
+            conn.execute("UPDATE records SET stale = 1 WHERE version IS NOT NULL")
+
+    def apply_page(self, page: schemas.PullResponse, *, report_urgent: bool) -> PageOutcome:
+        """Apply one pulled page and its cursor together."""
+        outcome = PageOutcome()
+        with self._db.write() as conn:
+            blocked = records.blocked_keys(conn)
+            resetting = meta_get(conn, "resetting") is not None
+            if report_urgent:
+                outcome.new_urgent_visit_ids = _new_urgent(conn, page.changes)
+            upserts: list[tuple[str, str, int, str]] = []
+            deletes: list[tuple[str, str, int]] = []
+            for change in page.changes:
+                key = (change.entity, change.id)
+                text = None if change.deleted else jsonutil.dumps(change.data)
+                if key in blocked:
+                    records.defer(conn, key, change.version, text)
+                elif text is None:
+                    deletes.append((*key, change.version))
+                else:
+                    upserts.append((*key, change.version, text))
+                outcome.changed.add(key)
+            records.upsert_many(conn, upserts)
+            records.delete_many(conn, deletes)
+            if resetting:
+                conn.executemany(
+                    "UPDATE records SET stale = 0 WHERE entity = ? AND id = ?", outcome.changed
+                )
+                if not page.has_more:
+                    _drop_stale(conn, blocked)
+                    meta_set(conn, "resetting", None)
+            meta_set(conn, "cursor", page.cursor)
+            outcome.applied = len(upserts) + len(deletes)
+        self._announce(outcome.changed)
+        return outcome
+
+    # --- push -------------------------------------------------------------------
+
+    def outbox_high_water(self) -> int:
+        with self._db.read() as conn:
+            return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()[0])
+
+    def pending_count(self, upto_seq: int | None = None) -> int:
+        with self._db.read() as conn:
+            limit = upto_seq if upto_seq is not None else 2**62
+            row = conn.execute("SELECT COUNT(*) FROM outbox WHERE seq <= ?", (limit,)).fetchone()
+            return int(row[0])
+
+    def take_batch(self, limit: int, upto_seq: int) -> list[OutboxOp]:
+        """The next ops to push, marked in flight (from now on never modified)."""
+        with self._db.write() as conn:
+            return outbox.take_batch(conn, limit, upto_seq)
+
+    def apply_results(self, results: Sequence[schemas.MutationResult]) -> PushOutcome:
+        outcome = PushOutcome()
+        with self._db.write() as conn:
+            for result in results:
+                op = outbox.remove(conn, str(result.op_id))
+                if op is None:
+                    continue
+                key = (op.entity, op.entity_id)
+                if result.status in ("applied", "duplicate"):
+                    _acknowledge(conn, key, result)
+                    outcome.acknowledged += 1
+                elif result.status == "conflict":
+                    _conflict(conn, op, result)
+                    outcome.conflicts += 1
+                else:
+                    _reject(conn, op, result)
+                    outcome.rejected += 1
+                outcome.changed.add(key)
+        self._announce(outcome.changed)
+        return outcome
+
+    def attachments_to_upload(self, shas: Sequence[str]) -> list[tuple[str, str, Path]]:
+        """(sha256, content type, file) of referenced attachments not uploaded yet."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                f"SELECT sha256, content_type FROM attachments WHERE uploaded = 0 "
+                f"AND sha256 IN ({','.join('?' * len(shas))})",
+                tuple(shas),
+            ).fetchall()
+        return [(sha, ctype, attachments.path_for(self._attachments, sha)) for sha, ctype in rows]
+
+    def mark_uploaded(self, sha256: str) -> None:
+        with self._db.write() as conn:
+            conn.execute("UPDATE attachments SET uploaded = 1 WHERE sha256 = ?", (sha256,))
+
+    # --- telemetry ----------------------------------------------------------------
+
+    def telemetry_assets(self) -> list[str]:
+        """Assets of the visits still to do."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT j.value FROM records v, json_each(v.data, '$.asset_ids') j "
+                "WHERE v.entity = 'visit' AND json_extract(v.data, '$.status') IN "
+                f"({','.join('?' * len(ACTIVE_STATUSES))}) ORDER BY j.value",
+                ACTIVE_STATUSES,
+            )
+            return [str(r[0]) for r in rows]
+
+    def telemetry_fetched_until(self, bucket: int) -> dict[str, float]:
+        with self._db.read() as conn:
+            return telemetry.fetched_until(conn, bucket)
+
+    def store_telemetry(
+        self,
+        bucket: int,
+        *,
+        asset_ids: Sequence[str],
+        series: Sequence[schemas.TelemetrySeries],
+        replace_from: float,
+        keep_from: float,
+        until: float,
+    ) -> None:
+        with self._db.write() as conn:
+            for s in series:
+                fresh = TelemetryWindow(
+                    *(telemetry.as_array(v) for v in (s.t, s.mean, s.min, s.max))
+                )
+                telemetry.merge(
+                    conn, s.asset_id, s.metric, bucket,
+                    fresh=fresh, replace_from=replace_from, keep_from=keep_from,
+                )
+            telemetry.mark_fetched(conn, asset_ids, bucket, until)
+        self._announce({("telemetry", a) for a in asset_ids})
+
+    def forget_telemetry_except(self, asset_ids: set[str]) -> None:
+        with self._db.write() as conn:
+            telemetry.forget_except(conn, asset_ids)
+
+    # --- status -------------------------------------------------------------------
+
+    def record_attempt(self) -> None:
+        with self._db.write() as conn:
+            meta_set(conn, "last_attempt_at", utcnow().isoformat())
+
+    def record_outcome(self, error: str | None) -> None:
+        with self._db.write() as conn:
+            meta_set(conn, "last_error", error)
+            if error is None:
+                meta_set(conn, "last_sync_at", utcnow().isoformat())
+
+    def meta(self, key: str) -> str | None:
+        with self._db.read() as conn:
+            return meta_get(conn, key)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self._db.write() as conn:
+            meta_set(conn, key, value)
+
+
+def _new_urgent(conn: sqlite3.Connection, changes: Sequence[schemas.Change]) -> list[str]:
+    urgent = [
+        c.id for c in changes
+        if c.entity == "visit" and c.data is not None and c.data.get("priority") == 1
+        and c.data.get("status") in ACTIVE_STATUSES
+    ]
+    if not urgent:
+        return []
+    known = {
+        r[0] for r in conn.execute(
+            "SELECT id FROM records WHERE entity = 'visit' "
+            f"AND id IN ({','.join('?' * len(urgent))})",
+            urgent,
+        )
+    }
+    return [i for i in urgent if i not in known]
+
+
+def _drop_stale(conn: sqlite3.Connection, blocked: set[Key]) -> None:
+    stale = conn.execute("SELECT entity, id FROM records WHERE stale = 1").fetchall()
+    conn.executemany(
+        "DELETE FROM records WHERE entity = ? AND id = ?",
+        [(e, i) for e, i in stale if (e, i) not in blocked],
+    )
+    conn.execute("UPDATE records SET stale = 0")
+
+
+def _acknowledge(conn: sqlite3.Connection, key: Key, result: schemas.MutationResult) -> None:
+    if result.version is not None:
+        outbox.rebase(conn, *key, result.version)
+        if result.record is not None:
+            records.set_server_copy(
+                conn, key, result.version, jsonutil.dumps(result.record),
+                keep_local=outbox.has_pending(conn, *key),
+            )
+    records.settle(conn, key)
+
+
+def _conflict(conn: sqlite3.Connection, op: OutboxOp, result: schemas.MutationResult) -> None:
+    key = (op.entity, op.entity_id)
+    outbox.drop_unsent(conn, *key)
+    server, version = result.record or {}, result.version or 0
+    parked = conn.execute(
+        "SELECT version, data FROM deferred WHERE entity = ? AND id = ?", key
+    ).fetchone()
+    if parked is not None and parked[1] is not None and parked[0] > version:
+        server, version = jsonutil.loads(parked[1]), int(parked[0])
+    conn.execute("DELETE FROM deferred WHERE entity = ? AND id = ? AND data IS NOT NULL", key)
+    text = jsonutil.dumps(server)
+    conn.execute(
+        "INSERT OR REPLACE INTO conflicts (entity, entity_id, server, server_version, op_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (*key, text, version, op.op_id, utcnow().isoformat()),
+    )
+    conn.execute(
+        "UPDATE records SET base = ?, version = ? WHERE entity = ? AND id = ?",
+        (text, version, *key),
+    )
+
+
+def _reject(conn: sqlite3.Connection, op: OutboxOp, result: schemas.MutationResult) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO rejected "
+        "(op_id, entity, entity_id, payload, reason, code, made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            op.op_id, op.entity, op.entity_id, jsonutil.dumps(op.payload),
+            result.reason or "The server refused this change.", result.code or "rejected",
+            op.made_at.isoformat(),
+        ),
+    )
+    records.settle(conn, (op.entity, op.entity_id))

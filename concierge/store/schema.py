@@ -1,0 +1,100 @@
+"""The store's tables; each entry of MIGRATIONS moves ``PRAGMA user_version`` up by one."""
+
+from __future__ import annotations
+
+V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- Synced records. ``data`` is the local view; ``base`` the server's record when the
+-- local view differs from it (pending or refused local changes), else NULL.
+-- ``version`` is the server version the row is based on (NULL: never on the server).
+CREATE TABLE records (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER,
+    data TEXT NOT NULL,
+    base TEXT,
+    stale INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entity, id)
+);
+CREATE INDEX records_visit_site ON records (json_extract(data, '$.site_id'))
+    WHERE entity = 'visit';
+CREATE INDEX records_session_visit ON records (json_extract(data, '$.visit_id'))
+    WHERE entity = 'session';
+CREATE INDEX records_template_kind ON records (json_extract(data, '$.asset_kind'))
+    WHERE entity = 'template';
+
+-- Local changes waiting for the server, pushed in seq order.
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id TEXT NOT NULL UNIQUE,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    base_version INTEGER,
+    payload TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    in_flight INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_entity ON outbox (entity, entity_id);
+
+-- Pulled records held back while their entity has pending local changes.
+CREATE TABLE deferred (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT,
+    PRIMARY KEY (entity, id)
+);
+
+CREATE TABLE conflicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    server TEXT NOT NULL,
+    server_version INTEGER NOT NULL,
+    op_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (entity, entity_id)
+);
+
+CREATE TABLE rejected (
+    op_id TEXT PRIMARY KEY,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    code TEXT NOT NULL,
+    made_at TEXT NOT NULL
+);
+
+CREATE TABLE attachments (
+    sha256 TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    filename TEXT NOT NULL,
+    uploaded INTEGER NOT NULL DEFAULT 0
+);
+
+-- One row per series: float64 arrays as BLOBs; bucket_seconds 0 holds raw readings.
+CREATE TABLE telemetry (
+    asset_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    bucket_seconds INTEGER NOT NULL,
+    t BLOB NOT NULL,
+    mean BLOB NOT NULL,
+    min BLOB NOT NULL,
+    max BLOB NOT NULL,
+    PRIMARY KEY (asset_id, metric, bucket_seconds)
+);
+
+-- Server time up to which each asset's windows were fetched, per resolution.
+CREATE TABLE telemetry_fetched (
+    asset_id TEXT NOT NULL,
+    bucket_seconds INTEGER NOT NULL,
+    until REAL NOT NULL,
+    PRIMARY KEY (asset_id, bucket_seconds)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1,)

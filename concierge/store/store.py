@@ -1,0 +1,457 @@
+"""The laptop's offline store: what a visit needs offline, local changes and their outbox.
+
+Safe to use from several threads (one SQLite connection per thread, WAL: reads never
+wait for a running sync).  Every local change is committed with its outbox entry.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from concierge.api import schemas
+from concierge.domain import AssetKind
+from concierge.store import attachments, jsonutil, outbox, records, telemetry
+from concierge.store.clock import from_iso, utcnow
+from concierge.store.db import Database
+from concierge.store.models import (
+    ConflictRow,
+    RejectedOp,
+    StoreChange,
+    StoreEvents,
+    SyncStatus,
+    TelemetryWindow,
+    VisitRow,
+)
+from concierge.store.records import Key
+from concierge.store.replication import ACTIVE_STATUSES, Replication, meta_get, meta_set
+
+SESSION_FIELDS = ("status", "step", "data", "attachments", "started_at", "completed_at")
+"""Session fields a technician changes (the payload also names the visit)."""
+
+Choice = Literal["mine", "theirs", "merge"]
+
+
+class Store:
+    def __init__(self, db: Database, attachments_dir: Path) -> None:
+        self._db = db
+        self._attachments = attachments_dir
+        self.events = StoreEvents()
+        self.replication = Replication(db, attachments_dir, self._announce)
+
+    @classmethod
+    def open(cls, path: Path, attachments_dir: Path) -> Store:
+        attachments_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return cls(Database(path), attachments_dir)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- reads ----------------------------------------------------------------------
+
+    def visit_rows(self) -> list[VisitRow]:
+        with self._db.read() as conn:
+            pending = _visit_ids(conn, "SELECT entity, entity_id FROM outbox")
+            conflicted = _visit_ids(conn, "SELECT entity, entity_id FROM conflicts")
+            kinds = {
+                r[0] for r in conn.execute(
+                    "SELECT json_extract(data, '$.asset_kind') FROM records "
+                    "WHERE entity = 'template'"
+                )
+            }
+            asset_kind = dict(
+                conn.execute(
+                    "SELECT id, json_extract(data, '$.kind') FROM records WHERE entity = 'asset'"
+                ).fetchall()
+            )
+            fetched = set(telemetry.fetched_until(conn, telemetry.COARSE_BUCKET))
+            rows = conn.execute(
+                "SELECT v.id, v.data ->> '$.site_id', s.data ->> '$.customer_name', "
+                "s.data ->> '$.name', s.data ->> '$.address', v.data ->> '$.window_start', "
+                "v.data ->> '$.window_end', v.data ->> '$.priority', v.data ->> '$.status', "
+                "v.data ->> '$.summary', v.data -> '$.asset_ids', v.data ->> '$.updated_at' "
+                "FROM records v LEFT JOIN records s ON s.entity = 'site' "
+                "AND s.id = v.data ->> '$.site_id' WHERE v.entity = 'visit'"
+            ).fetchall()
+        result = []
+        for (vid, site_id, customer, site_name, address, start, end, prio, status, summary,
+             asset_json, updated) in rows:
+            asset_ids: list[str] = jsonutil.loads(asset_json)
+            ready = customer is not None and all(
+                a in asset_kind and asset_kind[a] in kinds
+                and (a in fetched or status not in ACTIVE_STATUSES)
+                for a in asset_ids
+            )
+            result.append(
+                VisitRow(
+                    vid, site_id, customer or "", site_name or "", address or "",
+                    datetime.fromisoformat(start), datetime.fromisoformat(end), int(prio), status,
+                    summary, len(asset_ids), ready, vid in pending, vid in conflicted,
+                    datetime.fromisoformat(updated),
+                )
+            )
+        result.sort(key=lambda r: (r.priority, r.window_start, r.id))
+        return result
+
+    def visit(self, visit_id: str) -> schemas.Visit | None:
+        data = self._data("visit", visit_id)
+        return None if data is None else schemas.Visit.model_validate_json(data)
+
+    def site(self, site_id: str) -> schemas.Site | None:
+        data = self._data("site", site_id)
+        return None if data is None else schemas.Site.model_validate_json(data)
+
+    def assets_for_visit(self, visit_id: str) -> list[schemas.Asset]:
+        visit = self.visit(visit_id)
+        if visit is None:
+            return []
+        found = self._many("asset", visit.asset_ids)
+        return [schemas.Asset.model_validate_json(found[i]) for i in visit.asset_ids if i in found]
+
+    def insights_for_visit(self, visit_id: str) -> list[schemas.Insight]:
+        visit = self.visit(visit_id)
+        if visit is None:
+            return []
+        found = self._many("insight", visit.insight_ids)
+        return [
+            schemas.Insight.model_validate_json(found[i]) for i in visit.insight_ids if i in found
+        ]
+
+    def site_history(self, site_id: str, exclude_visit: str | None = None) -> list[schemas.Visit]:
+        """The site's visits, newest window first."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id, data FROM records WHERE entity = 'visit' "
+                "AND json_extract(data, '$.site_id') = ?",
+                (site_id,),
+            ).fetchall()
+        visits = [schemas.Visit.model_validate_json(d) for i, d in rows if i != exclude_visit]
+        return sorted(visits, key=lambda v: v.window_start, reverse=True)
+
+    def template_for(self, kind: AssetKind | str) -> schemas.ChecklistTemplate | None:
+        with self._db.read() as conn:
+            row = conn.execute(
+                "SELECT data FROM records WHERE entity = 'template' "
+                "AND json_extract(data, '$.asset_kind') = ? ORDER BY id LIMIT 1",
+                (str(kind),),
+            ).fetchone()
+        return None if row is None else schemas.ChecklistTemplate.model_validate_json(row[0])
+
+    def telemetry(
+        self, asset_id: str, metric: str, start: float | None = None, end: float | None = None
+    ) -> TelemetryWindow:
+        with self._db.read() as conn:
+            return telemetry.window(conn, asset_id, metric, start, end)
+
+    def metrics_for_asset(self, asset_id: str) -> list[str]:
+        with self._db.read() as conn:
+            return telemetry.metrics(conn, asset_id)
+
+    def status(self) -> SyncStatus:
+        with self._db.read() as conn:
+            def count(table: str) -> int:
+                return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+            account = meta_get(conn, "account")
+            info = jsonutil.loads(account) if account else None
+            return SyncStatus(
+                last_sync_at=from_iso(meta_get(conn, "last_sync_at")),
+                last_attempt_at=from_iso(meta_get(conn, "last_attempt_at")),
+                last_error=meta_get(conn, "last_error"),
+                pending_ops=count("outbox"),
+                conflicts=count("conflicts"),
+                rejected=count("rejected"),
+                cursor=meta_get(conn, "cursor"),
+                account=info["user"]["login"] if info else None,
+                server_url=info["server_url"] if info else None,
+            )
+
+    def conflicts(self) -> list[ConflictRow]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT c.id, c.entity, c.entity_id, r.data, c.server, c.created_at "
+                "FROM conflicts c LEFT JOIN records r "
+                "ON r.entity = c.entity AND r.id = c.entity_id ORDER BY c.id"
+            ).fetchall()
+        result = []
+        for cid, entity, entity_id, local_text, server_text, created in rows:
+            local = jsonutil.loads(local_text) if local_text else {}
+            server = jsonutil.loads(server_text)
+            differing = [f for f in _fields(entity) if local.get(f) != server.get(f)]
+            result.append(
+                ConflictRow(cid, entity, entity_id, local, server, differing,
+                            datetime.fromisoformat(created))
+            )
+        return result
+
+    def rejected_ops(self) -> list[RejectedOp]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT op_id, entity, entity_id, payload, reason, code, made_at FROM rejected "
+                "ORDER BY made_at"
+            ).fetchall()
+        return [
+            RejectedOp(o, e, i, jsonutil.loads(p), r, c, datetime.fromisoformat(m))
+            for o, e, i, p, r, c, m in rows
+        ]
+
+    # --- local changes -----------------------------------------------------------------
+
+    def update_visit(self, visit_id: str, **fields: Any) -> None:
+        """Change technician fields of a visit (queued for the server in the same commit)."""
+        unknown = set(fields) - schemas.VISIT_TECHNICIAN_FIELDS
+        if unknown:
+            raise ValueError(f"A technician cannot change {', '.join(sorted(unknown))}.")
+        key = ("visit", visit_id)
+        with self._db.write() as conn:
+            current = _load(conn, key)
+            if current is None:
+                raise KeyError(f"No visit {visit_id!r} in the local store.")
+            view = _validated(schemas.Visit, {**current, **fields})
+            changes = {k: view[k] for k in fields if current.get(k) != view[k]}
+            if not changes:
+                return
+            base = records.local_change(conn, key, view)
+            if not _in_conflict(conn, key):
+                outbox.enqueue(conn, *key, base_version=base, payload=changes, made_at=utcnow())
+        self._announce({key})
+
+    def load_session(self, visit_id: str) -> dict[str, Any] | None:
+        """The visit's latest session: id, visit_id, status, step, data, attachments,
+        started_at, completed_at (aware datetimes) and version (0 before the server has it)."""
+        with self._db.read() as conn:
+            row = conn.execute(
+                "SELECT data, version FROM records WHERE entity = 'session' "
+                "AND json_extract(data, '$.visit_id') = ? "
+                "ORDER BY json_extract(data, '$.started_at') DESC LIMIT 1",
+                (visit_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        data = jsonutil.loads(row[0])
+        return {
+            "id": data["id"], "visit_id": data["visit_id"], "status": data["status"],
+            "step": data["step"], "data": data["data"], "attachments": data["attachments"],
+            "started_at": datetime.fromisoformat(data["started_at"]),
+            "completed_at": from_iso(data.get("completed_at")),
+            "version": row[1] or 0,
+        }
+
+    def save_session(self, record: dict[str, Any]) -> None:
+        """Upsert a session; its unsent op is updated in place (one pending op per session)."""
+        key = ("session", str(record["id"]))
+        now = utcnow()
+        with self._db.write() as conn:
+            user = meta_get(conn, "account")
+            technician = jsonutil.loads(user)["user"]["id"] if user else "local"
+            version_row = conn.execute(
+                "SELECT version FROM records WHERE entity = 'session' AND id = ?", (key[1],)
+            ).fetchone()
+            view = _validated(schemas.SessionRecord, {
+                "id": key[1], "visit_id": record["visit_id"], "technician_id": technician,
+                **{f: record.get(f) for f in SESSION_FIELDS},
+                "version": (version_row[0] if version_row else None) or 1,
+                "updated_at": now,
+            })
+            base = records.local_change(conn, key, view)
+            if not _in_conflict(conn, key):
+                payload = _session_payload(view)
+                if not outbox.coalesce(conn, *key, payload, now):
+                    outbox.enqueue(conn, *key, base_version=base, payload=payload, made_at=now)
+        self._announce({key})
+
+    def add_attachment(self, content: bytes, content_type: str, filename: str = "") -> str:
+        """Keep a file for upload; returns its SHA-256 (same content, same id)."""
+        if content_type not in schemas.ATTACHMENT_CONTENT_TYPES:
+            raise ValueError(f"Attachments of type {content_type!r} are not accepted.")
+        if len(content) > schemas.MAX_ATTACHMENT_BYTES:
+            raise ValueError("The attachment is larger than 20 MB.")
+        sha = attachments.write(self._attachments, content)
+        with self._db.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO attachments (sha256, content_type, size, filename) "
+                "VALUES (?, ?, ?, ?)",
+                (sha, content_type, len(content), filename),
+            )
+        return sha
+
+    def attachment_path(self, sha256: str) -> Path:
+        return attachments.path_for(self._attachments, sha256)
+
+    # --- needs attention ------------------------------------------------------------------
+
+    def resolve_conflict(
+        self, conflict_id: int, choice: Choice, merged: dict[str, Any] | None = None
+    ) -> None:
+        """Keep mine / take the office's / merge; mine and merge queue a change on the
+        server's version."""
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT entity, entity_id, server, server_version FROM conflicts WHERE id = ?",
+                (conflict_id,),
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"No conflict {conflict_id}.")
+            entity, entity_id, server_text, version = row
+            key: Key = (entity, entity_id)
+            server = jsonutil.loads(server_text)
+            local = _load(conn, key) or {}
+            conn.execute("DELETE FROM conflicts WHERE id = ?", (conflict_id,))
+            chosen = _chosen(entity, choice, local, server, merged)
+            if chosen is None:
+                records.set_server_copy(conn, key, version, server_text, keep_local=False)
+                records.settle(conn, key)
+            else:
+                model = schemas.Visit if entity == "visit" else schemas.SessionRecord
+                view = _validated(model, {**server, **chosen})
+                conn.execute(
+                    "UPDATE records SET data = ?, base = ?, version = ? "
+                    "WHERE entity = ? AND id = ?",
+                    (jsonutil.dumps(view), server_text, version, *key),
+                )
+                payload = chosen if entity == "visit" else _session_payload(view)
+                outbox.enqueue(
+                    conn, *key, base_version=version, payload=payload, made_at=utcnow()
+                )
+        self._announce({key})
+
+    def dismiss_rejected(self, op_id: str) -> None:
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM rejected WHERE op_id = ?", (op_id,))
+        self._announce({("rejected", op_id)})
+
+    # --- account ----------------------------------------------------------------------
+
+    def account(self) -> tuple[str, schemas.UserInfo] | None:
+        """(server URL, user) of the signed-in account whose data this store holds."""
+        with self._db.read() as conn:
+            text = meta_get(conn, "account")
+        if text is None:
+            return None
+        info = jsonutil.loads(text)
+        return info["server_url"], schemas.UserInfo.model_validate(info["user"])
+
+    def set_account(self, server_url: str, user: schemas.UserInfo) -> None:
+        with self._db.write() as conn:
+            meta_set(conn, "account", jsonutil.dumps(
+                {"server_url": server_url, "user": user.model_dump(mode="json")}
+            ))
+
+    def wipe(self) -> None:
+        """Forget everything: records, outbox, conflicts, telemetry, attachments, account."""
+        with self._db.write() as conn:
+            for table in ("meta", "records", "outbox", "deferred", "conflicts", "rejected",
+                          "attachments", "telemetry", "telemetry_fetched"):
+                conn.execute(f"DELETE FROM {table}")
+        shutil.rmtree(self._attachments, ignore_errors=True)
+        self._attachments.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._announce({("store", "*")})
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _data(self, entity: str, ident: str) -> str | None:
+        with self._db.read() as conn:
+            row = conn.execute(
+                "SELECT data FROM records WHERE entity = ? AND id = ?", (entity, ident)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def _many(self, entity: str, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        with self._db.read() as conn:
+            rows = conn.execute(
+                f"SELECT id, data FROM records WHERE entity = ? AND id IN "
+                f"({','.join('?' * len(ids))})",
+                (entity, *ids),
+            ).fetchall()
+        return dict(rows)
+
+    def _announce(self, keys: set[Key]) -> None:
+        if keys:
+            self.events.changed.emit(
+                StoreChange(frozenset(e for e, _ in keys), frozenset(i for _, i in keys))
+            )
+
+
+def _load(conn: sqlite3.Connection, key: Key) -> dict[str, Any] | None:
+    row = conn.execute("SELECT data FROM records WHERE entity = ? AND id = ?", key).fetchone()
+    return None if row is None else dict(jsonutil.loads(row[0]))
+
+
+def _in_conflict(conn: sqlite3.Connection, key: Key) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM conflicts WHERE entity = ? AND entity_id = ?", key
+    ).fetchone()
+    return row is not None
+
+
+def _visit_ids(conn: sqlite3.Connection, keys_sql: str) -> set[str]:
+    """Visit ids touched by (entity, id) rows: visits directly, sessions through their visit."""
+    ids: set[str] = set()
+    for entity, ident in conn.execute(keys_sql).fetchall():
+        if entity == "visit":
+            ids.add(ident)
+        else:
+            row = conn.execute(
+                "SELECT json_extract(data, '$.visit_id') FROM records WHERE entity = ? AND id = ?",
+                (entity, ident),
+            ).fetchone()
+            if row is not None:
+                ids.add(row[0])
+    return ids
+
+
+def _fields(entity: str) -> tuple[str, ...]:
+    return tuple(sorted(schemas.VISIT_TECHNICIAN_FIELDS)) if entity == "visit" else SESSION_FIELDS
+
+
+def _chosen(
+    entity: str,
+    choice: Choice,
+    local: dict[str, Any],
+    server: dict[str, Any],
+    merged: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The fields to send on top of the server's version (None: take the server's)."""
+    fields = _fields(entity)
+    if choice == "theirs":
+        return None
+    if choice == "mine":
+        picked = {f: local[f] for f in fields if f in local}
+    elif choice == "merge":
+        if merged is None:
+            raise ValueError("A merge needs the merged fields.")
+        unknown = set(merged) - set(fields)
+        if unknown:
+            raise ValueError(f"These fields cannot be merged: {', '.join(sorted(unknown))}.")
+        picked = dict(merged)
+    else:
+        raise ValueError(f"Unknown choice {choice!r}.")
+    changes = {f: v for f, v in picked.items() if server.get(f) != v}
+    return changes or None
+
+
+def _validated(model: type[schemas.Schema], data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return model.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+        )
+        raise ValueError(f"Invalid {model.__name__}: {problems}") from exc
+
+
+def _session_payload(view: dict[str, Any]) -> dict[str, Any]:
+    return {"visit_id": view["visit_id"], **{f: view[f] for f in SESSION_FIELDS}}

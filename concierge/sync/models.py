@@ -1,0 +1,51 @@
+"""Values and events of a sync."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from concierge.events import Event
+
+Phase = Literal["push", "pull", "telemetry"]
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """``total`` 0 means not known yet (pulling: the server tells page by page)."""
+
+    phase: Phase
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    ok: bool
+    error: str | None
+    pushed: int
+    pulled: int
+    conflicts: int
+    rejected: int
+    new_urgent_visit_ids: list[str]
+    finished_at: datetime
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    batch_size: int = 100  # ops per push request
+    page_size: int = 500  # changes per pull request
+    telemetry_every: float = 300.0  # seconds (server time) between telemetry refreshes
+    telemetry_assets_per_request: int = 25
+
+
+@dataclass
+class SyncEvents:
+    """Emitted from the syncing thread."""
+
+    progress: Event[SyncProgress] = field(default_factory=lambda: Event("sync.progress"))
+    started: Event[None] = field(default_factory=lambda: Event("sync.started"))
+    finished: Event[SyncResult] = field(default_factory=lambda: Event("sync.finished"))
+    online_changed: Event[bool] = field(default_factory=lambda: Event("sync.online_changed"))

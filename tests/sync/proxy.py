@@ -1,0 +1,141 @@
+"""A loopback HTTP proxy between the app and the back office that injects faults."""
+
+from __future__ import annotations
+
+import http.client
+import random
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+Fault = str | None  # "reset", "500", "503", "429", "truncate", "latency" or None
+_HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
+
+
+class FaultProxy:
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.choose_fault: Callable[[str, str], Fault] = lambda method, path: None
+        self.offline = False
+        self.hold_path: str | None = None  # hold the upstream reply of this path ...
+        self.held = threading.Event()  # ... announce it here ...
+        self.release = threading.Event()  # ... and drop it once released
+        self.log: list[tuple[str, str, str]] = []
+        self._lock = threading.Lock()
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="concierge-test-proxy",
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def record(self, method: str, path: str, outcome: str) -> None:
+        with self._lock:
+            self.log.append((method, path, outcome))
+
+    def close(self) -> None:
+        self.release.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> FaultProxy:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # broken connections are the point here
+
+
+def random_faults(rate: float, seed: int) -> Callable[[str, str], Fault]:
+    rng = random.Random(seed)
+    kinds = ("reset", "500", "503", "429", "truncate", "latency")
+
+    def choose(method: str, path: str) -> Fault:
+        return rng.choice(kinds) if rng.random() < rate else None
+
+    return choose
+
+
+def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            path = self.path.split("?")[0]
+            fault = proxy.choose_fault(self.command, path)
+            if proxy.offline or fault == "reset":
+                proxy.record(self.command, path, "reset")
+                self._reset()
+                return
+            if fault in ("500", "503", "429"):
+                proxy.record(self.command, path, fault)
+                self._error(int(fault))
+                return
+            if fault == "latency":
+                time.sleep(random.uniform(0.05, 0.3))  # simulated network latency
+            status, headers, data = self._forward(body)
+            if proxy.hold_path == path and not proxy.release.is_set():
+                proxy.record(self.command, path, f"held {status}")
+                proxy.held.set()
+                proxy.release.wait(60)
+                self._reset()
+                return
+            proxy.record(self.command, path, f"{status}{' truncated' if fault == 'truncate' else ''}")
+            self.send_response(status)
+            for name, value in headers:
+                if name.lower() not in _HOP:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if fault == "truncate" and data:
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self._reset()
+                return
+            self.wfile.write(data)
+
+        def _forward(self, body: bytes | None) -> tuple[int, list[tuple[str, str]], bytes]:
+            conn = http.client.HTTPConnection(*proxy.upstream, timeout=60)
+            try:
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                reply = conn.getresponse()
+                return reply.status, reply.getheaders(), reply.read()
+            finally:
+                conn.close()
+
+        def _error(self, status: int) -> None:
+            data = b'{"error":{"code":"injected","message":"Injected fault.","details":[]}}'
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            if status == 429:
+                self.send_header("Retry-After", "1")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _reset(self) -> None:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+
+        do_GET = do_POST = do_PUT = do_HEAD = do_PATCH = do_DELETE = _any
+
+    return Handler

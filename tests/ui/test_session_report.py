@@ -1,0 +1,73 @@
+"""The customer's PDF: its text carries the figures, wishes and rating; page 1 renders."""
+
+import io
+import shutil
+import subprocess
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from concierge.domain import AssetKind
+from concierge.session.checklist import generate
+from concierge.session.model import KpiBaseline, Measurement, SessionDoc, SignOff, StepResult
+from concierge.session.report import build_report
+from tests.core.session_factories import (
+    NOW,
+    NOW_DT,
+    asset,
+    elevator_template,
+    site,
+    trend_insight,
+    visit,
+)
+from ui.session.report_pdf import render_pdf
+
+pytestmark = pytest.mark.qt
+
+
+def report_pdf() -> bytes:
+    ins = trend_insight("i1", "e1", "door_cycle_time", level=5.5, slope=0.1, threshold=6.0)
+    e1 = asset("e1")
+    doc = SessionDoc(
+        checklist=generate([e1], {AssetKind.ELEVATOR: elevator_template()}, [ins], ["noise"]),
+        baseline=[KpiBaseline(asset_id="e1", kpi="door_cycle_time", value=5.5, n=100),
+                  KpiBaseline(asset_id="e1", kpi="motor_temp", value=70.0, n=100)],
+        after=[Measurement(asset_id="e1", kpi="door_cycle_time", value=4.0, at=NOW_DT),
+               Measurement(asset_id="e1", kpi="motor_temp", value=63.0, at=NOW_DT)],
+        recommendations=["Replace the door rollers next spring"],
+        rating=4, comment="Much quieter now", sign_off=SignOff(name="Sam Tech", at=NOW_DT),
+    )
+    doc.wishes.text = "The doors are slow and noisy in the morning"
+    doc.wishes.tags = ["noise", "speed"]
+    doc.signature.strokes = [[(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.5, 0.4)]]
+    doc.results["e1/door-adjust"] = StepResult(status="done", value=4.0)
+    content = build_report(doc, visit(["e1"], ["i1"]), site(), [e1], [ins],
+                           now=datetime.fromtimestamp(NOW, UTC))
+    return render_pdf(content)
+
+
+def test_pdf_text_has_figures_wishes_and_rating(tmp_path: Path) -> None:
+    pdf = report_pdf()
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages)
+    flat = " ".join(unicodedata.normalize("NFKC", text).split())  # "ﬀ" ligature -> "ff"
+    for expected in (
+        "The doors are slow and noisy in the morning", "Noise, Speed",
+        "Door cycle time 5.5 s 4 s +27.3 %", "Motor temperature 70 °C 63 °C +10.0 %",
+        "Rating: 4 / 5", "Much quieter now", "Replace the door rollers next spring",
+        "Mitigated", "in 5 days", "in 20 days", "Signed off by Sam Tech",
+    ):
+        assert expected in flat, f"{expected!r} not in the report text: {flat}"
+
+
+def test_pdf_page_one_renders(tmp_path: Path) -> None:
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm is not None, "poppler-utils is needed (make system-deps)"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report_pdf())
+    subprocess.run([pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", str(path),
+                    str(tmp_path / "page")], check=True)
+    [page] = tmp_path.glob("page*.png")
+    assert page.stat().st_size > 10_000

@@ -1,0 +1,180 @@
+"""The session window on a real store: a whole walk-through, autosave, resume, completion."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from concierge.session.state import Step
+from concierge.store import Store
+from tests.core.session_factories import seeded_store, trend_insight
+from ui.session import SessionWindow
+from ui.session.signature import SignaturePad
+
+pytestmark = pytest.mark.qt
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    ins = trend_insight("i1", "e1", "door_cycle_time", level=5.5, slope=0.1, threshold=6.0)
+    s = seeded_store(tmp_path, n_assets=2, insights=[ins])
+    yield s
+    s.close()
+
+
+def open_window(qtbot: QtBot, store: Store) -> SessionWindow:
+    w = SessionWindow(store, "visit-1")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def saved(store: Store) -> dict:  # type: ignore[type-arg]
+    record = store.load_session("visit-1")
+    assert record is not None
+    return record
+
+
+def sign(qtbot: QtBot, pad: SignaturePad) -> None:
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 100))
+    for x in range(40, 200, 20):
+        QTest.mouseMove(pad, QPoint(x, 60 + (x % 40)))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(210, 90))
+
+
+def in_combo(widget: QWidget) -> bool:
+    """Part of a combo box's own popup."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QComboBox):
+            return True
+        parent = parent.parentWidget()
+    return type(widget.parentWidget()).__name__ == "QComboBoxPrivateContainer"
+
+
+def test_every_interactive_widget_is_named(qtbot: QtBot, store: Store) -> None:
+    w = open_window(qtbot, store)
+    kinds = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractItemView,
+             SignaturePad)
+    unnamed = [
+        f"{type(c).__name__}:{c.objectName()!r}:{c.accessibleName()!r}"
+        for c in w.findChildren(QWidget)
+        if isinstance(c, kinds) and not isinstance(c, QHeaderView) and not in_combo(c)
+        and not c.objectName().startswith("qt_")  # Qt's own internals
+        and not (c.objectName() and c.accessibleName())
+    ]
+    assert unnamed == []
+
+
+def test_walk_through_autosaves_and_completes(qtbot: QtBot, store: Store) -> None:
+    w = open_window(qtbot, store)
+    assert w.current is Step.WELCOME
+    qtbot.keyClicks(w.welcome.text, "Doors are slow and noisy")
+    qtbot.waitUntil(lambda: saved(store)["data"]["wishes"]["text"] == "Doors are slow and noisy")
+    w.welcome.tags["noise"].click()
+    assert saved(store)["data"]["wishes"]["tags"] == ["noise"]
+
+    w.next_button.click()
+    assert w.current is Step.BASELINE and saved(store)["step"] == "baseline"
+    w.baseline.entry.select("e1", "door_cycle_time")
+    qtbot.keyClicks(w.baseline.entry.value, "5,9")
+    w.baseline.entry.add.click()
+    assert saved(store)["data"]["spot"][0]["value"] == 5.9
+    assert w.baseline.kpis.item(0, 5).text() == "5.9 s"
+
+    w.next_button.click()
+    cards = w.optimise.cards
+    assert "e1/quiet-doors" in cards  # the noise wish added it
+    door = cards["e1/door-adjust"]
+    qtbot.keyClicks(door.value, "fast")
+    door.record.click()
+    assert door.flag.text() == "“fast” is not a number. Enter digits only, e.g. 12.5 or 12,5 (s)."
+    door.value.clear()
+    qtbot.keyClicks(door.value, "6,5")
+    door.record.click()
+    assert door.flag.text().startswith("6.5 s is above the target 3–5 s.")
+    for item_id, c in cards.items():
+        item = c.item
+        if not item.required or item_id == "e1/door-adjust":
+            continue
+        if item.type == "check":
+            c.check.setChecked(True)
+        elif item.type == "measurement":
+            c.value.setText("4.5")
+            c.record.click()
+        elif item.type == "choice":
+            c.choice.setCurrentIndex(1)
+    inspect = cards["e2/inspect"]
+    inspect.reopen.click()
+    qtbot.keyClicks(inspect.reason, "Machine room locked")
+    inspect.skip.click()
+    assert saved(store)["data"]["results"]["e2/inspect"]["skip_reason"] == "Machine room locked"
+    assert inspect.status.text() == "Skipped: Machine room locked"
+
+    w.progress.buttons[Step.VERIFY].click()
+    assert w.current is Step.VERIFY
+    w.verify.entry.select("e1", "door_cycle_time")
+    qtbot.keyClicks(w.verify.entry.value, "4.2")
+    w.verify.entry.add.click()
+    assert w.verify.table.item(0, 4).text() == "+28.8 %"
+
+    w.next_button.click()
+    missing = w.delight.missing.text()
+    assert "The customer's signature is missing (the customer is present)." in missing
+    assert "The technician's sign-off is missing." in missing
+    sign(qtbot, w.delight.pad)
+    assert len(saved(store)["data"]["signature"]["strokes"]) == 1
+    w.delight.stars.button(4).click()
+    qtbot.keyClicks(w.delight.recommendations, "Replace rollers in spring")
+    qtbot.keyClicks(w.delight.name, "Sam Tech")
+    w.delight.sign_button.click()
+    assert saved(store)["data"]["rating"] == 4
+    assert w.delight.missing.text() == "Ready to complete."
+
+    w.next_button.click()
+    opened: list[Path] = []
+    w.finish._open = opened.append
+    assert w.finish.complete_button.isEnabled()
+    w.finish.complete_button.click()
+    record = saved(store)
+    assert record["status"] == "completed"
+    assert record["data"]["recommendations"] == ["Replace rollers in spring"]
+    report = w.engine.report_path()
+    assert report is not None and report.read_bytes().startswith(b"%PDF")
+    assert w.finish.open_button.isVisible()
+    w.finish.open_button.click()
+    assert opened == [report]
+    assert not w.delight.isEnabled()
+    visit = store.visit("visit-1")
+    assert visit is not None and visit.status == "completed"
+
+
+def test_reopening_resumes_at_the_same_step_with_everything(qtbot: QtBot, store: Store) -> None:
+    w = open_window(qtbot, store)
+    qtbot.keyClicks(w.welcome.text, "Quieter please")
+    w.welcome.customer.setChecked(False)
+    w.go(Step.DELIGHT)
+    sign(qtbot, w.delight.pad)
+    qtbot.keyClicks(w.delight.comment, "Friendly")
+    w.close()
+
+    again = open_window(qtbot, store)
+    assert again.current is Step.DELIGHT
+    assert again.welcome.text.toPlainText() == "Quieter please"
+    assert not again.welcome.customer.isChecked()
+    assert len(again.delight.pad.strokes) == 1
+    assert again.delight.comment.text() == "Friendly"
+    assert "signature" not in again.delight.missing.text()

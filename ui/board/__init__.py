@@ -1,0 +1,1 @@
+"""The visit board: model, filter proxy and the view around them."""

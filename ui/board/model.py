@@ -1,0 +1,244 @@
+"""Table model over the store's ``VisitRow`` list, and its filter/sort proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QPixmap
+
+from ui.format import (
+    DONE_STATUSES,
+    PRIORITY_COLOURS,
+    PRIORITY_NAMES,
+    STATUS_NAMES,
+    as_datetime,
+    local,
+    place_text,
+    window_text,
+)
+
+Index = QModelIndex | QPersistentModelIndex
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
+NO_PARENT = QModelIndex()
+
+
+class Column(IntEnum):
+    PRIORITY = 0
+    WINDOW = 1
+    CUSTOMER = 2
+    REASON = 3
+    STATUS = 4
+    OFFLINE = 5
+
+
+HEADERS = {
+    Column.PRIORITY: "Priority", Column.WINDOW: "When", Column.CUSTOMER: "Customer · site",
+    Column.REASON: "Why", Column.STATUS: "Status", Column.OFFLINE: "Offline",
+}
+GROUPS = ("today", "upcoming", "done")
+
+
+def group_of(row: Any, today: Any) -> str:
+    """today (incl. overdue open visits), upcoming, or done."""
+    if row.status in DONE_STATUSES:
+        return "done"
+    start = local(row.window_start)
+    return "upcoming" if start is not None and start.date() > today else "today"
+
+
+def offline_text(row: Any) -> str:
+    parts = ["✓ Ready" if row.offline_ready else "… Not yet"]
+    if row.pending_changes:
+        parts.append("unsent changes")
+    if row.has_conflict:
+        parts.append("conflict")
+    return " · ".join(parts)
+
+
+class VisitTableModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+        self._groups: list[str] = []
+        self._search: list[str] = []
+        self._sort: tuple[int, Qt.SortOrder] = (Column.PRIORITY, Qt.SortOrder.AscendingOrder)
+        self._dots = {p: _dot(c) for p, c in PRIORITY_COLOURS.items()}
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._sort_rows()
+        self._index_rows()
+        self.endResetModel()
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def row_of(self, visit_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == visit_id), -1)
+
+    def group_counts(self) -> dict[str, int]:
+        return {g: self._groups.count(g) for g in GROUPS}
+
+    def search_key(self, row: int) -> str:
+        return self._search[row]
+
+    def group(self, row: int) -> str:
+        return self._groups[row]
+
+    def _index_rows(self) -> None:
+        today = datetime.now().astimezone().date()
+        self._groups = [group_of(r, today) for r in self._rows]
+        self._search = [
+            f"{r.customer_name}\n{r.site_name}\n{r.address}\n{r.summary}\n"
+            f"{STATUS_NAMES.get(r.status, r.status)}".casefold()
+            for r in self._rows
+        ]
+
+    def rowCount(self, parent: Index = NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[Column(section)]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == Column.CUSTOMER:
+                return f"{row.customer_name} · {row.site_name}\n{row.address}"
+            if col == Column.REASON:
+                return str(row.summary)
+            return None
+        if role == Qt.ItemDataRole.DecorationRole and col == Column.PRIORITY:
+            return self._dots.get(row.priority)
+        if role == Qt.ItemDataRole.ForegroundRole and col == Column.OFFLINE:
+            if row.has_conflict:
+                return QColor("#d03b2f")
+            return None if row.offline_ready else QColor("#b07a00")
+        if role == ROW_ROLE:
+            return row
+        if role == GROUP_ROLE:
+            return self._groups[index.row()]
+        return None
+
+    def _text(self, row: Any, col: int) -> str:
+        if col == Column.PRIORITY:
+            return PRIORITY_NAMES.get(row.priority, str(row.priority))
+        if col == Column.WINDOW:
+            return window_text(row.window_start, row.window_end)
+        if col == Column.CUSTOMER:
+            return place_text(row)
+        if col == Column.REASON:
+            return str(row.summary)
+        if col == Column.STATUS:
+            return STATUS_NAMES.get(row.status, str(row.status))
+        return offline_text(row)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorted here, in Python, once per change (a proxy would call data() per comparison)."""
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        old = self._rows
+        self._sort_rows()
+        moved = {id(r): i for i, r in enumerate(self._rows)}
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(
+            persistent,
+            [self.index(moved[id(old[p.row()])], p.column()) for p in persistent],
+        )
+        self._index_rows()
+        self.layoutChanged.emit()
+
+    def _sort_rows(self) -> None:
+        column, order = self._sort
+        self._rows.sort(key=_sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
+
+
+def _start(row: Any) -> float:
+    moment = as_datetime(row.window_start)
+    return moment.timestamp() if moment else 0.0
+
+
+def _sort_key(column: int) -> Callable[[Any], Any]:
+    if column == Column.WINDOW:
+        return lambda r: (_start(r), r.priority)
+    if column == Column.CUSTOMER:
+        return lambda r: (r.customer_name.casefold(), r.site_name.casefold(), _start(r))
+    if column == Column.STATUS:
+        return lambda r: (r.status, r.priority, _start(r))
+    if column == Column.OFFLINE:
+        return lambda r: (not r.has_conflict, r.offline_ready, r.priority)
+    if column == Column.REASON:
+        return lambda r: r.summary.casefold()
+    return lambda r: (r.priority, _start(r))
+
+
+def _dot(colour: str) -> QPixmap:
+    pixmap = QPixmap(10, 10)
+    pixmap.fill(QColor(colour))
+    return pixmap
+
+
+class VisitFilterProxy(QSortFilterProxyModel):
+    """Filters by group, status and search text; sorting is delegated to the source."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setDynamicSortFilter(False)
+        self._group = ""
+        self._status = ""
+        self._terms: list[str] = []
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)
+
+    def set_group(self, group: str) -> None:
+        """"" for all, else one of GROUPS."""
+        self.beginFilterChange()
+        self._group = group
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_status(self, status: str) -> None:
+        self.beginFilterChange()
+        self._status = status
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_search(self, text: str) -> None:
+        self.beginFilterChange()
+        self._terms = text.casefold().split()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model: VisitTableModel = self.sourceModel()  # type: ignore[assignment]
+        if self._group and model.group(source_row) != self._group:
+            return False
+        if self._status and model._rows[source_row].status != self._status:
+            return False
+        if self._terms:
+            key = model.search_key(source_row)
+            return all(term in key for term in self._terms)
+        return True

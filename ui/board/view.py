@@ -1,0 +1,213 @@
+"""The board page: group tabs, search, status filter, sort, and the visit table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTabBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.board.model import GROUPS, ROW_ROLE, Column, VisitFilterProxy, VisitTableModel
+from ui.format import STATUS_NAMES
+
+GROUP_TITLES = {"today": "Today", "upcoming": "Upcoming", "done": "Done", "": "All"}
+SORTS = (("Priority", Column.PRIORITY), ("Time", Column.WINDOW))
+
+
+class BoardView(QWidget):
+    open_visit = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("board")
+        self.model = VisitTableModel(self)
+        self.proxy = VisitFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.groups = QTabBar()
+        self.groups.setObjectName("boardGroups")
+        self.groups.setAccessibleName("Visit group")
+        self.groups.setExpanding(False)
+        self._group_keys = [*GROUPS, ""]
+        for key in self._group_keys:
+            self.groups.addTab(GROUP_TITLES[key])
+        self.groups.currentChanged.connect(self._group_changed)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("boardSearch")
+        self.search.setAccessibleName("Search visits")
+        self.search.setPlaceholderText("Search customer, site, address or reason  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filters_changed)
+
+        self.status = QComboBox()
+        self.status.setObjectName("boardStatusFilter")
+        self.status.setAccessibleName("Filter by status")
+        self.status.addItem("Any status", "")
+        for key, name in STATUS_NAMES.items():
+            self.status.addItem(name, key)
+        self.status.currentIndexChanged.connect(self._filters_changed)
+
+        self.sort = QComboBox()
+        self.sort.setObjectName("boardSort")
+        self.sort.setAccessibleName("Sort visits by")
+        for name, column in SORTS:
+            self.sort.addItem(f"Sort: {name}", int(column))
+        self.sort.currentIndexChanged.connect(self._sort_changed)
+
+        self.table = QTableView()
+        self.table.setObjectName("visitTable")
+        self.table.setAccessibleName("Visits")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        widths = {Column.PRIORITY: 90, Column.WINDOW: 185, Column.CUSTOMER: 340,
+                  Column.STATUS: 110, Column.OFFLINE: 150}
+        for column, width in widths.items():
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicator(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self._header_sorted)
+        self.table.activated.connect(self._activated)
+        self.table.installEventFilter(self)
+
+        self.no_match = QWidget()
+        self.no_match.setObjectName("boardNoMatch")
+        nm = QVBoxLayout(self.no_match)
+        nm.addStretch(1)
+        self.no_match_label = QLabel("No visits match these filters.")
+        self.no_match_label.setObjectName("emptyHint")
+        self.no_match_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.clear_button = QPushButton("Clear filters")
+        self.clear_button.setObjectName("boardClearFilters")
+        self.clear_button.setAccessibleName("Clear filters")
+        self.clear_button.clicked.connect(self.clear_filters)
+        nm.addWidget(self.no_match_label)
+        nm.addWidget(self.clear_button, alignment=Qt.AlignmentFlag.AlignCenter)
+        nm.addStretch(2)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.no_match)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.groups)
+        bar.addSpacing(12)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.status)
+        bar.addWidget(self.sort)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+
+        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
+        for first, second in ((self.groups, self.search), (self.search, self.status),
+                              (self.status, self.sort), (self.sort, self.table)):
+            QWidget.setTabOrder(first, second)
+        self.proxy.modelReset.connect(self._update_counts)
+        self.proxy.layoutChanged.connect(self._update_counts)
+        self.proxy.rowsInserted.connect(self._update_counts)
+        self.proxy.rowsRemoved.connect(self._update_counts)
+
+    # --- data -----------------------------------------------------------------
+    def set_rows(self, rows: list[Any]) -> None:
+        selected = self.current_visit_id()
+        self.model.set_rows(rows)
+        if selected:
+            self.select_visit(selected)
+        self._update_counts()
+
+    def current_visit_id(self) -> str | None:
+        index = self.table.currentIndex()
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        return row.id if row is not None else None
+
+    def select_visit(self, visit_id: str) -> bool:
+        source_row = self.model.row_of(visit_id)
+        if source_row < 0:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+        if not index.isValid():
+            return False
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    # --- filters ----------------------------------------------------------------
+    def current_group(self) -> str:
+        return self._group_keys[self.groups.currentIndex()]
+
+    def set_group(self, group: str) -> None:
+        self.groups.setCurrentIndex(self._group_keys.index(group))
+
+    def clear_filters(self) -> None:
+        self.search.clear()
+        self.status.setCurrentIndex(0)
+        self.set_group("")
+
+    def _group_changed(self, index: int) -> None:
+        self.proxy.set_group(self._group_keys[index])
+        self._update_counts()
+
+    def _filters_changed(self, *_args: object) -> None:
+        self.proxy.set_status(self.status.currentData() or "")
+        self.proxy.set_search(self.search.text())
+        self._update_counts()
+
+    def _sort_changed(self, index: int) -> None:
+        self.table.sortByColumn(self.sort.itemData(index), Qt.SortOrder.AscendingOrder)
+
+    def _header_sorted(self, column: int, _order: Qt.SortOrder) -> None:
+        match = self.sort.findData(column)
+        if match >= 0 and match != self.sort.currentIndex():
+            self.sort.blockSignals(True)
+            self.sort.setCurrentIndex(match)
+            self.sort.blockSignals(False)
+
+    def _update_counts(self, *_args: object) -> None:
+        counts = self.model.group_counts()
+        counts[""] = self.model.rowCount()
+        for i, key in enumerate(self._group_keys):
+            self.groups.setTabText(i, f"{GROUP_TITLES[key]} ({counts[key]})")
+        empty = self.proxy.rowCount() == 0 and self.model.rowCount() > 0
+        self.stack.setCurrentWidget(self.no_match if empty else self.table)
+        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+
+    # --- opening ------------------------------------------------------------------
+    def _activated(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if row is not None:
+            self.open_visit.emit(row.id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.table and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):  # type: ignore[attr-defined]
+            self._activated(self.table.currentIndex())
+            return True
+        return super().eventFilter(watched, event)

@@ -1,0 +1,279 @@
+"""Telemetry charts: mean line, min/max band, thresholds, trend and forecast crossing.
+
+Large series (a million points) stay fluid because only what is visible is
+drawn, reduced to about two points per horizontal pixel (min/max per bin, so
+spikes survive) every time the view moves.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import QGraphicsPathItem, QWidget
+
+from concierge.domain import MetricSpec
+from ui.theme import PALETTES, current_scheme
+
+Array = npt.NDArray[np.float64]
+DAY = 86_400.0
+WARNING_COLOUR = "#d08c00"
+CRITICAL_COLOUR = "#d03b2f"
+TREND_COLOUR = {"light": "#6a3fb5", "dark": "#b99cf0"}
+MEAN_COLOUR = {"light": "#1f7a8c", "dark": "#4fb3c8"}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A straight trend ``intercept + slope_per_day * (t - t_ref) / DAY``, maybe crossing."""
+
+    slope_per_day: float
+    intercept: float
+    t_ref: float
+    threshold: float | None = None
+    crossing_at: float | None = None
+    fit_start: float | None = None  # where the fitted data began
+
+    def value_at(self, t: Array | float) -> Any:
+        return self.intercept + self.slope_per_day * (np.asarray(t) - self.t_ref) / DAY
+
+    @classmethod
+    def from_evidence(cls, evidence: dict[str, Any], impact_at: datetime | None = None
+                      ) -> Forecast | None:
+        """Read an insight's evidence; None if it carries no trend."""
+        try:
+            slope = float(evidence["slope_per_day"])
+            intercept = float(evidence["intercept"])
+            t_ref = _epoch(evidence["t_ref"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if t_ref is None or not all(map(math.isfinite, (slope, intercept, t_ref))):
+            return None
+        threshold = _float(evidence.get("threshold"))
+        crossing = _epoch(evidence.get("crossing_at"))
+        if crossing is None and impact_at is not None:
+            crossing = impact_at.timestamp()
+        return cls(slope, intercept, t_ref, threshold, crossing,
+                   _epoch(evidence.get("window_start")))
+
+
+def _float(value: Any) -> float | None:
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _epoch(value: Any) -> float | None:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return _float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return _float(value)
+
+
+def decimate(t: Array, lo: Array, mean: Array, hi: Array, *, x0: float, x1: float,
+             bins: int) -> tuple[Array, Array, Array, Array, Array]:
+    """Visible part of a series as (band_t, band_lo, band_hi, line_t, line_y).
+
+    With more than ``2 * bins`` points visible, each bin keeps its lowest low and
+    highest high for the band, and its lowest and highest mean for the line.
+    """
+    n = t.size
+    i0 = max(int(np.searchsorted(t, x0, "left")) - 1, 0)
+    i1 = min(int(np.searchsorted(t, x1, "right")) + 1, n)
+    if i1 - i0 <= 2 * bins:
+        s = slice(i0, i1)
+        return t[s], lo[s], hi[s], t[s], mean[s]
+    edges = np.linspace(i0, i1, bins + 1).astype(np.int64)[:-1]
+    bt = t[edges]
+    blo = np.minimum.reduceat(lo[i0:i1], edges - i0)
+    bhi = np.maximum.reduceat(hi[i0:i1], edges - i0)
+    mlo = np.minimum.reduceat(mean[i0:i1], edges - i0)
+    mhi = np.maximum.reduceat(mean[i0:i1], edges - i0)
+    line_t = np.repeat(bt, 2)
+    line_y = np.empty(line_t.size)
+    line_y[0::2], line_y[1::2] = mlo, mhi
+    return bt, blo, bhi, line_t, line_y
+
+
+class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
+    """One metric of one asset: reads arrays given to it, draws only what's visible."""
+
+    def __init__(self, spec: MetricSpec | None, title: str,
+                 parent: QWidget | None = None) -> None:
+        axis = pg.DateAxisItem(orientation="bottom")  # local time
+        super().__init__(parent=parent, axisItems={"bottom": axis})
+        self.spec = spec
+        self.setObjectName("telemetryChart")
+        self.setAccessibleName(f"Chart: {title}")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumHeight(220)
+        scheme = current_scheme()
+        colours = PALETTES[scheme]
+        self.setBackground(colours["base"])
+        item = self.getPlotItem()
+        item.setTitle(title, color=colours["text"], size="10pt")
+        for name in ("bottom", "left"):
+            ax = item.getAxis(name)
+            ax.setPen(colours["border"])
+            ax.setTextPen(colours["muted"])
+        if spec is not None and spec.unit:
+            item.setLabel("left", units=None, text=spec.unit, color=colours["muted"])
+        item.showGrid(x=False, y=False)
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        self.viewbox = item.getViewBox()
+        self.viewbox.setMouseEnabled(x=True, y=True)
+        self._t: Array = np.zeros(0)
+        self._lo = self._mean = self._hi = self._t
+        accent = QColor(MEAN_COLOUR[scheme])
+        fill = QColor(accent)
+        fill.setAlpha(60)
+        self.band = QGraphicsPathItem()  # min/max envelope as one filled polygon
+        self.band.setPen(pg.mkPen(None))
+        self.band.setBrush(fill)
+        self.mean_line = pg.PlotCurveItem(pen=pg.mkPen(accent, width=1),
+                                          skipFiniteCheck=True, name="mean")
+        item.addItem(self.band)
+        item.addItem(self.mean_line)
+        self.threshold_lines: dict[str, pg.InfiniteLine] = {}
+        self.trend_line: pg.PlotCurveItem | None = None
+        self.forecast_line: pg.PlotCurveItem | None = None
+        self.crossing_marker: pg.ScatterPlotItem | None = None
+        self.crossing_label: pg.TextItem | None = None
+        self.forecast: Forecast | None = None
+        self._redraw = QTimer(self, singleShot=True, interval=0)
+        self._redraw.timeout.connect(self._refresh)
+        self.viewbox.sigXRangeChanged.connect(self._redraw.start)
+        if spec is not None and not spec.counter:
+            self._add_threshold("warning", spec.warning, WARNING_COLOUR)
+            self._add_threshold("critical", spec.critical, CRITICAL_COLOUR)
+        elif spec is not None and spec.service_limit is not None:
+            self._add_threshold("service limit", spec.service_limit, CRITICAL_COLOUR)
+
+    def _add_threshold(self, name: str, value: float, colour: str) -> None:
+        unit = f" {self.spec.unit}" if self.spec and self.spec.unit else ""
+        line = pg.InfiniteLine(
+            pos=value, angle=0, movable=False,
+            pen=pg.mkPen(colour, width=1.2, style=Qt.PenStyle.DashLine),
+            label=f"{name.capitalize()} {value:g}{unit}",
+            labelOpts={"position": 0.02, "color": colour, "anchors": [(0, 1), (0, 1)]},
+        )
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        self.threshold_lines[name] = line
+
+    def set_series(self, t: Array, mean: Array, lo: Array | None = None,
+                   hi: Array | None = None) -> None:
+        self._t = np.asarray(t, dtype=np.float64)
+        self._mean = np.asarray(mean, dtype=np.float64)
+        self._lo = self._mean if lo is None else np.asarray(lo, dtype=np.float64)
+        self._hi = self._mean if hi is None else np.asarray(hi, dtype=np.float64)
+        self.fit()
+
+    def set_forecast(self, forecast: Forecast | None) -> None:
+        item = self.getPlotItem()
+        for old in (self.trend_line, self.forecast_line, self.crossing_marker,
+                    self.crossing_label):
+            if old is not None:
+                item.removeItem(old)
+        self.trend_line = self.forecast_line = self.crossing_marker = None
+        self.crossing_label = None
+        self.forecast = forecast
+        if forecast is None:
+            return
+        colour = TREND_COLOUR[current_scheme()]
+        start = forecast.fit_start or (float(self._t[0]) if self._t.size
+                                       else forecast.t_ref - 7 * DAY)
+        end = forecast.crossing_at or forecast.t_ref + 7 * DAY
+        xs = np.array([start, forecast.t_ref])
+        self.trend_line = pg.PlotCurveItem(xs, forecast.value_at(xs),
+                                           pen=pg.mkPen(colour, width=2), name="trend")
+        fx = np.array([forecast.t_ref, max(end, forecast.t_ref)])
+        self.forecast_line = pg.PlotCurveItem(
+            fx, forecast.value_at(fx), name="forecast",
+            pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+        item.addItem(self.trend_line)
+        item.addItem(self.forecast_line)
+        if forecast.crossing_at is not None:
+            y = forecast.threshold if forecast.threshold is not None else float(
+                forecast.value_at(forecast.crossing_at))
+            self.crossing_marker = pg.ScatterPlotItem(
+                [forecast.crossing_at], [y], symbol="o", size=12,
+                pen=pg.mkPen(CRITICAL_COLOUR, width=2), brush=pg.mkBrush(QColor(0, 0, 0, 0)))
+            moment = datetime.fromtimestamp(forecast.crossing_at)
+            text = f"Crosses {y:g} ~{moment:%a %d %b}"
+            self.crossing_marker.setToolTip(f"Predicted crossing: {moment:%a %d %b %H:%M}")
+            self.crossing_label = pg.TextItem(text, color=CRITICAL_COLOUR, anchor=(1, 1.2))
+            self.crossing_label.setPos(forecast.crossing_at, y)
+            item.addItem(self.crossing_marker)
+            item.addItem(self.crossing_label)
+        self.fit()
+
+    def fit(self) -> None:
+        """Show all data, the thresholds and the forecast crossing."""
+        xs: list[float] = []
+        ys: list[float] = []
+        if self._t.size:
+            xs += [float(self._t[0]), float(self._t[-1])]
+            ys += [float(np.nanmin(self._lo)), float(np.nanmax(self._hi))]
+        ys += [line.value() for line in self.threshold_lines.values()]
+        if self.forecast is not None:
+            xs.append(self.forecast.t_ref)
+            if self.forecast.crossing_at is not None:
+                xs.append(self.forecast.crossing_at)
+        finite_x = [x for x in xs if math.isfinite(x)]
+        finite_y = [y for y in ys if math.isfinite(y)]
+        if finite_x:
+            x0, x1 = min(finite_x), max(finite_x)
+            x1 = x1 if x1 > x0 else x0 + 3600
+            self.viewbox.setXRange(x0, x1, padding=0.03)
+        if finite_y:
+            y0, y1 = min(finite_y), max(finite_y)
+            self.viewbox.setYRange(y0, y1 if y1 > y0 else y0 + 1, padding=0.08)
+        self._refresh()
+
+    def visible_points(self) -> int:
+        return int(self.mean_line.xData.size) if self.mean_line.xData is not None else 0
+
+    def _refresh(self) -> None:
+        if not self._t.size:
+            return
+        (x0, x1), _ = self.viewbox.viewRange()
+        bins = max(int(self.viewbox.width()), 200)
+        bt, blo, bhi, lt, ly = decimate(self._t, self._lo, self._mean, self._hi,
+                                         x0=x0, x1=x1, bins=bins)
+        self.band.setPath(pg.arrayToQPath(np.concatenate((bt, bt[::-1])),
+                                          np.concatenate((blo, bhi[::-1]))))
+        self.mean_line.setData(lt, ly)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Keyboard zoom and pan: +/- zoom, arrows pan, 0 fits."""
+        key = event.key()
+        (x0, x1), _ = self.viewbox.viewRange()
+        step = (x1 - x0) * 0.2
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.viewbox.scaleBy((0.5, 1))
+        elif key == Qt.Key.Key_Minus:
+            self.viewbox.scaleBy((2, 1))
+        elif key == Qt.Key.Key_Left:
+            self.viewbox.setXRange(x0 - step, x1 - step, padding=0)
+        elif key == Qt.Key.Key_Right:
+            self.viewbox.setXRange(x0 + step, x1 + step, padding=0)
+        elif key == Qt.Key.Key_0:
+            self.fit()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()

@@ -1,0 +1,1 @@
+"""Non-modal dialogs (opened with open()/show(), never exec())."""

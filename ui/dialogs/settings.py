@@ -1,0 +1,82 @@
+"""Settings: server, sync interval, theme, large touch targets."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from concierge.settings import Settings
+from ui.dialogs.common import button, line_edit, message_label, named
+
+THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
+
+
+class SettingsDialog(QDialog):
+    saved = Signal(object)  # Settings
+
+    def __init__(self, parent: QWidget | None, settings: Settings) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setAccessibleName("Settings")
+        self.setWindowTitle("Settings")
+        self._settings = settings
+        self.server = line_edit("settingsServer", "Server address", settings.server_url)
+        self.interval = QSpinBox()
+        named(self.interval, "settingsSyncInterval", "Sync interval in minutes")
+        self.interval.setRange(1, 24 * 60)
+        self.interval.setSuffix(" min")
+        self.interval.setValue(settings.sync_interval_minutes)
+        self.theme = QComboBox()
+        named(self.theme, "settingsTheme", "Theme")
+        for label, key in THEMES:
+            self.theme.addItem(label, key)
+        self.theme.setCurrentIndex(self.theme.findData(settings.theme))
+        self.touch = QCheckBox("Large touch targets")
+        named(self.touch, "settingsLargeTouch", "Large touch targets")
+        self.touch.setChecked(settings.large_touch_targets)
+        self.error = message_label("settingsError")
+        self.save = button("Save", "settingsSave", primary=True)
+        self.save.setDefault(True)
+        self.cancel = button("Cancel", "settingsCancel")
+        self.save.clicked.connect(self._save)
+        self.cancel.clicked.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("&Server", self.server)
+        form.addRow("Sync &every", self.interval)
+        form.addRow("&Theme", self.theme)
+        form.addRow("", self.touch)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.save)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(420)
+
+    def _save(self) -> None:
+        try:
+            updated = Settings.model_validate({
+                **self._settings.model_dump(),
+                "server_url": self.server.text().strip(),
+                "sync_interval_minutes": self.interval.value(),
+                "theme": self.theme.currentData(),
+                "large_touch_targets": self.touch.isChecked(),
+            })
+        except ValidationError as exc:
+            self.error.setText(str(exc.errors()[0]["msg"]).removeprefix("Value error, "))
+            self.error.show()
+            return
+        self.saved.emit(updated)
+        self.accept()

@@ -1,0 +1,103 @@
+"""Sign-in: server, user name, password; errors shown in the dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.dialogs.common import button, line_edit, message_label, people_message
+from ui.tasks import TaskManager
+
+SignInFn = Callable[[str, str, str], Any]
+
+
+class SignInDialog(QDialog):
+    """Calls ``sign_in(server_url, username, password)`` in the background."""
+
+    signed_in = Signal(object, str, str)  # user info, server url, username
+
+    def __init__(self, parent: QWidget | None, tasks: TaskManager, sign_in: SignInFn, *,
+                 server_url: str = "", username: str = "", notice: str | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("signInDialog")
+        self.setAccessibleName("Sign in")
+        self.setWindowTitle("Sign in to your back office")
+        self._tasks = tasks
+        self._sign_in = sign_in
+        self.server = line_edit("signInServer", "Server address", server_url)
+        self.server.setPlaceholderText("https://backoffice.example.com")
+        self.username = line_edit("signInUsername", "User name", username)
+        self.password = line_edit("signInPassword", "Password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = message_label("signInError")
+        self.error.setAccessibleName("Sign-in problem")
+        self.notice = QLabel(notice or "")
+        self.notice.setObjectName("signInNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setProperty("role", "muted")
+        self.notice.setVisible(bool(notice))
+        self.submit = button("Sign in", "signInSubmit", primary=True)
+        self.submit.setDefault(True)
+        self.cancel = button("Cancel", "signInCancel")
+        self.submit.clicked.connect(self.attempt)
+        self.cancel.clicked.connect(self.reject)
+
+        form = QFormLayout()
+        form.addRow("&Server", self.server)
+        form.addRow("&User name", self.username)
+        form.addRow("&Password", self.password)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.submit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.notice)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(440)
+        (self.password if server_url and username else self.server).setFocus()
+
+    def attempt(self) -> None:
+        url, user, password = self.server.text().strip(), self.username.text().strip(), \
+            self.password.text()
+        if not (url and user and password):
+            self.show_error("Enter the server address, your user name and your password.")
+            return
+        self.error.hide()
+        self._busy(True)
+        (self._tasks.io(lambda: self._sign_in(url, user, password), parent=self)
+            .success(lambda info: self._done(info, url, user))
+            .failure(self._failed)
+            .label("Signing in")
+            .run())
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    def _done(self, info: Any, url: str, user: str) -> None:
+        self._busy(False)
+        self.password.clear()
+        self.signed_in.emit(info, url, user)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy(False)
+        self.show_error(people_message(exc))
+        self.password.setFocus()
+
+    def _busy(self, busy: bool) -> None:
+        self.submit.setEnabled(not busy)
+        self.submit.setText("Signing in…" if busy else "Sign in")

@@ -1,0 +1,71 @@
+"""``--screenshot FILE --view board|visit``: render after the first sync, save, quit."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ui.board.model import ROW_ROLE
+from ui.format import DONE_STATUSES
+from ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+TIMEOUT_MS = 180_000
+SETTLE_MS = 300
+
+
+class ScreenshotDirector:
+    def __init__(self, window: MainWindow, path: str, view: str = "board") -> None:
+        self.window = window
+        self.path = path
+        self.view = view
+        self.exit_code = 1
+        self._synced = False
+        window.resize(1440, 900)
+        window.ctx.bridge.sync_finished.connect(self._sync_finished)
+        window.board_loaded.connect(self._board_loaded)
+        window.forget_last_view()
+        QTimer.singleShot(TIMEOUT_MS, self._timeout)
+
+    def _sync_finished(self, result: object) -> None:
+        if not getattr(result, "ok", False):
+            log.warning("First sync failed: %s", getattr(result, "error", ""))
+        self._synced = True
+
+    def _board_loaded(self) -> None:
+        if not self._synced:
+            return
+        self.window.board_loaded.disconnect(self._board_loaded)
+        if self.view == "visit":
+            visit_id = self._most_urgent()
+            if visit_id is not None:
+                self.window.visit_opened.connect(
+                    lambda _id: QTimer.singleShot(SETTLE_MS, self._capture))
+                self.window.open_visit(visit_id)
+                return
+            log.warning("No open visit to show; capturing the board")
+        QTimer.singleShot(SETTLE_MS, self._capture)
+
+    def _most_urgent(self) -> str | None:
+        model = self.window.board.model
+        rows = [model.index(r, 0).data(ROW_ROLE) for r in range(model.rowCount())]
+        open_rows = [r for r in rows if r.status not in DONE_STATUSES]
+        if not open_rows:
+            return None
+        return str(min(open_rows, key=lambda r: (r.priority, r.window_start)).id)
+
+    def _capture(self) -> None:
+        if self.window.grab().save(self.path):
+            self.exit_code = 0
+            log.info("Screenshot written to %s", self.path)
+        else:
+            log.error("Could not write the screenshot to %s", self.path)
+        self.window.close()
+        QApplication.quit()
+
+    def _timeout(self) -> None:
+        log.error("No completed first sync within %d s; no screenshot", TIMEOUT_MS // 1000)
+        self.window.close()
+        QApplication.quit()

@@ -1,0 +1,112 @@
+"""The before/after chart, drawn with QPainter so the page and the PDF share it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QWidget
+
+from concierge.session.kpi import Comparison
+from concierge.session.text import fmt_pct, fmt_value
+
+BEFORE = QColor("#9aa7b3")
+AFTER = QColor("#1f7a8c")
+BETTER = QColor("#2e7d32")
+WORSE = QColor("#c62828")
+TEXT = QColor("#1d2329")
+ROW = 54.0
+
+
+def measured(rows: Sequence[Comparison]) -> list[Comparison]:
+    return [c for c in rows if c.before is not None and c.after is not None]
+
+
+def chart_height(rows: Sequence[Comparison]) -> float:
+    return 40.0 + ROW * max(len(measured(rows)), 1)
+
+
+def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison],
+                      names: Mapping[str, str]) -> None:
+    """Per KPI two bars (before grey, after teal) scaled to the larger of the two."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont(painter.font())
+    font.setPixelSize(13)
+    painter.setFont(font)
+    data = measured(rows)
+    label_w, pct_w = rect.width() * 0.34, 96.0
+    bar_x = rect.left() + label_w + 8
+    bar_w = rect.width() - label_w - pct_w - 16
+    y = rect.top()
+    _legend(painter, rect.left(), y)
+    y += 34
+    if not data:
+        painter.setPen(TEXT)
+        painter.drawText(QRectF(rect.left(), y, rect.width(), ROW),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         "No after-measurements recorded yet.")
+    for c in data:
+        before, after = float(c.before or 0.0), float(c.after or 0.0)
+        top = max(abs(before), abs(after)) or 1.0
+        painter.setPen(TEXT)
+        label = f"{c.kpi.label}\n{names.get(c.asset_id, c.asset_id)}"
+        painter.drawText(QRectF(rect.left(), y, label_w, ROW - 8),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+        for i, (value, colour) in enumerate(((before, BEFORE), (after, AFTER))):
+            w = max(bar_w * 0.7 * abs(value) / top, 2.0)
+            bar = QRectF(bar_x, y + 4 + i * 22, w, 18)
+            painter.fillRect(bar, colour)
+            painter.setPen(TEXT)
+            painter.drawText(QRectF(bar.right() + 6, bar.top(), bar_w * 0.3, 18),
+                             Qt.AlignmentFlag.AlignVCenter, fmt_value(value, c.kpi.unit))
+        good = (c.improvement_pct or 0.0) >= 0
+        painter.setPen(BETTER if good else WORSE)
+        painter.drawText(QRectF(rect.right() - pct_w, y, pct_w, ROW - 8),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         fmt_pct(c.improvement_pct))
+        y += ROW
+    painter.restore()
+
+
+def _legend(painter: QPainter, x: float, y: float) -> None:
+    for i, (name, colour) in enumerate((("Before", BEFORE), ("After", AFTER))):
+        left = x + i * 110
+        painter.fillRect(QRectF(left, y + 6, 14, 14), colour)
+        painter.setPen(TEXT)
+        painter.drawText(QRectF(left + 20, y, 80, 26), Qt.AlignmentFlag.AlignVCenter, name)
+
+
+def chart_image(rows: Sequence[Comparison], names: Mapping[str, str], width: int = 1000,
+                scale: float = 2.0) -> QImage:
+    """The chart as an image ``scale`` times sharper than its logical size."""
+    size = QSize(int(width * scale), int(chart_height(rows) * scale))
+    image = QImage(size, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.scale(scale, scale)
+    draw_before_after(painter, QRectF(0, 0, width, chart_height(rows)), rows, names)
+    painter.end()
+    return image
+
+
+class BeforeAfterChart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("beforeAfterChart")
+        self.setAccessibleName("Before and after chart of the measured KPIs")
+        self.rows: list[Comparison] = []
+        self.names: dict[str, str] = {}
+
+    def set_rows(self, rows: Sequence[Comparison], names: Mapping[str, str]) -> None:
+        self.rows, self.names = list(rows), dict(names)
+        self.setMinimumHeight(int(chart_height(self.rows)) + 8)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        draw_before_after(painter, QRectF(self.rect()).adjusted(8, 4, -8, -4), self.rows,
+                          self.names)
+        painter.end()

@@ -1,0 +1,137 @@
+"""Small building blocks of the session pages: named widgets, debounced text, styles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.theme import PALETTES, current_scheme
+
+W = TypeVar("W", bound=QWidget)
+TEXT_SAVE_MS = 300  # text is saved this long after the last keystroke (and on leaving)
+
+
+def named(widget: W, name: str, accessible: str) -> W:
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    return widget
+
+
+def label(text: str = "", name: str = "", role: str = "", wrap: bool = True) -> QLabel:
+    lab = QLabel(text)
+    if name:
+        lab.setObjectName(name)
+    if role:
+        lab.setProperty("role", role)
+    lab.setWordWrap(wrap)
+    return lab
+
+
+def card(title: str, name: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName(name)
+    frame.setProperty("sessionCard", True)
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 12)
+    layout.addWidget(label(title, role="cardTitle"))
+    return frame, layout
+
+
+def table(name: str, accessible: str, headers: list[str], stretch: int | None = None
+          ) -> QTableWidget:
+    """A read-only table; column ``stretch`` takes the spare width (and wraps)."""
+    t = named(QTableWidget(0, len(headers)), name, accessible)
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    t.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+    t.setAlternatingRowColors(True)
+    t.setCornerButtonEnabled(False)
+    header = t.horizontalHeader()
+    if stretch is None:
+        header.setStretchLastSection(True)
+    else:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        t.setWordWrap(True)
+        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return t
+
+
+def fill(t: QTableWidget, rows: list[list[str]], colours: dict[tuple[int, int], str] | None = None
+         ) -> None:
+    t.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            colour = (colours or {}).get((r, c))
+            if colour:
+                item.setForeground(_brush(colour))
+            t.setItem(r, c, item)
+    if t.horizontalHeader().stretchLastSection():
+        t.resizeColumnsToContents()
+
+
+def _brush(colour: str) -> QBrush:
+    return QBrush(QColor(colour))
+
+
+class TextSaver(QObject):
+    """Calls ``save(text)`` shortly after typing stops, or at once on ``flush()``."""
+
+    def __init__(self, read: Callable[[], str], save: Callable[[str], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._read, self._save = read, save
+        self._timer = QTimer(self, singleShot=True, interval=TEXT_SAVE_MS)
+        self._timer.timeout.connect(self.flush)
+        self._dirty = False
+
+    def touch(self, *_: object) -> None:
+        self._dirty = True
+        self._timer.start()
+
+    def flush(self) -> None:
+        self._timer.stop()
+        if self._dirty:
+            self._dirty = False
+            self._save(self._read())
+
+
+def session_stylesheet() -> str:
+    p = PALETTES[current_scheme()]
+    return f"""
+QFrame[sessionCard="true"] {{ background: {p['base']}; border: 1px solid {p['border']};
+    border-radius: 8px; }}
+QFrame[sessionCard="true"] QLabel {{ border: none; }}
+QLabel[role="cardTitle"] {{ font-weight: 600; font-size: 11pt; color: {p['text']}; }}
+QLabel[role="pageTitle"] {{ font-size: 16pt; font-weight: 600; color: {p['text']}; }}
+QLabel[role="muted"] {{ color: {p['muted']}; }}
+QLabel[role="error"] {{ color: #c62828; font-weight: 600; }}
+QLabel[role="flag"] {{ color: #a15c00; background: #fff4dc; border-radius: 4px; padding: 4px; }}
+QLabel[role="ok"] {{ color: #2e7d32; }}
+QLabel[role="missing"] {{ color: #a15c00; }}
+QPushButton[tag="true"]:checked {{ background: {p['accent']}; color: {p['on_accent']};
+    border-color: {p['accent']}; }}
+QToolButton[star="true"] {{ font-size: 20pt; border: none; color: #c9ced3; background: none; }}
+QToolButton[star="true"]:checked {{ color: #e0a100; }}
+QPushButton:disabled {{ background: {p['button']}; color: {p['muted']};
+    border-color: {p['border']}; }}
+QFrame#stepProgress QPushButton {{ text-align: left; padding: 4px 10px; min-height: 40px; }}
+QFrame#stepProgress QPushButton[state="done"] {{ border-color: #2e7d32; }}
+QFrame#stepProgress QPushButton[state="attention"] {{ border-color: #d08c00; }}
+QFrame#stepProgress QPushButton[current="true"] {{ background: {p['accent']};
+    color: {p['on_accent']}; border-color: {p['accent']}; }}
+"""

@@ -1,0 +1,144 @@
+"""Step 5: recommendations, "How did we do?", the customer's signature, the sign-off."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from concierge.session.engine import SessionEngine, SessionError
+from ui.session.common import TextSaver, card, label, named
+from ui.session.signature import SignaturePad
+
+
+class DelightPage(QWidget):
+    def __init__(self, engine: SessionEngine, default_name: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("delightPage")
+        self.engine = engine
+        doc = engine.doc
+        layout = QVBoxLayout(self)
+        layout.addWidget(label("Delight", "delightTitle", "pageTitle"))
+        grid = QGridLayout()
+        layout.addLayout(grid, 1)
+
+        recs, rl = card("Recommendations and follow-ups", "recommendationsCard")
+        self.recommendations = named(QPlainTextEdit("\n".join(doc.recommendations)),
+                                     "recommendations", "Recommendations, one per line")
+        self.recommendations.setPlaceholderText("Recommendations for the customer, one per line")
+        self.follow_ups = named(QPlainTextEdit("\n".join(doc.follow_ups)), "followUps",
+                                "Follow-ups, one per line")
+        self.follow_ups.setPlaceholderText("Follow-ups we agreed, one per line")
+        self.savers = [
+            TextSaver(self.recommendations.toPlainText,
+                      lambda t: engine.set_recommendations(t.splitlines()), self),
+            TextSaver(self.follow_ups.toPlainText,
+                      lambda t: engine.set_follow_ups(t.splitlines()), self),
+        ]
+        self.recommendations.textChanged.connect(self.savers[0].touch)
+        self.follow_ups.textChanged.connect(self.savers[1].touch)
+        rl.addWidget(self.recommendations)
+        rl.addWidget(self.follow_ups)
+
+        rate, fl = card("How did we do?", "ratingCard")
+        stars = QHBoxLayout()
+        self.stars = QButtonGroup(self)
+        self.stars.setExclusive(False)
+        for n in range(1, 6):
+            star = named(QToolButton(), f"rating{n}", f"Rate {n} of 5")
+            star.setText("★")
+            star.setCheckable(True)
+            star.setChecked(doc.rating is not None and n <= doc.rating)
+            star.setProperty("star", True)
+            self.stars.addButton(star, n)
+            stars.addWidget(star)
+        stars.addStretch(1)
+        self.stars.idClicked.connect(self._rate)
+        self.rating_text = label("", "ratingText", "muted")
+        self.comment = named(QLineEdit(doc.comment), "ratingComment", "The customer's comment")
+        self.comment.setPlaceholderText("Anything you would like to tell us?")
+        self.savers.append(TextSaver(self.comment.text, engine.set_comment, self))
+        self.comment.textChanged.connect(self.savers[-1].touch)
+        fl.addLayout(stars)
+        fl.addWidget(self.rating_text)
+        fl.addWidget(self.comment)
+
+        sign, sl = card("Customer's signature", "signatureCard")
+        self.pad = SignaturePad()
+        self.pad.set_strokes(doc.signature.strokes)
+        self.pad.stroke_finished.connect(self._stroke)
+        self.clear = named(QPushButton("Clear signature"), "clearSignature", "Clear the signature")
+        self.clear.clicked.connect(self._clear)
+        sl.addWidget(self.pad)
+        sl.addWidget(self.clear)
+
+        tech, tl = card("Technician's sign-off", "signOffCard")
+        self.name = named(QLineEdit(doc.sign_off.name if doc.sign_off else default_name),
+                          "signOffName", "Technician's name")
+        self.sign_button = named(QPushButton(), "signOff", "Sign off the session")
+        self.sign_button.setCheckable(True)
+        self.sign_button.clicked.connect(self._sign)
+        self.sign_message = label("", "signOffMessage", "muted")
+        row = QHBoxLayout()
+        row.addWidget(self.name, 1)
+        row.addWidget(self.sign_button)
+        tl.addLayout(row)
+        tl.addWidget(self.sign_message)
+
+        grid.addWidget(recs, 0, 0)
+        grid.addWidget(rate, 0, 1)
+        grid.addWidget(sign, 1, 0)
+        grid.addWidget(tech, 1, 1)
+        self.missing = label("", "missingList", "missing")
+        layout.addWidget(self.missing)
+        self.refresh()
+
+    def _rate(self, n: int) -> None:
+        self.engine.set_rating(n)
+        self.refresh()
+
+    def _stroke(self, stroke: list[tuple[float, float]]) -> None:
+        self.engine.add_stroke(stroke)
+        self.refresh()
+
+    def _clear(self) -> None:
+        self.engine.clear_signature()
+        self.pad.set_strokes([])
+        self.refresh()
+
+    def _sign(self, on: bool) -> None:
+        try:
+            self.engine.sign_off(self.name.text() if on else None)
+        except SessionError as error:
+            self.sign_message.setText(str(error))
+        self.refresh()
+
+    def flush(self) -> None:
+        for saver in self.savers:
+            saver.flush()
+
+    def refresh(self) -> None:
+        doc = self.engine.doc
+        for button in self.stars.buttons():
+            n = self.stars.id(button)
+            button.setChecked(doc.rating is not None and n <= doc.rating)
+        self.rating_text.setText(f"{doc.rating} of 5" if doc.rating else "Not rated yet (optional)")
+        signed = doc.sign_off is not None
+        self.sign_button.setChecked(signed)
+        self.sign_button.setText("Withdraw sign-off" if signed else "Sign off")
+        self.name.setReadOnly(signed)
+        if signed and doc.sign_off:
+            self.sign_message.setText(f"Signed off by {doc.sign_off.name}.")
+        self.pad.read_only = self.engine.completed
+        missing = self.engine.blockers()
+        self.missing.setText("Still missing before the session can complete:\n• "
+                             + "\n• ".join(missing) if missing else "Ready to complete.")

@@ -1,0 +1,88 @@
+"""A KPI measurement entry: asset, KPI, value; shows the refusal or the flag inline."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from concierge.session.engine import SessionEngine, SessionError
+from concierge.session.kpi import kpi_defs
+from concierge.session.text import fmt_value
+from concierge.session.validation import MeasurementError
+from ui.session.common import label, named
+
+
+class MeasureEntry(QWidget):
+    recorded = Signal()
+
+    def __init__(self, engine: SessionEngine, which: Literal["spot", "after"], prefix: str,
+                 what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.which = which
+        self.asset = named(QComboBox(), f"{prefix}Asset", f"{what}: equipment")
+        for a in engine.assets:
+            self.asset.addItem(engine.asset_names[a.id], a.id)
+        self.kpi = named(QComboBox(), f"{prefix}Kpi", f"{what}: KPI")
+        self.value = named(QLineEdit(), f"{prefix}Value", f"{what}: value")
+        self.add = named(QPushButton(f"Add {what.lower()}"), f"{prefix}Add", f"Add {what.lower()}")
+        self.message = label("", f"{prefix}Message")
+        self.message.setAccessibleName(f"{what}: message")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.asset, 2)
+        row.addWidget(self.kpi, 2)
+        row.addWidget(self.value, 1)
+        row.addWidget(self.add)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        self.asset.currentIndexChanged.connect(self._fill_kpis)
+        self.kpi.currentIndexChanged.connect(self._placeholder)
+        self.add.clicked.connect(self.submit)
+        self.value.returnPressed.connect(self.submit)
+        self._fill_kpis()
+
+    def _fill_kpis(self) -> None:
+        self.kpi.clear()
+        asset_id = self.asset.currentData()
+        if asset_id is None:
+            return
+        for d in kpi_defs(self.engine.kinds[asset_id]):
+            self.kpi.addItem(d.label + (f" ({d.unit})" if d.unit else ""), d.key)
+
+    def _placeholder(self) -> None:
+        asset_id, key = self.asset.currentData(), self.kpi.currentData()
+        if asset_id and key:
+            unit = self.engine.kpi(asset_id, key).unit
+            self.value.setPlaceholderText(f"e.g. 12,5 {unit}".strip())
+
+    def select(self, asset_id: str, key: str) -> None:
+        self.asset.setCurrentIndex(self.asset.findData(asset_id))
+        self.kpi.setCurrentIndex(self.kpi.findData(key))
+
+    def submit(self) -> None:
+        asset_id, key = self.asset.currentData(), self.kpi.currentData()
+        if not asset_id or not key:
+            return
+        record = self.engine.add_spot if self.which == "spot" else self.engine.add_after
+        try:
+            flag = record(asset_id, key, self.value.text())
+        except (MeasurementError, SessionError) as error:
+            self._show(str(error), "error")
+            return
+        latest = self.engine.doc.latest(self.which, asset_id, key)
+        unit = self.engine.kpi(asset_id, key).unit
+        recorded = f"Recorded {fmt_value(latest.value if latest else None, unit)}."
+        self._show(f"{recorded} {flag.message}" if flag else recorded, "flag" if flag else "ok")
+        self.value.clear()
+        self.recorded.emit()
+
+    def _show(self, text: str, role: str) -> None:
+        self.message.setText(text)
+        self.message.setProperty("role", role)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)

@@ -1,0 +1,139 @@
+"""Sync status in the status bar: online, last sync, pending, conflicts, progress, sync now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from ui.format import ago
+
+PHASES = {"push": "Sending changes", "pull": "Receiving updates",
+          "telemetry": "Fetching telemetry", "attachments": "Transferring files"}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+class SyncStatusWidget(QWidget):
+    """Lives in the main window's status bar; knows nothing of the core but its values."""
+
+    sync_requested = Signal()
+    conflicts_requested = Signal()
+    attention_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncStatus")
+        self._last_sync: Any = None
+        self._last_error: str | None = None
+        self.online = QLabel()
+        self.online.setObjectName("onlineState")
+        self.online.setAccessibleName("Connection")
+        self.last_sync = QLabel()
+        self.last_sync.setObjectName("lastSync")
+        self.last_sync.setAccessibleName("Last successful sync")
+        self.pending = QLabel()
+        self.pending.setObjectName("pendingChanges")
+        self.pending.setAccessibleName("Changes waiting to be sent")
+        self.conflicts = QPushButton()
+        self.conflicts.setObjectName("conflictsButton")
+        self.conflicts.setAccessibleName("Open conflicts")
+        self.conflicts.setProperty("flat", True)
+        self.conflicts.clicked.connect(self.conflicts_requested)
+        self.attention = QPushButton()
+        self.attention.setObjectName("attentionButton")
+        self.attention.setAccessibleName("Open changes that need attention")
+        self.attention.setProperty("flat", True)
+        self.attention.clicked.connect(self.attention_requested)
+        self.phase = QLabel()
+        self.phase.setObjectName("syncPhase")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("syncProgress")
+        self.progress.setAccessibleName("Sync progress")
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setObjectName("syncNowButton")
+        self.sync_button.setAccessibleName("Sync now")
+        self.sync_button.setToolTip("Sync now (F5, Ctrl+R)")
+        self.sync_button.clicked.connect(self.sync_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.setSpacing(14)
+        for widget in (self.online, self.last_sync, self.pending, self.conflicts,
+                       self.attention, self.phase, self.progress):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addWidget(self.sync_button)
+        self._tick = QTimer(self, interval=30_000)
+        self._tick.timeout.connect(self._show_last_sync)
+        self._tick.start()
+        self.set_online(False)
+        self.set_counts(0, 0, 0)
+        self.set_running(False)
+        self._show_last_sync()
+
+    def set_online(self, online: bool) -> None:
+        self.online.setText("● Online" if online else "○ Offline")
+        self.online.setProperty("state", "online" if online else "offline")
+        self.online.setToolTip("" if online else "Working offline: changes are kept and sent later")
+        self._repolish(self.online)
+
+    def set_status(self, status: Any) -> None:
+        """From the store's ``SyncStatus``."""
+        self._last_sync = status.last_sync_at
+        failed_since = status.last_sync_at is None or (
+            status.last_attempt_at is not None and status.last_attempt_at > status.last_sync_at)
+        self._last_error = status.last_error if failed_since else None
+        self.set_counts(status.pending_ops, status.conflicts, status.rejected)
+        self._show_last_sync()
+
+    def set_counts(self, pending: int, conflicts: int, rejected: int) -> None:
+        self.pending.setText(_plural(pending, "pending change", "pending changes")
+                             if pending else "Nothing pending")
+        self.conflicts.setText(_plural(conflicts, "conflict", "conflicts"))
+        self.conflicts.setVisible(conflicts > 0)
+        self.attention.setText(f"{rejected} need{'s' if rejected == 1 else ''} attention")
+        self.attention.setVisible(rejected > 0)
+
+    def set_running(self, running: bool) -> None:
+        self.progress.setVisible(running)
+        self.phase.setVisible(running)
+        self.sync_button.setEnabled(not running)
+        if running:
+            self.progress.setRange(0, 0)
+            self.phase.setText("Syncing…")
+
+    def set_progress(self, progress: Any) -> None:
+        self.set_running(True)
+        name = PHASES.get(progress.phase, str(progress.phase).replace("_", " ").capitalize())
+        self.phase.setText(f"{name}…")
+        if progress.total:
+            self.progress.setRange(0, int(progress.total))
+            self.progress.setValue(int(progress.done))
+        else:
+            self.progress.setRange(0, 0)
+
+    def set_finished(self, result: Any) -> None:
+        self.set_running(False)
+        if result.ok:
+            self._last_sync = result.finished_at
+            self._last_error = None
+        else:
+            self._last_error = result.error
+        self._show_last_sync()
+
+    def _show_last_sync(self) -> None:
+        text = "Never synced" if self._last_sync is None else f"Synced {ago(self._last_sync)}"
+        if self._last_error:
+            text += " · last attempt failed"
+        self.last_sync.setText(text)
+        self.last_sync.setToolTip(self._last_error or "")
+
+    @staticmethod
+    def _repolish(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)

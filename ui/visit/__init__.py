@@ -1,0 +1,1 @@
+"""Visit detail: who and where, why (insights), evidence (charts), history."""

@@ -1,0 +1,233 @@
+"""The visit detail page (imported on first use: it pulls in pyqtgraph)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.charts import Forecast, TelemetryChart
+from ui.format import (
+    PRIORITY_COLOURS,
+    PRIORITY_NAMES,
+    SEVERITY_COLOURS,
+    STATUS_NAMES,
+    local,
+    place_text,
+    when_text,
+    window_text,
+)
+from ui.visit.data import VisitBundle
+
+
+def maps_url(site: Any) -> QUrl:
+    """A geo: URI (the system's maps handler) with the address as query."""
+    query = quote(site.address)
+    return QUrl(f"geo:{site.latitude},{site.longitude}?q={query}")
+
+
+def web_maps_url(site: Any) -> QUrl:
+    return QUrl(f"https://www.openstreetmap.org/search?query={quote(site.address)}")
+
+
+def open_maps(site: Any) -> None:
+    if not QDesktopServices.openUrl(maps_url(site)):
+        QDesktopServices.openUrl(web_maps_url(site))
+
+
+def _label(text: str, name: str, role: str | None = None, wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if role:
+        label.setProperty("role", role)
+    return label
+
+
+def _card(title: str, name: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName(name)
+    frame.setProperty("card", True)
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 12)
+    heading = QLabel(title)
+    heading.setProperty("role", "cardTitle")
+    layout.addWidget(heading)
+    return frame, layout
+
+
+class VisitDetail(QWidget):
+    back_requested = Signal()
+    start_session = Signal(str)
+
+    def __init__(self, bundle: VisitBundle, parent: QWidget | None = None,
+                 open_address: Callable[[Any], None] = open_maps) -> None:
+        super().__init__(parent)
+        self.setObjectName("visitDetail")
+        self.bundle = bundle
+        self._open_address = open_address
+        visit, site = bundle.visit, bundle.site
+        self.charts: list[TelemetryChart] = []
+
+        self.back = QPushButton("← Board")
+        self.back.setObjectName("visitBack")
+        self.back.setAccessibleName("Back to the board")
+        self.back.setToolTip("Back to the board (Esc, Alt+Left)")
+        self.back.clicked.connect(self.back_requested)
+        title = _label(place_text(site.customer_name, site.name), "visitTitle", wrap=False)
+        colour = PRIORITY_COLOURS.get(visit.priority, "#7b8794")
+        badge = QLabel(PRIORITY_NAMES.get(visit.priority, str(visit.priority)))
+        badge.setObjectName("priorityBadge")
+        badge.setStyleSheet(f"background:{colour}; color:white; border-radius:9px;"
+                            "padding:2px 10px; font-weight:600;")
+        meta = _label(f"{window_text(visit.window_start, visit.window_end)} · "
+                      f"{STATUS_NAMES.get(visit.status, visit.status)}", "visitMeta", "muted",
+                      wrap=False)
+        self.session_button = QPushButton("Start session")
+        self.session_button.setObjectName("startSession")
+        self.session_button.setAccessibleName("Start the visit's session")
+        self.session_button.setProperty("primary", True)
+        self.session_button.clicked.connect(lambda: self.start_session.emit(visit.id))
+        header = QHBoxLayout()
+        header.addWidget(self.back)
+        header.addSpacing(8)
+        header.addWidget(title)
+        header.addWidget(badge)
+        header.addSpacing(8)
+        header.addWidget(meta)
+        header.addStretch(1)
+        header.addWidget(self.session_button)
+
+        body = QWidget()
+        body.setObjectName("visitBody")
+        grid = QGridLayout(body)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(14)
+        left = QVBoxLayout()
+        left.addWidget(self._site_card(site))
+        left.addWidget(self._assets_card(bundle.assets))
+        left.addWidget(self._history_card(bundle.history))
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self._insights_card(bundle))
+        right.addWidget(self._charts_card(bundle))
+        right.addStretch(1)
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 5)
+        scroll = QScrollArea()
+        scroll.setObjectName("visitScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(header)
+        layout.addWidget(scroll, 1)
+        for key in (QKeySequence(Qt.Key.Key_Escape), QKeySequence.StandardKey.Back):
+            QShortcut(key, self, self.back_requested.emit)
+        QWidget.setTabOrder(self.back, self.session_button)
+
+    # --- cards ---------------------------------------------------------------------
+    def _site_card(self, site: Any) -> QFrame:
+        card, layout = _card("Customer and site", "siteCard")
+        contact = " · ".join(x for x in (site.contact_name, site.contact_phone,
+                                          site.contact_email) if x)
+        layout.addWidget(_label(contact or "No contact on file", "siteContact"))
+        self.address = QPushButton(f"{site.address}  ↗")
+        self.address.setObjectName("siteAddress")
+        self.address.setAccessibleName(f"Open {site.address} in maps")
+        self.address.setToolTip("Open in your maps app")
+        self.address.setProperty("link", True)
+        self.address.clicked.connect(lambda: self._open_address(site))
+        layout.addWidget(self.address, alignment=Qt.AlignmentFlag.AlignLeft)
+        notes = site.access_notes or "No access notes."
+        layout.addWidget(_label(f"Access: {notes}", "siteAccess", "muted"))
+        return card
+
+    def _assets_card(self, assets: list[Any]) -> QFrame:
+        card, layout = _card("Assets", "assetsCard")
+        for asset in assets:
+            kind = str(asset.kind).replace("_", " ").capitalize()
+            layout.addWidget(_label(
+                f"<b>{html.escape(kind)}</b> · {html.escape(asset.model)}"
+                f"<br><span>Serial {html.escape(asset.serial)}</span>", "assetRow"))
+        if not assets:
+            layout.addWidget(_label("No assets listed.", "assetsEmpty", "muted"))
+        return card
+
+    def _history_card(self, history: list[Any]) -> QFrame:
+        card, layout = _card("History at this site", "historyCard")
+        for past in history[:10]:
+            when = local(past.window_start)
+            outcome = past.outcome or past.summary
+            layout.addWidget(_label(
+                f"<b>{when:%d %b %Y}</b> · {STATUS_NAMES.get(past.status, past.status)}"
+                f"<br>{html.escape(outcome or '')}", "historyRow"))
+        if not history:
+            layout.addWidget(_label("First visit at this site.", "historyEmpty", "muted"))
+        return card
+
+    def _insights_card(self, bundle: VisitBundle) -> QFrame:
+        card, layout = _card("Why this visit", "insightsCard")
+        assets = {a.id: a for a in bundle.assets}
+        for insight in sorted(bundle.insights, key=_severity_rank):
+            colour = SEVERITY_COLOURS.get(str(insight.severity), "#7b8794")
+            asset = assets.get(insight.asset_id)
+            where = f" · {asset.model}" if asset is not None else ""
+            text = (
+                f"<span style='color:{colour}; font-weight:600'>"
+                f"{html.escape(str(insight.severity).upper())}</span> "
+                f"<b>{html.escape(insight.headline)}</b>{html.escape(where)}<br>"
+                f"{html.escape(insight.explanation)}<br>"
+                f"<span>Confidence {insight.confidence:.0%} · impact "
+                f"{html.escape(when_text(insight.predicted_impact_at))}</span>")
+            row = _label(text, "insightRow")
+            row.setProperty("severity", str(insight.severity))
+            layout.addWidget(row)
+        if not bundle.insights:
+            layout.addWidget(_label("No open insights: a routine visit.", "insightsEmpty",
+                                    "muted"))
+        return card
+
+    def _charts_card(self, bundle: VisitBundle) -> QFrame:
+        card, layout = _card("Telemetry evidence", "chartsCard")
+        hint = _label("Drag to pan, wheel to zoom; with a chart focused: +/− zoom, arrows pan, "
+                      "0 fits. Reads the local copy, so it works offline.", "chartsHint", "muted")
+        layout.addWidget(hint)
+        for data in bundle.charts:
+            label = data.spec.label if data.spec else data.metric
+            chart = TelemetryChart(data.spec, f"{label} · {data.asset.model}")
+            window = data.window
+            if window is not None and len(window.t):
+                chart.set_series(window.t, window.mean, window.min, window.max)
+            if data.insight is not None:
+                chart.set_forecast(Forecast.from_evidence(
+                    data.insight.evidence, data.insight.predicted_impact_at))
+            self.charts.append(chart)
+            layout.addWidget(chart)
+        if not bundle.charts:
+            layout.addWidget(_label("No telemetry stored for these assets yet.", "chartsEmpty",
+                                    "muted"))
+        return card
+
+
+def _severity_rank(insight: Any) -> int:
+    return {"critical": 0, "warning": 1}.get(str(insight.severity), 2)
