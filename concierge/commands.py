@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 import threading
@@ -51,6 +52,8 @@ def _guarded(func: Any) -> Any:
     """Turn expected failures into one line on stderr and exit status 1."""
 
     def run(args: argparse.Namespace) -> int:
+        # urllib3 logs each connection retry; the one-line error below says what matters.
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
         try:
             return int(func(args))
         except CommandError as exc:

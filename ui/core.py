@@ -2,6 +2,8 @@
 
 Only wiring: every rule lives in ``concierge``.  ``open_core`` runs on a worker;
 ``start_sync`` and ``close_core`` on the GUI thread (neither waits on the network).
+The core's modules (numpy, pydantic, requests, APScheduler) are imported on the
+worker too, so the window paints before they load.
 """
 
 from __future__ import annotations
@@ -11,11 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from concierge.auth import Account, open_token_store
 from concierge.paths import AppPaths
 from concierge.settings import DEFAULT_SERVER_URL
-from concierge.store import Store
-from concierge.sync import SyncEngine, SyncService
 from ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -32,6 +31,10 @@ class CoreParts:
 
 def open_core(paths: AppPaths) -> CoreParts:
     """Worker: open the store and the token store; who is signed in (from the cache)."""
+    from concierge.auth import Account, open_token_store
+    from concierge.store import Store
+    from concierge.sync import SyncService  # noqa: F401 - loaded here, off the GUI thread
+
     store = Store.open(paths.store_file, paths.attachments)
     try:
         tokens = open_token_store()
@@ -87,6 +90,8 @@ def start_sync(ctx: AppContext) -> None:
     """GUI thread: create and start the sync service (its first sync runs at once)."""
     if ctx.sync is not None or ctx.store is None or ctx.user is None:
         return
+    from concierge.sync import SyncEngine, SyncService
+
     engine = SyncEngine(ctx.store, ctx.account.client())
     ctx.sync = SyncService(engine)
     ctx.bridge.attach_sync(ctx.sync)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from concierge.settings import Settings, save_settings
 from ui import core
+from ui.board.model import prepare_rows
 from ui.board.view import BoardView
 from ui.context import AppContext
 from ui.dialogs.common import people_message
@@ -30,6 +31,7 @@ from ui.statusbar import SyncStatusWidget
 
 log = logging.getLogger(__name__)
 STORE_RELOAD_DELAY_MS = 150
+SYNCING_RELOAD_DELAY_MS = 2_000  # while a sync streams pages in, refresh the board calmly
 
 
 def empty_state(title: str, hint: str, action: str, name: str) -> tuple[QWidget, QPushButton]:
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         self._dialogs: dict[str, Any] = {}
         self._rows_loaded = False
         self._status: Any = None
+        self._sync_after_load = False
         self.sign_out_box: QMessageBox | None = None
         self._pending_visit: str | None = None
         ctx.tasks.on_error = self.show_task_error
@@ -128,7 +131,7 @@ class MainWindow(QMainWindow):
         self._reload_timer = QTimer(self, singleShot=True, interval=STORE_RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self.reload)
         bridge = ctx.bridge
-        bridge.store_changed.connect(lambda _v: self._reload_timer.start())
+        bridge.store_changed.connect(self._store_changed)
         bridge.sync_started.connect(lambda _v: self.status.set_running(True))
         bridge.sync_progress.connect(self.status.set_progress)
         bridge.sync_finished.connect(self._sync_finished)
@@ -196,8 +199,7 @@ class MainWindow(QMainWindow):
         """The store is open (read on a worker): show the cached board, start syncing."""
         core.adopt(self.ctx, parts)
         self.banner.setVisible(bool(self.ctx.settings.demo_mode or self.ctx.backoffice))
-        if start_sync:
-            self._start_sync()
+        self._sync_after_load = start_sync  # the cached board first, then the network
         self.show_current_state()
         self.reload()
 
@@ -206,6 +208,11 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(True)
         self._start_sync()
         self.show_current_state()
+
+    def _store_changed(self, _change: Any) -> None:
+        if not self._reload_timer.isActive():
+            syncing = self._sync_running()
+            self._reload_timer.start(SYNCING_RELOAD_DELAY_MS if syncing else STORE_RELOAD_DELAY_MS)
 
     def _start_sync(self) -> None:
         if self.ctx.sync is None:
@@ -226,9 +233,8 @@ class MainWindow(QMainWindow):
         if not signed_in:
             self.pages.setCurrentWidget(self.signed_out_page)
             return
-        if self.ctx.store is not None and not self._rows_loaded:
-            self.reload()
-            return
+        if not self._rows_loaded:
+            return  # the board shows once its rows are read
         if self.pages.currentWidget() is self.visit_page:
             return
         self._show_board_or_placeholder()
@@ -253,10 +259,12 @@ class MainWindow(QMainWindow):
         store = self.ctx.store
         if store is None:
             return
-        (self.ctx.tasks.db(lambda: (store.visit_rows(), store.status()), parent=self)
+        sort = self.board.model.sort_state
+        (self.ctx.tasks.db(lambda: (prepare_rows(store.visit_rows(), sort), store.status()),
+                           parent=self)
             .success(self._loaded).label("Reading your visits").run())
 
-    def _loaded(self, data: tuple[list[Any], Any]) -> None:
+    def _loaded(self, data: tuple[Any, Any]) -> None:
         rows, status = data
         self._status = status
         self._rows_loaded = True
@@ -265,6 +273,9 @@ class MainWindow(QMainWindow):
         if self.ctx.signed_in and self.pages.currentWidget() is not self.visit_page:
             self._show_board_or_placeholder()
         self.board_loaded.emit()
+        if self._sync_after_load:
+            self._sync_after_load = False
+            QTimer.singleShot(0, self._start_sync)
         if self._pending_visit:
             visit_id, self._pending_visit = self._pending_visit, None
             if self.board.model.row_of(visit_id) >= 0:
@@ -337,14 +348,8 @@ class MainWindow(QMainWindow):
             self.board.select_visit(visit_id)
 
     def open_session(self, visit_id: str) -> None:
-        """The session window comes from ``ui.session`` (another part of the app)."""
-        try:
-            from ui.session import SessionWindow  # type: ignore[import-untyped, unused-ignore]
-        except ImportError:
-            log.warning("ui.session.SessionWindow is not available")
-            self._message("Session not available",
-                          "The guided session is not part of this build yet.")
-            return
+        from ui.session import SessionWindow
+
         window = SessionWindow(self.ctx, visit_id)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(lambda _o=None, w=window: self._forget_session(w))
@@ -364,8 +369,9 @@ class MainWindow(QMainWindow):
             dialog.finished.connect(lambda _r, k=key: self._dialogs.pop(k, None))
             self._dialogs[key] = dialog
             dialog.open()
-        dialog.raise_()
-        dialog.activateWindow()
+        else:
+            dialog.raise_()
+            dialog.activateWindow()
         return dialog
 
     def open_sign_in(self) -> Any:
@@ -389,8 +395,8 @@ class MainWindow(QMainWindow):
             self._start_sync()
         else:
             self.sync_now()
-        self._rows_loaded = False
         self.show_current_state()
+        self.reload()
 
     def sign_out(self, discard_unsynced: bool = False) -> None:
         """Sign out; with changes still unsent, ask before discarding them."""

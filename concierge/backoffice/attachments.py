@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 
 from concierge.api import schemas
@@ -30,7 +30,7 @@ _BODY = {
 }
 
 
-def _visible(conn: Connection, user: User, sha: str) -> Row[Any] | None:
+def _visible(conn: Connection, user: User, sha: str) -> Any:
     a, o = db.attachments, db.attachment_owners
     stmt = select(a.c.sha256, a.c.content_type, a.c.size).where(a.c.sha256 == sha)
     if not user.is_admin:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, delete, select
 
 from concierge.api.schemas import LoginRequest, RefreshRequest, TokenPair, UserInfo
 from concierge.backoffice import db
-from concierge.backoffice.errors import ApiError, StrictJSONRoute
+from concierge.backoffice.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute
 from concierge.backoffice.state import state_of
 
 _hasher = PasswordHasher()
@@ -89,7 +89,9 @@ def _issue(
     return access, refresh
 
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"], route_class=StrictJSONRoute)
+router = APIRouter(
+    prefix="/v1/auth", tags=["auth"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES
+)
 
 
 @router.post("/login", response_model=TokenPair)

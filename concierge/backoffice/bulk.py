@@ -61,8 +61,10 @@ def seed_bulk(
             conn.execute(db.assets.insert(), asset_rows)
             if conn.execute(select(func.count()).select_from(db.templates)).scalar_one() == 0:
                 conn.execute(db.templates.insert(), template_rows(now))
-            visit_ids = _visits(conn, tech, visits, site_ids, asset_rows, now)
-            _feed(conn, tech, site_ids, asset_rows, visit_ids, now)
+            visit_ids = _visits(
+                conn, tech, count=visits, site_ids=site_ids, asset_rows=asset_rows, now=now
+            )
+            _feed(conn, tech, asset_rows=asset_rows, visit_ids=visit_ids, now=now)
         _telemetry(database, asset_rows[:telemetry_assets], now, telemetry_days, step_seconds)
     finally:
         database.dispose()
@@ -106,6 +108,7 @@ def _asset(i: int, site_id: str, now: float) -> dict[str, Any]:
 def _visits(
     conn: Connection,
     tech: str,
+    *,
     count: int,
     site_ids: list[str],
     asset_rows: list[dict[str, Any]],
@@ -114,7 +117,8 @@ def _visits(
     by_site: dict[str, list[str]] = {}
     for a in asset_rows:
         by_site.setdefault(a["site_id"], []).append(a["id"])
-    rows, links = [], []
+    rows: list[dict[str, Any]] = []
+    links: list[dict[str, str]] = []
     for v in range(count):
         site = site_ids[v % len(site_ids)]
         assets = by_site.get(site, [])[:2]
@@ -151,7 +155,7 @@ def _visits(
 def _feed(
     conn: Connection,
     tech: str,
-    site_ids: list[str],
+    *,
     asset_rows: list[dict[str, Any]],
     visit_ids: list[str],
     now: float,

@@ -27,12 +27,13 @@ DERIVED = ("site", "asset", "insight", "template")
 def _append(
     conn: Connection,
     technician_id: str | None,
-    entity: str,
-    entity_id: str,
+    key: Key,
     version: int,
+    *,
     deleted: bool,
     op_id: str | None,
 ) -> int:
+    entity, entity_id = key
     now = time.time()
     seq = conn.execute(
         db.changes.insert().values(
@@ -55,11 +56,12 @@ def _publish(
     technician_id: str,
     key: Key,
     version: int,
+    *,
     deleted: bool,
     op_id: str | None,
 ) -> None:
     entity, entity_id = key
-    seq = _append(conn, technician_id, entity, entity_id, version, deleted, op_id)
+    seq = _append(conn, technician_id, key, version, deleted=deleted, op_id=op_id)
     conn.execute(
         database.upsert(db.feed, ["technician_id", "entity", "entity_id"]).values(
             technician_id=technician_id,
@@ -90,9 +92,9 @@ def record_change(
     """Log a content change and publish it to every technician who sees the entity."""
     audience = _live_audience(conn, key)
     if not audience:
-        _append(conn, None, key[0], key[1], version, False, op_id)
+        _append(conn, None, key, version, deleted=False, op_id=op_id)
     for technician_id in audience:
-        _publish(database, conn, technician_id, key, version, False, op_id)
+        _publish(database, conn, technician_id, key, version, deleted=False, op_id=op_id)
 
 
 def publish_own(
@@ -107,11 +109,11 @@ def publish_own(
 ) -> None:
     """Publish a change of a technician's own visit or session (a tombstone if not visible)."""
     if visible:
-        _publish(database, conn, technician_id, key, version, False, op_id)
+        _publish(database, conn, technician_id, key, version, deleted=False, op_id=op_id)
     elif _is_live(conn, technician_id, key):
-        _publish(database, conn, technician_id, key, version, True, op_id)
+        _publish(database, conn, technician_id, key, version, deleted=True, op_id=op_id)
     else:
-        _append(conn, None, key[0], key[1], version, True, op_id)
+        _append(conn, None, key, version, deleted=True, op_id=op_id)
 
 
 def _is_live(conn: Connection, technician_id: str, key: Key) -> bool:
@@ -194,9 +196,9 @@ def refresh_visibility(
         if (row.entity, row.entity_id) in candidates
     }
     for key in sorted(visible - live.keys()):
-        _publish(database, conn, technician_id, key, _version(conn, key), False, None)
+        _publish(database, conn, technician_id, key, _version(conn, key), deleted=False, op_id=None)
     for key in sorted(live.keys() - visible):
-        _publish(database, conn, technician_id, key, live[key], True, None)
+        _publish(database, conn, technician_id, key, live[key], deleted=True, op_id=None)
 
 
 def _version(conn: Connection, key: Key) -> int:

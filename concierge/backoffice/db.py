@@ -325,7 +325,7 @@ class Database:
         """The dialect's INSERT, which supports ON CONFLICT clauses."""
         return (sqlite if self.is_sqlite else postgresql).insert(table)
 
-    def upsert(self, table: Table, keys: list[str]) -> Insert:
+    def upsert(self, table: Table, keys: list[str]) -> Any:
         """An INSERT that updates the non-key columns on a key clash."""
         stmt = self.dialect_insert(table)
         updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection
@@ -116,7 +117,7 @@ _MODELS = {
     _G: ("Technicolor CGA4233", "Arris TG3442", "Sagemcom F@st 3896"),
     _H: ("Vaillant aroTHERM plus", "Viessmann Vitocal 250-A", "Daikin Altherma 3 H"),
 }
-# metric: (position of the level in the normal range, daily, weekly, noise as fractions of its width)
+# metric: (level's position in the normal range; daily, weekly, noise as fractions of its width)
 _PROFILE = {
     "door_cycle_time": (0.35, 0.05, 0.02, 0.04),
     "motor_temp": (0.4, 0.1, 0.03, 0.03),
@@ -223,7 +224,7 @@ def _degrade(
     return _replace(signal, shift_at=anchor - 2 * DAY, shift=target - signal.level)
 
 
-def _replace(signal: Signal, **changes: float) -> Signal:
+def _replace(signal: Signal, **changes: Any) -> Signal:
     return replace(signal, **changes)
 
 
@@ -249,6 +250,10 @@ def _counter(
     )
 
 
+def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+    return options[int(rng.integers(len(options)))]
+
+
 def build_fleet(seed: int, anchor: float) -> Fleet:
     rng = np.random.default_rng(seed)
     sites: list[dict[str, object]] = []
@@ -264,13 +269,13 @@ def build_fleet(seed: int, anchor: float) -> Fleet:
                 "id": f"site-{i + 1:03d}",
                 "customer_name": customer,
                 "name": f"{customer} – {_BUILDINGS[int(rng.integers(len(_BUILDINGS)))]}",
-                "address": f"{_STREETS[int(rng.integers(len(_STREETS)))]} {int(rng.integers(1, 120))}, "
+                "address": f"{_pick(rng, _STREETS)} {int(rng.integers(1, 120))}, "
                 f"{postcode}{int(rng.integers(100, 999))} {city}",
                 "latitude": round(lat + float(rng.normal(0, 0.05)), 5),
                 "longitude": round(lon + float(rng.normal(0, 0.08)), 5),
                 "region": region,
                 "contact_name": contact,
-                "contact_phone": f"+49 {int(rng.integers(30, 99))} 555 {int(rng.integers(1000, 9999))}",
+                "contact_phone": f"+49 {rng.integers(30, 99)} 555 {rng.integers(1000, 9999)}",
                 "contact_email": f"{contact.split()[-1].lower()}@example.org",
                 "access_notes": _ACCESS[int(rng.integers(len(_ACCESS)))],
                 "version": 1,

@@ -11,7 +11,7 @@ import hashlib
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,8 +112,9 @@ class ProactiveEngine:
     def _analyse(self, now: float, counts: Counts) -> tuple[list[Finding], set[str]]:
         with self.db.read() as conn:
             kinds = dict(conn.execute(select(db.assets.c.id, db.assets.c.kind)).all())
+            start = now - ANALYSIS_DAYS * 86_400
             data = read_series(
-                self.db, conn, list(kinds), now - ANALYSIS_DAYS * 86_400, now, ANALYSIS_BUCKET
+                self.db, conn, list(kinds), start=start, end=now, bucket=ANALYSIS_BUCKET
             )
         per_asset: dict[str, dict[str, tuple[Any, Any]]] = defaultdict(dict)
         for (asset_id, metric), cols in data.items():
@@ -227,7 +228,7 @@ class ProactiveEngine:
             .where(v.c.status.in_(OPEN_VISIT))
             .group_by(v.c.technician_id)
         )
-        return {tech: int(n) for tech, n in conn.execute(stmt).tuples()}
+        return {tech: int(n) for tech, n in conn.execute(stmt).all()}
 
     def _technician(
         self, conn: Connection, region: str, kinds: set[str], load: dict[str, int]
@@ -284,7 +285,7 @@ class ProactiveEngine:
     ) -> None:
         ins = db.insights
         all_ids = list(visit.insight_ids) + [r.id for r in new]
-        rows = conn.execute(select(ins).where(ins.c.id.in_(all_ids))).all()
+        rows = list(conn.execute(select(ins).where(ins.c.id.in_(all_ids))).all())
         asset_ids = sorted(set(visit.asset_ids) | {r.asset_id for r in new})
         values = _plan(rows, now)
         if visit.status != VisitStatus.IN_PROGRESS.value:  # keep the window of a visit under way
@@ -319,7 +320,7 @@ class ProactiveEngine:
         refresh_visibility(self.db, conn, technician, visit_refs(conn, [visit_id]))
 
 
-def _plan(insights: list[Row[Any]], now: float) -> dict[str, Any]:
+def _plan(insights: Sequence[Row[Any]], now: float) -> dict[str, Any]:
     """Priority, window and summary of a visit for these insights."""
     top = min(insights, key=lambda r: urgency(r.severity, r.predicted_impact_at, r.confidence))
     prio = min(priority(r.severity, r.predicted_impact_at, now) for r in insights)

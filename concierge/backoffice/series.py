@@ -6,10 +6,10 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, Table, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, func, select
 
 from concierge.backoffice import db
 from concierge.backoffice.db import Database
@@ -54,6 +54,7 @@ def read_series(
     database: Database,
     conn: Connection,
     asset_ids: Sequence[str],
+    *,
     start: float,
     end: float,
     bucket: int,
@@ -65,12 +66,15 @@ def read_series(
     Whole-hour buckets are read from the hourly rollup.
     """
     out: dict[tuple[str, str], Columns] = defaultdict(Columns)
+    stmt: Any
     if bucket == 0:
         t = db.telemetry
         stmt = select(t.c.asset_id, t.c.metric, t.c.ts, t.c.value).where(
             _series_filter(t, asset_ids, metric), t.c.ts >= start, t.c.ts <= end
         )
-        for asset_id, name, ts, value in conn.execute(stmt.order_by(*t.primary_key)).all():
+        row: Any
+        for row in conn.execute(stmt.order_by(*t.primary_key)).all():
+            asset_id, name, ts, value = row
             cols = out[(asset_id, name)]
             cols.t.append(ts)
             cols.min.append(value)
@@ -91,7 +95,12 @@ def read_series(
             stmt = stmt.where(where).order_by(*h.primary_key)
         else:
             keys: tuple[Any, ...] = (h.c.asset_id, h.c.metric, database.bucket(h.c.hour, per))
-            columns = (func.min(h.c.min), func.sum(h.c.sum), func.max(h.c.max), func.sum(h.c.count))
+            columns: tuple[Any, ...] = (
+                func.min(h.c.min),
+                func.sum(h.c.sum),
+                func.max(h.c.max),
+                func.sum(h.c.count),
+            )
             stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
     else:
         t = db.telemetry
@@ -103,7 +112,8 @@ def read_series(
             t.c.ts < (last + 1) * bucket,
         )
         stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
-    for asset_id, name, index, low, total, high, count in conn.execute(stmt).all():
+    for row in conn.execute(stmt).all():
+        asset_id, name, index, low, total, high, count = row
         cols = out[(asset_id, name)]
         cols.t.append(float(index) * bucket)
         cols.min.append(float(low))
@@ -180,9 +190,12 @@ def _rollup_statement(database: Database) -> Any:
 def max_series_count(
     conn: Connection, asset_ids: Sequence[str], start: float, end: float, metric: str | None = None
 ) -> int:
-    t = db.telemetry
-    where = and_(t.c.asset_id.in_(asset_ids), t.c.ts >= start, t.c.ts <= end)
-    if metric is not None:
-        where = and_(where, t.c.metric == metric)
-    counts = select(func.count().label("n")).where(where).group_by(t.c.asset_id, t.c.metric)
+    """An upper bound of the readings of any one series in the range (from the rollup)."""
+    h = db.telemetry_hourly
+    where = and_(
+        _series_filter(h, asset_ids, metric),
+        h.c.hour >= math.floor(start / HOUR),
+        h.c.hour <= math.floor(end / HOUR),
+    )
+    counts = select(func.sum(h.c.count).label("n")).where(where).group_by(h.c.asset_id, h.c.metric)
     return int(conn.execute(select(func.max(counts.subquery().c.n))).scalar_one() or 0)

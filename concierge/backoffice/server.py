@@ -37,7 +37,10 @@ class EmbeddedBackOffice:
     ) -> None:
         self.service = service
         self._tempdir = tempdir
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # An explicit IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections
+        # (with proto 0 it does not, and keep-alive responses wait ~40 ms on delayed ACKs).
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", port))
         self._socket.listen(128)

@@ -60,13 +60,13 @@ def _epoch_range(start: datetime, end: datetime) -> tuple[float, float]:
 
 
 def _series(
-    asset_id: str, metric: str, start: datetime, end: datetime, bucket: int, cols: Columns
+    asset_id: str, metric: str, span: tuple[datetime, datetime], bucket: int, cols: Columns
 ) -> schemas.TelemetrySeries:
     return schemas.TelemetrySeries(
         asset_id=asset_id,
         metric=metric,
-        start=start,
-        end=end,
+        start=span[0],
+        end=span[1],
         bucket_seconds=bucket,
         t=cols.t,
         min=cols.min,
@@ -87,6 +87,7 @@ def query(
     asset_id: IdPath,
     user: CurrentUser,
     request: Request,
+    *,
     metric: Annotated[str, Query(min_length=1, max_length=64)],
     start: Annotated[AwareDatetime | None, Query()] = None,
     end: Annotated[AwareDatetime | None, Query()] = None,
@@ -106,8 +107,10 @@ def query(
             )
         raw = max_series_count(conn, [asset_id], low, high, metric) <= max_points
         bucket = 0 if raw else fit_bucket(low, high, max_points)
-        cols = read_series(state.db, conn, [asset_id], low, high, bucket, metric)
-    return _series(asset_id, metric, start, end, bucket, cols.get((asset_id, metric), Columns()))
+        cols = read_series(
+            state.db, conn, [asset_id], start=low, end=high, bucket=bucket, metric=metric
+        )
+    return _series(asset_id, metric, (start, end), bucket, cols.get((asset_id, metric), Columns()))
 
 
 @router.post("/windows", response_model=schemas.TelemetryWindows)
@@ -132,14 +135,13 @@ def windows(
             bucket = 0 if raw else fit_bucket(low, high, cap)
         else:
             bucket = fit_bucket(low, high, cap, at_least=body.bucket_seconds)
-        data = read_series(state.db, conn, asset_ids, low, high, bucket)
+        data = read_series(state.db, conn, asset_ids, start=low, end=high, bucket=bucket)
     return schemas.TelemetryWindows(
         series=[
             _series(
                 asset_id,
                 spec.key,
-                body.start,
-                body.end,
+                (body.start, body.end),
                 bucket,
                 data.get((asset_id, spec.key), Columns()),
             )
@@ -166,8 +168,8 @@ def _check_readings(
         parsed: list[schemas.Reading | None] = list(_readings.validate_python(raw))
     except ValidationError as exc:
         for err in exc.errors():
-            index, *loc = err["loc"]
-            errors[int(index)].extend(validation_details([{**err, "loc": loc}]))
+            position, *loc = err["loc"]
+            errors[int(position)].extend(validation_details([{**err, "loc": loc}]))
         good = [r for i, r in enumerate(raw) if i not in errors]
         checked = iter(_readings.validate_python(good))
         parsed = [None if i in errors else next(checked) for i in range(len(raw))]

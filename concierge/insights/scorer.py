@@ -38,7 +38,17 @@ class AnomalyScorer:
         tail_mode: bool = False,
         tail_share: float = 0.1,
         score_c: float = 0.0,
+        hard_rest: bool = False,
+        trigger: float = 0.5,
+        damp: float = 0.5,
+        spatial: float = 0.0,
     ) -> None:
+        self._spatial = spatial
+        self._lo = math.inf
+        self._hi = -math.inf
+        self._hard_rest = hard_rest
+        self._trigger = trigger
+        self._damp = damp
         self._tail_mode = tail_mode
         self._tail_share = tail_share
         self._score_c = score_c
@@ -82,9 +92,16 @@ class AnomalyScorer:
         self._short.append(raw)
         likelihood_score = self._likelihood(sum(self._short) / len(self._short))
         self._remember(raw)
+        novel = 0.0
+        if self._spatial > 0.0 and self._n > self.probation:
+            tol = self._spatial * (self._hi - self._lo)
+            if v > self._hi + tol or v < self._lo - tol:
+                novel = 1.0
+        self._lo = min(self._lo, v)
+        self._hi = max(self._hi, v)
         if self._n <= self.probation:
             return 0.0
-        return self._rested(likelihood_score)
+        return self._rested(max(likelihood_score, novel))
 
     def _update_scale(self) -> None:
         x = np.fromiter(self._values, dtype=np.float64)
@@ -146,6 +163,12 @@ class AnomalyScorer:
     def _rested(self, s: float) -> float:
         """Once alarmed, report only stronger scores until the rest period is over."""
         self._alarm_age += 1
+        if self._hard_rest:
+            if self._alarm_age < self._rest:
+                return s * self._damp
+            if s >= self._trigger:
+                self._alarm_age = 0
+            return s
         if self._alarm_age >= self._rest:
             self._alarm_level = 0.0
         if s > self._alarm_level:

@@ -20,7 +20,9 @@ class Api:
     def __init__(self, url: str, login: str, password: str) -> None:
         self.url = url
         self.http = requests.Session()
-        response = self.http.post(f"{url}/v1/auth/login", json={"username": login, "password": password})
+        response = self.http.post(
+            f"{url}/v1/auth/login", json={"username": login, "password": password}
+        )
         assert response.status_code == 200, response.text
         self.tokens = response.json()
         self.user = self.tokens["user"]
@@ -40,7 +42,9 @@ class Api:
         assert response.status_code in (200, 201), f"{response.status_code}: {response.text}"
         return response.json()
 
-    def pull_all(self, cursor: str | None = None, limit: int = 500) -> tuple[list[dict[str, Any]], str]:
+    def pull_all(
+        self, cursor: str | None = None, limit: int = 500
+    ) -> tuple[list[dict[str, Any]], str]:
         changes: list[dict[str, Any]] = []
         while True:
             params: dict[str, Any] = {"limit": limit}
@@ -59,10 +63,21 @@ class Api:
         self.http.close()
 
 
-def mutation(entity: str, entity_id: str, base_version: int | None, payload: dict[str, Any],
-             op_id: str | None = None) -> dict[str, Any]:
-    return {"op_id": op_id or str(uuid.uuid4()), "entity": entity, "entity_id": entity_id,
-            "base_version": base_version, "payload": payload, "made_at": datetime.now(UTC).isoformat()}
+def mutation(
+    entity: str,
+    entity_id: str,
+    base_version: int | None,
+    payload: dict[str, Any],
+    op_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "op_id": op_id or str(uuid.uuid4()),
+        "entity": entity,
+        "entity_id": entity_id,
+        "base_version": base_version,
+        "payload": payload,
+        "made_at": datetime.now(UTC).isoformat(),
+    }
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,14 @@ from tests.backoffice.conftest import LoginFactory
 
 
 def _login(url: str, username: str, password: str) -> requests.Response:
-    return requests.post(f"{url}/v1/auth/login", json={"username": username, "password": password}, timeout=10)
+    return requests.post(
+        f"{url}/v1/auth/login", json={"username": username, "password": password}, timeout=10
+    )
 
 
-def test_login_me_and_missing_or_bad_tokens(office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_login_me_and_missing_or_bad_tokens(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     ana = login(office, "ana")
     me = ana.ok("GET", "/v1/me")
     assert me["login"] == "ana" and me["role"] == "technician" and me["skills"]
@@ -32,10 +36,14 @@ def test_expired_access_token_then_refresh_rotates(login: LoginFactory) -> None:
         expired = ana.get("/v1/me")
         assert expired.status_code == 401 and expired.json()["error"]["code"] == "token_expired"
         old_refresh = ana.tokens["refresh_token"]
-        pair = requests.post(f"{bo.url}/v1/auth/refresh", json={"refresh_token": old_refresh}, timeout=10)
+        pair = requests.post(
+            f"{bo.url}/v1/auth/refresh", json={"refresh_token": old_refresh}, timeout=10
+        )
         assert pair.status_code == 200
         assert pair.json()["refresh_token"] != old_refresh and pair.json()["user"]["login"] == "ana"
-        reused = requests.post(f"{bo.url}/v1/auth/refresh", json={"refresh_token": old_refresh}, timeout=10)
+        reused = requests.post(
+            f"{bo.url}/v1/auth/refresh", json={"refresh_token": old_refresh}, timeout=10
+        )
         assert reused.status_code == 401 and reused.json()["error"]["code"] == "invalid_token"
 
 

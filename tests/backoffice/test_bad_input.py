@@ -43,25 +43,37 @@ def test_non_finite_numbers_are_refused_even_in_free_form_dicts(
 
 def test_wrong_types_and_shapes_are_422(office: EmbeddedBackOffice, login: LoginFactory) -> None:
     ana = login(office, "ana")
-    for body in ({"mutations": "x"}, {"mutations": []}, {"mutations": [{"op_id": "not-a-uuid"}]}, [1, 2],
-                 {"mutations": [mutation("visit", "v", 1, {})], "extra": 1}):
+    for body in (
+        {"mutations": "x"},
+        {"mutations": []},
+        {"mutations": [{"op_id": "not-a-uuid"}]},
+        [1, 2],
+        {"mutations": [mutation("visit", "v", 1, {})], "extra": 1},
+    ):
         _error(ana.post("/v1/sync/push", json=body), 422, "validation_error")
     _error(ana.post("/v1/auth/login", json={"username": 5}), 422, "validation_error")
     _error(ana.get("/v1/visits", params={"status": "bogus"}), 422)
     _error(ana.get("/v1/telemetry/asset-001", params={"metric": "snr", "max_points": "many"}), 422)
 
 
-def test_oversized_bodies_are_413_before_parsing(office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_oversized_bodies_are_413_before_parsing(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     ana = login(office, "ana")
     huge = b'{"mutations": [' + b" " * (17 * 1024 * 1024) + b"]}"
-    _error(ana.post("/v1/sync/push", data=huge, headers={"Content-Type": "application/json"}), 413,
-           "payload_too_large")
+    _error(
+        ana.post("/v1/sync/push", data=huge, headers={"Content-Type": "application/json"}),
+        413,
+        "payload_too_large",
+    )
 
     def chunks():  # no Content-Length: counted while streaming
         for _ in range(18):
             yield b" " * (1024 * 1024)
 
-    _error(ana.post("/v1/sync/push", data=chunks(), headers={"Content-Type": "application/json"}), 413)
+    _error(
+        ana.post("/v1/sync/push", data=chunks(), headers={"Content-Type": "application/json"}), 413
+    )
 
 
 def test_unknown_routes_ids_and_methods(office: EmbeddedBackOffice, login: LoginFactory) -> None:

@@ -15,7 +15,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.json"
 def test_committed_document_matches_the_app() -> None:
     expected = dump(openapi_document())
     assert DOC.read_text(encoding="utf-8") == expected, (
-        "docs/api/openapi.json is stale: run python -m concierge.backoffice.cli --export-openapi docs/api/openapi.json"
+        "docs/api/openapi.json is stale: run "
+        "python -m concierge.backoffice.cli --export-openapi docs/api/openapi.json"
     )
 
 

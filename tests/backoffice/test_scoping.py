@@ -19,7 +19,9 @@ def _foreign_ids(ana: Api, ben: Api) -> dict[str, set[str]]:
     }
 
 
-def test_every_read_of_a_foreign_id_is_not_found(office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_every_read_of_a_foreign_id_is_not_found(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     ana, ben = login(office, "ana"), login(office, "ben")
     foreign = _foreign_ids(ana, ben)
     assert all(foreign.values()), foreign
@@ -36,8 +38,12 @@ def test_every_read_of_a_foreign_id_is_not_found(office: EmbeddedBackOffice, log
         assert response.json()["error"]["code"] == "not_found"
         assert ben.get(path).status_code == 200, path
     now = datetime.now(UTC)
-    window = {"asset_ids": sorted(foreign["asset"])[:1], "start": (now - timedelta(days=1)).isoformat(),
-              "end": now.isoformat(), "bucket_seconds": 3600}
+    window = {
+        "asset_ids": sorted(foreign["asset"])[:1],
+        "start": (now - timedelta(days=1)).isoformat(),
+        "end": now.isoformat(),
+        "bucket_seconds": 3600,
+    }
     assert ana.post("/v1/telemetry/windows", json=window).status_code == 404
     assert ben.post("/v1/telemetry/windows", json=window).status_code == 200
     listed = {v["id"] for v in ana.ok("GET", "/v1/visits")}
@@ -46,21 +52,29 @@ def test_every_read_of_a_foreign_id_is_not_found(office: EmbeddedBackOffice, log
     assert {t["asset_kind"] for t in ana.ok("GET", "/v1/templates")} == kinds_seen
 
 
-def test_foreign_mutations_and_attachments_are_refused(office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_foreign_mutations_and_attachments_are_refused(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     ana, ben = login(office, "ana"), login(office, "ben")
     visit = ben.ok("GET", "/v1/visits")[0]
-    result = ana.push(mutation("visit", visit["id"], visit["version"], {"technician_notes": "hi"}))[0]
+    result = ana.push(mutation("visit", visit["id"], visit["version"], {"technician_notes": "hi"}))[
+        0
+    ]
     assert result["status"] == "rejected" and result["code"] == "not_found"
     assert ben.ok("GET", f"/v1/visits/{visit['id']}")["technician_notes"] == ""
     content = b"ben's photo"
     sha = hashlib.sha256(content).hexdigest()
-    put = ben.request("PUT", f"/v1/attachments/{sha}", data=content, headers={"Content-Type": "image/png"})
+    put = ben.request(
+        "PUT", f"/v1/attachments/{sha}", data=content, headers={"Content-Type": "image/png"}
+    )
     assert put.status_code == 201
     assert ana.get(f"/v1/attachments/{sha}").status_code == 404
     assert ana.request("HEAD", f"/v1/attachments/{sha}").status_code == 404
 
 
-def test_admin_endpoints_need_the_admin_role(office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_admin_endpoints_need_the_admin_role(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     ana = login(office, "ana")
     visit = ana.ok("GET", "/v1/visits")[0]
     for method, path, body in [

@@ -50,13 +50,17 @@ def test_restart_on_the_same_database_keeps_everything(tmp_path: Path, login: Lo
     with start_embedded(url, live=False) as bo:
         ana = login(bo, "ana")
         visit = ana.ok("GET", "/v1/visits")[0]
-        op = mutation("visit", visit["id"], visit["version"], {"technician_notes": "bring a ladder"})
+        op = mutation(
+            "visit", visit["id"], visit["version"], {"technician_notes": "bring a ladder"}
+        )
         assert ana.push(op)[0]["status"] == "applied"
         _, cursor = ana.pull_all()
     with start_embedded(url, live=False) as bo:
         again = Api(bo.url, "ana", DEMO_PASSWORD)
         try:
-            assert again.ok("GET", f"/v1/visits/{visit['id']}")["technician_notes"] == "bring a ladder"
+            assert (
+                again.ok("GET", f"/v1/visits/{visit['id']}")["technician_notes"] == "bring a ladder"
+            )
             assert again.push(op)[0]["status"] == "duplicate"  # op ids survive the restart
             changes, _ = again.pull_all(cursor)
             assert changes == []  # the old cursor is still valid and nothing changed

@@ -12,7 +12,9 @@ from concierge.backoffice.server import EmbeddedBackOffice, start_embedded
 from tests.backoffice.conftest import LoginFactory, mutation
 
 
-def test_snapshot_holds_everything_the_technician_sees(office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_snapshot_holds_everything_the_technician_sees(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     ana = login(office, "ana")
     changes, _ = ana.pull_all()
     by_entity = Counter(c["entity"] for c in changes)
@@ -47,13 +49,24 @@ def test_push_applied_duplicate_conflict_and_rejected_do_not_block(
     first, second = ana.ok("GET", "/v1/visits")[:2]
     _, cursor = ana.pull_all()
     office.ok("PATCH", f"/v1/admin/visits/{second['id']}", json={"office_notes": "customer called"})
-    ok = mutation("visit", first["id"], first["version"], {"status": "in_progress", "technician_notes": "on my way"})
+    ok = mutation(
+        "visit",
+        first["id"],
+        first["version"],
+        {"status": "in_progress", "technician_notes": "on my way"},
+    )
     stale = mutation("visit", second["id"], second["version"], {"technician_notes": "mine"})
     bad_field = mutation("visit", first["id"], first["version"] + 1, {"priority": 1})
     unknown = mutation("visit", "no-such-visit", 1, {"technician_notes": "x"})
     later = mutation("visit", first["id"], first["version"] + 1, {"technician_notes": "arrived"})
     results = ana.push(ok, stale, bad_field, unknown, later)
-    assert [r["status"] for r in results] == ["applied", "conflict", "rejected", "rejected", "applied"]
+    assert [r["status"] for r in results] == [
+        "applied",
+        "conflict",
+        "rejected",
+        "rejected",
+        "applied",
+    ]
     assert results[0]["version"] == first["version"] + 1
     assert results[1]["record"]["office_notes"] == "customer called"
     assert results[1]["version"] == second["version"] + 1
@@ -62,8 +75,13 @@ def test_push_applied_duplicate_conflict_and_rejected_do_not_block(
     # Re-sending returns the original results, and applies nothing twice.
     again = ana.push(ok, stale, later)
     assert [r["status"] for r in again] == ["duplicate", "conflict", "duplicate"]
-    assert again[0]["record"] == results[0]["record"] and again[0]["version"] == results[0]["version"]
-    ops = {o["op_id"]: o for o in office.ok("GET", "/v1/admin/ops", params={"technician": "tech-ana"})["ops"]}
+    assert (
+        again[0]["record"] == results[0]["record"] and again[0]["version"] == results[0]["version"]
+    )
+    ops = {
+        o["op_id"]: o
+        for o in office.ok("GET", "/v1/admin/ops", params={"technician": "tech-ana"})["ops"]
+    }
     assert ops[ok["op_id"]]["applied_changes"] == 1 and ops[ok["op_id"]]["deliveries"] == 2
     assert ops[later["op_id"]]["applied_changes"] == 1
     assert ops[stale["op_id"]]["applied_changes"] == 0
@@ -75,7 +93,9 @@ def test_push_applied_duplicate_conflict_and_rejected_do_not_block(
     assert latest[second["id"]]["data"]["office_notes"] == "customer called"
 
 
-def test_invalid_transition_and_someone_elses_op_id(fresh_office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_invalid_transition_and_someone_elses_op_id(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     ana, ben = login(fresh_office, "ana"), login(fresh_office, "ben")
     visit = ana.ok("GET", "/v1/visits")[0]
     jump = mutation("visit", visit["id"], visit["version"], {"status": "completed"})
@@ -86,19 +106,31 @@ def test_invalid_transition_and_someone_elses_op_id(fresh_office: EmbeddedBackOf
 
 def _session(visit_id: str, status: str, attachments: list[str] | None = None) -> dict[str, object]:
     now = datetime.now(UTC).isoformat()
-    return {"visit_id": visit_id, "status": status, "step": "checklist", "data": {"kpis": {"snr": 35.5}},
-            "attachments": attachments or [], "started_at": now,
-            **({"completed_at": now} if status == "completed" else {})}
+    return {
+        "visit_id": visit_id,
+        "status": status,
+        "step": "checklist",
+        "data": {"kpis": {"snr": 35.5}},
+        "attachments": attachments or [],
+        "started_at": now,
+        **({"completed_at": now} if status == "completed" else {}),
+    }
 
 
-def test_sessions_create_update_complete_the_visit(fresh_office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_sessions_create_update_complete_the_visit(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
     visit = ana.ok("GET", "/v1/visits")[0]
     session_id = str(uuid.uuid4())
-    created = ana.push(mutation("session", session_id, None, _session(visit["id"], "in_progress")))[0]
+    created = ana.push(mutation("session", session_id, None, _session(visit["id"], "in_progress")))[
+        0
+    ]
     assert created["status"] == "applied" and created["version"] == 1
     photo = "0" * 64
-    missing = ana.push(mutation("session", session_id, 1, _session(visit["id"], "completed", [photo])))[0]
+    missing = ana.push(
+        mutation("session", session_id, 1, _session(visit["id"], "completed", [photo]))
+    )[0]
     assert missing["status"] == "rejected" and missing["code"] == "attachment_missing"
     done = ana.push(mutation("session", session_id, 1, _session(visit["id"], "completed")))[0]
     assert done["status"] == "applied" and done["version"] == 2
@@ -110,8 +142,14 @@ def test_sessions_create_update_complete_the_visit(fresh_office: EmbeddedBackOff
     assert foreign["code"] == "not_found"
 
 
-def test_reassignment_and_cancellation_send_tombstones(fresh_office: EmbeddedBackOffice, login: LoginFactory) -> None:
-    ana, ben, office = login(fresh_office, "ana"), login(fresh_office, "ben"), login(fresh_office, "office")
+def test_reassignment_and_cancellation_send_tombstones(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, ben, office = (
+        login(fresh_office, "ana"),
+        login(fresh_office, "ben"),
+        login(fresh_office, "office"),
+    )
     moved, cancelled = ana.ok("GET", "/v1/visits")[:2]
     _, ana_cursor = ana.pull_all()
     _, ben_cursor = ben.pull_all()
@@ -141,7 +179,9 @@ def test_cursors_reset_and_invalid(login: LoginFactory) -> None:
         assert snapshot and not any(c["deleted"] for c in snapshot)
         for bad in ("not-a-cursor", "%%%", "c2VxOi0x"):
             response = ana.get("/v1/sync/changes", params={"cursor": bad})
-            assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_cursor"
+            assert (
+                response.status_code == 400 and response.json()["error"]["code"] == "invalid_cursor"
+            )
         future = ana.get("/v1/sync/changes", params={"cursor": "c2VxOjk5OTk5OTk5"})
         assert future.status_code == 410
 

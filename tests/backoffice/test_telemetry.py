@@ -34,36 +34,75 @@ def test_ingestion_keeps_valid_readings_and_reports_the_rest(
     assert result["accepted"] == 2
     assert [r["index"] for r in result["rejected"]] == list(range(1, len(bad) + 1))
     codes = {r["index"]: r["errors"][0]["code"] for r in result["rejected"]}
-    assert codes[3] == "unknown_metric" and codes[4] == "unknown_asset" and codes[5] == "ts_out_of_range"
+    assert (
+        codes[3] == "unknown_metric"
+        and codes[4] == "unknown_asset"
+        and codes[5] == "ts_out_of_range"
+    )
     assert _stats(office)["telemetry"] == before + 2
     none_valid = office.post("/v1/telemetry", json={"readings": bad})
-    assert none_valid.status_code == 422 and none_valid.json()["error"]["code"] == "no_valid_readings"
+    assert (
+        none_valid.status_code == 422 and none_valid.json()["error"]["code"] == "no_valid_readings"
+    )
     assert _stats(office)["telemetry"] == before + 2
 
 
-def test_a_month_of_minute_data_comes_back_bucketed(fresh_office: EmbeddedBackOffice, login: LoginFactory) -> None:
+def test_a_month_of_minute_data_comes_back_bucketed(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
     office, ana = login(fresh_office, "office"), login(fresh_office, "ana")
-    asset = next(a for v in ana.ok("GET", "/v1/visits") for a in v["asset_ids"]
-                 if ana.ok("GET", f"/v1/assets/{a}")["kind"] == "cable_gateway")
+    asset = next(
+        a
+        for v in ana.ok("GET", "/v1/visits")
+        for a in v["asset_ids"]
+        if ana.ok("GET", f"/v1/assets/{a}")["kind"] == "cable_gateway"
+    )
     end = datetime(2025, 3, 31, tzinfo=UTC)
     start = end - timedelta(days=30)
     minutes = int((end - start).total_seconds() // 60)
-    readings = [{"asset_id": asset, "metric": "latency", "ts": (start + timedelta(minutes=i)).isoformat(),
-                 "value": 10.0 + (i % 60) / 10} for i in range(minutes)]
+    readings = [
+        {
+            "asset_id": asset,
+            "metric": "latency",
+            "ts": (start + timedelta(minutes=i)).isoformat(),
+            "value": 10.0 + (i % 60) / 10,
+        }
+        for i in range(minutes)
+    ]
     assert office.ok("POST", "/v1/telemetry", json={"readings": readings})["accepted"] == minutes
     query = {"metric": "latency", "start": start.isoformat(), "end": end.isoformat()}
     series = ana.ok("GET", f"/v1/telemetry/{asset}", params=query)
     assert 0 < len(series["t"]) <= 1000 and series["bucket_seconds"] >= 2592
     assert sum(series["count"]) == minutes
     assert min(series["min"]) == 10.0 and max(series["max"]) == 15.9
-    assert all(lo <= m <= hi for lo, m, hi in zip(series["min"], series["mean"], series["max"], strict=True))
+    assert all(
+        lo <= m <= hi
+        for lo, m, hi in zip(series["min"], series["mean"], series["max"], strict=True)
+    )
     small = ana.ok("GET", f"/v1/telemetry/{asset}", params={**query, "max_points": 50})
     assert len(small["t"]) <= 50 and sum(small["count"]) == minutes
-    hour = {"metric": "latency", "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat()}
+    hour = {
+        "metric": "latency",
+        "start": start.isoformat(),
+        "end": (start + timedelta(minutes=30)).isoformat(),
+    }
     raw = ana.ok("GET", f"/v1/telemetry/{asset}", params=hour)
     assert raw["bucket_seconds"] == 0 and len(raw["t"]) == 31
-    windows = ana.ok("POST", "/v1/telemetry/windows", json={
-        "asset_ids": [asset], "start": start.isoformat(), "end": end.isoformat(), "bucket_seconds": 60})
+    windows = ana.ok(
+        "POST",
+        "/v1/telemetry/windows",
+        json={
+            "asset_ids": [asset],
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "bucket_seconds": 60,
+        },
+    )
     latency = next(s for s in windows["series"] if s["metric"] == "latency")
     assert len(latency["t"]) <= 5000 and sum(latency["count"]) == minutes
-    assert {s["metric"] for s in windows["series"]} == {"snr", "uncorrectable_codewords", "latency", "throughput"}
+    assert {s["metric"] for s in windows["series"]} == {
+        "snr",
+        "uncorrectable_codewords",
+        "latency",
+        "throughput",
+    }

@@ -140,7 +140,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 class Laptop:
     """A store signed in to an office, with an engine."""
 
-    def __init__(self, store: Store, office: Office, login: str, tokens: TokenStore,
+    def __init__(self, store: Store, office: Office, login: str, tokens: TokenStore, *,
                  options: SyncOptions | None = None, url: str | None = None) -> None:
         self.store = store
         self.account = Account(store, tokens)
@@ -160,7 +160,8 @@ def laptop_factory(store: Store) -> Iterator[Callable[..., Laptop]]:
     made: list[Laptop] = []
 
     def make(office: Office, login: str = DEMO_TECH, **kwargs: Any) -> Laptop:
-        laptop = Laptop(store, office, login, kwargs.pop("tokens", MemoryTokenStore()), **kwargs)
+        tokens = kwargs.pop("tokens", MemoryTokenStore())
+        laptop = Laptop(store, office, login, tokens, **kwargs)
         made.append(laptop)
         return laptop
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import random
 import socket
 import struct
@@ -27,11 +28,14 @@ class FaultProxy:
         self.held = threading.Event()  # ... announce it here ...
         self.release = threading.Event()  # ... and drop it once released
         self.log: list[tuple[str, str, str]] = []
+        self.replies: list[tuple[str, bytes]] = []  # (path with query, body) delivered whole
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="concierge-test-proxy",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="concierge-test-proxy",
+            kwargs={"poll_interval": 0.05}, daemon=True,
+        )
         self._thread.start()
 
     def record(self, method: str, path: str, outcome: str) -> None:
@@ -59,11 +63,14 @@ class _Server(ThreadingHTTPServer):
 
 
 def random_faults(rate: float, seed: int) -> Callable[[str, str], Fault]:
+    """Fault about ``rate`` of requests, taking turns through every kind of fault."""
     rng = random.Random(seed)
-    kinds = ("reset", "500", "503", "429", "truncate", "latency")
+    kinds = itertools.cycle(("reset", "500", "503", "429", "truncate", "latency"))
+    lock = threading.Lock()
 
     def choose(method: str, path: str) -> Fault:
-        return rng.choice(kinds) if rng.random() < rate else None
+        with lock:
+            return next(kinds) if rng.random() < rate else None
 
     return choose
 
@@ -72,7 +79,7 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _any(self) -> None:
@@ -97,7 +104,7 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 proxy.release.wait(60)
                 self._reset()
                 return
-            proxy.record(self.command, path, f"{status}{' truncated' if fault == 'truncate' else ''}")
+            proxy.record(self.command, path, f"{status} {fault}" if fault else str(status))
             self.send_response(status)
             for name, value in headers:
                 if name.lower() not in _HOP:
@@ -110,6 +117,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._reset()
                 return
             self.wfile.write(data)
+            with proxy._lock:
+                proxy.replies.append((self.path, data))
 
         def _forward(self, body: bytes | None) -> tuple[int, list[tuple[str, str]], bytes]:
             conn = http.client.HTTPConnection(*proxy.upstream, timeout=60)

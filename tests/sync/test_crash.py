@@ -21,7 +21,8 @@ CHANGES = 220
 def _queue_changes_offline(data_dir: Path) -> dict[str, str]:
     """≥200 changes on 40 visits (and two sessions); returns each visit's last note."""
     last: dict[str, str] = {}
-    with Store.open(data_dir / "data" / "concierge.sqlite3", data_dir / "data" / "attachments") as store:
+    folder = data_dir / "data"
+    with Store.open(folder / "concierge.sqlite3", folder / "attachments") as store:
         visits = sorted(r.id for r in store.visit_rows())[:40]
         for n in range(CHANGES):
             visit_id = visits[n % len(visits)]

@@ -110,7 +110,9 @@ def test_conflict_resolution_ends_in_the_expected_server_state(
     assert laptop.store.conflicts() == [] and laptop.store.status().pending_ops == 0
 
 
-def test_refused_change_is_listed_and_the_local_view_reverts(laptop: Laptop, office: Office) -> None:
+def test_refused_change_is_listed_and_the_local_view_reverts(
+    laptop: Laptop, office: Office
+) -> None:
     laptop.sync()
     visit_id = _first_visit(laptop.store)
     laptop.store.update_visit(visit_id, status="completed")  # scheduled → completed is refused

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel
 
 from concierge.settings import Settings
 from tests.ui.conftest import Harness, Office
-from ui.board.model import ROW_ROLE
+from ui.board.model import ROW_ROLE, Column
 from ui.format import DONE_STATUSES
 
 pytestmark = pytest.mark.qt
@@ -105,7 +105,7 @@ def test_sync_status_during_and_after_a_sync(harness: Harness, office: Office, q
     ("http://127.0.0.1:9", "x", "reach"),
     ("http://backoffice.example.com", "x", "plain http"),
 ])
-def test_sign_in_errors_show_in_the_dialog(harness: Harness, office: Office, qtbot,
+def test_sign_in_errors_show_in_the_dialog(harness: Harness, office: Office, qtbot, *,
                                            url: str, password: str, expected: str) -> None:
     window = harness.window()
     dialog = window.open_sign_in()
@@ -113,7 +113,7 @@ def test_sign_in_errors_show_in_the_dialog(harness: Harness, office: Office, qtb
     dialog.username.setText("ana")
     dialog.password.setText(password)
     dialog.submit.click()
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=30_000)
+    qtbot.waitUntil(dialog.error.isVisible, timeout=30_000)
     assert expected.casefold() in dialog.error.text().casefold()
     assert "Traceback" not in dialog.error.text()
     assert dialog.isVisible() and dialog.submit.isEnabled()
@@ -142,26 +142,34 @@ def test_a_conflict_shows_and_resolves(harness: Harness, office: Office, qtbot) 
     harness.sign_in(window, office)
     store = window.ctx.store
     visit_id = window.board.model.rows()[0].id
-    store.update_visit(visit_id, technician_notes="Bring the long ladder")
-    office.patch_visit(visit_id, technician_notes="Office: ladder is on site")
+    office.patch_visit(visit_id, office_notes="Customer asked for mornings", status="proposed")
+    store.update_visit(visit_id, technician_notes="Gate code 1234", status="in_progress")
     with qtbot.waitSignal(window.ctx.bridge.sync_finished, timeout=60_000) as blocker:
         window.sync_now()
     assert blocker.args[0].conflicts == 1
     qtbot.waitUntil(lambda: window.status.conflicts.isVisibleTo(window.status), timeout=10_000)
     assert window.status.conflicts.text() == "1 conflict"
+    qtbot.waitUntil(lambda: "conflict" in window.board.model.index(
+        window.board.model.row_of(visit_id), Column.OFFLINE).data(), timeout=10_000)
     window.status.conflicts.click()
     dialog = window._dialogs["conflicts"]
     qtbot.waitUntil(lambda: dialog.conflict_list.count() == 1, timeout=10_000)
-    assert dialog.fields.item(0, 1).text() == "Bring the long ladder"
-    assert dialog.fields.item(0, 2).text() == "Office: ladder is on site"
-    dialog.choose("technician_notes", "theirs")
-    assert dialog.merged_values() == {"technician_notes": "Office: ladder is on site"}
-    dialog.keep_mine.click()
+    fields = [dialog.fields.item(r, 0).text() for r in range(dialog.fields.rowCount())]
+    assert fields == ["status", "technician notes"]
+    assert dialog.fields.item(0, 1).text() == "in_progress"
+    assert dialog.fields.item(0, 2).text() == "proposed"
+    dialog.choose("status", "theirs")
+    assert dialog.merged_values() == {"status": "proposed", "technician_notes": "Gate code 1234"}
+    dialog.merge.click()
     qtbot.waitUntil(lambda: dialog.conflict_list.count() == 0, timeout=10_000)
     assert dialog.conflict_empty.isVisibleTo(dialog)
     qtbot.waitUntil(lambda: not window.status.conflicts.isVisibleTo(window.status),
                     timeout=10_000)
-    assert store.visit(visit_id).technician_notes == "Bring the long ladder"
+    visit = store.visit(visit_id)
+    assert (visit.status, visit.technician_notes) == ("proposed", "Gate code 1234")
+    with qtbot.waitSignal(window.ctx.bridge.sync_finished, timeout=60_000) as blocker:
+        window.sync_now()
+    assert blocker.args[0].ok and blocker.args[0].conflicts == 0
     dialog.close()
 
 
@@ -171,9 +179,10 @@ def test_geometry_and_last_view_are_restored(harness: Harness, office: Office, q
     visit_id = first.board.model.rows()[0].id
     with qtbot.waitSignal(first.visit_opened, timeout=10_000):
         first.open_visit(visit_id)
-    first.resize(1010, 707)
+    first.resize(700, 520)
+    size = (first.width(), first.height())
     harness.close(first)
     second = harness.window(Settings(server_url=office.url))
     qtbot.waitUntil(lambda: second.pages.currentWidget() is second.visit_page, timeout=10_000)
     assert second.detail.bundle.visit.id == visit_id
-    assert (second.width(), second.height()) == (1010, 707)
+    assert (second.width(), second.height()) == size != (1280, 800)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -67,20 +69,54 @@ def offline_text(row: Any) -> str:
     return " · ".join(parts)
 
 
+@dataclass(frozen=True)
+class PreparedRows:
+    """Rows sorted, grouped and indexed for search: built off the GUI thread."""
+
+    rows: list[Any]
+    groups: list[str]
+    search: list[str]
+    sort: tuple[int, Qt.SortOrder]
+
+
+DEFAULT_SORT = (int(Column.PRIORITY), Qt.SortOrder.AscendingOrder)
+
+
+def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
+                 ) -> PreparedRows:
+    """Pure and thread-safe, so a worker can do it next to the store read."""
+    column, order = sort
+    ordered = sorted(rows, key=_sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
+    today = datetime.now().astimezone().date()
+    return PreparedRows(
+        ordered,
+        [group_of(r, today) for r in ordered],
+        [f"{r.customer_name}\n{r.site_name}\n{r.address}\n{r.summary}\n"
+         f"{STATUS_NAMES.get(r.status, r.status)}".casefold() for r in ordered],
+        sort,
+    )
+
+
 class VisitTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Any] = []
         self._groups: list[str] = []
         self._search: list[str] = []
-        self._sort: tuple[int, Qt.SortOrder] = (Column.PRIORITY, Qt.SortOrder.AscendingOrder)
+        self._sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
         self._dots = {p: _dot(c) for p, c in PRIORITY_COLOURS.items()}
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    @property
+    def sort_state(self) -> tuple[int, Qt.SortOrder]:
+        return self._sort
+
+    def set_rows(self, rows: Sequence[Any] | PreparedRows) -> None:
+        """Replace all rows; prepared ones are re-sorted only if the sort changed since."""
+        prepared = rows if isinstance(rows, PreparedRows) else prepare_rows(rows, self._sort)
+        if prepared.sort != self._sort:
+            prepared = prepare_rows(prepared.rows, self._sort)
         self.beginResetModel()
-        self._rows = list(rows)
-        self._sort_rows()
-        self._index_rows()
+        self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
         self.endResetModel()
 
     def rows(self) -> list[Any]:
@@ -97,15 +133,6 @@ class VisitTableModel(QAbstractTableModel):
 
     def group(self, row: int) -> str:
         return self._groups[row]
-
-    def _index_rows(self) -> None:
-        today = datetime.now().astimezone().date()
-        self._groups = [group_of(r, today) for r in self._rows]
-        self._search = [
-            f"{r.customer_name}\n{r.site_name}\n{r.address}\n{r.summary}\n"
-            f"{STATUS_NAMES.get(r.status, r.status)}".casefold()
-            for r in self._rows
-        ]
 
     def rowCount(self, parent: Index = NO_PARENT) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -161,19 +188,15 @@ class VisitTableModel(QAbstractTableModel):
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
         old = self._rows
-        self._sort_rows()
+        prepared = prepare_rows(old, self._sort)
+        self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
         moved = {id(r): i for i, r in enumerate(self._rows)}
         persistent = self.persistentIndexList()
         self.changePersistentIndexList(
             persistent,
             [self.index(moved[id(old[p.row()])], p.column()) for p in persistent],
         )
-        self._index_rows()
         self.layoutChanged.emit()
-
-    def _sort_rows(self) -> None:
-        column, order = self._sort
-        self._rows.sort(key=_sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
 
 
 def _start(row: Any) -> float:
@@ -210,6 +233,11 @@ class VisitFilterProxy(QSortFilterProxyModel):
         self._group = ""
         self._status = ""
         self._terms: list[str] = []
+        self._model: Any = None
+
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        super().setSourceModel(model)
+        self._model = model  # read per row below: spares 10,000 binding calls
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         source = self.sourceModel()
@@ -233,7 +261,9 @@ class VisitFilterProxy(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model: VisitTableModel = self.sourceModel()  # type: ignore[assignment]
+        if not (self._group or self._status or self._terms):
+            return True
+        model = self._model
         if self._group and model.group(source_row) != self._group:
             return False
         if self._status and model._rows[source_row].status != self._status:

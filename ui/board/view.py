@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.board.model import GROUPS, ROW_ROLE, Column, VisitFilterProxy, VisitTableModel
+from ui.board.model import (
+    GROUPS,
+    ROW_ROLE,
+    Column,
+    PreparedRows,
+    VisitFilterProxy,
+    VisitTableModel,
+)
 from ui.format import STATUS_NAMES
 
 GROUP_TITLES = {"today": "Today", "upcoming": "Upcoming", "done": "Done", "": "All"}
@@ -135,7 +142,7 @@ class BoardView(QWidget):
         self.proxy.rowsRemoved.connect(self._update_counts)
 
     # --- data -----------------------------------------------------------------
-    def set_rows(self, rows: list[Any]) -> None:
+    def set_rows(self, rows: list[Any] | PreparedRows) -> None:
         selected = self.current_visit_id()
         self.model.set_rows(rows)
         if selected:

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -141,9 +141,15 @@ class VisitDetail(QWidget):
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(header)
         layout.addWidget(scroll, 1)
-        for key in (QKeySequence(Qt.Key.Key_Escape), QKeySequence.StandardKey.Back):
-            QShortcut(key, self, self.back_requested.emit)
         QWidget.setTabOrder(self.back, self.session_button)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc or Back (Alt+Left) returns to the board from anywhere on the page."""
+        if event.key() == Qt.Key.Key_Escape or event.matches(QKeySequence.StandardKey.Back):
+            self.back_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # --- cards ---------------------------------------------------------------------
     def _site_card(self, site: Any) -> QFrame:

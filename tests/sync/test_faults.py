@@ -1,0 +1,112 @@
+"""A hostile network: faults on ≥30 % of requests, an interrupted pull, expiring tokens."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from concierge.api.retry import RetryPolicy
+from concierge.auth import KeyringTokenStore
+from concierge.sync import SyncOptions, SyncProgress
+from tests.sync.conftest import BULK_TECH, Laptop, Office, local_visits
+from tests.sync.proxy import FaultProxy, random_faults
+
+FAST_RETRY = RetryPolicy(attempts=4, base=0.05, cap=0.5)
+
+
+@pytest.fixture
+def proxy(office: Office) -> FaultProxy:
+    with FaultProxy(office.url) as p:
+        yield p  # type: ignore[misc]
+
+
+def test_sync_converges_through_injected_faults(
+    office: Office, proxy: FaultProxy, laptop_factory: Callable[..., Laptop]
+) -> None:
+    laptop = laptop_factory(office, BULK_TECH, url=proxy.url,
+                            options=SyncOptions(batch_size=7, page_size=9))
+    laptop.client.retry = FAST_RETRY
+    proxy.choose_fault = random_faults(0.5, seed=11)
+    for _ in range(30):
+        if laptop.sync().ok:
+            break
+    visits = sorted(local_visits(laptop.store))[:30]
+    notes = {}
+    for n in range(90):
+        notes[visits[n % 30]] = f"offline note {n}"
+        laptop.store.update_visit(visits[n % 30], technician_notes=notes[visits[n % 30]])
+    for visit_id in sorted(set(local_visits(laptop.store)) - set(visits))[:10]:
+        office.patch_visit(visit_id, office_notes="changed in the office")
+    results = [laptop.sync() for _ in range(3)]
+    while not results[-1].ok and len(results) < 40:
+        results.append(laptop.sync())
+    assert results[-1].ok, [r.error for r in results]
+    faults = [o.split()[-1] for _, _, o in proxy.log if o not in ("200", "201")]
+    assert len(faults) >= 0.3 * len(proxy.log), (len(faults), len(proxy.log))
+    assert set(faults) == {"reset", "500", "503", "429", "truncate", "latency"}
+    ops = office.admin_get("/admin/ops")["ops"]
+    assert len(ops) == 90 and all(o["applied_changes"] == 1 for o in ops)
+    server = office.server_visits(BULK_TECH)
+    assert local_visits(laptop.store) == server
+    assert all(server[v]["technician_notes"] == note for v, note in notes.items())
+    assert laptop.store.status().pending_ops == 0
+
+
+def test_interrupted_pull_resumes_at_the_next_page(
+    office: Office, proxy: FaultProxy, laptop_factory: Callable[..., Laptop]
+) -> None:
+    laptop = laptop_factory(office, BULK_TECH, url=proxy.url, options=SyncOptions(page_size=10))
+    laptop.client.retry = RetryPolicy(attempts=1)
+    served = 0
+
+    def offline_after_three_pages(method: str, path: str) -> str | None:
+        nonlocal served
+        if path == "/v1/sync/changes":
+            served += 1
+        return "reset" if served > 3 else None
+
+    proxy.choose_fault = offline_after_three_pages
+    first = laptop.sync()
+    assert not first.ok and first.offline and "network" in (first.error or "")
+    assert first.pulled == 30
+    stored_cursor = laptop.store.status().cursor
+    proxy.choose_fault = lambda method, path: None
+    assert laptop.sync().ok
+    pages = [(parse_qs(urlsplit(p).query).get("cursor", [None])[0], json.loads(body))
+             for p, body in proxy.replies if p.startswith("/v1/sync/changes")]
+    assert pages[3][0] == stored_cursor == pages[2][1]["cursor"]  # resumed where it stopped
+    for (_, previous), (cursor, _) in itertools.pairwise(pages):
+        assert cursor == previous["cursor"]  # each page asked for exactly once, in order
+    pulled = [c["seq"] for _, page in pages for c in page["changes"]]
+    assert len(pulled) == len(set(pulled))
+    assert local_visits(laptop.store) == office.server_visits(BULK_TECH)
+
+
+@pytest.mark.keyring
+def test_token_expiry_mid_sync_recovers(
+    office: Office, laptop_factory: Callable[..., Laptop]
+) -> None:
+    laptop = laptop_factory(office, BULK_TECH, tokens=KeyringTokenStore(),
+                            options=SyncOptions(page_size=10))
+    before = laptop.account.access_token()
+    expired = []
+
+    def expire_all_access_tokens(progress: SyncProgress) -> None:
+        if progress.phase == "pull" and progress.done == 20 and not expired:
+            with sqlite3.connect(office.db_file) as db:
+                expired.append(db.execute(
+                    "UPDATE tokens SET expires_at = 0 WHERE kind = 'access'").rowcount)
+
+    laptop.engine.events.progress.connect(expire_all_access_tokens)
+    result = laptop.sync()
+    assert result.ok, result.error
+    assert expired and expired[0] >= 1
+    after = laptop.account.access_token()
+    assert after and after != before
+    assert KeyringTokenStore().load(f"{BULK_TECH}@{office.url}").access_token == after  # type: ignore[union-attr]
+    assert local_visits(laptop.store) == office.server_visits(BULK_TECH)
