@@ -49,6 +49,7 @@ def _batches(start: float) -> list[list[dict[str, object]]]:
 
 def _http_run(start: float) -> float:
     with start_embedded(live=False) as office:
+        assert office.service.wait_ready()  # demo history and engine done: measure ingestion only
         http = requests.Session()
         token = http.post(
             f"{office.url}/v1/auth/login",

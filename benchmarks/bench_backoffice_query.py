@@ -22,6 +22,7 @@ def main() -> None:
     end = datetime(2025, 3, 31, tzinfo=UTC)
     start = end - timedelta(days=30)
     with start_embedded(live=False) as office:
+        assert office.service.wait_ready()
         http = requests.Session()
         token = http.post(
             f"{office.url}/v1/auth/login",

@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from concierge.insights import AnomalyScorer  # noqa: E402
+from concierge.insights import AnomalyScorer
 
 FloatArray = npt.NDArray[np.float64]
 PROFILES = {
@@ -130,11 +130,10 @@ def file_score(rw: RowWeights, detections: npt.NDArray[np.bool_], a_fn: float) -
 
 
 def normalised(
-    files: list[DataFile], scores: list[FloatArray], profile: str
+    weights: list[RowWeights], scores: list[FloatArray], profile: str
 ) -> tuple[float, float]:
     """(best normalised score, its threshold) over the threshold grid."""
-    a_tp, a_fp, a_fn = PROFILES[profile]
-    weights = [row_weights(f, a_tp, a_fp) for f in files]
+    a_tp, _, a_fn = PROFILES[profile]
     n_windows = sum(w.n_windows for w in weights)
     null, perfect = -a_fn * n_windows, a_tp * n_windows
     best = (-math.inf, 1.0)
@@ -199,22 +198,26 @@ def main(names: Iterable[str] = DETECTORS) -> None:
     root = nab_dir()
     files = load_corpus(root)
     n_rows = sum(f.t.size for f in files)
-    n_windows = sum(len(f.windows) for f in files)
-    print(f"NAB corpus: {len(files)} files, {n_rows} rows, {n_windows} windows ({root})")
+    weights = {
+        p: [row_weights(f, a_tp, a_fp) for f in files] for p, (a_tp, a_fp, _) in PROFILES.items()
+    }
+    n_windows = sum(w.n_windows for w in weights["standard"])
+    print(f"NAB corpus: {len(files)} files, {n_rows} rows, {n_windows} scored windows ({root})")
+    print("normalised scores (null detector 0, perfect 100); one threshold per detector")
     with ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         for name in names:
             start = time.perf_counter()
             scores = run_detector(name, files, pool)
             elapsed = time.perf_counter() - start
-            results = {p: normalised(files, scores, p) for p in PROFILES}
+            results = {p: normalised(weights[p], scores, p) for p in PROFILES}
             std, threshold = results["standard"]
             print(
-                f"{name:>18}: standard {std:6.1f} (threshold {threshold:.12g}), "
-                f"low FP {results['reward_low_FP_rate'][0]:6.1f}, "
-                f"low FN {results['reward_low_FN_rate'][0]:6.1f}   "
+                f"{name:>18}: standard {std:5.1f} (threshold {threshold:.6f}), "
+                f"reward_low_FP {results['reward_low_FP_rate'][0]:5.1f}, "
+                f"reward_low_FN {results['reward_low_FN_rate'][0]:5.1f}  "
                 f"[{elapsed:.1f} s, {1e6 * elapsed / n_rows:.0f} us/row]"
             )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or DETECTORS)
+    main(sys.argv[1:] or list(DETECTORS))

@@ -7,7 +7,6 @@ to the board being complete (push + pull) and the client's peak RSS growth.
 
 from __future__ import annotations
 
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -49,8 +48,17 @@ class ChildOffice:
         self._process.wait(timeout=60)
 
 
-def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _status_mib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def _reset_peak_rss() -> float:
+    """Reset the peak-RSS mark (Linux); returns the current RSS in MiB."""
+    Path("/proc/self/clear_refs").write_text("5")
+    return _status_mib("VmRSS")
 
 
 def _one_sync(url: str, folder: Path) -> tuple[float, float, int, int]:
@@ -105,9 +113,9 @@ def main() -> None:
                   telemetry_assets=TELEMETRY_ASSETS, telemetry_days=DAYS, step_seconds=STEP)
         office = ChildOffice(url, demo=False)
         try:
-            rss_before = _rss_mib()
+            rss_before = _reset_peak_rss()
             runs = [_one_sync(office.url, root / f"laptop{n}") for n in range(REPEATS)]
-            rss_growth = _rss_mib() - rss_before
+            rss_growth = _status_mib("VmHWM") - rss_before
         finally:
             office.stop()
         baseline = statistics.median(_baseline(root / "laptop0" / "concierge.sqlite3")

@@ -51,6 +51,11 @@ class StepType(StrEnum):
     NOTE = "note"
 
 
+# The customer wish tags a technician can record; checklist steps match them via ``when_tags``.
+# ("cost" is shown as "Energy cost".)
+WISH_TAGS: tuple[str, ...] = ("comfort", "noise", "cost", "reliability", "speed")
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """One metric of an asset kind.

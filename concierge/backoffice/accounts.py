@@ -5,12 +5,22 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from concierge.backoffice import db
-from concierge.backoffice.auth import hash_password
 from concierge.backoffice.db import Database
 
 DEMO_PASSWORD = "concierge-demo"
 ADMIN_LOGIN = "office"
 ADMIN_PASSWORD = "office-demo"
+# Argon2id hashes of the two published passwords above, computed once (hashing takes ~0.5 s
+# each on a small machine, which a demo start cannot afford).  tests/backoffice checks that
+# they verify and use the hasher's current parameters.
+DEMO_PASSWORD_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$diy7Yw/h2XAbK/72nYqw1A"
+    "$osvpCq0nln4JMwpmwpejwwwyh5mtbvvkn/mprkVtjNk"
+)
+ADMIN_PASSWORD_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$kFeL/Pg48g7eo+Yu6lL0Kw"
+    "$q3HEIVWdt0tkWdS0xvj1Un17cvIPgXjFLdYjOMlpQUI"
+)
 
 
 def ensure_admin(database: Database) -> None:
@@ -27,6 +37,6 @@ def ensure_admin(database: Database) -> None:
                     role="admin",
                     region=None,
                     skills=[],
-                    password_hash=hash_password(ADMIN_PASSWORD),
+                    password_hash=ADMIN_PASSWORD_HASH,
                 )
             )

@@ -9,8 +9,7 @@ import numpy as np
 from sqlalchemy import Connection, func, select
 
 from concierge.backoffice import db
-from concierge.backoffice.accounts import DEMO_PASSWORD, ensure_admin
-from concierge.backoffice.auth import hash_password
+from concierge.backoffice.accounts import DEMO_PASSWORD_HASH, ensure_admin
 from concierge.backoffice.db import Database
 from concierge.backoffice.demo_templates import template_rows
 from concierge.backoffice.series import store_readings
@@ -54,7 +53,7 @@ def seed_bulk(
                     role="technician",
                     region="north",
                     skills=[k.value for k in _KINDS],
-                    password_hash=hash_password(DEMO_PASSWORD),
+                    password_hash=DEMO_PASSWORD_HASH,
                 )
             )
             conn.execute(db.sites.insert(), [_site(s, now) for s in site_ids])

@@ -304,19 +304,29 @@ class Database:
                 conn.rollback()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction; writers are serialised so change seqs commit in order."""
+    def write(self, *, bulk: bool = False) -> Iterator[Connection]:
+        """A write transaction; writers are serialised so change seqs commit in order.
+
+        ``bulk``: a large initial load; on SQLite it runs with ``synchronous=OFF``
+        (back to NORMAL once it has committed or rolled back).
+        """
         with self.engine.connect() as conn:
             if self.is_sqlite:
+                if bulk:
+                    conn.exec_driver_sql("PRAGMA synchronous=OFF")
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7301)")
             try:
-                yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
+                try:
+                    yield conn
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
+            finally:
+                if self.is_sqlite and bulk:
+                    conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -335,17 +345,23 @@ class Database:
         """An INSERT that does nothing on a key clash."""
         return self.dialect_insert(table).on_conflict_do_nothing()  # type: ignore[no-any-return]
 
-    def insert_rows(self, conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Fast executemany of tuples in column order, skipping rows whose key exists."""
+    def insert_rows(self, conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Fast executemany of tuples in column order, skipping rows whose key exists.
+
+        Returns the number of rows inserted as the driver reports it (-1 if unknown).
+        """
         if not rows:
-            return
+            return 0
         compiled = self.insert_ignore(table).compile(dialect=conn.dialect)
         names = [c.name for c in table.columns]
         if compiled.positional:
             assert list(compiled.positiontup or ()) == names
-            conn.exec_driver_sql(compiled.string, list(rows))
+            result = conn.exec_driver_sql(compiled.string, list(rows))
         else:
-            conn.exec_driver_sql(compiled.string, [dict(zip(names, r, strict=True)) for r in rows])
+            result = conn.exec_driver_sql(
+                compiled.string, [dict(zip(names, r, strict=True)) for r in rows]
+            )
+        return result.rowcount
 
     def bucket(self, ts: ColumnElement[Any], seconds: int) -> ColumnElement[Any]:
         """Integer bucket number of ``ts`` (floor of ts / seconds)."""

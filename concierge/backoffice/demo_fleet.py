@@ -1,8 +1,10 @@
 """A deterministic demo fleet: people, sites, assets, templates and telemetry.
 
-``build_fleet(seed, anchor)`` describes it; ``seed_demo`` stores it with 30 days
-of hourly history ending at ``anchor`` and runs the proactive engine, which
-creates the demo's insights and visits.  Most assets are healthy; some drift
+``build_fleet(seed, anchor)`` describes it; ``seed_fleet`` stores people, sites,
+assets and templates (quick), then ``finish_demo`` stores 30 days of two-hourly
+history ending at ``anchor`` and runs the proactive engine, which creates the
+demo's insights and visits.  The back office runs ``finish_demo`` in the
+background while it already serves (data requests wait for it).  Most assets are healthy; some drift
 towards a threshold, some shift level, a few counters near their service limit.
 ``LiveTelemetry`` keeps the same signals flowing afterwards.
 """
@@ -12,19 +14,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection
 
 from concierge.backoffice import db
-from concierge.backoffice.accounts import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD, ensure_admin
-from concierge.backoffice.auth import hash_password
+from concierge.backoffice.accounts import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    DEMO_PASSWORD,
+    DEMO_PASSWORD_HASH,
+    ensure_admin,
+)
 from concierge.backoffice.bulk import seed_bulk
 from concierge.backoffice.db import Database
 from concierge.backoffice.demo_templates import template_rows
 from concierge.backoffice.engine import ProactiveEngine
-from concierge.backoffice.series import Reading, store_readings
+from concierge.backoffice.series import HOUR, Reading, store_readings
 from concierge.backoffice.state import Clock
 from concierge.domain import METRIC_CATALOGUE, AssetKind, BadDirection, MetricSpec
 
@@ -36,15 +44,18 @@ __all__ = [
     "LiveTelemetry",
     "build_fleet",
     "ensure_admin",
+    "finish_demo",
     "seed_bulk",
-    "seed_demo",
+    "seed_fleet",
 ]
 
 DEMO_TECHNICIANS: tuple[str, ...] = ("ana", "ben", "chloe")
 
 DAY = 86_400.0
 HISTORY_DAYS = 30
-HISTORY_STEP = 3600.0
+# Stored history is two-hourly: the engine's trend fit bins a month into two-hour medians
+# anyway, and the recent two days still have the 24 points a deviation check needs.
+HISTORY_STEP = 7200.0
 LIVE_STEP = 60.0
 
 _E, _G, _H = AssetKind.ELEVATOR, AssetKind.CABLE_GATEWAY, AssetKind.HEAT_PUMP
@@ -359,7 +370,7 @@ def history_rows(
     ts = t.tolist()
     for s in signals:
         values = s.values(t, rng).tolist()
-        rows.extend(zip([s.asset_id] * t.size, [s.metric] * t.size, ts, values, strict=True))
+        rows.extend(zip(repeat(s.asset_id), repeat(s.metric), ts, values))
     return rows
 
 
@@ -368,8 +379,8 @@ def insert_readings(database: Database, conn: Connection, rows: list[Reading]) -
         store_readings(database, conn, rows[start : start + 100_000])
 
 
-def seed_demo(database: Database, seed: int, anchor: float) -> None:
-    """Store the demo fleet with history up to ``anchor`` and let the engine plan visits."""
+def seed_fleet(database: Database, seed: int, anchor: float) -> None:
+    """Store the demo's people, sites, assets and templates; ``finish_demo`` does the rest."""
     fleet = build_fleet(seed, anchor)
     ensure_admin(database)
     with database.write() as conn:
@@ -383,7 +394,7 @@ def seed_demo(database: Database, seed: int, anchor: float) -> None:
                     "role": "technician",
                     "region": region,
                     "skills": [k.value for k in skills],
-                    "password_hash": hash_password(DEMO_PASSWORD),
+                    "password_hash": DEMO_PASSWORD_HASH,
                 }
                 for login, name, region, skills in _PEOPLE
             ],
@@ -395,15 +406,47 @@ def seed_demo(database: Database, seed: int, anchor: float) -> None:
             ("demo_seed", str(seed)),
             ("demo_anchor", repr(anchor)),
             ("sim_now", repr(anchor)),
+            (_PENDING, "history"),
         ):
             db.meta_set(database, conn, key, value)
+
+
+_PENDING = "demo_pending"
+
+
+def demo_pending(conn: Connection) -> bool:
+    """Whether the demo's history or first engine run is still to be done."""
+    return db.meta_get(conn, _PENDING) is not None
+
+
+def finish_demo(database: Database, engine: ProactiveEngine) -> None:
+    """Store the demo history and run the engine at the anchor (resumes after a crash)."""
+    with database.read() as conn:
+        pending = db.meta_get(conn, _PENDING)
+        seed = int(db.meta_get(conn, "demo_seed") or 0)
+        anchor = float(db.meta_get(conn, "demo_anchor") or 0.0)
+    if pending is None:
+        return
+    if pending == "history":
+        signals = build_fleet(seed, anchor).signals
+        rows = history_rows(signals, anchor - HISTORY_DAYS * DAY, anchor, HISTORY_STEP, seed)
+        with database.write(bulk=True) as conn:
+            _insert_history(database, conn, rows)
+            db.meta_set(database, conn, _PENDING, "engine")
+    engine.run(anchor)
     with database.write() as conn:
-        insert_readings(
-            database,
-            conn,
-            history_rows(fleet.signals, anchor - HISTORY_DAYS * DAY, anchor, HISTORY_STEP, seed),
-        )
-    ProactiveEngine(database).run(anchor)
+        conn.execute(db.meta.delete().where(db.meta.c.key == _PENDING))
+
+
+def _insert_history(database: Database, conn: Connection, rows: list[Reading]) -> None:
+    """Readings at most one per hour and series: the hourly rollup is the readings themselves."""
+    assert HISTORY_STEP % HOUR == 0
+    database.insert_rows(conn, db.telemetry, rows)
+    database.insert_rows(
+        conn,
+        db.telemetry_hourly,
+        [(a, m, int(ts // HOUR), v, v, v, 1) for a, m, ts, v in rows],
+    )
 
 
 class LiveTelemetry:
@@ -434,5 +477,5 @@ class LiveTelemetry:
 
 
 def demo_anchor(now: float) -> float:
-    """The demo's history ends on the hour, so a cached copy stays current for an hour."""
+    """The demo's history ends on the hour (readings sit on whole hours)."""
     return math.floor(now / 3600) * 3600

@@ -67,7 +67,7 @@ _STEPS: dict[AssetKind, list[dict[str, Any]]] = {
             "Wi-Fi coverage wishes",
             _NOTE,
             required=False,
-            when_tags=["wifi", "coverage"],
+            when_tags=["speed", "reliability"],
         ),
     ],
     _H: [

@@ -13,16 +13,17 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, Row, func, select, update
 
 from concierge.api.schemas import EngineRun
 from concierge.backoffice import db
 from concierge.backoffice.changes import publish_own, record_change, refresh_visibility, visit_refs
 from concierge.backoffice.db import Database
-from concierge.backoffice.series import read_series
 from concierge.domain import AssetKind, Severity, VisitStatus
 from concierge.insights import Finding, analyze_asset
 
@@ -37,6 +38,7 @@ OPEN_VISIT = (
 ACTIONABLE = (Severity.WARNING.value, Severity.CRITICAL.value)
 VISIT_HOURS = 4.0
 _LEAD_HOURS = {1: 2.0, 2: 24.0, 3: 72.0, 4: 168.0}
+FloatArray = npt.NDArray[np.float64]
 _RANK = {Severity.CRITICAL.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
 
 
@@ -103,7 +105,8 @@ class ProactiveEngine:
             counts = Counts()
             findings, analysed = self._analyse(now, counts)
             with self.db.write() as conn:
-                self._store_insights(conn, findings, analysed, now, counts)
+                resolved = self._store_insights(conn, findings, analysed, now, counts)
+                self._drop_resolved(conn, resolved, now, counts)
                 self._plan_visits(conn, now, counts)
             return counts.result()
 
@@ -112,15 +115,7 @@ class ProactiveEngine:
     def _analyse(self, now: float, counts: Counts) -> tuple[list[Finding], set[str]]:
         with self.db.read() as conn:
             kinds = dict(conn.execute(select(db.assets.c.id, db.assets.c.kind)).all())
-            start = now - ANALYSIS_DAYS * 86_400
-            data = read_series(
-                self.db, conn, list(kinds), start=start, end=now, bucket=ANALYSIS_BUCKET
-            )
-        per_asset: dict[str, dict[str, tuple[Any, Any]]] = defaultdict(dict)
-        for (asset_id, metric), cols in data.items():
-            # Bucket starts are shifted to their middle.
-            t = np.asarray(cols.t) + ANALYSIS_BUCKET / 2
-            per_asset[asset_id][metric] = (t, np.asarray(cols.mean))
+            per_asset = _hourly_means(conn, now - ANALYSIS_DAYS * 86_400, now, set(kinds))
         findings: list[Finding] = []
         for asset_id in sorted(per_asset):
             findings.extend(
@@ -139,7 +134,8 @@ class ProactiveEngine:
         analysed: set[str],
         now: float,
         counts: Counts,
-    ) -> None:
+    ) -> list[str]:
+        """Store findings as insights; returns the ids of insights resolved now."""
         ins = db.insights
         existing = {row.key: row for row in conn.execute(select(ins))}
         sites = dict(conn.execute(select(db.assets.c.id, db.assets.c.site_id)).all())
@@ -183,6 +179,7 @@ class ProactiveEngine:
             record_change(self.db, conn, ("insight", row.id), row.version + 1)
             counts.insights_updated += 1
         current = {f.key for f in findings}
+        resolved: list[str] = []
         for key, row in existing.items():
             if row.status == "open" and row.asset_id in analysed and key not in current:
                 conn.execute(
@@ -192,8 +189,49 @@ class ProactiveEngine:
                 )
                 record_change(self.db, conn, ("insight", row.id), row.version + 1)
                 counts.insights_resolved += 1
+                resolved.append(row.id)
+        return resolved
 
     # --- visits ------------------------------------------------------------------
+
+    def _drop_resolved(
+        self, conn: Connection, resolved: list[str], now: float, counts: Counts
+    ) -> None:
+        """Open visits stop listing resolved insights; summary and priority follow the rest.
+
+        A visit left without insights keeps its plan; its summary says the findings resolved.
+        """
+        if not resolved:
+            return
+        v, vi, ins = db.visits, db.visit_insights, db.insights
+        visits = conn.execute(
+            select(v)
+            .where(
+                v.c.status.in_(OPEN_VISIT),
+                v.c.id.in_(select(vi.c.visit_id).where(vi.c.insight_id.in_(resolved))),
+            )
+            .order_by(v.c.id)
+        ).all()
+        gone = set(resolved)
+        for visit in visits:
+            keep = [i for i in visit.insight_ids if i not in gone]
+            rows = list(conn.execute(select(ins).where(ins.c.id.in_(keep))).all())
+            if rows:
+                plan = _plan(rows, now)
+                values = {"summary": plan["summary"], "priority": plan["priority"]}
+            else:
+                values = {"summary": f"Findings resolved: {visit.summary}"[:400]}
+            conn.execute(
+                vi.delete().where(vi.c.visit_id == visit.id, vi.c.insight_id.in_(resolved))
+            )
+            version = visit.version + 1
+            conn.execute(
+                update(v)
+                .where(v.c.id == visit.id)
+                .values(insight_ids=keep, version=version, updated_at=now, **values)
+            )
+            self._publish(conn, visit.technician_id, visit.id, version)
+            counts.visits_updated += 1
 
     def _plan_visits(self, conn: Connection, now: float, counts: Counts) -> None:
         ins, vi = db.insights, db.visit_insights
@@ -318,6 +356,36 @@ class ProactiveEngine:
     def _publish(self, conn: Connection, technician: str, visit_id: str, version: int) -> None:
         publish_own(self.db, conn, technician, ("visit", visit_id), version, visible=True)
         refresh_visibility(self.db, conn, technician, visit_refs(conn, [visit_id]))
+
+
+def _hourly_means(
+    conn: Connection, start: float, end: float, assets: set[str]
+) -> dict[str, dict[str, tuple[FloatArray, FloatArray]]]:
+    """Hourly means per asset and metric from the rollup, times at the middle of each hour."""
+    h = db.telemetry_hourly
+    stmt = (
+        select(h.c.asset_id, h.c.metric, h.c.hour, h.c.sum, h.c.count)
+        .where(
+            h.c.hour >= math.floor(start / ANALYSIS_BUCKET),
+            h.c.hour <= math.floor(end / ANALYSIS_BUCKET),
+        )
+        .order_by(*h.primary_key)
+    )
+    rows = conn.execute(stmt).all()
+    out: dict[str, dict[str, tuple[FloatArray, FloatArray]]] = defaultdict(dict)
+    if not rows:
+        return out
+    asset_ids, metrics, hours, sums, counts = zip(*rows, strict=True)
+    n = len(rows)
+    t = np.fromiter(hours, np.float64, n) * ANALYSIS_BUCKET + ANALYSIS_BUCKET / 2
+    mean = np.fromiter(sums, np.float64, n) / np.fromiter(counts, np.float64, n)
+    first = 0
+    for series, group in groupby(zip(asset_ids, metrics, strict=True)):
+        last = first + sum(1 for _ in group)
+        if series[0] in assets:
+            out[series[0]][series[1]] = (t[first:last], mean[first:last])
+        first = last
+    return out
 
 
 def _plan(insights: Sequence[Row[Any]], now: float) -> dict[str, Any]:

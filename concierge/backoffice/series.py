@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, case, func, select
 
 from concierge.backoffice import db
 from concierge.backoffice.db import Database
@@ -131,10 +131,58 @@ def _series_filter(
 
 
 def store_readings(database: Database, conn: Connection, rows: Sequence[Reading]) -> None:
-    """Insert readings (repeats are ignored) and refresh the hourly rollup they touch."""
+    """Insert readings (repeats are ignored) and bring the hourly rollup up to date.
+
+    When every reading was new, the rollup is updated from the readings alone;
+    otherwise the hours they touch are recomputed from the stored readings.
+    """
     if not rows:
         return
-    database.insert_rows(conn, db.telemetry, rows)
+    if database.insert_rows(conn, db.telemetry, rows) == len(rows):
+        _add_to_rollup(database, conn, rows)
+    else:
+        _recompute_rollup(database, conn, rows)
+
+
+def _add_to_rollup(database: Database, conn: Connection, rows: Sequence[Reading]) -> None:
+    hours: dict[tuple[str, str, int], list[float]] = {}
+    for asset_id, metric, ts, value in rows:
+        key = (asset_id, metric, int(ts // HOUR))
+        agg = hours.get(key)
+        if agg is None:
+            hours[key] = [value, value, value, 1]
+        else:
+            if value < agg[0]:
+                agg[0] = value
+            elif value > agg[1]:
+                agg[1] = value
+            agg[2] += value
+            agg[3] += 1
+    conn.execute(
+        _increment_statement(database),
+        [
+            {"asset_id": a, "metric": m, "hour": h, "min": lo, "max": hi, "sum": s, "count": n}
+            for (a, m, h), (lo, hi, s, n) in hours.items()
+        ],
+    )
+
+
+def _increment_statement(database: Database) -> Any:
+    h = db.telemetry_hourly
+    stmt = database.dialect_insert(h)
+    new = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=["asset_id", "metric", "hour"],
+        set_={
+            "min": case((new.min < h.c.min, new.min), else_=h.c.min),
+            "max": case((new.max > h.c.max, new.max), else_=h.c.max),
+            "sum": h.c.sum + new.sum,
+            "count": h.c.count + new.count,
+        },
+    )
+
+
+def _recompute_rollup(database: Database, conn: Connection, rows: Sequence[Reading]) -> None:
     spans: dict[tuple[str, str], list[float]] = {}
     for asset_id, metric, ts, _ in rows:
         span = spans.get((asset_id, metric))

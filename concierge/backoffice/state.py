@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,50 @@ class Clock:
             return self._sim0 + (time.time() - self._real0) * self.speed
 
 
+class Readiness:
+    """Set once the office's data is complete (demo history and first engine run done).
+
+    Data requests await it (without holding a thread); ``failed`` tells they never will be served.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._set = False
+        self.failed = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self, *, failed: bool = False) -> None:
+        with self._lock:
+            self.failed = failed
+            self._set = True
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_resolve, future)
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._set:
+                return
+            self._waiters.append((loop, future))
+        await future
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _ready() -> Readiness:
+    readiness = Readiness()
+    readiness.set()
+    return readiness
+
+
 @dataclass
 class AppState:
     config: Config
@@ -45,6 +90,7 @@ class AppState:
     clock: Clock
     engine: ProactiveEngine
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    ready: Readiness = field(default_factory=_ready)
 
 
 def state_of(request: Request) -> AppState:

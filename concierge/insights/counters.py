@@ -8,7 +8,7 @@ import numpy as np
 
 from concierge.domain import InsightKind, MetricSpec, Severity
 from concierge.insights.finding import Finding, make_finding
-from concierge.insights.series import DAY, FloatArray
+from concierge.insights.series import DAY, FloatArray, median
 from concierge.insights.text import fmt_confidence, fmt_date, fmt_number, in_days, in_days_short
 
 WITHIN_DAYS = 45.0
@@ -28,8 +28,8 @@ def analyze_counter(
         return None
     t, v = _since_last_reset(t, v, limit)
     tail = min(3, t.size)
-    current = float(np.median(v[-tail:]))
-    at_time = float(np.median(t[-tail:]))
+    current = median(v[-tail:])
+    at_time = median(t[-tail:])
     rate, rate_days, stability = _rate_per_day(t, v, current, at_time)
     reached = current >= limit
     days_left: float | None = None
@@ -95,7 +95,7 @@ def _rate_per_day(
     """(usage per day, days it was measured over, stability 0.5..1).
 
     Measured over whole days when possible, so daily usage patterns cancel out;
-    stability compares the two halves of the window.
+    stability compares the rates of the older and the newer part of the window.
     """
     span_days = (at_time - float(t[0])) / DAY
     if span_days <= 0.0:
@@ -103,12 +103,14 @@ def _rate_per_day(
     window = min(RATE_WINDOW_DAYS, span_days)
     if window >= 2.0:
         window = math.floor(window)
+    newer = math.floor(window / 2.0) if window >= 2.0 else window / 2.0
     start_value = float(np.interp(at_time - window * DAY, t, v))
-    mid_value = float(np.interp(at_time - window * DAY / 2.0, t, v))
+    mid_value = float(np.interp(at_time - newer * DAY, t, v))
     rate = max((current - start_value) / window, 0.0)
-    first, second = mid_value - start_value, current - mid_value
-    total = abs(first) + abs(second)
-    stability = 1.0 if total <= 0.0 else 1.0 - 0.5 * abs(second - first) / total
+    older_rate = (mid_value - start_value) / (window - newer)
+    newer_rate = (current - mid_value) / newer
+    total = abs(older_rate) + abs(newer_rate)
+    stability = 1.0 if total <= 0.0 else 1.0 - 0.5 * abs(newer_rate - older_rate) / total
     return rate, window, stability
 
 

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from concierge.domain import BadDirection, InsightKind, MetricSpec, Severity
 from concierge.insights.finding import Evidence, Finding, make_finding
-from concierge.insights.series import DAY, HOUR, FloatArray, bin_index, group_medians
+from concierge.insights.series import DAY, HOUR, FloatArray, bin_index, group_medians, median
 from concierge.insights.stats import MAD_TO_SIGMA, robust_scale, saturate
 from concierge.insights.text import fmt_date, fmt_number, fmt_span, with_unit
 from concierge.insights.trend import Trend
@@ -45,13 +45,15 @@ _LOCAL_WIDTHS = (HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR, DAY)
 
 @dataclass(frozen=True)
 class _Windows:
-    """Baseline and recent windows, deseasonalised (``d_*``) and raw (``v_*``)."""
+    """The baseline (``[:split]``) and recent (``[split:]``) windows of one series."""
 
     t: FloatArray
-    d: FloatArray
+    d: FloatArray  # values minus the baseline's hour-of-day profile
     split: int  # first index of the recent window
-    v_base: FloatArray
+    v_base: FloatArray  # raw values
     v_recent: FloatArray
+    base_level: float  # raw medians
+    recent_level: float
     jitter: FloatArray  # ``d`` minus its local (few-hour) median: short-term variation
     center: float  # deseasonalised baseline median
     sigma: float  # robust sigma of baseline points
@@ -86,11 +88,11 @@ def analyze_deviation(
     w = _windows(spec, t, v)
     if w is None:
         return None
-    for detect in (_level_shift, _noise_growth, _spikes):
-        found = detect(asset_id, spec, w, trend)
-        if found is not None:
-            return found
-    return None
+    return (
+        _level_shift(asset_id, spec, w, trend)
+        or _noise_growth(asset_id, spec, w)
+        or _spikes(asset_id, spec, w)
+    )
 
 
 def _windows(spec: MetricSpec, t: FloatArray, v: FloatArray) -> _Windows | None:
@@ -106,11 +108,11 @@ def _windows(spec: MetricSpec, t: FloatArray, v: FloatArray) -> _Windows | None:
     d = v - profile
     d_base = d[:split]
     jitter = d - local
-    center = float(np.median(d_base))
+    center = median(d_base)
     floor = max(0.01 * abs(spec.critical - spec.warning), 1e-9 * max(1.0, abs(center)))
     sigma_days, jitter_p90 = _daily_variation(t[:split], d_base, jitter[:split])
     sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
-    base_level = float(np.median(v[:split]))
+    base_level = median(v[:split])
     headroom = max(sign * (spec.warning - base_level), 0.25 * abs(spec.critical - spec.warning))
     return _Windows(
         t=t,
@@ -118,6 +120,8 @@ def _windows(spec: MetricSpec, t: FloatArray, v: FloatArray) -> _Windows | None:
         split=split,
         v_base=v[:split],
         v_recent=v[split:],
+        base_level=base_level,
+        recent_level=median(v[split:]),
         jitter=jitter,
         center=center,
         sigma=max(robust_scale(d_base), floor),
@@ -146,7 +150,7 @@ def _profile_and_local_level(
         slots, slot_medians, counts = group_medians(keys[in_base] % 24, medians[in_base])
         good = counts >= 3
         if bool(np.any(good)):
-            profile[slots[good]] = slot_medians[good] - float(np.median(slot_medians[good]))
+            profile[slots[good]] = slot_medians[good] - median(slot_medians[good])
     point_profile = profile[hours % 24]
     width = next((w for w in _LOCAL_WIDTHS if w >= LOCAL_POINTS * _typical_step(t)), DAY)
     if width == HOUR:
@@ -159,7 +163,7 @@ def _profile_and_local_level(
 
 
 def _typical_step(t: FloatArray) -> float:
-    return float(np.median(np.diff(t))) if t.size > 1 else HOUR
+    return median(np.diff(t)) if t.size > 1 else HOUR
 
 
 def _daily_variation(t: FloatArray, d: FloatArray, jitter: FloatArray) -> tuple[float, float]:
@@ -176,17 +180,16 @@ def _daily_variation(t: FloatArray, d: FloatArray, jitter: FloatArray) -> tuple[
 def _level_shift(
     asset_id: str, spec: MetricSpec, w: _Windows, trend: Trend | None
 ) -> Finding | None:
-    shift = float(np.median(w.d[w.split :])) - w.center
+    shift = median(w.d[w.split :]) - w.center
     explained = 0.0
     if trend is not None and trend.slope_z >= TREND_Z:
-        gap_days = float(np.median(w.t[w.split :]) - np.median(w.t[: w.split])) / DAY
+        gap_days = (median(w.t[w.split :]) - median(w.t[: w.split])) / DAY
         explained = trend.slope_per_day * gap_days
     bad = w.sign * (shift - explained)
     z = bad / max(w.sigma, w.sigma_days)
     if z < LEVEL_Z or bad < MATERIAL_SHARE * w.headroom:
         return None
-    before = float(np.median(w.v_base))
-    after = float(np.median(w.v_recent))
+    before, after = w.base_level, w.recent_level
     changed_at = _change_time(w)
     confidence = round(w.data_factor * (0.5 + 0.5 * saturate(z - LEVEL_Z, 4.0)), 2)
     verb = "rose" if shift > 0 else "dropped"
@@ -210,7 +213,7 @@ def _level_shift(
     )
 
 
-def _spikes(asset_id: str, spec: MetricSpec, w: _Windows, trend: Trend | None) -> Finding | None:
+def _spikes(asset_id: str, spec: MetricSpec, w: _Windows) -> Finding | None:
     distance = max(SPIKE_K * w.jitter_sigma, MATERIAL_SHARE * w.headroom)
     beyond = w.sign * w.jitter > distance
     recent = beyond[w.split :]
@@ -226,7 +229,7 @@ def _spikes(asset_id: str, spec: MetricSpec, w: _Windows, trend: Trend | None) -
         return None
     worst = w.v_recent[recent]
     worst_value = float(np.max(worst) if w.sign > 0 else np.min(worst))
-    spike_level = float(np.median(w.v_recent)) + w.sign * distance
+    spike_level = w.recent_level + w.sign * distance
     severity = Severity.WARNING if spec.reached(worst_value, spec.warning) else Severity.INFO
     confidence = round(w.data_factor * (0.5 + 0.5 * saturate(SPIKE_LOG_P - log_p, 10.0)), 2)
     side = "above" if w.sign > 0 else "below"
@@ -255,9 +258,7 @@ def _spikes(asset_id: str, spec: MetricSpec, w: _Windows, trend: Trend | None) -
     )
 
 
-def _noise_growth(
-    asset_id: str, spec: MetricSpec, w: _Windows, trend: Trend | None
-) -> Finding | None:
+def _noise_growth(asset_id: str, spec: MetricSpec, w: _Windows) -> Finding | None:
     if w.t.size - w.split < NOISE_MIN_POINTS:
         return None
     spread = robust_scale(w.jitter[w.split :])
@@ -321,9 +322,9 @@ def _level_severity(spec: MetricSpec, level: float) -> Severity:
 def _evidence(spec: MetricSpec, w: _Windows, deviation: str) -> Evidence:
     return {
         "deviation": deviation,
-        "baseline_mean": float(np.median(w.v_base)),
+        "baseline_mean": w.base_level,
         "baseline_std": w.sigma,
-        "recent_mean": float(np.median(w.v_recent)),
+        "recent_mean": w.recent_level,
         "recent_std": robust_scale(w.d[w.split :]),
         "window_start": float(w.t[w.split]),
         "window_end": float(w.t[-1]),

@@ -9,7 +9,7 @@ import numpy as np
 from concierge.domain import BadDirection, InsightKind, MetricSpec, Severity
 from concierge.insights.finding import Evidence, Finding, make_finding
 from concierge.insights.forecast import Crossing, forecast_crossing
-from concierge.insights.series import DAY, FloatArray
+from concierge.insights.series import DAY, FloatArray, median
 from concierge.insights.text import fmt_confidence, in_days, in_days_short, per_day, with_unit
 from concierge.insights.trend import Trend, fit_trend
 
@@ -21,9 +21,7 @@ RECENT_FIT_DAYS = 7.0  # a second fit over the last week catches a degradation t
 KINK_Z = 3.0  # the recent slope must be this many standard errors worse than the full one
 
 
-def fit_trends(
-    t: FloatArray, v: FloatArray, spec: MetricSpec
-) -> tuple[Trend | None, Trend | None]:
+def fit_trends(t: FloatArray, v: FloatArray, spec: MetricSpec) -> tuple[Trend | None, Trend | None]:
     """(full-window trend, trend to forecast with).
 
     The second is the last week's trend when its slope is significantly worse
@@ -56,7 +54,7 @@ def analyze_trend(
     if t.size == 0:
         return None
     recent = v[t >= t[-1] - LEVEL_WINDOW]
-    level = float(np.median(recent))
+    level = median(recent)
     if spec.reached(level, spec.warning):
         return _beyond(asset_id, spec, recent, level=level, now=now, trend=trend)
     if trend is None:

@@ -32,6 +32,15 @@ def as_series(t: npt.ArrayLike, v: npt.ArrayLike) -> tuple[FloatArray, FloatArra
     return ta, va
 
 
+def median(x: FloatArray) -> float:
+    """Median of a non-empty 1-D array (as np.median, without its overhead)."""
+    k = x.size // 2
+    if x.size % 2:
+        return float(np.partition(x, k)[k])
+    part = np.partition(x, (k - 1, k))
+    return 0.5 * (float(part[k - 1]) + float(part[k]))
+
+
 def group_medians(keys: IntArray, values: FloatArray) -> tuple[IntArray, FloatArray, IntArray]:
     """Median of ``values`` per distinct key: (keys ascending, medians, counts)."""
     if keys.size == 0:

@@ -1,4 +1,4 @@
-"""Robust, season-aware linear trend (Theil–Sen on bounded, deseasonalised bins)."""
+"""Robust, season-aware linear trend: seasonal Theil–Sen on a bounded number of bins."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from concierge.insights.series import (
     as_series,
     bin_index,
     group_medians,
+    median,
     slot_of_day,
 )
 from concierge.insights.stats import lag1_autocorrelation, robust_scale
@@ -60,8 +61,9 @@ def robust_trend(t: npt.ArrayLike, v: npt.ArrayLike) -> Trend | None:
     """Theil–Sen trend of ``v`` over ``t`` (epoch seconds); NaN/inf ignored, order free.
 
     None with fewer than 8 finite points or a zero time span.  Long series are
-    reduced to at most ``MAX_BINS`` UTC-aligned bin medians; from three days on a
-    daily profile (median per time-of-day slot) is removed before the final fit.
+    reduced to at most ``MAX_BINS`` UTC-aligned bin medians.  From three days of
+    data on, the slope only compares like times of day (seasonal Sen slope) and
+    the daily profile (median per time-of-day slot) is removed from the level.
     """
     ts, vs = as_series(t, v)
     return fit_trend(ts, vs)
@@ -86,7 +88,7 @@ def fit_trend(t: FloatArray, v: FloatArray) -> Trend | None:
         slope = seasonal_sen_slope(xd, y, slots)
         profile = _daily_profile(slots, y - slope * xd, round(DAY / slot_width))
         y = y - profile[slots]
-        intercept = float(np.median(y - slope * xd))
+        intercept = median(y - slope * xd)
         amplitude = float(np.max(profile) - np.min(profile))
     else:
         slope, intercept = theil_sen(xd, y)
@@ -112,9 +114,9 @@ def theil_sen(x: FloatArray, y: FloatArray) -> tuple[float, float]:
     dx = x[j] - x[i]
     ok = dx > 0.0
     if not bool(np.any(ok)):
-        return 0.0, float(np.median(y))
-    slope = float(np.median((y[j] - y[i])[ok] / dx[ok]))
-    return slope, float(np.median(y - slope * x))
+        return 0.0, median(y)
+    slope = median((y[j] - y[i])[ok] / dx[ok])
+    return slope, median(y - slope * x)
 
 
 @functools.lru_cache(maxsize=16)
@@ -146,17 +148,22 @@ def seasonal_sen_slope(x: FloatArray, y: FloatArray, slots: IntArray) -> float:
     order = np.argsort(slots, kind="stable")
     xs, ys, ss = x[order], y[order], slots[order]
     starts = np.flatnonzero(np.concatenate(([True], ss[1:] != ss[:-1])))
-    ends = np.append(starts[1:], ss.size)
-    parts: list[FloatArray] = []
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        i, j = _pairs(b - a)
-        dx = xs[a:b][j] - xs[a:b][i]
-        ok = dx > 0.0
-        parts.append((ys[a:b][j] - ys[a:b][i])[ok] / dx[ok])
-    slopes = np.concatenate(parts) if parts else np.zeros(0)
-    if slopes.size == 0:
+    sizes = np.diff(np.append(starts, ss.size))
+    if bool(np.all(sizes == sizes[0])):  # every slot equally filled: one vectorised pass
+        i, j = _pairs(int(sizes[0]))
+        xg, yg = xs.reshape(sizes.size, -1), ys.reshape(sizes.size, -1)
+        dx, dy = (xg[:, j] - xg[:, i]).ravel(), (yg[:, j] - yg[:, i]).ravel()
+    else:
+        dx_parts, dy_parts = [], []
+        for a, n in zip(starts.tolist(), sizes.tolist(), strict=True):
+            i, j = _pairs(n)
+            dx_parts.append(xs[a : a + n][j] - xs[a : a + n][i])
+            dy_parts.append(ys[a : a + n][j] - ys[a : a + n][i])
+        dx, dy = np.concatenate(dx_parts), np.concatenate(dy_parts)
+    ok = dx > 0.0
+    if not bool(np.any(ok)):
         return theil_sen(x, y)[0]
-    return float(np.median(slopes))
+    return median(dy[ok] / dx[ok])
 
 
 def _daily_profile(slots: IntArray, level: FloatArray, n_slots: int) -> FloatArray:
@@ -165,7 +172,7 @@ def _daily_profile(slots: IntArray, level: FloatArray, n_slots: int) -> FloatArr
     keys, medians, counts = group_medians(slots, level)
     good = counts >= SEASON_MIN_PER_SLOT
     if bool(np.any(good)):
-        profile[keys[good]] = medians[good] - float(np.median(medians[good]))
+        profile[keys[good]] = medians[good] - median(medians[good])
     return profile
 
 
@@ -176,7 +183,7 @@ def _slope_stderr(xd: FloatArray, resid: FloatArray) -> float:
     if n < 3 or sxx <= 0.0:
         return math.inf
     scale = robust_scale(resid)
-    centred = resid - np.median(resid)
+    centred = resid - median(resid)
     if scale > 0.0:
         centred = np.clip(centred, -3.0 * scale, 3.0 * scale)
     rho = lag1_autocorrelation(centred)

@@ -1,7 +1,13 @@
 """SessionEngine: applies each input to the session document and autosaves it at once.
 
-Every mutating call ends in ``store.save_session`` (one upserted row, one coalesced outbox
-mutation), so a crash loses nothing that was entered. A completed session is read-only.
+Every mutating call ends in a save of the whole record: ``store.save_session`` (one upserted
+row, one coalesced outbox mutation), so a crash loses nothing that was entered. A UI may set
+``persist`` to run those saves elsewhere (e.g. in order on a database thread); it must then
+tell the person "saved" only once a save has returned. A completed session is read-only.
+
+Completing a session queues no visit mutation: the back office marks the visit completed
+when it applies the completed session (and bumps the visit's version), so a separate visit
+update made on the old version would come back as a conflict.
 """
 
 from __future__ import annotations
@@ -94,6 +100,7 @@ class SessionEngine:
         self.kinds = {a.id: a.kind for a in self.assets}
         self.asset_names = {a.id: asset_label(a.kind, a.model, a.serial) for a in self.assets}
         self.changed: Event[str] = Event("session.changed")
+        self.persist: Callable[[dict[str, Any]], None] | None = None
         record = store.load_session(visit_id)
         if record is None:
             self._new()
@@ -117,9 +124,12 @@ class SessionEngine:
             for row in kpi.baseline(a.id, a.kind, self._series, now.timestamp())
         ]
         self.doc.checklist = self._generate()
-        self._save()
+        # The visit's status change goes first: the session's own op (which keeps its place
+        # in the outbox while it is folded) must reach the office after it, or completing
+        # the session there would bump the visit under this op (a conflict).
         if self.visit.status in (VisitStatus.PROPOSED, VisitStatus.SCHEDULED):
             self.store.update_visit(self.visit.id, status=VisitStatus.IN_PROGRESS.value)
+        self._save()
 
     def _load(self, record: dict[str, Any]) -> None:
         self.id = str(record["id"])
@@ -157,7 +167,11 @@ class SessionEngine:
         }
 
     def _save(self, what: str = "data") -> None:
-        self.store.save_session(self.record())
+        record = self.record()
+        if self.persist is not None:
+            self.persist(record)
+        else:
+            self.store.save_session(record)
         self.changed.emit(what)
 
     def _editable(self) -> None:
@@ -284,10 +298,15 @@ class SessionEngine:
 
     def attach(self, item_id: str, content: bytes, content_type: str, filename: str = "") -> str:
         self._editable()
+        self.item(item_id)
         sha = self.store.add_attachment(content, content_type, filename)
+        self.attach_stored(item_id, sha)
+        return sha
+
+    def attach_stored(self, item_id: str, sha: str) -> None:
+        """Reference a file already kept by ``store.add_attachment`` from a step."""
         shas = [*self.doc.result(item_id).attachments, sha]
         self._set_result(item_id, status="done", attachments=list(dict.fromkeys(shas)))
-        return sha
 
     def skip(self, item_id: str, reason: str) -> None:
         if not reason.strip():
@@ -356,28 +375,43 @@ class SessionEngine:
         now = self.completed_at or self.clock()
         return build_report(self.doc, self.visit, self.site, self.assets, self.insights, now=now)
 
-    def complete(self, report_pdf: bytes, signature_png: bytes | None = None) -> None:
-        """Attach the report (and the signature image), mark the session and visit completed."""
+    def check_complete(self) -> None:
+        """Raise unless the session can be completed now."""
         self._editable()
         missing = self.blockers()
         if missing:
             raise SessionBlocked(missing)
+
+    def complete(self, report_pdf: bytes, signature_png: bytes | None = None) -> None:
+        """Keep the report (and the signature image), then mark the session completed."""
+        self.check_complete()
+        signature = None
         if signature_png is not None and self.doc.signature.strokes:
-            self.doc.signature.png = self.store.add_attachment(
-                signature_png, "image/png", "signature.png"
-            )
-        self.doc.report = self.store.add_attachment(
-            report_pdf, "application/pdf", f"report-{self.visit.id}.pdf"
-        )
+            signature = self.store.add_attachment(signature_png, "image/png", "signature.png")
+        report = self.store.add_attachment(report_pdf, "application/pdf", self.report_filename())
+        self.complete_stored(report, signature)
+
+    def report_filename(self) -> str:
+        return f"report-{self.visit.id}.pdf"
+
+    def complete_stored(self, report_sha: str, signature_sha: str | None = None) -> None:
+        """Mark the session completed with its report (and signature image) already kept
+        by ``store.add_attachment``.
+
+        No visit mutation is queued: the office derives the visit's completed status (and
+        bumps its version) from the completed session; the next pull brings it down.
+        """
+        self.check_complete()
+        if signature_sha is not None and self.doc.signature.strokes:
+            self.doc.signature.png = signature_sha
+        self.doc.report = report_sha
+        self.doc.outcome = self.outcome_text()
         self.status = "completed"
         self.completed_at = self.clock()
         if Step.REPORT.value not in self.doc.visited:
             self.doc.visited.append(Step.REPORT.value)
         self.step = Step.REPORT
         self._save("completed")
-        self.store.update_visit(
-            self.visit.id, status=VisitStatus.COMPLETED.value, outcome=self.outcome_text()
-        )
 
     def outcome_text(self) -> str:
         """One line for the visit's outcome: what improved."""

@@ -115,6 +115,7 @@ class SessionDoc(Model):
     signature: Signature = Signature()
     sign_off: SignOff | None = None
     report: str | None = None  # sha256 of the report PDF
+    outcome: str = ""  # one line on what improved, set on completion
 
     def result(self, item_id: str) -> StepResult:
         return self.results.get(item_id) or StepResult()

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-import requests
+from pathlib import Path
 
-from concierge.backoffice.demo_fleet import DEMO_PASSWORD
-from concierge.backoffice.server import EmbeddedBackOffice, start_embedded
-from tests.backoffice.conftest import LoginFactory
+import requests
+from argon2 import PasswordHasher
+
+from concierge.backoffice.accounts import (
+    ADMIN_PASSWORD,
+    ADMIN_PASSWORD_HASH,
+    DEMO_PASSWORD,
+    DEMO_PASSWORD_HASH,
+)
+from concierge.backoffice.auth import DUMMY_HASH
+from concierge.backoffice.server import EmbeddedBackOffice
+from tests.backoffice.conftest import LoginFactory, demo_office
+
+
+def test_precomputed_hashes_verify_with_current_parameters() -> None:
+    hasher = PasswordHasher()
+    for stored, password in (
+        (DEMO_PASSWORD_HASH, DEMO_PASSWORD),
+        (ADMIN_PASSWORD_HASH, ADMIN_PASSWORD),
+        (DUMMY_HASH, "not a password"),
+    ):
+        assert hasher.verify(stored, password)
+        assert not hasher.check_needs_rehash(stored)
 
 
 def _login(url: str, username: str, password: str) -> requests.Response:
@@ -30,8 +50,10 @@ def test_login_me_and_missing_or_bad_tokens(
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_credentials"
 
 
-def test_expired_access_token_then_refresh_rotates(login: LoginFactory) -> None:
-    with start_embedded(live=False, access_ttl_seconds=0.0) as bo:
+def test_expired_access_token_then_refresh_rotates(
+    login: LoginFactory, demo_database: Path, tmp_path: Path
+) -> None:
+    with demo_office(demo_database, tmp_path / "office.sqlite", access_ttl_seconds=0.0) as bo:
         ana = login(bo, "ana")
         expired = ana.get("/v1/me")
         assert expired.status_code == 401 and expired.json()["error"]["code"] == "token_expired"
@@ -47,8 +69,8 @@ def test_expired_access_token_then_refresh_rotates(login: LoginFactory) -> None:
         assert reused.status_code == 401 and reused.json()["error"]["code"] == "invalid_token"
 
 
-def test_repeated_failures_are_slowed_down() -> None:
-    with start_embedded(live=False) as bo:
+def test_repeated_failures_are_slowed_down(demo_database: Path, tmp_path: Path) -> None:
+    with demo_office(demo_database, tmp_path / "office.sqlite") as bo:
         statuses = [_login(bo.url, "ben", f"guess {i}").status_code for i in range(5)]
         assert statuses == [401] * 5
         locked = _login(bo.url, "ben", "guess 6")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +20,17 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from concierge.backoffice.demo_fleet import DEMO_PASSWORD
-from concierge.backoffice.server import EmbeddedBackOffice, start_embedded
+from concierge.backoffice.server import EmbeddedBackOffice
+from tests.backoffice.conftest import demo_office
 
 EXAMPLES = 6
 
 
 @pytest.fixture(scope="module")
-def fuzzed_office() -> Iterator[EmbeddedBackOffice]:
-    with start_embedded(live=False) as bo:
+def fuzzed_office(
+    demo_database: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmbeddedBackOffice]:
+    with demo_office(demo_database, tmp_path_factory.mktemp("fuzz") / "office.sqlite") as bo:
         yield bo
 
 

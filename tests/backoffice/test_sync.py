@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from concierge.backoffice.server import EmbeddedBackOffice, start_embedded
-from tests.backoffice.conftest import LoginFactory, mutation
+from concierge.backoffice.server import EmbeddedBackOffice
+from tests.backoffice.conftest import LoginFactory, demo_office, mutation
 
 
 def test_snapshot_holds_everything_the_technician_sees(
@@ -166,8 +167,11 @@ def test_reassignment_and_cancellation_send_tombstones(
     assert ben.ok("GET", f"/v1/sites/{moved['site_id']}")["id"] == moved["site_id"]
 
 
-def test_cursors_reset_and_invalid(login: LoginFactory) -> None:
-    with start_embedded(live=False, tombstone_retention_seconds=0.0) as bo:
+def test_cursors_reset_and_invalid(
+    login: LoginFactory, demo_database: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "office.sqlite"
+    with demo_office(demo_database, copy, tombstone_retention_seconds=0.0) as bo:
         ana, office = login(bo, "ana"), login(bo, "office")
         _, cursor = ana.pull_all()
         visit = ana.ok("GET", "/v1/visits")[0]
