@@ -1,4 +1,10 @@
-"""Headless subcommands: login, logout, sync, status (all honour --data-dir)."""
+"""Headless subcommands: login, logout, sync, status (all honour --data-dir).
+
+Registering them is cheap: this module imports only the standard library, and each
+handler imports the core (store, auth, sync: numpy, pydantic, requests, APScheduler,
+keyring) when it runs.  ``ui.launcher`` builds its parser from here before it knows
+whether the GUI starts, so nothing here may delay the window.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +17,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from concierge.auth import Account, AuthError, open_token_store
 from concierge.cli import command
 from concierge.paths import AppPaths, resolve_paths
-from concierge.settings import load_settings
-from concierge.store import Store, StoreError
-from concierge.sync import SyncEngine, SyncOptions, SyncProgress, SyncResult, SyncService
+
+if TYPE_CHECKING:
+    from concierge.store import Store
+    from concierge.sync import SyncEngine, SyncProgress, SyncResult
 
 PASSWORD_ENV = "CONCIERGE_PASSWORD"
 
@@ -34,6 +40,8 @@ def _fail(message: str) -> int:
 
 @contextmanager
 def _store(paths: AppPaths) -> Iterator[Store]:
+    from concierge.store import Store, StoreError
+
     try:
         store = Store.open(paths.store_file, paths.attachments)
     except StoreError as exc:
@@ -58,10 +66,14 @@ def _guarded(func: Any) -> Any:
             return int(func(args))
         except CommandError as exc:
             return _fail(str(exc))
-        except AuthError as exc:
-            return _fail(exc.message)
         except KeyboardInterrupt:
             return _fail("interrupted")
+        except Exception as exc:
+            from concierge.auth import AuthError  # loaded already if one was raised
+
+            if isinstance(exc, AuthError):
+                return _fail(exc.message)
+            raise
 
     run.__doc__ = func.__doc__
     return run
@@ -79,6 +91,8 @@ def _configure_login(parser: argparse.ArgumentParser) -> None:
 @command("login", "sign in; the tokens are kept in the OS keyring only", _configure_login)
 @_guarded
 def login(args: argparse.Namespace) -> int:
+    from concierge.auth import Account, open_token_store
+
     password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"Password for {args.user}: ")
     tokens = open_token_store()
     with _store(_paths(args)) as store:
@@ -97,6 +111,8 @@ def _configure_logout(parser: argparse.ArgumentParser) -> None:
 @command("logout", "sign out: delete the tokens and this account's local data", _configure_logout)
 @_guarded
 def logout(args: argparse.Namespace) -> int:
+    from concierge.auth import Account, open_token_store
+
     with _store(_paths(args)) as store:
         Account(store, open_token_store()).sign_out(discard_unsynced=args.discard_unsynced)
     print("Signed out; local data removed.")
@@ -107,6 +123,8 @@ def logout(args: argparse.Namespace) -> int:
 
 
 def _configure_sync(parser: argparse.ArgumentParser) -> None:
+    from concierge.sync.models import SyncOptions  # dataclasses only: cheap
+
     parser.add_argument("--once", action="store_true", help="sync once and exit")
     parser.add_argument("--interval", type=int, metavar="MINUTES",
                         help="minutes between syncs (default: from settings)")
@@ -121,6 +139,10 @@ def _configure_sync(parser: argparse.ArgumentParser) -> None:
 @command("sync", "sync with the back office (until Ctrl-C, or --once)", _configure_sync)
 @_guarded
 def sync(args: argparse.Namespace) -> int:
+    from concierge.auth import Account, open_token_store
+    from concierge.settings import load_settings
+    from concierge.sync import SyncEngine, SyncOptions
+
     paths = _paths(args)
     with _store(paths) as store:
         account = Account(store, open_token_store())
@@ -140,6 +162,8 @@ def sync(args: argparse.Namespace) -> int:
 
 
 def _run_scheduled(engine: SyncEngine, interval: int) -> int:
+    from concierge.sync import SyncService
+
     service = SyncService(engine)
     service.events.finished.connect(_print_result)
     try:
@@ -162,7 +186,11 @@ def _print_progress(progress: SyncProgress) -> None:
 
 
 def _print_result(result: SyncResult) -> None:
-    if result.ok:
+    if result.busy:
+        from concierge.sync.models import ANOTHER_SYNC_RUNNING
+
+        print(f"{ANOTHER_SYNC_RUNNING} Nothing to do here.", flush=True)
+    elif result.ok:
         print(
             f"Synced: {result.pushed} sent, {result.pulled} received, "
             f"{result.conflicts} conflict(s), {result.rejected} refused.", flush=True,

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from concierge.settings import Settings, save_settings
+from concierge.sync.models import ANOTHER_SYNC_RUNNING
 from ui import core
 from ui.board.model import prepare_rows
 from ui.board.view import BoardView
@@ -292,7 +293,9 @@ class MainWindow(QMainWindow):
 
     def _sync_finished(self, result: Any) -> None:
         self.status.set_finished(result)
-        if not result.ok and result.error:
+        if getattr(result, "busy", False):
+            self.statusBar().showMessage(ANOTHER_SYNC_RUNNING, 8_000)
+        elif not result.ok and result.error:
             self.statusBar().showMessage(f"Sync failed: {result.error}", 15_000)
         self.reload()
         urgent = list(result.new_urgent_visit_ids or [])

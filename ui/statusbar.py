@@ -119,7 +119,9 @@ class SyncStatusWidget(QWidget):
 
     def set_finished(self, result: Any) -> None:
         self.set_running(False)
-        if result.ok:
+        if getattr(result, "busy", False):
+            pass  # another process synced this data; the next store read shows its outcome
+        elif result.ok:
             self._last_sync = result.finished_at
             self._last_error = None
         else:

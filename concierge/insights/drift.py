@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from concierge.domain import BadDirection, InsightKind, MetricSpec, Severity
@@ -17,28 +15,33 @@ HORIZON_DAYS = 60.0
 CRITICAL_WITHIN_DAYS = 7.0
 MIN_CONFIDENCE = 0.5
 LEVEL_WINDOW = DAY  # "sits beyond" is judged on the median of the last day
-RECENT_FIT_DAYS = 7.0  # a second fit over the last week catches a degradation that started late
-KINK_Z = 3.0  # the recent slope must be this many standard errors worse than the full one
+RECENT_FIT_DAYS = (14.0, 7.0)  # shorter fits catch a degradation that started late
+KINK_Z = 3.0  # a shorter fit's slope must be this many standard errors worse
+KINK_RATIO = 1.5  # ... and this many times as steep towards the bad side
 
 
 def fit_trends(t: FloatArray, v: FloatArray, spec: MetricSpec) -> tuple[Trend | None, Trend | None]:
     """(full-window trend, trend to forecast with).
 
-    The second is the last week's trend when its slope is significantly worse
-    than the full window's (a degradation that started late), else the first.
+    The second is the trend of the last two weeks or the last week when its
+    slope is clearly worse than the longer window's, statistically and in size
+    (a degradation that started late); otherwise the full-window trend.
     """
     full = fit_trend(t, v)
-    if full is None or full.span_days < 2.0 * RECENT_FIT_DAYS:
-        return full, full
-    start = int(np.searchsorted(t, t[-1] - RECENT_FIT_DAYS * DAY))
-    recent = fit_trend(t[start:], v[start:])
-    if recent is None:
-        return full, full
+    chosen = full
     sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
-    worse_by = sign * (recent.slope_per_day - full.slope_per_day)
-    if worse_by > KINK_Z * math.hypot(recent.slope_stderr, full.slope_stderr):
-        return full, recent
-    return full, full
+    for days in RECENT_FIT_DAYS:
+        if chosen is None or chosen.span_days < 2.0 * days:
+            continue
+        start = int(np.searchsorted(t, t[-1] - days * DAY))
+        recent = fit_trend(t[start:], v[start:])
+        if recent is None:
+            continue
+        recent_bad, chosen_bad = sign * recent.slope_per_day, sign * chosen.slope_per_day
+        significant = recent_bad - chosen_bad > KINK_Z * recent.slope_stderr
+        if significant and recent_bad > KINK_RATIO * max(chosen_bad, 0.0):
+            chosen = recent
+    return full, chosen
 
 
 def analyze_trend(

@@ -54,17 +54,29 @@ class Database:
             conn.execute("ROLLBACK")
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; writers of this process take turns."""
+    def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; writers of this process take turns.
+
+        ``durable=False`` commits without waiting for the disk (WAL, synchronous=NORMAL):
+        the transaction survives the app crashing or being killed, but a power cut
+        may lose it until the next durable commit or checkpoint syncs the log.  Only
+        for frequent writes that a later one supersedes (session autosave).
+        """
         with self._write_lock:
             conn = self.connection()
-            conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if not durable:
+                    conn.execute("PRAGMA synchronous=FULL")
 
     def close(self) -> None:
         self._closed = True

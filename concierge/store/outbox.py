@@ -17,14 +17,15 @@ def enqueue(
     entity_id: str,
     *,
     base_version: int | None,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | str,
     made_at: datetime,
 ) -> str:
+    """Queue a change; ``payload`` is a dict or its JSON text."""
     op_id = str(uuid.uuid4())
     conn.execute(
         "INSERT INTO outbox (op_id, entity, entity_id, base_version, payload, made_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (op_id, entity, entity_id, base_version, jsonutil.dumps(payload), made_at.isoformat()),
+        (op_id, entity, entity_id, base_version, _text(payload), made_at.isoformat()),
     )
     return op_id
 
@@ -33,14 +34,14 @@ def coalesce(
     conn: sqlite3.Connection,
     entity: str,
     entity_id: str,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | str,
     made_at: datetime,
 ) -> bool:
     """Fold a change into the entity's op that has not been sent yet; False if there is none."""
     cur = conn.execute(
         "UPDATE outbox SET payload = ?, made_at = ? WHERE seq = (SELECT MAX(seq) FROM outbox "
         "WHERE entity = ? AND entity_id = ?) AND in_flight = 0",
-        (jsonutil.dumps(payload), made_at.isoformat(), entity, entity_id),
+        (_text(payload), made_at.isoformat(), entity, entity_id),
     )
     return cur.rowcount > 0
 
@@ -104,3 +105,7 @@ def drop_unsent(conn: sqlite3.Connection, entity: str, entity_id: str) -> None:
         "DELETE FROM outbox WHERE entity = ? AND entity_id = ? AND in_flight = 0",
         (entity, entity_id),
     )
+
+
+def _text(payload: dict[str, Any] | str) -> str:
+    return payload if isinstance(payload, str) else jsonutil.dumps(payload)

@@ -123,10 +123,13 @@ def settle(conn: sqlite3.Connection, key: Key) -> None:
         )
 
 
-def local_change(conn: sqlite3.Connection, key: Key, data: dict[str, object]) -> int | None:
-    """Write the local view, keeping the server copy in ``base``; returns the base version."""
+def local_change(
+    conn: sqlite3.Connection, key: Key, data: dict[str, object] | str
+) -> int | None:
+    """Write the local view (a dict, or its JSON text), keeping the server copy in ``base``;
+    returns the base version."""
     row = conn.execute("SELECT version FROM records WHERE entity = ? AND id = ?", key).fetchone()
-    text = jsonutil.dumps(data)
+    text = data if isinstance(data, str) else jsonutil.dumps(data)
     if row is None:
         conn.execute(
             "INSERT INTO records (entity, id, version, data) VALUES (?, ?, NULL, ?)",

@@ -49,6 +49,11 @@ class Store:
         attachments_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return cls(Database(path), attachments_dir)
 
+    @property
+    def path(self) -> Path:
+        """The SQLite file (its folder is the data folder)."""
+        return self._db.path
+
     def close(self) -> None:
         self._db.close()
 
@@ -249,10 +254,21 @@ class Store:
         }
 
     def save_session(self, record: dict[str, Any]) -> None:
-        """Upsert a session; its unsent op is updated in place (one pending op per session)."""
+        """Upsert a session; its unsent op is updated in place (one pending op per session).
+
+        The session document (``data``, the bulk of an autosave) is serialised once, for
+        both the record and its outbox payload, and not round-tripped through pydantic:
+        it only has to be a JSON object.  In-progress autosaves commit without waiting
+        for the disk (see ``Database.write``); completing a session is durable.
+        """
         key = ("session", str(record["id"]))
         now = utcnow()
-        with self._db.write() as conn:
+        document = record.get("data")
+        if not isinstance(document, dict):
+            raise ValueError("Invalid SessionRecord: data: Input should be a valid dictionary")
+        document_text = jsonutil.dumps(document)
+        durable = record.get("status") != "in_progress"
+        with self._db.write(durable=durable) as conn:
             user = meta_get(conn, "account")
             technician = jsonutil.loads(user)["user"]["id"] if user else "local"
             version_row = conn.execute(
@@ -260,13 +276,14 @@ class Store:
             ).fetchone()
             view = _validated(schemas.SessionRecord, {
                 "id": key[1], "visit_id": record["visit_id"], "technician_id": technician,
-                **{f: record.get(f) for f in SESSION_FIELDS},
+                **{f: record.get(f) for f in SESSION_FIELDS}, "data": {},
                 "version": (version_row[0] if version_row else None) or 1,
                 "updated_at": now,
             })
-            base = records.local_change(conn, key, view)
+            encoded = {"data": document_text}
+            base = records.local_change(conn, key, jsonutil.dumps_object(view, encoded))
             if not _in_conflict(conn, key):
-                payload = _session_payload(view)
+                payload = jsonutil.dumps_object(_session_payload(view), encoded)
                 if not outbox.coalesce(conn, *key, payload, now):
                     outbox.enqueue(conn, *key, base_version=base, payload=payload, made_at=now)
         self._announce({key})

@@ -15,7 +15,15 @@ from concierge.store import OutboxOp, Store
 from concierge.store.clock import utcnow
 from concierge.store.telemetry import RESOLUTIONS
 from concierge.sync.checks import check_page, check_results
-from concierge.sync.models import Phase, SyncEvents, SyncOptions, SyncProgress, SyncResult
+from concierge.sync.lock import ProcessLock
+from concierge.sync.models import (
+    ANOTHER_SYNC_RUNNING,
+    Phase,
+    SyncEvents,
+    SyncOptions,
+    SyncProgress,
+    SyncResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +37,12 @@ class _Tally:
     urgent: list[str] = field(default_factory=list)
 
 
+LOCK_FILE = "sync.lock"
+
+
 class SyncEngine:
-    """Runs sync cycles; ``lock`` makes sure two never overlap."""
+    """Runs sync cycles; ``lock`` makes sure two of this process never overlap, and a
+    file lock in the store's folder that two processes never sync the same data at once."""
 
     def __init__(
         self,
@@ -44,12 +56,25 @@ class SyncEngine:
         self.options = options or SyncOptions()
         self.events = events or SyncEvents()
         self.lock = threading.Lock()
+        self.process_lock = ProcessLock(store.path.parent / LOCK_FILE)
 
     def run_once(self) -> SyncResult:
-        """Push, pull, telemetry; blocks (also while another cycle runs)."""
+        """Push, pull, telemetry; blocks while another cycle of this process runs.
+
+        If another process is syncing the same data, returns at once a ``busy`` result
+        (ok, nothing done): that process's cycle covers the changes.
+        """
         with self.lock:
             self.events.started.emit(None)
-            result = self._cycle()
+            with self.process_lock as held:
+                if held:
+                    result = self._cycle()
+                else:
+                    log.info("sync skipped: %s", ANOTHER_SYNC_RUNNING)
+                    result = SyncResult(
+                        ok=True, error=None, pushed=0, pulled=0, conflicts=0, rejected=0,
+                        new_urgent_visit_ids=[], finished_at=utcnow(), busy=True,
+                    )
             self.events.finished.emit(result)
             return result
 

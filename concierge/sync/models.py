@@ -31,6 +31,10 @@ class SyncResult:
     new_urgent_visit_ids: list[str]
     finished_at: datetime
     offline: bool = False
+    busy: bool = False  # another process was syncing this data folder: nothing was done
+
+
+ANOTHER_SYNC_RUNNING = "Another sync of this data is running (another window or `concierge sync`)."
 
 
 @dataclass(frozen=True)

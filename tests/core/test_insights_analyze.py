@@ -233,7 +233,7 @@ def test_tiny_but_clean_change_is_not_material() -> None:
     # SNR with very little noise moves 0.3 dB: many sigmas, but irrelevant to the warning
     t, v = synthetic_series(level=36.0, noise=0.02, seed=9)
     v = v.copy()
-    v[t > NOW - DAY] -= 0.3
+    v[t > NOW - 3 * DAY] -= 0.3
     assert analyze_metric("gw-7", SNR, t, v, NOW) == []
 
 

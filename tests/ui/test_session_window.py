@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from concierge.session.state import Step
 from concierge.store import Store
 from tests.core.session_factories import seeded_store, trend_insight
+from ui.context import AppContext
 from ui.session import SessionWindow
 from ui.session.signature import SignaturePad
 
@@ -34,12 +35,26 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def open_window(qtbot: QtBot, store: Store) -> SessionWindow:
-    w = SessionWindow(store, "visit-1")
+@pytest.fixture
+def ctx(bare_context: AppContext, store: Store) -> AppContext:
+    bare_context.store = store
+    return bare_context
+
+
+def open_window(qtbot: QtBot, ctx: AppContext) -> SessionWindow:
+    w = SessionWindow(ctx, "visit-1")
     qtbot.addWidget(w)
-    w.show()
+    with qtbot.waitSignal(w.loaded, timeout=10_000):
+        w.show()
+        assert not w.ready and w.loading.isVisible()  # the engine loads on the worker
     qtbot.waitExposed(w)
+    assert not w.loading.isVisible()
     return w
+
+
+def settle(qtbot: QtBot, w: SessionWindow) -> None:
+    """Wait until every queued save has been written (and the person is told so)."""
+    qtbot.waitUntil(lambda: w.io.pending == 0, timeout=10_000)
 
 
 def saved(store: Store) -> dict:  # type: ignore[type-arg]
@@ -65,8 +80,8 @@ def in_combo(widget: QWidget) -> bool:
     return type(widget.parentWidget()).__name__ == "QComboBoxPrivateContainer"
 
 
-def test_every_interactive_widget_is_named(qtbot: QtBot, store: Store) -> None:
-    w = open_window(qtbot, store)
+def test_every_interactive_widget_is_named(qtbot: QtBot, ctx: AppContext) -> None:
+    w = open_window(qtbot, ctx)
     kinds = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractItemView,
              SignaturePad)
     unnamed = [
@@ -79,19 +94,23 @@ def test_every_interactive_widget_is_named(qtbot: QtBot, store: Store) -> None:
     assert unnamed == []
 
 
-def test_walk_through_autosaves_and_completes(qtbot: QtBot, store: Store) -> None:
-    w = open_window(qtbot, store)
+def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
+                                              store: Store) -> None:
+    w = open_window(qtbot, ctx)
     assert w.current is Step.WELCOME
     qtbot.keyClicks(w.welcome.text, "Doors are slow and noisy")
     qtbot.waitUntil(lambda: saved(store)["data"]["wishes"]["text"] == "Doors are slow and noisy")
     w.welcome.tags["noise"].click()
+    settle(qtbot, w)
     assert saved(store)["data"]["wishes"]["tags"] == ["noise"]
 
     w.next_button.click()
+    settle(qtbot, w)
     assert w.current is Step.BASELINE and saved(store)["step"] == "baseline"
     w.baseline.entry.select("e1", "door_cycle_time")
     qtbot.keyClicks(w.baseline.entry.value, "5,9")
     w.baseline.entry.add.click()
+    settle(qtbot, w)
     assert saved(store)["data"]["spot"][0]["value"] == 5.9
     assert w.baseline.kpis.item(0, 5).text() == "5.9 s"
 
@@ -121,6 +140,7 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, store: Store) -> Non
     inspect.reopen.click()
     qtbot.keyClicks(inspect.reason, "Machine room locked")
     inspect.skip.click()
+    settle(qtbot, w)
     assert saved(store)["data"]["results"]["e2/inspect"]["skip_reason"] == "Machine room locked"
     assert inspect.status.text() == "Skipped: Machine room locked"
 
@@ -136,11 +156,14 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, store: Store) -> Non
     assert "The customer's signature is missing (the customer is present)." in missing
     assert "The technician's sign-off is missing." in missing
     sign(qtbot, w.delight.pad)
+    settle(qtbot, w)
     assert len(saved(store)["data"]["signature"]["strokes"]) == 1
     w.delight.stars.button(4).click()
     qtbot.keyClicks(w.delight.recommendations, "Replace rollers in spring")
     qtbot.keyClicks(w.delight.name, "Sam Tech")
     w.delight.sign_button.click()
+    settle(qtbot, w)
+    assert w.saved.text() == "All changes saved on this laptop"
     assert saved(store)["data"]["rating"] == 4
     assert w.delight.missing.text() == "Ready to complete."
 
@@ -148,7 +171,10 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, store: Store) -> Non
     opened: list[Path] = []
     w.finish._open = opened.append
     assert w.finish.complete_button.isEnabled()
-    w.finish.complete_button.click()
+    with qtbot.waitSignal(w.finish.completed, timeout=20_000):
+        w.finish.complete_button.click()
+        assert not w.finish.complete_button.isEnabled()  # the PDF is made on a worker
+        assert not w.progress.isEnabled()
     record = saved(store)
     assert record["status"] == "completed"
     assert record["data"]["recommendations"] == ["Replace rollers in spring"]
@@ -158,20 +184,30 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, store: Store) -> Non
     w.finish.open_button.click()
     assert opened == [report]
     assert not w.delight.isEnabled()
+    assert w.saved.text() == "Completed: read-only"
+    assert set(record["attachments"]) == {record["data"]["report"],
+                                          record["data"]["signature"]["png"]}
+    # The office completes the visit from the session; no visit op of its own is queued.
     visit = store.visit("visit-1")
-    assert visit is not None and visit.status == "completed"
+    assert visit is not None and visit.status == "in_progress"
 
 
-def test_reopening_resumes_at_the_same_step_with_everything(qtbot: QtBot, store: Store) -> None:
-    w = open_window(qtbot, store)
+def test_reopening_resumes_at_the_same_step_with_everything(
+        qtbot: QtBot, ctx: AppContext, store: Store, tmp_path: Path) -> None:
+    w = open_window(qtbot, ctx)
     qtbot.keyClicks(w.welcome.text, "Quieter please")
     w.welcome.customer.setChecked(False)
     w.go(Step.DELIGHT)
     sign(qtbot, w.delight.pad)
     qtbot.keyClicks(w.delight.comment, "Friendly")
     w.close()
+    settle(qtbot, w)
+    # what the person was told is saved is on disk: a second connection reads it
+    with Store.open(tmp_path / "store.sqlite3", tmp_path / "attachments") as other:
+        record = other.load_session("visit-1")
+    assert record is not None and record["data"]["comment"] == "Friendly"
 
-    again = open_window(qtbot, store)
+    again = open_window(qtbot, ctx)
     assert again.current is Step.DELIGHT
     assert again.welcome.text.toPlainText() == "Quieter please"
     assert not again.welcome.customer.isChecked()

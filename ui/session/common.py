@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFrame,
@@ -135,3 +135,57 @@ QFrame#stepProgress QPushButton[state="attention"] {{ border-color: #d08c00; }}
 QFrame#stepProgress QPushButton[current="true"] {{ background: {p['accent']};
     color: {p['on_accent']}; border-color: {p['accent']}; }}
 """
+
+
+class SessionIO(QObject):
+    """The session's store writes, in order on the task runner's serial database worker.
+
+    ``saved`` is emitted once every queued save has returned from the store (committed
+    with ``synchronous=FULL``): only then is the person told their input is safe.
+    """
+
+    saving = Signal()
+    saved = Signal()
+    failed = Signal(str)
+
+    def __init__(self, tasks: Any, store: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tasks, self.store = tasks, store
+        self.pending = 0
+
+    def save(self, record: dict[str, Any]) -> None:
+        self._run(lambda: self.store.save_session(record), lambda _r: None, "Saving the session")
+
+    def add_attachment(self, content: bytes, content_type: str, filename: str,
+                       then: Callable[[str], None],
+                       failed: Callable[[BaseException], None]) -> None:
+        """Keep a file (written and fsynced on the worker); ``then(sha)`` on the GUI thread."""
+        self._run(lambda: self.store.add_attachment(content, content_type, filename), then,
+                  "Keeping the attachment", failed)
+
+    def after_writes(self, then: Callable[[], None]) -> None:
+        """``then()`` once everything queued so far is written."""
+        self._run(lambda: None, lambda _r: then(), "Finishing the session's writes")
+
+    def _run(self, fn: Callable[[], Any], then: Callable[[Any], None], what: str,
+             failed: Callable[[BaseException], None] | None = None) -> None:
+        self.pending += 1
+        self.saving.emit()
+
+        def done(result: Any) -> None:
+            self._settle()
+            then(result)
+
+        def error(exc: BaseException) -> None:
+            self._settle(str(exc))
+            if failed is not None:
+                failed(exc)
+
+        self.tasks.db(fn, parent=self).label(what).success(done).failure(error).run()
+
+    def _settle(self, problem: str | None = None) -> None:
+        self.pending -= 1
+        if problem is not None:
+            self.failed.emit(problem)
+        elif self.pending == 0:
+            self.saved.emit()

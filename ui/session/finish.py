@@ -10,7 +10,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from concierge.session.engine import SessionEngine, SessionError
-from ui.session.common import card, label, named
+from concierge.session.report import ReportContent
+from ui.session.common import SessionIO, card, label, named
 from ui.session.report_pdf import render_pdf
 from ui.session.signature import png_bytes, signature_image
 
@@ -19,14 +20,25 @@ def open_with_system(path: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
+def render_files(content: ReportContent, strokes: list[list[tuple[float, float]]]
+                 ) -> tuple[bytes, bytes | None]:
+    """The report PDF and the signature PNG (a worker may run this: images and PDF only)."""
+    signature = png_bytes(signature_image(strokes)) if strokes else None
+    return render_pdf(content), signature
+
+
 class FinishPage(QWidget):
     completed = Signal()
+    busy = Signal(bool)
 
-    def __init__(self, engine: SessionEngine, opener: Callable[[Path], None] = open_with_system,
+    def __init__(self, engine: SessionEngine, io: SessionIO | None = None,
+                 opener: Callable[[Path], None] = open_with_system,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reportPage")
         self.engine = engine
+        self.io = io
+        self.working = False
         self._open = opener
         layout = QVBoxLayout(self)
         layout.addWidget(label("Report", "reportTitle", "pageTitle"))
@@ -57,20 +69,68 @@ class FinishPage(QWidget):
         self.refresh()
 
     def complete(self) -> None:
+        """Make the PDF off the GUI thread, keep it (and the signature image) on the
+        database worker, then mark the session completed; ``completed`` once written."""
         e = self.engine
-        missing = e.blockers()
-        if missing:
+        try:
+            e.check_complete()
+        except SessionError:
             self.refresh()
             return
-        strokes = e.doc.signature.strokes
-        signature = png_bytes(signature_image(strokes)) if strokes else None
-        try:
-            e.complete(render_pdf(e.report_content()), signature)
-        except (SessionError, ValueError, OSError) as error:
-            self.state.setText(f"The session could not be completed: {error}")
+        content = e.report_content()
+        strokes = [list(stroke) for stroke in e.doc.signature.strokes]
+        if self.io is None:
+            pdf, signature = render_files(content, strokes)
+            try:
+                e.complete(pdf, signature)
+            except (SessionError, ValueError, OSError) as error:
+                self._fail(error)
+                return
+            self._written()
             return
+        self._working(True)
+        (self.io.tasks.io(lambda: render_files(content, strokes), parent=self)
+         .label("Creating the report").success(self._rendered).failure(self._fail).run())
+
+    def _rendered(self, files: tuple[bytes, bytes | None]) -> None:
+        assert self.io is not None
+        pdf, signature = files
+        io = self.io
+
+        def keep_report(signature_sha: str | None) -> None:
+            io.add_attachment(pdf, "application/pdf", self.engine.report_filename(),
+                              lambda sha: self._finish(sha, signature_sha), self._fail)
+
+        if signature is None:
+            keep_report(None)
+        else:
+            io.add_attachment(signature, "image/png", "signature.png", keep_report, self._fail)
+
+    def _finish(self, report_sha: str, signature_sha: str | None) -> None:
+        assert self.io is not None
+        try:
+            self.engine.complete_stored(report_sha, signature_sha)
+        except (SessionError, ValueError) as error:
+            self._fail(error)
+            return
+        self.io.after_writes(self._written)
+
+    def _written(self) -> None:
+        self._working(False)
         self.refresh()
         self.completed.emit()
+
+    def _fail(self, error: BaseException) -> None:
+        self._working(False)
+        self.refresh()
+        self.state.setText(f"The session could not be completed: {error}")
+
+    def _working(self, on: bool) -> None:
+        self.working = on
+        self.complete_button.setEnabled(not on and not self.engine.blockers())
+        if on:
+            self.state.setText("Creating the report…")
+        self.busy.emit(on)
 
     def open_report(self) -> None:
         path = self.engine.report_path()
@@ -82,7 +142,7 @@ class FinishPage(QWidget):
         missing = e.blockers()
         done = e.completed
         self.complete_button.setVisible(not done)
-        self.complete_button.setEnabled(not missing)
+        self.complete_button.setEnabled(not missing and not self.working)
         self.open_button.setVisible(done and e.doc.report is not None)
         if done:
             self.missing.setText("")

@@ -24,7 +24,7 @@ from concierge.session.engine import SessionEngine, SessionError, item_flag
 from concierge.session.model import ChecklistItem
 from concierge.session.text import fmt_value
 from concierge.session.validation import MeasurementError
-from ui.session.common import TextSaver, label, named
+from ui.session.common import SessionIO, TextSaver, label, named
 
 CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                  ".pdf": "application/pdf", ".txt": "text/plain", ".json": "application/json"}
@@ -34,10 +34,10 @@ STATUS_WORDS = {"open": "Open", "done": "Done", "skipped": "Skipped"}
 class StepCard(QFrame):
     """One checklist step: instructions, the input its type asks for, and its status."""
 
-    def __init__(self, engine: SessionEngine, item: ChecklistItem,
+    def __init__(self, engine: SessionEngine, item: ChecklistItem, io: SessionIO | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.engine, self.item = engine, item
+        self.engine, self.item, self.io = engine, item, io
         self.setObjectName(f"stepCard:{item.id}")
         self.setProperty("sessionCard", True)
         layout = QVBoxLayout(self)
@@ -163,7 +163,26 @@ class StepCard(QFrame):
         if kind is None:
             self._message("Attach a PNG or JPEG photo, a PDF, or a text file.", "error")
             return
-        self._apply(lambda: self.engine.attach(self.item.id, file.read_bytes(), kind, file.name))
+        try:
+            content = file.read_bytes()
+        except OSError as error:
+            self._message(f"The file could not be read: {error}", "error")
+            return
+        if self.io is None:
+            self._apply(lambda: self.engine.attach(self.item.id, content, kind, file.name))
+            return
+        self.attach_button.setEnabled(False)
+        self.attached.setText(f"Keeping {file.name}…")
+        self.io.add_attachment(content, kind, file.name, self._stored, self._not_stored)
+
+    def _stored(self, sha: str) -> None:
+        self.attach_button.setEnabled(True)
+        self._apply(lambda: self.engine.attach_stored(self.item.id, sha))
+
+    def _not_stored(self, error: BaseException) -> None:
+        self.attach_button.setEnabled(True)
+        self._message(f"The file was not attached: {error}", "error")
+        self.refresh()
 
     def _skip(self) -> None:
         self._apply(lambda: self.engine.skip(self.item.id, self.reason.text()))
@@ -215,10 +234,12 @@ class StepCard(QFrame):
 
 
 class OptimisePage(QWidget):
-    def __init__(self, engine: SessionEngine, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: SessionEngine, io: SessionIO | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("optimisePage")
         self.engine = engine
+        self.io = io
         layout = QVBoxLayout(self)
         layout.addWidget(label("Optimise", "optimiseTitle", "pageTitle"))
         self.summary = label("", "checklistSummary", "muted")
@@ -246,7 +267,7 @@ class OptimisePage(QWidget):
             col = QVBoxLayout(body)
             self.cards = {}
             for item in self.engine.doc.checklist:
-                self.cards[item.id] = StepCard(self.engine, item)
+                self.cards[item.id] = StepCard(self.engine, item, self.io)
                 col.addWidget(self.cards[item.id])
             col.addStretch(1)
             self.scroller.setWidget(body)

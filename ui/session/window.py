@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from concierge.session.engine import SessionEngine
 from concierge.session.state import STEPS, Step
 from ui.session.baseline import BaselinePage
-from ui.session.common import label, named, session_stylesheet
+from ui.session.common import SessionIO, label, named, session_stylesheet
 from ui.session.delight import DelightPage
 from ui.session.finish import FinishPage
 from ui.session.optimise import OptimisePage
@@ -22,22 +23,59 @@ from ui.session.welcome import WelcomePage
 
 
 class SessionWindow(QWidget):
-    """A visit's optimisation session. ``context`` is the app's AppContext (or a store)."""
+    """A visit's optimisation session.
+
+    ``context`` is the app's AppContext (``store``, ``tasks``, optionally ``sync`` and
+    ``user``). The engine (telemetry reads and KPIs) loads on the serial database worker;
+    the window shows a loading state until it arrives, then builds its pages (``loaded``).
+    Every save runs on that worker too, in order; "saved" is shown once they returned.
+    """
+
+    loaded = Signal()
+    load_failed = Signal(str)
 
     def __init__(self, context: Any, visit_id: str, parent: QWidget | None = None,
                  engine: SessionEngine | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("sessionWindow")
-        store = getattr(context, "store", None) or context
-        self.engine = engine or SessionEngine(store, visit_id)
-        e = self.engine
-        user = getattr(context, "user", None)
-        site = e.site
-        self.setWindowTitle(f"Session · {site.customer_name if site else visit_id}")
+        self.ctx = context
+        self.visit_id = visit_id
+        self.engine: SessionEngine | None = None
+        self.io = SessionIO(context.tasks, context.store, self)
+        self._unsubscribe: Callable[[], None] = lambda: None
+        self.setWindowTitle("Session")
         self.setStyleSheet(session_stylesheet())
         self.resize(1180, 780)
+        self.loading = label("Loading the session: reading the telemetry and working out "
+                             "the baseline…", "sessionLoading", "muted")
+        self.loading.setAccessibleName("Loading the session")
+        self._layout = QVBoxLayout(self)
+        self._layout.addWidget(self.loading, 1)
+        if engine is not None:
+            self._build(engine)
+        else:
+            store = context.store
+            (context.tasks.db(lambda: SessionEngine(store, visit_id), parent=self)
+             .label("Loading the session").success(self._build).failure(self._failed).run())
 
-        title = f"{site.customer_name} · {site.name}" if site else visit_id
+    @property
+    def ready(self) -> bool:
+        return self.engine is not None
+
+    def _failed(self, error: BaseException) -> None:
+        self.loading.setText(f"The session could not be opened: {error}")
+        self.loading.setProperty("role", "error")
+        self.loading.style().unpolish(self.loading)
+        self.loading.style().polish(self.loading)
+        self.load_failed.emit(str(error))
+
+    def _build(self, engine: SessionEngine) -> None:
+        self.engine = e = engine
+        e.persist = self.io.save
+        user = getattr(self.ctx, "user", None)
+        site = e.site
+        self.setWindowTitle(f"Session · {site.customer_name if site else self.visit_id}")
+        title = f"{site.customer_name} · {site.name}" if site else self.visit_id
         header = QHBoxLayout()
         header.addWidget(label(title, "sessionTitle", "pageTitle", wrap=False))
         header.addStretch(1)
@@ -47,11 +85,12 @@ class SessionWindow(QWidget):
 
         self.welcome = WelcomePage(e)
         self.baseline = BaselinePage(e)
-        self.optimise = OptimisePage(e)
+        self.optimise = OptimisePage(e, self.io)
         self.verify = VerifyPage(e)
         self.delight = DelightPage(e, getattr(user, "name", "") or "")
-        self.finish = FinishPage(e)
+        self.finish = FinishPage(e, self.io)
         self.finish.completed.connect(self._completed)
+        self.finish.busy.connect(self._busy)
         self.pages: dict[Step, QWidget] = {
             Step.WELCOME: self.welcome, Step.BASELINE: self.baseline,
             Step.OPTIMISE: self.optimise, Step.VERIFY: self.verify,
@@ -69,24 +108,32 @@ class SessionWindow(QWidget):
         QShortcut(QKeySequence("Alt+Left"), self, self.back)
         QShortcut(QKeySequence("Alt+Right"), self, self.forward)
         self.saved = label("", "savedIndicator", "muted", wrap=False)
+        self.saved.setAccessibleName("Save state")
+        self.io.saving.connect(lambda: self._set_saved("Saving…", "muted"))
+        self.io.saved.connect(self._all_saved)
+        self.io.failed.connect(lambda m: self._set_saved(f"Not saved: {m}", "error"))
         footer = QHBoxLayout()
         footer.addWidget(self.back_button)
         footer.addStretch(1)
         footer.addWidget(self.saved)
         footer.addWidget(self.next_button)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(header)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.stack, 1)
-        layout.addLayout(footer)
+        self._layout.removeWidget(self.loading)
+        self.loading.hide()
+        self._layout.addLayout(header)
+        self._layout.addWidget(self.progress)
+        self._layout.addWidget(self.stack, 1)
+        self._layout.addLayout(footer)
         self._unsubscribe = e.changed.connect(self._on_changed)
         self._show(e.step)
         self._lock_if_completed()
+        self.loaded.emit()
 
     # --- navigation --------------------------------------------------------------------
 
     def go(self, step: Step) -> None:
+        if self.engine is None:
+            return
         self.flush()
         if not self.engine.completed:
             self.engine.go(step)
@@ -124,14 +171,38 @@ class SessionWindow(QWidget):
 
     def _on_changed(self, what: str) -> None:
         self._update_progress()
-        self.saved.setText("All changes saved on this laptop")
+
+    def _all_saved(self) -> None:
+        if self.engine is not None and self.engine.completed:
+            self._set_saved("Completed: read-only", "muted")
+        else:
+            self._set_saved("All changes saved on this laptop", "ok")
+
+    def _set_saved(self, text: str, role: str) -> None:
+        self.saved.setText(text)
+        self.saved.setProperty("role", role)
+        self.saved.style().unpolish(self.saved)
+        self.saved.style().polish(self.saved)
+
+    def _busy(self, on: bool) -> None:
+        """While the report is made, nothing else can change."""
+        self.progress.setEnabled(not on)
+        self.back_button.setEnabled(not on and self.current is not STEPS[0])
+        for step, page in self.pages.items():
+            if step is not Step.REPORT:
+                page.setEnabled(not on)
 
     def _completed(self) -> None:
+        """The completion is written: lock the window and send it at once if we can."""
+        self._busy(False)
         self._lock_if_completed()
         self._update_progress()
+        sync = getattr(self.ctx, "sync", None)
+        if sync is not None:
+            sync.sync_now("session completed")
 
     def _lock_if_completed(self) -> None:
-        if self.engine.completed:
+        if self.engine is not None and self.engine.completed:
             for step, page in self.pages.items():
                 if step is not Step.REPORT:
                     page.setEnabled(False)
@@ -141,7 +212,7 @@ class SessionWindow(QWidget):
 
     def flush(self) -> None:
         """Save any text still waiting for its short typing pause."""
-        if self.engine.completed:
+        if self.engine is None or self.engine.completed:
             return
         for page in (self.welcome, self.optimise, self.delight):
             page.flush()

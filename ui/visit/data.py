@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,8 @@ class VisitBundle:
     insights: list[Any]
     history: list[Any]
     charts: list[ChartData] = field(default_factory=list)
+    # per earlier visit with a completed session: did it hold? (KpiOutcome rows)
+    outcomes: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def spec_for(kind: str, metric: str) -> MetricSpec | None:
@@ -51,8 +54,14 @@ def chart_metrics(asset: Any, insights: list[Any], available: list[str]) -> list
     return ranked[:CHARTS_PER_ASSET_WITHOUT_INSIGHT]
 
 
-def load_bundle(store: Any, visit_id: str) -> VisitBundle:
-    """Runs on the database worker."""
+HISTORY_SHOWN = 10
+
+
+def load_bundle(store: Any, visit_id: str, now: float | None = None) -> VisitBundle:
+    """Runs on the database worker (``ctx.tasks.db``), outcomes of earlier sessions too."""
+    from concierge.session.outcome import outcome_since  # numpy/pydantic: on the worker
+
+
     visit = store.visit(visit_id)
     if visit is None:
         raise LookupError(f"Visit {visit_id} is not in the local store.")
@@ -61,6 +70,11 @@ def load_bundle(store: Any, visit_id: str) -> VisitBundle:
     insights = list(store.insights_for_visit(visit_id))
     history = list(store.site_history(visit.site_id, visit_id))
     bundle = VisitBundle(visit, site, assets, insights, history)
+    until = time.time() if now is None else now
+    for past in history[:HISTORY_SHOWN]:
+        rows = outcome_since(store, past.id, until)
+        if rows:
+            bundle.outcomes[past.id] = rows
     for asset in assets:
         available = list(store.metrics_for_asset(asset.id))
         for metric in chart_metrics(asset, insights, available):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.session.text import fmt_value
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     PRIORITY_COLOURS,
@@ -31,7 +32,10 @@ from ui.format import (
     when_text,
     window_text,
 )
-from ui.visit.data import VisitBundle
+from ui.visit.data import HISTORY_SHOWN, VisitBundle
+
+VERDICT_COLOURS = {"held": "#2e7d32", "regressed": "#c62828", "unchanged": "#5b6670",
+                   "no data yet": "#7b8794"}
 
 
 def maps_url(site: Any) -> QUrl:
@@ -181,15 +185,43 @@ class VisitDetail(QWidget):
 
     def _history_card(self, history: list[Any]) -> QFrame:
         card, layout = _card("History at this site", "historyCard")
-        for past in history[:10]:
+        names = {a.id: f"{a.model}" for a in self.bundle.assets}
+        for past in history[:HISTORY_SHOWN]:
             when = local(past.window_start)
             outcome = past.outcome or past.summary
+            outcomes = self.bundle.outcomes.get(past.id, [])
+            status = "completed" if outcomes else past.status  # a completed session says so
             layout.addWidget(_label(
-                f"<b>{when:%d %b %Y}</b> · {STATUS_NAMES.get(past.status, past.status)}"
+                f"<b>{when:%d %b %Y}</b> · {STATUS_NAMES.get(status, status)}"
                 f"<br>{html.escape(outcome or '')}", "historyRow"))
+            if outcomes:
+                layout.addWidget(self._outcome_label(past.id, outcomes, names))
         if not history:
             layout.addWidget(_label("First visit at this site.", "historyEmpty", "muted"))
         return card
+
+    def _outcome_label(self, visit_id: str, outcomes: list[Any], names: dict[str, str]
+                       ) -> QLabel:
+        """Per KPI: baseline → since the visit, and whether the improvement held."""
+        rows = []
+        spoken = []
+        for o in outcomes:
+            unit = o.kpi.unit
+            colour = VERDICT_COLOURS.get(o.verdict, "#7b8794")
+            where = names.get(o.asset_id, o.asset_id)
+            since = fmt_value(o.since, unit) if o.since is not None else "—"
+            rows.append(
+                f"<tr><td>{html.escape(o.kpi.label)} · {html.escape(where)}</td>"
+                f"<td>&nbsp;{html.escape(fmt_value(o.baseline, unit))} → "
+                f"{html.escape(since)}&nbsp;</td>"
+                f"<td style='color:{colour}; font-weight:600'>{html.escape(o.verdict)}</td></tr>")
+            spoken.append(f"{o.kpi.label}, {where}: {fmt_value(o.baseline, unit)} to {since}, "
+                          f"{o.verdict}")
+        text = ("<span>Since the visit (baseline → now):</span><table cellspacing='0'>"
+                + "".join(rows) + "</table>")
+        label = _label(text, f"historyOutcome:{visit_id}")
+        label.setAccessibleName("Outcome since the visit: " + "; ".join(spoken))
+        return label
 
     def _insights_card(self, bundle: VisitBundle) -> QFrame:
         card, layout = _card("Why this visit", "insightsCard")
