@@ -1,4 +1,6 @@
-"""Opening a session (5 assets, 14 days of cached telemetry) to its first step: <= 200 ms."""
+"""Opening a session (5 assets, 14 days of cached telemetry) to its first step: <= 200 ms,
+of which the GUI thread is busy (window shown with its loading state) <= 50 ms: the engine
+loads on the task runner's database worker."""
 
 from __future__ import annotations
 
@@ -12,10 +14,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from bench_session_common import fleet_store, ms
 from PySide6.QtWidgets import QApplication, QWidget
 
+from types import SimpleNamespace
+
 from ui.session import SessionWindow
+from ui.tasks import TaskManager
 
 RUNS = 12
 LIMIT_MS = 200.0
+GUI_LIMIT_MS = 50.0
 
 
 def main() -> int:
@@ -29,26 +35,38 @@ def main() -> int:
         app.processEvents()
         bare.append(time.perf_counter() - start)
         w.close()
+    tasks = TaskManager()
     with tempfile.TemporaryDirectory() as tmp:
         stores = [fleet_store(Path(tmp) / str(n)) for n in range(RUNS)]
-        new, resumed = [], []
+        new, resumed, gui = [], [], []
         for store in stores:
+            ctx = SimpleNamespace(store=store, tasks=tasks, user=None, sync=None)
             for bucket in (new, resumed):  # first open creates, the second resumes
                 start = time.perf_counter()
-                w = SessionWindow(store, "visit-1")
+                w = SessionWindow(ctx, "visit-1")
                 w.show()
                 app.processEvents()
+                gui.append(time.perf_counter() - start)
+                while not w.ready:
+                    app.processEvents()
                 bucket.append(time.perf_counter() - start)
+                while w.io.pending:
+                    app.processEvents()
                 w.close()
                 w.deleteLater()
                 app.processEvents()
             store.close()
+    tasks.shutdown()
     print(f"baseline: bare QWidget show     {ms(bare)}")
+    print(f"GUI thread busy until shown     {ms(gui)}")
     print(f"open a new session (baseline)   {ms(new)}")
     print(f"resume a session                {ms(resumed)}")
     worst = max(sorted(new)[len(new) // 2], sorted(resumed)[len(resumed) // 2]) * 1000
-    print(f"limit {LIMIT_MS:.0f} ms (median): {'OK' if worst <= LIMIT_MS else 'TOO SLOW'}")
-    return 0 if worst <= LIMIT_MS else 1
+    gui_median = sorted(gui)[len(gui) // 2] * 1000
+    ok = worst <= LIMIT_MS and gui_median <= GUI_LIMIT_MS
+    print(f"limit {LIMIT_MS:.0f} ms, GUI {GUI_LIMIT_MS:.0f} ms (median): "
+          f"{'OK' if ok else 'TOO SLOW'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

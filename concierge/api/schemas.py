@@ -282,6 +282,10 @@ class TelemetryWindowRequest(Schema):
 
 class TelemetryWindows(Schema):
     series: list[TelemetrySeries]
+    unavailable: list[Id] = Field(
+        default=[],
+        description="Requested assets the caller cannot see (or that do not exist): no series.",
+    )
 
 
 # --- sync ----------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, case, func, select
 
 from concierge.backoffice import db
@@ -59,34 +60,27 @@ def read_series(
     end: float,
     bucket: int,
     metric: str | None = None,
+    metrics: Collection[str] = (),
 ) -> dict[tuple[str, str], Columns]:
     """Raw readings (``bucket`` 0) or per-bucket aggregates, keyed by (asset, metric).
 
-    A bucket always aggregates all of its readings, also at the edges of the range.
-    Whole-hour buckets are read from the hourly rollup.
+    One query for all the series.  A bucket always aggregates all of its readings, also
+    at the edges of the range.  Whole-hour buckets are read from the hourly rollup.
+    ``metrics`` (every metric the assets may have) lets the database seek each series'
+    time range in its primary key instead of scanning the assets' whole history.
     """
-    out: dict[tuple[str, str], Columns] = defaultdict(Columns)
     stmt: Any
     if bucket == 0:
         t = db.telemetry
         stmt = select(t.c.asset_id, t.c.metric, t.c.ts, t.c.value).where(
-            _series_filter(t, asset_ids, metric), t.c.ts >= start, t.c.ts <= end
+            _series_filter(t, asset_ids, metric, metrics), t.c.ts >= start, t.c.ts <= end
         )
-        row: Any
-        for row in conn.execute(stmt.order_by(*t.primary_key)).all():
-            asset_id, name, ts, value = row
-            cols = out[(asset_id, name)]
-            cols.t.append(ts)
-            cols.min.append(value)
-            cols.mean.append(value)
-            cols.max.append(value)
-            cols.count.append(1)
-        return out
+        return _columns(conn.execute(stmt.order_by(*t.primary_key)).all(), 0)
     first, last = math.floor(start / bucket), math.floor(end / bucket)
     if bucket % HOUR == 0:
         h, per = db.telemetry_hourly, bucket // HOUR
         where = and_(
-            _series_filter(h, asset_ids, metric),
+            _series_filter(h, asset_ids, metric, metrics),
             h.c.hour >= first * per,
             h.c.hour < (last + 1) * per,
         )
@@ -107,27 +101,52 @@ def read_series(
         keys = (t.c.asset_id, t.c.metric, database.bucket(t.c.ts, bucket))
         columns = (func.min(t.c.value), func.sum(t.c.value), func.max(t.c.value), func.count())
         where = and_(
-            _series_filter(t, asset_ids, metric),
+            _series_filter(t, asset_ids, metric, metrics),
             t.c.ts >= first * bucket,
             t.c.ts < (last + 1) * bucket,
         )
         stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
-    for row in conn.execute(stmt).all():
-        asset_id, name, index, low, total, high, count = row
-        cols = out[(asset_id, name)]
-        cols.t.append(float(index) * bucket)
-        cols.min.append(float(low))
-        cols.mean.append(float(total) / int(count))
-        cols.max.append(float(high))
-        cols.count.append(int(count))
+    return _columns(conn.execute(stmt).all(), bucket)
+
+
+def _columns(rows: Sequence[Any], bucket: int) -> dict[tuple[str, str], Columns]:
+    """Rows ordered by (asset, metric) as columns per series, converted column-wise."""
+    out: dict[tuple[str, str], Columns] = {}
+    if not rows:
+        return out
+    n = len(rows)
+    if bucket == 0:
+        asset_ids, metrics, times, values = zip(*rows, strict=True)
+        t = np.fromiter(times, np.float64, n).tolist()
+        low = mean = high = np.fromiter(values, np.float64, n).tolist()
+        count = [1] * n
+    else:
+        asset_ids, metrics, index, lows, sums, highs, counts = zip(*rows, strict=True)
+        number = np.fromiter(counts, np.int64, n)
+        t = (np.fromiter(index, np.float64, n) * bucket).tolist()
+        low = np.fromiter(lows, np.float64, n).tolist()
+        mean = (np.fromiter(sums, np.float64, n) / number).tolist()
+        high = np.fromiter(highs, np.float64, n).tolist()
+        count = number.tolist()
+    first = 0
+    for series, group in groupby(zip(asset_ids, metrics, strict=True)):
+        last = first + sum(1 for _ in group)
+        out[series] = Columns(
+            t[first:last], low[first:last], mean[first:last], high[first:last], count[first:last]
+        )
+        first = last
     return out
 
 
 def _series_filter(
-    table: Table, asset_ids: Sequence[str], metric: str | None
+    table: Table, asset_ids: Sequence[str], metric: str | None, metrics: Collection[str] = ()
 ) -> ColumnElement[bool]:
     where = table.c.asset_id.in_(asset_ids)
-    return where if metric is None else and_(where, table.c.metric == metric)
+    if metric is not None:
+        return and_(where, table.c.metric == metric)
+    if metrics:
+        return and_(where, table.c.metric.in_(sorted(metrics)))
+    return where
 
 
 def store_readings(database: Database, conn: Connection, rows: Sequence[Reading]) -> None:
@@ -236,12 +255,18 @@ def _rollup_statement(database: Database) -> Any:
 
 
 def max_series_count(
-    conn: Connection, asset_ids: Sequence[str], start: float, end: float, metric: str | None = None
+    conn: Connection,
+    asset_ids: Sequence[str],
+    start: float,
+    end: float,
+    *,
+    metric: str | None = None,
+    metrics: Collection[str] = (),
 ) -> int:
     """An upper bound of the readings of any one series in the range (from the rollup)."""
     h = db.telemetry_hourly
     where = and_(
-        _series_filter(h, asset_ids, metric),
+        _series_filter(h, asset_ids, metric, metrics),
         h.c.hour >= math.floor(start / HOUR),
         h.c.hour <= math.floor(end / HOUR),
     )

@@ -23,23 +23,30 @@ KINK_RATIO = 1.5  # ... and this many times as steep towards the bad side
 def fit_trends(t: FloatArray, v: FloatArray, spec: MetricSpec) -> tuple[Trend | None, Trend | None]:
     """(full-window trend, trend to forecast with).
 
-    The second is the trend of the last two weeks or the last week when its
-    slope is clearly worse than the longer window's, statistically and in size
-    (a degradation that started late); otherwise the full-window trend.
+    A degradation that started late shows as a shorter recent window (two
+    weeks, one week) with a slope clearly worse than the full window's,
+    statistically and in size.  The forecast uses the shortest such window that
+    is also significantly steeper than the longer one; else the full window.
     """
     full = fit_trend(t, v)
-    chosen = full
+    if full is None:
+        return None, None
     sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
+
+    def steeper(a: Trend, b: Trend) -> bool:
+        return sign * (a.slope_per_day - b.slope_per_day) > KINK_Z * a.slope_stderr
+
+    chosen = full
     for days in RECENT_FIT_DAYS:
-        if chosen is None or chosen.span_days < 2.0 * days:
+        if full.span_days < 2.0 * days:
             continue
         start = int(np.searchsorted(t, t[-1] - days * DAY))
         recent = fit_trend(t[start:], v[start:])
-        if recent is None:
+        if recent is None or not steeper(recent, full):
             continue
-        recent_bad, chosen_bad = sign * recent.slope_per_day, sign * chosen.slope_per_day
-        significant = recent_bad - chosen_bad > KINK_Z * recent.slope_stderr
-        if significant and recent_bad > KINK_RATIO * max(chosen_bad, 0.0):
+        if sign * recent.slope_per_day <= KINK_RATIO * max(sign * full.slope_per_day, 0.0):
+            continue
+        if chosen is full or steeper(recent, chosen):
             chosen = recent
     return full, chosen
 
@@ -112,7 +119,7 @@ def _beyond(
     critical_soon = crit is not None and crit.days is not None and crit.days <= CRITICAL_WITHIN_DAYS
     up = spec.bad_direction is BadDirection.UP
     share = float(np.mean(recent >= threshold if up else recent <= threshold))
-    confidence = round(share * recent.size / (recent.size + 5.0), 2)
+    confidence = round(share * recent.size / (recent.size + 2.0), 2)
     side = "above" if up else "below"
     explanation = (
         f"{spec.label} at {with_unit(level, spec.unit)}, {side} the "

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from concierge.events import Event
 
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # numpy loads with the first telemetry read, not with the board
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,27 @@ from concierge.store.models import (
 from concierge.store.records import Key
 from concierge.store.replication import ACTIVE_STATUSES, Replication, meta_get, meta_set
 
+_BOARD_SQL = f"""
+WITH usable(id) AS MATERIALIZED (
+    SELECT id FROM records WHERE entity = 'asset' AND data ->> '$.kind' IN (
+        SELECT data ->> '$.asset_kind' FROM records WHERE entity = 'template')
+), fetched(id) AS MATERIALIZED (
+    SELECT asset_id FROM telemetry_fetched WHERE bucket_seconds = ?1
+)
+SELECT v.id, v.site_id, s.customer_name, s.name, s.address, v.window_start, v.window_end,
+    v.priority, v.status, v.summary, json_array_length(v.asset_ids),
+    s.id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM json_each(v.asset_ids) a
+        WHERE a.value NOT IN usable
+        OR (v.status IN ({", ".join(f"?{i + 2}" for i in range(len(ACTIVE_STATUSES)))})
+            AND a.value NOT IN fetched)
+    ),
+    v.updated_at
+FROM board_visits v LEFT JOIN board_sites s ON s.id = v.site_id
+"""
+"""A board row is offline-ready when its site is stored and each of its assets is stored
+with a checklist template for its kind and, for visits still to do, its telemetry."""
+
 SESSION_FIELDS = ("status", "step", "data", "attachments", "started_at", "completed_at")
 """Session fields a technician changes (the payload also names the visit)."""
 
@@ -66,46 +87,22 @@ class Store:
     # --- reads ----------------------------------------------------------------------
 
     def visit_rows(self) -> list[VisitRow]:
+        """The board: one SQL over the trigger-kept board columns (no JSON per row),
+        with offline readiness worked out in SQLite (which lets other threads run)."""
         with self._db.read() as conn:
             pending = _visit_ids(conn, "SELECT entity, entity_id FROM outbox")
             conflicted = _visit_ids(conn, "SELECT entity, entity_id FROM conflicts")
-            kinds = {
-                r[0] for r in conn.execute(
-                    "SELECT json_extract(data, '$.asset_kind') FROM records "
-                    "WHERE entity = 'template'"
-                )
-            }
-            asset_kind = dict(
-                conn.execute(
-                    "SELECT id, json_extract(data, '$.kind') FROM records WHERE entity = 'asset'"
-                ).fetchall()
+            rows = conn.execute(_BOARD_SQL, (telemetry.COARSE_BUCKET, *ACTIVE_STATUSES)).fetchall()
+        parse = datetime.fromisoformat
+        result = [
+            VisitRow(
+                vid, site_id, customer or "", site_name or "", address or "", parse(start),
+                parse(end), int(prio), status, summary, count, bool(ready), vid in pending,
+                vid in conflicted, parse(updated),
             )
-            fetched = set(telemetry.fetched_until(conn, telemetry.COARSE_BUCKET))
-            rows = conn.execute(
-                "SELECT v.id, v.data ->> '$.site_id', s.data ->> '$.customer_name', "
-                "s.data ->> '$.name', s.data ->> '$.address', v.data ->> '$.window_start', "
-                "v.data ->> '$.window_end', v.data ->> '$.priority', v.data ->> '$.status', "
-                "v.data ->> '$.summary', v.data -> '$.asset_ids', v.data ->> '$.updated_at' "
-                "FROM records v LEFT JOIN records s ON s.entity = 'site' "
-                "AND s.id = v.data ->> '$.site_id' WHERE v.entity = 'visit'"
-            ).fetchall()
-        result = []
-        for (vid, site_id, customer, site_name, address, start, end, prio, status, summary,
-             asset_json, updated) in rows:
-            asset_ids: list[str] = jsonutil.loads(asset_json)
-            ready = customer is not None and all(
-                a in asset_kind and asset_kind[a] in kinds
-                and (a in fetched or status not in ACTIVE_STATUSES)
-                for a in asset_ids
-            )
-            result.append(
-                VisitRow(
-                    vid, site_id, customer or "", site_name or "", address or "",
-                    datetime.fromisoformat(start), datetime.fromisoformat(end), int(prio), status,
-                    summary, len(asset_ids), ready, vid in pending, vid in conflicted,
-                    datetime.fromisoformat(updated),
-                )
-            )
+            for (vid, site_id, customer, site_name, address, start, end, prio, status, summary,
+                 count, ready, updated) in rows
+        ]
         result.sort(key=lambda r: (r.priority, r.window_start, r.id))
         return result
 

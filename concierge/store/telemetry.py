@@ -1,13 +1,19 @@
-"""Telemetry windows: one row per asset, metric and resolution, arrays as float64 BLOBs."""
+"""Telemetry windows: one row per asset, metric and resolution, arrays as float64 BLOBs.
+
+numpy is imported by the functions that use it, so opening the store and reading the
+board (the app's first paint) does not wait for it.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
+from concierge.store.models import TelemetryWindow
 
-from concierge.store.models import FloatArray, TelemetryWindow
+if TYPE_CHECKING:
+    from concierge.store.models import FloatArray
 
 COARSE_BUCKET = 900  # 15-minute buckets ...
 COARSE_SPAN = 14 * 86_400.0  # ... over 14 days
@@ -19,14 +25,20 @@ _COLUMNS = ("t", "mean", "min", "max")
 
 
 def _blob(values: Sequence[float] | FloatArray) -> bytes:
+    import numpy as np
+
     return np.asarray(values, dtype="<f8").tobytes()
 
 
 def _array(blob: bytes) -> FloatArray:
+    import numpy as np
+
     return np.frombuffer(blob, dtype="<f8").astype(np.float64)
 
 
 def empty() -> TelemetryWindow:
+    import numpy as np
+
     nothing = np.zeros(0, dtype=np.float64)
     return TelemetryWindow(nothing, nothing, nothing, nothing)
 
@@ -51,6 +63,8 @@ def merge(
     keep_from: float,
 ) -> None:
     """Replace points from ``replace_from`` on with ``fresh``; drop those before ``keep_from``."""
+    import numpy as np
+
     old = read(conn, asset_id, metric, bucket)
     keep_old = old.t < replace_from
     parts = [
@@ -68,6 +82,8 @@ def window(
     conn: sqlite3.Connection, asset_id: str, metric: str, start: float | None, end: float | None
 ) -> TelemetryWindow:
     """15-minute buckets up to where the detailed last 24 h begin, then the detail."""
+    import numpy as np
+
     coarse = read(conn, asset_id, metric, COARSE_BUCKET)
     detail = read(conn, asset_id, metric, DETAIL_BUCKET)
     if len(detail):
@@ -119,4 +135,6 @@ def forget_except(conn: sqlite3.Connection, keep_assets: set[str]) -> None:
 
 
 def as_array(values: Sequence[float]) -> FloatArray:
+    import numpy as np
+
     return np.asarray(values, dtype=np.float64)

@@ -25,6 +25,13 @@ LATER = [NOW + 900.0 * k for k in range(1, 97)]  # the day after the session
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
+    s = history_store(tmp_path)
+    yield s
+    s.close()
+
+
+def history_store(tmp_path: Path) -> Store:
+    """visit-1 with a completed session and a day of telemetry since; visit-2 today."""
     ins = trend_insight("i1", "e1", "door_cycle_time", level=5.5, slope=0.1, threshold=6.0)
     s = seeded_store(tmp_path, n_assets=2, insights=[ins])
     # an earlier session at the site, completed (offline: the visit itself not synced yet)
@@ -36,6 +43,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     e.add_after("e1", "door_cycle_time", "4.1")
     e.sign_off("Sam Tech")
     e.complete(b"%PDF-1.4 report")
+
     # a day of telemetry since: e1's doors stayed fast, e2's motor ran hotter
     def day(asset_id: str, metric: str, level: float) -> TelemetrySeries:
         return TelemetrySeries(
@@ -55,8 +63,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
         {"entity": "visit", "id": "visit-2", "seq": 99, "version": 1,
          "data": today.model_dump(mode="json")})], cursor="c2", has_more=False),
         report_urgent=False)
-    yield s
-    s.close()
+    return s
 
 
 def test_history_shows_per_kpi_outcome_computed_on_the_worker(
@@ -84,11 +91,13 @@ def test_history_shows_per_kpi_outcome_computed_on_the_worker(
     outcome = detail.findChild(QLabel, "historyOutcome:visit-1")
     assert outcome is not None and outcome.isVisible()
     spoken = outcome.accessibleName()
-    assert "Door cycle time, M1: 5 s to 4 s, held" in spoken
-    assert "Motor temperature, M1: 60 °C to 80 °C, regressed" in spoken
-    assert "Motor temperature, M1: 60 °C to 60 °C, unchanged" in spoken
-    assert "Door cycle time, M1: 5 s to —, no data yet" in spoken
-    assert "5 s → 4 s" in outcome.text()
+    assert "Door cycle time, M1 (SN-e1): 5 s to 4 s, held" in spoken
+    assert "Motor temperature, M1 (SN-e2): 60 °C to 80 °C, regressed" in spoken
+    assert "Motor temperature, M1 (SN-e1): 60 °C to 60 °C, unchanged" in spoken
+    assert "Door cycle time, M1 (SN-e2): 5 s to —, no data yet" in spoken
+    text = outcome.text()
+    assert "5 s → 4 s" in text and "60 °C → 80 °C" in text
+    assert "No data yet: " in text and "Door cycle time · M1 (SN-e2)" in text
 
 
 def test_no_outcome_for_a_session_not_completed(qtbot: QtBot, tasks: TaskManager,

@@ -82,6 +82,10 @@ def in_combo(widget: QWidget) -> bool:
 
 def test_every_interactive_widget_is_named(qtbot: QtBot, ctx: AppContext) -> None:
     w = open_window(qtbot, ctx)
+    for step in Step:  # pages build some of their widgets when first shown
+        w.go(step)
+    assert len(w.optimise.cards) == len(w.engine.doc.checklist) > 5
+    settle(qtbot, w)
     kinds = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractItemView,
              SignaturePad)
     unnamed = [

@@ -251,11 +251,11 @@ class OptimisePage(QWidget):
         self.cards: dict[str, StepCard] = {}
         self._ids: list[str] = []
         engine.changed.connect(self._on_changed)
-        self.rebuild()
+        self._summarise()  # the cards are built when the page is first shown (rebuild)
 
     def _on_changed(self, what: str) -> None:
-        if what in ("checklist", "wishes"):
-            self.rebuild()
+        if what in ("checklist", "wishes") and self.isVisible():
+            self.rebuild()  # hidden: the window rebuilds it when it shows the page
 
     def rebuild(self) -> None:
         """Rebuild the cards when the checklist changed (wishes add or remove steps)."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -164,6 +164,8 @@ class SessionWindow(QWidget):
         self._update_progress()
 
     def _update_progress(self) -> None:
+        if self.engine is None:
+            return
         current = self.current
         self.progress.set_progress([
             replace(p, current=p.step is current) for p in self.engine.progress()

@@ -185,7 +185,7 @@ class VisitDetail(QWidget):
 
     def _history_card(self, history: list[Any]) -> QFrame:
         card, layout = _card("History at this site", "historyCard")
-        names = {a.id: f"{a.model}" for a in self.bundle.assets}
+        names = {a.id: f"{a.model} ({a.serial})" for a in self.bundle.assets}
         for past in history[:HISTORY_SHOWN]:
             when = local(past.window_start)
             outcome = past.outcome or past.summary
@@ -205,20 +205,29 @@ class VisitDetail(QWidget):
         """Per KPI: baseline → since the visit, and whether the improvement held."""
         rows = []
         spoken = []
+        waiting = []
         for o in outcomes:
             unit = o.kpi.unit
-            colour = VERDICT_COLOURS.get(o.verdict, "#7b8794")
             where = names.get(o.asset_id, o.asset_id)
             since = fmt_value(o.since, unit) if o.since is not None else "—"
-            rows.append(
-                f"<tr><td>{html.escape(o.kpi.label)} · {html.escape(where)}</td>"
-                f"<td>&nbsp;{html.escape(fmt_value(o.baseline, unit))} → "
-                f"{html.escape(since)}&nbsp;</td>"
-                f"<td style='color:{colour}; font-weight:600'>{html.escape(o.verdict)}</td></tr>")
             spoken.append(f"{o.kpi.label}, {where}: {fmt_value(o.baseline, unit)} to {since}, "
                           f"{o.verdict}")
-        text = ("<span>Since the visit (baseline → now):</span><table cellspacing='0'>"
-                + "".join(rows) + "</table>")
+            if o.verdict == "no data yet":
+                waiting.append(f"{o.kpi.label} · {where}")
+                continue
+            colour = VERDICT_COLOURS.get(o.verdict, "#7b8794")
+            rows.append(
+                f"<tr><td>{html.escape(o.kpi.label)} · {html.escape(where)}&nbsp;</td>"
+                f"<td nowrap>{html.escape(fmt_value(o.baseline, unit))} → "
+                f"{html.escape(since)}&nbsp;</td>"
+                f"<td nowrap style='color:{colour}; font-weight:600'>"
+                f"{html.escape(o.verdict)}</td></tr>")
+        text = "<span>Since the visit (baseline → now):</span>"
+        if rows:
+            text += "<table cellspacing='0'>" + "".join(rows) + "</table>"
+        if waiting:
+            text += (f"<span style='color:{VERDICT_COLOURS['no data yet']}'>No data yet: "
+                     f"{html.escape(', '.join(waiting))}.</span>")
         label = _label(text, f"historyOutcome:{visit_id}")
         label.setAccessibleName("Outcome since the visit: " + "; ".join(spoken))
         return label
