@@ -8,13 +8,12 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench_session_common import fleet_store, ms
 from PySide6.QtWidgets import QApplication, QWidget
-
-from types import SimpleNamespace
 
 from ui.session import SessionWindow
 from ui.tasks import TaskManager

@@ -33,6 +33,8 @@ class RedactingFormatter(logging.Formatter):
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+# Libraries that log every scheduler tick or request at INFO.
+QUIET_LOGGERS = ("apscheduler", "uvicorn.access", "urllib3", "hypothesis")
 _HANDLER_MARK = "_concierge_handler"
 
 
@@ -58,3 +60,5 @@ def setup_logging(logs_dir: Path | None, *, level: int = logging.INFO, stderr: b
         setattr(handler, _HANDLER_MARK, True)
         root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))

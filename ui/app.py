@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import cast
+from typing import Any, cast
 
 from PySide6.QtWidgets import QApplication
 
@@ -19,6 +19,7 @@ from concierge.logs import setup_logging
 from concierge.paths import resolve_paths
 from concierge.settings import load_settings
 from ui import core
+from ui.board.model import PreparedRows, prepare_rows
 from ui.bridge import CoreBridge
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -27,6 +28,11 @@ from ui.tasks import TaskManager
 from ui.theme import ThemeController, app_icon
 
 log = logging.getLogger(__name__)
+
+
+def read_board(store: Any) -> tuple[PreparedRows, Any]:
+    """Database worker: the board's rows, prepared, and the sync status."""
+    return prepare_rows(store.visit_rows()), store.status()
 
 
 def make_app() -> QApplication:
@@ -48,9 +54,26 @@ def run_gui(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"demo_mode": True})
 
     app = make_app()
+    tasks = TaskManager()
+
+    # The store opens and the cached board is read on the database worker while the
+    # window is built; the keyring, the account and syncing follow once it is shown.
+    # (The callbacks run from the event loop, once ``window`` exists.)
+    def store_opened(parts: core.CoreParts) -> None:
+        window.store_ready(parts)
+        (tasks.io(lambda: core.open_account(parts)).success(account_opened)
+            .label("Opening your account").run())
+
+    def account_opened(parts: core.CoreParts) -> None:
+        window.core_ready(parts, start_sync=not args.demo)  # the demo syncs once signed in
+        if args.demo:
+            (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))
+                .success(window.demo_ready).label("Starting the demo back office").run())
+
+    (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
+        .label("Opening your data").run())
     theme = ThemeController(app, settings.theme, settings.large_touch_targets)
     theme.apply()
-    tasks = TaskManager()
     ctx = AppContext(paths, settings, tasks, CoreBridge())
     window = MainWindow(ctx, theme)
     director = ScreenshotDirector(window, args.screenshot, args.view) if args.screenshot else None
@@ -62,13 +85,6 @@ def run_gui(args: argparse.Namespace) -> int:
         window.statusBar().showMessage(f"The app closed unexpectedly last time. Report: {report}")
         mark_seen(report)
 
-    def opened(parts: core.CoreParts) -> None:
-        window.core_ready(parts, start_sync=not args.demo)  # the demo syncs once signed in
-        if args.demo:
-            (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))
-                .success(window.demo_ready).label("Starting the demo back office").run())
-
-    tasks.db(lambda: core.open_core(paths)).success(opened).label("Opening your data").run()
     app.aboutToQuit.connect(lambda: core.close_core(ctx))
     try:
         status = app.exec()

@@ -1,13 +1,21 @@
 """Opening and closing the core for the window: store, account, sync service, demo office.
 
-Only wiring: every rule lives in ``concierge``.  ``open_core`` runs on a worker;
-``start_sync`` and ``close_core`` on the GUI thread (neither waits on the network).
-The core's modules (numpy, pydantic, requests, APScheduler) are imported on the
-worker too, so the window paints before they load.
+Only wiring: every rule lives in ``concierge``.  Start-up opens the core in two steps
+on workers, so the cached board paints as early as possible:
+
+1. ``open_store`` (database worker): the store, the cached account and the board rows:
+   all the first paint needs.  Imports only ``concierge.store`` (no numpy, requests,
+   keyring or APScheduler).
+2. ``open_account`` (I/O worker, after the board is shown): the token store (keyring,
+   D-Bus) and the account; the sync modules load here too.
+
+``open_core`` does both at once.  ``start_sync`` and ``close_core`` run on the GUI
+thread (neither waits on the network).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,24 +35,43 @@ class CoreParts:
     user: Any
     notices: list[str]
     backoffice: Any = None
+    board: Any = None  # (PreparedRows, SyncStatus) read with the store, for the first paint
 
 
-def open_core(paths: AppPaths) -> CoreParts:
-    """Worker: open the store and the token store; who is signed in (from the cache)."""
-    from concierge.auth import Account, open_token_store
+def open_store(paths: AppPaths, read_board: Callable[[Any], Any] | None = None) -> CoreParts:
+    """Database worker: open the store; who is signed in (from the cache); the board."""
     from concierge.store import Store
-    from concierge.sync import SyncService  # noqa: F401 - loaded here, off the GUI thread
 
     store = Store.open(paths.store_file, paths.attachments)
     try:
-        tokens = open_token_store()
-        account = Account(store, tokens)
-        user = account.user
+        cached = store.account()
+        board = read_board(store) if read_board is not None else None
     except BaseException:
         store.close()
         raise
-    notices = [tokens.warning] if tokens.warning else []
-    return CoreParts(store, account, user, notices)
+    return CoreParts(store, None, cached[1] if cached else None, [], board=board)
+
+
+def open_account(parts: CoreParts) -> CoreParts:
+    """I/O worker: the token store (OS keyring) and the account over the opened store."""
+    from concierge.auth import Account, open_token_store
+    from concierge.sync import SyncService  # noqa: F401 - loaded here, off the GUI thread
+
+    tokens = open_token_store()
+    parts.account = Account(parts.store, tokens)
+    parts.user = parts.account.user
+    parts.notices.extend([tokens.warning] if tokens.warning else [])
+    return parts
+
+
+def open_core(paths: AppPaths) -> CoreParts:
+    """Worker: both steps at once (store, then account)."""
+    parts = open_store(paths)
+    try:
+        return open_account(parts)
+    except BaseException:
+        parts.store.close()
+        raise
 
 
 def open_demo(paths: AppPaths, parts: CoreParts, cancelled: Callable[[], bool]) -> CoreParts:
@@ -72,11 +99,33 @@ def open_demo(paths: AppPaths, parts: CoreParts, cancelled: Callable[[], bool]) 
     return parts
 
 
+def adopt_store(ctx: AppContext, parts: CoreParts) -> None:
+    """GUI thread: put the opened store (and the cached user) into the context and bridge."""
+    if ctx.store is parts.store:
+        return
+    ctx.store, ctx.user = parts.store, parts.user
+    ctx.bridge.attach_store(parts.store)
+
+
 def adopt(ctx: AppContext, parts: CoreParts) -> None:
     """GUI thread: put the opened core into the context and the bridge."""
-    ctx.store, ctx.account, ctx.user = parts.store, parts.account, parts.user
+    adopt_store(ctx, parts)
+    ctx.account, ctx.user = parts.account, parts.user
     ctx.notices.extend(parts.notices)
-    ctx.bridge.attach_store(parts.store)
+    settle_heap()
+
+
+def settle_heap() -> None:
+    """Exempt everything alive now (Qt bindings, pydantic schemas, the core's modules,
+    the window) from the cyclic garbage collector's full collections.
+
+    Those objects live as long as the app.  Left in the collected generations, every
+    full collection walks all of them while holding the GIL: 100-250 ms on this app,
+    triggered by whichever thread allocates (e.g. the database worker building the
+    board's 10,000 rows), during which the GUI thread cannot run.  Frozen objects are
+    still freed by reference counting; only cycles among them would wait for exit.
+    """
+    gc.freeze()
 
 
 def adopt_demo(ctx: AppContext, parts: CoreParts) -> None:

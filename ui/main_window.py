@@ -196,13 +196,27 @@ class MainWindow(QMainWindow):
         menu.addMenu("&Help").addAction(self.about_action)
 
     # --- the core arrives ---------------------------------------------------------
+    def store_ready(self, parts: Any) -> None:
+        """The store is open: show the cached board (read with it, else read now)."""
+        core.adopt_store(self.ctx, parts)
+        self.show_current_state()
+        if parts.board is not None:
+            board, parts.board = parts.board, None
+            self._loaded(board)
+        else:
+            self.reload()
+
     def core_ready(self, parts: Any, start_sync: bool = True) -> None:
-        """The store is open (read on a worker): show the cached board, start syncing."""
+        """The account is open too: start syncing once the cached board is shown."""
+        first = self.ctx.store is not parts.store
         core.adopt(self.ctx, parts)
         self.banner.setVisible(bool(self.ctx.settings.demo_mode or self.ctx.backoffice))
-        self._sync_after_load = start_sync  # the cached board first, then the network
         self.show_current_state()
-        self.reload()
+        if first or not self._rows_loaded:
+            self._sync_after_load = start_sync  # the cached board first, then the network
+            self.reload()
+        elif start_sync:
+            QTimer.singleShot(0, self._start_sync)
 
     def demo_ready(self, parts: Any) -> None:
         core.adopt_demo(self.ctx, parts)

@@ -69,29 +69,37 @@ def _user(row: Row[Any]) -> User:
 
 
 def _issue(
-    conn: Connection, user_id: str, access_ttl: float, refresh_ttl: float
+    conn: Connection, user_id: str, family: str, access_ttl: float, refresh_ttl: float
 ) -> tuple[str, str]:
+    """A new access/refresh pair of a token family (a login starts a family)."""
     now = time.time()
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(48)
+    issued = [(access, "access", now + access_ttl), (refresh, "refresh", now + refresh_ttl)]
     conn.execute(
         db.tokens.insert(),
         [
-            {
-                "token_hash": _token_hash(access),
-                "kind": "access",
-                "user_id": user_id,
-                "expires_at": now + access_ttl,
-            },
-            {
-                "token_hash": _token_hash(refresh),
-                "kind": "refresh",
-                "user_id": user_id,
-                "expires_at": now + refresh_ttl,
-            },
+            {"token_hash": _token_hash(t), "kind": k, "user_id": user_id, "expires_at": e}
+            for t, k, e in issued
         ],
     )
-    conn.execute(delete(db.tokens).where(db.tokens.c.expires_at < now - 86_400))
+    conn.execute(
+        db.token_families.insert(),
+        [{"token_hash": _token_hash(t), "family": family, "expires_at": e} for t, _, e in issued],
+    )
+    old = now - 86_400
+    for table in (db.tokens, db.token_families, db.refresh_rotations):
+        conn.execute(delete(table).where(table.c.expires_at < old))
     return access, refresh
+
+
+def _revoke_family(conn: Connection, family: str) -> None:
+    f = db.token_families
+    conn.execute(
+        delete(db.tokens).where(
+            db.tokens.c.token_hash.in_(select(f.c.token_hash).where(f.c.family == family))
+        )
+    )
+    conn.execute(delete(f).where(f.c.family == family))
 
 
 router = APIRouter(
@@ -126,7 +134,9 @@ def login(body: LoginRequest, request: Request) -> TokenPair:
     state.throttle.succeeded(keys)
     user = _user(row)
     with state.db.write() as conn:
-        access, refresh = _issue(conn, user.id, state.config.access_ttl, state.config.refresh_ttl)
+        access, refresh = _issue(
+            conn, user.id, secrets.token_hex(16), state.config.access_ttl, state.config.refresh_ttl
+        )
     return TokenPair(
         access_token=access,
         refresh_token=refresh,
@@ -137,27 +147,63 @@ def login(body: LoginRequest, request: Request) -> TokenPair:
 
 @router.post("/refresh", response_model=TokenPair)
 def refresh(body: RefreshRequest, request: Request) -> TokenPair:
+    """Rotate a refresh token: the presented one is spent, a new pair is issued.
+
+    A spent token presented again within ``refresh_grace`` seconds of its rotation (the
+    reply was lost) gets another fresh pair of the same family; later, that is a reuse
+    (stolen token?) and the whole family is revoked: every device session descending
+    from that login must log in again.
+    """
     state = state_of(request)
-    t = db.tokens
+    config = state.config
+    t, r = db.tokens, db.refresh_rotations
+    presented = _token_hash(body.refresh_token)
+    now = time.time()
+    revoked = False
+    pair: tuple[str, str] | None = None
+    user_row: Row[Any] | None = None
     with state.db.write() as conn:
         row = conn.execute(
-            select(t).where(
-                t.c.token_hash == _token_hash(body.refresh_token), t.c.kind == "refresh"
-            )
+            select(t).where(t.c.token_hash == presented, t.c.kind == "refresh")
         ).first()
-        if row is None or row.expires_at < time.time():
-            raise ApiError(401, "invalid_token", "Refresh token is unknown, used or expired.")
-        conn.execute(delete(t).where(t.c.token_hash == row.token_hash))
-        user_row = conn.execute(select(db.users).where(db.users.c.id == row.user_id)).first()
-        if user_row is None:
-            raise ApiError(401, "invalid_token", "Refresh token is unknown, used or expired.")
-        access, new_refresh = _issue(
-            conn, row.user_id, state.config.access_ttl, state.config.refresh_ttl
-        )
+        if row is not None and row.expires_at >= now:
+            family = (
+                conn.execute(
+                    select(db.token_families.c.family).where(
+                        db.token_families.c.token_hash == presented
+                    )
+                ).scalar_one_or_none()
+                or presented
+            )
+            conn.execute(delete(t).where(t.c.token_hash == presented))
+            conn.execute(
+                r.insert().values(
+                    token_hash=presented,
+                    family=family,
+                    user_id=row.user_id,
+                    rotated_at=now,
+                    expires_at=row.expires_at,
+                )
+            )
+            user_id = row.user_id
+        else:
+            rotated = conn.execute(select(r).where(r.c.token_hash == presented)).first()
+            if rotated is None or rotated.expires_at < now:
+                raise ApiError(401, "invalid_token", "Refresh token is unknown, used or expired.")
+            family, user_id = rotated.family, rotated.user_id
+            if now - rotated.rotated_at > config.refresh_grace:
+                _revoke_family(conn, family)
+                revoked = True
+        if not revoked:
+            user_row = conn.execute(select(db.users).where(db.users.c.id == user_id)).first()
+            if user_row is not None:
+                pair = _issue(conn, user_id, family, config.access_ttl, config.refresh_ttl)
+    if pair is None or user_row is None:  # the revocation above is committed
+        raise ApiError(401, "invalid_token", "Refresh token is unknown, used or expired.")
     return TokenPair(
-        access_token=access,
-        refresh_token=new_refresh,
-        expires_in=int(state.config.access_ttl),
+        access_token=pair[0],
+        refresh_token=pair[1],
+        expires_in=int(config.access_ttl),
         user=_user(user_row).info(),
     )
 

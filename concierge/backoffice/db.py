@@ -61,6 +61,35 @@ tokens = Table(
     Column("expires_at", Float, nullable=False),
 )
 
+# Which login every token descends from (refresh rotation keeps the family).
+token_families = Table(
+    "token_families",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("family", String(64), nullable=False, index=True),
+    Column("expires_at", Float, nullable=False),
+)
+
+# Refresh tokens already rotated: a re-presentation within the grace is a lost reply,
+# after it a reuse (the family is revoked).
+refresh_rotations = Table(
+    "refresh_rotations",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("family", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("rotated_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# Where a region's sites are: visits are planned in working hours of that local time.
+regions = Table(
+    "regions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("timezone", String(64), nullable=False),  # IANA name, e.g. Europe/Berlin
+)
+
 sites = Table(
     "sites",
     metadata,
@@ -362,6 +391,36 @@ class Database:
                 compiled.string, [dict(zip(names, r, strict=True)) for r in rows]
             )
         return result.rowcount
+
+    def run_many(
+        self,
+        conn: Connection,
+        stmt: Any,
+        names: Sequence[str],
+        rows: Sequence[tuple[Any, ...]],
+        *,
+        flatten: bool = False,
+    ) -> int:
+        """Executemany of a statement with bind parameters ``names``, given tuples in that order.
+
+        Straight to the driver, without SQLAlchemy's per-row parameter processing
+        (plain values only).  ``flatten``: rows are ((asset, metric), *rest) pairs.
+        """
+        if not rows:
+            return 0
+        if flatten:
+            rows = [(*head, *rest) for head, *rest in rows]
+        compiled = stmt.compile(dialect=conn.dialect)
+        if compiled.positional:
+            order = [names.index(name) for name in compiled.positiontup or ()]
+            if order != list(range(len(names))):
+                rows = [tuple(r[i] for i in order) for r in rows]
+            result = conn.exec_driver_sql(compiled.string, list(rows))
+        else:
+            result = conn.exec_driver_sql(
+                compiled.string, [dict(zip(names, r, strict=True)) for r in rows]
+            )
+        return int(result.rowcount)
 
     def bucket(self, ts: ColumnElement[Any], seconds: int) -> ColumnElement[Any]:
         """Integer bucket number of ``ts`` (floor of ts / seconds)."""

@@ -64,6 +64,7 @@ _PEOPLE = (
     ("ben", "Ben Okafor", "central", (_E, _G, _H)),
     ("chloe", "Chloé Martin", "south", (_E, _H)),
 )
+DEMO_TIMEZONE = "Europe/Berlin"
 _REGIONS = {  # region: (city, postcode prefix, latitude, longitude)
     "north": ("Hamburg", "20", 53.55, 9.99),
     "central": ("Frankfurt am Main", "60", 50.11, 8.68),
@@ -398,6 +399,9 @@ def seed_fleet(database: Database, seed: int, anchor: float) -> None:
                 }
                 for login, name, region, skills in _PEOPLE
             ],
+        )
+        conn.execute(
+            db.regions.insert(), [{"id": r, "timezone": DEMO_TIMEZONE} for r in _REGIONS]
         )
         conn.execute(db.sites.insert(), fleet.sites)
         conn.execute(db.assets.insert(), fleet.assets)

@@ -11,10 +11,12 @@ import hashlib
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +38,6 @@ OPEN_VISIT = (
     VisitStatus.IN_PROGRESS.value,
 )
 ACTIONABLE = (Severity.WARNING.value, Severity.CRITICAL.value)
-VISIT_HOURS = 4.0
 _LEAD_HOURS = {1: 2.0, 2: 24.0, 3: 72.0, 4: 168.0}
 FloatArray = npt.NDArray[np.float64]
 _RANK = {Severity.CRITICAL.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
@@ -70,13 +71,56 @@ def priority(severity: str, impact: float | None, now: float) -> int:
     return 4
 
 
-def visit_window(prio: int, deadline: float | None, now: float) -> tuple[float, float]:
-    """A visit window starting after a lead time, moved earlier to end before ``deadline``."""
-    earliest = math.ceil(now / HOUR) * HOUR
-    start = earliest + _LEAD_HOURS[prio] * HOUR
-    if deadline is not None and start + VISIT_HOURS * HOUR > deadline:
-        start = max(earliest, math.floor((deadline - VISIT_HOURS * HOUR) / HOUR) * HOUR)
-    return start, start + VISIT_HOURS * HOUR
+DEFAULT_TIMEZONE = "Europe/Berlin"  # regions without a row in ``regions``
+WORK_SLOTS = ((8, 12), (13, 17))  # local hours of the visit slots, Monday to Friday
+MIN_SLOT_LEFT = HOUR  # a slot already under way is offered while this much of it is left
+
+
+def working_slots(after: float, zone: ZoneInfo) -> Iterator[tuple[float, float]]:
+    """Working-hour slots (local time of ``zone``) that end after ``after``, in order."""
+    day = datetime.fromtimestamp(after, zone).date()
+    while True:
+        if day.weekday() < 5:
+            for first, last in WORK_SLOTS:
+                start = datetime.combine(day, time(first), zone).timestamp()
+                end = datetime.combine(day, time(last), zone).timestamp()
+                if end > after:
+                    yield start, end
+        day += timedelta(days=1)
+
+
+def visit_window(
+    prio: int,
+    deadline: float | None,
+    now: float,
+    zone: ZoneInfo,
+    *,
+    taken: Collection[float] = (),
+    asap: bool = False,
+) -> tuple[float, float]:
+    """A free working-hour slot of the site's local time for a visit of priority ``prio``.
+
+    A slot is usable while at least ``MIN_SLOT_LEFT`` of it is to come, and free unless
+    its start is in ``taken`` (the technician's other open visits: one visit per slot).
+    Priority 1 (or ``asap``) takes the first free usable slot, today's if the time of day
+    allows; lower priorities the first free slot after their lead time.  With a
+    ``deadline`` the latest free slot ending by it is taken instead when the preferred
+    one would end later (the earliest usable one when none ends in time).
+    Deterministic: the same inputs give the same slot.
+    """
+    lead = 0.0 if asap or prio == 1 else _LEAD_HOURS[prio] * HOUR
+    usable: list[tuple[float, float]] = []
+    for slot in working_slots(now + MIN_SLOT_LEFT, zone):
+        if slot[0] in taken:
+            continue
+        usable.append(slot)
+        if lead == 0.0 or slot[0] >= now + lead:
+            break
+    preferred = usable[-1]
+    if deadline is None or preferred[1] <= deadline:
+        return preferred
+    in_time = [slot for slot in usable if slot[1] <= deadline]
+    return in_time[-1] if in_time else usable[0]
 
 
 @dataclass
@@ -217,7 +261,7 @@ class ProactiveEngine:
             keep = [i for i in visit.insight_ids if i not in gone]
             rows = list(conn.execute(select(ins).where(ins.c.id.in_(keep))).all())
             if rows:
-                plan = _plan(rows, now)
+                plan = _plan(rows, now, self._zone(conn, visit.site_id))
                 values = {"summary": plan["summary"], "priority": plan["priority"]}
             else:
                 values = {"summary": f"Findings resolved: {visit.summary}"[:400]}
@@ -244,8 +288,13 @@ class ProactiveEngine:
         by_site: dict[str, list[Row[Any]]] = defaultdict(list)
         for row in waiting:
             by_site[row.site_id].append(row)
+        # Most urgent first: each technician's first new visit of a run may take their
+        # next free slot (today's if the time of day allows) instead of waiting its lead.
+        order = sorted(by_site, key=lambda site: (_most_urgent(by_site[site], now), site))
         load = self._open_load(conn)
-        for site_id, new in by_site.items():
+        served: set[str] = set()
+        for site_id in order:
+            new = by_site[site_id]
             v = db.visits
             open_visit = conn.execute(
                 select(v)
@@ -253,7 +302,7 @@ class ProactiveEngine:
                 .order_by(v.c.created_at, v.c.id)
             ).first()
             if open_visit is None:
-                if self._create_visit(conn, site_id, new, load, now):
+                if self._create_visit(conn, site_id, new, load, now, served=served):
                     counts.visits_created += 1
             else:
                 self._merge_into(conn, open_visit, new, now)
@@ -284,7 +333,14 @@ class ProactiveEngine:
         return str(min(pool, key=lambda t: (load.get(t.id, 0), t.id)).id)
 
     def _create_visit(
-        self, conn: Connection, site_id: str, new: list[Row[Any]], load: dict[str, int], now: float
+        self,
+        conn: Connection,
+        site_id: str,
+        new: list[Row[Any]],
+        load: dict[str, int],
+        now: float,
+        *,
+        served: set[str],
     ) -> bool:
         site = conn.execute(select(db.sites).where(db.sites.c.id == site_id)).one()
         asset_ids = sorted({r.asset_id for r in new})
@@ -296,7 +352,14 @@ class ProactiveEngine:
             return False
         load[technician] = load.get(technician, 0) + 1
         ident = "vis-" + hashlib.sha256(f"{site_id}:{new[0].id}".encode()).hexdigest()[:16]
-        values = _plan(new, now)
+        values = _plan(
+            new,
+            now,
+            self._zone(conn, site_id),
+            taken=self._taken(conn, technician, ident),
+            asap=technician not in served,
+        )
+        served.add(technician)
         conn.execute(
             db.visits.insert().values(
                 id=ident,
@@ -325,10 +388,18 @@ class ProactiveEngine:
         all_ids = list(visit.insight_ids) + [r.id for r in new]
         rows = list(conn.execute(select(ins).where(ins.c.id.in_(all_ids))).all())
         asset_ids = sorted(set(visit.asset_ids) | {r.asset_id for r in new})
-        values = _plan(rows, now)
-        if visit.status != VisitStatus.IN_PROGRESS.value:  # keep the window of a visit under way
-            values["window_start"] = min(values["window_start"], visit.window_start)
-            values["window_end"] = values["window_start"] + VISIT_HOURS * HOUR
+        values = _plan(
+            rows,
+            now,
+            self._zone(conn, visit.site_id),
+            taken=self._taken(conn, visit.technician_id, visit.id),
+        )
+        # Keep the window of a visit under way, and an earlier one than the new plan's.
+        if (
+            visit.status == VisitStatus.IN_PROGRESS.value
+            or visit.window_start <= values["window_start"]
+        ):
+            values["window_start"], values["window_end"] = visit.window_start, visit.window_end
         values["priority"] = min(values["priority"], visit.priority)
         version = visit.version + 1
         conn.execute(
@@ -352,6 +423,31 @@ class ProactiveEngine:
             conn.execute(db.visit_assets.insert(), assets)
         if insights:
             conn.execute(db.visit_insights.insert(), insights)
+
+    def _taken(self, conn: Connection, technician: str, visit_id: str) -> set[float]:
+        """Slot starts of a technician's other open visits."""
+        v = db.visits
+        return set(
+            conn.execute(
+                select(v.c.window_start).where(
+                    v.c.technician_id == technician,
+                    v.c.status.in_(OPEN_VISIT),
+                    v.c.id != visit_id,
+                )
+            ).scalars()
+        )
+
+    def _zone(self, conn: Connection, site_id: str) -> ZoneInfo:
+        """The local time of a site (its region's time zone)."""
+        name = conn.execute(
+            select(db.regions.c.timezone)
+            .join(db.sites, db.sites.c.region == db.regions.c.id)
+            .where(db.sites.c.id == site_id)
+        ).scalar_one_or_none()
+        try:
+            return ZoneInfo(name or DEFAULT_TIMEZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(DEFAULT_TIMEZONE)
 
     def _publish(self, conn: Connection, technician: str, visit_id: str, version: int) -> None:
         publish_own(self.db, conn, technician, ("visit", visit_id), version, visible=True)
@@ -388,11 +484,24 @@ def _hourly_means(
     return out
 
 
-def _plan(insights: Sequence[Row[Any]], now: float) -> dict[str, Any]:
+def _most_urgent(insights: Sequence[Row[Any]], now: float) -> tuple[Any, ...]:
+    """Sort key of a group of insights: its best priority, then its most urgent insight."""
+    best = min(priority(r.severity, r.predicted_impact_at, now) for r in insights)
+    return (best, min(urgency(r.severity, r.predicted_impact_at, r.confidence) for r in insights))
+
+
+def _plan(
+    insights: Sequence[Row[Any]],
+    now: float,
+    zone: ZoneInfo,
+    *,
+    taken: Collection[float] = (),
+    asap: bool = False,
+) -> dict[str, Any]:
     """Priority, window and summary of a visit for these insights."""
     top = min(insights, key=lambda r: urgency(r.severity, r.predicted_impact_at, r.confidence))
     prio = min(priority(r.severity, r.predicted_impact_at, now) for r in insights)
     impacts = [r.predicted_impact_at for r in insights if r.predicted_impact_at is not None]
     deadline = min(impacts) - 12 * HOUR if impacts else None
-    start, end = visit_window(prio, deadline, now)
+    start, end = visit_window(prio, deadline, now, zone, taken=taken, asap=asap)
     return {"priority": prio, "window_start": start, "window_end": end, "summary": top.headline}

@@ -163,32 +163,48 @@ def store_readings(database: Database, conn: Connection, rows: Sequence[Reading]
         _recompute_rollup(database, conn, rows)
 
 
+_ROLLUP = ("asset_id", "metric", "hour", "min", "max", "sum", "count")
+
+
 def _add_to_rollup(database: Database, conn: Connection, rows: Sequence[Reading]) -> None:
-    hours: dict[tuple[str, str, int], list[float]] = {}
-    for asset_id, metric, ts, value in rows:
-        key = (asset_id, metric, int(ts // HOUR))
-        agg = hours.get(key)
-        if agg is None:
-            hours[key] = [value, value, value, 1]
-        else:
-            if value < agg[0]:
-                agg[0] = value
-            elif value > agg[1]:
-                agg[1] = value
-            agg[2] += value
-            agg[3] += 1
-    conn.execute(
+    """Add new readings to the hourly rollup: grouped with numpy, one executemany."""
+    n = len(rows)
+    asset_ids, metrics, times, values = zip(*rows, strict=True)
+    codes: dict[tuple[str, str], int] = {}
+    series = np.fromiter(
+        (codes.setdefault(k, len(codes)) for k in zip(asset_ids, metrics, strict=True)),
+        np.int64,
+        n,
+    )
+    hours = np.floor(np.fromiter(times, np.float64, n) / HOUR).astype(np.int64)
+    key = series << 32 | hours  # hours since 1970 fit in 32 bits for ~490,000 years
+    order = np.argsort(key, kind="stable")  # stable: each hour sums in arrival order
+    key, value = key[order], np.fromiter(values, np.float64, n)[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    names = list(codes)
+    group = key[starts]
+    database.run_many(
+        conn,
         _increment_statement(database),
-        [
-            {"asset_id": a, "metric": m, "hour": h, "min": lo, "max": hi, "sum": s, "count": n}
-            for (a, m, h), (lo, hi, s, n) in hours.items()
-        ],
+        _ROLLUP,
+        list(
+            zip(
+                (names[i] for i in (group >> 32).tolist()),
+                (group & 0xFFFFFFFF).tolist(),
+                np.minimum.reduceat(value, starts).tolist(),
+                np.maximum.reduceat(value, starts).tolist(),
+                np.add.reduceat(value, starts).tolist(),
+                np.diff(np.append(starts, n)).tolist(),
+                strict=True,
+            )
+        ),
+        flatten=True,
     )
 
 
 def _increment_statement(database: Database) -> Any:
     h = db.telemetry_hourly
-    stmt = database.dialect_insert(h)
+    stmt = database.dialect_insert(h).values({name: bindparam(name) for name in _ROLLUP})
     new = stmt.excluded
     return stmt.on_conflict_do_update(
         index_elements=["asset_id", "metric", "hour"],

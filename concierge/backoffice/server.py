@@ -102,6 +102,7 @@ def start_embedded(
     live: bool = True,
     port: int = 0,
     access_ttl_seconds: float = 15 * 60.0,
+    refresh_grace_seconds: float = 60.0,
     tombstone_retention_seconds: float = 60 * 86_400.0,
 ) -> EmbeddedBackOffice:
     """Start a back office on 127.0.0.1 (``port`` 0 picks a free one).
@@ -121,6 +122,7 @@ def start_embedded(
             speed=speed,
             live=live,
             access_ttl_seconds=access_ttl_seconds,
+            refresh_grace_seconds=refresh_grace_seconds,
             tombstone_retention_seconds=tombstone_retention_seconds,
         )
     except BaseException:

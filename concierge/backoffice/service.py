@@ -50,6 +50,7 @@ class BackOffice:
         speed: float = 1.0,
         live: bool = True,
         access_ttl_seconds: float = 15 * 60.0,
+        refresh_grace_seconds: float = 60.0,
         tombstone_retention_seconds: float = 60 * DAY,
     ) -> None:
         self.db = Database(database_url)
@@ -64,6 +65,7 @@ class BackOffice:
         self.config = Config(
             database_url=database_url,
             access_ttl=access_ttl_seconds,
+            refresh_grace=refresh_grace_seconds,
             tombstone_retention=tombstone_retention_seconds,
         )
         self.clock = Clock(speed, origin=max(time.time(), sim_now))

@@ -21,6 +21,7 @@ class Config:
     database_url: str
     access_ttl: float = 15 * 60.0
     refresh_ttl: float = 30 * DAY
+    refresh_grace: float = 60.0
     tombstone_retention: float = 60 * DAY
     max_json_body: int = 16 * 1024 * 1024
 

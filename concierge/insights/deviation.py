@@ -17,7 +17,16 @@ import numpy.typing as npt
 
 from concierge.domain import BadDirection, InsightKind, MetricSpec, Severity
 from concierge.insights.finding import Evidence, Finding, make_finding
-from concierge.insights.series import DAY, HOUR, FloatArray, bin_index, group_medians, median
+from concierge.insights.series import (
+    DAY,
+    HOUR,
+    FloatArray,
+    bin_index,
+    group_medians,
+    median,
+    percentile,
+    slot_medians,
+)
 from concierge.insights.stats import MAD_TO_SIGMA, robust_scale, saturate
 from concierge.insights.text import fmt_date, fmt_number, fmt_span, with_unit
 from concierge.insights.trend import Trend
@@ -146,11 +155,11 @@ def _profile_and_local_level(
     keys, medians, _ = group_medians(hours, v)
     profile = np.zeros(24)
     if float(t[split - 1] - t[0]) >= SEASON_MIN_BASELINE_DAYS * DAY:
-        in_base = keys < hours[split]
-        slots, slot_medians, counts = group_medians(keys[in_base] % 24, medians[in_base])
+        n_base = int(np.searchsorted(keys, hours[split]))  # keys ascending
+        hourly, counts = slot_medians(keys[:n_base] % 24, medians[:n_base], 24)
         good = counts >= 3
         if bool(np.any(good)):
-            profile[slots[good]] = slot_medians[good] - median(slot_medians[good])
+            profile[good] = hourly[good] - median(hourly[good])
     point_profile = profile[hours % 24]
     width = next((w for w in _LOCAL_WIDTHS if w >= LOCAL_POINTS * _typical_step(t)), DAY)
     if width == HOUR:
@@ -174,7 +183,7 @@ def _daily_variation(t: FloatArray, d: FloatArray, jitter: FloatArray) -> tuple[
     if int(np.sum(full)) < 3:
         return 0.0, 0.0
     _, mads, _ = group_medians(days, np.abs(jitter))
-    return robust_scale(medians[full]), float(np.percentile(MAD_TO_SIGMA * mads[full], 90.0))
+    return robust_scale(medians[full]), percentile(MAD_TO_SIGMA * mads[full], 90.0)
 
 
 def _level_shift(
@@ -266,7 +275,7 @@ def _noise_growth(asset_id: str, spec: MetricSpec, w: _Windows) -> Finding | Non
     ratio = spread / reference
     if ratio < NOISE_RATIO or 3.0 * spread < MATERIAL_SHARE * w.headroom:
         return None
-    tail = float(np.percentile(w.v_recent, 95.0 if w.sign > 0 else 5.0))
+    tail = percentile(w.v_recent, 95.0 if w.sign > 0 else 5.0)
     severity = Severity.WARNING if spec.reached(tail, spec.warning) else Severity.INFO
     confidence = round(w.data_factor * (0.5 + 0.5 * saturate(ratio - NOISE_RATIO, 2.0)), 2)
     return make_finding(

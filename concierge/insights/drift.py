@@ -9,7 +9,7 @@ from concierge.insights.finding import Evidence, Finding, make_finding
 from concierge.insights.forecast import Crossing, forecast_crossing
 from concierge.insights.series import DAY, FloatArray, median
 from concierge.insights.text import fmt_confidence, in_days, in_days_short, per_day, with_unit
-from concierge.insights.trend import Trend, fit_trend
+from concierge.insights.trend import Trend, finish_trend, fit_trend, slope_stage
 
 HORIZON_DAYS = 60.0
 CRITICAL_WITHIN_DAYS = 7.0
@@ -41,10 +41,14 @@ def fit_trends(t: FloatArray, v: FloatArray, spec: MetricSpec) -> tuple[Trend | 
         if full.span_days < 2.0 * days:
             continue
         start = int(np.searchsorted(t, t[-1] - days * DAY))
-        recent = fit_trend(t[start:], v[start:])
-        if recent is None or not steeper(recent, full):
+        stage = slope_stage(t[start:], v[start:])
+        # The cheap slope test first: most recent windows are not steeper at all.
+        if stage is None:
             continue
-        if sign * recent.slope_per_day <= KINK_RATIO * max(sign * full.slope_per_day, 0.0):
+        if sign * stage.slope <= KINK_RATIO * max(sign * full.slope_per_day, 0.0):
+            continue
+        recent = finish_trend(stage, t[start:], v[start:])
+        if not steeper(recent, full):
             continue
         if chosen is full or steeper(recent, chosen):
             chosen = recent

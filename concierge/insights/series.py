@@ -12,9 +12,6 @@ MINUTE = 60.0
 HOUR = 3_600.0
 DAY = 86_400.0
 
-_MAX_ODD_GROUPS = 4
-
-
 def as_series(t: npt.ArrayLike, v: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Float64 copies of ``t``/``v`` without non-finite pairs, sorted by time (stable).
 
@@ -41,14 +38,91 @@ def median(x: FloatArray) -> float:
     return 0.5 * (float(part[k - 1]) + float(part[k]))
 
 
+def percentile(x: FloatArray, q: float) -> float:
+    """``np.percentile(x, q)`` (linear method, same rounding) of a non-empty 1-D array."""
+    pos = q / 100.0 * (x.size - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, x.size - 1)
+    part = np.partition(x, (lo, hi)) if hi != lo else np.partition(x, lo)
+    a, b = float(part[lo]), float(part[hi])
+    frac = pos - lo
+    diff = b - a
+    if frac >= 0.5:
+        return b - diff * (1.0 - frac)
+    return a + diff * frac
+
+
 def group_medians(keys: IntArray, values: FloatArray) -> tuple[IntArray, FloatArray, IntArray]:
     """Median of ``values`` per distinct key: (keys ascending, medians, counts)."""
-    if keys.size == 0:
+    n = keys.size
+    if n == 0:
         return keys, values, np.zeros(0, dtype=np.int64)
-    if bool(np.all(keys[1:] >= keys[:-1])):
-        fast = _regular_group_medians(keys, values)
-        if fast is not None:
-            return fast
+    if n == 1 or bool(np.all(keys[1:] >= keys[:-1])):
+        starts, counts, medians, _ = sorted_group_medians(keys, values)
+        return keys[starts], medians, counts
+    return _sorted_group_medians(keys, values)
+
+
+def sorted_group_medians(
+    keys: IntArray, values: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+    """Group medians for ascending ``keys``: (starts, counts, medians, group of each value)."""
+    n = keys.size
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    if starts.size == n:  # one value per key: the values are the medians
+        return starts, np.ones(n, dtype=np.int64), values, starts
+    counts = np.empty(starts.size, dtype=np.int64)
+    counts[:-1] = starts[1:] - starts[:-1]
+    counts[-1] = n - starts[-1]
+    group = np.cumsum(change) - 1
+    medians = _padded_medians(group, starts.take(group), counts, values)
+    if medians is None:
+        _, medians, _ = _sorted_group_medians(keys, values)
+    return starts, counts, medians, group
+
+
+def _padded_medians(
+    group: IntArray, first: IntArray, counts: IntArray, values: FloatArray
+) -> FloatArray | None:
+    """Per-group medians from one NaN-padded (groups x largest group) sort.
+
+    ``group`` numbers each value's group (0..G-1), ``first`` is the position of
+    the first value of that group in ``values`` (values of a group contiguous).
+    None when padding would waste too much (very unequal groups).
+    """
+    width = int(np.max(counts))
+    if counts.size * width > 4 * values.size + 64:
+        return None
+    grid = np.full((counts.size, width), np.nan)
+    grid[group, np.arange(values.size) - first] = values
+    grid.sort(axis=1)  # NaN padding sorts last
+    rows = np.arange(counts.size)
+    return (grid[rows, (counts - 1) // 2] + grid[rows, counts // 2]) / 2.0
+
+
+def slot_medians(
+    slots: IntArray, values: FloatArray, n_slots: int
+) -> tuple[FloatArray, IntArray]:
+    """(median per slot 0..n_slots-1 (NaN where empty), count per slot); any order."""
+    counts = np.bincount(slots, minlength=n_slots).astype(np.int64)
+    order = np.argsort(slots, kind="stable")
+    ss = slots[order]
+    starts = np.cumsum(counts) - counts
+    width = max(int(np.max(counts)), 1)
+    grid = np.full((n_slots, width), np.nan)
+    grid[ss, np.arange(ss.size) - starts[ss]] = values[order]
+    grid.sort(axis=1)
+    rows = np.arange(n_slots)
+    lo = np.maximum(counts - 1, 0) // 2
+    return (grid[rows, lo] + grid[rows, counts // 2]) / 2.0, counts
+
+
+def _sorted_group_medians(
+    keys: IntArray, values: FloatArray
+) -> tuple[IntArray, FloatArray, IntArray]:
     order = np.argsort(_group_sort_key(keys, values), kind="stable")
     k = keys[order]
     x = values[order]
@@ -57,31 +131,6 @@ def group_medians(keys: IntArray, values: FloatArray) -> tuple[IntArray, FloatAr
     lo = x[starts + (counts - 1) // 2]
     hi = x[starts + counts // 2]
     return k[starts], (lo + hi) / 2.0, counts
-
-
-def _regular_group_medians(
-    keys: IntArray, values: FloatArray
-) -> tuple[IntArray, FloatArray, IntArray] | None:
-    """Sorted keys, regular sampling: one vectorised median over the equal-sized groups.
-
-    None unless the groups of the most common size form one run with at most a
-    few odd-sized groups around it (typically the partial first and last bins).
-    """
-    starts = _starts(keys)
-    counts = np.diff(np.append(starts, keys.size)).astype(np.int64)
-    size = int(np.max(counts))
-    full = np.flatnonzero(counts == size)
-    first, last = int(full[0]), int(full[-1])
-    if last - first + 1 != full.size or counts.size - full.size > _MAX_ODD_GROUPS:
-        return None
-    medians = np.empty(counts.size)
-    a, b = int(starts[first]), int(starts[last]) + size
-    rows = np.sort(values[a:b].reshape(-1, size), axis=1)  # faster than np.median(axis=1)
-    medians[first : last + 1] = (rows[:, (size - 1) // 2] + rows[:, size // 2]) / 2.0
-    for g in (*range(first), *range(last + 1, counts.size)):
-        group = np.sort(values[starts[g] : starts[g] + counts[g]])
-        medians[g] = (group[(group.size - 1) // 2] + group[group.size // 2]) / 2.0
-    return keys[starts], medians, counts
 
 
 def _starts(sorted_keys: IntArray) -> IntArray:

@@ -16,11 +16,11 @@ from concierge.insights.series import (
     IntArray,
     as_series,
     bin_index,
-    group_medians,
     median,
     slot_of_day,
+    sorted_group_medians,
 )
-from concierge.insights.stats import lag1_autocorrelation, robust_scale
+from concierge.insights.stats import MAD_TO_SIGMA, lag1_autocorrelation, robust_scale
 
 MIN_POINTS = 8
 MAX_BINS = 360  # Theil–Sen cost grows with bins squared
@@ -71,31 +71,95 @@ def robust_trend(t: npt.ArrayLike, v: npt.ArrayLike) -> Trend | None:
 
 def fit_trend(t: FloatArray, v: FloatArray) -> Trend | None:
     """``robust_trend`` for arrays already cleaned by ``as_series``."""
+    stage = slope_stage(t, v)
+    return None if stage is None else finish_trend(stage, t, v)
+
+
+@dataclass(frozen=True)
+class SlotGrid:
+    """Points laid out as rows of time-of-day slots (NaN-padded, time order in a row)."""
+
+    n_slots: int
+    width: int  # points in the fullest slot
+    order: IntArray  # point indices sorted by slot (stable: time order within a slot)
+    cells: IntArray  # flat grid cell of each point in ``order``
+    counts: IntArray  # points per slot
+    full: bool  # every slot holds ``width`` points (no padding)
+
+    def place(self, values: FloatArray) -> FloatArray:
+        grid = np.full(self.n_slots * self.width, np.nan)
+        grid[self.cells] = values[self.order]
+        return grid
+
+
+def slot_grid(slots: IntArray, n_slots: int) -> SlotGrid:
+    counts = np.bincount(slots, minlength=n_slots)
+    order = np.argsort(slots, kind="stable")
+    ss = slots[order]
+    width = int(np.max(counts))
+    rank = np.arange(ss.size) - (np.cumsum(counts) - counts)[ss]
+    full = ss.size == n_slots * width
+    return SlotGrid(n_slots, width, order, ss * width + rank, counts, full)
+
+
+@dataclass(frozen=True)
+class SlopeStage:
+    """The first half of a fit: bins, their daily slots and the robust slope."""
+
+    x: FloatArray  # bin times (or raw times)
+    y: FloatArray  # bin medians (or raw values)
+    xd: FloatArray  # days relative to t_ref
+    slot_width: float  # 0 when not seasonal
+    slots: IntArray  # daily slot of each bin (empty when not seasonal)
+    grid: SlotGrid | None
+    point_bin: IntArray | None  # bin of each raw point (None when not aggregated)
+    slope: float
+    intercept: float  # only meaningful when not seasonal
+    t_ref: float
+    span: float
+
+
+def slope_stage(t: FloatArray, v: FloatArray) -> SlopeStage | None:
+    """Aggregation and slope of ``fit_trend``; None where ``fit_trend`` gives None."""
     if t.size < MIN_POINTS:
         return None
     span = float(t[-1] - t[0])
     if not span > 0.0:
         return None
-    x, y, slot_width = _aggregate(t, v, span)
+    x, y, slot_width, point_bin = _aggregate(t, v, span)
     if x.size < 3:
         return None
     t_ref = float(t[-1])
     xd = (x - t_ref) / DAY
-    profile = np.zeros(1)
-    amplitude = 0.0
+    grid = None
     if slot_width > 0.0:
         slots = slot_of_day(x, slot_width)
-        slope = seasonal_sen_slope(xd, y, slots)
-        profile = _daily_profile(slots, y - slope * xd, round(DAY / slot_width))
+        grid = slot_grid(slots, round(DAY / slot_width))
+        slope = _grid_sen_slope(xd, y, grid)
+        intercept = 0.0
+    else:
+        slots = np.zeros(0, dtype=np.int64)
+        slope, intercept = theil_sen(xd, y)
+    return SlopeStage(x, y, xd, slot_width, slots, grid, point_bin, slope, intercept, t_ref, span)
+
+
+def finish_trend(stage: SlopeStage, t: FloatArray, v: FloatArray) -> Trend:
+    """Daily profile, intercept and errors of a fit started by ``slope_stage``."""
+    y, xd, slope, intercept = stage.y, stage.xd, stage.slope, stage.intercept
+    amplitude = 0.0
+    t_ref = stage.t_ref
+    if stage.grid is None:
+        raw_resid = v - (intercept + slope * (t - t_ref) / DAY)
+    else:
+        slots = stage.slots
+        profile = _grid_profile(stage.grid, y - slope * xd)
         y = y - profile[slots]
         intercept = median(y - slope * xd)
         amplitude = float(np.max(profile) - np.min(profile))
-    else:
-        slope, intercept = theil_sen(xd, y)
+        raw_resid = v - (intercept + slope * (t - t_ref) / DAY)
+        point_slots = slots if stage.point_bin is None else slots[stage.point_bin]
+        raw_resid = raw_resid - profile[point_slots]
     bin_resid = y - (intercept + slope * xd)
-    raw_resid = v - (intercept + slope * (t - t_ref) / DAY)
-    if slot_width > 0.0:
-        raw_resid = raw_resid - profile[slot_of_day(t, slot_width)]
     return Trend(
         slope_per_day=slope,
         intercept=intercept,
@@ -103,7 +167,7 @@ def fit_trend(t: FloatArray, v: FloatArray) -> Trend | None:
         residual_scale=robust_scale(raw_resid),
         n=int(t.size),
         slope_stderr=_slope_stderr(xd, bin_resid),
-        span_days=span / DAY,
+        span_days=stage.span / DAY,
         seasonal_amplitude=amplitude,
     )
 
@@ -111,33 +175,41 @@ def fit_trend(t: FloatArray, v: FloatArray) -> Trend | None:
 def theil_sen(x: FloatArray, y: FloatArray) -> tuple[float, float]:
     """(slope, intercept at x=0): median pairwise slope, median offset; ``x`` ascending."""
     i, j = _pairs(int(x.size))
-    dx = x[j] - x[i]
+    dx = x.take(j) - x.take(i)
     ok = dx > 0.0
     if not bool(np.any(ok)):
         return 0.0, median(y)
-    slope = median((y[j] - y[i])[ok] / dx[ok])
+    slope = median((y.take(j) - y.take(i))[ok] / dx[ok])
     return slope, median(y - slope * x)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=64)
 def _pairs(n: int) -> tuple[IntArray, IntArray]:
     i, j = np.triu_indices(n, 1)
     return i.astype(np.int64), j.astype(np.int64)
 
 
-def _aggregate(t: FloatArray, v: FloatArray, span: float) -> tuple[FloatArray, FloatArray, float]:
-    """(times, values, daily slot width or 0): raw points if few, else bin medians."""
+@functools.lru_cache(maxsize=64)
+def _grid_pairs(rows: int, width: int) -> tuple[IntArray, IntArray]:
+    """Flat cells (i, j), i before j, of every pair within a row of a rows x width grid."""
+    i, j = _pairs(width)
+    base = (np.arange(rows, dtype=np.int64) * width)[:, None]
+    return (base + i).ravel(), (base + j).ravel()
+
+
+def _aggregate(
+    t: FloatArray, v: FloatArray, span: float
+) -> tuple[FloatArray, FloatArray, float, IntArray | None]:
+    """(times, values, daily slot width or 0, bin of each point): raw points if few."""
     seasonal = span >= SEASON_MIN_SPAN
     if t.size <= MAX_BINS:
-        return t, v, (HOUR if seasonal else 0.0)
+        return t, v, (HOUR if seasonal else 0.0), None
     width = float(next((w for w in _WIDTHS if span / w <= MAX_BINS), math.ceil(span / MAX_BINS)))
     bins = bin_index(t, width)
-    _, medians, _ = group_medians(bins, v)
-    starts = np.flatnonzero(np.concatenate(([True], bins[1:] != bins[:-1])))
-    counts = np.diff(np.append(starts, t.size))
+    starts, counts, medians, point_bin = sorted_group_medians(bins, v)
     times = np.add.reduceat(t, starts) / counts  # t is sorted, so bins are contiguous
     slot = max(width, HOUR)
-    return times, medians, (slot if seasonal and slot <= SEASON_MAX_SLOT else 0.0)
+    return times, medians, (slot if seasonal and slot <= SEASON_MAX_SLOT else 0.0), point_bin
 
 
 def seasonal_sen_slope(x: FloatArray, y: FloatArray, slots: IntArray) -> float:
@@ -145,35 +217,45 @@ def seasonal_sen_slope(x: FloatArray, y: FloatArray, slots: IntArray) -> float:
 
     Comparing like hours only, the daily pattern cancels out of every pair.
     """
-    order = np.argsort(slots, kind="stable")
-    xs, ys, ss = x[order], y[order], slots[order]
-    starts = np.flatnonzero(np.concatenate(([True], ss[1:] != ss[:-1])))
-    sizes = np.diff(np.append(starts, ss.size))
-    if bool(np.all(sizes == sizes[0])):  # every slot equally filled: one vectorised pass
-        i, j = _pairs(int(sizes[0]))
-        xg, yg = xs.reshape(sizes.size, -1), ys.reshape(sizes.size, -1)
-        dx, dy = (xg[:, j] - xg[:, i]).ravel(), (yg[:, j] - yg[:, i]).ravel()
-    else:
-        dx_parts, dy_parts = [], []
-        for a, n in zip(starts.tolist(), sizes.tolist(), strict=True):
-            i, j = _pairs(n)
-            dx_parts.append(xs[a : a + n][j] - xs[a : a + n][i])
-            dy_parts.append(ys[a : a + n][j] - ys[a : a + n][i])
-        dx, dy = np.concatenate(dx_parts), np.concatenate(dy_parts)
+    return _grid_sen_slope(x, y, slot_grid(slots, int(np.max(slots)) + 1))
+
+
+def _grid_sen_slope(x: FloatArray, y: FloatArray, grid: SlotGrid) -> float:
+    """Seasonal Sen slope from a slot grid: all pairs of all slots in one pass.
+
+    Padding cells are NaN, so they never form a pair (NaN > 0 is False).
+    """
+    fi, fj = _grid_pairs(grid.n_slots, grid.width)
+    xg = grid.place(x)
+    yg = grid.place(y)
+    dx = xg.take(fj) - xg.take(fi)
+    dy = yg.take(fj) - yg.take(fi)
     ok = dx > 0.0
+    if grid.full and bool(np.all(ok)):
+        return median(dy / dx)
     if not bool(np.any(ok)):
         return theil_sen(x, y)[0]
     return median(dy[ok] / dx[ok])
 
 
-def _daily_profile(slots: IntArray, level: FloatArray, n_slots: int) -> FloatArray:
+def _grid_profile(grid: SlotGrid, level: FloatArray) -> FloatArray:
     """Median detrended level per time-of-day slot, centred; 0 for thinly covered slots."""
-    profile = np.zeros(n_slots)
-    keys, medians, counts = group_medians(slots, level)
+    profile = np.zeros(grid.n_slots)
+    rows = grid.place(level).reshape(grid.n_slots, grid.width)
+    rows.sort(axis=1)  # NaN padding sorts last
+    counts = grid.counts
     good = counts >= SEASON_MIN_PER_SLOT
     if bool(np.any(good)):
-        profile[keys[good]] = medians[good] - median(medians[good])
+        r = np.flatnonzero(good)
+        c = counts[r]
+        medians = (rows[r, (c - 1) // 2] + rows[r, c // 2]) / 2.0
+        profile[r] = medians - median(medians)
     return profile
+
+
+def _daily_profile(slots: IntArray, level: FloatArray, n_slots: int) -> FloatArray:
+    """Median detrended level per time-of-day slot, centred; 0 for thinly covered slots."""
+    return _grid_profile(slot_grid(slots, n_slots), level)
 
 
 def _slope_stderr(xd: FloatArray, resid: FloatArray) -> float:
@@ -182,8 +264,8 @@ def _slope_stderr(xd: FloatArray, resid: FloatArray) -> float:
     sxx = float(np.sum((xd - np.mean(xd)) ** 2))
     if n < 3 or sxx <= 0.0:
         return math.inf
-    scale = robust_scale(resid)
     centred = resid - median(resid)
+    scale = MAD_TO_SIGMA * median(np.abs(centred)) if n >= 2 else 0.0
     if scale > 0.0:
         centred = np.clip(centred, -3.0 * scale, 3.0 * scale)
     rho = lag1_autocorrelation(centred)

@@ -100,6 +100,8 @@ CREATE TABLE telemetry_fetched (
 # The board's columns, kept by triggers whenever a visit or site record is written, so
 # reading 10,000 board rows does not parse 10,000 JSON documents (SQLite re-parses a
 # document for every ``->>``).  Derived data only: rebuilt from ``records`` here.
+# (DELETE + INSERT, not INSERT OR REPLACE: inside a trigger, the conflict policy of the
+# statement that fired it would win, and the pull's upsert aborts on conflicts.)
 _VISIT_COLUMNS = """
     new.id, new.data ->> '$.site_id', new.data ->> '$.window_start',
     new.data ->> '$.window_end', new.data ->> '$.priority', new.data ->> '$.status',
@@ -128,21 +130,25 @@ CREATE TABLE board_sites (
     address TEXT
 );
 CREATE TRIGGER board_visit_inserted AFTER INSERT ON records WHEN new.entity = 'visit' BEGIN
-    INSERT OR REPLACE INTO board_visits VALUES ({_VISIT_COLUMNS});
+    DELETE FROM board_visits WHERE id = new.id;
+    INSERT INTO board_visits VALUES ({_VISIT_COLUMNS});
 END;
 CREATE TRIGGER board_visit_updated AFTER UPDATE OF data ON records WHEN new.entity = 'visit'
 BEGIN
-    INSERT OR REPLACE INTO board_visits VALUES ({_VISIT_COLUMNS});
+    DELETE FROM board_visits WHERE id = new.id;
+    INSERT INTO board_visits VALUES ({_VISIT_COLUMNS});
 END;
 CREATE TRIGGER board_visit_deleted AFTER DELETE ON records WHEN old.entity = 'visit' BEGIN
     DELETE FROM board_visits WHERE id = old.id;
 END;
 CREATE TRIGGER board_site_inserted AFTER INSERT ON records WHEN new.entity = 'site' BEGIN
-    INSERT OR REPLACE INTO board_sites VALUES ({_SITE_COLUMNS});
+    DELETE FROM board_sites WHERE id = new.id;
+    INSERT INTO board_sites VALUES ({_SITE_COLUMNS});
 END;
 CREATE TRIGGER board_site_updated AFTER UPDATE OF data ON records WHEN new.entity = 'site'
 BEGIN
-    INSERT OR REPLACE INTO board_sites VALUES ({_SITE_COLUMNS});
+    DELETE FROM board_sites WHERE id = new.id;
+    INSERT INTO board_sites VALUES ({_SITE_COLUMNS});
 END;
 CREATE TRIGGER board_site_deleted AFTER DELETE ON records WHEN old.entity = 'site' BEGIN
     DELETE FROM board_sites WHERE id = old.id;

@@ -48,6 +48,7 @@ SELECT v.id, v.site_id, s.customer_name, s.name, s.address, v.window_start, v.wi
     ),
     v.updated_at
 FROM board_visits v LEFT JOIN board_sites s ON s.id = v.site_id
+ORDER BY v.priority, julianday(v.window_start), v.id
 """
 """A board row is offline-ready when its site is stored and each of its assets is stored
 with a checklist template for its kind and, for visits still to do, its telemetry."""
@@ -87,8 +88,9 @@ class Store:
     # --- reads ----------------------------------------------------------------------
 
     def visit_rows(self) -> list[VisitRow]:
-        """The board: one SQL over the trigger-kept board columns (no JSON per row),
-        with offline readiness worked out in SQLite (which lets other threads run)."""
+        """The board, by priority then window: one SQL over the trigger-kept board columns
+        (no JSON per row); readiness and order are worked out in SQLite, which lets the
+        GUI thread run meanwhile."""
         with self._db.read() as conn:
             pending = _visit_ids(conn, "SELECT entity, entity_id FROM outbox")
             conflicted = _visit_ids(conn, "SELECT entity, entity_id FROM conflicts")
@@ -103,8 +105,7 @@ class Store:
             for (vid, site_id, customer, site_name, address, start, end, prio, status, summary,
                  count, ready, updated) in rows
         ]
-        result.sort(key=lambda r: (r.priority, r.window_start, r.id))
-        return result
+        return result  # sorted by SQLite (a Python sort of 10,000 rows holds the GIL)
 
     def visit(self, visit_id: str) -> schemas.Visit | None:
         data = self._data("visit", visit_id)

@@ -3,12 +3,59 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from concierge.backoffice.demo_fleet import DEMO_TECHNICIANS
 from concierge.backoffice.demo_templates import template_rows
+from concierge.backoffice.engine import MIN_SLOT_LEFT, WORK_SLOTS, visit_window, working_slots
 from concierge.backoffice.server import EmbeddedBackOffice
 from concierge.domain import WISH_TAGS
 from tests.backoffice.conftest import LoginFactory
+
+BERLIN = ZoneInfo("Europe/Berlin")  # the demo fleet's regions
+WINDOW = ("window_start", "window_end")
+
+
+def _berlin(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=BERLIN).timestamp()
+
+
+def _window(prio: int, now: str, deadline: str | None = None, **options: object) -> tuple[str, str]:
+    due = None if deadline is None else _berlin(deadline)
+    start, end = visit_window(prio, due, _berlin(now), BERLIN, **options)  # type: ignore[arg-type]
+    return tuple(  # type: ignore[return-value]
+        datetime.fromtimestamp(t, BERLIN).strftime("%a %Y-%m-%d %H:%M") for t in (start, end)
+    )
+
+
+def test_visit_windows_are_working_hour_slots_of_local_time() -> None:
+    # Wednesday 2025-06-11: the urgent get today's slot while an hour of it is left.
+    assert _window(1, "2025-06-11 10:00") == ("Wed 2025-06-11 08:00", "Wed 2025-06-11 12:00")
+    assert _window(1, "2025-06-11 11:30") == ("Wed 2025-06-11 13:00", "Wed 2025-06-11 17:00")
+    assert _window(1, "2025-06-11 16:30") == ("Thu 2025-06-12 08:00", "Thu 2025-06-12 12:00")
+    assert _window(1, "2025-06-11 03:00") == ("Wed 2025-06-11 08:00", "Wed 2025-06-11 12:00")
+    # Friday evening and the weekend wait for Monday morning.
+    assert _window(1, "2025-06-13 17:30") == ("Mon 2025-06-16 08:00", "Mon 2025-06-16 12:00")
+    assert _window(2, "2025-06-14 12:00") == ("Mon 2025-06-16 08:00", "Mon 2025-06-16 12:00")
+    # Lead times, and the latest slot that still ends before the deadline.
+    assert _window(3, "2025-06-16 09:00") == ("Thu 2025-06-19 13:00", "Thu 2025-06-19 17:00")
+    on_time = _window(3, "2025-06-16 09:00", "2025-06-18 12:30")
+    assert on_time == ("Wed 2025-06-18 08:00", "Wed 2025-06-18 12:00")
+    too_late = _window(3, "2025-06-16 09:00", "2025-06-16 09:30")
+    assert too_late == ("Mon 2025-06-16 08:00", "Mon 2025-06-16 12:00"), "the earliest then"
+    # One visit per technician and slot; asap ignores the lead time.
+    taken = {_berlin("2025-06-11 08:00"), _berlin("2025-06-11 13:00")}
+    busy = _window(1, "2025-06-11 10:00", taken=taken)
+    assert busy == ("Thu 2025-06-12 08:00", "Thu 2025-06-12 12:00")
+    asap = _window(3, "2025-06-11 10:00", asap=True)
+    assert asap == ("Wed 2025-06-11 08:00", "Wed 2025-06-11 12:00")
+    # Local time across the DST change (Sunday 2025-03-30): 08:00 is 06:00 UTC after it.
+    start, _ = visit_window(1, None, _berlin("2025-03-28 18:00"), BERLIN)
+    assert datetime.fromtimestamp(start, UTC).strftime("%a %H:%M") == "Mon 06:00"
+    start, _ = visit_window(1, None, _berlin("2025-03-27 18:00"), BERLIN)
+    assert datetime.fromtimestamp(start, UTC).strftime("%a %H:%M") == "Fri 07:00"
+    # Deterministic.
+    assert _window(3, "2025-06-16 09:00") == _window(3, "2025-06-16 09:00")
 
 
 def test_every_demo_technician_gets_explained_visits(
@@ -30,12 +77,22 @@ def test_every_demo_technician_gets_explained_visits(
                 for i in insights
                 if i["predicted_impact_at"]
             ]
-            created, end = (datetime.fromisoformat(visit[k]) for k in ("created_at", "window_end"))
-            if impacts and min(impacts) - created > timedelta(hours=18):
+            created = datetime.fromisoformat(visit["created_at"])
+            start, end = (datetime.fromisoformat(visit[k]).astimezone(BERLIN) for k in WINDOW)
+            assert start.weekday() < 5 and (start.hour, end.hour) in WORK_SLOTS, visit
+            assert start.date() == end.date() and (start.minute, end.minute) == (0, 0)
+            assert end - created >= timedelta(hours=1), "a slot with time left to work in"
+            if impacts and min(impacts) - created > timedelta(days=7):
                 assert end <= min(impacts), "the visit is planned before the predicted impact"
-            elif impacts:
-                assert datetime.fromisoformat(visit["window_start"]) <= created + timedelta(hours=2)
             sites.append(visit["site_id"])
+        slots = [tuple(v[k] for k in WINDOW) for v in visits]
+        assert len(slots) == len(set(slots)), f"one visit per slot and technician: {who}"
+        created = min(datetime.fromisoformat(v["created_at"]) for v in visits).timestamp()
+        first = next(working_slots(created + MIN_SLOT_LEFT, BERLIN))
+        most_urgent = min(visits, key=lambda v: (v["priority"], v["window_start"]))
+        assert datetime.fromisoformat(most_urgent["window_start"]).timestamp() == first[0], (
+            "the most urgent visit gets the next working slot (today's if time allows)"
+        )
     assert len(sites) == len(set(sites)), "one open visit per site"
 
 

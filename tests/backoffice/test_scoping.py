@@ -44,8 +44,10 @@ def test_every_read_of_a_foreign_id_is_not_found(
         "end": now.isoformat(),
         "bucket_seconds": 3600,
     }
-    assert ana.post("/v1/telemetry/windows", json=window).status_code == 404
-    assert ben.post("/v1/telemetry/windows", json=window).status_code == 200
+    refused = ana.ok("POST", "/v1/telemetry/windows", json=window)
+    assert refused == {"series": [], "unavailable": window["asset_ids"]}
+    answered = ben.ok("POST", "/v1/telemetry/windows", json=window)
+    assert answered["series"] and answered["unavailable"] == []
     listed = {v["id"] for v in ana.ok("GET", "/v1/visits")}
     assert not listed & foreign["visit"]
     kinds_seen = {c["data"]["kind"] for c in ana.pull_all()[0] if c["entity"] == "asset"}
@@ -88,3 +90,27 @@ def test_admin_endpoints_need_the_admin_role(
         response = ana.request(method, path, json=body)
         assert response.status_code == 403, path
         assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_a_foreign_asset_in_a_telemetry_batch_is_listed_not_leaked(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, ben = login(office, "ana"), login(office, "ben")
+    foreign = sorted(_foreign_ids(ana, ben)["asset"])[0]
+    own = sorted(c["id"] for c in ana.pull_all()[0] if c["entity"] == "asset")[:3]
+    now = datetime.now(UTC)
+    window = {
+        "start": (now - timedelta(days=3)).isoformat(),
+        "end": now.isoformat(),
+        "bucket_seconds": 3600,
+    }
+    batch = [own[0], foreign, own[1], "asset-does-not-exist", own[2]]
+    mixed = ana.ok("POST", "/v1/telemetry/windows", json={**window, "asset_ids": batch})
+    assert mixed["unavailable"] == [foreign, "asset-does-not-exist"]
+    assert {s["asset_id"] for s in mixed["series"]} == set(own)
+    assert foreign not in str(mixed["series"])
+    alone = ana.ok("POST", "/v1/telemetry/windows", json={**window, "asset_ids": own})
+    assert alone == {**mixed, "unavailable": []}, "the refused ids change nothing else"
+    assert sum(sum(s["count"]) for s in alone["series"]) > 0
+    theirs = ben.ok("POST", "/v1/telemetry/windows", json={**window, "asset_ids": [foreign]})
+    assert theirs["series"] and sum(sum(s["count"]) for s in theirs["series"]) > 0

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from concierge.api import schemas
+from concierge.backoffice import records
+from concierge.backoffice.db import Database
 from concierge.backoffice.server import EmbeddedBackOffice
 from tests.backoffice.conftest import LoginFactory, demo_office, mutation
 
@@ -194,3 +199,25 @@ def test_cursors_reset_and_invalid(
 def test_page_size_is_bounded(office: EmbeddedBackOffice, login: LoginFactory, limit: int) -> None:
     response = login(office, "ana").get("/v1/sync/changes", params={"limit": limit})
     assert response.status_code == 422
+
+
+def test_pulled_records_are_exactly_what_the_models_would_write(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    """Pages are written without pydantic: every record equals the model's own dump."""
+    database = Database(office.database_url)
+    try:
+        with database.read() as conn:
+            for entity, (table, convert) in records.ENTITIES.items():
+                rows = list(conn.execute(select(table)))
+                assert rows or entity == "session", entity
+                for row in rows:
+                    fast = records.JSON_RECORDS[entity](row)
+                    assert fast == convert(row).model_dump(mode="json"), (entity, row.id)
+                    assert json.dumps(fast) == json.dumps(convert(row).model_dump(mode="json"))
+    finally:
+        database.dispose()
+    ana = login(office, "ana")
+    page = ana.ok("GET", "/v1/sync/changes", params={"limit": 10})
+    assert page["changes"] and page["has_more"]
+    assert schemas.PullResponse.model_validate(page).model_dump(mode="json") == page

@@ -68,3 +68,11 @@ def test_thread_crash_is_reported(tmp_path: Path) -> None:
     [report] = pending_reports(tmp_path)
     assert "ZeroDivisionError" in report.read_text()
     assert "concierge-test-worker" in report.read_text()
+
+
+def test_scheduler_ticks_stay_out_of_the_log(log_dir: Path) -> None:
+    logging.getLogger("apscheduler.executors.default").info("Running job tick")
+    logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
+    text = (log_dir / "concierge.log").read_text()
+    assert "Running job tick" not in text
+    assert "was missed" in text

@@ -1,5 +1,6 @@
 """The session window on a real store: a whole walk-through, autosave, resume, completion."""
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -218,3 +219,19 @@ def test_reopening_resumes_at_the_same_step_with_everything(
     assert len(again.delight.pad.strokes) == 1
     assert again.delight.comment.text() == "Friendly"
     assert "signature" not in again.delight.missing.text()
+
+
+def test_closing_as_the_app_quits_keeps_the_last_input(
+        qtbot: QtBot, ctx: AppContext, store: Store, tmp_path: Path) -> None:
+    w = open_window(qtbot, ctx)
+    settle(qtbot, w)
+    gate = threading.Event()
+    ctx.tasks.db(gate.wait).run()  # the database worker is busy: saves wait in its queue
+    qtbot.keyClicks(w.welcome.text, "Last words")
+    w.close()  # flushes the typing pause; the save is queued behind the busy worker
+    assert w.io.pending == 1
+    ctx.tasks.shutdown(wait=False)  # quitting: queued work is dropped
+    gate.set()
+    with Store.open(tmp_path / "store.sqlite3", tmp_path / "attachments") as other:
+        record = other.load_session("visit-1")
+    assert record is not None and record["data"]["wishes"]["text"] == "Last words"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -82,17 +82,27 @@ DEFAULT_SORT = (int(Column.PRIORITY), Qt.SortOrder.AscendingOrder)
 
 def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
                  ) -> PreparedRows:
-    """Pure and thread-safe, so a worker can do it next to the store read."""
+    """Pure and thread-safe, so a worker can do it next to the store read.
+
+    One pass per row for the group and search key; the group compares the window's
+    start with the next local midnight as a timestamp (no time-zone conversion per row).
+    """
     column, order = sort
     ordered = sorted(rows, key=_sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
     today = datetime.now().astimezone().date()
-    return PreparedRows(
-        ordered,
-        [group_of(r, today) for r in ordered],
-        [f"{r.customer_name}\n{r.site_name}\n{r.address}\n{r.summary}\n"
-         f"{STATUS_NAMES.get(r.status, r.status)}".casefold() for r in ordered],
-        sort,
-    )
+    tomorrow = datetime.combine(today + timedelta(days=1), time()).astimezone().timestamp()
+    groups = [
+        "done" if r.status in DONE_STATUSES
+        else "upcoming" if _start(r) >= tomorrow and r.window_start is not None
+        else "today"
+        for r in ordered
+    ]
+    names = STATUS_NAMES
+    search = [
+        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{r.summary}\n"
+        f"{names.get(r.status, r.status)}".casefold() for r in ordered
+    ]
+    return PreparedRows(ordered, groups, search, sort)
 
 
 class VisitTableModel(QAbstractTableModel):
@@ -218,7 +228,10 @@ class VisitTableModel(QAbstractTableModel):
 
 
 def _start(row: Any) -> float:
-    moment = as_datetime(row.window_start)
+    value = row.window_start
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.timestamp()  # the store's rows: skip the general conversion
+    moment = as_datetime(value)
     return moment.timestamp() if moment else 0.0
 
 

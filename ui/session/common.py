@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -140,8 +141,11 @@ QFrame#stepProgress QPushButton[current="true"] {{ background: {p['accent']};
 class SessionIO(QObject):
     """The session's store writes, in order on the task runner's serial database worker.
 
-    ``saved`` is emitted once every queued save has returned from the store (committed
-    with ``synchronous=FULL``): only then is the person told their input is safe.
+    Saves are whole records and the latest wins: each queued save writes the newest record
+    not yet written (so a burst of inputs costs one write). ``saved`` is emitted once every
+    queued save has returned from the store (committed with ``synchronous=FULL``): only
+    then is the person told their input is safe. ``write_now()`` writes the newest record
+    on the calling thread (the window does it when closing, so quitting cannot drop it).
     """
 
     saving = Signal()
@@ -152,9 +156,24 @@ class SessionIO(QObject):
         super().__init__(parent)
         self.tasks, self.store = tasks, store
         self.pending = 0
+        self._latest: tuple[int, dict[str, Any]] | None = None
+        self._count = 0
+        self._written = 0
+        self._write_lock = threading.Lock()
 
     def save(self, record: dict[str, Any]) -> None:
-        self._run(lambda: self.store.save_session(record), lambda _r: None, "Saving the session")
+        self._count += 1
+        self._latest = (self._count, record)
+        self._run(self.write_now, lambda _r: None, "Saving the session")
+
+    def write_now(self) -> None:
+        """Write the newest record unless it is written already (any thread)."""
+        with self._write_lock:
+            latest = self._latest
+            if latest is None or latest[0] <= self._written:
+                return
+            self.store.save_session(latest[1])
+            self._written = latest[0]
 
     def add_attachment(self, content: bytes, content_type: str, filename: str,
                        then: Callable[[str], None],

@@ -221,5 +221,12 @@ class SessionWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()
+        if self.io.pending:
+            # The app may be quitting (queued work is then dropped): write the newest
+            # record here, once; the queued saves find it written and skip.
+            try:
+                self.io.write_now()
+            except Exception as error:  # noqa: BLE001 - the queued save will say it too
+                self._set_saved(f"Not saved: {error}", "error")
         self._unsubscribe()
         super().closeEvent(event)
