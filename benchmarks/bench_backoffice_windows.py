@@ -1,7 +1,9 @@
-"""Telemetry windows as the laptop fetches them: 2,000 assigned assets in requests of 25.
+"""Telemetry windows as the laptop fetches them: a technician's assets in requests of 25.
 
-Two resolutions per chunk (15-minute buckets over 14 days, raw over the last 24 h), like
+A bulk office of 2,000 assets and visits (the technician's visits reference 1,000 of them);
+two resolutions per chunk (15-minute buckets over 14 days, raw over the last 24 h), like
 ``concierge.sync``; the first 100 assets have 14 days of 5-minute readings, the rest none.
+"Per request" is the median request, i.e. one of mostly assets without data.
 
 python benchmarks/bench_backoffice_windows.py
 """

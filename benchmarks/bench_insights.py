@@ -103,7 +103,7 @@ def main() -> None:
         (
             f"analyze_asset, {len(series)} metrics, {n_points:,} points",
             median_ms(lambda: analyze_asset("lift-1", AssetKind.ELEVATOR, series, DEFAULT_END)),
-            50.0,
+            5.0,
         ),
         (f"np.polyfit deg 1 x {len(series)} metrics", median_ms(polyfit_all), None),
         (

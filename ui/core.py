@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from concierge.settings import DEFAULT_SERVER_URL
 from ui.context import AppContext
 
 log = logging.getLogger(__name__)
+_heap_settled = threading.Event()  # set once the start-up heap is frozen
 
 
 @dataclass
@@ -124,8 +126,12 @@ def settle_heap() -> None:
     triggered by whichever thread allocates (e.g. the database worker building the
     board's 10,000 rows), during which the GUI thread cannot run.  Frozen objects are
     still freed by reference counting; only cycles among them would wait for exit.
+    Done once per process: what comes later is the app's working set, left to the
+    collector.
     """
-    gc.freeze()
+    if not _heap_settled.is_set():
+        _heap_settled.set()
+        gc.freeze()
 
 
 def adopt_demo(ctx: AppContext, parts: CoreParts) -> None:

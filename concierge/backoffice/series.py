@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ def read_series(
         stmt = select(t.c.asset_id, t.c.metric, t.c.ts, t.c.value).where(
             _series_filter(t, asset_ids, metric, metrics), t.c.ts >= start, t.c.ts <= end
         )
-        return _columns(conn.execute(stmt.order_by(*t.primary_key)).all(), 0)
+        return _columns(_fetch_plain(conn, stmt.order_by(*t.primary_key)), 0)
     first, last = math.floor(start / bucket), math.floor(end / bucket)
     if bucket % HOUR == 0:
         h, per = db.telemetry_hourly, bucket // HOUR
@@ -106,7 +107,7 @@ def read_series(
             t.c.ts < (last + 1) * bucket,
         )
         stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
-    return _columns(conn.execute(stmt).all(), bucket)
+    return _columns(_fetch_plain(conn, stmt), bucket)
 
 
 def _columns(rows: Sequence[Any], bucket: int) -> dict[tuple[str, str], Columns]:
@@ -136,6 +137,25 @@ def _columns(rows: Sequence[Any], bucket: int) -> dict[tuple[str, str], Columns]
         )
         first = last
     return out
+
+
+def _fetch_plain(conn: Connection, stmt: Any) -> list[tuple[Any, ...]]:
+    """All rows of a query as the driver's plain tuples (no SQLAlchemy row processing).
+
+    For large reads of plain columns (strings and floats) on any PEP 249 driver.
+    """
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    if compiled.positional:
+        args: Any = tuple(params[name] for name in compiled.positiontup or ())
+    else:
+        args = params
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _series_filter(
@@ -170,18 +190,16 @@ def _add_to_rollup(database: Database, conn: Connection, rows: Sequence[Reading]
     """Add new readings to the hourly rollup: grouped with numpy, one executemany."""
     n = len(rows)
     asset_ids, metrics, times, values = zip(*rows, strict=True)
+    # Each series' code is the index of its first reading (dict and map run in C).
     codes: dict[tuple[str, str], int] = {}
-    series = np.fromiter(
-        (codes.setdefault(k, len(codes)) for k in zip(asset_ids, metrics, strict=True)),
-        np.int64,
-        n,
-    )
+    first_seen = map(codes.setdefault, zip(asset_ids, metrics, strict=True), itertools.count())
+    series = np.fromiter(first_seen, np.int64, n)
     hours = np.floor(np.fromiter(times, np.float64, n) / HOUR).astype(np.int64)
     key = series << 32 | hours  # hours since 1970 fit in 32 bits for ~490,000 years
     order = np.argsort(key, kind="stable")  # stable: each hour sums in arrival order
     key, value = key[order], np.fromiter(values, np.float64, n)[order]
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    names = list(codes)
+    names = {code: name for name, code in codes.items()}
     group = key[starts]
     database.run_many(
         conn,

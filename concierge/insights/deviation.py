@@ -21,15 +21,18 @@ from concierge.insights.series import (
     DAY,
     HOUR,
     FloatArray,
+    Groups,
+    IntArray,
+    TimeLayoutCache,
     bin_index,
     group_medians,
     median,
+    median_of_scratch,
     percentile,
-    slot_medians,
 )
 from concierge.insights.stats import MAD_TO_SIGMA, robust_scale, saturate
 from concierge.insights.text import fmt_date, fmt_number, fmt_span, with_unit
-from concierge.insights.trend import Trend
+from concierge.insights.trend import SlotGrid, Trend, grid_medians, slot_grid
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -71,6 +74,7 @@ class _Windows:
     jitter_p90: float  # 90th percentile of the baseline's daily jitter sigmas
     headroom: float  # baseline level to warning, on the bad side
     sign: float  # +1 when up is bad
+    gap_days: float  # days between the medians of recent and baseline times
 
     @property
     def base_days(self) -> float:
@@ -104,7 +108,21 @@ def analyze_deviation(
     )
 
 
-def _windows(spec: MetricSpec, t: FloatArray, v: FloatArray) -> _Windows | None:
+@dataclass(frozen=True)
+class _Layout:
+    """Everything of ``_windows`` that depends on the timestamps only."""
+
+    split: int
+    by_hour: Groups  # points grouped by UTC hour
+    base_hours: SlotGrid | None  # baseline hours by hour of day (None: no profile)
+    point_hour: IntArray  # UTC hour of day of every point
+    by_local: Groups | None  # local-level bins (None: the hours themselves)
+    by_day: Groups  # baseline points grouped by UTC day
+    full_days: BoolArray | None  # well-covered baseline days (None: fewer than 3)
+    gap_days: float  # days between the medians of recent and baseline times
+
+
+def _layout(t: FloatArray) -> _Layout | None:
     if t.size < MIN_BASELINE_POINTS + MIN_RECENT_POINTS:
         return None
     span = float(t[-1] - t[0])
@@ -113,13 +131,37 @@ def _windows(spec: MetricSpec, t: FloatArray, v: FloatArray) -> _Windows | None:
         return None
     if float(t[split - 1] - t[0]) < MIN_BASELINE_DAYS * DAY:
         return None
-    profile, local = _profile_and_local_level(t, v, split)
+    hours = bin_index(t, HOUR)
+    by_hour = Groups.of(hours)
+    base_hours = None
+    if float(t[split - 1] - t[0]) >= SEASON_MIN_BASELINE_DAYS * DAY:
+        n_base = int(by_hour.group[split])  # hours before the recent window's first hour
+        base_hours = slot_grid(hours.take(by_hour.starts[:n_base]) % 24, 24)
+    step = median(np.diff(t)) if t.size > 1 else HOUR
+    width = next((w for w in _LOCAL_WIDTHS if w >= LOCAL_POINTS * step), DAY)
+    by_local = None if width == HOUR else Groups.of(bin_index(t, width))
+    by_day = Groups.of(bin_index(t[:split], DAY))
+    full: BoolArray = by_day.counts >= 0.5 * float(np.max(by_day.counts))
+    full_days = full if int(np.sum(full)) >= 3 else None
+    gap_days = (median(t[split:]) - median(t[:split])) / DAY
+    return _Layout(split, by_hour, base_hours, hours % 24, by_local, by_day, full_days, gap_days)
+
+
+_LAYOUTS: TimeLayoutCache[_Layout | None] = TimeLayoutCache(_layout)
+
+
+def _windows(spec: MetricSpec, t: FloatArray, v: FloatArray) -> _Windows | None:
+    lay = _LAYOUTS.get(t)
+    if lay is None:
+        return None
+    split = lay.split
+    profile, local = _profile_and_local_level(lay, v)
     d = v - profile
     d_base = d[:split]
     jitter = d - local
     center = median(d_base)
     floor = max(0.01 * abs(spec.critical - spec.warning), 1e-9 * max(1.0, abs(center)))
-    sigma_days, jitter_p90 = _daily_variation(t[:split], d_base, jitter[:split])
+    sigma_days, jitter_p90 = _daily_variation(lay, d_base, jitter[:split])
     sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
     base_level = median(v[:split])
     headroom = max(sign * (spec.warning - base_level), 0.25 * abs(spec.critical - spec.warning))
@@ -133,56 +175,47 @@ def _windows(spec: MetricSpec, t: FloatArray, v: FloatArray) -> _Windows | None:
         recent_level=median(v[split:]),
         jitter=jitter,
         center=center,
-        sigma=max(robust_scale(d_base), floor),
+        sigma=max(MAD_TO_SIGMA * median_of_scratch(np.abs(d_base - center)), floor),
         sigma_days=sigma_days,
         jitter_sigma=max(robust_scale(jitter[:split]), floor),
         jitter_p90=jitter_p90,
         headroom=headroom,
         sign=sign,
+        gap_days=lay.gap_days,
     )
 
 
-def _profile_and_local_level(
-    t: FloatArray, v: FloatArray, split: int
-) -> tuple[FloatArray, FloatArray]:
+def _profile_and_local_level(lay: _Layout, v: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Per point: the baseline's offset for its UTC hour, and its local deseasonalised level.
 
     The profile is the median, per hour of day, of the baseline's hourly medians
     (zero when the baseline is under three days).  The local level is the
     median of the point's bin: an hour, or wider for sparse data.
     """
-    hours = bin_index(t, HOUR)
-    keys, medians, _ = group_medians(hours, v)
+    by_hour = lay.by_hour
+    medians = by_hour.medians(v)
     profile = np.zeros(24)
-    if float(t[split - 1] - t[0]) >= SEASON_MIN_BASELINE_DAYS * DAY:
-        n_base = int(np.searchsorted(keys, hours[split]))  # keys ascending
-        hourly, counts = slot_medians(keys[:n_base] % 24, medians[:n_base], 24)
-        good = counts >= 3
+    if lay.base_hours is not None:
+        grid = lay.base_hours
+        hourly = grid_medians(grid, medians[: grid.order.size])
+        good = grid.slot_counts >= 3
         if bool(np.any(good)):
             profile[good] = hourly[good] - median(hourly[good])
-    point_profile = profile[hours % 24]
-    width = next((w for w in _LOCAL_WIDTHS if w >= LOCAL_POINTS * _typical_step(t)), DAY)
-    if width == HOUR:
-        local = (medians - profile[keys % 24])[np.searchsorted(keys, hours)]
+    point_profile = profile.take(lay.point_hour)
+    if lay.by_local is None:
+        local = (v if medians is v else medians.take(by_hour.group)) - point_profile
     else:
-        bins = bin_index(t, width)
-        local_keys, local_medians, _ = group_medians(bins, v - point_profile)
-        local = local_medians[np.searchsorted(local_keys, bins)]
+        local = lay.by_local.medians(v - point_profile).take(lay.by_local.group)
     return point_profile, local
 
 
-def _typical_step(t: FloatArray) -> float:
-    return median(np.diff(t)) if t.size > 1 else HOUR
-
-
-def _daily_variation(t: FloatArray, d: FloatArray, jitter: FloatArray) -> tuple[float, float]:
+def _daily_variation(lay: _Layout, d: FloatArray, jitter: FloatArray) -> tuple[float, float]:
     """(robust sigma of daily medians, 90th percentile of daily jitter sigmas), baseline."""
-    days = bin_index(t, DAY)
-    _, medians, counts = group_medians(days, d)
-    full = counts >= 0.5 * float(np.max(counts))
-    if int(np.sum(full)) < 3:
+    full = lay.full_days
+    if full is None:
         return 0.0, 0.0
-    _, mads, _ = group_medians(days, np.abs(jitter))
+    medians = lay.by_day.medians(d)
+    mads = lay.by_day.medians(np.abs(jitter))
     return robust_scale(medians[full]), percentile(MAD_TO_SIGMA * mads[full], 90.0)
 
 
@@ -192,8 +225,7 @@ def _level_shift(
     shift = median(w.d[w.split :]) - w.center
     explained = 0.0
     if trend is not None and trend.slope_z >= TREND_Z:
-        gap_days = (median(w.t[w.split :]) - median(w.t[: w.split])) / DAY
-        explained = trend.slope_per_day * gap_days
+        explained = trend.slope_per_day * w.gap_days
     bad = w.sign * (shift - explained)
     z = bad / max(w.sigma, w.sigma_days)
     if z < LEVEL_Z or bad < MATERIAL_SHARE * w.headroom:

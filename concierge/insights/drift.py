@@ -9,7 +9,7 @@ from concierge.insights.finding import Evidence, Finding, make_finding
 from concierge.insights.forecast import Crossing, forecast_crossing
 from concierge.insights.series import DAY, FloatArray, median
 from concierge.insights.text import fmt_confidence, in_days, in_days_short, per_day, with_unit
-from concierge.insights.trend import Trend, finish_trend, fit_trend, slope_stage
+from concierge.insights.trend import Trend, finish_trend, fit_line, fit_trend, slope_stage
 
 HORIZON_DAYS = 60.0
 CRITICAL_WITHIN_DAYS = 7.0
@@ -33,8 +33,8 @@ def fit_trends(t: FloatArray, v: FloatArray, spec: MetricSpec) -> tuple[Trend | 
         return None, None
     sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
 
-    def steeper(a: Trend, b: Trend) -> bool:
-        return sign * (a.slope_per_day - b.slope_per_day) > KINK_Z * a.slope_stderr
+    def steeper(slope: float, stderr: float, b: Trend) -> bool:
+        return sign * (slope - b.slope_per_day) > KINK_Z * stderr
 
     chosen = full
     for days in RECENT_FIT_DAYS:
@@ -42,16 +42,17 @@ def fit_trends(t: FloatArray, v: FloatArray, spec: MetricSpec) -> tuple[Trend | 
             continue
         start = int(np.searchsorted(t, t[-1] - days * DAY))
         stage = slope_stage(t[start:], v[start:])
-        # The cheap slope test first: most recent windows are not steeper at all.
+        # Cheap tests first: most recent windows are not steeper at all, and the
+        # residual scale is only needed for the window finally chosen.
         if stage is None:
             continue
         if sign * stage.slope <= KINK_RATIO * max(sign * full.slope_per_day, 0.0):
             continue
-        recent = finish_trend(stage, t[start:], v[start:])
-        if not steeper(recent, full):
+        line = fit_line(stage)
+        if not steeper(stage.slope, line.slope_stderr, full):
             continue
-        if chosen is full or steeper(recent, chosen):
-            chosen = recent
+        if chosen is full or steeper(stage.slope, line.slope_stderr, chosen):
+            chosen = finish_trend(stage, t[start:], v[start:], line)
     return full, chosen
 
 

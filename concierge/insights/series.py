@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
@@ -11,6 +17,7 @@ IntArray = npt.NDArray[np.int64]
 MINUTE = 60.0
 HOUR = 3_600.0
 DAY = 86_400.0
+
 
 def as_series(t: npt.ArrayLike, v: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Float64 copies of ``t``/``v`` without non-finite pairs, sorted by time (stable).
@@ -31,10 +38,16 @@ def as_series(t: npt.ArrayLike, v: npt.ArrayLike) -> tuple[FloatArray, FloatArra
 
 def median(x: FloatArray) -> float:
     """Median of a non-empty 1-D array (as np.median, without its overhead)."""
-    k = x.size // 2
-    if x.size % 2:
-        return float(np.partition(x, k)[k])
-    part = np.partition(x, (k - 1, k))
+    return median_of_scratch(x.copy())
+
+
+def median_of_scratch(part: FloatArray) -> float:
+    """``median`` of an array the caller no longer needs: it is reordered in place."""
+    k = part.size // 2
+    if part.size % 2:
+        part.partition(k)
+        return float(part[k])
+    part.partition((k - 1, k))
     return 0.5 * (float(part[k - 1]) + float(part[k]))
 
 
@@ -58,66 +71,72 @@ def group_medians(keys: IntArray, values: FloatArray) -> tuple[IntArray, FloatAr
     if n == 0:
         return keys, values, np.zeros(0, dtype=np.int64)
     if n == 1 or bool(np.all(keys[1:] >= keys[:-1])):
-        starts, counts, medians, _ = sorted_group_medians(keys, values)
-        return keys[starts], medians, counts
+        groups = Groups.of(keys)
+        return keys.take(groups.starts), groups.medians(values), groups.counts
     return _sorted_group_medians(keys, values)
 
 
-def sorted_group_medians(
-    keys: IntArray, values: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
-    """Group medians for ascending ``keys``: (starts, counts, medians, group of each value)."""
-    n = keys.size
-    change = np.empty(n, dtype=bool)
-    change[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=change[1:])
-    starts = np.flatnonzero(change)
-    if starts.size == n:  # one value per key: the values are the medians
-        return starts, np.ones(n, dtype=np.int64), values, starts
-    counts = np.empty(starts.size, dtype=np.int64)
-    counts[:-1] = starts[1:] - starts[:-1]
-    counts[-1] = n - starts[-1]
-    group = np.cumsum(change) - 1
-    medians = _padded_medians(group, starts.take(group), counts, values)
-    if medians is None:
-        _, medians, _ = _sorted_group_medians(keys, values)
-    return starts, counts, medians, group
+@dataclass(frozen=True)
+class Groups:
+    """Runs of equal keys in an ascending, non-empty key array, laid out for medians.
 
-
-def _padded_medians(
-    group: IntArray, first: IntArray, counts: IntArray, values: FloatArray
-) -> FloatArray | None:
-    """Per-group medians from one NaN-padded (groups x largest group) sort.
-
-    ``group`` numbers each value's group (0..G-1), ``first`` is the position of
-    the first value of that group in ``values`` (values of a group contiguous).
-    None when padding would waste too much (very unequal groups).
+    Build once with :meth:`of`; :meth:`medians` then costs one sort of a padded
+    (groups x largest group) grid per value array.
     """
-    width = int(np.max(counts))
-    if counts.size * width > 4 * values.size + 64:
-        return None
-    grid = np.full((counts.size, width), np.nan)
-    grid[group, np.arange(values.size) - first] = values
-    grid.sort(axis=1)  # NaN padding sorts last
-    rows = np.arange(counts.size)
-    return (grid[rows, (counts - 1) // 2] + grid[rows, counts // 2]) / 2.0
 
+    keys: IntArray
+    starts: IntArray  # first position of each group
+    counts: IntArray
+    group: IntArray  # group number of every position
+    cells: IntArray | None  # flat grid cell of every position (None: no padding needed)
+    pad: int  # leading padding of the contiguous layout
+    width: int  # grid row length (0: groups too unequal for a grid)
 
-def slot_medians(
-    slots: IntArray, values: FloatArray, n_slots: int
-) -> tuple[FloatArray, IntArray]:
-    """(median per slot 0..n_slots-1 (NaN where empty), count per slot); any order."""
-    counts = np.bincount(slots, minlength=n_slots).astype(np.int64)
-    order = np.argsort(slots, kind="stable")
-    ss = slots[order]
-    starts = np.cumsum(counts) - counts
-    width = max(int(np.max(counts)), 1)
-    grid = np.full((n_slots, width), np.nan)
-    grid[ss, np.arange(ss.size) - starts[ss]] = values[order]
-    grid.sort(axis=1)
-    rows = np.arange(n_slots)
-    lo = np.maximum(counts - 1, 0) // 2
-    return (grid[rows, lo] + grid[rows, counts // 2]) / 2.0, counts
+    @staticmethod
+    def of(keys: IntArray) -> Groups:
+        n = keys.size
+        change = np.empty(n, dtype=bool)
+        change[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=change[1:])
+        starts = np.flatnonzero(change)
+        g = starts.size
+        if g == n:  # one value per key
+            return Groups(keys, starts, np.ones(n, dtype=np.int64), starts, None, 0, 1)
+        counts = np.empty(g, dtype=np.int64)
+        counts[:-1] = starts[1:] - starts[:-1]
+        counts[-1] = n - starts[-1]
+        group = np.cumsum(change) - 1
+        size = int(counts[1]) if g > 2 else int(np.max(counts))
+        head, tail = int(counts[0]), int(counts[-1])
+        if head <= size and tail <= size and (g <= 2 or bool(np.all(counts[1:-1] == size))):
+            return Groups(keys, starts, counts, group, None, size - head, size)  # regular
+        width = int(np.max(counts))
+        if g * width > 4 * n + 64:
+            return Groups(keys, starts, counts, group, None, 0, 0)
+        cells = group * width + (np.arange(n) - starts.take(group))
+        return Groups(keys, starts, counts, group, cells, 0, width)
+
+    def medians(self, values: FloatArray) -> FloatArray:
+        g, width = self.counts.size, self.width
+        if g == values.size:
+            return values
+        if width == 0:
+            return _sorted_group_medians(self.keys, values)[1]
+        grid = np.full(g * width, np.nan)
+        if self.cells is None:
+            grid[self.pad : self.pad + values.size] = values
+        else:
+            grid[self.cells] = values
+        rows = grid.reshape(g, width)
+        if width == 2:  # pairs and singles (e.g. hourly data in two-hour bins): no sort
+            lo, hi = np.fmin(rows[:, 0], rows[:, 1]), np.fmax(rows[:, 0], rows[:, 1])
+            pair_medians: FloatArray = (lo + hi) / 2.0
+            return pair_medians
+        lo_at, hi_at = (self.counts - 1) // 2, self.counts // 2
+        rows.sort(axis=1)  # NaN padding sorts last
+        r = np.arange(g)
+        medians: FloatArray = (rows[r, lo_at] + rows[r, hi_at]) / 2.0
+        return medians
 
 
 def _sorted_group_medians(
@@ -154,3 +173,39 @@ def bin_index(t: FloatArray, width: float) -> IntArray:
 def slot_of_day(t: FloatArray, width: float) -> IntArray:
     """Slot within the UTC day (0 .. DAY/width - 1) for slots of ``width`` seconds."""
     return np.floor(np.mod(t, DAY) / width).astype(np.int64)
+
+
+T = TypeVar("T")
+
+
+class TimeLayoutCache(Generic[T]):
+    """Work that depends on the timestamps only, shared by series with equal ``t``.
+
+    Metrics of one asset (and often of a whole fleet) share their sampling
+    times; binning, grouping and pair layouts are computed once per distinct
+    ``t`` and reused.  Entries are matched on the full array contents, so a hit
+    gives exactly what a fresh computation would.  Bounded and thread-safe.
+    """
+
+    def __init__(self, build: Callable[[FloatArray], T], size: int = 16) -> None:
+        self._build = build
+        self._size = size
+        self._entries: OrderedDict[tuple[int, float, float], tuple[bytes, T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, t: FloatArray) -> T:
+        """``build(t)``, computed once per distinct contents of ``t`` while cached."""
+        raw = t.tobytes()  # exact match: equal bytes, equal array
+        key = (int(t.size), float(t[0]), float(t[-1])) if t.size else (0, 0.0, 0.0)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == raw:
+                self._entries.move_to_end(key)
+                return hit[1]
+        value = self._build(t)
+        with self._lock:
+            self._entries[key] = (raw, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value

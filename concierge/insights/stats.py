@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from concierge.insights.series import FloatArray, as_series, median
+from concierge.insights.series import FloatArray, as_series, median, median_of_scratch
 
 MAD_TO_SIGMA = 1.4826  # MAD of a normal distribution times this is its sigma
 
@@ -58,7 +58,7 @@ def robust_scale(x: FloatArray) -> float:
     """Sigma estimated from the median absolute deviation; 0.0 for fewer than 2 values."""
     if x.size < 2:
         return 0.0
-    return MAD_TO_SIGMA * median(np.abs(x - median(x)))
+    return MAD_TO_SIGMA * median_of_scratch(np.abs(x - median(x)))
 
 
 def lag1_autocorrelation(r: FloatArray) -> float:

@@ -13,12 +13,14 @@ from concierge.insights.series import (
     DAY,
     HOUR,
     FloatArray,
+    Groups,
     IntArray,
+    TimeLayoutCache,
     as_series,
     bin_index,
     median,
+    median_of_scratch,
     slot_of_day,
-    sorted_group_medians,
 )
 from concierge.insights.stats import MAD_TO_SIGMA, lag1_autocorrelation, robust_scale
 
@@ -27,6 +29,7 @@ MAX_BINS = 360  # Theil–Sen cost grows with bins squared
 SEASON_MIN_SPAN = 3 * DAY  # a daily profile needs a few days to be estimated
 SEASON_MAX_SLOT = 3 * HOUR
 SEASON_MIN_PER_SLOT = 2
+BoolArray = npt.NDArray[np.bool_]
 # Bin widths that divide a day (so bins map onto daily slots), then whole days.
 _WIDTHS = (60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 14400, 21600, 43200, 86400)
 
@@ -77,98 +80,184 @@ def fit_trend(t: FloatArray, v: FloatArray) -> Trend | None:
 
 @dataclass(frozen=True)
 class SlotGrid:
-    """Points laid out as rows of time-of-day slots (NaN-padded, time order in a row)."""
+    """Points as rows of their occupied time-of-day slots (NaN-padded, time order in a row)."""
 
     n_slots: int
+    rows: int  # occupied slots
     width: int  # points in the fullest slot
     order: IntArray  # point indices sorted by slot (stable: time order within a slot)
     cells: IntArray  # flat grid cell of each point in ``order``
-    counts: IntArray  # points per slot
-    full: bool  # every slot holds ``width`` points (no padding)
+    row_slot: IntArray  # slot of each row
+    counts: IntArray  # points per row
+    slot_counts: IntArray  # points per slot (0 .. n_slots - 1)
+    full: bool  # every row holds ``width`` points (no padding)
 
     def place(self, values: FloatArray) -> FloatArray:
-        grid = np.full(self.n_slots * self.width, np.nan)
+        grid = np.full(self.rows * self.width, np.nan)
         grid[self.cells] = values[self.order]
         return grid
 
 
 def slot_grid(slots: IntArray, n_slots: int) -> SlotGrid:
-    counts = np.bincount(slots, minlength=n_slots)
+    slot_counts = np.bincount(slots, minlength=n_slots)
+    row_slot = np.flatnonzero(slot_counts)
+    row_of_slot = np.cumsum(slot_counts > 0) - 1
     order = np.argsort(slots, kind="stable")
     ss = slots[order]
-    width = int(np.max(counts))
-    rank = np.arange(ss.size) - (np.cumsum(counts) - counts)[ss]
-    full = ss.size == n_slots * width
-    return SlotGrid(n_slots, width, order, ss * width + rank, counts, full)
+    width = int(np.max(slot_counts))
+    rank = np.arange(ss.size) - (np.cumsum(slot_counts) - slot_counts)[ss]
+    rows = row_slot.size
+    cells = row_of_slot[ss] * width + rank
+    counts = slot_counts[row_slot]
+    full = ss.size == rows * width
+    return SlotGrid(n_slots, rows, width, order, cells, row_slot, counts, slot_counts, full)
 
 
 @dataclass(frozen=True)
-class SlopeStage:
-    """The first half of a fit: bins, their daily slots and the robust slope."""
+class _Layout:
+    """Everything of a fit that depends on the timestamps only."""
 
-    x: FloatArray  # bin times (or raw times)
-    y: FloatArray  # bin medians (or raw values)
-    xd: FloatArray  # days relative to t_ref
+    span: float
+    t_ref: float
+    dt: FloatArray  # t - t_ref, seconds
+    bins: Groups | None  # aggregation bins (None: raw points used)
+    xd: FloatArray  # bin (or point) times, days relative to t_ref
+    sxx: float  # sum of squared deviations of xd from its mean
     slot_width: float  # 0 when not seasonal
     slots: IntArray  # daily slot of each bin (empty when not seasonal)
+    point_slots: IntArray  # daily slot of each raw point (empty when not seasonal)
     grid: SlotGrid | None
-    point_bin: IntArray | None  # bin of each raw point (None when not aggregated)
-    slope: float
-    intercept: float  # only meaningful when not seasonal
-    t_ref: float
-    span: float
+    pair_i: IntArray  # flat grid cells of the same-slot pairs (earlier point)
+    pair_j: IntArray  # (later point)
+    dx: FloatArray  # time difference of every pair, days (NaN for padding)
+    ok: BoolArray  # pairs with dx > 0
+    dx_ok: FloatArray  # dx[ok]
+    all_ok: bool
 
 
-def slope_stage(t: FloatArray, v: FloatArray) -> SlopeStage | None:
-    """Aggregation and slope of ``fit_trend``; None where ``fit_trend`` gives None."""
+def _layout(t: FloatArray) -> _Layout | None:
     if t.size < MIN_POINTS:
         return None
     span = float(t[-1] - t[0])
     if not span > 0.0:
         return None
-    x, y, slot_width, point_bin = _aggregate(t, v, span)
+    t_ref = float(t[-1])
+    seasonal = span >= SEASON_MIN_SPAN
+    bins: Groups | None = None
+    if t.size <= MAX_BINS:
+        x, slot_width = t, (HOUR if seasonal else 0.0)
+    else:
+        width = float(
+            next((w for w in _WIDTHS if span / w <= MAX_BINS), math.ceil(span / MAX_BINS))
+        )
+        bins = Groups.of(bin_index(t, width))  # t is sorted, so bins are contiguous
+        x = np.add.reduceat(t, bins.starts) / bins.counts
+        slot = max(width, HOUR)
+        slot_width = slot if seasonal and slot <= SEASON_MAX_SLOT else 0.0
     if x.size < 3:
         return None
-    t_ref = float(t[-1])
     xd = (x - t_ref) / DAY
-    grid = None
-    if slot_width > 0.0:
-        slots = slot_of_day(x, slot_width)
-        grid = slot_grid(slots, round(DAY / slot_width))
-        slope = _grid_sen_slope(xd, y, grid)
-        intercept = 0.0
+    sxx = float(np.sum((xd - np.mean(xd)) ** 2))
+    empty_i = np.zeros(0, dtype=np.int64)
+    empty_f = np.zeros(0)
+    if slot_width <= 0.0:
+        return _Layout(
+            span, t_ref, t - t_ref, bins, xd, sxx, 0.0, empty_i, empty_i, None,
+            empty_i, empty_i, empty_f, np.zeros(0, dtype=bool), empty_f, False,
+        )  # fmt: skip
+    slots = slot_of_day(x, slot_width)
+    grid = slot_grid(slots, round(DAY / slot_width))
+    fi, fj = _grid_pairs(grid.rows, grid.width)
+    xg = xd.take(grid.order) if grid.full else grid.place(xd)
+    dx = xg.take(fj) - xg.take(fi)
+    ok = dx > 0.0  # False for NaN padding
+    all_ok = grid.full and bool(np.all(ok))
+    point_slots = slots if bins is None else slots.take(bins.group)
+    return _Layout(
+        span, t_ref, t - t_ref, bins, xd, sxx, slot_width, slots, point_slots, grid,
+        fi, fj, dx, ok, dx if all_ok else dx[ok], all_ok,
+    )  # fmt: skip
+
+
+_LAYOUTS: TimeLayoutCache[_Layout | None] = TimeLayoutCache(_layout)
+
+
+@dataclass(frozen=True)
+class SlopeStage:
+    """The first half of a fit: bin values and the robust slope."""
+
+    layout: _Layout
+    y: FloatArray  # bin medians (or raw values)
+    slope: float
+    intercept: float  # only meaningful when not seasonal
+
+
+def slope_stage(t: FloatArray, v: FloatArray) -> SlopeStage | None:
+    """Aggregation and slope of ``fit_trend``; None where ``fit_trend`` gives None."""
+    lay = _LAYOUTS.get(t)
+    if lay is None:
+        return None
+    y = v if lay.bins is None else lay.bins.medians(v)
+    if lay.grid is None:
+        slope, intercept = theil_sen(lay.xd, y)
+        return SlopeStage(lay, y, slope, intercept)
+    grid = lay.grid
+    yg = y.take(grid.order) if grid.full else grid.place(y)
+    dy = yg.take(lay.pair_j) - yg.take(lay.pair_i)
+    if lay.all_ok:
+        slope = median_of_scratch(dy / lay.dx)
+    elif lay.dx_ok.size:
+        slope = median_of_scratch(dy[lay.ok] / lay.dx_ok)
     else:
-        slots = np.zeros(0, dtype=np.int64)
-        slope, intercept = theil_sen(xd, y)
-    return SlopeStage(x, y, xd, slot_width, slots, grid, point_bin, slope, intercept, t_ref, span)
+        slope = theil_sen(lay.xd, y)[0]
+    return SlopeStage(lay, y, slope, 0.0)
 
 
-def finish_trend(stage: SlopeStage, t: FloatArray, v: FloatArray) -> Trend:
-    """Daily profile, intercept and errors of a fit started by ``slope_stage``."""
-    y, xd, slope, intercept = stage.y, stage.xd, stage.slope, stage.intercept
+@dataclass(frozen=True)
+class LineFit:
+    """The line of a fit (profile removed) and its slope error, without residual scale."""
+
+    intercept: float
+    profile: FloatArray  # per daily slot (a single zero when not seasonal)
+    amplitude: float
+    slope_stderr: float
+
+
+def fit_line(stage: SlopeStage) -> LineFit:
+    """Daily profile, intercept and slope error of a fit started by ``slope_stage``."""
+    lay = stage.layout
+    y, xd, slope, intercept = stage.y, lay.xd, stage.slope, stage.intercept
+    profile = np.zeros(1)
     amplitude = 0.0
-    t_ref = stage.t_ref
-    if stage.grid is None:
-        raw_resid = v - (intercept + slope * (t - t_ref) / DAY)
-    else:
-        slots = stage.slots
-        profile = _grid_profile(stage.grid, y - slope * xd)
-        y = y - profile[slots]
-        intercept = median(y - slope * xd)
+    if lay.grid is not None:
+        profile = _grid_profile(lay.grid, y - slope * xd)
+        y = y - profile.take(lay.slots)
+        intercept = median_of_scratch(y - slope * xd)
         amplitude = float(np.max(profile) - np.min(profile))
-        raw_resid = v - (intercept + slope * (t - t_ref) / DAY)
-        point_slots = slots if stage.point_bin is None else slots[stage.point_bin]
-        raw_resid = raw_resid - profile[point_slots]
     bin_resid = y - (intercept + slope * xd)
+    return LineFit(intercept, profile, amplitude, _slope_stderr(xd, bin_resid, lay.sxx))
+
+
+def finish_trend(
+    stage: SlopeStage, t: FloatArray, v: FloatArray, line: LineFit | None = None
+) -> Trend:
+    """The ``Trend`` of a fit started by ``slope_stage`` (``line`` if already fitted)."""
+    lay = stage.layout
+    if line is None:
+        line = fit_line(stage)
+    slope, intercept = stage.slope, line.intercept
+    raw_resid = v - (intercept + slope * lay.dt / DAY)
+    if lay.grid is not None:
+        raw_resid = raw_resid - line.profile.take(lay.point_slots)
     return Trend(
         slope_per_day=slope,
         intercept=intercept,
-        t_ref=t_ref,
+        t_ref=lay.t_ref,
         residual_scale=robust_scale(raw_resid),
         n=int(t.size),
-        slope_stderr=_slope_stderr(xd, bin_resid),
-        span_days=stage.span / DAY,
-        seasonal_amplitude=amplitude,
+        slope_stderr=line.slope_stderr,
+        span_days=lay.span / DAY,
+        seasonal_amplitude=line.amplitude,
     )
 
 
@@ -197,21 +286,6 @@ def _grid_pairs(rows: int, width: int) -> tuple[IntArray, IntArray]:
     return (base + i).ravel(), (base + j).ravel()
 
 
-def _aggregate(
-    t: FloatArray, v: FloatArray, span: float
-) -> tuple[FloatArray, FloatArray, float, IntArray | None]:
-    """(times, values, daily slot width or 0, bin of each point): raw points if few."""
-    seasonal = span >= SEASON_MIN_SPAN
-    if t.size <= MAX_BINS:
-        return t, v, (HOUR if seasonal else 0.0), None
-    width = float(next((w for w in _WIDTHS if span / w <= MAX_BINS), math.ceil(span / MAX_BINS)))
-    bins = bin_index(t, width)
-    starts, counts, medians, point_bin = sorted_group_medians(bins, v)
-    times = np.add.reduceat(t, starts) / counts  # t is sorted, so bins are contiguous
-    slot = max(width, HOUR)
-    return times, medians, (slot if seasonal and slot <= SEASON_MAX_SLOT else 0.0), point_bin
-
-
 def seasonal_sen_slope(x: FloatArray, y: FloatArray, slots: IntArray) -> float:
     """Median slope over pairs in the same time-of-day slot (seasonal Kendall–Sen).
 
@@ -225,9 +299,9 @@ def _grid_sen_slope(x: FloatArray, y: FloatArray, grid: SlotGrid) -> float:
 
     Padding cells are NaN, so they never form a pair (NaN > 0 is False).
     """
-    fi, fj = _grid_pairs(grid.n_slots, grid.width)
-    xg = grid.place(x)
-    yg = grid.place(y)
+    fi, fj = _grid_pairs(grid.rows, grid.width)
+    xg = x.take(grid.order) if grid.full else grid.place(x)
+    yg = y.take(grid.order) if grid.full else grid.place(y)
     dx = xg.take(fj) - xg.take(fi)
     dy = yg.take(fj) - yg.take(fi)
     ok = dx > 0.0
@@ -238,10 +312,21 @@ def _grid_sen_slope(x: FloatArray, y: FloatArray, grid: SlotGrid) -> float:
     return median(dy[ok] / dx[ok])
 
 
+def grid_medians(grid: SlotGrid, values: FloatArray) -> FloatArray:
+    """Median of ``values`` per slot of ``grid`` (NaN for an empty slot)."""
+    rows = grid.place(values).reshape(grid.rows, grid.width)
+    rows.sort(axis=1)  # NaN padding sorts last
+    r = np.arange(grid.rows)
+    counts = grid.counts
+    medians = np.full(grid.n_slots, np.nan)
+    medians[grid.row_slot] = (rows[r, (counts - 1) // 2] + rows[r, counts // 2]) / 2.0
+    return medians
+
+
 def _grid_profile(grid: SlotGrid, level: FloatArray) -> FloatArray:
     """Median detrended level per time-of-day slot, centred; 0 for thinly covered slots."""
     profile = np.zeros(grid.n_slots)
-    rows = grid.place(level).reshape(grid.n_slots, grid.width)
+    rows = grid.place(level).reshape(grid.rows, grid.width)
     rows.sort(axis=1)  # NaN padding sorts last
     counts = grid.counts
     good = counts >= SEASON_MIN_PER_SLOT
@@ -249,23 +334,19 @@ def _grid_profile(grid: SlotGrid, level: FloatArray) -> FloatArray:
         r = np.flatnonzero(good)
         c = counts[r]
         medians = (rows[r, (c - 1) // 2] + rows[r, c // 2]) / 2.0
-        profile[r] = medians - median(medians)
+        profile[grid.row_slot[r]] = medians - median(medians)
     return profile
 
 
-def _daily_profile(slots: IntArray, level: FloatArray, n_slots: int) -> FloatArray:
-    """Median detrended level per time-of-day slot, centred; 0 for thinly covered slots."""
-    return _grid_profile(slot_grid(slots, n_slots), level)
-
-
-def _slope_stderr(xd: FloatArray, resid: FloatArray) -> float:
+def _slope_stderr(xd: FloatArray, resid: FloatArray, sxx: float | None = None) -> float:
     """Robust OLS-style slope error, inflated by lag-1 autocorrelation of the residuals."""
     n = xd.size
-    sxx = float(np.sum((xd - np.mean(xd)) ** 2))
+    if sxx is None:
+        sxx = float(np.sum((xd - np.mean(xd)) ** 2))
     if n < 3 or sxx <= 0.0:
         return math.inf
     centred = resid - median(resid)
-    scale = MAD_TO_SIGMA * median(np.abs(centred)) if n >= 2 else 0.0
+    scale = MAD_TO_SIGMA * median_of_scratch(np.abs(centred))
     if scale > 0.0:
         centred = np.clip(centred, -3.0 * scale, 3.0 * scale)
     rho = lag1_autocorrelation(centred)

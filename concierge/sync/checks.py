@@ -27,10 +27,16 @@ def _bad(what: str) -> MalformedResponseError:
 
 
 def _valid_record(entity: str, ident: str, data: dict[str, object]) -> None:
+    """Valid, and complete: records are stored as sent, so a field the schema would
+    default (e.g. a missing ``version``) must not be silently missing from the copy."""
+    model = MODELS[entity]
     try:
-        record = MODELS[entity].model_validate(data)
+        record = model.model_validate(data)
     except ValidationError as exc:
         raise _bad(f"an invalid {entity} {ident!r} ({exc.errors()[0]['msg']})") from exc
+    missing = sorted(set(model.model_fields) - set(data))
+    if missing:
+        raise _bad(f"an incomplete {entity} {ident!r} (no {', '.join(missing)})")
     if getattr(record, "id", None) != ident:
         raise _bad(f"a {entity} whose id does not match {ident!r}")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
 
 from concierge.backoffice.server import EmbeddedBackOffice
+from concierge.backoffice.telemetry import epoch_seconds
 from tests.backoffice.conftest import Api, LoginFactory
 
 
@@ -106,3 +109,62 @@ def test_a_month_of_minute_data_comes_back_bucketed(
         "latency",
         "throughput",
     }
+
+
+def test_bulk_parsed_timestamps_equal_datetime_timestamp() -> None:
+    stamps = [
+        "2025-03-30T00:59:59Z",
+        "2025-03-30T01:00:00.5+00:00",
+        "2025-03-30T03:00:00.000001+02:00",
+        "2024-02-29T23:59:59.999999-05:30",
+        "2000-01-01T00:00:00Z",
+    ]
+    expected = [datetime.fromisoformat(s).timestamp() for s in stamps]
+    assert epoch_seconds(stamps).tolist() == expected  # mixed offsets: one by one
+    utc = [s for s in stamps if s.endswith(("Z", "+00:00"))]
+    assert epoch_seconds(utc).tolist() == [datetime.fromisoformat(s).timestamp() for s in utc]
+    with pytest.raises(ValueError):
+        epoch_seconds(["2025-02-30T00:00:00Z"])
+
+
+def test_fast_ingestion_stores_exact_times_and_an_exact_rollup(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    office = login(fresh_office, "office")
+    hour = datetime(2025, 6, 11, 9, tzinfo=UTC)
+    zone = timezone(timedelta(hours=2))
+    values = [1.25, -3.5, 7.0, 2.5, 0.125, 9.75]
+    times = [hour + timedelta(minutes=7 * i, microseconds=i * 1001) for i in range(len(values))]
+    readings = [
+        {
+            "asset_id": "asset-001",
+            "metric": "vibration",
+            "ts": (
+                t.isoformat().replace("+00:00", "Z") if i % 2 else t.astimezone(zone).isoformat()
+            ),
+            "value": v,
+        }
+        for i, (t, v) in enumerate(zip(times, values, strict=True))
+    ]
+    # Two batches into the same hour: the second adds to the rollup the first wrote.
+    for batch in (readings[:3], readings[3:]):
+        result = office.ok("POST", "/v1/telemetry", json={"readings": batch})
+        assert result == {"accepted": len(batch), "rejected": []}
+    window = {
+        "asset_ids": ["asset-001"],
+        "start": hour.isoformat(),
+        "end": (hour + timedelta(minutes=59)).isoformat(),
+    }
+    raw = office.ok("POST", "/v1/telemetry/windows", json={**window, "bucket_seconds": 0})
+    vibration = next(s for s in raw["series"] if s["metric"] == "vibration")
+    assert vibration["t"] == [t.timestamp() for t in times]
+    assert vibration["mean"] == values
+    hourly = office.ok("POST", "/v1/telemetry/windows", json={**window, "bucket_seconds": 3600})
+    bucket = next(s for s in hourly["series"] if s["metric"] == "vibration")
+    assert bucket["t"] == [hour.timestamp()] and bucket["count"] == [len(values)]
+    assert bucket["min"] == [min(values)] and bucket["max"] == [max(values)]
+    assert bucket["mean"] == [sum(values) / len(values)]
+    # An impossible date sends the batch down the per-reading path: only it is refused.
+    again = [{**readings[0], "value": 5.0}, {**readings[1], "ts": "2025-02-30T10:00:00Z"}]
+    result = office.ok("POST", "/v1/telemetry", json={"readings": again})
+    assert result["accepted"] == 1 and [r["index"] for r in result["rejected"]] == [1]

@@ -31,3 +31,35 @@ def test_main_window_opens_signed_out(qtbot, bare_context) -> None:
     qtbot.waitExposed(window)
     assert window.pages.currentWidget() is window.signed_out_page
     assert window.sign_in_button.accessibleName()
+
+
+HEAVY = ("numpy", "pydantic", "requests", "keyring", "apscheduler", "PySide6")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = (f"import sys\n{code}\n"
+             f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return set(done.stdout.split())
+
+
+def test_parsing_the_command_line_imports_nothing_heavy() -> None:
+    """The launcher parses before it knows whether the GUI starts: registering the
+    subcommands must not load the core (1.3-1.6 s) nor Qt."""
+    assert _imported_after("from ui.launcher import build_parser; build_parser()") == set()
+
+
+def test_help_lists_the_commands() -> None:
+    done = subprocess.run([sys.executable, "-m", "concierge", "--help"], capture_output=True,
+                          text=True, timeout=60, check=True)
+    for name in ("login", "logout", "sync", "status"):
+        assert f"\n    {name} " in done.stdout
+    sync_help = subprocess.run([sys.executable, "-m", "concierge", "sync", "--help"],
+                               capture_output=True, text=True, timeout=60, check=True)
+    assert "--batch-size" in sync_help.stdout and "--page-size" in sync_help.stdout
+
+
+def test_the_board_path_of_the_store_leaves_the_network_and_numpy_out() -> None:
+    """The first paint needs the store only: no numpy, requests, keyring or APScheduler."""
+    assert _imported_after("import concierge.store") <= {"pydantic"}
