@@ -1,6 +1,8 @@
 """One autosave. The GUI thread's part (an input applied, the record snapshotted and queued
 for the database worker, as ``ui.session`` does): p99 <= 10 ms. The write itself (through
-the store, synchronous=FULL) is reported too: it runs on the worker, in order."""
+the store: the document serialised once, an in-progress autosave committed with
+synchronous=NORMAL, see docs/sync.md "Durability") is reported too: it runs on the worker,
+in order.  The baseline is a plain INSERT committed with synchronous=FULL."""
 
 from __future__ import annotations
 

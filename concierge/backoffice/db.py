@@ -322,11 +322,17 @@ class Database:
         metadata.create_all(self.engine)
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read transaction (one consistent snapshot on SQLite)."""
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read transaction (one consistent snapshot on SQLite).
+
+        ``snapshot``: also one snapshot elsewhere (REPEATABLE READ on PostgreSQL), for
+        reads whose several queries must agree with each other.
+        """
         with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.exec_driver_sql("BEGIN")
+            elif snapshot:
+                conn.execution_options(isolation_level="REPEATABLE READ")  # in place
             try:
                 yield conn
             finally:

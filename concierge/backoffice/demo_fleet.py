@@ -18,7 +18,7 @@ from itertools import repeat
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Integer, literal, select
 
 from concierge.backoffice import db
 from concierge.backoffice.accounts import (
@@ -433,24 +433,39 @@ def finish_demo(database: Database, engine: ProactiveEngine) -> None:
         return
     if pending == "history":
         signals = build_fleet(seed, anchor).signals
-        rows = history_rows(signals, anchor - HISTORY_DAYS * DAY, anchor, HISTORY_STEP, seed)
+        start = anchor - HISTORY_DAYS * DAY
+        rows = history_rows(signals, start, anchor, HISTORY_STEP, seed)
         with database.write(bulk=True) as conn:
-            _insert_history(database, conn, rows)
+            _insert_history(database, conn, rows, start, anchor)
             db.meta_set(database, conn, _PENDING, "engine")
     engine.run(anchor)
     with database.write() as conn:
         conn.execute(db.meta.delete().where(db.meta.c.key == _PENDING))
 
 
-def _insert_history(database: Database, conn: Connection, rows: list[Reading]) -> None:
-    """Readings at most one per hour and series: the hourly rollup is the readings themselves."""
+def _insert_history(
+    database: Database, conn: Connection, rows: list[Reading], start: float, end: float
+) -> None:
+    """Readings at most one per hour and series: the hourly rollup is the readings themselves.
+
+    The readings go in with one executemany of plain tuples; the rollup is then derived
+    from them by the database (INSERT ... SELECT), without a round trip through Python.
+    """
     assert HISTORY_STEP % HOUR == 0
     database.insert_rows(conn, db.telemetry, rows)
-    database.insert_rows(
-        conn,
-        db.telemetry_hourly,
-        [(a, m, int(ts // HOUR), v, v, v, 1) for a, m, ts, v in rows],
-    )
+    t, h = db.telemetry, db.telemetry_hourly
+    source = select(
+        t.c.asset_id,
+        t.c.metric,
+        database.bucket(t.c.ts, HOUR),
+        t.c.value,
+        t.c.value,
+        t.c.value,
+        literal(1, Integer),
+    ).where(t.c.ts > start, t.c.ts <= end)
+    names = ["asset_id", "metric", "hour", "min", "max", "sum", "count"]
+    insert = database.dialect_insert(h).from_select(names, source)
+    conn.execute(insert.on_conflict_do_nothing())
 
 
 class LiveTelemetry:

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +25,7 @@ from concierge.api.schemas import EngineRun
 from concierge.backoffice import db
 from concierge.backoffice.changes import publish_own, record_change, refresh_visibility, visit_refs
 from concierge.backoffice.db import Database
+from concierge.backoffice.series import fetch_plain
 from concierge.domain import AssetKind, Severity, VisitStatus
 from concierge.insights import Finding, analyze_asset
 
@@ -157,7 +157,7 @@ class ProactiveEngine:
     # --- analysis ---------------------------------------------------------------
 
     def _analyse(self, now: float, counts: Counts) -> tuple[list[Finding], set[str]]:
-        with self.db.read() as conn:
+        with self.db.read(snapshot=True) as conn:
             kinds = dict(conn.execute(select(db.assets.c.id, db.assets.c.kind)).all())
             per_asset = _hourly_means(conn, now - ANALYSIS_DAYS * 86_400, now, set(kinds))
         findings: list[Finding] = []
@@ -457,30 +457,42 @@ class ProactiveEngine:
 def _hourly_means(
     conn: Connection, start: float, end: float, assets: set[str]
 ) -> dict[str, dict[str, tuple[FloatArray, FloatArray]]]:
-    """Hourly means per asset and metric from the rollup, times at the middle of each hour."""
+    """Hourly means per asset and metric from the rollup, times at the middle of each hour.
+
+    Two queries in one snapshot: the series with their number of hours (a few hundred
+    rows), then every hour's (time, mean) in key order, computed by the database and
+    fetched from a raw cursor as float pairs into one array that is split per series.
+    No Python object per reading besides the driver's row tuple.
+    """
     h = db.telemetry_hourly
-    stmt = (
-        select(h.c.asset_id, h.c.metric, h.c.hour, h.c.sum, h.c.count)
-        .where(
-            h.c.hour >= math.floor(start / ANALYSIS_BUCKET),
-            h.c.hour <= math.floor(end / ANALYSIS_BUCKET),
-        )
-        .order_by(*h.primary_key)
+    where = (
+        h.c.hour >= math.floor(start / ANALYSIS_BUCKET),
+        h.c.hour <= math.floor(end / ANALYSIS_BUCKET),
     )
-    rows = conn.execute(stmt).all()
+    series = conn.execute(
+        select(h.c.asset_id, h.c.metric, func.count())
+        .where(*where)
+        .group_by(h.c.asset_id, h.c.metric)
+        .order_by(h.c.asset_id, h.c.metric)
+    ).all()
     out: dict[str, dict[str, tuple[FloatArray, FloatArray]]] = defaultdict(dict)
-    if not rows:
+    if not series:
         return out
-    asset_ids, metrics, hours, sums, counts = zip(*rows, strict=True)
-    n = len(rows)
-    t = np.fromiter(hours, np.float64, n) * ANALYSIS_BUCKET + ANALYSIS_BUCKET / 2
-    mean = np.fromiter(sums, np.float64, n) / np.fromiter(counts, np.float64, n)
-    first = 0
-    for series, group in groupby(zip(asset_ids, metrics, strict=True)):
-        last = first + sum(1 for _ in group)
-        if series[0] in assets:
-            out[series[0]][series[1]] = (t[first:last], mean[first:last])
-        first = last
+    middle = h.c.hour * ANALYSIS_BUCKET + float(ANALYSIS_BUCKET / 2)
+    rows = fetch_plain(
+        conn, select(middle, h.c.sum / h.c.count).where(*where).order_by(*h.primary_key)
+    )
+    sizes = [int(n) for _, _, n in series]
+    if len(rows) != sum(sizes):  # the snapshot makes this impossible
+        raise RuntimeError("the telemetry rollup changed while it was read")
+    pairs = np.array(rows, dtype=np.float64).reshape(len(rows), 2)
+    t, mean = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
+    bounds = np.cumsum(sizes)[:-1]
+    for (asset_id, metric, _), times, means in zip(
+        series, np.split(t, bounds), np.split(mean, bounds), strict=True
+    ):
+        if asset_id in assets:
+            out[asset_id][metric] = (times, means)
     return out
 
 

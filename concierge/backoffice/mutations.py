@@ -201,12 +201,20 @@ def _apply_session(
     conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))
     op = str(m.op_id)
     publish_own(database, conn, user.id, ("session", record.id), version, visible=True, op_id=op)
-    if record.status == "completed" and visit.status != VisitStatus.COMPLETED.value:
+    if record.status != "completed":
+        return version, record.model_dump(mode="json")
+    changed: dict[str, Any] = {}
+    if visit.status != VisitStatus.COMPLETED.value:
+        changed["status"] = VisitStatus.COMPLETED.value
+    outcome = record.data.get("outcome")
+    if isinstance(outcome, str) and outcome.strip() and not (visit.outcome or "").strip():
+        changed["outcome"] = outcome  # the session's outcome line fills an empty one
+    if changed:
         v = db.visits
         conn.execute(
             update(v)
             .where(v.c.id == visit.id)
-            .values(status=VisitStatus.COMPLETED.value, version=visit.version + 1, updated_at=now)
+            .values(version=visit.version + 1, updated_at=now, **changed)
         )
         publish_own(
             database, conn, user.id, ("visit", visit.id), visit.version + 1, visible=True, op_id=op

@@ -76,7 +76,7 @@ def read_series(
         stmt = select(t.c.asset_id, t.c.metric, t.c.ts, t.c.value).where(
             _series_filter(t, asset_ids, metric, metrics), t.c.ts >= start, t.c.ts <= end
         )
-        return _columns(_fetch_plain(conn, stmt.order_by(*t.primary_key)), 0)
+        return _columns(fetch_plain(conn, stmt.order_by(*t.primary_key)), 0)
     first, last = math.floor(start / bucket), math.floor(end / bucket)
     if bucket % HOUR == 0:
         h, per = db.telemetry_hourly, bucket // HOUR
@@ -107,7 +107,7 @@ def read_series(
             t.c.ts < (last + 1) * bucket,
         )
         stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
-    return _columns(_fetch_plain(conn, stmt), bucket)
+    return _columns(fetch_plain(conn, stmt), bucket)
 
 
 def _columns(rows: Sequence[Any], bucket: int) -> dict[tuple[str, str], Columns]:
@@ -139,7 +139,7 @@ def _columns(rows: Sequence[Any], bucket: int) -> dict[tuple[str, str], Columns]
     return out
 
 
-def _fetch_plain(conn: Connection, stmt: Any) -> list[tuple[Any, ...]]:
+def fetch_plain(conn: Connection, stmt: Any) -> list[tuple[Any, ...]]:
     """All rows of a query as the driver's plain tuples (no SQLAlchemy row processing).
 
     For large reads of plain columns (strings and floats) on any PEP 249 driver.

@@ -148,6 +148,35 @@ def test_sessions_create_update_complete_the_visit(
     assert foreign["code"] == "not_found"
 
 
+def test_completed_session_fills_an_empty_visit_outcome(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana = login(fresh_office, "ana")
+    first, second = ana.ok("GET", "/v1/visits")[:2]
+    assert first["outcome"] in (None, "") and second["outcome"] in (None, "")
+    # in progress: the outcome line waits for the completion
+    session = _session(first["id"], "in_progress")
+    session["data"] = {"outcome": "Replaced the door belt; cycle time normal again."}
+    session_id = str(uuid.uuid4())
+    assert ana.push(mutation("session", session_id, None, session))[0]["status"] == "applied"
+    assert ana.ok("GET", f"/v1/visits/{first['id']}")["outcome"] in (None, "")
+    done = {**session, "status": "completed", "completed_at": session["started_at"]}
+    assert ana.push(mutation("session", session_id, 1, done))[0]["status"] == "applied"
+    visit = ana.ok("GET", f"/v1/visits/{first['id']}")
+    assert visit["status"] == "completed"
+    assert visit["outcome"] == "Replaced the door belt; cycle time normal again."
+    pulled = [c for c in ana.pull_all()[0] if c["entity"] == "visit" and c["id"] == first["id"]]
+    assert pulled[-1]["data"]["outcome"] == visit["outcome"]
+    # an outcome already there is kept; a session without a string outcome changes nothing
+    again = {**done, "data": {"outcome": "Something else."}}
+    assert ana.push(mutation("session", session_id, 2, again))[0]["status"] == "applied"
+    assert ana.ok("GET", f"/v1/visits/{first['id']}")["outcome"] == visit["outcome"]
+    other = _session(second["id"], "completed")
+    other["data"] = {"outcome": 42}
+    assert ana.push(mutation("session", str(uuid.uuid4()), None, other))[0]["status"] == "applied"
+    assert ana.ok("GET", f"/v1/visits/{second['id']}")["outcome"] in (None, "")
+
+
 def test_reassignment_and_cancellation_send_tombstones(
     fresh_office: EmbeddedBackOffice, login: LoginFactory
 ) -> None:
