@@ -7,7 +7,6 @@ worker, and syncing (and in --demo the embedded back office) starts after.
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import sys
 from typing import Any, cast
@@ -47,18 +46,6 @@ def make_app() -> QApplication:
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    # Start-up makes long-lived objects only (modules, Qt wrappers, the window, the board's
-    # rows): the cyclic collector would walk them again and again for nothing (~100 ms
-    # before the first paint).  It runs again once the store is open, and
-    # ``core.settle_heap`` then exempts the start-up heap from full collections.
-    gc.disable()
-    try:
-        return _run_gui(args)
-    finally:
-        gc.enable()
-
-
-def _run_gui(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.data_dir).ensure()
     setup_logging(paths.logs, level=getattr(logging, args.log_level))
     crash = CrashHandler(paths.logs).install()
@@ -73,14 +60,9 @@ def _run_gui(args: argparse.Namespace) -> int:
     # window is built; the keyring, the account and syncing follow once it is shown.
     # (The callbacks run from the event loop, once ``window`` exists.)
     def store_opened(parts: core.CoreParts) -> None:
-        gc.enable()
         window.store_ready(parts)
         (tasks.io(lambda: core.open_account(parts)).success(account_opened)
             .label("Opening your account").run())
-
-    def store_failed(exc: BaseException) -> None:
-        gc.enable()
-        window.show_task_error("Opening your data", exc)
 
     def account_opened(parts: core.CoreParts) -> None:
         window.core_ready(parts, start_sync=not args.demo)  # the demo syncs once signed in
@@ -89,7 +71,7 @@ def _run_gui(args: argparse.Namespace) -> int:
                 .success(window.demo_ready).label("Starting the demo back office").run())
 
     (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
-        .failure(store_failed).label("Opening your data").run())
+        .label("Opening your data").run())
     theme = ThemeController(app, settings.theme, settings.large_touch_targets)
     theme.apply()
     ctx = AppContext(paths, settings, tasks, CoreBridge())
