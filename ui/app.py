@@ -14,7 +14,7 @@ from typing import Any, cast
 from PySide6.QtWidgets import QApplication
 
 from concierge import APP_NAME, __version__
-from concierge.crash import CrashHandler, mark_seen, pending_reports
+from concierge.crash import CrashHandler, pending_reports
 from concierge.logs import setup_logging
 from concierge.paths import resolve_paths
 from concierge.settings import load_settings
@@ -22,8 +22,10 @@ from ui import core
 from ui.board.model import PreparedRows, prepare_rows
 from ui.bridge import CoreBridge
 from ui.context import AppContext
+from ui.dialogs.crash_report import offer_crash_reports
 from ui.main_window import MainWindow
 from ui.screenshot import ScreenshotDirector
+from ui.signals import quit_on_signals
 from ui.tasks import TaskManager
 from ui.theme import ThemeController, app_icon
 
@@ -80,10 +82,9 @@ def run_gui(args: argparse.Namespace) -> int:
     window.show()
     for message in problems:
         window.statusBar().showMessage(message, 15_000)
-    for report in pending_reports(paths.logs):
-        log.warning("A previous session crashed; the report is at %s", report)
-        window.statusBar().showMessage(f"The app closed unexpectedly last time. Report: {report}")
-        mark_seen(report)
+    if not args.screenshot:
+        offer_crash_reports(pending_reports(paths.logs), window)
+    quit_on_signals(app)
 
     app.aboutToQuit.connect(lambda: core.close_core(ctx))
     try:
