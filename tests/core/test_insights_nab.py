@@ -21,9 +21,14 @@ def nab_dir() -> Path:
 
 
 NAB = nab_dir()
-pytestmark = pytest.mark.skipif(
-    not (NAB / "combined_windows.json").is_file(), reason=f"NAB data not found at {NAB}"
-)
+
+
+@pytest.fixture(autouse=True)
+def nab_data_present() -> None:
+    """The shared NAB data sits beside the repo (../shared/nab) or at $CONCIERGE_NAB_DIR."""
+    assert (NAB / "combined_windows.json").is_file(), (
+        f"NAB data not found at {NAB}; set CONCIERGE_NAB_DIR to the shared nab folder"
+    )
 
 
 def epoch(text: str) -> float:
