@@ -7,14 +7,12 @@ per session; each test gets its own copy, so offices start in milliseconds.
 from __future__ import annotations
 
 import shutil
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from sqlalchemy.exc import SADeprecationWarning
 
 from concierge.auth import Account, MemoryTokenStore, TokenStore
 from concierge.backoffice.demo_fleet import (
@@ -36,11 +34,8 @@ PASSWORD = DEMO_PASSWORD
 @pytest.fixture(scope="session")
 def office_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("office-template") / "backoffice.sqlite"
-    with warnings.catch_warnings():
-        # Back-office bug reported to the lead: engine.py uses the deprecated Result.tuples().
-        warnings.simplefilter("ignore", SADeprecationWarning)
-        with start_embedded(f"sqlite:///{path}", live=False):
-            pass
+    with start_embedded(f"sqlite:///{path}", live=False):
+        pass
     seed_bulk(f"sqlite:///{path}", technician_login=BULK_TECH, visits=60, assets=24,
               telemetry_assets=4, telemetry_days=2, step_seconds=3600)
     return path

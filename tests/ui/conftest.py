@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 import pytest
 import requests
 from PySide6.QtWidgets import QApplication
-from sqlalchemy.exc import SADeprecationWarning
 
 from concierge.backoffice.demo_fleet import (
     ADMIN_LOGIN,
@@ -66,10 +64,8 @@ def bare_context(tasks: TaskManager, concierge_home) -> Iterator[AppContext]:
 def office_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo office's database, built once; each test runs on its own copy."""
     path = tmp_path_factory.mktemp("ui-office") / "backoffice.sqlite"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SADeprecationWarning)  # back-office bug, reported
-        with start_embedded(f"sqlite:///{path}", live=False):
-            pass
+    with start_embedded(f"sqlite:///{path}", live=False):
+        pass
     return path
 
 
