@@ -284,7 +284,11 @@ class Store:
                 payload = jsonutil.dumps_object(_session_payload(view), encoded)
                 if not outbox.coalesce(conn, *key, payload, now):
                     outbox.enqueue(conn, *key, base_version=base, payload=payload, made_at=now)
-        self._announce({key})
+            changed = {key}
+            visit_id = str(record["visit_id"])
+            if record.get("status") == "completed" and _mirror_completion(conn, visit_id, document):
+                changed.add(("visit", visit_id))
+        self._announce(changed)
 
     def add_attachment(self, content: bytes, content_type: str, filename: str = "") -> str:
         """Keep a file for upload; returns its SHA-256 (same content, same id)."""
@@ -470,3 +474,19 @@ def _validated(model: type[schemas.Schema], data: dict[str, Any]) -> dict[str, A
 
 def _session_payload(view: dict[str, Any]) -> dict[str, Any]:
     return {"visit_id": view["visit_id"], **{f: view[f] for f in SESSION_FIELDS}}
+
+
+def _mirror_completion(conn: sqlite3.Connection, visit_id: str, document: dict[str, Any]) -> bool:
+    """Show locally what the office derives from a completed session: the visit is
+    completed and, if it has none, takes the session's outcome line.  No outbox entry:
+    the session op carries it, and the office's record replaces this view on the next pull.
+    """
+    outcome = document.get("outcome")
+    cursor = conn.execute(
+        "UPDATE records SET data = json_set(data, '$.status', 'completed', '$.outcome', "
+        "CASE WHEN COALESCE(json_extract(data, '$.outcome'), '') = '' AND ? IS NOT NULL "
+        "THEN ? ELSE json_extract(data, '$.outcome') END) "
+        "WHERE entity = 'visit' AND id = ? AND json_extract(data, '$.status') != 'completed'",
+        (outcome if isinstance(outcome, str) and outcome else None,) * 2 + (visit_id,),
+    )
+    return cursor.rowcount > 0

@@ -154,10 +154,11 @@ def test_completion_blocked_then_completed(store: Store) -> None:
     assert set(saved["attachments"]) == {e.doc.report, e.doc.signature.png}
     assert "Door cycle time +20 %" in saved["data"]["outcome"]
     # No visit mutation of its own: the office completes the visit from the session (a
-    # separate update on the old visit version would conflict). Queued: the visit's
-    # in_progress (first) and the session (folded into its one op).
+    # separate update on the old visit version would conflict); the store shows that
+    # locally at once. Queued: the visit's in_progress (first) and the session.
     visit = store.visit("visit-1")
-    assert visit is not None and visit.status == "in_progress"
+    assert visit is not None and visit.status == "completed"
+    assert visit.outcome == saved["data"]["outcome"]
     assert store.status().pending_ops == 2
     with pytest.raises(SessionError, match="completed"):
         e.set_comment("late")

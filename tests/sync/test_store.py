@@ -117,6 +117,31 @@ def test_completing_a_session_is_durable(laptop: Laptop) -> None:
     assert not any("synchronous" in s for s in statements)
 
 
+def test_a_completed_session_shows_its_visit_completed_until_the_office_confirms(
+    laptop: Laptop,
+) -> None:
+    laptop.sync()
+    store = laptop.store
+    visit_id = store.visit_rows()[0].id
+    before = store.visit(visit_id)
+    assert before is not None and before.status != "completed"
+    store.save_session({**_session(visit_id, "report"), "status": "completed",
+                        "completed_at": datetime(2026, 1, 1, 1, tzinfo=UTC),
+                        "data": {"outcome": "Door motor tuned; cycle time back to 4.1 s"}})
+    local = store.visit(visit_id)
+    assert local is not None and local.status == "completed"
+    assert local.outcome == "Door motor tuned; cycle time back to 4.1 s"
+    assert next(r for r in store.visit_rows() if r.id == visit_id).status == "completed"
+    assert store.status().pending_ops == 1  # the session only; the office derives the rest
+    laptop.sync()
+    confirmed = store.visit(visit_id)
+    assert confirmed is not None and confirmed.status == "completed"
+    assert confirmed.version > before.version
+    assert confirmed.outcome == local.outcome
+    status = store.status()
+    assert (status.pending_ops, status.conflicts, status.rejected) == (0, 0, 0)
+
+
 def test_session_with_invalid_fields_is_refused(laptop: Laptop) -> None:
     laptop.sync()
     store = laptop.store

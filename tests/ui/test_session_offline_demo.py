@@ -186,10 +186,12 @@ def test_offline_session_on_the_demo_fleet_reaches_the_office_once(
     assert len(shas) == 3
     status = store.status()
     # still offline: the visit's in_progress and the completed session wait in the outbox
-    # (no visit status op of its own: the office derives it from the session)
+    # (no visit status op of its own: the office derives it from the session, and the
+    # store shows that locally at once)
     assert status.pending_ops == 2 and local["version"] == 0
     assert status.conflicts == 0 and status.rejected == 0
-    assert store.visit(visit.id).status == "in_progress"
+    assert store.visit(visit.id).status == "completed"
+    assert next(r for r in store.visit_rows() if r.id == visit.id).status == "completed"
 
     # --- the office is back: sync, then look at the office's side ------------------------
     puts: Counter[str] = Counter()  # attachment uploads, seen on the app's own HTTP session
