@@ -192,9 +192,10 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
     assert w.saved.text() == "Completed: read-only"
     assert set(record["attachments"]) == {record["data"]["report"],
                                           record["data"]["signature"]["png"]}
-    # The office completes the visit from the session; no visit op of its own is queued.
+    # The office completes the visit from the session; no visit op of its own is queued,
+    # and the store shows the visit completed locally at once.
     visit = store.visit("visit-1")
-    assert visit is not None and visit.status == "in_progress"
+    assert visit is not None and visit.status == "completed"
 
 
 def test_reopening_resumes_at_the_same_step_with_everything(
