@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import faulthandler
 import logging
-import platform
 import sys
 import threading
 import traceback
@@ -25,6 +24,12 @@ REPORT_GLOB = "crash-*.txt"
 SEEN_SUFFIX = ".seen"
 
 
+def _platform() -> str:
+    import platform  # only when writing a report: its import costs start-up
+
+    return f"{platform.python_version()} on {platform.platform()}"
+
+
 def write_report(
     logs_dir: Path,
     exc_type: type[BaseException],
@@ -38,7 +43,7 @@ def write_report(
     body = "".join(traceback.format_exception(exc_type, exc, tb))
     header = (
         f"Field Concierge {__version__} crashed at {now.isoformat()}\n"
-        f"Python {platform.python_version()} on {platform.platform()}\n"
+        f"Python {_platform()}\n"
         f"Thread: {thread or threading.current_thread().name}\n\n"
     )
     logs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

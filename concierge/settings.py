@@ -7,15 +7,14 @@ saves new settings.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any, Literal, get_args
 
 from concierge.netpolicy import check_server_url
 
@@ -23,23 +22,98 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 DEFAULT_SERVER_URL = "http://127.0.0.1:8765"
+MAX_SYNC_INTERVAL_MINUTES = 24 * 60
+Theme = Literal["system", "light", "dark"]
+THEMES: tuple[str, ...] = get_args(Theme)
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+class SettingsError(ValueError):
+    """A setting's value is refused; the message says which and why."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.name = name
+        self.reason = reason
+
+
+def _whole_number(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
+def _interval(value: Any) -> int:
+    minutes = _whole_number(value)
+    if not 1 <= minutes <= MAX_SYNC_INTERVAL_MINUTES:
+        raise ValueError(f"must be between 1 and {MAX_SYNC_INTERVAL_MINUTES} minutes")
+    return minutes
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+def _switch(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _theme(value: Any) -> str:
+    if value not in THEMES:
+        raise ValueError(f"must be one of {', '.join(THEMES)}")
+    return str(value)
+
+
+def _server_url(value: Any) -> str:
+    return check_server_url(_text(value))
+
+
+CHECKS: dict[str, Callable[[Any], Any]] = {
+    "schema_version": _whole_number,
+    "server_url": _server_url,
+    "username": _text,
+    "sync_interval_minutes": _interval,
+    "theme": _theme,
+    "large_touch_targets": _switch,
+    "demo_mode": _switch,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Validated on creation (``SettingsError``), so a ``Settings`` is always usable.
+
+    A plain dataclass rather than a pydantic model: the window needs its settings
+    before its first paint, and this keeps pydantic's import off that path.
+    """
 
     schema_version: int = SCHEMA_VERSION
     server_url: str = DEFAULT_SERVER_URL
     username: str = ""
-    sync_interval_minutes: int = Field(default=5, ge=1, le=24 * 60)
-    theme: Literal["system", "light", "dark"] = "system"
+    sync_interval_minutes: int = 5
+    theme: Theme = "system"
     large_touch_targets: bool = False
     demo_mode: bool = False
 
-    @field_validator("server_url")
-    @classmethod
-    def _server_url_allowed(cls, value: str) -> str:
-        return check_server_url(value)
+    def __post_init__(self) -> None:
+        for name, check in CHECKS.items():
+            try:
+                object.__setattr__(self, name, check(getattr(self, name)))
+            except ValueError as exc:
+                raise SettingsError(name, str(exc)) from None
+
+    def replace(self, **changes: Any) -> Settings:
+        """A validated copy with ``changes``."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+DEFAULTS = Settings()
 
 
 def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
@@ -80,22 +154,19 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
     raw = migrate(raw)
     problems: list[str] = []
     good: dict[str, Any] = {}
-    for name in Settings.model_fields:
+    for name, check in CHECKS.items():
         if name not in raw or name == "schema_version":
             continue
         try:
-            Settings.model_validate({name: raw[name]})
-        except ValidationError as exc:
-            reason = exc.errors()[0]["msg"]
+            good[name] = check(raw[name])
+        except ValueError as exc:
             problems.append(
-                f"Setting '{name}' = {raw[name]!r} is invalid ({reason}); using the default "
-                f"{Settings.model_fields[name].default!r}."
+                f"Setting '{name}' = {raw[name]!r} is invalid ({exc}); using the default "
+                f"{getattr(DEFAULTS, name)!r}."
             )
-        else:
-            good[name] = raw[name]
     for message in problems:
         log.warning(message)
-    return Settings.model_validate(good), problems
+    return Settings(**good), problems
 
 
 def save_settings(settings: Settings, path: Path) -> None:
@@ -104,7 +175,7 @@ def save_settings(settings: Settings, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(settings.model_dump(mode="json"), handle, indent=2, sort_keys=True)
+            json.dump(settings.as_dict(), handle, indent=2, sort_keys=True)
             handle.write("\n")
             handle.flush()
             os.fsync(handle.fileno())

@@ -1,7 +1,9 @@
 """GUI start-up: paths, logging, crash reports, theme, app context and main window.
 
-The window shows at once; the store opens and the cached board is read on a
-worker, and syncing (and in --demo the embedded back office) starts after.
+The window shows at once with the first screen of the cached board, read from the
+store file on the database worker; once that is painted the store opens (and the
+whole board is read) on the worker, then the account, then syncing (and in --demo
+the embedded back office).  Only what the first paint needs is imported before it.
 """
 
 from __future__ import annotations
@@ -9,32 +11,41 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtWidgets import QApplication
 
 from concierge import APP_NAME, __version__
-from concierge.crash import CrashHandler, pending_reports
-from concierge.logs import setup_logging
-from concierge.paths import resolve_paths
-from concierge.settings import load_settings
-from ui import core
-from ui.board.model import PreparedRows, prepare_rows
-from ui.bridge import CoreBridge
-from ui.context import AppContext
-from ui.dialogs.crash_report import offer_crash_reports
-from ui.main_window import MainWindow
-from ui.screenshot import ScreenshotDirector
-from ui.signals import quit_on_signals
+from concierge.paths import AppPaths, resolve_paths
 from ui.tasks import TaskManager
-from ui.theme import ThemeController, app_icon
+from ui.theme import app_icon
+
+if TYPE_CHECKING:
+    from ui import core
+    from ui.board.model import PreparedRows
 
 log = logging.getLogger(__name__)
 
 
+FIRST_SCREEN_ROWS = 100  # per board group: more than a tall screen shows
+
+
 def read_board(store: Any) -> tuple[PreparedRows, Any]:
     """Database worker: the board's rows, prepared, and the sync status."""
+    from ui.board.model import prepare_rows
+
     return prepare_rows(store.visit_rows()), store.status()
+
+
+def first_screen(paths: AppPaths, rows: int = FIRST_SCREEN_ROWS
+                 ) -> tuple[PreparedRows, Any] | None:
+    """Database worker: the board's first screen (``rows`` per group) and the sync
+    status, from the store file."""
+    from concierge.store.board import read_first_screen
+    from ui.board.model import next_midnight, prepare_first_screen
+
+    screen = read_first_screen(paths.store_file, next_midnight(), rows)
+    return None if screen is None else (prepare_first_screen(screen), screen.status)
 
 
 def make_app() -> QApplication:
@@ -49,18 +60,25 @@ def make_app() -> QApplication:
 
 def run_gui(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.data_dir).ensure()
-    setup_logging(paths.logs, level=getattr(logging, args.log_level))
-    crash = CrashHandler(paths.logs).install()
-    settings, problems = load_settings(paths.settings_file)
-    if args.demo:
-        settings = settings.model_copy(update={"demo_mode": True})
-
     app = make_app()
     tasks = TaskManager()
 
-    # The store opens and the cached board is read on the database worker while the
-    # window is built; the keyring, the account and syncing follow once it is shown.
-    # (The callbacks run from the event loop, once ``window`` exists.)
+    # The first screen of the cached board is read on the database worker while the
+    # rest of start-up runs; once it is painted the store opens, then the keyring and
+    # the account, then syncing.  (The callbacks run from the event loop, once
+    # ``window`` exists.)
+    def first_screen_read(screen: tuple[PreparedRows, Any] | None) -> None:
+        if screen is None:
+            open_store()
+            return
+        window.show_first_screen(screen)
+        after_first_paint(window.board.table.viewport(), open_store)
+
+    def open_store() -> None:
+        (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
+            .failure(lambda exc: window.store_failed("Opening your data", exc))
+            .label("Opening your data").run())
+
     def store_opened(parts: core.CoreParts) -> None:
         window.store_ready(parts)
         (tasks.io(lambda: core.open_account(parts)).success(account_opened)
@@ -72,18 +90,43 @@ def run_gui(args: argparse.Namespace) -> int:
             (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))
                 .success(window.demo_ready).label("Starting the demo back office").run())
 
-    (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
-        .label("Opening your data").run())
+    (tasks.db(lambda: first_screen(paths)).success(first_screen_read)
+        .failure(lambda _exc: open_store()).label("Reading your board").run())
+
+    from concierge.crash import CrashHandler, pending_reports
+    from concierge.logs import setup_logging
+    from concierge.settings import load_settings
+    from ui import core
+    from ui.bridge import CoreBridge
+    from ui.context import AppContext
+    from ui.firstpaint import after_first_paint
+    from ui.main_window import MainWindow
+    from ui.signals import quit_on_signals
+    from ui.theme import ThemeController
+
+    setup_logging(paths.logs, level=getattr(logging, args.log_level))
+    crash = CrashHandler(paths.logs).install()
+    settings, problems = load_settings(paths.settings_file)
+    if args.demo:
+        settings = settings.replace(demo_mode=True)
+
     theme = ThemeController(app, settings.theme, settings.large_touch_targets)
     theme.apply()
     ctx = AppContext(paths, settings, tasks, CoreBridge())
-    window = MainWindow(ctx, theme)
-    director = ScreenshotDirector(window, args.screenshot, args.view) if args.screenshot else None
+    window = MainWindow(ctx, theme, opening=True)
+    director = None
+    if args.screenshot:
+        from ui.screenshot import ScreenshotDirector
+
+        director = ScreenshotDirector(window, args.screenshot, args.view)
     window.show()
     for message in problems:
         window.statusBar().showMessage(message, 15_000)
-    if not args.screenshot:
-        offer_crash_reports(pending_reports(paths.logs), window)
+    reports = [] if args.screenshot else pending_reports(paths.logs)
+    if reports:
+        from ui.dialogs.crash_report import offer_crash_reports
+
+        offer_crash_reports(reports, window)
     quit_on_signals(app)
 
     app.aboutToQuit.connect(lambda: core.close_core(ctx))

@@ -137,8 +137,7 @@ def settle_heap() -> None:
 def adopt_demo(ctx: AppContext, parts: CoreParts) -> None:
     """GUI thread: the demo office is up and its technician signed in."""
     ctx.backoffice, ctx.user = parts.backoffice, parts.user
-    ctx.settings = ctx.settings.model_copy(update={
-        "server_url": parts.backoffice.url, "demo_mode": True})
+    ctx.settings = ctx.settings.replace(server_url=parts.backoffice.url, demo_mode=True)
 
 
 def start_sync(ctx: AppContext) -> None:

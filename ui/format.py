@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from concierge.store import board
+
 PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
 PRIORITY_COLOURS = {1: "#d03b2f", 2: "#e07a1f", 3: "#1f7a8c", 4: "#7b8794"}
 STATUS_NAMES = {
     "proposed": "Proposed", "scheduled": "Scheduled", "in_progress": "In progress",
     "completed": "Completed", "cancelled": "Cancelled",
 }
-DONE_STATUSES = frozenset({"completed", "cancelled"})
+DONE_STATUSES = frozenset(board.DONE_STATUSES)
 SEVERITY_COLOURS = {"info": "#1f7a8c", "warning": "#d08c00", "critical": "#d03b2f"}
 
 

@@ -14,20 +14,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from concierge.settings import Settings, save_settings
-from concierge.sync.models import ANOTHER_SYNC_RUNNING
 from ui import core
 from ui.board.model import prepare_rows
 from ui.board.view import BoardView
 from ui.context import AppContext
 from ui.dialogs.common import people_message
 from ui.notify import Notifier
+from ui.placeholders import Placeholders
 from ui.statusbar import SyncStatusWidget
 
 log = logging.getLogger(__name__)
@@ -35,36 +34,15 @@ STORE_RELOAD_DELAY_MS = 150
 SYNCING_RELOAD_DELAY_MS = 2_000  # while a sync streams pages in, refresh the board calmly
 
 
-def empty_state(title: str, hint: str, action: str, name: str) -> tuple[QWidget, QPushButton]:
-    """A centred message with one clear next action."""
-    page = QWidget()
-    page.setObjectName(f"{name}Page")
-    layout = QVBoxLayout(page)
-    layout.addStretch(1)
-    heading = QLabel(title)
-    heading.setObjectName("emptyTitle")
-    heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    text = QLabel(hint)
-    text.setObjectName("emptyHint")
-    text.setWordWrap(True)
-    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    button = QPushButton(action)
-    button.setObjectName(f"{name}Action")
-    button.setAccessibleName(action.rstrip("…"))
-    button.setProperty("primary", True)
-    for widget in (heading, text):
-        layout.addWidget(widget)
-    layout.addWidget(button, alignment=Qt.AlignmentFlag.AlignCenter)
-    layout.addStretch(2)
-    return page, button
-
-
 class MainWindow(QMainWindow):
     board_loaded = Signal()
     visit_opened = Signal(str)
 
-    def __init__(self, ctx: AppContext, theme: Any = None) -> None:
+    def __init__(self, ctx: AppContext, theme: Any = None, *, opening: bool = False) -> None:
+        """``opening``: the store is still to open; until it does (``store_ready``) or
+        fails (``store_failed``), a blank page rather than "Sign in" shows."""
         super().__init__()
+        self.opening = opening
         self.ctx = ctx
         self.theme = theme
         self.setObjectName("mainWindow")
@@ -82,39 +60,26 @@ class MainWindow(QMainWindow):
         self._pending_visit: str | None = None
         ctx.tasks.on_error = self.show_task_error
 
-        self.signed_out_page, self.sign_in_button = empty_state(
-            "Welcome to Field Concierge",
-            "Sign in to your back office to receive your proactive visits. "
-            "Everything you receive stays available offline.",
-            "Sign in…", "signedOut")
-        self.first_sync_page, self.first_sync_button = empty_state(
-            "Getting your visits ready",
-            "The first sync downloads your visits with their sites, assets and telemetry, "
-            "so all of it works offline afterwards. This runs in the background.",
-            "Sync now", "firstSync")
-        self.empty_page, self.empty_button = empty_state(
-            "No proactive visits right now",
-            "Nothing needs you at the moment. New visits arrive with the next sync.",
-            "Sync now", "empty")
         self.board = BoardView()
-        self.visit_page = QWidget()
-        self.visit_page.setObjectName("visitPage")
-        self.visit_layout = QVBoxLayout(self.visit_page)
-        self.visit_layout.setContentsMargins(0, 0, 0, 0)
+        self.visit_page: QWidget | None = None  # made with the first visit opened
+        self.visit_layout: QVBoxLayout | None = None
+        self.opening_page = QWidget()
+        self.opening_page.setObjectName("openingPage")
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for page in (self.signed_out_page, self.first_sync_page, self.empty_page, self.board,
-                     self.visit_page):
+        for page in (self.opening_page, self.board):
             self.pages.addWidget(page)
+        self.placeholders = Placeholders(self.pages, {
+            "signedOut": self.open_sign_in, "firstSync": self.sync_now, "empty": self.sync_now})
 
-        self.banner = self._demo_banner()
+        self.banner: QFrame | None = None  # made when the demo office is in use
         central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.banner)
-        column.addWidget(self.pages, 1)
+        self.column = QVBoxLayout(central)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.setSpacing(0)
+        self.column.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self._show_banner(bool(ctx.settings.demo_mode or ctx.backoffice))
 
         self.status = SyncStatusWidget()
         self.statusBar().setObjectName("statusBar")
@@ -122,9 +87,6 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self, lambda text: self.statusBar().showMessage(text, 15_000))
         self._build_actions()
 
-        self.sign_in_button.clicked.connect(self.open_sign_in)
-        self.first_sync_button.clicked.connect(self.sync_now)
-        self.empty_button.clicked.connect(self.sync_now)
         self.board.open_visit.connect(self.open_visit)
         self.status.sync_requested.connect(self.sync_now)
         self.status.conflicts_requested.connect(lambda: self.open_conflicts(0))
@@ -143,19 +105,22 @@ class MainWindow(QMainWindow):
         self.show_current_state()
 
     # --- structure -------------------------------------------------------------
-    def _demo_banner(self) -> QFrame:
-        banner = QFrame()
-        banner.setObjectName("demoBanner")
-        row = QHBoxLayout(banner)
-        row.setContentsMargins(12, 6, 12, 6)
-        self.banner_label = QLabel(
-            "Demo mode: an embedded back office with a simulated fleet. "
-            "Nothing here reaches a real customer.")
-        self.banner_label.setObjectName("demoBannerText")
-        self.banner_label.setWordWrap(True)
-        row.addWidget(self.banner_label, 1)
-        banner.setVisible(bool(self.ctx.settings.demo_mode or self.ctx.backoffice))
-        return banner
+    def _show_banner(self, visible: bool) -> None:
+        if self.banner is None:
+            if not visible:
+                return
+            self.banner = QFrame()
+            self.banner.setObjectName("demoBanner")
+            row = QHBoxLayout(self.banner)
+            row.setContentsMargins(12, 6, 12, 6)
+            self.banner_label = QLabel(
+                "Demo mode: an embedded back office with a simulated fleet. "
+                "Nothing here reaches a real customer.")
+            self.banner_label.setObjectName("demoBannerText")
+            self.banner_label.setWordWrap(True)
+            row.addWidget(self.banner_label, 1)
+            self.column.insertWidget(0, self.banner)
+        self.banner.setVisible(visible)
 
     def _action(self, text: str, name: str, slot: Callable[[], Any],
                 shortcuts: Sequence[Any] = ()) -> QAction:
@@ -196,9 +161,22 @@ class MainWindow(QMainWindow):
         menu.addMenu("&Help").addAction(self.about_action)
 
     # --- the core arrives ---------------------------------------------------------
+    def show_first_screen(self, data: tuple[Any, Any]) -> None:
+        """The first screen of the board, read from the store file before the store opens
+        (the cached account is signed in); the whole board follows with the store."""
+        if self._rows_loaded:
+            return
+        rows, status = data
+        self._status = status
+        self.board.set_rows(rows)
+        self.status.set_status(status)
+        self.pages.setCurrentWidget(self.board)
+        self.board.table.setFocus()
+
     def store_ready(self, parts: Any) -> None:
         """The store is open: show the cached board (read with it, else read now)."""
         core.adopt_store(self.ctx, parts)
+        self.opening = False
         self.show_current_state()
         if parts.board is not None:
             board, parts.board = parts.board, None
@@ -206,11 +184,16 @@ class MainWindow(QMainWindow):
         else:
             self.reload()
 
+    def store_failed(self, label: str, exc: BaseException) -> None:
+        self.opening = False
+        self.show_current_state()
+        self.show_task_error(label, exc)
+
     def core_ready(self, parts: Any, start_sync: bool = True) -> None:
         """The account is open too: start syncing once the cached board is shown."""
         first = self.ctx.store is not parts.store
         core.adopt(self.ctx, parts)
-        self.banner.setVisible(bool(self.ctx.settings.demo_mode or self.ctx.backoffice))
+        self._show_banner(bool(self.ctx.settings.demo_mode or self.ctx.backoffice))
         self.show_current_state()
         if first or not self._rows_loaded:
             self._sync_after_load = start_sync  # the cached board first, then the network
@@ -220,7 +203,7 @@ class MainWindow(QMainWindow):
 
     def demo_ready(self, parts: Any) -> None:
         core.adopt_demo(self.ctx, parts)
-        self.banner.setVisible(True)
+        self._show_banner(True)
         self._start_sync()
         self.show_current_state()
 
@@ -246,7 +229,8 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(signed_in)
         self.status.sync_button.setEnabled(signed_in and not self._sync_running())
         if not signed_in:
-            self.pages.setCurrentWidget(self.signed_out_page)
+            if not self.opening:
+                self.placeholders.show("signedOut")
             return
         if not self._rows_loaded:
             return  # the board shows once its rows are read
@@ -258,10 +242,8 @@ class MainWindow(QMainWindow):
         if self.board.model.rowCount():
             self.pages.setCurrentWidget(self.board)
             self.board.table.setFocus()
-        elif self._last_sync_at() is None:
-            self.pages.setCurrentWidget(self.first_sync_page)
         else:
-            self.pages.setCurrentWidget(self.empty_page)
+            self.placeholders.show("firstSync" if self._last_sync_at() is None else "empty")
 
     def _last_sync_at(self) -> Any:
         return self._status.last_sync_at if self._status is not None else None
@@ -306,6 +288,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("A sync is already running.", 5_000)
 
     def _sync_finished(self, result: Any) -> None:
+        from concierge.sync.models import ANOTHER_SYNC_RUNNING
+
         self.status.set_finished(result)
         if getattr(result, "busy", False):
             self.statusBar().showMessage(ANOTHER_SYNC_RUNNING, 8_000)
@@ -351,6 +335,13 @@ class MainWindow(QMainWindow):
         self.detail = VisitDetail(bundle)
         self.detail.back_requested.connect(self.show_board)
         self.detail.start_session.connect(self.open_session)
+        if self.visit_page is None:
+            self.visit_page = QWidget()
+            self.visit_page.setObjectName("visitPage")
+            self.visit_layout = QVBoxLayout(self.visit_page)
+            self.visit_layout.setContentsMargins(0, 0, 0, 0)
+            self.pages.addWidget(self.visit_page)
+        assert self.visit_layout is not None
         self.visit_layout.addWidget(self.detail)
         self.pages.setCurrentWidget(self.visit_page)
         self.detail.back.setFocus()
@@ -406,8 +397,7 @@ class MainWindow(QMainWindow):
 
     def _signed_in(self, user: Any, server_url: str, username: str) -> None:
         self.ctx.user = user
-        self._save_settings(self.ctx.settings.model_copy(
-            update={"server_url": server_url, "username": username}))
+        self._save_settings(self.ctx.settings.replace(server_url=server_url, username=username))
         if self.ctx.sync is None:
             self._start_sync()
         else:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+import resources
+
+RESOURCES = Path(resources.__file__).parent
 PALETTES: dict[str, dict[str, str]] = {
     "light": {
         "window": "#f6f7f9", "base": "#ffffff", "alt_base": "#f1f4f6", "text": "#1d2329",
@@ -46,7 +49,7 @@ def stylesheet(scheme: str, *, large_touch: bool = False) -> str:
         touch="44" if large_touch else "24",
         touch_field="40" if large_touch else "22",
     )
-    qss = files("resources").joinpath("theme/base.qss").read_text(encoding="utf-8")
+    qss = (RESOURCES / "theme" / "base.qss").read_text(encoding="utf-8")
     for key, value in values.items():
         qss = qss.replace("{{" + key + "}}", value)
     return qss
@@ -54,9 +57,8 @@ def stylesheet(scheme: str, *, large_touch: bool = False) -> str:
 
 def app_icon() -> QIcon:
     icon = QIcon()
-    icons = files("resources").joinpath("icons")
     for size in (16, 24, 32, 48, 64, 128, 256, 512):
-        icon.addFile(str(icons.joinpath(f"concierge-{size}.png")))
+        icon.addFile(str(RESOURCES / "icons" / f"concierge-{size}.png"))
     return icon
 
 

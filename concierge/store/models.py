@@ -15,28 +15,6 @@ if TYPE_CHECKING:  # numpy loads with the first telemetry read, not with the boa
     FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True, slots=True)
-class VisitRow:
-    """One line of the visit board (slots: 10,000 of them are one object each, not two,
-    for the cyclic garbage collector to walk)."""
-
-    id: str
-    site_id: str
-    customer_name: str
-    site_name: str
-    address: str
-    window_start: datetime
-    window_end: datetime
-    priority: int
-    status: str
-    summary: str
-    asset_count: int
-    offline_ready: bool
-    pending_changes: bool
-    has_conflict: bool
-    updated_at: datetime
-
-
 @dataclass(frozen=True)
 class TelemetryWindow:
     """Columnar series: bucket (or reading) start in epoch seconds, with mean/min/max."""
@@ -48,21 +26,6 @@ class TelemetryWindow:
 
     def __len__(self) -> int:
         return int(self.t.size)
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """Everything a status bar shows about syncing."""
-
-    last_sync_at: datetime | None
-    last_attempt_at: datetime | None
-    last_error: str | None
-    pending_ops: int
-    conflicts: int
-    rejected: int
-    cursor: str | None
-    account: str | None
-    server_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,11 @@ from pathlib import Path
 
 from concierge.api import schemas
 from concierge.store import attachments, jsonutil, outbox, records, telemetry
+from concierge.store.board import ACTIVE_STATUSES, meta_get
 from concierge.store.clock import utcnow
 from concierge.store.db import Database
 from concierge.store.models import OutboxOp, PageOutcome, PushOutcome, TelemetryWindow
 from concierge.store.records import Key
-
-ACTIVE_STATUSES = ("proposed", "scheduled", "in_progress")
-
-
-def meta_get(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return None if row is None else str(row[0])
 
 
 def meta_set(conn: sqlite3.Connection, key: str, value: str | None) -> None:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from concierge.api import schemas
 from concierge.domain import AssetKind
 from concierge.store import attachments, jsonutil, outbox, records, telemetry
+from concierge.store.board import SyncStatus, VisitRow, board_rows, meta_get, sync_status
 from concierge.store.clock import from_iso, utcnow
 from concierge.store.db import Database
 from concierge.store.models import (
@@ -24,34 +25,10 @@ from concierge.store.models import (
     RejectedOp,
     StoreChange,
     StoreEvents,
-    SyncStatus,
     TelemetryWindow,
-    VisitRow,
 )
 from concierge.store.records import Key
-from concierge.store.replication import ACTIVE_STATUSES, Replication, meta_get, meta_set
-
-_BOARD_SQL = f"""
-WITH usable(id) AS MATERIALIZED (
-    SELECT id FROM records WHERE entity = 'asset' AND data ->> '$.kind' IN (
-        SELECT data ->> '$.asset_kind' FROM records WHERE entity = 'template')
-), fetched(id) AS MATERIALIZED (
-    SELECT asset_id FROM telemetry_fetched WHERE bucket_seconds = ?1
-)
-SELECT v.id, v.site_id, s.customer_name, s.name, s.address, v.window_start, v.window_end,
-    v.priority, v.status, v.summary, json_array_length(v.asset_ids),
-    s.id IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM json_each(v.asset_ids) a
-        WHERE a.value NOT IN usable
-        OR (v.status IN ({", ".join(f"?{i + 2}" for i in range(len(ACTIVE_STATUSES)))})
-            AND a.value NOT IN fetched)
-    ),
-    v.updated_at
-FROM board_visits v LEFT JOIN board_sites s ON s.id = v.site_id
-ORDER BY v.priority, julianday(v.window_start), v.id
-"""
-"""A board row is offline-ready when its site is stored and each of its assets is stored
-with a checklist template for its kind and, for visits still to do, its telemetry."""
+from concierge.store.replication import Replication, meta_set
 
 SESSION_FIELDS = ("status", "step", "data", "attachments", "started_at", "completed_at")
 """Session fields a technician changes (the payload also names the visit)."""
@@ -88,24 +65,9 @@ class Store:
     # --- reads ----------------------------------------------------------------------
 
     def visit_rows(self) -> list[VisitRow]:
-        """The board, by priority then window: one SQL over the trigger-kept board columns
-        (no JSON per row); readiness and order are worked out in SQLite, which lets the
-        GUI thread run meanwhile."""
+        """The board, by priority then window (see ``concierge.store.board``)."""
         with self._db.read() as conn:
-            pending = _visit_ids(conn, "SELECT entity, entity_id FROM outbox")
-            conflicted = _visit_ids(conn, "SELECT entity, entity_id FROM conflicts")
-            rows = conn.execute(_BOARD_SQL, (telemetry.COARSE_BUCKET, *ACTIVE_STATUSES)).fetchall()
-        parse = datetime.fromisoformat
-        result = [
-            VisitRow(
-                vid, site_id, customer or "", site_name or "", address or "", parse(start),
-                parse(end), int(prio), status, summary, count, bool(ready), vid in pending,
-                vid in conflicted, parse(updated),
-            )
-            for (vid, site_id, customer, site_name, address, start, end, prio, status, summary,
-                 count, ready, updated) in rows
-        ]
-        return result  # sorted by SQLite (a Python sort of 10,000 rows holds the GIL)
+            return board_rows(conn)
 
     def visit(self, visit_id: str) -> schemas.Visit | None:
         data = self._data("visit", visit_id)
@@ -163,22 +125,7 @@ class Store:
 
     def status(self) -> SyncStatus:
         with self._db.read() as conn:
-            def count(table: str) -> int:
-                return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-
-            account = meta_get(conn, "account")
-            info = jsonutil.loads(account) if account else None
-            return SyncStatus(
-                last_sync_at=from_iso(meta_get(conn, "last_sync_at")),
-                last_attempt_at=from_iso(meta_get(conn, "last_attempt_at")),
-                last_error=meta_get(conn, "last_error"),
-                pending_ops=count("outbox"),
-                conflicts=count("conflicts"),
-                rejected=count("rejected"),
-                cursor=meta_get(conn, "cursor"),
-                account=info["user"]["login"] if info else None,
-                server_url=info["server_url"] if info else None,
-            )
+            return sync_status(conn)
 
     def conflicts(self) -> list[ConflictRow]:
         with self._db.read() as conn:
@@ -414,22 +361,6 @@ def _in_conflict(conn: sqlite3.Connection, key: Key) -> bool:
         "SELECT 1 FROM conflicts WHERE entity = ? AND entity_id = ?", key
     ).fetchone()
     return row is not None
-
-
-def _visit_ids(conn: sqlite3.Connection, keys_sql: str) -> set[str]:
-    """Visit ids touched by (entity, id) rows: visits directly, sessions through their visit."""
-    ids: set[str] = set()
-    for entity, ident in conn.execute(keys_sql).fetchall():
-        if entity == "visit":
-            ids.add(ident)
-        else:
-            row = conn.execute(
-                "SELECT json_extract(data, '$.visit_id') FROM records WHERE entity = ? AND id = ?",
-                (entity, ident),
-            ).fetchone()
-            if row is not None:
-                ids.add(row[0])
-    return ids
 
 
 def _fields(entity: str) -> tuple[str, ...]:

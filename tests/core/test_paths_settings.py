@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from concierge.paths import resolve_paths
-from concierge.settings import SCHEMA_VERSION, Settings, load_settings, save_settings
+from concierge.settings import (
+    SCHEMA_VERSION,
+    Settings,
+    SettingsError,
+    load_settings,
+    save_settings,
+)
 
 
 def test_data_dir_wins_over_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,3 +82,16 @@ def test_migrates_version_1(tmp_path: Path) -> None:
     assert loaded.server_url == "https://office.example.com"
     assert loaded.sync_interval_minutes == 10
     assert loaded.schema_version == SCHEMA_VERSION
+
+
+def test_settings_refuse_bad_values_on_creation() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings().replace(sync_interval_minutes=0)
+    assert caught.value.name == "sync_interval_minutes"
+    assert "between 1 and" in caught.value.reason
+    with pytest.raises(SettingsError, match="plain http"):
+        Settings(server_url="http://office.example.com")
+    with pytest.raises(SettingsError, match="true or false"):
+        Settings(large_touch_targets="yes")  # type: ignore[arg-type]
+    assert Settings(server_url="https://office.example.com/").server_url == (
+        "https://office.example.com")

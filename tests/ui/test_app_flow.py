@@ -21,7 +21,7 @@ def _visible_ids(window) -> list[str]:
 
 def test_signed_out_then_first_sync_fills_the_board(harness: Harness, office: Office) -> None:
     window = harness.window(Settings(server_url=office.url))
-    assert window.pages.currentWidget() is window.signed_out_page
+    assert window.placeholders.showing("signedOut")
     assert not window.sign_out_action.isVisible()
     harness.sign_in(window, office)
     assert window.pages.currentWidget() is window.board

@@ -29,8 +29,8 @@ def test_main_window_opens_signed_out(qtbot, bare_context) -> None:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    assert window.pages.currentWidget() is window.signed_out_page
-    assert window.sign_in_button.accessibleName()
+    assert window.placeholders.showing("signedOut")
+    assert window.placeholders.button("signedOut").accessibleName()
 
 
 HEAVY = ("numpy", "pydantic", "requests", "keyring", "apscheduler", "PySide6")
@@ -60,6 +60,15 @@ def test_help_lists_the_commands() -> None:
     assert "--batch-size" in sync_help.stdout and "--page-size" in sync_help.stdout
 
 
-def test_the_board_path_of_the_store_leaves_the_network_and_numpy_out() -> None:
-    """The first paint needs the store only: no numpy, requests, keyring or APScheduler."""
-    assert _imported_after("import concierge.store") <= {"pydantic"}
+def test_the_first_paint_path_imports_nothing_heavy() -> None:
+    """Before the board's first screen paints, start-up loads Qt and nothing else heavy:
+    the first screen is read with sqlite3 alone, settings without pydantic."""
+    assert _imported_after("from concierge.store.board import read_first_screen") == set()
+    assert _imported_after("import concierge.settings") == set()
+    assert _imported_after("import ui.app") == {"PySide6"}
+
+
+def test_the_store_leaves_the_network_and_numpy_out() -> None:
+    """Opening the store (after the first paint) loads no numpy, requests, keyring or
+    APScheduler."""
+    assert _imported_after("from concierge.store import Store") <= {"pydantic"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from enum import IntEnum
 from typing import Any
@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPixmap
 
+from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
     PRIORITY_COLOURS,
@@ -47,7 +48,7 @@ HEADERS = {
     Column.PRIORITY: "Priority", Column.WINDOW: "When", Column.CUSTOMER: "Customer · site",
     Column.REASON: "Why", Column.STATUS: "Status", Column.OFFLINE: "Offline",
 }
-GROUPS = ("today", "upcoming", "done")
+GROUPS = BOARD_GROUPS
 
 
 def group_of(row: Any, today: Any) -> str:
@@ -75,6 +76,8 @@ class PreparedRows:
     groups: list[str]
     search: list[str]
     sort: tuple[int, Qt.SortOrder]
+    counts: dict[str, int] | None = None
+    """Each group's full count when ``rows`` are only the first screen of the board."""
 
 
 DEFAULT_SORT = (int(Column.PRIORITY), Qt.SortOrder.AscendingOrder)
@@ -89,8 +92,7 @@ def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_S
     """
     column, order = sort
     ordered = sorted(rows, key=_sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
-    today = datetime.now().astimezone().date()
-    tomorrow = datetime.combine(today + timedelta(days=1), time()).astimezone().timestamp()
+    tomorrow = next_midnight().timestamp()
     groups = [
         "done" if r.status in DONE_STATUSES
         else "upcoming" if _start(r) >= tomorrow and r.window_start is not None
@@ -105,12 +107,24 @@ def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_S
     return PreparedRows(ordered, groups, search, sort)
 
 
+def next_midnight() -> datetime:
+    """Where the board's "today" ends: the next local midnight."""
+    today = datetime.now().astimezone().date()
+    return datetime.combine(today + timedelta(days=1), time()).astimezone()
+
+
+def prepare_first_screen(screen: FirstScreen) -> PreparedRows:
+    """The first screen of each group, with every group's full count."""
+    return replace(prepare_rows(screen.rows), counts=screen.group_counts)
+
+
 class VisitTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Any] = []
         self._groups: list[str] = []
         self._search: list[str] = []
+        self._counts: dict[str, int] | None = None
         self._sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
         self._dots = {p: _dot(c) for p, c in PRIORITY_COLOURS.items()}
 
@@ -122,10 +136,16 @@ class VisitTableModel(QAbstractTableModel):
         """Replace all rows; prepared ones are re-sorted only if the sort changed since."""
         prepared = rows if isinstance(rows, PreparedRows) else prepare_rows(rows, self._sort)
         if prepared.sort != self._sort:
-            prepared = prepare_rows(prepared.rows, self._sort)
+            prepared = replace(prepare_rows(prepared.rows, self._sort), counts=prepared.counts)
         self.beginResetModel()
         self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
+        self._counts = prepared.counts
         self.endResetModel()
+
+    @property
+    def complete(self) -> bool:
+        """False while only the first screen of the board is here."""
+        return self._counts is None
 
     def rows(self) -> list[Any]:
         return list(self._rows)
@@ -134,7 +154,12 @@ class VisitTableModel(QAbstractTableModel):
         return next((i for i, r in enumerate(self._rows) if r.id == visit_id), -1)
 
     def group_counts(self) -> dict[str, int]:
+        if self._counts is not None:
+            return dict(self._counts)
         return {g: self._groups.count(g) for g in GROUPS}
+
+    def total(self) -> int:
+        return sum(self._counts.values()) if self._counts is not None else len(self._rows)
 
     def search_key(self, row: int) -> str:
         return self._search[row]

@@ -198,7 +198,7 @@ class BoardView(QWidget):
 
     def _update_counts(self, *_args: object) -> None:
         counts = self.model.group_counts()
-        counts[""] = self.model.rowCount()
+        counts[""] = self.model.total()
         for i, key in enumerate(self._group_keys):
             self.groups.setTabText(i, f"{GROUP_TITLES[key]} ({counts[key]})")
         empty = self.proxy.rowCount() == 0 and self.model.rowCount() > 0

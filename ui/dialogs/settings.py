@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.settings import Settings
+from concierge.settings import Settings, SettingsError
 from ui.dialogs.common import button, line_edit, message_label, named
 
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
@@ -67,15 +66,14 @@ class SettingsDialog(QDialog):
 
     def _save(self) -> None:
         try:
-            updated = Settings.model_validate({
-                **self._settings.model_dump(),
-                "server_url": self.server.text().strip(),
-                "sync_interval_minutes": self.interval.value(),
-                "theme": self.theme.currentData(),
-                "large_touch_targets": self.touch.isChecked(),
-            })
-        except ValidationError as exc:
-            self.error.setText(str(exc.errors()[0]["msg"]).removeprefix("Value error, "))
+            updated = self._settings.replace(
+                server_url=self.server.text().strip(),
+                sync_interval_minutes=self.interval.value(),
+                theme=self.theme.currentData(),
+                large_touch_targets=self.touch.isChecked(),
+            )
+        except SettingsError as exc:
+            self.error.setText(exc.reason)
             self.error.show()
             return
         self.saved.emit(updated)
