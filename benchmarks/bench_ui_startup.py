@@ -52,36 +52,47 @@ def child_bare() -> None:
 
 
 def child_app(home: str) -> None:
-    """The real app start (ui.launcher.main), with a probe on the first paint of the
-    board's table holding rows (its first screen, or the whole board if that comes
-    first).  The probe watches the application's events, so nothing of the app is
+    """The real app start (ui.launcher.main), with a probe on the board table's first
+    paint with rows (its first screen, or the whole board if that comes first).  The
+    probe is patched into ``MainWindow`` as its module loads, so nothing of the app is
     imported ahead of its own start-up."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from PySide6.QtCore import QEvent, QObject
-    from PySide6.QtWidgets import QAbstractItemView, QApplication
+    import importlib.abc
+    import importlib.util
 
-    from ui import app as gui
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from PySide6.QtWidgets import QApplication
+
     from ui.launcher import main
 
-    class Painted(QObject):
-        def eventFilter(self, obj, event) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                view = obj.parent()
-                if (isinstance(view, QAbstractItemView) and view.objectName() == "visitTable"
-                        and view.model().rowCount()):
-                    print(f"painted {rss_mb():.1f}", flush=True)
-                    QApplication.quit()
-            return False
+    def painted() -> None:
+        print(f"painted {rss_mb():.1f}", flush=True)
+        QApplication.quit()
 
-    probe = Painted()
-    make_app = gui.make_app
+    def patch(window_class) -> None:
+        build = window_class.__init__
 
-    def probed_make_app() -> QApplication:
-        made = make_app()
-        made.installEventFilter(probe)
-        return made
+        def probed(self, *args, **kwargs) -> None:
+            build(self, *args, **kwargs)
+            self.board.table.first_painted.connect(painted)  # rows painted, first time
 
-    gui.make_app = probed_make_app
+        window_class.__init__ = probed
+
+    class PatchOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name != "ui.main_window":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run = spec.loader.exec_module
+
+            def exec_module(module) -> None:
+                run(module)
+                patch(module.MainWindow)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, PatchOnImport())
     main(["--data-dir", home])
 
 

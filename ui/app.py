@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from PySide6.QtCore import QObject, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 from concierge import APP_NAME, __version__
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 
 FIRST_SCREEN_ROWS = 100  # per board group: more than a tall screen shows
+PAINT_FALLBACK_MS = 500  # a window never painted (minimised, say) must not stall start-up
 
 
 def read_board(store: Any) -> tuple[PreparedRows, Any]:
@@ -46,6 +49,22 @@ def first_screen(paths: AppPaths, rows: int = FIRST_SCREEN_ROWS
 
     screen = read_first_screen(paths.store_file, next_midnight(), rows)
     return None if screen is None else (prepare_first_screen(screen), screen.status)
+
+
+def after_first_paint(painted: SignalInstance, callback: Callable[[], object],
+                      parent: QObject) -> None:
+    """Call ``callback`` once, from the event loop, after ``painted`` fires (so the paint
+    completes first) or after ``PAINT_FALLBACK_MS``, whichever comes first."""
+    done = False
+
+    def once() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            callback()
+
+    painted.connect(lambda: QTimer.singleShot(0, parent, once))
+    QTimer.singleShot(PAINT_FALLBACK_MS, parent, once)
 
 
 def make_app() -> QApplication:
@@ -72,7 +91,9 @@ def run_gui(args: argparse.Namespace) -> int:
             open_store()
             return
         window.show_first_screen(screen)
-        after_first_paint(window.board.table.viewport(), open_store)
+        log.info("Showing the board's first screen (%d rows) while the store opens",
+                 len(screen[0].rows))
+        after_first_paint(window.board.table.first_painted, open_store, window)
 
     def open_store() -> None:
         (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
@@ -99,7 +120,6 @@ def run_gui(args: argparse.Namespace) -> int:
     from ui import core
     from ui.bridge import CoreBridge
     from ui.context import AppContext
-    from ui.firstpaint import after_first_paint
     from ui.main_window import MainWindow
     from ui.signals import quit_on_signals
     from ui.theme import ThemeController

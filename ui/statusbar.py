@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from ui.format import ago
@@ -137,5 +137,9 @@ class SyncStatusWidget(QWidget):
 
     @staticmethod
     def _repolish(widget: QWidget) -> None:
+        """Re-apply the style sheet after a property change (not needed before the first
+        polish; and touching the style from Python first costs start-up)."""
+        if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+            return
         widget.style().unpolish(widget)
         widget.style().polish(widget)

@@ -12,9 +12,15 @@ from PySide6.QtGui import QImage
 pytestmark = pytest.mark.qt
 
 
-@pytest.mark.parametrize("view", ["board", "visit"])
-def test_demo_renders_a_screenshot_and_exits_0(tmp_path, view: str) -> None:
+FIRST_SCREEN = "Showing the board's first screen"
+
+
+def _demo_screenshot(tmp_path, view: str) -> str:
+    """Run the demo to a screenshot; the new part of the app's log."""
     target = tmp_path / f"{view}.png"
+    target.unlink(missing_ok=True)
+    log_file = tmp_path / "home" / "logs" / "concierge.log"
+    seen = log_file.stat().st_size if log_file.exists() else 0
     env = {**os.environ, "CONCIERGE_HOME": str(tmp_path / "home")}
     done = subprocess.run(
         [sys.executable, "-c", "import sys; from ui.launcher import main; sys.exit(main())",
@@ -25,5 +31,16 @@ def test_demo_renders_a_screenshot_and_exits_0(tmp_path, view: str) -> None:
     assert "Traceback" not in done.stderr
     image = QImage(str(target))
     assert image.width() >= 1200 and image.height() >= 800
-    log = (tmp_path / "home" / "logs" / "concierge.log").read_text(encoding="utf-8")
+    log = log_file.read_text(encoding="utf-8")[seen:]
     assert "Screenshot written" in log and "First sync failed" not in log
+    return log
+
+
+@pytest.mark.parametrize("view", ["board", "visit"])
+def test_demo_renders_a_screenshot_and_exits_0(tmp_path, view: str) -> None:
+    assert FIRST_SCREEN not in _demo_screenshot(tmp_path, view)  # nothing cached yet
+
+
+def test_a_second_start_paints_the_cached_board_first(tmp_path) -> None:
+    _demo_screenshot(tmp_path, "board")
+    assert FIRST_SCREEN in _demo_screenshot(tmp_path, "board")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +33,30 @@ from ui.format import STATUS_NAMES
 
 GROUP_TITLES = {"today": "Today", "upcoming": "Upcoming", "done": "Done", "": "All"}
 SORTS = (("Priority", Column.PRIORITY), ("Time", Column.WINDOW))
+
+
+class BoardTable(QTableView):
+    """The visit table: Enter opens the current visit, and ``first_painted`` tells when
+    its rows were first painted (start-up work that can wait, waits for it)."""
+
+    first_painted = Signal()
+    enter_pressed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.painted = False
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.painted and self.model() is not None and self.model().rowCount():
+            self.painted = True
+            self.first_painted.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.enter_pressed.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class BoardView(QWidget):
@@ -76,7 +100,7 @@ class BoardView(QWidget):
             self.sort.addItem(f"Sort: {name}", int(column))
         self.sort.currentIndexChanged.connect(self._sort_changed)
 
-        self.table = QTableView()
+        self.table = BoardTable()
         self.table.setObjectName("visitTable")
         self.table.setAccessibleName("Visits")
         self.table.setModel(self.proxy)
@@ -100,7 +124,7 @@ class BoardView(QWidget):
         header.setSortIndicator(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
         header.sortIndicatorChanged.connect(self._header_sorted)
         self.table.activated.connect(self._activated)
-        self.table.installEventFilter(self)
+        self.table.enter_pressed.connect(lambda: self._activated(self.table.currentIndex()))
 
         self.no_match = QWidget()
         self.no_match.setObjectName("boardNoMatch")
@@ -211,10 +235,3 @@ class BoardView(QWidget):
         row = index.data(ROW_ROLE)
         if row is not None:
             self.open_visit.emit(row.id)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (watched is self.table and event.type() == QEvent.Type.KeyPress
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):  # type: ignore[attr-defined]
-            self._activated(self.table.currentIndex())
-            return True
-        return super().eventFilter(watched, event)
