@@ -5,6 +5,7 @@ same way.  Each start is a fresh subprocess (offscreen); the figure is the time
 from spawning it to the first paint, median of several repeats.  Our modules are
 byte-compiled first, as an installed app's are (pip compiles on install) and as
 PySide6's own are: a start that compiles source would measure the compiler.
+BENCH_QPA=xcb (under a display, e.g. xvfb-run) measures on X11 instead of offscreen.
 Targets: start-up <= 1.5 x the baseline; RSS <= 250 MB.
 """
 
@@ -97,7 +98,7 @@ def child_app(home: str) -> None:
 
 
 def measure(mode: str, home: str) -> tuple[float, float]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("BENCH_QPA", "offscreen")}
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, __file__, "--child", mode, home], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
