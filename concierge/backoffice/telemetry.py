@@ -9,14 +9,14 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import AwareDatetime, ConfigDict, Field, StrictFloat, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
-from typing_extensions import TypedDict
 
 from concierge.api import schemas
 from concierge.backoffice import db
@@ -36,10 +36,14 @@ from concierge.backoffice.fleet import IdPath, can_see
 from concierge.backoffice.series import (
     EARLIEST,
     Columns,
+    FloatArray,
+    IntArray,
     Reading,
+    ReadingColumns,
     fit_bucket,
     max_series_count,
     read_series,
+    store_columns,
     store_readings,
 )
 from concierge.backoffice.state import DAY, AppState, state_of
@@ -55,7 +59,6 @@ router = APIRouter(
 DEFAULT_MAX_POINTS = 1000
 _readings = TypeAdapter(list[schemas.Reading])
 _datetime = TypeAdapter(datetime)
-FloatArray = npt.NDArray[np.float64]
 _METRICS = {kind.value: {s.key for s in specs} for kind, specs in METRIC_CATALOGUE.items()}
 
 
@@ -209,33 +212,22 @@ def _check_readings(
     return [None if i in errors else r for i, r in enumerate(parsed)], errors
 
 
-# The fast path's timestamps: ISO 8601 with seconds and an offset, which both pydantic and
-# the bulk parser below read the same way; anything else takes the per-reading path.
-_ISO_TS = (
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
-    r"(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
-)
+class _FastReading(msgspec.Struct, gc=False, forbid_unknown_fields=True):
+    """A reading as the fast path decodes it: JSON numbers only; strings are checked in bulk."""
 
-
-class _FastReading(TypedDict):
-    """A reading as the fast path validates it (in pydantic's core, without a model)."""
-
-    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # type: ignore[misc]
-    asset_id: schemas.Id
+    asset_id: str
     metric: str
-    ts: Annotated[str, Field(pattern=_ISO_TS)]
-    value: StrictFloat  # JSON numbers only, like the per-reading check
+    ts: str
+    value: float
 
 
-class _FastBatch(TypedDict):
-    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
-    readings: Annotated[list[_FastReading], Field(max_length=schemas.MAX_INGEST_READINGS)]
+class _FastBatch(msgspec.Struct, forbid_unknown_fields=True):
+    readings: Annotated[list[_FastReading], msgspec.Meta(max_length=schemas.MAX_INGEST_READINGS)]
 
 
-_fast_batch = TypeAdapter(_FastBatch)
+_decode_fast = msgspec.json.Decoder(_FastBatch).decode
+_asset_id = TypeAdapter(schemas.Id)
 _ingest_request = TypeAdapter(schemas.IngestRequest)
-# Tokens the fast path's parser reads (and a repeated key could hide): the strict parser decides.
-_NON_FINITE = (b"NaN", b"Infinity")
 
 
 @router.post(
@@ -255,63 +247,113 @@ async def ingest(user: IngestUser, request: Request) -> Any:
 
 
 def _ingest(state: AppState, body: bytes) -> Any:
-    """All-valid batches go straight from bytes to rows; otherwise reading by reading."""
-    batch = _parse_fast(body)
-    if batch is not None:
+    """All-valid batches go from bytes to columns in bulk; otherwise reading by reading."""
+    readings = _parse_fast(body)
+    if readings is not None:
         with state.db.write() as conn:
-            rows = _valid_rows(conn, batch)
-            if rows is not None:
-                store_readings(state.db, conn, rows)
-                return JSONResponse({"accepted": len(rows), "rejected": []})
+            if _all_known(conn, readings):
+                store_columns(state.db, conn, readings)
+                return JSONResponse({"accepted": len(readings.asset_ids), "rejected": []})
     return _ingest_checked(state, _parse_request(body))
 
 
-def _parse_fast(body: bytes) -> list[_FastReading] | None:
-    # Every field is typed, so an overflowing number fails validation (finite_number).
-    if any(token in body for token in _NON_FINITE):
-        return None
+def _parse_fast(body: bytes) -> ReadingColumns | None:
+    """The batch as columns if it is well-formed and every id, time and value is valid.
+
+    Anything else (even what the per-reading path would accept) is None: that path decides.
+    """
     try:
-        return _fast_batch.validate_json(body)["readings"]
+        batch = _decode_fast(body).readings  # refuses NaN, inf and out-of-range numbers
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    ts = epoch_seconds([r.ts for r in batch])
+    values = np.array([r.value for r in batch], np.float64)
+    if ts is None or not np.isfinite(values).all():
+        return None
+    if batch and not (ts.min() >= EARLIEST and ts.max() <= time.time() + DAY):
+        return None
+    readings = ReadingColumns([r.asset_id for r in batch], [r.metric for r in batch], ts, values)
+    try:
+        for asset_id in {asset_id for asset_id, _ in readings.series[0]}:
+            _asset_id.validate_python(asset_id)
     except ValidationError:
         return None
+    return readings
 
 
-def epoch_seconds(stamps: list[str]) -> FloatArray:
-    """Epoch seconds of ISO 8601 timestamps (matching ``_ISO_TS``), parsed in bulk.
-
-    UTC ones ("Z", "+00:00": what clients send) go through numpy's datetime64 parser in one
-    call; a batch with other offsets is parsed one by one.  Equal to ``datetime.timestamp()``
-    (whole microseconds divided by 10**6).  ValueError for an impossible date.
-    """
-    naive = [s[:-6] if s.endswith("+00:00") else s[:-1] if s[-1] == "Z" else "" for s in stamps]
-    if all(naive):
-        micros = np.array(naive, dtype="datetime64[us]").astype(np.int64)
-        return micros / 1e6
-    return np.fromiter(
-        (datetime.fromisoformat(s).timestamp() for s in stamps), np.float64, len(stamps)
-    )
-
-
-def _valid_rows(conn: Connection, batch: list[_FastReading]) -> list[Reading] | None:
-    """The batch as rows if every reading passes the semantic checks, else None."""
-    if not batch:
-        return []
-    asset_ids = [r["asset_id"] for r in batch]
-    metrics = [r["metric"] for r in batch]
-    kinds = conn.execute(
-        select(db.assets.c.id, db.assets.c.kind).where(db.assets.c.id.in_(set(asset_ids)))
-    ).all()
+def _all_known(conn: Connection, readings: ReadingColumns) -> bool:
+    """Whether every reading's asset exists and has its metric."""
+    pairs = readings.series[0]
+    assets = db.assets
+    ids = {asset_id for asset_id, _ in pairs}
+    kinds = conn.execute(select(assets.c.id, assets.c.kind).where(assets.c.id.in_(ids))).all()
     allowed = {(asset_id, metric) for asset_id, kind in kinds for metric in _METRICS[kind]}
-    if not set(zip(asset_ids, metrics, strict=True)) <= allowed:
+    return allowed.issuperset(pairs)
+
+
+_LONGEST_STAMP = len("YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM")
+_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
+_ZERO = np.uint8(ord("0"))
+
+
+def epoch_seconds(stamps: list[str]) -> FloatArray | None:
+    """Epoch seconds of ``YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)`` timestamps, parsed in bulk.
+
+    Equal to ``datetime.fromisoformat(s).timestamp()`` (whole microseconds divided by
+    10**6).  None if any stamp has another form or an impossible date, time or offset.
+    """
+    n = len(stamps)
+    if n == 0:
+        return np.empty(0)
+    size = np.fromiter(map(len, stamps), np.int64, n)
+    if size.min() < len("YYYY-MM-DDTHH:MM:SSZ") or size.max() > _LONGEST_STAMP:
         return None
-    try:
-        stamps = epoch_seconds([r["ts"] for r in batch])
-    except (OverflowError, OSError, ValueError):
+    try:  # padded, so that reading past the last stamp stays in the buffer
+        chars = np.frombuffer(("".join(stamps) + " " * _LONGEST_STAMP).encode("ascii"), np.uint8)
+    except UnicodeEncodeError:
         return None
-    if not (stamps.min() >= EARLIEST and stamps.max() <= time.time() + DAY):
+    end = np.cumsum(size)
+    start = end - size
+
+    def at(offset: int) -> npt.NDArray[np.uint8]:  # each stamp's character (from its end if < 0)
+        return chars[(start if offset >= 0 else end) + offset]
+
+    def number(*offsets: int) -> IntArray:  # the digits at these offsets, or -1 if one is none
+        value, ok = np.zeros(n, np.int64), np.ones(n, bool)
+        for offset in offsets:
+            digit = at(offset) - _ZERO  # wraps around below "0": a digit is < 10
+            ok &= digit < 10
+            value = value * 10 + digit
+        return np.where(ok, value, -1)
+
+    zulu, sign = at(-1) == ord("Z"), at(-6)
+    fraction = size - 19 - np.where(zulu, 1, 6)  # "." and 1 to 6 digits, or nothing
+    ok = (fraction == 0) | (fraction >= 2) & (fraction <= 7) & (at(19) == ord("."))
+    micro = np.zeros(n, np.int64)
+    for offset in range(20, 26):
+        digit, inside = at(offset) - _ZERO, offset < 19 + fraction
+        ok &= ~inside | (digit < 10)
+        micro = micro * 10 + np.where(inside, digit, 0)
+    for offset, char in _SEPARATORS.items():
+        ok &= at(offset) == ord(char)
+    year, month, day = number(0, 1, 2, 3), number(5, 6), number(8, 9)
+    hour, minute, second = number(11, 12), number(14, 15), number(17, 18)
+    zone_hour, zone_minute = number(-5, -4), number(-2, -1)
+    months = (year - 1970) * 12 + month - 1
+    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    length = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - first
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= length)
+    ok &= (hour >= 0) & (hour <= 23) & (minute >= 0) & (minute <= 59)
+    ok &= (second >= 0) & (second <= 59)
+    zone_ok = ((sign == ord("+")) | (sign == ord("-"))) & (at(-3) == ord(":"))
+    zone_ok &= (zone_hour >= 0) & (zone_hour <= 23) & (zone_minute >= 0) & (zone_minute <= 59)
+    if not (ok & (zulu | zone_ok)).all():
         return None
-    values = [r["value"] for r in batch]
-    return list(zip(asset_ids, metrics, stamps.tolist(), values, strict=True))
+    zone = (zone_hour * 3600 + zone_minute * 60) * np.where(sign == ord("-"), -1, 1)
+    seconds = (first + day - 1) * 86_400 + hour * 3600 + minute * 60 + second
+    micros = (seconds - np.where(zulu, 0, zone)) * 1_000_000 + micro
+    seconds_since_epoch: FloatArray = micros / 1e6
+    return seconds_since_epoch
 
 
 def _parse_request(body: bytes) -> schemas.IngestRequest:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
-
 from concierge.backoffice.server import EmbeddedBackOffice
-from concierge.backoffice.telemetry import epoch_seconds
 from tests.backoffice.conftest import Api, LoginFactory
 
 
@@ -109,22 +106,6 @@ def test_a_month_of_minute_data_comes_back_bucketed(
         "latency",
         "throughput",
     }
-
-
-def test_bulk_parsed_timestamps_equal_datetime_timestamp() -> None:
-    stamps = [
-        "2025-03-30T00:59:59Z",
-        "2025-03-30T01:00:00.5+00:00",
-        "2025-03-30T03:00:00.000001+02:00",
-        "2024-02-29T23:59:59.999999-05:30",
-        "2000-01-01T00:00:00Z",
-    ]
-    expected = [datetime.fromisoformat(s).timestamp() for s in stamps]
-    assert epoch_seconds(stamps).tolist() == expected  # mixed offsets: one by one
-    utc = [s for s in stamps if s.endswith(("Z", "+00:00"))]
-    assert epoch_seconds(utc).tolist() == [datetime.fromisoformat(s).timestamp() for s in utc]
-    with pytest.raises(ValueError):
-        epoch_seconds(["2025-02-30T00:00:00Z"])
 
 
 def test_fast_ingestion_stores_exact_times_and_an_exact_rollup(
