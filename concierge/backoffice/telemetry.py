@@ -352,7 +352,12 @@ def epoch_seconds(stamps: list[str]) -> FloatArray | None:
     zone = (zone_hour * 3600 + zone_minute * 60) * np.where(sign == ord("-"), -1, 1)
     seconds = (first + day - 1) * 86_400 + hour * 3600 + minute * 60 + second
     micros = (seconds - np.where(zulu, 0, zone)) * 1_000_000 + micro
+    # Correctly rounded, as Python's int division, while micros is exact as a float64
+    # (years 1685-2255); beyond, int64 -> float64 would round first: divide as Python does.
     seconds_since_epoch: FloatArray = micros / 1e6
+    far = np.abs(micros) >= 2**53
+    if far.any():
+        seconds_since_epoch[far] = [int(m) / 10**6 for m in micros[far]]
     return seconds_since_epoch
 
 

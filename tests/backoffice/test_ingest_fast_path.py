@@ -133,6 +133,7 @@ def test_the_bulk_parser_reads_every_stamp_of_its_forms() -> None:
         "2024-02-29T23:59:59.999999-05:30",
         "2000-01-01T00:00:00Z",
         "9999-12-31T23:59:59.12+23:59",
+        "2541-01-01T00:00:00.00023+00:01",  # beyond 2**53 microseconds: rounded as Python does
     ]
     parsed = epoch_seconds(stamps)
     assert parsed is not None
