@@ -12,6 +12,7 @@ towards a threshold, some shift level, a few counters near their service limit.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import repeat
@@ -31,7 +32,7 @@ from concierge.backoffice.accounts import (
 from concierge.backoffice.bulk import seed_bulk
 from concierge.backoffice.db import Database
 from concierge.backoffice.demo_templates import template_rows
-from concierge.backoffice.engine import ProactiveEngine
+from concierge.backoffice.engine import FloatArray, ProactiveEngine
 from concierge.backoffice.series import HOUR, Reading, store_readings
 from concierge.backoffice.state import Clock
 from concierge.domain import METRIC_CATALOGUE, AssetKind, BadDirection, MetricSpec
@@ -178,18 +179,6 @@ class Signal:
     shift: float = 0.0
     rate: float = 0.0  # counters: growth per day; ``level`` is the value at the anchor
     anchor: float = 0.0
-
-    def values(self, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        if self.rate:
-            return np.floor(self.level + self.rate * (t - self.anchor) / DAY)
-        v = self.level + self.daily * np.sin(2 * np.pi * t / DAY + self.phase)
-        v += self.weekly * np.sin(2 * np.pi * t / (7 * DAY) + 2 * self.phase)
-        v += rng.normal(0.0, self.noise, t.size)
-        v += self.slope * np.clip(t - self.drift_from, 0.0, None) / DAY
-        v += np.where(t >= self.shift_at, self.shift, 0.0)
-        return (
-            np.clip(v, self.low, self.high) if self.low is not None or self.high is not None else v
-        )
 
 
 @dataclass(frozen=True)
@@ -359,20 +348,77 @@ def _plan_degradations(
     return plan
 
 
-def history_rows(
-    signals: list[Signal], start: float, end: float, step: float, seed: int
-) -> list[tuple[str, str, float, float]]:
+@dataclass(frozen=True)
+class History:
+    """Readings of some signals, all at the times ``t``."""
+
+    t: FloatArray
+    values: dict[tuple[str, str], FloatArray]  # (asset, metric): one value per time
+
+    def rows(self) -> list[Reading]:
+        ts = self.t.tolist()
+        rows: list[Reading] = []
+        for (asset_id, metric), v in self.values.items():
+            rows.extend(zip(repeat(asset_id), repeat(metric), ts, v.tolist()))
+        return rows
+
+    def flat_rows(self) -> list[object]:
+        """The readings in key order as one flat list (asset, metric, ts, value, asset, ...)."""
+        n, ts = self.t.size, self.t.tolist()
+        flat: list[object] = [None] * (4 * n * len(self.values))
+        for i, key in enumerate(sorted(self.values)):
+            at = 4 * n * i
+            flat[at : at + 4 * n : 4] = [key[0]] * n
+            flat[at + 1 : at + 4 * n : 4] = [key[1]] * n
+            flat[at + 2 : at + 4 * n : 4] = ts
+            flat[at + 3 : at + 4 * n : 4] = self.values[key].tolist()
+        return flat
+
+    def hourly_means(self) -> dict[str, dict[str, tuple[FloatArray, FloatArray]]]:
+        """What the engine reads from the hourly rollup of these readings, if at most one
+        per hour: each reading at the middle of its hour."""
+        middle = np.floor(self.t / HOUR) * HOUR + HOUR / 2
+        series: dict[str, dict[str, tuple[FloatArray, FloatArray]]] = {}
+        for (asset_id, metric), v in self.values.items():
+            series.setdefault(asset_id, {})[metric] = (middle, v)
+        return series
+
+
+def sample(signals: list[Signal], start: float, end: float, step: float, seed: int) -> History:
     """Readings of every signal at ``step`` from after ``start`` up to ``end``."""
     rng = np.random.default_rng([seed, int(start)])
     t = np.arange(math.floor(start / step) * step + step, end + 1e-6, step)
-    rows: list[tuple[str, str, float, float]] = []
-    if t.size == 0:
-        return rows
-    ts = t.tolist()
-    for s in signals:
-        values = s.values(t, rng).tolist()
-        rows.extend(zip(repeat(s.asset_id), repeat(s.metric), ts, values))
-    return rows
+    values = _values(signals, t, rng)
+    return History(t, {(s.asset_id, s.metric): v for s, v in zip(signals, values, strict=True)})
+
+
+def _values(signals: list[Signal], t: FloatArray, rng: np.random.Generator) -> FloatArray:
+    """Each signal's values at ``t`` (a row per signal), all signals at once.
+
+    Gauges draw their noise from ``rng`` in signal order, as many values as times each.
+    """
+    out = np.empty((len(signals), t.size))
+    counters = np.array([bool(s.rate) for s in signals], dtype=bool)
+
+    def column(name: str, among: list[Signal]) -> FloatArray:
+        return np.array([float(getattr(s, name)) for s in among])[:, None]
+
+    if counters.any():
+        c = [s for s in signals if s.rate]
+        level, rate, anchor = (column(name, c) for name in ("level", "rate", "anchor"))
+        out[counters] = np.floor(level + rate * (t - anchor) / DAY)
+    g = [s for s in signals if not s.rate]
+    if g:
+        phase = column("phase", g)
+        v = column("level", g) + column("daily", g) * np.sin(2 * np.pi * t / DAY + phase)
+        v += column("weekly", g) * np.sin(2 * np.pi * t / (7 * DAY) + 2 * phase)
+        v += 0.0 + column("noise", g) * rng.standard_normal((len(g), t.size))
+        v += column("slope", g) * np.clip(t - column("drift_from", g), 0.0, None) / DAY
+        v += np.where(t >= column("shift_at", g), column("shift", g), 0.0)
+        low = np.array([-np.inf if s.low is None else s.low for s in g])[:, None]
+        high = np.array([np.inf if s.high is None else s.high for s in g])[:, None]
+        out[~counters] = np.clip(v, low, high)
+    return out
 
 
 def insert_readings(database: Database, conn: Connection, rows: list[Reading]) -> None:
@@ -380,7 +426,7 @@ def insert_readings(database: Database, conn: Connection, rows: list[Reading]) -
         store_readings(database, conn, rows[start : start + 100_000])
 
 
-def seed_fleet(database: Database, seed: int, anchor: float) -> None:
+def seed_fleet(database: Database, seed: int, anchor: float) -> Fleet:
     """Store the demo's people, sites, assets and templates; ``finish_demo`` does the rest."""
     fleet = build_fleet(seed, anchor)
     ensure_admin(database)
@@ -400,9 +446,7 @@ def seed_fleet(database: Database, seed: int, anchor: float) -> None:
                 for login, name, region, skills in _PEOPLE
             ],
         )
-        conn.execute(
-            db.regions.insert(), [{"id": r, "timezone": DEMO_TIMEZONE} for r in _REGIONS]
-        )
+        conn.execute(db.regions.insert(), [{"id": r, "timezone": DEMO_TIMEZONE} for r in _REGIONS])
         conn.execute(db.sites.insert(), fleet.sites)
         conn.execute(db.assets.insert(), fleet.assets)
         conn.execute(db.templates.insert(), template_rows(anchor))
@@ -413,6 +457,7 @@ def seed_fleet(database: Database, seed: int, anchor: float) -> None:
             (_PENDING, "history"),
         ):
             db.meta_set(database, conn, key, value)
+    return fleet
 
 
 _PENDING = "demo_pending"
@@ -423,8 +468,12 @@ def demo_pending(conn: Connection) -> bool:
     return db.meta_get(conn, _PENDING) is not None
 
 
-def finish_demo(database: Database, engine: ProactiveEngine) -> None:
-    """Store the demo history and run the engine at the anchor (resumes after a crash)."""
+def finish_demo(database: Database, engine: ProactiveEngine, fleet: Fleet | None = None) -> None:
+    """Store the demo history and run the engine at the anchor (resumes after a crash).
+
+    The history is stored on a second thread while the engine analyses it from memory
+    (SQLite works without the GIL).  ``fleet``: the one ``seed_fleet`` just stored.
+    """
     with database.read() as conn:
         pending = db.meta_get(conn, _PENDING)
         seed = int(db.meta_get(conn, "demo_seed") or 0)
@@ -432,40 +481,42 @@ def finish_demo(database: Database, engine: ProactiveEngine) -> None:
     if pending is None:
         return
     if pending == "history":
-        signals = build_fleet(seed, anchor).signals
         start = anchor - HISTORY_DAYS * DAY
-        rows = history_rows(signals, start, anchor, HISTORY_STEP, seed)
-        with database.write(bulk=True) as conn:
-            _insert_history(database, conn, rows, start, anchor)
-            db.meta_set(database, conn, _PENDING, "engine")
-    engine.run(anchor)
+        signals = (fleet or build_fleet(seed, anchor)).signals
+        history = sample(signals, start, anchor, HISTORY_STEP, seed)
+        with ThreadPoolExecutor(1, thread_name_prefix="concierge-demo-history") as pool:
+            stored = pool.submit(_store_history, database, history, start, anchor)
+            engine.run(anchor, series=history.hourly_means())
+            stored.result()
+    else:
+        engine.run(anchor)
     with database.write() as conn:
         conn.execute(db.meta.delete().where(db.meta.c.key == _PENDING))
 
 
-def _insert_history(
-    database: Database, conn: Connection, rows: list[Reading], start: float, end: float
-) -> None:
+def _store_history(database: Database, history: History, start: float, end: float) -> None:
     """Readings at most one per hour and series: the hourly rollup is the readings themselves.
 
-    The readings go in with one executemany of plain tuples; the rollup is then derived
-    from them by the database (INSERT ... SELECT), without a round trip through Python.
+    The readings go in as multi-row inserts of plain values, in key order; the rollup is
+    then derived from them by the database (INSERT ... SELECT), without the GIL.
     """
     assert HISTORY_STEP % HOUR == 0
-    database.insert_rows(conn, db.telemetry, rows)
-    t, h = db.telemetry, db.telemetry_hourly
-    source = select(
-        t.c.asset_id,
-        t.c.metric,
-        database.bucket(t.c.ts, HOUR),
-        t.c.value,
-        t.c.value,
-        t.c.value,
-        literal(1, Integer),
-    ).where(t.c.ts > start, t.c.ts <= end)
-    names = ["asset_id", "metric", "hour", "min", "max", "sum", "count"]
-    insert = database.dialect_insert(h).from_select(names, source)
-    conn.execute(insert.on_conflict_do_nothing())
+    with database.write(bulk=True) as conn:
+        database.insert_flat(conn, db.telemetry, history.flat_rows())
+        t, h = db.telemetry, db.telemetry_hourly
+        source = select(
+            t.c.asset_id,
+            t.c.metric,
+            database.bucket(t.c.ts, HOUR),
+            t.c.value,
+            t.c.value,
+            t.c.value,
+            literal(1, Integer),
+        ).where(t.c.ts > start, t.c.ts <= end)
+        names = ["asset_id", "metric", "hour", "min", "max", "sum", "count"]
+        insert = database.dialect_insert(h).from_select(names, source)
+        conn.execute(insert.on_conflict_do_nothing())
+        db.meta_set(database, conn, _PENDING, "engine")
 
 
 class LiveTelemetry:
@@ -486,7 +537,7 @@ class LiveTelemetry:
         now = self.clock.now()
         step = LIVE_STEP if now - last <= 6 * 3600 else HISTORY_STEP
         last = max(last, now - HISTORY_DAYS * DAY)
-        rows = history_rows(self.signals, last, now, step, self.seed)
+        rows = sample(self.signals, last, now, step, self.seed).rows()
         if not rows:
             return 0
         with self.db.write() as conn:

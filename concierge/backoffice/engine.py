@@ -12,8 +12,9 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from time import sleep
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,11 +24,11 @@ from sqlalchemy import Connection, Row, func, select, update
 
 from concierge.api.schemas import EngineRun
 from concierge.backoffice import db
-from concierge.backoffice.changes import publish_own, record_change, refresh_visibility, visit_refs
+from concierge.backoffice.changes import Key, publish_visits, record_changes
 from concierge.backoffice.db import Database
 from concierge.backoffice.series import fetch_plain
-from concierge.domain import AssetKind, Severity, VisitStatus
-from concierge.insights import Finding, analyze_asset
+from concierge.domain import Severity, VisitStatus
+from concierge.insights import Finding, analyze_assets
 
 HOUR = 3600.0
 ANALYSIS_DAYS = 30.0
@@ -40,6 +41,7 @@ OPEN_VISIT = (
 ACTIONABLE = (Severity.WARNING.value, Severity.CRITICAL.value)
 _LEAD_HOURS = {1: 2.0, 2: 24.0, 3: 72.0, 4: 168.0}
 FloatArray = npt.NDArray[np.float64]
+Series = dict[str, dict[str, tuple[FloatArray, FloatArray]]]  # asset: metric: (t, values)
 _RANK = {Severity.CRITICAL.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
 
 
@@ -144,10 +146,12 @@ class ProactiveEngine:
         self.db = database
         self._lock = threading.Lock()
 
-    def run(self, now: float) -> EngineRun:
+    def run(self, now: float, series: Series | None = None) -> EngineRun:
+        """Analyse, store insights and plan visits; ``series`` is the hourly telemetry the
+        database holds, when the caller has it in memory (what ``_hourly_means`` reads)."""
         with self._lock:
             counts = Counts()
-            findings, analysed = self._analyse(now, counts)
+            findings, analysed = self._analyse(now, counts, series)
             with self.db.write() as conn:
                 resolved = self._store_insights(conn, findings, analysed, now, counts)
                 self._drop_resolved(conn, resolved, now, counts)
@@ -156,15 +160,19 @@ class ProactiveEngine:
 
     # --- analysis ---------------------------------------------------------------
 
-    def _analyse(self, now: float, counts: Counts) -> tuple[list[Finding], set[str]]:
+    def _analyse(
+        self, now: float, counts: Counts, series: Series | None
+    ) -> tuple[list[Finding], set[str]]:
         with self.db.read(snapshot=True) as conn:
             kinds = dict(conn.execute(select(db.assets.c.id, db.assets.c.kind)).all())
-            per_asset = _hourly_means(conn, now - ANALYSIS_DAYS * 86_400, now, set(kinds))
-        findings: list[Finding] = []
-        for asset_id in sorted(per_asset):
-            findings.extend(
-                analyze_asset(asset_id, AssetKind(kinds[asset_id]), per_asset[asset_id], now)
-            )
+            if series is None:
+                series = _hourly_means(conn, now - ANALYSIS_DAYS * 86_400, now, set(kinds))
+        per_asset = {asset_id: s for asset_id, s in series.items() if asset_id in kinds}
+        findings = analyze_assets(
+            [(asset_id, kinds[asset_id], per_asset[asset_id]) for asset_id in sorted(per_asset)],
+            now,
+            between=_let_others_run,
+        )
         counts.assets = len(per_asset)
         counts.findings = len(findings)
         return findings, set(per_asset)
@@ -183,6 +191,8 @@ class ProactiveEngine:
         ins = db.insights
         existing = {row.key: row for row in conn.execute(select(ins))}
         sites = dict(conn.execute(select(db.assets.c.id, db.assets.c.site_id)).all())
+        created: list[dict[str, Any]] = []
+        changed: list[tuple[Key, int]] = []
         for f in findings:
             row = existing.get(f.key)
             fields = {
@@ -199,18 +209,18 @@ class ProactiveEngine:
             }
             if row is None:
                 ident = insight_id(f.key)
-                conn.execute(
-                    ins.insert().values(
-                        id=ident,
-                        key=f.key,
-                        asset_id=f.asset_id,
-                        site_id=sites[f.asset_id],
-                        created_at=now,
-                        version=1,
+                created.append(
+                    {
+                        "id": ident,
+                        "key": f.key,
+                        "asset_id": f.asset_id,
+                        "site_id": sites[f.asset_id],
+                        "created_at": now,
+                        "version": 1,
                         **fields,
-                    )
+                    }
                 )
-                record_change(self.db, conn, ("insight", ident), 1)
+                changed.append((("insight", ident), 1))
                 counts.insights_created += 1
                 continue
             before = _material(row.severity, row.kind, row.confidence, row.predicted_impact_at)
@@ -220,8 +230,10 @@ class ProactiveEngine:
             conn.execute(
                 update(ins).where(ins.c.id == row.id).values(version=row.version + 1, **fields)
             )
-            record_change(self.db, conn, ("insight", row.id), row.version + 1)
+            changed.append((("insight", row.id), row.version + 1))
             counts.insights_updated += 1
+        if created:
+            conn.execute(ins.insert(), created)
         current = {f.key for f in findings}
         resolved: list[str] = []
         for key, row in existing.items():
@@ -231,9 +243,10 @@ class ProactiveEngine:
                     .where(ins.c.id == row.id)
                     .values(status="resolved", version=row.version + 1, updated_at=now)
                 )
-                record_change(self.db, conn, ("insight", row.id), row.version + 1)
+                changed.append((("insight", row.id), row.version + 1))
                 counts.insights_resolved += 1
                 resolved.append(row.id)
+        record_changes(self.db, conn, changed)
         return resolved
 
     # --- visits ------------------------------------------------------------------
@@ -257,11 +270,13 @@ class ProactiveEngine:
             .order_by(v.c.id)
         ).all()
         gone = set(resolved)
+        sites = _sites(conn, (visit.site_id for visit in visits))
+        published: list[tuple[str, str, int]] = []
         for visit in visits:
             keep = [i for i in visit.insight_ids if i not in gone]
             rows = list(conn.execute(select(ins).where(ins.c.id.in_(keep))).all())
             if rows:
-                plan = _plan(rows, now, self._zone(conn, visit.site_id))
+                plan = _plan(rows, now, _local_time(sites, visit.site_id))
                 values = {"summary": plan["summary"], "priority": plan["priority"]}
             else:
                 values = {"summary": f"Findings resolved: {visit.summary}"[:400]}
@@ -274,8 +289,9 @@ class ProactiveEngine:
                 .where(v.c.id == visit.id)
                 .values(insight_ids=keep, version=version, updated_at=now, **values)
             )
-            self._publish(conn, visit.technician_id, visit.id, version)
+            published.append((visit.technician_id, visit.id, version))
             counts.visits_updated += 1
+        publish_visits(self.db, conn, published)
 
     def _plan_visits(self, conn: Connection, now: float, counts: Counts) -> None:
         ins, vi = db.insights, db.visit_insights
@@ -288,102 +304,85 @@ class ProactiveEngine:
         by_site: dict[str, list[Row[Any]]] = defaultdict(list)
         for row in waiting:
             by_site[row.site_id].append(row)
+        if not by_site:
+            return
         # Most urgent first: each technician's first new visit of a run may take their
         # next free slot (today's if the time of day allows) instead of waiting its lead.
         order = sorted(by_site, key=lambda site: (_most_urgent(by_site[site], now), site))
-        load = self._open_load(conn)
+        board = _Board.load(conn, order, {r.asset_id for r in waiting})
         served: set[str] = set()
+        published: list[tuple[str, str, int]] = []
         for site_id in order:
             new = by_site[site_id]
-            v = db.visits
-            open_visit = conn.execute(
-                select(v)
-                .where(v.c.site_id == site_id, v.c.status.in_(OPEN_VISIT))
-                .order_by(v.c.created_at, v.c.id)
-            ).first()
+            open_visit = board.open_visits.get(site_id)
             if open_visit is None:
-                if self._create_visit(conn, site_id, new, load, now, served=served):
+                created = self._create_visit(board, site_id, new, now, served=served)
+                if created is not None:
+                    published.append(created)
                     counts.visits_created += 1
             else:
-                self._merge_into(conn, open_visit, new, now)
+                published.append(self._merge_into(conn, board, open_visit, new, now))
                 counts.visits_updated += 1
-
-    def _open_load(self, conn: Connection) -> dict[str, int]:
-        v = db.visits
-        stmt = (
-            select(v.c.technician_id, func.count())
-            .where(v.c.status.in_(OPEN_VISIT))
-            .group_by(v.c.technician_id)
-        )
-        return {tech: int(n) for tech, n in conn.execute(stmt).all()}
-
-    def _technician(
-        self, conn: Connection, region: str, kinds: set[str], load: dict[str, int]
-    ) -> str | None:
-        """A technician of the region with the skills; else anyone with them; else anyone."""
-        u = db.users
-        techs = conn.execute(
-            select(u.c.id, u.c.region, u.c.skills).where(u.c.role == "technician")
-        ).all()
-        skilled = [t for t in techs if kinds <= set(t.skills)]
-        local = [t for t in skilled if t.region == region]
-        pool = local or skilled or techs
-        if not pool:
-            return None
-        return str(min(pool, key=lambda t: (load.get(t.id, 0), t.id)).id)
+        if board.visits:
+            conn.execute(db.visits.insert(), board.visits)
+        if board.visit_assets:
+            conn.execute(db.visit_assets.insert(), board.visit_assets)
+        if board.visit_insights:
+            conn.execute(db.visit_insights.insert(), board.visit_insights)
+        publish_visits(self.db, conn, published)
 
     def _create_visit(
         self,
-        conn: Connection,
+        board: _Board,
         site_id: str,
         new: list[Row[Any]],
-        load: dict[str, int],
         now: float,
         *,
         served: set[str],
-    ) -> bool:
-        site = conn.execute(select(db.sites).where(db.sites.c.id == site_id)).one()
+    ) -> tuple[str, str, int] | None:
+        """Plan a visit of the site for the insights; (technician, visit id, version 1)."""
+        region, zone = board.sites[site_id]
         asset_ids = sorted({r.asset_id for r in new})
-        kinds = set(
-            conn.execute(select(db.assets.c.kind).where(db.assets.c.id.in_(asset_ids))).scalars()
+        technician = board.technician(
+            region, {board.kinds[a] for a in asset_ids if a in board.kinds}
         )
-        technician = self._technician(conn, site.region, kinds, load)
         if technician is None:
-            return False
-        load[technician] = load.get(technician, 0) + 1
+            return None
         ident = "vis-" + hashlib.sha256(f"{site_id}:{new[0].id}".encode()).hexdigest()[:16]
         values = _plan(
             new,
             now,
-            self._zone(conn, site_id),
-            taken=self._taken(conn, technician, ident),
+            zone,
+            taken=board.taken(technician, ident),
             asap=technician not in served,
         )
         served.add(technician)
-        conn.execute(
-            db.visits.insert().values(
-                id=ident,
-                site_id=site_id,
-                technician_id=technician,
-                asset_ids=asset_ids,
-                insight_ids=[r.id for r in new],
-                status=VisitStatus.SCHEDULED.value,
-                office_notes="",
-                technician_notes="",
-                outcome=None,
-                version=1,
-                created_at=now,
-                updated_at=now,
+        board.slots[technician][ident] = values["window_start"]
+        insight_ids = [r.id for r in new]
+        board.visits.append(
+            {
+                "id": ident,
+                "site_id": site_id,
+                "technician_id": technician,
+                "asset_ids": asset_ids,
+                "insight_ids": insight_ids,
+                "status": VisitStatus.SCHEDULED.value,
+                "office_notes": "",
+                "technician_notes": "",
+                "outcome": None,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
                 **values,
-            )
+            }
         )
-        self._link(conn, ident, asset_ids, [r.id for r in new])
-        self._publish(conn, technician, ident, 1)
-        return True
+        board.link(ident, asset_ids, insight_ids)
+        return technician, ident, 1
 
     def _merge_into(
-        self, conn: Connection, visit: Row[Any], new: list[Row[Any]], now: float
-    ) -> None:
+        self, conn: Connection, board: _Board, visit: Row[Any], new: list[Row[Any]], now: float
+    ) -> tuple[str, str, int]:
+        """Add the insights to an open visit; (technician, visit id, new version)."""
         ins = db.insights
         all_ids = list(visit.insight_ids) + [r.id for r in new]
         rows = list(conn.execute(select(ins).where(ins.c.id.in_(all_ids))).all())
@@ -391,8 +390,8 @@ class ProactiveEngine:
         values = _plan(
             rows,
             now,
-            self._zone(conn, visit.site_id),
-            taken=self._taken(conn, visit.technician_id, visit.id),
+            _local_time(board.sites, visit.site_id),
+            taken=board.taken(visit.technician_id, visit.id),
         )
         # Keep the window of a visit under way, and an earlier one than the new plan's.
         if (
@@ -401,6 +400,7 @@ class ProactiveEngine:
         ):
             values["window_start"], values["window_end"] = visit.window_start, visit.window_end
         values["priority"] = min(values["priority"], visit.priority)
+        board.slots[visit.technician_id][visit.id] = values["window_start"]
         version = visit.version + 1
         conn.execute(
             update(db.visits)
@@ -409,49 +409,93 @@ class ProactiveEngine:
                 asset_ids=asset_ids, insight_ids=all_ids, version=version, updated_at=now, **values
             )
         )
-        self._link(
-            conn, visit.id, sorted(set(asset_ids) - set(visit.asset_ids)), [r.id for r in new]
+        board.link(visit.id, sorted(set(asset_ids) - set(visit.asset_ids)), [r.id for r in new])
+        return visit.technician_id, visit.id, version
+
+
+@dataclass
+class _Board:
+    """What planning a run's visits reads, loaded at once and kept current as it plans;
+    and the new visits and links, inserted at the end."""
+
+    technicians: Sequence[Row[Any, Any, Any]]  # id, region, skills
+    sites: dict[str, tuple[str, ZoneInfo]]  # site: (region, local time)
+    kinds: dict[str, str]  # asset: kind
+    open_visits: dict[str, Row[Any]]  # site: its oldest open visit
+    slots: defaultdict[str, dict[str, float]]  # technician: {open visit: window start}
+    visits: list[dict[str, Any]] = field(default_factory=list)
+    visit_assets: list[dict[str, str]] = field(default_factory=list)
+    visit_insights: list[dict[str, str]] = field(default_factory=list)
+
+    @staticmethod
+    def load(conn: Connection, site_ids: list[str], asset_ids: set[str]) -> _Board:
+        v, u, a = db.visits, db.users, db.assets
+        technicians = conn.execute(
+            select(u.c.id, u.c.region, u.c.skills).where(u.c.role == "technician")
+        ).all()
+        kinds = conn.execute(select(a.c.id, a.c.kind).where(a.c.id.in_(sorted(asset_ids))))
+        open_visits: dict[str, Row[Any]] = {}
+        slots: defaultdict[str, dict[str, float]] = defaultdict(dict)
+        for visit in conn.execute(
+            select(v).where(v.c.status.in_(OPEN_VISIT)).order_by(v.c.created_at, v.c.id)
+        ):
+            open_visits.setdefault(visit.site_id, visit)
+            slots[visit.technician_id][visit.id] = visit.window_start
+        return _Board(
+            technicians=technicians,
+            sites=_sites(conn, site_ids),
+            kinds=dict(kinds.all()),
+            open_visits=open_visits,
+            slots=slots,
         )
-        self._publish(conn, visit.technician_id, visit.id, version)
 
-    def _link(
-        self, conn: Connection, visit_id: str, asset_ids: Iterable[str], insight_ids: Iterable[str]
-    ) -> None:
-        assets = [{"visit_id": visit_id, "asset_id": a} for a in asset_ids]
-        insights = [{"visit_id": visit_id, "insight_id": i} for i in insight_ids]
-        if assets:
-            conn.execute(db.visit_assets.insert(), assets)
-        if insights:
-            conn.execute(db.visit_insights.insert(), insights)
+    def technician(self, region: str, kinds: set[str]) -> str | None:
+        """A technician of the region with the skills; else anyone with them; else anyone.
 
-    def _taken(self, conn: Connection, technician: str, visit_id: str) -> set[float]:
+        The one with the fewest open visits (then by id).
+        """
+        skilled = [t for t in self.technicians if kinds <= set(t.skills)]
+        local = [t for t in skilled if t.region == region]
+        pool = local or skilled or self.technicians
+        if not pool:
+            return None
+        return str(min(pool, key=lambda t: (len(self.slots.get(t.id, ())), t.id)).id)
+
+    def taken(self, technician: str, visit_id: str) -> set[float]:
         """Slot starts of a technician's other open visits."""
-        v = db.visits
-        return set(
-            conn.execute(
-                select(v.c.window_start).where(
-                    v.c.technician_id == technician,
-                    v.c.status.in_(OPEN_VISIT),
-                    v.c.id != visit_id,
-                )
-            ).scalars()
-        )
+        return {start for i, start in self.slots[technician].items() if i != visit_id}
 
-    def _zone(self, conn: Connection, site_id: str) -> ZoneInfo:
-        """The local time of a site (its region's time zone)."""
-        name = conn.execute(
-            select(db.regions.c.timezone)
-            .join(db.sites, db.sites.c.region == db.regions.c.id)
-            .where(db.sites.c.id == site_id)
-        ).scalar_one_or_none()
-        try:
-            return ZoneInfo(name or DEFAULT_TIMEZONE)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo(DEFAULT_TIMEZONE)
+    def link(self, visit_id: str, asset_ids: Iterable[str], insight_ids: Iterable[str]) -> None:
+        self.visit_assets += [{"visit_id": visit_id, "asset_id": a} for a in asset_ids]
+        self.visit_insights += [{"visit_id": visit_id, "insight_id": i} for i in insight_ids]
 
-    def _publish(self, conn: Connection, technician: str, visit_id: str, version: int) -> None:
-        publish_own(self.db, conn, technician, ("visit", visit_id), version, visible=True)
-        refresh_visibility(self.db, conn, technician, visit_refs(conn, [visit_id]))
+
+def _sites(conn: Connection, site_ids: Iterable[str]) -> dict[str, tuple[str, ZoneInfo]]:
+    """Region and local time (the region's time zone) of some sites."""
+    s, r = db.sites, db.regions
+    rows = conn.execute(
+        select(s.c.id, s.c.region, r.c.timezone)
+        .join(r, r.c.id == s.c.region, isouter=True)
+        .where(s.c.id.in_(sorted(set(site_ids))))
+    )
+    return {site_id: (region, _zone(name)) for site_id, region, name in rows}
+
+
+def _local_time(sites: dict[str, tuple[str, ZoneInfo]], site_id: str) -> ZoneInfo:
+    return sites[site_id][1] if site_id in sites else _zone(None)
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def _let_others_run() -> None:
+    """Hand the GIL to a thread waiting for it (the analysis would keep it for a whole
+    switch interval, 5 ms, each time: long for the demo history writer or a request)."""
+    sleep(0)
 
 
 def _hourly_means(

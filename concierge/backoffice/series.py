@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -223,48 +222,10 @@ def store_columns(database: Database, conn: Connection, readings: ReadingColumns
     rows = np.empty((n, 4), dtype=object)  # db.telemetry's columns
     rows[:, :2] = np.array(names, dtype=object)[series]
     rows[:, 2], rows[:, 3] = ts, values
-    if _insert_telemetry(database, conn, rows) == n:
+    if database.insert_flat(conn, db.telemetry, rows.ravel().tolist(), skip_existing=True) == n:
         _add_to_rollup(database, conn, names, series, ts=ts, values=values)
     else:
         _recompute_rollup(database, conn, names, series, ts)
-
-
-_ROWS_PER_INSERT = 500  # SQLite: readings per INSERT statement (fewer if its limit is lower)
-
-
-def _insert_telemetry(database: Database, conn: Connection, rows: ObjectArray) -> int:
-    """Insert rows whose key is new; the number inserted.
-
-    On SQLite, multi-row INSERTs straight to the driver: a third faster than an
-    executemany of one row at a time.
-    """
-    if not database.is_sqlite:
-        return database.insert_rows(conn, db.telemetry, rows.tolist())
-    driver = conn.connection.dbapi_connection
-    assert isinstance(driver, sqlite3.Connection)
-    width = rows.shape[1]
-    limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    step = min(_ROWS_PER_INSERT, limit // width) * width  # parameters per statement
-    params = rows.ravel().tolist()
-    cursor = driver.cursor()
-    try:
-        inserted = 0
-        for start in range(0, len(params), step):
-            chunk = params[start : start + step]
-            cursor.execute(_multi_row_insert(len(chunk) // width), chunk)
-            inserted += cursor.rowcount
-        return inserted
-    finally:
-        cursor.close()
-
-
-def _multi_row_insert(count: int) -> str:
-    t = db.telemetry
-    row = f"({', '.join('?' * len(t.c))})"
-    return (
-        f"INSERT INTO {t.name} ({', '.join(t.c.keys())}) VALUES {', '.join([row] * count)}"
-        " ON CONFLICT DO NOTHING"
-    )
 
 
 _ROLLUP = ("asset_id", "metric", "hour", "min", "max", "sum", "count")

@@ -15,6 +15,7 @@ from concierge.backoffice.app import create_app
 from concierge.backoffice.changes import purge_tombstones
 from concierge.backoffice.db import Database
 from concierge.backoffice.demo_fleet import (
+    Fleet,
     LiveTelemetry,
     demo_anchor,
     demo_pending,
@@ -59,8 +60,9 @@ class BackOffice:
         with self.db.read() as conn:
             has_demo = db.meta_get(conn, "demo_seed") is not None
             sim_now = float(db.meta_get(conn, "sim_now") or 0.0)
+        self._fleet: Fleet | None = None  # a demo just seeded, for finish_demo
         if demo and not has_demo:
-            seed_fleet(self.db, seed, demo_anchor(time.time()))
+            self._fleet = seed_fleet(self.db, seed, demo_anchor(time.time()))
             has_demo = True
         self.config = Config(
             database_url=database_url,
@@ -87,7 +89,8 @@ class BackOffice:
             with self.db.read() as conn:
                 pending = demo_pending(conn)
             if pending:
-                finish_demo(self.db, self.engine)
+                finish_demo(self.db, self.engine, self._fleet)
+            self._fleet = None
             if self._live:
                 self._start_jobs(LiveTelemetry(self.db, self.clock) if self._has_demo else None)
         except Exception:

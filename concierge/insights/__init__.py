@@ -4,7 +4,7 @@ Shared by the back office (creating proactive visits) and the laptop (explaining
 them offline).  numpy and the standard library only; deterministic throughout.
 """
 
-from concierge.insights.analyze import analyze_asset, analyze_metric
+from concierge.insights.analyze import analyze_asset, analyze_assets, analyze_metric
 from concierge.insights.finding import Finding
 from concierge.insights.forecast import Crossing, forecast_crossing
 from concierge.insights.scorer import AnomalyScorer
@@ -18,6 +18,7 @@ __all__ = [
     "Summary",
     "Trend",
     "analyze_asset",
+    "analyze_assets",
     "analyze_metric",
     "forecast_crossing",
     "robust_trend",

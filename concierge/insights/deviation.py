@@ -10,6 +10,7 @@ threshold, so a tiny but clean change never sends a technician out.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,8 +28,9 @@ from concierge.insights.series import (
     bin_index,
     group_medians,
     median,
-    median_of_scratch,
     percentile,
+    row_medians,
+    row_percentiles,
 )
 from concierge.insights.stats import MAD_TO_SIGMA, robust_scale, saturate
 from concierge.insights.text import fmt_date, fmt_number, fmt_span, with_unit
@@ -56,7 +58,7 @@ _LOCAL_WIDTHS = (HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR, DAY)
 
 
 @dataclass(frozen=True)
-class _Windows:
+class Windows:
     """The baseline (``[:split]``) and recent (``[split:]``) windows of one series."""
 
     t: FloatArray
@@ -90,15 +92,15 @@ class _Windows:
         return n_recent / (n_recent + 10.0) * math.sqrt(min(1.0, self.base_days / 7.0))
 
 
-def analyze_deviation(
-    asset_id: str, spec: MetricSpec, t: FloatArray, v: FloatArray, trend: Trend | None
+def deviation_finding(
+    asset_id: str, spec: MetricSpec, w: Windows | None, trend: Trend | None
 ) -> Finding | None:
     """The clearest deviation of the recent window (level > noise > spikes), or None.
 
-    ``trend`` is the full-window trend: a significant one explains its share of
-    a level change, so a steady drift is reported as a TREND, not as a shift.
+    ``w``: the series' ``deviation_windows``.  ``trend`` is the full-window trend: a
+    significant one explains its share of a level change, so a steady drift is reported
+    as a TREND, not as a shift.
     """
-    w = _windows(spec, t, v)
     if w is None:
         return None
     return (
@@ -150,43 +152,56 @@ def _layout(t: FloatArray) -> _Layout | None:
 _LAYOUTS: TimeLayoutCache[_Layout | None] = TimeLayoutCache(_layout)
 
 
-def _windows(spec: MetricSpec, t: FloatArray, v: FloatArray) -> _Windows | None:
+def deviation_windows(
+    t: FloatArray, v: FloatArray, specs: Sequence[MetricSpec]
+) -> list[Windows | None]:
+    """Baseline and recent windows of every row of ``v`` (series sharing the times ``t``)."""
     lay = _LAYOUTS.get(t)
     if lay is None:
-        return None
+        return [None] * len(specs)
     split = lay.split
     profile, local = _profile_and_local_level(lay, v)
     d = v - profile
-    d_base = d[:split]
+    d_base = d[:, :split]
     jitter = d - local
-    center = median(d_base)
-    floor = max(0.01 * abs(spec.critical - spec.warning), 1e-9 * max(1.0, abs(center)))
-    sigma_days, jitter_p90 = _daily_variation(lay, d_base, jitter[:split])
-    sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
-    base_level = median(v[:split])
-    headroom = max(sign * (spec.warning - base_level), 0.25 * abs(spec.critical - spec.warning))
-    return _Windows(
-        t=t,
-        d=d,
-        split=split,
-        v_base=v[:split],
-        v_recent=v[split:],
-        base_level=base_level,
-        recent_level=median(v[split:]),
-        jitter=jitter,
-        center=center,
-        sigma=max(MAD_TO_SIGMA * median_of_scratch(np.abs(d_base - center)), floor),
-        sigma_days=sigma_days,
-        jitter_sigma=max(robust_scale(jitter[:split]), floor),
-        jitter_p90=jitter_p90,
-        headroom=headroom,
-        sign=sign,
-        gap_days=lay.gap_days,
-    )
+    center = row_medians(d_base)
+    sigma_days, jitter_p90 = _daily_variation(lay, d_base, jitter[:, :split])
+    base_level, recent_level = row_medians(v[:, :split]), row_medians(v[:, split:])
+    mad = MAD_TO_SIGMA * row_medians(np.abs(d_base - center[:, None]))
+    jitter_scale = _row_scales(jitter[:, :split])
+    out: list[Windows | None] = []
+    for i, spec in enumerate(specs):
+        c = float(center[i])
+        floor = max(0.01 * abs(spec.critical - spec.warning), 1e-9 * max(1.0, abs(c)))
+        sign = 1.0 if spec.bad_direction is BadDirection.UP else -1.0
+        base = float(base_level[i])
+        headroom = max(sign * (spec.warning - base), 0.25 * abs(spec.critical - spec.warning))
+        out.append(
+            Windows(
+                t=t,
+                d=d[i],
+                split=split,
+                v_base=v[i, :split],
+                v_recent=v[i, split:],
+                base_level=base,
+                recent_level=float(recent_level[i]),
+                jitter=jitter[i],
+                center=c,
+                sigma=max(float(mad[i]), floor),
+                sigma_days=float(sigma_days[i]),
+                jitter_sigma=max(float(jitter_scale[i]), floor),
+                jitter_p90=float(jitter_p90[i]),
+                headroom=headroom,
+                sign=sign,
+                gap_days=lay.gap_days,
+            )
+        )
+    return out
 
 
 def _profile_and_local_level(lay: _Layout, v: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Per point: the baseline's offset for its UTC hour, and its local deseasonalised level.
+    """Per point (of every row): the baseline's offset for its UTC hour, and its local
+    deseasonalised level.
 
     The profile is the median, per hour of day, of the baseline's hourly medians
     (zero when the baseline is under three days).  The local level is the
@@ -194,33 +209,42 @@ def _profile_and_local_level(lay: _Layout, v: FloatArray) -> tuple[FloatArray, F
     """
     by_hour = lay.by_hour
     medians = by_hour.medians(v)
-    profile = np.zeros(24)
+    profile = np.zeros((v.shape[0], 24))
     if lay.base_hours is not None:
         grid = lay.base_hours
-        hourly = grid_medians(grid, medians[: grid.order.size])
+        hourly = grid_medians(grid, medians[:, : grid.order.size])
         good = grid.slot_counts >= 3
         if bool(np.any(good)):
-            profile[good] = hourly[good] - median(hourly[good])
-    point_profile = profile.take(lay.point_hour)
+            profile[:, good] = hourly[:, good] - row_medians(hourly[:, good])[:, None]
+    point_profile = profile[:, lay.point_hour]
     if lay.by_local is None:
-        local = (v if medians is v else medians.take(by_hour.group)) - point_profile
+        local = (v if medians is v else medians[:, by_hour.group]) - point_profile
     else:
-        local = lay.by_local.medians(v - point_profile).take(lay.by_local.group)
+        local = lay.by_local.medians(v - point_profile)[:, lay.by_local.group]
     return point_profile, local
 
 
-def _daily_variation(lay: _Layout, d: FloatArray, jitter: FloatArray) -> tuple[float, float]:
+def _daily_variation(
+    lay: _Layout, d: FloatArray, jitter: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """(robust sigma of daily medians, 90th percentile of daily jitter sigmas), baseline."""
     full = lay.full_days
     if full is None:
-        return 0.0, 0.0
+        return np.zeros(d.shape[0]), np.zeros(d.shape[0])
     medians = lay.by_day.medians(d)
     mads = lay.by_day.medians(np.abs(jitter))
-    return robust_scale(medians[full]), percentile(MAD_TO_SIGMA * mads[full], 90.0)
+    return _row_scales(medians[:, full]), row_percentiles(MAD_TO_SIGMA * mads[:, full], 90.0)
+
+
+def _row_scales(x: FloatArray) -> FloatArray:
+    """``robust_scale`` of every row."""
+    if x.shape[1] < 2:
+        return np.zeros(x.shape[0])
+    return MAD_TO_SIGMA * row_medians(np.abs(x - row_medians(x)[:, None]))
 
 
 def _level_shift(
-    asset_id: str, spec: MetricSpec, w: _Windows, trend: Trend | None
+    asset_id: str, spec: MetricSpec, w: Windows, trend: Trend | None
 ) -> Finding | None:
     shift = median(w.d[w.split :]) - w.center
     explained = 0.0
@@ -254,7 +278,7 @@ def _level_shift(
     )
 
 
-def _spikes(asset_id: str, spec: MetricSpec, w: _Windows) -> Finding | None:
+def _spikes(asset_id: str, spec: MetricSpec, w: Windows) -> Finding | None:
     distance = max(SPIKE_K * w.jitter_sigma, MATERIAL_SHARE * w.headroom)
     beyond = w.sign * w.jitter > distance
     recent = beyond[w.split :]
@@ -299,7 +323,7 @@ def _spikes(asset_id: str, spec: MetricSpec, w: _Windows) -> Finding | None:
     )
 
 
-def _noise_growth(asset_id: str, spec: MetricSpec, w: _Windows) -> Finding | None:
+def _noise_growth(asset_id: str, spec: MetricSpec, w: Windows) -> Finding | None:
     if w.t.size - w.split < NOISE_MIN_POINTS:
         return None
     spread = robust_scale(w.jitter[w.split :])
@@ -333,7 +357,7 @@ def _events(beyond: BoolArray) -> int:
     return int(beyond[0]) + int(np.sum(beyond[1:] & ~beyond[:-1]))
 
 
-def _change_time(w: _Windows) -> float:
+def _change_time(w: Windows) -> float:
     """Most likely step time (CUSUM maximum over hourly medians, winsorised)."""
     keys, medians, _ = group_medians(bin_index(w.t, HOUR), w.d)
     if keys.size < 2:
@@ -360,7 +384,7 @@ def _level_severity(spec: MetricSpec, level: float) -> Severity:
     return Severity.WARNING if outside_normal else Severity.INFO
 
 
-def _evidence(spec: MetricSpec, w: _Windows, deviation: str) -> Evidence:
+def _evidence(spec: MetricSpec, w: Windows, deviation: str) -> Evidence:
     return {
         "deviation": deviation,
         "baseline_mean": w.base_level,

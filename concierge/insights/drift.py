@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from concierge.domain import BadDirection, InsightKind, MetricSpec, Severity
@@ -9,7 +11,17 @@ from concierge.insights.finding import Evidence, Finding, make_finding
 from concierge.insights.forecast import Crossing, forecast_crossing
 from concierge.insights.series import DAY, FloatArray, median
 from concierge.insights.text import fmt_confidence, in_days, in_days_short, per_day, with_unit
-from concierge.insights.trend import Trend, finish_trend, fit_line, fit_trend, slope_stage
+from concierge.insights.trend import (
+    LineFit,
+    Trend,
+    finish_trend,
+    finish_trends,
+    fit_line,
+    fit_lines,
+    fit_trend,
+    slope_stage,
+    slope_stages,
+)
 
 HORIZON_DAYS = 60.0
 CRITICAL_WITHIN_DAYS = 7.0
@@ -54,6 +66,44 @@ def fit_trends(t: FloatArray, v: FloatArray, spec: MetricSpec) -> tuple[Trend | 
         if chosen is full or steeper(stage.slope, line.slope_stderr, chosen):
             chosen = finish_trend(stage, t[start:], v[start:], line)
     return full, chosen
+
+
+def fit_trends_together(
+    t: FloatArray, v: FloatArray, specs: Sequence[MetricSpec]
+) -> list[tuple[Trend | None, Trend | None]] | None:
+    """``fit_trends`` of every row of ``v`` (series sharing the times ``t``), the same
+    results in a few array operations per window; None where ``slope_stages`` is."""
+    stages = slope_stages(t, v)
+    if stages is None or stages.layout.span / DAY < 2.0 * max(RECENT_FIT_DAYS):
+        return None  # fit_trends would skip a window
+    everyone = list(range(len(specs)))
+    full = finish_trends(stages, t, everyone, fit_lines(stages, everyone))
+    chosen = list(full)
+    signs = [1.0 if spec.bad_direction is BadDirection.UP else -1.0 for spec in specs]
+    for days in RECENT_FIT_DAYS:
+        start = int(np.searchsorted(t, t[-1] - days * DAY))
+        recent = slope_stages(t[start:], v[:, start:])
+        if recent is None:
+            return None
+        # As in fit_trends: cheap tests first, lines only for windows steeper at all.
+        rows = [
+            i
+            for i, sign in enumerate(signs)
+            if sign * recent.slopes[i] > KINK_RATIO * max(sign * full[i].slope_per_day, 0.0)
+        ]
+        steeper: list[int] = []
+        lines: list[LineFit] = []
+        for i, line in zip(rows, fit_lines(recent, rows), strict=True):
+            slope = float(recent.slopes[i])
+            z = KINK_Z * line.slope_stderr
+            if signs[i] * (slope - full[i].slope_per_day) <= z:
+                continue
+            if chosen[i] is full[i] or signs[i] * (slope - chosen[i].slope_per_day) > z:
+                steeper.append(i)
+                lines.append(line)
+        for i, trend in zip(steeper, finish_trends(recent, t[start:], steeper, lines), strict=True):
+            chosen[i] = trend
+    return [(f, c) for f, c in zip(full, chosen, strict=True)]
 
 
 def analyze_trend(

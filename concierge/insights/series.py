@@ -51,6 +51,28 @@ def median_of_scratch(part: FloatArray) -> float:
     return 0.5 * (float(part[k - 1]) + float(part[k]))
 
 
+def row_medians(x: FloatArray) -> FloatArray:
+    """``median`` of every row of a 2-D array (the same values)."""
+    k = x.shape[1] // 2
+    if x.shape[1] % 2:
+        return np.partition(x, k, axis=1)[:, k]
+    part = np.partition(x, (k - 1, k), axis=1)
+    return 0.5 * (part[:, k - 1] + part[:, k])
+
+
+def row_percentiles(x: FloatArray, q: float) -> FloatArray:
+    """``percentile(row, q)`` of every row of a 2-D array (the same values)."""
+    pos = q / 100.0 * (x.shape[1] - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, x.shape[1] - 1)
+    part = np.partition(x, (lo, hi) if hi != lo else lo, axis=1)
+    a, b = part[:, lo], part[:, hi]
+    frac = pos - lo
+    diff = b - a
+    out: FloatArray = b - diff * (1.0 - frac) if frac >= 0.5 else a + diff * frac
+    return out
+
+
 def percentile(x: FloatArray, q: float) -> float:
     """``np.percentile(x, q)`` (linear method, same rounding) of a non-empty 1-D array."""
     pos = q / 100.0 * (x.size - 1)
@@ -117,25 +139,29 @@ class Groups:
         return Groups(keys, starts, counts, group, cells, 0, width)
 
     def medians(self, values: FloatArray) -> FloatArray:
+        """Median per group along the last axis (of every row of a 2-D array)."""
         g, width = self.counts.size, self.width
-        if g == values.size:
+        if g == values.shape[-1]:
             return values
         if width == 0:
-            return _sorted_group_medians(self.keys, values)[1]
-        grid = np.full(g * width, np.nan)
+            if values.ndim == 1:
+                return _sorted_group_medians(self.keys, values)[1]
+            return np.stack([_sorted_group_medians(self.keys, row)[1] for row in values])
+        lead = values.shape[:-1]
+        grid = np.full((*lead, g * width), np.nan)
         if self.cells is None:
-            grid[self.pad : self.pad + values.size] = values
+            grid[..., self.pad : self.pad + values.shape[-1]] = values
         else:
-            grid[self.cells] = values
-        rows = grid.reshape(g, width)
+            grid[..., self.cells] = values
+        rows = grid.reshape(*lead, g, width)
         if width == 2:  # pairs and singles (e.g. hourly data in two-hour bins): no sort
-            lo, hi = np.fmin(rows[:, 0], rows[:, 1]), np.fmax(rows[:, 0], rows[:, 1])
+            lo, hi = np.fmin(rows[..., 0], rows[..., 1]), np.fmax(rows[..., 0], rows[..., 1])
             pair_medians: FloatArray = (lo + hi) / 2.0
             return pair_medians
         lo_at, hi_at = (self.counts - 1) // 2, self.counts // 2
-        rows.sort(axis=1)  # NaN padding sorts last
+        rows.sort(axis=-1)  # NaN padding sorts last
         r = np.arange(g)
-        medians: FloatArray = (rows[r, lo_at] + rows[r, hi_at]) / 2.0
+        medians: FloatArray = (rows[..., r, lo_at] + rows[..., r, hi_at]) / 2.0
         return medians
 
 

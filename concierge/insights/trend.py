@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from concierge.insights.series import (
     bin_index,
     median,
     median_of_scratch,
+    row_medians,
     slot_of_day,
 )
 from concierge.insights.stats import MAD_TO_SIGMA, lag1_autocorrelation, robust_scale
@@ -93,8 +95,9 @@ class SlotGrid:
     full: bool  # every row holds ``width`` points (no padding)
 
     def place(self, values: FloatArray) -> FloatArray:
-        grid = np.full(self.rows * self.width, np.nan)
-        grid[self.cells] = values[self.order]
+        """Flat grid cells (along the last axis) holding ``values``; NaN padding."""
+        grid = np.full((*values.shape[:-1], self.rows * self.width), np.nan)
+        grid[..., self.cells] = values[..., self.order]
         return grid
 
 
@@ -230,7 +233,7 @@ def fit_line(stage: SlopeStage) -> LineFit:
     profile = np.zeros(1)
     amplitude = 0.0
     if lay.grid is not None:
-        profile = _grid_profile(lay.grid, y - slope * xd)
+        profile = _grid_profiles(lay.grid, (y - slope * xd)[None, :])[0]
         y = y - profile.take(lay.slots)
         intercept = median_of_scratch(y - slope * xd)
         amplitude = float(np.max(profile) - np.min(profile))
@@ -313,29 +316,15 @@ def _grid_sen_slope(x: FloatArray, y: FloatArray, grid: SlotGrid) -> float:
 
 
 def grid_medians(grid: SlotGrid, values: FloatArray) -> FloatArray:
-    """Median of ``values`` per slot of ``grid`` (NaN for an empty slot)."""
-    rows = grid.place(values).reshape(grid.rows, grid.width)
-    rows.sort(axis=1)  # NaN padding sorts last
-    r = np.arange(grid.rows)
-    counts = grid.counts
-    medians = np.full(grid.n_slots, np.nan)
-    medians[grid.row_slot] = (rows[r, (counts - 1) // 2] + rows[r, counts // 2]) / 2.0
+    """Median of ``values`` per slot of ``grid`` (NaN for an empty slot), along the last axis."""
+    lead = values.shape[:-1]
+    rows = grid.place(values).reshape(*lead, grid.rows, grid.width)
+    rows.sort(axis=-1)  # NaN padding sorts last
+    r, counts = np.arange(grid.rows), grid.counts
+    medians = np.full((*lead, grid.n_slots), np.nan)
+    lo, hi = rows[..., r, (counts - 1) // 2], rows[..., r, counts // 2]
+    medians[..., grid.row_slot] = (lo + hi) / 2.0
     return medians
-
-
-def _grid_profile(grid: SlotGrid, level: FloatArray) -> FloatArray:
-    """Median detrended level per time-of-day slot, centred; 0 for thinly covered slots."""
-    profile = np.zeros(grid.n_slots)
-    rows = grid.place(level).reshape(grid.rows, grid.width)
-    rows.sort(axis=1)  # NaN padding sorts last
-    counts = grid.counts
-    good = counts >= SEASON_MIN_PER_SLOT
-    if bool(np.any(good)):
-        r = np.flatnonzero(good)
-        c = counts[r]
-        medians = (rows[r, (c - 1) // 2] + rows[r, c // 2]) / 2.0
-        profile[grid.row_slot[r]] = medians - median(medians)
-    return profile
 
 
 def _slope_stderr(xd: FloatArray, resid: FloatArray, sxx: float | None = None) -> float:
@@ -349,6 +338,112 @@ def _slope_stderr(xd: FloatArray, resid: FloatArray, sxx: float | None = None) -
     scale = MAD_TO_SIGMA * median_of_scratch(np.abs(centred))
     if scale > 0.0:
         centred = np.clip(centred, -3.0 * scale, 3.0 * scale)
-    rho = lag1_autocorrelation(centred)
+    return _stderr_of(scale, centred, sxx)
+
+
+# --- several series with the same times at once ----------------------------------
+
+
+@dataclass(frozen=True)
+class SlopeStages:
+    """``slope_stage`` of the rows of ``y`` (series sharing one layout's times)."""
+
+    layout: _Layout
+    y: FloatArray  # one series per row
+    slopes: FloatArray
+
+
+def slope_stages(t: FloatArray, y: FloatArray) -> SlopeStages | None:
+    """``slope_stage(t, row)`` of every row of ``y`` in a few array operations.
+
+    Only for the common layout (raw points on a seasonal grid); None otherwise, and
+    the caller fits row by row.  Equal, bit for bit, to the one-row results.
+    """
+    lay = _LAYOUTS.get(t)
+    if lay is None or lay.bins is not None or lay.grid is None or not lay.dx_ok.size:
+        return None
+    yg = y[:, lay.grid.order] if lay.grid.full else lay.grid.place(y)
+    dy = yg[:, lay.pair_j] - yg[:, lay.pair_i]
+    slopes = row_medians(dy / lay.dx if lay.all_ok else dy[:, lay.ok] / lay.dx_ok)
+    return SlopeStages(lay, y, slopes)
+
+
+def fit_lines(stages: SlopeStages, rows: Sequence[int]) -> list[LineFit]:
+    """``fit_line`` of some rows of ``stages``."""
+    if not rows:
+        return []
+    lay = stages.layout
+    assert lay.grid is not None
+    y, xd = stages.y[rows], lay.xd
+    slope = stages.slopes[rows][:, None]
+    profile = _grid_profiles(lay.grid, y - slope * xd)
+    y = y - profile[:, lay.slots]
+    intercept = row_medians(y - slope * xd)
+    amplitude = np.max(profile, axis=1) - np.min(profile, axis=1)
+    resid = y - (intercept[:, None] + slope * xd)
+    centred = resid - row_medians(resid)[:, None]
+    scale = MAD_TO_SIGMA * row_medians(np.abs(centred))
+    limit = np.where(scale > 0.0, 3.0 * scale, np.inf)[:, None]
+    centred = np.clip(centred, -limit, limit)
+    return [
+        LineFit(
+            float(intercept[i]),
+            profile[i],
+            float(amplitude[i]),
+            _stderr_of(float(scale[i]), centred[i], lay.sxx),
+        )
+        for i in range(len(rows))
+    ]
+
+
+def finish_trends(
+    stages: SlopeStages, t: FloatArray, rows: Sequence[int], lines: list[LineFit]
+) -> list[Trend]:
+    """``finish_trend`` of some rows of ``stages`` with their ``fit_lines``."""
+    if not rows:
+        return []
+    lay = stages.layout
+    slope = stages.slopes[rows][:, None]
+    intercept = np.array([line.intercept for line in lines])[:, None]
+    resid = stages.y[rows] - (intercept + slope * lay.dt / DAY)
+    resid = resid - np.stack([line.profile for line in lines])[:, lay.point_slots]
+    scale = MAD_TO_SIGMA * row_medians(np.abs(resid - row_medians(resid)[:, None]))
+    return [
+        Trend(
+            slope_per_day=float(slope[i, 0]),
+            intercept=line.intercept,
+            t_ref=lay.t_ref,
+            residual_scale=float(scale[i]) if t.size >= 2 else 0.0,
+            n=int(t.size),
+            slope_stderr=line.slope_stderr,
+            span_days=lay.span / DAY,
+            seasonal_amplitude=line.amplitude,
+        )
+        for i, line in enumerate(lines)
+    ]
+
+
+def _grid_profiles(grid: SlotGrid, level: FloatArray) -> FloatArray:
+    """Per row of ``level``: the median detrended level per time-of-day slot, centred;
+    0 for thinly covered slots."""
+    profile = np.zeros((level.shape[0], grid.n_slots))
+    rows = grid.place(level).reshape(level.shape[0], grid.rows, grid.width)
+    rows.sort(axis=2)  # NaN padding sorts last
+    counts = grid.counts
+    good = counts >= SEASON_MIN_PER_SLOT
+    if bool(np.any(good)):
+        r = np.flatnonzero(good)
+        c = counts[r]
+        medians = (rows[:, r, (c - 1) // 2] + rows[:, r, c // 2]) / 2.0
+        profile[:, grid.row_slot[r]] = medians - row_medians(medians)[:, None]
+    return profile
+
+
+def _stderr_of(scale: float, clipped: FloatArray, sxx: float) -> float:
+    """``_slope_stderr`` from the residuals' scale and their clipped centred values."""
+    n = clipped.size
+    if n < 3 or sxx <= 0.0:
+        return math.inf
+    rho = lag1_autocorrelation(clipped)
     n_eff = max(n * (1.0 - rho) / (1.0 + rho), 3.0)
     return scale / math.sqrt(sxx) * math.sqrt(n / n_eff)

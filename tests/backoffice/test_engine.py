@@ -5,11 +5,31 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from concierge.backoffice.demo_fleet import DEMO_TECHNICIANS
+import numpy as np
+import pytest
+
+from concierge.backoffice import db
+from concierge.backoffice.demo_fleet import (
+    DAY,
+    DEMO_TECHNICIANS,
+    HISTORY_DAYS,
+    HISTORY_STEP,
+    build_fleet,
+    demo_anchor,
+    sample,
+)
 from concierge.backoffice.demo_templates import template_rows
-from concierge.backoffice.engine import MIN_SLOT_LEFT, WORK_SLOTS, visit_window, working_slots
+from concierge.backoffice.engine import (
+    ANALYSIS_DAYS,
+    MIN_SLOT_LEFT,
+    WORK_SLOTS,
+    _hourly_means,
+    visit_window,
+    working_slots,
+)
 from concierge.backoffice.server import EmbeddedBackOffice
-from concierge.domain import WISH_TAGS
+from concierge.domain import METRIC_CATALOGUE, WISH_TAGS, AssetKind
+from concierge.insights import analyze_assets, analyze_metric
 from tests.backoffice.conftest import LoginFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")  # the demo fleet's regions
@@ -106,6 +126,43 @@ def test_rerunning_the_engine_changes_nothing(
     changed = {k: v for k, v in run.items() if k not in ("assets", "findings") and v}
     assert changed == {}
     assert office.ok("GET", "/v1/admin/stats") == before
+
+
+def test_the_first_run_analyses_exactly_the_history_stored(office: EmbeddedBackOffice) -> None:
+    # The demo's first engine run analyses its history from memory while it is stored;
+    # later runs read it back from the hourly rollup: the same series, bit for bit.
+    with office.service.db.read() as conn:
+        seed = int(db.meta_get(conn, "demo_seed") or 0)
+        anchor = float(db.meta_get(conn, "demo_anchor") or 0.0)
+        assets = {row.id for row in conn.execute(db.assets.select())}
+        stored = _hourly_means(conn, anchor - ANALYSIS_DAYS * DAY, anchor, assets)
+    signals = build_fleet(seed, anchor).signals
+    memory = sample(signals, anchor - HISTORY_DAYS * DAY, anchor, HISTORY_STEP, seed)
+    in_memory = memory.hourly_means()
+    assert in_memory.keys() == stored.keys() == assets
+    for asset_id, series in in_memory.items():
+        assert series.keys() == stored[asset_id].keys()
+        for metric, (t, v) in series.items():
+            assert np.array_equal(t, stored[asset_id][metric][0]), (asset_id, metric)
+            assert np.array_equal(v, stored[asset_id][metric][1]), (asset_id, metric)
+
+
+@pytest.mark.parametrize("hour", [0, 1])  # two-hourly history starting on an odd or even hour
+def test_analysing_the_fleet_together_finds_what_each_series_finds(hour: int) -> None:
+    anchor = demo_anchor(1_700_000_000.0) + hour * 3600
+    fleet = build_fleet(7, anchor)
+    history = sample(fleet.signals, anchor - HISTORY_DAYS * DAY, anchor, HISTORY_STEP, 7)
+    series = history.hourly_means()
+    kinds = {str(a["id"]): AssetKind(str(a["kind"])) for a in fleet.assets}
+    together = analyze_assets([(a, kinds[a], series[a]) for a in sorted(series)], anchor)
+    alone = [
+        finding
+        for a in sorted(series)
+        for spec in METRIC_CATALOGUE[kinds[a]]
+        for finding in analyze_metric(a, spec, *series[a][spec.key], anchor)
+    ]
+    assert len(together) > 20
+    assert together == alone  # findings compare every number of their evidence
 
 
 def test_an_insight_whose_finding_disappears_resolves_and_its_visit_follows(
