@@ -7,8 +7,9 @@ paint) imports without the rest of the store (pydantic schemas, migrations).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from concierge.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from concierge.store.board import SyncStatus, VisitRow
@@ -48,8 +49,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'concierge.store' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_exports(__name__, _HOMES)
