@@ -305,7 +305,8 @@ class Change(Schema):
 
 class PullResponse(Schema):
     changes: list[Change]
-    cursor: str = Field(description="Opaque, server-assigned; send it back to continue.")
+    cursor: str = Field(min_length=1,
+                        description="Opaque, server-assigned; send it back to continue.")
     has_more: bool
 
 

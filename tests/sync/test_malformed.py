@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from concierge.api.client import ApiClient
@@ -146,6 +146,7 @@ def test_malformed_replies_change_nothing(
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(body=st.one_of(bodies, broken_page(real_page)),
            status=st.sampled_from([200, 200, 200, 201, 404, 418]))
+    @example(body=b'{"changes": [], "cursor": "", "has_more": false}', status=200)  # no cursor
     def check(body: bytes, status: int) -> None:
         bad_server.status, bad_server.body = status, body
         result = engine.run_once()
