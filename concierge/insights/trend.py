@@ -174,7 +174,7 @@ def _layout(t: FloatArray) -> _Layout | None:
     xg = xd.take(grid.order) if grid.full else grid.place(xd)
     dx = xg.take(fj) - xg.take(fi)
     ok = dx > 0.0  # False for NaN padding
-    all_ok = grid.full and bool(np.all(ok))
+    all_ok = grid.full and dx.size > 0 and bool(np.all(ok))  # no pairs: not all ok
     point_slots = slots if bins is None else slots.take(bins.group)
     return _Layout(
         span, t_ref, t - t_ref, bins, xd, sxx, slot_width, slots, point_slots, grid,

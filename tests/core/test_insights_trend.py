@@ -93,6 +93,14 @@ def test_constant_series_is_flat_and_certain() -> None:
     assert trend.slope_z == 0.0
 
 
+def test_days_of_points_each_at_its_own_hour_still_get_a_slope() -> None:
+    # Seasonal (over 3 days), but no two points share an hour of the day: no like-hour pairs.
+    t = NOW - np.arange(9, 0, -1) * 11 * 3600.0
+    trend = robust_trend(t, 2.0 * (t - t[0]) / DAY)
+    assert trend is not None
+    assert trend.slope_per_day == pytest.approx(2.0)
+
+
 def test_mismatched_lengths_raise() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         robust_trend(np.arange(10.0), np.arange(9.0))
