@@ -59,7 +59,8 @@ def main() -> None:
             began = time.perf_counter()
             conn.execute(
                 "SELECT CAST(ts / 3600 AS INTEGER) b, min(value), avg(value), max(value), "
-                "count(*) FROM telemetry WHERE asset_id='asset-005' AND metric='latency' "
+                "count(*) FROM telemetry WHERE series_id = (SELECT id FROM series "
+                "WHERE asset_id='asset-005' AND metric='latency') "
                 "AND ts >= ? AND ts < ? GROUP BY b ORDER BY b",
                 (start.timestamp(), end.timestamp()),
             ).fetchall()

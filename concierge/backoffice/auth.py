@@ -233,7 +233,7 @@ def current_user(
 
 
 def require_role(*roles: str) -> Any:
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
+    async def check(user: Annotated[User, Depends(current_user)]) -> User:  # no I/O: no thread
         if user.role not in roles:
             raise ApiError(403, "forbidden", f"This needs the role {' or '.join(roles)}.")
         return user

@@ -33,7 +33,7 @@ from concierge.backoffice.bulk import seed_bulk
 from concierge.backoffice.db import Database
 from concierge.backoffice.demo_templates import template_rows
 from concierge.backoffice.engine import FloatArray, ProactiveEngine
-from concierge.backoffice.series import HOUR, Reading, store_readings
+from concierge.backoffice.series import HOUR, Reading, series_ids, store_readings
 from concierge.backoffice.state import Clock
 from concierge.domain import METRIC_CATALOGUE, AssetKind, BadDirection, MetricSpec
 
@@ -362,16 +362,16 @@ class History:
             rows.extend(zip(repeat(asset_id), repeat(metric), ts, v.tolist()))
         return rows
 
-    def flat_rows(self) -> list[object]:
-        """The readings in key order as one flat list (asset, metric, ts, value, asset, ...)."""
+    def flat_rows(self, ids: dict[tuple[str, str], int]) -> list[object]:
+        """The readings in key order as one flat list (series id, ts, value, series id, ...),
+        given each signal's series id."""
         n, ts = self.t.size, self.t.tolist()
-        flat: list[object] = [None] * (4 * n * len(self.values))
-        for i, key in enumerate(sorted(self.values)):
-            at = 4 * n * i
-            flat[at : at + 4 * n : 4] = [key[0]] * n
-            flat[at + 1 : at + 4 * n : 4] = [key[1]] * n
-            flat[at + 2 : at + 4 * n : 4] = ts
-            flat[at + 3 : at + 4 * n : 4] = self.values[key].tolist()
+        flat: list[object] = [None] * (3 * n * len(self.values))
+        for i, key in enumerate(sorted(self.values, key=ids.__getitem__)):
+            at = 3 * n * i
+            flat[at : at + 3 * n : 3] = [ids[key]] * n
+            flat[at + 1 : at + 3 * n : 3] = ts
+            flat[at + 2 : at + 3 * n : 3] = self.values[key].tolist()
         return flat
 
     def hourly_means(self) -> dict[str, dict[str, tuple[FloatArray, FloatArray]]]:
@@ -502,17 +502,23 @@ def _store_history(database: Database, history: History, start: float, end: floa
     """
     assert HISTORY_STEP % HOUR == 0
     with database.write(bulk=True) as conn:
-        database.insert_flat(conn, db.telemetry, history.flat_rows())
-        t, h = db.telemetry, db.telemetry_hourly
-        source = select(
-            t.c.asset_id,
-            t.c.metric,
-            database.bucket(t.c.ts, HOUR),
-            t.c.value,
-            t.c.value,
-            t.c.value,
-            literal(1, Integer),
-        ).where(t.c.ts > start, t.c.ts <= end)
+        keys = list(history.values)
+        ids = dict(zip(keys, series_ids(database, conn, keys), strict=True))
+        database.insert_flat(conn, db.telemetry, history.flat_rows(ids))
+        t, s, h = db.telemetry, db.series, db.telemetry_hourly
+        source = (
+            select(
+                s.c.asset_id,
+                s.c.metric,
+                database.bucket(t.c.ts, HOUR),
+                t.c.value,
+                t.c.value,
+                t.c.value,
+                literal(1, Integer),
+            )
+            .select_from(t.join(s, s.c.id == t.c.series_id))
+            .where(t.c.ts > start, t.c.ts <= end)
+        )
         names = ["asset_id", "metric", "hour", "min", "max", "sum", "count"]
         insert = database.dialect_insert(h).from_select(names, source)
         conn.execute(insert.on_conflict_do_nothing())

@@ -13,7 +13,17 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+)
 
 from concierge.backoffice import db
 from concierge.backoffice.db import Database
@@ -98,12 +108,14 @@ def read_series(
     time range in its primary key instead of scanning the assets' whole history.
     """
     stmt: Any
+    t, s = db.telemetry, db.series
+    readings = t.join(s, s.c.id == t.c.series_id)
     if bucket == 0:
-        t = db.telemetry
-        stmt = select(t.c.asset_id, t.c.metric, t.c.ts, t.c.value).where(
-            _series_filter(t, asset_ids, metric, metrics), t.c.ts >= start, t.c.ts <= end
+        stmt = select(s.c.asset_id, s.c.metric, t.c.ts, t.c.value).select_from(readings)
+        stmt = stmt.where(
+            _series_filter(s, asset_ids, metric, metrics), t.c.ts >= start, t.c.ts <= end
         )
-        return _columns(fetch_plain(conn, stmt.order_by(*t.primary_key)), 0)
+        return _columns(fetch_plain(conn, stmt.order_by(s.c.asset_id, s.c.metric, t.c.ts)), 0)
     first, last = math.floor(start / bucket), math.floor(end / bucket)
     if bucket % HOUR == 0:
         h, per = db.telemetry_hourly, bucket // HOUR
@@ -125,15 +137,15 @@ def read_series(
             )
             stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
     else:
-        t = db.telemetry
-        keys = (t.c.asset_id, t.c.metric, database.bucket(t.c.ts, bucket))
+        keys = (s.c.asset_id, s.c.metric, database.bucket(t.c.ts, bucket))
         columns = (func.min(t.c.value), func.sum(t.c.value), func.max(t.c.value), func.count())
         where = and_(
-            _series_filter(t, asset_ids, metric, metrics),
+            _series_filter(s, asset_ids, metric, metrics),
             t.c.ts >= first * bucket,
             t.c.ts < (last + 1) * bucket,
         )
-        stmt = select(*keys, *columns).where(where).group_by(*keys).order_by(*keys)
+        stmt = select(*keys, *columns).select_from(readings).where(where)
+        stmt = stmt.group_by(*keys).order_by(*keys)
     return _columns(fetch_plain(conn, stmt), bucket)
 
 
@@ -217,15 +229,28 @@ def store_columns(database: Database, conn: Connection, readings: ReadingColumns
     if n == 0:
         return
     names, series = readings.series
-    order = np.lexsort((readings.ts, series))
+    ids = np.array(series_ids(database, conn, names), np.int64)
+    order = np.lexsort((readings.ts, ids[series]))
     series, ts, values = series[order], readings.ts[order], readings.values[order]
-    rows = np.empty((n, 4), dtype=object)  # db.telemetry's columns
-    rows[:, :2] = np.array(names, dtype=object)[series]
-    rows[:, 2], rows[:, 3] = ts, values
-    if database.insert_flat(conn, db.telemetry, rows.ravel().tolist(), skip_existing=True) == n:
+    rows: list[Any] = [None] * (3 * n)  # db.telemetry's columns, row after row
+    rows[0::3], rows[1::3], rows[2::3] = ids[series].tolist(), ts.tolist(), values.tolist()
+    if database.insert_flat(conn, db.telemetry, rows, skip_existing=True) == n:
         _add_to_rollup(database, conn, names, series, ts=ts, values=values)
     else:
-        _recompute_rollup(database, conn, names, series, ts)
+        _recompute_rollup(database, conn, names, series, ts, ids=ids.tolist())
+
+
+def series_ids(database: Database, conn: Connection, names: Sequence[tuple[str, str]]) -> list[int]:
+    """The key of each (asset, metric) series; missing series are created."""
+    s = db.series
+    assets = sorted({asset_id for asset_id, _ in names})
+    query = select(s.c.asset_id, s.c.metric, s.c.id).where(s.c.asset_id.in_(assets))
+    known = {(a, m): i for a, m, i in conn.execute(query)}
+    missing = [{"asset_id": a, "metric": m} for a, m in names if (a, m) not in known]
+    if missing:
+        conn.execute(database.insert_ignore(s), missing)
+        known = {(a, m): i for a, m, i in conn.execute(query)}
+    return [known[name] for name in names]
 
 
 _ROLLUP = ("asset_id", "metric", "hour", "min", "max", "sum", "count")
@@ -284,6 +309,8 @@ def _recompute_rollup(
     names: list[tuple[str, str]],
     series: IntArray,
     ts: FloatArray,
+    *,
+    ids: list[int],
 ) -> None:
     """Recompute, from the stored readings, every hour each series' readings span."""
     starts = np.flatnonzero(np.concatenate(([True], series[1:] != series[:-1])))
@@ -292,12 +319,15 @@ def _recompute_rollup(
         _rollup_statement(database),
         [
             {
-                "a": a,
-                "m": m,
+                "a": names[i][0],
+                "m": names[i][1],
+                "s": ids[i],
                 "lo": math.floor(lo / HOUR) * HOUR,
                 "hi": (math.floor(hi / HOUR) + 1) * HOUR,
             }
-            for (a, m), lo, hi in zip(names, ts[starts].tolist(), ts[ends].tolist(), strict=True)
+            for i, lo, hi in zip(
+                series[starts].tolist(), ts[starts].tolist(), ts[ends].tolist(), strict=True
+            )
         ],
     )
 
@@ -307,8 +337,8 @@ def _rollup_statement(database: Database) -> Any:
     hour = database.bucket(t.c.ts, HOUR)
     source = (
         select(
-            t.c.asset_id,
-            t.c.metric,
+            bindparam("a", type_=String),
+            bindparam("m", type_=String),
             hour,
             func.min(t.c.value),
             func.max(t.c.value),
@@ -316,12 +346,11 @@ def _rollup_statement(database: Database) -> Any:
             func.count(),
         )
         .where(
-            t.c.asset_id == bindparam("a"),
-            t.c.metric == bindparam("m"),
+            t.c.series_id == bindparam("s"),
             t.c.ts >= bindparam("lo"),
             t.c.ts < bindparam("hi"),
         )
-        .group_by(t.c.asset_id, t.c.metric, hour)
+        .group_by(hour)
     )
     names = ["asset_id", "metric", "hour", "min", "max", "sum", "count"]
     stmt = database.dialect_insert(h).from_select(names, source)
