@@ -13,7 +13,7 @@ from concierge.backoffice.accounts import DEMO_PASSWORD_HASH, ensure_admin
 from concierge.backoffice.db import Database
 from concierge.backoffice.demo_templates import template_rows
 from concierge.backoffice.series import store_readings
-from concierge.domain import METRIC_CATALOGUE, AssetKind, VisitStatus
+from concierge.domain import METRIC_CATALOGUE, AssetKind
 
 _KINDS = tuple(AssetKind)
 _CHUNK = 100_000
@@ -133,14 +133,8 @@ def _visits(
                 "window_start": start,
                 "window_end": start + 4 * 3600,
                 "priority": 1 + v % 4,
-                "status": VisitStatus.SCHEDULED.value,
                 "summary": f"Routine check {v}",
-                "office_notes": "",
-                "technician_notes": "",
-                "outcome": None,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
+                **db.new_visit_fields(now),
             }
         )
         links.extend({"visit_id": ident, "asset_id": a} for a in assets)

@@ -40,6 +40,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql import ColumnElement, Insert
 
+from concierge.domain import VisitStatus
+
 metadata = MetaData()
 
 _Seq = BigInteger().with_variant(Integer(), "sqlite")
@@ -202,6 +204,21 @@ visits = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+
+
+def new_visit_fields(now: float) -> dict[str, Any]:
+    """The columns every new visit starts with: scheduled, no notes or outcome, version 1."""
+    return {
+        "status": VisitStatus.SCHEDULED.value,
+        "office_notes": "",
+        "technician_notes": "",
+        "outcome": None,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
 
 visit_assets = Table(
     "visit_assets",

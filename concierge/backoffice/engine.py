@@ -366,13 +366,7 @@ class ProactiveEngine:
                 "technician_id": technician,
                 "asset_ids": asset_ids,
                 "insight_ids": insight_ids,
-                "status": VisitStatus.SCHEDULED.value,
-                "office_notes": "",
-                "technician_notes": "",
-                "outcome": None,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
+                **db.new_visit_fields(now),
                 **values,
             }
         )
