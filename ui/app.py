@@ -101,11 +101,13 @@ def run_gui(args: argparse.Namespace) -> int:
             .label("Opening your data").run())
 
     def store_opened(parts: core.CoreParts) -> None:
+        log.debug("Store open")
         window.store_ready(parts)
         (tasks.io(lambda: core.open_account(parts)).success(account_opened)
             .label("Opening your account").run())
 
     def account_opened(parts: core.CoreParts) -> None:
+        log.debug("Account open (signed in: %s)", parts.user is not None)
         window.core_ready(parts, start_sync=not args.demo)  # the demo syncs once signed in
         if args.demo:
             (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))

@@ -143,6 +143,8 @@ def adopt_demo(ctx: AppContext, parts: CoreParts) -> None:
 def start_sync(ctx: AppContext) -> None:
     """GUI thread: create and start the sync service (its first sync runs at once)."""
     if ctx.sync is not None or ctx.store is None or ctx.user is None:
+        log.debug("Sync not started: service %s, store %s, user %s", ctx.sync is not None,
+                  ctx.store is not None, ctx.user is not None)
         return
     from concierge.sync import SyncEngine, SyncService
 
@@ -150,6 +152,7 @@ def start_sync(ctx: AppContext) -> None:
     ctx.sync = SyncService(engine)
     ctx.bridge.attach_sync(ctx.sync)
     ctx.sync.start(ctx.settings.sync_interval_minutes)
+    log.debug("Sync service started")
 
 
 def stop_sync(ctx: AppContext, wait: bool = True) -> None:

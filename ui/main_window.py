@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._start_sync)
 
     def demo_ready(self, parts: Any) -> None:
+        log.debug("Demo back office up at %s", parts.backoffice.url)
         core.adopt_demo(self.ctx, parts)
         self._show_banner(True)
         self._start_sync()
@@ -288,6 +289,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("A sync is already running.", 5_000)
 
     def _sync_finished(self, result: Any) -> None:
+        log.debug("Sync finished: ok=%s busy=%s", result.ok, getattr(result, "busy", False))
         from concierge.sync.models import ANOTHER_SYNC_RUNNING
 
         self.status.set_finished(result)

@@ -27,14 +27,20 @@ class ScreenshotDirector:
         window.ctx.bridge.sync_finished.connect(self._sync_finished)
         window.board_loaded.connect(self._board_loaded)
         window.forget_last_view()
-        QTimer.singleShot(TIMEOUT_MS, self._timeout)
+        QTimer.singleShot(TIMEOUT_MS, window, self._timeout)
 
     def _sync_finished(self, result: object) -> None:
+        log.debug("Screenshot: first sync finished")
+        self.window.ctx.bridge.sync_finished.disconnect(self._sync_finished)
         if not getattr(result, "ok", False):
             log.warning("First sync failed: %s", getattr(result, "error", ""))
         self._synced = True
+        # Read the board once more: the window's own reload after the sync may already
+        # have been delivered (Qt does not order this slot after the window's).
+        self.window.reload()
 
     def _board_loaded(self) -> None:
+        log.debug("Screenshot: board loaded (synced: %s)", self._synced)
         if not self._synced:
             return
         self.window.board_loaded.disconnect(self._board_loaded)

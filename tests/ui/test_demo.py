@@ -24,10 +24,10 @@ def _demo_screenshot(tmp_path, view: str) -> str:
     env = {**os.environ, "CONCIERGE_HOME": str(tmp_path / "home")}
     done = subprocess.run(
         [sys.executable, "-c", "import sys; from ui.launcher import main; sys.exit(main())",
-         "--demo", "--screenshot", str(target), "--view", view],
+         "--demo", "--screenshot", str(target), "--view", view, "--log-level", "DEBUG"],
         env=env, capture_output=True, text=True, timeout=240, check=False,
     )
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-8000:]  # DEBUG: each start-up step
     assert "Traceback" not in done.stderr
     image = QImage(str(target))
     assert image.width() >= 1200 and image.height() >= 800
