@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql import ColumnElement, Insert
 
+from concierge.backoffice.checkpoint import BACKSTOP_PAGES, WalCheckpointer
 from concierge.domain import VisitStatus
 
 metadata = MetaData()
@@ -344,11 +345,14 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         # In-process writers queue here rather than poll SQLite's lock (it sleeps between tries).
         self._writer = threading.Lock()
+        self.checkpoints: WalCheckpointer | None = None  # file databases on SQLite
         if self.is_sqlite:
             self.engine: Engine = create_engine(
                 self.url, connect_args={"timeout": 30, "check_same_thread": False}
             )
             event.listen(self.engine, "connect", _sqlite_connect)
+            if self.url.database not in (None, "", ":memory:"):
+                self.checkpoints = WalCheckpointer(self.engine, "concierge-backoffice-checkpoint")
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True)
 
@@ -413,6 +417,8 @@ class Database:
                         conn.rollback()
                         raise
                     conn.commit()
+                    if self.checkpoints is not None and not bulk:
+                        self.checkpoints.committed()
                     if self.is_sqlite and bulk:
                         # Checkpoint and empty the WAL now, unsynced: else the next
                         # writer's commit pays for it (tens of ms after the demo history).
@@ -424,6 +430,8 @@ class Database:
             self._writer.release()
 
     def dispose(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         self.engine.dispose()
 
     def dialect_insert(self, table: Table) -> Any:
@@ -551,6 +559,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA page_size=8192")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")  # see checkpoint.py
     cursor.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
     cursor.close()
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
 from sqlalchemy import Column, Float, MetaData, String, Table, func, inspect, select
 
 from concierge.backoffice import db
+from concierge.backoffice.checkpoint import BACKSTOP_PAGES
 from concierge.backoffice.series import read_series, store_readings
 from tests.backoffice.conftest import EXTERNAL_DATABASE, empty_external_database
 
@@ -113,3 +116,29 @@ def test_series_keys_are_shared_by_every_batch(tmp_path: Path) -> None:
     finally:
         database.dispose()
 
+
+def test_commits_are_checkpointed_off_the_writers_thread(tmp_path: Path) -> None:
+    path = tmp_path / "bo.sqlite"
+    database = db.Database(f"sqlite:///{path}")
+    try:
+        database.create_schema()
+        checkpoints = database.checkpoints
+        assert checkpoints is not None
+        assert checkpoints.checkpointed.wait(timeout=30)  # after create_schema's commit
+        checkpoints.checkpointed.clear()
+        rows = [("asset-001", "vibration", T0 + i, float(i)) for i in range(5000)]
+        with database.write() as conn:
+            store_readings(database, conn, rows)
+        assert checkpoints.checkpointed.wait(timeout=30)
+        # The database file itself (the log ignored) holds the readings.
+        main_file = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            stored = main_file.execute("SELECT count(*) FROM telemetry").fetchone()
+        finally:
+            main_file.close()
+        assert stored == (5000,)
+        with database.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == BACKSTOP_PAGES
+    finally:
+        database.dispose()
+    assert not any(t.name == "concierge-backoffice-checkpoint" for t in threading.enumerate())
