@@ -14,6 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI (.ci/run) explores the same examples every run, so a build never fails on a fresh
+# random search; local runs keep searching anew (and replay what failed before).
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 BLOCKED_TOP_LEVEL = {"PySide6", "shiboken6", "pyqtgraph", "ui", "pytestqt"}
 
