@@ -207,7 +207,6 @@ visits = Table(
 )
 
 
-
 def new_visit_fields(now: float) -> dict[str, Any]:
     """The columns every new visit starts with: scheduled, no notes or outcome, version 1."""
     return {
@@ -360,11 +359,10 @@ class Database:
         """Create missing tables; telemetry stored by (asset, metric) names is moved to
         series keys, in the same transaction."""
         with self.write() as conn:
-            by_name = (
-                "asset_id" in {c["name"] for c in inspect(conn).get_columns("telemetry")}
-                if inspect(conn).has_table("telemetry")
-                else False
-            )
+            tables = inspect(conn)
+            by_name = tables.has_table("telemetry") and "asset_id" in {
+                c["name"] for c in tables.get_columns("telemetry")
+            }
             if by_name:
                 conn.exec_driver_sql("ALTER TABLE telemetry RENAME TO telemetry_by_name")
                 if not self.is_sqlite:  # free the key's name for the new table
