@@ -28,7 +28,7 @@ system-deps:
 	@scripts/system-deps.sh
 
 lint: setup
-	$(BIN)/ruff check concierge ui tests benchmarks scripts packaging
+	$(BIN)/ruff check concierge concierge_office ui tests benchmarks scripts packaging
 
 typecheck: setup
 	$(BIN)/mypy

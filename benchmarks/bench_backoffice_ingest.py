@@ -21,9 +21,9 @@ from pathlib import Path
 
 import requests
 
-from concierge.backoffice.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD, build_fleet
-from concierge.backoffice.server import start_embedded
 from concierge.domain import METRIC_CATALOGUE, AssetKind
+from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD, build_fleet
+from concierge_office.server import start_embedded
 
 BATCH = 20_000
 BATCHES = 5

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from concierge.backoffice.demo_fleet import DEMO_PASSWORD, seed_bulk
+from concierge_office.demo_fleet import DEMO_PASSWORD, seed_bulk
 
 VISITS = 5_000
 REPEATS = 3
@@ -53,7 +53,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "concierge.backoffice.cli",
+                "office.cli",
                 "--db",
                 url,
                 "--port",

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from concierge.backoffice.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD
-from concierge.backoffice.server import start_embedded
+from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD
+from concierge_office.server import start_embedded
 
 QUERIES = 30
 

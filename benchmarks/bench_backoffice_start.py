@@ -19,8 +19,8 @@ import requests
 import uvicorn
 from fastapi import FastAPI
 
-from concierge.backoffice.demo_fleet import DEMO_PASSWORD
-from concierge.backoffice.server import start_embedded
+from concierge_office.demo_fleet import DEMO_PASSWORD
+from concierge_office.server import start_embedded
 
 REPEATS = 5
 

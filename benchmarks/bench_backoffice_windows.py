@@ -18,8 +18,8 @@ from pathlib import Path
 
 import requests
 
-from concierge.backoffice.demo_fleet import DEMO_PASSWORD, seed_bulk
-from concierge.backoffice.server import start_embedded
+from concierge_office.demo_fleet import DEMO_PASSWORD, seed_bulk
+from concierge_office.server import start_embedded
 
 ASSETS = 2_000
 PER_REQUEST = 25

@@ -10,7 +10,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from concierge.api.schemas import TelemetrySeries
+from concierge.protocol.schemas import TelemetrySeries
 from concierge.store import Store
 from tests.core.session_factories import (
     DAY,

@@ -14,9 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_sync_initial import ChildOffice
 from concierge.auth import Account, MemoryTokenStore
-from concierge.backoffice.demo_fleet import DEMO_PASSWORD, DEMO_TECHNICIANS
 from concierge.store import Store
 from concierge.sync import SyncEngine
+from concierge_office.demo_fleet import DEMO_PASSWORD, DEMO_TECHNICIANS
 
 SYNCS = 100
 

@@ -18,15 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from concierge.auth import Account, MemoryTokenStore
-from concierge.backoffice.demo_fleet import DEMO_PASSWORD, seed_bulk
 from concierge.store import Store
 from concierge.sync import SyncEngine, SyncOptions, SyncProgress
+from concierge_office.demo_fleet import DEMO_PASSWORD, seed_bulk
 
 VISITS, ASSETS, TELEMETRY_ASSETS, DAYS, STEP = 20_000, 2_000, 200, 7, 300
 REPEATS = 3
 
 _SERVE = (
-    "import sys; from concierge.backoffice.server import start_embedded; "
+    "import sys; from concierge_office.server import start_embedded; "
     "o = start_embedded(sys.argv[1], demo=sys.argv[2] == '1', live=False); "
     "print(o.url, flush=True); sys.stdin.read(); o.stop()"
 )

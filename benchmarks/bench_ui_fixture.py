@@ -16,12 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy.exc import SADeprecationWarning
 
 from concierge.auth import Account, MemoryTokenStore
-from concierge.backoffice.bulk import seed_bulk
-from concierge.backoffice.demo_fleet import DEMO_PASSWORD
-from concierge.backoffice.server import start_embedded
 from concierge.paths import resolve_paths
 from concierge.store import Store
 from concierge.sync import SyncEngine
+from concierge_office.bulk import seed_bulk
+from concierge_office.demo_fleet import DEMO_PASSWORD
+from concierge_office.server import start_embedded
 
 VISITS = 10_000
 TECH = "dora"

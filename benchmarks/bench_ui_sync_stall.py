@@ -30,10 +30,10 @@ from bench_ui_fixture import TECH, VISITS, fresh_office_db
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from concierge.backoffice.demo_fleet import DEMO_PASSWORD
-from concierge.backoffice.server import start_embedded
 from concierge.paths import resolve_paths
 from concierge.settings import Settings
+from concierge_office.demo_fleet import DEMO_PASSWORD
+from concierge_office.server import start_embedded
 from ui import core
 from ui.bridge import CoreBridge
 from ui.context import AppContext
@@ -76,7 +76,7 @@ def wait(signal, timeout_ms: int) -> None:
 
 OFFICE = """
 import sys
-from concierge.backoffice.server import start_embedded
+from concierge_office.server import start_embedded
 office = start_embedded(sys.argv[1], live=False)
 print(office.url, flush=True)
 sys.stdin.read()

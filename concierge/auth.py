@@ -17,10 +17,10 @@ import keyring.backend
 import keyring.errors
 from keyring.backends import chainer, fail, null
 
-from concierge.api import schemas
 from concierge.api.client import ApiClient
 from concierge.api.errors import ApiError, OfflineError, ServerError, UnauthorizedError
 from concierge.netpolicy import InsecureServerError, check_server_url
+from concierge.protocol import schemas
 from concierge.store import Store
 
 KEYRING_SERVICE = "field-concierge"

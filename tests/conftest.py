@@ -1,7 +1,8 @@
 """Suite-wide guards: a private data folder, no leaked threads.
 
-With CONCIERGE_BLOCK_QT=1 (``make core-only``) every Qt and ``ui`` import is
-refused, proving the core runs without PySide6.
+With CONCIERGE_BLOCK_QT=1 (``make core-only``) every Qt, ``ui``, back-office and
+server-stack import is refused, proving the core runs without PySide6 and without
+the office's dependencies (a laptop install has neither the office nor its stack).
 """
 
 from __future__ import annotations
@@ -21,19 +22,22 @@ from hypothesis import settings as hypothesis_settings
 hypothesis_settings.register_profile("ci", derandomize=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-BLOCKED_TOP_LEVEL = {"PySide6", "shiboken6", "pyqtgraph", "ui", "pytestqt"}
+BLOCKED_TOP_LEVEL = {
+    "PySide6", "shiboken6", "pyqtgraph", "ui", "pytestqt",
+    "concierge_office", "fastapi", "starlette", "uvicorn", "sqlalchemy", "argon2",
+}
 
 
 class _QtBlocker(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):  # type: ignore[no-untyped-def]
         if fullname.split(".")[0] in BLOCKED_TOP_LEVEL:
-            raise ImportError(f"{fullname} is blocked: the core must run without Qt")
+            raise ImportError(f"{fullname} is blocked: the core must run without Qt or the office")
 
 
 if os.environ.get("CONCIERGE_BLOCK_QT"):
     for name in list(sys.modules):
         if name.split(".")[0] in BLOCKED_TOP_LEVEL:
-            raise RuntimeError(f"{name} was imported before the Qt blocker was installed")
+            raise RuntimeError(f"{name} was imported before the import blocker was installed")
     sys.meta_path.insert(0, _QtBlocker())
 
 

@@ -21,7 +21,7 @@ class AppContext:
     store: Any = None  # concierge.store.Store
     account: Any = None  # concierge.auth.Account
     sync: Any = None  # concierge.sync.SyncService
-    backoffice: Any = None  # EmbeddedBackOffice in --demo
+    backoffice: Any = None  # DemoOffice in --demo
     user: Any = None  # UserInfo once signed in
     notices: list[str] = field(default_factory=list)
     closing: threading.Event = field(default_factory=threading.Event)

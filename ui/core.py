@@ -81,19 +81,14 @@ def open_demo(paths: AppPaths, parts: CoreParts, cancelled: Callable[[], bool]) 
 
     If the app started quitting meanwhile, the office is stopped again.
     """
-    from concierge.backoffice.demo_fleet import DEMO_PASSWORD, DEMO_TECHNICIANS
-    from concierge.backoffice.server import start_embedded
+    from concierge.demo_office import start_demo_office
 
-    database = f"sqlite:///{paths.data / 'demo-backoffice.sqlite3'}"
     port = int(DEFAULT_SERVER_URL.rsplit(":", 1)[1])
-    try:
-        office = start_embedded(database, demo=True, port=port)
-    except OSError:
-        office = start_embedded(database, demo=True, port=0)  # the usual port is taken
+    office = start_demo_office(paths.data / "demo-backoffice.sqlite3", port)
     try:
         if cancelled():
             raise RuntimeError("The app is closing.")
-        parts.user = parts.account.sign_in(office.url, DEMO_TECHNICIANS[0], DEMO_PASSWORD)
+        parts.user = parts.account.sign_in(office.url, office.login, office.password)
     except BaseException:
         office.stop()
         raise

@@ -23,7 +23,6 @@ import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
-from concierge.api import schemas
 from concierge.api.errors import (
     ApiError,
     InvalidRequestError,
@@ -35,6 +34,7 @@ from concierge.api.errors import (
 )
 from concierge.api.retry import TRANSIENT_STATUSES, RetryPolicy, parse_retry_after
 from concierge.netpolicy import check_server_url
+from concierge.protocol import schemas
 
 M = TypeVar("M", bound=BaseModel)
 

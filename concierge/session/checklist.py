@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from concierge.api.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
 from concierge.domain import AssetKind, StepType, metric_spec
+from concierge.protocol.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
 from concierge.session.model import WISH_TAGS, ChecklistItem
 
 CORE_FIRST = ChecklistStepTemplate(

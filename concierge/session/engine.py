@@ -20,9 +20,9 @@ from typing import Any, Protocol
 
 import numpy.typing as npt
 
-from concierge.api.schemas import Asset, ChecklistTemplate, Insight, Site, Visit
 from concierge.domain import AssetKind, VisitStatus, metric_spec
 from concierge.events import Event
+from concierge.protocol.schemas import Asset, ChecklistTemplate, Insight, Site, Visit
 from concierge.session import checklist, kpi
 from concierge.session.impact import InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, KpiDef

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from concierge.api.schemas import Insight
 from concierge.domain import AssetKind, MetricSpec, metric_spec
 from concierge.insights import Trend, forecast_crossing
+from concierge.protocol.schemas import Insight
 from concierge.session.kpi import DAY, kpi_for_metric
 from concierge.session.model import SessionDoc
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from concierge.api.schemas import Asset, Insight, Site, Visit
 from concierge.domain import StepType
+from concierge.protocol.schemas import Asset, Insight, Site, Visit
 from concierge.session.impact import HORIZON_DAYS, InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, compare
 from concierge.session.model import WISH_TAGS, ChecklistItem, Point, SessionDoc, StepResult

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from concierge.api import schemas
+from concierge.protocol import schemas
 from concierge.store import attachments, jsonutil, outbox, records, telemetry
 from concierge.store.board import ACTIVE_STATUSES, meta_get
 from concierge.store.clock import utcnow

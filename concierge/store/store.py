@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from concierge.api import schemas
 from concierge.domain import AssetKind
+from concierge.protocol import schemas
 from concierge.store import attachments, jsonutil, outbox, records, telemetry
 from concierge.store.board import SyncStatus, VisitRow, board_rows, meta_get, sync_status
 from concierge.store.clock import from_iso, utcnow

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ValidationError
 
-from concierge.api import schemas
 from concierge.api.errors import MalformedResponseError
+from concierge.protocol import schemas
 from concierge.store import OutboxOp
 
 MODELS: dict[str, type[BaseModel]] = {

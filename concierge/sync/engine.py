@@ -8,9 +8,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from concierge.api import schemas
 from concierge.api.client import ApiClient
 from concierge.api.errors import ApiError, InvalidRequestError, OfflineError, ResetRequiredError
+from concierge.protocol import schemas
 from concierge.store import OutboxOp, Store
 from concierge.store.clock import utcnow
 from concierge.store.telemetry import RESOLUTIONS

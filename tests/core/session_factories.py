@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from concierge.api.schemas import (
+from concierge.domain import AssetKind, InsightKind, Severity, StepType
+from concierge.protocol.schemas import (
     Asset,
     Change,
     ChecklistStepTemplate,
@@ -19,7 +20,6 @@ from concierge.api.schemas import (
     TelemetrySeries,
     Visit,
 )
-from concierge.domain import AssetKind, InsightKind, Severity, StepType
 from concierge.store import Store
 
 NOW = 1_750_000_000.0

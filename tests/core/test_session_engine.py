@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from concierge.api.schemas import TelemetrySeries
+from concierge.protocol.schemas import TelemetrySeries
 from concierge.session.engine import SessionBlocked, SessionEngine, SessionError
 from concierge.session.outcome import outcome_since
 from concierge.session.state import Step

@@ -15,16 +15,16 @@ import pytest
 import requests
 
 from concierge.auth import Account, MemoryTokenStore, TokenStore
-from concierge.backoffice.demo_fleet import (
+from concierge.store import Store
+from concierge.sync import SyncEngine, SyncOptions
+from concierge_office.demo_fleet import (
     ADMIN_LOGIN,
     ADMIN_PASSWORD,
     DEMO_PASSWORD,
     DEMO_TECHNICIANS,
     seed_bulk,
 )
-from concierge.backoffice.server import EmbeddedBackOffice, start_embedded
-from concierge.store import Store
-from concierge.sync import SyncEngine, SyncOptions
+from concierge_office.server import EmbeddedBackOffice, start_embedded
 
 BULK_TECH = "dora"
 DEMO_TECH = DEMO_TECHNICIANS[0]

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from concierge.api.client import ApiClient
 from concierge.api.retry import RetryPolicy
-from concierge.api.schemas import PullResponse
+from concierge.protocol.schemas import PullResponse
 from concierge.store import Store
 from concierge.sync import SyncEngine
 from tests.sync.conftest import Laptop

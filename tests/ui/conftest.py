@@ -11,15 +11,15 @@ import pytest
 import requests
 from PySide6.QtWidgets import QApplication
 
-from concierge.backoffice.demo_fleet import (
+from concierge.paths import resolve_paths
+from concierge.settings import Settings
+from concierge_office.demo_fleet import (
     ADMIN_LOGIN,
     ADMIN_PASSWORD,
     DEMO_PASSWORD,
     DEMO_TECHNICIANS,
 )
-from concierge.backoffice.server import EmbeddedBackOffice, start_embedded
-from concierge.paths import resolve_paths
-from concierge.settings import Settings
+from concierge_office.server import EmbeddedBackOffice, start_embedded
 from ui import core
 from ui.bridge import CoreBridge
 from ui.context import AppContext

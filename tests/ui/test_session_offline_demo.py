@@ -18,10 +18,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from concierge.backoffice.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD
 from concierge.domain import StepType
 from concierge.session.state import Step
 from concierge.settings import Settings
+from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD
 from tests.ui.conftest import Harness, Office
 from ui.main_window import MainWindow
 from ui.session import SessionWindow

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from concierge.api.schemas import Change, PullResponse, TelemetrySeries
+from concierge.protocol.schemas import Change, PullResponse, TelemetrySeries
 from concierge.session.engine import SessionEngine
 from concierge.store import Store
 from tests.core.session_factories import NOW, NOW_DT, seeded_store, trend_insight, visit

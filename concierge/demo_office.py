@@ -1,0 +1,97 @@
+"""Start the reference back office as a child process for demo mode.
+
+The laptop never imports the office (a laptop install does not even carry it): demo
+mode runs ``python -m concierge_office --announce`` beside the app and talks to it over HTTP on
+127.0.0.1, as it would to a real office.  The child stops when its standard input
+closes, so it also goes when the app is killed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_START_TIMEOUT = 60.0
+_STOP_TIMEOUT = 10.0
+
+
+class DemoOfficeUnavailable(RuntimeError):
+    """The back office is not installed here, or it did not start."""
+
+
+@dataclass
+class DemoOffice:
+    url: str
+    login: str
+    password: str
+    process: subprocess.Popen[str] = field(repr=False)
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        if self.process.stdin is not None:
+            self.process.stdin.close()  # the child's cue to shut down cleanly
+        try:
+            self.process.wait(_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            log.warning("The demo back office did not stop in %.0f s; killing it", _STOP_TIMEOUT)
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def office_installed() -> bool:
+    if getattr(sys, "frozen", False):
+        return False
+    needed = ("concierge_office", "uvicorn")
+    return all(importlib.util.find_spec(name) is not None for name in needed)
+
+
+def start_demo_office(database: Path, port: int) -> DemoOffice:
+    """Start the office with the demo fleet on ``database``; return once it serves."""
+    if not office_installed():
+        raise DemoOfficeUnavailable(
+            "The demo needs the back office, which is not installed here "
+            "(pip install 'field-concierge[office]')."
+        )
+    command = [sys.executable, "-m", "concierge_office", "--demo", "--announce",
+               "--db", f"sqlite:///{database}", "--port", str(port)]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    line = _first_line(process)
+    if not line:
+        process.kill()
+        _, err = process.communicate()
+        raise DemoOfficeUnavailable(f"The demo back office did not start: {err.strip()[-500:]}")
+    threading.Thread(target=_forward_log, args=(process,), daemon=True,
+                     name="demo-office-log").start()
+    ready = json.loads(line)
+    return DemoOffice(ready["url"], ready["login"], ready["password"], process)
+
+
+def _first_line(process: subprocess.Popen[str]) -> str:
+    """The child's ready line, or '' if it exits or stays silent past the timeout."""
+    assert process.stdout is not None
+    result: list[str] = []
+    reader = threading.Thread(target=lambda: result.append(process.stdout.readline()),  # type: ignore[union-attr]
+                              daemon=True)
+    reader.start()
+    reader.join(_START_TIMEOUT)
+    return result[0].strip() if result else ""
+
+
+def _forward_log(process: subprocess.Popen[str]) -> None:
+    assert process.stderr is not None
+    with process.stderr:
+        for line in process.stderr:
+            log.info("office: %s", line.rstrip())

@@ -1,0 +1,1 @@
+"""The wire contract: the pydantic models the laptop and the back office both speak."""

@@ -1,0 +1,5 @@
+"""``python -m concierge_office``: the same as ``concierge-office``."""
+
+from concierge_office.cli import main
+
+raise SystemExit(main())

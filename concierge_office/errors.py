@@ -1,0 +1,215 @@
+"""Error responses: every failure leaves the API as a ``schemas.ErrorResponse``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import pydantic_core
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from concierge.protocol.schemas import ErrorBody, ErrorDetail, ErrorResponse
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "invalid_token",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+class ApiError(HTTPException):
+    """An expected failure with a machine-readable code."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Sequence[ErrorDetail] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status, message, headers)
+        self.code = code
+        self.message = message
+        self.details = list(details)
+
+
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, "not_found", f"No {what} with id {ident!r}.")
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Sequence[ErrorDetail] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorBody(code=code, message=message, details=list(details)))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+# --- strict JSON --------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+# An exponent of three digits or a 300-digit number could overflow to infinity.
+_MAY_OVERFLOW = re.compile(rb"[eE][+]?0*[1-9][0-9]{2,}|[0-9]{300,}")
+
+
+def strict_json_loads(data: bytes | str) -> Any:
+    """JSON that refuses NaN, Infinity and overflowing numbers anywhere."""
+    raw = data.encode() if isinstance(data, str) else data
+    try:
+        if not _MAY_OVERFLOW.search(raw):  # fast path: pydantic-core's parser refuses NaN/inf
+            return pydantic_core.from_json(raw, allow_inf_nan=False)
+        return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        raise json.JSONDecodeError(str(exc), "", 0) from exc
+
+
+class StrictJSONRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = strict_json_loads(await self.body())
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """Route whose JSON bodies are parsed with :func:`strict_json_loads`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict_handler(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return strict_handler
+
+
+# --- body size limit ----------------------------------------------------------
+
+
+class BodyTooLarge(ApiError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "payload_too_large", f"Request body is larger than {limit} bytes.")
+
+
+class BodyLimitMiddleware:
+    """Pure ASGI middleware refusing bodies over a per-path limit before parsing."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        for name, value in scope["headers"]:
+            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                await error_response(413, "payload_too_large", _too_large(limit))(
+                    scope, receive, send
+                )
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _too_large(limit: int) -> str:
+    return f"Request body is larger than {limit} bytes."
+
+
+# --- handlers -----------------------------------------------------------------
+
+
+def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if isinstance(exc, ApiError):
+        return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+    status = exc.status_code
+    code = _CODES.get(status, "error")
+    message = str(exc.detail) if exc.detail else HTTPStatus(status).phrase
+    return error_response(status, code, message, headers=exc.headers)
+
+
+def validation_details(errors: Sequence[Any]) -> list[ErrorDetail]:
+    return [
+        ErrorDetail(
+            loc=[p if isinstance(p, int) else str(p) for p in err.get("loc", ())],
+            message=str(err.get("msg", "invalid")),
+            code=str(err.get("type", "invalid")),
+        )
+        for err in errors
+    ]
+
+
+def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in errors):
+        reason = next(str(e.get("ctx", {}).get("error", "")) for e in errors)
+        return error_response(400, "invalid_json", f"Request body is not valid JSON: {reason}.")
+    return error_response(
+        422, "validation_error", "The request is not valid.", validation_details(errors)
+    )
+
+
+def _internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "Internal server error.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _internal_error)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase}
+    for status in (400, 401, 403, 404, 413, 422, 429)
+}

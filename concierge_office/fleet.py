@@ -1,0 +1,113 @@
+"""Scoped reads: the caller, the metric catalogue, visits, sites, assets, insights, templates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy import Connection, Row, select
+
+from concierge.domain import METRIC_CATALOGUE, VisitStatus
+from concierge.protocol import schemas
+from concierge_office import db, records
+from concierge_office.auth import CurrentUser, User
+from concierge_office.changes import visible_among
+from concierge_office.errors import ERROR_RESPONSES, StrictJSONRoute, not_found
+from concierge_office.state import state_of
+
+router = APIRouter(
+    prefix="/v1", tags=["fleet"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES
+)
+
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+def can_see(conn: Connection, user: User, entity: str, ident: str) -> bool:
+    """Whether ``user`` may read a site, asset, insight or template."""
+    if user.is_admin:
+        return True
+    return bool(visible_among(conn, user.id, {(entity, ident)}))
+
+
+def visible_visit(conn: Connection, user: User, ident: str) -> Row[Any] | None:
+    row = records.get_row(conn, db.visits, ident)
+    if row is None or user.is_admin:
+        return row
+    if row.technician_id != user.id or row.status == VisitStatus.CANCELLED.value:
+        return None
+    return row
+
+
+@router.get("/me", response_model=schemas.UserInfo)
+def me(user: CurrentUser) -> schemas.UserInfo:
+    return user.info()
+
+
+@router.get("/metrics", response_model=schemas.MetricCatalogue)
+def metrics(user: CurrentUser) -> schemas.MetricCatalogue:
+    return schemas.MetricCatalogue(
+        kinds={
+            kind: [schemas.MetricInfo.model_validate(spec, from_attributes=True) for spec in specs]
+            for kind, specs in METRIC_CATALOGUE.items()
+        }
+    )
+
+
+@router.get("/visits", response_model=list[schemas.Visit])
+def list_visits(
+    user: CurrentUser,
+    request: Request,
+    status: Annotated[VisitStatus | None, Query()] = None,
+) -> list[schemas.Visit]:
+    v = db.visits
+    stmt = select(v).order_by(v.c.window_start, v.c.id)
+    if not user.is_admin:
+        stmt = stmt.where(v.c.technician_id == user.id, v.c.status != VisitStatus.CANCELLED.value)
+    if status is not None:
+        stmt = stmt.where(v.c.status == status.value)
+    with state_of(request).db.read() as conn:
+        return [records.visit(row) for row in conn.execute(stmt)]
+
+
+@router.get("/visits/{visit_id}", response_model=schemas.Visit)
+def get_visit(visit_id: IdPath, user: CurrentUser, request: Request) -> schemas.Visit:
+    with state_of(request).db.read() as conn:
+        row = visible_visit(conn, user, visit_id)
+    if row is None:
+        raise not_found("visit", visit_id)
+    return records.visit(row)
+
+
+def _read(request: Request, user: User, entity: str, ident: str) -> Row[Any]:
+    table = records.ENTITIES[entity][0]
+    with state_of(request).db.read() as conn:
+        row = records.get_row(conn, table, ident)
+        if row is None or not can_see(conn, user, entity, ident):
+            raise not_found(entity, ident)
+    return row
+
+
+@router.get("/sites/{site_id}", response_model=schemas.Site)
+def get_site(site_id: IdPath, user: CurrentUser, request: Request) -> schemas.Site:
+    return records.site(_read(request, user, "site", site_id))
+
+
+@router.get("/assets/{asset_id}", response_model=schemas.Asset)
+def get_asset(asset_id: IdPath, user: CurrentUser, request: Request) -> schemas.Asset:
+    return records.asset(_read(request, user, "asset", asset_id))
+
+
+@router.get("/insights/{insight_id}", response_model=schemas.Insight)
+def get_insight(insight_id: IdPath, user: CurrentUser, request: Request) -> schemas.Insight:
+    return records.insight(_read(request, user, "insight", insight_id))
+
+
+@router.get("/templates", response_model=list[schemas.ChecklistTemplate])
+def list_templates(user: CurrentUser, request: Request) -> list[schemas.ChecklistTemplate]:
+    t = db.templates
+    with state_of(request).db.read() as conn:
+        rows = list(conn.execute(select(t).order_by(t.c.asset_kind, t.c.id)))
+        if not user.is_admin:
+            seen = visible_among(conn, user.id, {("template", row.id) for row in rows})
+            rows = [row for row in rows if ("template", row.id) in seen]
+    return [records.template(row) for row in rows]

@@ -1,0 +1,239 @@
+"""Applying one pushed mutation: exactly once, with its op record and change rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Row, select, update
+
+from concierge.domain import VisitStatus
+from concierge.protocol import schemas
+from concierge_office import db, records
+from concierge_office.auth import User
+from concierge_office.changes import publish_own
+from concierge_office.db import Database
+from concierge_office.fleet import visible_visit
+
+_S = VisitStatus
+TECHNICIAN_TRANSITIONS: dict[str, frozenset[str]] = {
+    _S.PROPOSED: frozenset({_S.SCHEDULED, _S.IN_PROGRESS}),
+    _S.SCHEDULED: frozenset({_S.IN_PROGRESS}),
+    _S.IN_PROGRESS: frozenset({_S.SCHEDULED, _S.COMPLETED}),
+    _S.COMPLETED: frozenset(),
+    _S.CANCELLED: frozenset(),
+}
+_NOTES_LIMIT = 20_000
+
+
+class Rejected(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Conflict(Exception):
+    def __init__(self, version: int, record: dict[str, Any]) -> None:
+        super().__init__("conflict")
+        self.version = version
+        self.record = record
+
+
+def apply_mutation(
+    database: Database, user: User, m: schemas.Mutation, now: float
+) -> schemas.MutationResult:
+    op_id = str(m.op_id)
+    with database.write() as conn:
+        seen = conn.execute(select(db.ops).where(db.ops.c.op_id == op_id)).first()
+        if seen is not None:
+            return _replay(conn, seen, user)
+        try:
+            result = _apply(database, conn, user, m, now)
+        except Rejected as exc:
+            result = schemas.MutationResult(
+                op_id=m.op_id, status="rejected", reason=exc.reason, code=exc.code
+            )
+        except Conflict as exc:
+            result = schemas.MutationResult(
+                op_id=m.op_id,
+                status="conflict",
+                version=exc.version,
+                record=exc.record,
+                reason="The record changed since your version.",
+                code="version_mismatch",
+            )
+        conn.execute(
+            db.ops.insert().values(
+                op_id=op_id,
+                technician_id=user.id,
+                entity=m.entity,
+                entity_id=m.entity_id,
+                status=result.status,
+                result=result.model_dump(mode="json"),
+                deliveries=1,
+                received_at=now,
+            )
+        )
+        return result
+
+
+def _replay(conn: Connection, seen: Row[Any], user: User) -> schemas.MutationResult:
+    original = schemas.MutationResult.model_validate(seen.result)
+    if seen.technician_id != user.id:
+        return schemas.MutationResult(
+            op_id=original.op_id,
+            status="rejected",
+            code="op_id_reused",
+            reason="This op_id was already used by someone else; generate a new one.",
+        )
+    conn.execute(
+        update(db.ops)
+        .where(db.ops.c.op_id == seen.op_id)
+        .values(deliveries=db.ops.c.deliveries + 1)
+    )
+    if original.status == "applied":
+        return original.model_copy(update={"status": "duplicate"})
+    return original
+
+
+def _apply(
+    database: Database, conn: Connection, user: User, m: schemas.Mutation, now: float
+) -> schemas.MutationResult:
+    if m.entity == "visit":
+        version, record = _apply_visit(database, conn, user, m, now)
+    else:
+        version, record = _apply_session(database, conn, user, m, now)
+    return schemas.MutationResult(op_id=m.op_id, status="applied", version=version, record=record)
+
+
+# --- visits -------------------------------------------------------------------
+
+
+def _visit_changes(payload: dict[str, Any]) -> dict[str, Any]:
+    extra = sorted(set(payload) - schemas.VISIT_TECHNICIAN_FIELDS)
+    if extra:
+        raise Rejected("forbidden_field", f"Technicians cannot change {', '.join(extra)}.")
+    if not payload:
+        raise Rejected("invalid", "The payload changes nothing.")
+    if "status" in payload and payload["status"] not in {s.value for s in VisitStatus}:
+        raise Rejected("invalid", f"Unknown visit status {payload['status']!r}.")
+    for name in ("technician_notes", "outcome"):
+        if name not in payload:
+            continue
+        value = payload[name]
+        if value is None and name == "outcome":
+            continue
+        if not isinstance(value, str) or len(value) > _NOTES_LIMIT:
+            raise Rejected("invalid", f"{name} must be text of at most {_NOTES_LIMIT} characters.")
+    return payload
+
+
+def _apply_visit(
+    database: Database, conn: Connection, user: User, m: schemas.Mutation, now: float
+) -> tuple[int, dict[str, Any]]:
+    row = visible_visit(conn, user, m.entity_id)
+    if row is None or row.technician_id != user.id:
+        raise Rejected("not_found", f"No visit with id {m.entity_id!r}.")
+    if m.base_version is None:
+        raise Rejected("invalid", "Visits are created by the office, not from the field.")
+    changes = _visit_changes(m.payload)
+    if m.base_version != row.version:
+        raise Conflict(row.version, records.visit(row).model_dump(mode="json"))
+    status = changes.get("status", row.status)
+    if status != row.status and status not in TECHNICIAN_TRANSITIONS[row.status]:
+        raise Rejected("invalid_transition", f"A visit cannot go from {row.status} to {status}.")
+    version = row.version + 1
+    v = db.visits
+    conn.execute(
+        update(v).where(v.c.id == row.id).values(**changes, version=version, updated_at=now)
+    )
+    publish_own(
+        database, conn, user.id, ("visit", row.id), version, visible=True, op_id=str(m.op_id)
+    )
+    return version, _record(conn, "visit", row.id)
+
+
+def _record(conn: Connection, entity: str, ident: str) -> dict[str, Any]:
+    return records.load(conn, entity, [ident])[ident]
+
+
+# --- sessions -----------------------------------------------------------------
+
+
+def _session_record(
+    user: User, m: schemas.Mutation, version: int, now: float
+) -> schemas.SessionRecord:
+    payload = dict(m.payload)
+    for name, expected in (("id", m.entity_id), ("technician_id", user.id)):
+        if payload.setdefault(name, expected) != expected:
+            raise Rejected("invalid", f"{name} must be {expected!r}.")
+    payload["version"] = version
+    payload["updated_at"] = db.utc(now)
+    try:
+        return schemas.SessionRecord.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise Rejected("validation_error", f"The session is not valid: {problems}.") from exc
+
+
+def _apply_session(
+    database: Database, conn: Connection, user: User, m: schemas.Mutation, now: float
+) -> tuple[int, dict[str, Any]]:
+    existing = records.get_row(conn, db.sessions, m.entity_id)
+    if existing is not None and existing.technician_id != user.id:
+        raise Rejected("not_found", f"No session with id {m.entity_id!r}.")
+    if existing is None and m.base_version is not None:
+        raise Rejected("not_found", f"No session with id {m.entity_id!r}.")
+    version = 1 if existing is None else existing.version + 1
+    record = _session_record(user, m, version, now)
+    visit = visible_visit(conn, user, record.visit_id)
+    if visit is None or visit.technician_id != user.id:
+        raise Rejected("not_found", f"No visit with id {record.visit_id!r}.")
+    if existing is not None:
+        if m.base_version != existing.version:
+            raise Conflict(existing.version, records.session(existing).model_dump(mode="json"))
+        if existing.visit_id != record.visit_id:
+            raise Rejected("invalid", "A session cannot move to another visit.")
+    _check_attachments(conn, user, record.attachments)
+    if record.status == "completed" and record.completed_at is None:
+        record = record.model_copy(update={"completed_at": db.utc(now)})
+    conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))
+    op = str(m.op_id)
+    publish_own(database, conn, user.id, ("session", record.id), version, visible=True, op_id=op)
+    if record.status != "completed":
+        return version, record.model_dump(mode="json")
+    changed: dict[str, Any] = {}
+    if visit.status != VisitStatus.COMPLETED.value:
+        changed["status"] = VisitStatus.COMPLETED.value
+    outcome = record.data.get("outcome")
+    if isinstance(outcome, str) and outcome.strip() and not (visit.outcome or "").strip():
+        changed["outcome"] = outcome  # the session's outcome line fills an empty one
+    if changed:
+        v = db.visits
+        conn.execute(
+            update(v)
+            .where(v.c.id == visit.id)
+            .values(version=visit.version + 1, updated_at=now, **changed)
+        )
+        publish_own(
+            database, conn, user.id, ("visit", visit.id), visit.version + 1, visible=True, op_id=op
+        )
+    return version, record.model_dump(mode="json")
+
+
+def _check_attachments(conn: Connection, user: User, shas: list[str]) -> None:
+    if not shas:
+        return
+    o = db.attachment_owners
+    owned = set(
+        conn.execute(
+            select(o.c.sha256).where(o.c.user_id == user.id, o.c.sha256.in_(shas))
+        ).scalars()
+    )
+    missing = [sha for sha in shas if sha not in owned]
+    if missing:
+        raise Rejected(
+            "attachment_missing",
+            f"Upload these attachments before the session: {', '.join(missing)}.",
+        )

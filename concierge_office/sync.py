@@ -1,0 +1,113 @@
+"""Sync: pull changes by server cursor, push mutations with per-mutation results."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import and_, func, select
+
+from concierge.protocol import schemas
+from concierge_office import db, records
+from concierge_office.auth import CurrentUser
+from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute
+from concierge_office.mutations import apply_mutation
+from concierge_office.state import state_of
+
+router = APIRouter(
+    prefix="/v1/sync", tags=["sync"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES
+)
+
+_CURSOR = re.compile(r"^seq:(\d{1,18})$")
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    match = _CURSOR.match(text)
+    if match is None:
+        raise ApiError(400, "invalid_cursor", "The cursor is not one this server issued.")
+    return int(match.group(1))
+
+
+def _reset(message: str) -> ApiError:
+    return ApiError(
+        410, "reset_required", f"{message} Pull again without a cursor; keep your outbox."
+    )
+
+
+@router.get(
+    "/changes",
+    response_model=schemas.PullResponse,
+    responses={410: {"model": schemas.ErrorResponse, "description": "Re-snapshot required."}},
+)
+def pull(
+    user: CurrentUser,
+    request: Request,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=schemas.MAX_PULL_PAGE)] = schemas.DEFAULT_PULL_PAGE,
+) -> Any:
+    after = decode_cursor(cursor) if cursor else 0
+    f = db.feed
+    with state_of(request).db.read() as conn:
+        # Read the high-water mark first: anything committed later has a larger seq.
+        high = int(conn.execute(select(func.max(db.changes.c.seq))).scalar_one() or 0)
+        if after > high:
+            raise _reset("The cursor is ahead of this server's history.")
+        if cursor and after < int(db.meta_get(conn, "tombstone_horizon_seq") or 0):
+            raise _reset("The cursor is older than the deletion history kept.")
+        where = and_(f.c.technician_id == user.id, f.c.seq > after, f.c.seq <= high)
+        if not cursor:
+            where = and_(where, f.c.deleted.is_(False))
+        rows = list(
+            conn.execute(
+                select(f).where(where).order_by(f.c.seq, f.c.entity, f.c.entity_id).limit(limit + 1)
+            )
+        )
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            if not row.deleted:
+                wanted[row.entity].append(row.entity_id)
+        loaded = {entity: records.load(conn, entity, ids) for entity, ids in wanted.items()}
+    changes = []
+    for row in rows:
+        data = None if row.deleted else loaded[row.entity].get(row.entity_id)
+        changes.append(
+            {
+                "entity": row.entity,
+                "id": row.entity_id,
+                "seq": row.seq,
+                "version": int(data["version"]) if data is not None else row.version,
+                "deleted": data is None,
+                "data": data,
+            }
+        )
+    next_seq = rows[-1].seq if has_more else high
+    # Trusted rows, already in wire form: the page is written as JSON without a model round.
+    page = {"changes": changes, "cursor": encode_cursor(next_seq), "has_more": has_more}
+    return Response(json.dumps(page, separators=(",", ":")), media_type="application/json")
+
+
+@router.post("/push", response_model=schemas.PushResponse)
+def push(body: schemas.PushRequest, user: CurrentUser, request: Request) -> schemas.PushResponse:
+    state = state_of(request)
+    if user.role != "technician":
+        raise ApiError(403, "forbidden", "Only technicians push field changes.")
+    now = state.clock.now()
+    return schemas.PushResponse(
+        results=[apply_mutation(state.db, user, m, now) for m in body.mutations]
+    )
