@@ -1,6 +1,10 @@
-"""NAB standard-profile score of ``AnomalyScorer`` beside a Windowed-Gaussian baseline.
+"""NAB scores of ``AnomalyScorer`` beside a Windowed-Gaussian baseline.
 
-Run ``python benchmarks/bench_nab.py`` from the repository root.  The NAB data is
+Run ``python benchmarks/bench_nab.py`` from the repository root (``--quick``
+skips the leave-one-category-out folds and the +-30% robustness check).
+Printed: standard / low-FP / low-FN scores, windows hit and FP points, median
+microseconds per ``score`` call, per-category scores, fold-out scores and the
+robustness of each free parameter.  The NAB data is
 read from ``../shared/nab`` (override with CONCIERGE_NAB_DIR); nothing is copied.
 
 Scoring follows the method in the NAB README / ``nab/sweeper.py``: the first 15%
@@ -23,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +37,7 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from concierge.insights import AnomalyScorer
+from concierge.insights.scorer import ALARM_THRESHOLD, ScorerParams
 
 FloatArray = npt.NDArray[np.float64]
 PROFILES = {
@@ -182,19 +187,117 @@ DETECTORS: dict[str, Callable[[int], AnomalyScorer | WindowedGaussian | NullDete
     "Windowed Gaussian": WindowedGaussian,
     "null": NullDetector,
 }
+PARAM_NAMES = ("block_share", "context_blocks", "likelihood_share", "rest_share", "range_tolerance")
+# Leave-one-category-out grid: block length x likelihood memory (9 settings).
+FOLD_GRID = [
+    replace(ScorerParams(), block_share=b, likelihood_share=m)
+    for b in (1 / 150, 1 / 200, 1 / 266)
+    for m in (1.5, 2.0, 2.5)
+]
 
 
-def run_file(job: tuple[str, DataFile]) -> FloatArray:
-    name, f = job
-    detector = DETECTORS[name](f.probation)
+def run_file(job: tuple[str, ScorerParams | None, DataFile]) -> FloatArray:
+    name, params, f = job
+    detector = AnomalyScorer(f.probation, params) if params else DETECTORS[name](f.probation)
     return np.array([detector.score(t, v) for t, v in zip(f.t.tolist(), f.v.tolist(), strict=True)])
 
 
-def run_detector(name: str, files: list[DataFile], pool: ProcessPoolExecutor) -> list[FloatArray]:
-    return list(pool.map(run_file, ((name, f) for f in files)))
+def run_detector(
+    name: str, files: list[DataFile], pool: ProcessPoolExecutor, params: ScorerParams | None = None
+) -> list[FloatArray]:
+    return list(pool.map(run_file, ((name, params, f) for f in files)))
 
 
-def main(names: Iterable[str] = DETECTORS) -> None:
+def us_per_point(name: str, files: list[DataFile]) -> float:
+    """Median cost of one ``score`` call, timed call by call in this process."""
+    costs: list[int] = []
+    clock = time.perf_counter_ns
+    for f in files:
+        detector = DETECTORS[name](f.probation)
+        for t, v in zip(f.t.tolist(), f.v.tolist(), strict=True):
+            start = clock()
+            detector.score(t, v)
+            costs.append(clock() - start)
+    return float(np.median(costs)) / 1000.0
+
+
+def category(f: DataFile) -> str:
+    return f.name.split("/")[0]
+
+
+def at_threshold(weights: list[RowWeights], scores: list[FloatArray], threshold: float) -> float:
+    """Standard-profile normalised score at a fixed threshold (raw cost when no windows)."""
+    n_windows = sum(w.n_windows for w in weights)
+    raw = sum(file_score(w, s >= threshold, 1.0) for w, s in zip(weights, scores, strict=True))
+    return 100.0 * (raw + n_windows) / (2.0 * n_windows) if n_windows else raw
+
+
+def counts(
+    weights: list[RowWeights], scores: list[FloatArray], threshold: float
+) -> tuple[int, int]:
+    """(windows hit, false-positive points) at a threshold."""
+    hits = fps = 0
+    for w, s in zip(weights, scores, strict=True):
+        det = (s >= threshold) & w.scored
+        fps += int(np.sum(det & (w.window < 0)))
+        hits += len({int(k) for k in np.unique(w.window[det & (w.window >= 0)])})
+    return hits, fps
+
+
+def folds(files: list[DataFile], weights: list[RowWeights], pool: ProcessPoolExecutor) -> None:
+    """Leave one category out: tune params + threshold on five categories, score the sixth."""
+    runs = [run_detector("AnomalyScorer", files, pool, params) for params in FOLD_GRID]
+    cats = sorted({category(f) for f in files})
+    print("leave-one-category-out (grid: block_share x likelihood_share; standard profile):")
+    held_scores: list[float] = []
+    for held in cats:
+        train = [i for i, f in enumerate(files) if category(f) != held]
+        test = [i for i, f in enumerate(files) if category(f) == held]
+        best = max(
+            (normalised([weights[i] for i in train], [run[i] for i in train], "standard"), k)
+            for k, run in enumerate(runs)
+        )
+        (train_score, threshold), k = best
+        params = FOLD_GRID[k]
+        test_w = [weights[i] for i in test]
+        held_score = at_threshold(test_w, [runs[k][i] for i in test], threshold)
+        hits, fps = counts(test_w, [runs[k][i] for i in test], threshold)
+        if any(w.n_windows for w in test_w):
+            held_scores.append(held_score)
+            shown = f"{held_score:5.1f}"
+        else:
+            shown = f"raw {held_score:+.2f} (no windows)"
+        print(
+            f"  {held:>22}: {shown}  [{hits} hits, {fps} FP; tuned on the rest: "
+            f"block 1/{1 / params.block_share:.0f}, memory {params.likelihood_share:.1f}, "
+            f"threshold {threshold:.2f}, train {train_score:.1f}]"
+        )
+    print(
+        f"  fold-out mean {np.mean(held_scores):.1f}, worst fold {min(held_scores):.1f} "
+        "(over the five categories with windows)"
+    )
+
+
+def robustness(
+    files: list[DataFile], weights: dict[str, list[RowWeights]], pool: ProcessPoolExecutor
+) -> None:
+    """Each free parameter moved by -30% and +30%: best-threshold standard score."""
+    print("robustness (each parameter x0.7 and x1.3; standard at best / at shipped threshold):")
+    for name in PARAM_NAMES:
+        base = getattr(ScorerParams(), name)
+        cells = []
+        for factor in (0.7, 1.3):
+            value = round(base * factor) if isinstance(base, int) else base * factor
+            scores = run_detector(
+                "AnomalyScorer", files, pool, replace(ScorerParams(), **{name: value})
+            )
+            best, _ = normalised(weights["standard"], scores, "standard")
+            fixed = at_threshold(weights["standard"], scores, ALARM_THRESHOLD)
+            cells.append(f"x{factor}: {best:5.1f} / {fixed:5.1f}")
+        print(f"  {name:>17} ({base:.4g}): " + ",  ".join(cells))
+
+
+def main(names: Iterable[str] = DETECTORS, extras: bool = True) -> None:
     root = nab_dir()
     files = load_corpus(root)
     n_rows = sum(f.t.size for f in files)
@@ -204,20 +307,39 @@ def main(names: Iterable[str] = DETECTORS) -> None:
     n_windows = sum(w.n_windows for w in weights["standard"])
     print(f"NAB corpus: {len(files)} files, {n_rows} rows, {n_windows} scored windows ({root})")
     print("normalised scores (null detector 0, perfect 100); one threshold per detector")
+    timed = files[:: max(1, len(files) // 8)]
     with ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         for name in names:
-            start = time.perf_counter()
             scores = run_detector(name, files, pool)
-            elapsed = time.perf_counter() - start
             results = {p: normalised(weights[p], scores, p) for p in PROFILES}
             std, threshold = results["standard"]
+            hits, fps = counts(weights["standard"], scores, threshold)
+            cost = us_per_point(name, timed)
             print(
                 f"{name:>18}: standard {std:5.1f} (threshold {threshold:.6f}), "
                 f"reward_low_FP {results['reward_low_FP_rate'][0]:5.1f}, "
                 f"reward_low_FN {results['reward_low_FN_rate'][0]:5.1f}  "
-                f"[{elapsed:.1f} s, {1e6 * elapsed / n_rows:.0f} us/row]"
+                f"[{hits}/{n_windows} windows, {fps} FP points; median {cost:.1f} us/point]"
             )
+            if name != "AnomalyScorer":
+                continue
+            fixed = at_threshold(weights["standard"], scores, ALARM_THRESHOLD)
+            print(
+                f"{'':>18}  at the shipped ALARM_THRESHOLD {ALARM_THRESHOLD}: standard {fixed:.1f}"
+            )
+            per = []
+            for cat in sorted({category(f) for f in files}):
+                idx = [i for i, f in enumerate(files) if category(f) == cat]
+                value = at_threshold(
+                    [weights["standard"][i] for i in idx], [scores[i] for i in idx], threshold
+                )
+                per.append(f"{cat} {value:.1f}")
+            print(f"{'':>18}  per category (raw for the one without windows): " + ", ".join(per))
+        if extras and "AnomalyScorer" in names:
+            folds(files, weights["standard"], pool)
+            robustness(files, weights, pool)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or list(DETECTORS))
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    main(args or list(DETECTORS), extras="--quick" not in sys.argv[1:])

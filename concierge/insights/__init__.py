@@ -7,11 +7,12 @@ them offline).  numpy and the standard library only; deterministic throughout.
 from concierge.insights.analyze import analyze_asset, analyze_assets, analyze_metric
 from concierge.insights.finding import Finding
 from concierge.insights.forecast import Crossing, forecast_crossing
-from concierge.insights.scorer import AnomalyScorer
+from concierge.insights.scorer import AnomalyExplanation, AnomalyScorer
 from concierge.insights.stats import Summary, summarize
 from concierge.insights.trend import Trend, robust_trend
 
 __all__ = [
+    "AnomalyExplanation",
     "AnomalyScorer",
     "Crossing",
     "Finding",

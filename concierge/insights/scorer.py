@@ -1,39 +1,116 @@
 """Streaming early-warning anomaly scorer: one score in [0, 1] per incoming point.
 
-Two signals, after a probation period spent learning the series:
+The design follows the study in ``shared/design/foresight.md`` (ARTime's
+downsampled shapes, HTM's anomaly likelihood, onset-only alarms), kept cheap
+enough for about a microsecond per point:
 
-* context surprise: the last ``EMBED`` values are compared with every earlier
-  stretch of the same length in a bounded history; the distance to the nearest
-  one, in units of the series' robust scale, is the raw surprise.  As in
-  Numenta's anomaly likelihood, a short average of raw surprise is judged
-  against its own long-run mean and spread, and the Gaussian tail probability p
-  is mapped to ``1 - exp(ln p / SCORE_SCALE)``;
-* range novelty: a value beyond everything seen so far (by more than
-  ``RANGE_TOLERANCE`` of the seen range) scores 1.
+* **shape channel**: the series is cut into blocks of ``BLOCK_SHARE`` of the
+  probation length; each block keeps its extreme (the value furthest from a
+  running average of block means, so spikes survive and noise does not).  The
+  last ``CONTEXT_BLOCKS`` extremes form a context, described by its level (in
+  units of the probation's robust scale) and its min-max shape.  The raw
+  surprise is the distance to the nearest earlier context in a bounded memory;
+* **likelihood**: as in Numenta's anomaly likelihood, a short mean of the raw
+  surprise is judged against the mean and spread of the last
+  ``LIKELIHOOD_SHARE`` x probation worth of surprises (self-normalising per
+  series); the Gaussian tail p becomes ``-log10(p) / SCORE_DECADES``;
+* **range channel**: a value beyond everything seen so far, by more than
+  ``RANGE_TOLERANCE`` of the seen range, scores 1.  The range starts from the
+  probation data and grows as data arrives (no look-ahead);
+* **onset only**: an alarm (score >= ``ALARM_THRESHOLD``) starts a rest of
+  ``REST_SHARE`` x probation points during which the output is 0, so one
+  incident yields one early alarm.
 
-After a score of at least ``ALARM_LEVEL`` the next scores are damped for a rest
-period (``REST_SHARE`` of the probation length), so one incident yields one
-early detection rather than a burst of false positives.
+Scores are 0 during probation and between block ends (except for range
+novelty), so the output is 0 almost everywhere.  The state round-trips through
+:meth:`AnomalyScorer.to_state` / :meth:`AnomalyScorer.from_state` bit for bit.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
+from typing import Literal
 
+import msgspec
 import numpy as np
+import numpy.typing as npt
 
-EMBED = 8  # values per context
-HISTORY = 3000  # contexts kept for nearest-neighbour search
-SHORT = 5  # raw surprises averaged for the current point
-LONG = 1000  # raw surprises forming the long-run distribution
-SCORE_SCALE = 20.0  # -ln(p) at which the score reaches 1 - 1/e
-ALARM_LEVEL = 0.6  # a score at or above this is an alarm and starts a rest period
-REST_SHARE = 0.15
-REST_DAMP = 0.5
-RANGE_TOLERANCE = 0.05
-SCALE_EVERY = 64  # points between robust-scale updates after probation
+# The five free parameters (ratios of the probation length, or a probability).
+BLOCK_SHARE = 1.0 / 200.0  # block length as a share of probation (3-4 points at 750)
+CONTEXT_BLOCKS = 8  # block extremes per context
+LIKELIHOOD_SHARE = 2.0  # memory of the likelihood, as a multiple of probation
+REST_SHARE = 0.15  # quiet period after an alarm, as a share of probation
+RANGE_TOLERANCE = 0.05  # share of the seen range a new extreme must exceed
+
+ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 71.4
+SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.60: p ~ 6e-8)
+
+SHORT = 2  # raw surprises averaged for the current block
+MEMORY = 1500  # contexts kept for the nearest-neighbour search
+SHAPE_WEIGHT = 3.0  # weight of the min-max shape beside the level (in scale units)
+SHAPE_MIN_SPAN = 0.5  # contexts spanning less than this many scales have no shape
+BLOCK_TREND = 0.1  # smoothing of the running average of block means
 MIN_SCALE = 1e-9
+STATE_VERSION = 1
+
+Channel = Literal["level", "shift", "variance", "shape", "range"]
+Confidence = Literal["low", "medium", "high"]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ScorerParams:
+    """The tunable parameters; defaults are the shipped settings."""
+
+    block_share: float = BLOCK_SHARE
+    context_blocks: int = CONTEXT_BLOCKS
+    likelihood_share: float = LIKELIHOOD_SHARE
+    rest_share: float = REST_SHARE
+    range_tolerance: float = RANGE_TOLERANCE
+    alarm_threshold: float = ALARM_THRESHOLD
+
+
+@dataclass(frozen=True)
+class AnomalyExplanation:
+    """Why the latest alarm fired, for a technician (codes, not prose).
+
+    ``channel`` is the kind of change; ``ratio`` how far the recent behaviour is
+    from the usual one in that channel (e.g. channel "variance", ratio 4.1:
+    "variance 4.1x usual"; for "level"/"shift"/"range" the departure in robust
+    scales); ``onset`` the time (epoch seconds) the surprise began rising;
+    ``at`` the alarm's time; ``score`` the alarm's score; ``confidence`` a bucket
+    of the score's margin over the threshold.
+    """
+
+    channel: Channel
+    ratio: float
+    onset: float
+    at: float
+    score: float
+    confidence: Confidence
+
+
+class _State(msgspec.Struct, array_like=True):
+    """Everything needed to continue scoring, in a compact msgpack form."""
+
+    version: int
+    params: tuple[float, int, float, float, float, float]
+    probation: int
+    n: int
+    scalars: list[float]  # see AnomalyScorer._SCALARS
+    counters: list[int]  # see AnomalyScorer._COUNTERS
+    block: list[float]
+    extremes: list[float]
+    short: list[float]
+    surprises: list[float]
+    recent: list[float]
+    probation_values: list[float]
+    levels: bytes
+    shapes: bytes
+    alarm: list[float] | None
+    alarm_recent: list[float] | None
 
 
 class AnomalyScorer:
@@ -42,23 +119,43 @@ class AnomalyScorer:
     Deterministic: the same sequence of points always yields the same scores.
     """
 
-    def __init__(self, probation: int = 750) -> None:
-        self.probation = max(int(probation), 2 * EMBED + 10)
-        self._rest = max(1, round(REST_SHARE * self.probation))
+    _SCALARS = ("_scale", "_center", "_low", "_high", "_block_avg", "_sum", "_sum_sq", "_rise")
+    _COUNTERS = ("_since_alarm", "_stored", "_next", "_blocks")
+
+    def __init__(self, probation: int = 750, params: ScorerParams | None = None) -> None:
+        self.params = params or ScorerParams()
+        self.probation = max(int(probation), 2)
+        p = self.params
+        self._block_len = max(1, round(p.block_share * self.probation))
+        self._embed = max(2, int(p.context_blocks))
+        self._rest = max(1, round(p.rest_share * self.probation))
+        self._long = max(10, round(p.likelihood_share * self.probation / self._block_len))
         self._n = 0
-        self._recent: deque[float] = deque(maxlen=EMBED)
-        self._values: deque[float] = deque(maxlen=HISTORY)
-        self._contexts = np.zeros((HISTORY, EMBED))
-        self._stored = 0
-        self._next = 0
         self._scale = 1.0
-        self._short: deque[float] = deque(maxlen=SHORT)
-        self._raw: deque[float] = deque(maxlen=LONG)
-        self._raw_sum = 0.0
-        self._raw_sq = 0.0
+        self._center = 0.0
         self._low = math.inf
         self._high = -math.inf
+        self._block_avg = math.nan
+        self._sum = 0.0
+        self._sum_sq = 0.0
+        self._rise = math.nan  # time the surprise began rising (nan: not rising)
         self._since_alarm = self._rest
+        self._stored = 0
+        self._next = 0
+        self._blocks = 0
+        self._block: list[float] = []
+        self._extremes: deque[float] = deque(maxlen=self._embed)
+        self._short: deque[float] = deque(maxlen=SHORT)
+        self._surprises: deque[float] = deque(maxlen=self._long)
+        span = self._block_len * self._embed
+        self._recent: deque[float] = deque(maxlen=4 * span)
+        self._probation_values: list[float] = []
+        self._levels: FloatArray = np.zeros((MEMORY, self._embed))
+        self._shapes: FloatArray = np.zeros((MEMORY, self._embed))
+        self._alarm: tuple[float, float, float, float] | None = None  # at, score, onset, range
+        self._alarm_recent: list[float] | None = None
+
+    # -- scoring --------------------------------------------------------------
 
     def score(self, t: float, v: float) -> float:
         """Anomaly score in [0, 1] of value ``v`` at time ``t`` (epoch seconds).
@@ -69,78 +166,213 @@ class AnomalyScorer:
             return 0.0
         self._n += 1
         self._recent.append(v)
-        self._values.append(v)
-        if self._n <= self.probation or self._n % SCALE_EVERY == 1:
-            self._update_scale()
-        surprise = 0.0
-        if len(self._recent) == EMBED:
-            context = np.fromiter(self._recent, dtype=np.float64, count=EMBED)
-            raw = self._nearest_distance(context) / self._scale
-            self._store(context)
-            self._short.append(raw)
-            surprise = self._likelihood(sum(self._short) / len(self._short))
-            self._remember(raw)
-        novel = self._out_of_range(v)
+        if self._n <= self.probation:
+            self._probation_values.append(v)
+            if self._n == self.probation or self._n % self._block_len == 0:
+                self._fit_scale()
+            if self._n == self.probation:
+                self._probation_values = []
+        tail = 1.0
+        self._block.append(v)
+        if len(self._block) >= self._block_len:
+            tail = self._close_block()
+        beyond = self._out_of_range(v)
         if self._n <= self.probation:
             return 0.0
-        return self._rested(max(surprise, novel))
+        if tail < 0.05:
+            if math.isnan(self._rise):
+                self._rise = t
+        elif tail < 1.0:
+            self._rise = math.nan
+        s = min(1.0, max(0.0, -math.log10(max(tail, 1e-300)) / SCORE_DECADES))
+        if beyond > 0.0:
+            s = 1.0
+        self._since_alarm += 1
+        if self._since_alarm < self._rest:
+            return 0.0
+        if s >= self.params.alarm_threshold:
+            self._since_alarm = 0
+            onset = t if math.isnan(self._rise) or beyond > 0.0 else self._rise
+            self._alarm = (t, s, onset, beyond)
+            self._alarm_recent = list(self._recent)
+            self._rise = math.nan
+        return s
 
-    def _update_scale(self) -> None:
-        x = np.fromiter(self._values, dtype=np.float64)
-        q25, q75 = np.percentile(x, [25.0, 75.0])
+    def _fit_scale(self) -> None:
+        """Robust scale (IQR / 1.349, else std) and median of the probation data."""
+        x = np.asarray(self._probation_values, dtype=np.float64)
+        q25, q50, q75 = np.percentile(x, [25.0, 50.0, 75.0])
         scale = float(q75 - q25) / 1.349
         if scale <= MIN_SCALE:
             scale = float(np.std(x))
-        self._scale = max(scale, MIN_SCALE * max(1.0, abs(float(np.median(x)))))
+        self._center = float(q50)
+        self._scale = max(scale, MIN_SCALE * max(1.0, abs(self._center)))
 
-    def _nearest_distance(self, context: np.ndarray[tuple[int], np.dtype[np.float64]]) -> float:
-        """RMS distance to the nearest earlier context that does not overlap this one."""
-        if self._stored <= EMBED:
+    def _close_block(self) -> float:
+        """Reduce the block to its extreme; score the context it completes (tail p)."""
+        block = self._block
+        self._block = []
+        mean = math.fsum(block) / len(block)
+        avg = mean if math.isnan(self._block_avg) else self._block_avg
+        self._block_avg = avg + BLOCK_TREND * (mean - avg)
+        hi, lo = max(block), min(block)
+        self._extremes.append(hi if abs(hi - self._block_avg) >= abs(lo - self._block_avg) else lo)
+        self._blocks += 1
+        if len(self._extremes) < self._embed:
+            return 1.0
+        w = np.fromiter(self._extremes, dtype=np.float64, count=self._embed)
+        span = float(w.max() - w.min())
+        if span > SHAPE_MIN_SPAN * self._scale:
+            shape = (w - w.min()) * (SHAPE_WEIGHT / span)
+        else:
+            shape = np.zeros(self._embed)
+        raw = self._nearest(w, shape)
+        self._levels[self._next] = w
+        self._shapes[self._next] = shape
+        self._next = (self._next + 1) % MEMORY
+        self._stored = min(self._stored + 1, MEMORY)
+        return self._likelihood(raw)
+
+    def _nearest(self, w: FloatArray, shape: FloatArray) -> float:
+        """RMS distance (levels in scale units, plus shape) to the nearest older context."""
+        m = self._stored
+        if m <= self._embed:
             return 0.0
-        diff = self._contexts[: self._stored] - context
-        dist = np.einsum("ij,ij->i", diff, diff)
-        latest = (self._next - 1 - np.arange(EMBED)) % HISTORY
-        dist[latest[latest < self._stored]] = np.inf
-        return math.sqrt(float(np.min(dist)) / EMBED)
+        dl = self._levels[:m] - w
+        ds = self._shapes[:m] - shape
+        dist = np.einsum("ij,ij->i", dl, dl) / (self._scale * self._scale)
+        dist += np.einsum("ij,ij->i", ds, ds)
+        latest = (self._next - 1 - np.arange(self._embed)) % MEMORY
+        dist[latest[latest < m]] = np.inf
+        return math.sqrt(float(np.min(dist)) / (2 * self._embed))
 
-    def _store(self, context: np.ndarray[tuple[int], np.dtype[np.float64]]) -> None:
-        self._contexts[self._next] = context
-        self._next = (self._next + 1) % HISTORY
-        self._stored = min(self._stored + 1, HISTORY)
-
-    def _likelihood(self, short_mean: float) -> float:
-        """Gaussian tail probability of ``short_mean`` under the raw history, as 0..1."""
-        n = len(self._raw)
-        if n < 10:
-            return 0.0
-        mean = self._raw_sum / n
-        std = max(math.sqrt(max(self._raw_sq / n - mean * mean, 0.0)), 1e-6)
-        tail = 0.5 * math.erfc((short_mean - mean) / std / math.sqrt(2.0))
-        return 1.0 - math.exp(math.log(max(tail, 1e-300)) / SCORE_SCALE)
-
-    def _remember(self, raw: float) -> None:
-        if len(self._raw) == LONG:
-            old = self._raw[0]
-            self._raw_sum -= old
-            self._raw_sq -= old * old
-        self._raw.append(raw)
-        self._raw_sum += raw
-        self._raw_sq += raw * raw
+    def _likelihood(self, raw: float) -> float:
+        """Upper Gaussian tail of the short mean of raw surprise under its history."""
+        self._short.append(raw)
+        short_mean = math.fsum(self._short) / len(self._short)
+        n = len(self._surprises)
+        tail = 1.0
+        if n >= 10:
+            mean = self._sum / n
+            std = max(math.sqrt(max(self._sum_sq / n - mean * mean, 0.0)), 1e-6)
+            tail = 0.5 * math.erfc((short_mean - mean) / std / math.sqrt(2.0))
+        if n == self._long:
+            old = self._surprises[0]
+            self._sum -= old
+            self._sum_sq -= old * old
+        self._surprises.append(raw)
+        self._sum += raw
+        self._sum_sq += raw * raw
+        return min(tail, 1.0 - 1e-16)
 
     def _out_of_range(self, v: float) -> float:
-        """1.0 for a value clearly beyond everything seen before (after probation)."""
-        tolerance = RANGE_TOLERANCE * (self._high - self._low)
-        beyond = v > self._high + tolerance or v < self._low - tolerance
-        novel = self._n > self.probation and beyond
+        """Departure beyond the seen range in robust scales (0 if within tolerance)."""
+        tolerance = self.params.range_tolerance * (self._high - self._low)
+        excess = 0.0
+        if self._n > self.probation:
+            if v > self._high + tolerance:
+                excess = (v - self._high) / self._scale
+            elif v < self._low - tolerance:
+                excess = (self._low - v) / self._scale
         self._low = min(self._low, v)
         self._high = max(self._high, v)
-        return 1.0 if novel else 0.0
+        return excess
 
-    def _rested(self, s: float) -> float:
-        """Damp scores during the rest period that follows an alarm."""
-        self._since_alarm += 1
-        if self._since_alarm < self._rest:
-            return s * REST_DAMP
-        if s >= ALARM_LEVEL:
-            self._since_alarm = 0
-        return s
+    # -- explanation ------------------------------------------------------------
+
+    def explain(self) -> AnomalyExplanation | None:
+        """Structured reason for the latest alarm (None before any alarm).
+
+        Computed on demand from a snapshot of the recent values taken at the alarm.
+        """
+        if self._alarm is None or self._alarm_recent is None:
+            return None
+        at, score, onset, beyond = self._alarm
+        threshold = self.params.alarm_threshold
+        margin = (score - threshold) / max(1e-9, 1.0 - threshold)
+        confidence: Confidence = "high" if margin >= 0.6 else "medium" if margin >= 0.25 else "low"
+        if beyond > 0.0:
+            return AnomalyExplanation("range", round(beyond, 2), onset, at, score, confidence)
+        values = np.asarray(self._alarm_recent, dtype=np.float64)
+        span = min(values.size // 2, self._block_len * self._embed)
+        now, before = values[-span:], values[:-span]
+        if before.size < 2:
+            before = values
+        scale = self._scale
+        usual_spread = max(float(np.median(np.abs(np.diff(before)))), MIN_SCALE)
+        spread = max(float(np.median(np.abs(np.diff(now)))) if now.size > 1 else 0.0, MIN_SCALE)
+        variance = spread / usual_spread
+        shift = abs(float(np.median(now)) - float(np.median(before))) / scale
+        level = abs(float(values[-1]) - float(np.median(before))) / scale
+        channel: Channel
+        ratio: float
+        if level >= 4.0 and level >= 2.0 * shift:
+            channel, ratio = "level", level
+        elif shift >= 2.0:
+            channel, ratio = "shift", shift
+        elif variance >= 2.0 or variance <= 0.5:
+            channel, ratio = "variance", variance
+        else:
+            channel, ratio = "shape", max(level, shift)
+        return AnomalyExplanation(channel, round(ratio, 2), onset, at, score, confidence)
+
+    # -- persistence --------------------------------------------------------------
+
+    def to_state(self) -> bytes:
+        """The detector's full state as compact, versioned bytes (msgpack)."""
+        p = self.params
+        state = _State(
+            version=STATE_VERSION,
+            params=(
+                p.block_share,
+                p.context_blocks,
+                p.likelihood_share,
+                p.rest_share,
+                p.range_tolerance,
+                p.alarm_threshold,
+            ),
+            probation=self.probation,
+            n=self._n,
+            scalars=[float(getattr(self, name)) for name in self._SCALARS],
+            counters=[int(getattr(self, name)) for name in self._COUNTERS],
+            block=list(self._block),
+            extremes=list(self._extremes),
+            short=list(self._short),
+            surprises=list(self._surprises),
+            recent=list(self._recent),
+            probation_values=list(self._probation_values),
+            levels=self._levels[: self._stored].tobytes(),
+            shapes=self._shapes[: self._stored].tobytes(),
+            alarm=list(self._alarm) if self._alarm is not None else None,
+            alarm_recent=self._alarm_recent,
+        )
+        return msgspec.msgpack.encode(state)
+
+    @classmethod
+    def from_state(cls, data: bytes) -> AnomalyScorer:
+        """A detector that continues exactly where the one that wrote ``data`` stopped."""
+        state = msgspec.msgpack.decode(data, type=_State)
+        if state.version != STATE_VERSION:
+            raise ValueError(f"unsupported AnomalyScorer state version {state.version}")
+        bs, cb, ls, rs, rt, th = state.params
+        scorer = cls(state.probation, ScorerParams(bs, int(cb), ls, rs, rt, th))
+        scorer._n = state.n
+        for name, value in zip(cls._SCALARS, state.scalars, strict=True):
+            setattr(scorer, name, value)
+        for name, count in zip(cls._COUNTERS, state.counters, strict=True):
+            setattr(scorer, name, count)
+        scorer._block = list(state.block)
+        scorer._extremes.extend(state.extremes)
+        scorer._short.extend(state.short)
+        scorer._surprises.extend(state.surprises)
+        scorer._recent.extend(state.recent)
+        scorer._probation_values = list(state.probation_values)
+        m = scorer._stored
+        shape = (m, scorer._embed)
+        scorer._levels[:m] = np.frombuffer(state.levels, dtype=np.float64).reshape(shape)
+        scorer._shapes[:m] = np.frombuffer(state.shapes, dtype=np.float64).reshape(shape)
+        if state.alarm is not None:
+            a = state.alarm
+            scorer._alarm = (a[0], a[1], a[2], a[3])
+        scorer._alarm_recent = state.alarm_recent
+        return scorer
