@@ -46,7 +46,7 @@ pytest: setup system-deps
 test: setup system-deps lint typecheck contracts core-only pytest
 
 bench: setup
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import targets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -74,7 +75,7 @@ def fleet_series() -> list[tuple[str, AssetKind, dict[str, tuple[FloatArray, Flo
     return fleet
 
 
-def main() -> None:
+def main() -> int:
     t, v = synthetic_series(
         level=50.0, step_s=60.0, daily_amplitude=8.0, noise=2.0, slope_per_day=0.3
     )
@@ -115,11 +116,14 @@ def main() -> None:
     ]
     print(f"median of {REPEATS} runs ({FLEET_REPEATS} for the engine pass)")
     for label, ms, budget in rows:
-        target = f"  (target < {budget:.0f} ms)" if budget else ""
-        print(f"{label:>48}: {ms:7.2f} ms{target}")
+        if budget is None:
+            print(f"{label:>48}: {ms:7.2f} ms  (baseline)")
+        else:
+            targets.check(label, ms, "ms", at_most=budget)
     findings = analyze_asset("lift-1", AssetKind.ELEVATOR, series, DEFAULT_END)
     print("findings on the benchmark asset:", *(f"  - {f.explanation}" for f in findings), sep="\n")
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

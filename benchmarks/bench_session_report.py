@@ -7,6 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import targets
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench_session_common import NOW_DT, fleet_store, ms
@@ -57,8 +59,9 @@ def main() -> int:
     median = sorted(report)[RUNS // 2] * 1000
     print(f"baseline: trivial QPdfWriter page  {ms(base)}")
     print(f"session report ({len(pdf) // 1024} KiB)       {ms(report)}")
-    print(f"limit {LIMIT_MS:.0f} ms (median): {'OK' if median <= LIMIT_MS else 'TOO SLOW'}")
-    return 0 if median <= LIMIT_MS else 1
+    targets.check("session report PDF (median)", median, "ms", at_most=LIMIT_MS,
+                  baseline=f"trivial QPdfWriter page {ms(base)}")
+    return targets.exit_code()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import targets
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from concierge.auth import Account, MemoryTokenStore
@@ -103,7 +105,7 @@ def _baseline(source: Path) -> float:
     return elapsed
 
 
-def main() -> None:
+def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         url = f"sqlite:///{root / 'office.sqlite'}"
@@ -129,8 +131,11 @@ def main() -> None:
     print(f"  whole cycle incl. telemetry:  {total:.2f} s")
     print(f"  baseline, raw SQLite executemany of the same rows: {baseline:.3f} s = "
           f"{records / baseline:,.0f} records/s")
-    print(f"  client peak RSS growth: {rss_growth:.0f} MiB (target < 150 MiB)")
+    targets.check("initial sync, 20,000 visits (push + pull)", pulled, "s", at_most=5.0,
+                  baseline=f"raw executemany {baseline:.3f} s")
+    targets.check("client peak RSS growth during the sync", rss_growth, "MiB", at_most=150.0)
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
