@@ -93,5 +93,5 @@ def _first_line(process: subprocess.Popen[str]) -> str:
 def _forward_log(process: subprocess.Popen[str]) -> None:
     assert process.stderr is not None
     with process.stderr:
-        for line in process.stderr:
-            log.info("office: %s", line.rstrip())
+        for line in process.stderr:  # the office logs warnings and errors only
+            log.warning("demo office: %s", line.rstrip())

@@ -51,11 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.speed <= 0:
         print("--speed must be positive", file=sys.stderr)
         return 2
+    if args.announce:  # the parent logs what we say, with its own timestamps
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return _serve_for_parent(args)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if args.announce:
-        return _serve_for_parent(args)
     from concierge_office.service import BackOffice
 
     with tempfile.TemporaryDirectory(prefix="concierge-office-") as tmp:
