@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from concierge.protocol import schemas
 from concierge_office import admin, attachments, auth, fleet, sync, telemetry
+from concierge_office.compression import install_compression
 from concierge_office.errors import (
     BodyLimitMiddleware,
     error_response,
@@ -51,6 +52,7 @@ def create_app(state: AppState) -> FastAPI:
         return attachment_limit if path.startswith("/v1/attachments/") else json_limit
 
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    install_compression(app, limit_for)
     app.add_middleware(ReadinessMiddleware, ready=state.ready)
     return app
 

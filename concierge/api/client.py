@@ -23,6 +23,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
+from concierge.api.compression import accepted_codings, encode_body
 from concierge.api.errors import (
     ApiError,
     InvalidRequestError,
@@ -79,6 +80,7 @@ class ApiClient:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.server_time: float | None = None  # from the last response's Date header
+        self.request_codings: frozenset[str] = frozenset()  # what the office said it reads
         self._cancel = threading.Event()
         self._session = requests.Session()
         adapter = HTTPAdapter(max_retries=self.retry.urllib3_retry())
@@ -177,8 +179,12 @@ class ApiClient:
         **kwargs: Any,
     ) -> M:
         if json is not None:
-            kwargs["data"] = json.model_dump_json(exclude_unset=False).encode()
+            body, coding = encode_body(json.model_dump_json(exclude_unset=False).encode(),
+                                       self.request_codings)
+            kwargs["data"] = body
             kwargs["headers"] = {"Content-Type": "application/json"}
+            if coding:
+                kwargs["headers"]["Content-Encoding"] = coding
         reply = self._send(method, path, auth=auth, retry_post=retry_post, **kwargs)
         try:
             return model.model_validate_json(reply.body)
@@ -224,6 +230,7 @@ class ApiClient:
                     continue
                 raise self._offline(exc) from exc
             self._note_server_time(reply)
+            self.request_codings = accepted_codings(reply.headers) or self.request_codings
             status = reply.status
             if status < 300 or status in ok_statuses:
                 return reply

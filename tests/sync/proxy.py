@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import itertools
 import random
@@ -13,6 +14,9 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+import brotli
+import zstandard
 
 Fault = str | None  # "reset", "500", "503", "429", "truncate", "latency" or None
 _HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
@@ -60,6 +64,18 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # broken connections are the point here
+
+
+def _decoded(headers: list[tuple[str, str]], data: bytes) -> bytes:
+    """A reply's body as the client reads it (replies may be compressed)."""
+    coding = next((v for k, v in headers if k.lower() == "content-encoding"), "identity")
+    if coding == "gzip":
+        return gzip.decompress(data)
+    if coding == "zstd":
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    if coding == "br":
+        return brotli.decompress(data)  # type: ignore[no-any-return]
+    return data
 
 
 def random_faults(rate: float, seed: int) -> Callable[[str, str], Fault]:
@@ -118,7 +134,7 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             self.wfile.write(data)
             with proxy._lock:
-                proxy.replies.append((self.path, data))
+                proxy.replies.append((self.path, _decoded(headers, data)))
 
         def _forward(self, body: bytes | None) -> tuple[int, list[tuple[str, str]], bytes]:
             conn = http.client.HTTPConnection(*proxy.upstream, timeout=60)
