@@ -467,9 +467,15 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(self.reload, Qt.ConnectionType.UniqueConnection)
         return dialog
 
-    def _about(self) -> None:
-        self._message("About Field Concierge",
-                      "Proactive visits with their telemetry evidence, offline first.")
+    def _about(self) -> QMessageBox:
+        from concierge import __version__, licenses
+
+        box = self._message("About Field Concierge",
+                            f"Field Concierge {__version__}\n\nProactive visits with their "
+                            "telemetry evidence, offline first.\n\nLicensed under the Apache "
+                            "License 2.0. Third-party components: see Show Details.")
+        box.setDetailedText(licenses.summary_text(licenses.summary()))
+        return box
 
     def _message(self, title: str, text: str,
                  buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok
