@@ -23,6 +23,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
+from concierge import APP_NAME, __version__
 from concierge.api.errors import (
     ApiError,
     InvalidRequestError,
@@ -84,7 +85,7 @@ class ApiClient:
         adapter = HTTPAdapter(max_retries=self.retry.urllib3_retry())
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._session.headers["User-Agent"] = "field-concierge"
+        self._session.headers["User-Agent"] = f"{APP_NAME}/{__version__}"
 
     def close(self) -> None:
         self._session.close()

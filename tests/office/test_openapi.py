@@ -45,3 +45,7 @@ def test_committed_document_matches_the_app() -> None:
 def test_served_document_matches_too(office: EmbeddedBackOffice) -> None:
     served = requests.get(f"{office.url}/openapi.json", timeout=10).json()
     assert dump(served) == dump(openapi_document())
+
+
+def test_document_carries_the_app_version() -> None:
+    assert openapi_document()["info"]["version"] == version("field-concierge")
