@@ -61,7 +61,7 @@ def run_command(args: argparse.Namespace) -> int:
     from concierge.logs import setup_logging
     from concierge.paths import resolve_paths
 
-    paths = resolve_paths(args.data_dir).ensure()
+    paths = resolve_paths(args.data_dir, demo=getattr(args, "demo", False)).ensure()
     setup_logging(paths.logs, level=getattr(logging, args.log_level))
     handler: Command = args.handler
     return handler(args)

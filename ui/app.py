@@ -78,7 +78,7 @@ def make_app() -> QApplication:
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    paths = resolve_paths(args.data_dir).ensure()
+    paths = resolve_paths(args.data_dir, demo=args.demo).ensure()
     app = make_app()
     tasks = TaskManager()
 
@@ -103,7 +103,7 @@ def run_gui(args: argparse.Namespace) -> int:
     def store_opened(parts: core.CoreParts) -> None:
         log.debug("Store open")
         window.store_ready(parts)
-        (tasks.io(lambda: core.open_account(parts)).success(account_opened)
+        (tasks.io(lambda: core.open_account(parts, paths.keyring_service)).success(account_opened)
             .label("Opening your account").run())
 
     def account_opened(parts: core.CoreParts) -> None:
