@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup lock test-oldest run test lint typecheck contracts pytest core-only system-deps screenshot bench clean
+.PHONY: setup lock test-oldest bundle bundle-test run test lint typecheck contracts pytest core-only system-deps screenshot bench clean
 
 setup: $(STAMP)
 
@@ -45,9 +45,19 @@ OLDEST := .venv-oldest
 test-oldest: setup
 	@test -x $(OLDEST)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(OLDEST)
 	$(UV) pip install --quiet --python $(OLDEST)/bin/python --resolution lowest-direct \
-		-e '.[test]'
+		-e '.[test,bundle]'
 	CONCIERGE_BLOCK_QT=1 $(OLDEST)/bin/python -m pytest -c tests/core-only.ini --rootdir=. \
 		-p no:pytest-qt tests/core
+
+# --- bundles (packaging/) ---------------------------------------------------------------
+# The Linux one-folder bundle and its tarball, built from requirements/bundle.lock.
+bundle: setup
+	packaging/linux/build.sh
+
+# Build, then run the frozen app: --version, a headless command, the demo offscreen to a
+# screenshot, the tarball's install script.
+bundle-test: bundle system-deps
+	scripts/test-session.sh $(BIN)/python -m pytest -q packaging/test_bundle_smoke.py
 
 run: setup
 	$(BIN)/concierge --demo
@@ -80,4 +90,4 @@ bench: setup
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-oldest .venv-bundle build dist .mypy_cache .ruff_cache

@@ -111,7 +111,13 @@ def run_gui(args: argparse.Namespace) -> int:
         window.core_ready(parts, start_sync=not args.demo)  # the demo syncs once signed in
         if args.demo:
             (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))
-                .success(window.demo_ready).label("Starting the demo back office").run())
+                .success(window.demo_ready).failure(demo_failed)
+                .label("Starting the demo back office").run())
+
+    def demo_failed(exc: BaseException) -> None:
+        window.demo_failed(exc)  # e.g. a bundle has no office
+        if director is not None:
+            director.capture_now()
 
     (tasks.db(lambda: first_screen(paths)).success(first_screen_read)
         .failure(lambda _exc: open_store()).label("Reading your board").run())

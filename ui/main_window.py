@@ -208,6 +208,12 @@ class MainWindow(QMainWindow):
         self._start_sync()
         self.show_current_state()
 
+    def demo_failed(self, exc: BaseException) -> None:
+        """The demo office could not start (a bundle has none): say so in the demo banner."""
+        log.error("Starting the demo failed", exc_info=exc)
+        self._show_banner(True)
+        self.banner_label.setText(f"The demo could not start. {people_message(exc)}")
+
     def _store_changed(self, _change: Any) -> None:
         if not self._reload_timer.isActive():
             syncing = self._sync_running()

@@ -54,6 +54,11 @@ class ScreenshotDirector:
             log.warning("No open visit to show; capturing the board")
         QTimer.singleShot(SETTLE_MS, self._capture)
 
+    def capture_now(self) -> None:
+        """No sync will come (the demo could not start): capture what the window says."""
+        log.warning("Screenshot: no first sync to wait for; capturing the window as it is")
+        QTimer.singleShot(SETTLE_MS, self._capture)
+
     def _most_urgent(self) -> str | None:
         model = self.window.board.model
         rows = [model.index(r, 0).data(ROW_ROLE) for r in range(model.rowCount())]

@@ -64,3 +64,15 @@ def test_a_demo_run_leaves_the_real_account_untouched(tmp_path) -> None:
         f"{demo_account[1].login}@{demo_account[0]}")
     assert demo_tokens is not None and demo_tokens.access_token != "real-access"
 
+
+
+def test_a_demo_that_cannot_start_says_why_in_the_banner(qtbot, bare_context) -> None:
+    from concierge.demo_office import FROZEN_MESSAGE, DemoOfficeUnavailable
+    from ui.main_window import MainWindow
+
+    window = MainWindow(bare_context)
+    qtbot.addWidget(window)
+    window.show()
+    window.demo_failed(DemoOfficeUnavailable(FROZEN_MESSAGE))
+    assert window.banner is not None and window.banner.isVisible()
+    assert window.banner_label.text() == f"The demo could not start. {FROZEN_MESSAGE}"
