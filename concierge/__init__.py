@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Field Concierge core: domain, API client, local store, sync, insights, sessions.
 
 Qt-free by contract (see the import-linter contracts in pyproject.toml).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sign-in: tokens live only in the OS keyring (or, lacking one, in memory).
 
 No plaintext fallback: when no usable keyring exists the app says so and keeps

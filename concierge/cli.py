@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Command line: global options and the headless subcommands.
 
 ``ui.launcher`` parses with this parser and starts the GUI when no subcommand is

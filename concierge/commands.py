@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Headless subcommands: login, logout, sync, status (all honour --data-dir).
 
 Registering them is cheap: this module imports only the standard library, and each

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Start the reference back office as a child process for demo mode.
 
 The laptop never imports the office (a laptop install does not even carry it): demo

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Third-party licences: the app's installed dependencies and the licence each declares.
 
 A bundle carries the list (and the licence texts) written at build time by

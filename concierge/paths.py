@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Where the app keeps its files: platformdirs, or one folder when overridden.
 
 The demo (``--demo``) has places of its own (folders and keyring service), apart from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The FastAPI application: routers, error handling and the body size limit."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """GUI start-up: paths, logging, crash reports, theme, app context and main window.
 
 The window shows at once with the first screen of the cached board, read from the

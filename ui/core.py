@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Opening and closing the core for the window: store, account, sync service, demo office.
 
 Only wiring: every rule lives in ``concierge``.  Start-up opens the core in two steps

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The main window: the technician's home for the day."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``--screenshot FILE --view board|visit``: render after the first sync, save, quit."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """HTTP client of the back office API: typed calls, timeouts, retries, token refresh.
 
 Every request has connect and read timeouts and TLS verification on.  Idempotent
