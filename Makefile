@@ -43,7 +43,8 @@ lock:
 # allows for each direct dependency: proves the declared floors are true.
 OLDEST := .venv-oldest
 test-oldest: setup
-	@test -x $(OLDEST)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(OLDEST)
+	@rm -rf $(OLDEST)  # new each time: a kept venv would keep newer versions that also fit
+	$(UV) venv --quiet --python $(PYTHON) $(OLDEST)
 	$(UV) pip install --quiet --python $(OLDEST)/bin/python --resolution lowest-direct \
 		-e '.[test,bundle]'
 	CONCIERGE_BLOCK_QT=1 $(OLDEST)/bin/python -m pytest -c tests/core-only.ini --rootdir=. \
