@@ -55,3 +55,13 @@ def test_third_party_list_names_the_runtime_dependencies_not_the_office(tmp_path
     assert [d["name"] for d in listed] == [i.name for i in items]
     texts = (tmp_path / licenses.TEXTS_FILE).read_text()
     assert "Permission is hereby granted" in texts or "Apache License" in texts
+
+
+def test_a_bundle_reads_the_list_written_at_build_time(tmp_path, monkeypatch) -> None:
+    import sys
+
+    written = licenses.write_notices(tmp_path / licenses.NOTICES_FOLDER)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert licenses.bundled_folder() == tmp_path / licenses.NOTICES_FOLDER
+    assert licenses.summary() == written
