@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sign-in: tokens live only in the OS keyring (or, lacking one, in memory).
 
 No plaintext fallback: when no usable keyring exists the app says so and keeps
@@ -20,10 +21,10 @@ from keyring.backends import chainer, fail, null
 from concierge.api.client import ApiClient
 from concierge.api.errors import ApiError, OfflineError, ServerError, UnauthorizedError
 from concierge.netpolicy import InsecureServerError, check_server_url
+from concierge.paths import KEYRING_SERVICE
 from concierge.protocol import schemas
 from concierge.store import Store
 
-KEYRING_SERVICE = "field-concierge"
 NO_KEYRING_WARNING = (
     "No usable keyring was found, so your sign-in is kept in memory only and is "
     "forgotten when the app closes. Install or unlock a keyring (e.g. GNOME Keyring "
@@ -86,12 +87,14 @@ class KeyringTokenStore:
     persistent = True
     warning: str | None = None
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None,
+                 service: str = KEYRING_SERVICE) -> None:
         self._backend = backend or keyring.get_keyring()
+        self._service = service
 
     def load(self, account: str) -> Tokens | None:
         try:
-            text = self._backend.get_password(KEYRING_SERVICE, account)
+            text = self._backend.get_password(self._service, account)
         except keyring.errors.KeyringError as exc:
             raise AuthError(f"The keyring could not be read ({exc}); unlock it.") from exc
         if not text:
@@ -106,13 +109,13 @@ class KeyringTokenStore:
         text = json.dumps({"access_token": tokens.access_token,
                            "refresh_token": tokens.refresh_token})
         try:
-            self._backend.set_password(KEYRING_SERVICE, account, text)
+            self._backend.set_password(self._service, account, text)
         except keyring.errors.KeyringError as exc:
             raise AuthError(f"The keyring could not be written ({exc}); unlock it.") from exc
 
     def delete(self, account: str) -> None:
         try:
-            self._backend.delete_password(KEYRING_SERVICE, account)
+            self._backend.delete_password(self._service, account)
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored
         except keyring.errors.KeyringError as exc:
@@ -161,11 +164,12 @@ def usable_keyring() -> keyring.backend.KeyringBackend | None:
     return backend
 
 
-def open_token_store() -> TokenStore:
+def open_token_store(service: str = KEYRING_SERVICE) -> TokenStore:
+    """Tokens under the keyring ``service`` (``AppPaths.keyring_service``)."""
     backend = usable_keyring()
     if backend is None:
         return MemoryTokenStore(warning=NO_KEYRING_WARNING)
-    return KeyringTokenStore(backend)
+    return KeyringTokenStore(backend, service)
 
 
 class Account:

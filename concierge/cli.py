@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Command line: global options and the headless subcommands.
 
 ``ui.launcher`` parses with this parser and starts the GUI when no subcommand is
@@ -61,7 +62,7 @@ def run_command(args: argparse.Namespace) -> int:
     from concierge.logs import setup_logging
     from concierge.paths import resolve_paths
 
-    paths = resolve_paths(args.data_dir).ensure()
+    paths = resolve_paths(args.data_dir, demo=getattr(args, "demo", False)).ensure()
     setup_logging(paths.logs, level=getattr(logging, args.log_level))
     handler: Command = args.handler
     return handler(args)

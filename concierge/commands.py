@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Headless subcommands: login, logout, sync, status (all honour --data-dir).
 
 Registering them is cheap: this module imports only the standard library, and each
@@ -53,7 +54,8 @@ def _store(paths: AppPaths) -> Iterator[Store]:
 
 
 def _paths(args: argparse.Namespace) -> AppPaths:
-    return resolve_paths(args.data_dir).ensure()
+    """The real account's places, or with --demo the demo's own."""
+    return resolve_paths(args.data_dir, demo=getattr(args, "demo", False)).ensure()
 
 
 def _guarded(func: Any) -> Any:
@@ -94,8 +96,9 @@ def login(args: argparse.Namespace) -> int:
     from concierge.auth import Account, open_token_store
 
     password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"Password for {args.user}: ")
-    tokens = open_token_store()
-    with _store(_paths(args)) as store:
+    paths = _paths(args)
+    tokens = open_token_store(paths.keyring_service)
+    with _store(paths) as store:
         user = Account(store, tokens).sign_in(args.server, args.user, password)
     print(f"Signed in as {user.name} ({user.login}).")
     if tokens.warning:
@@ -113,8 +116,10 @@ def _configure_logout(parser: argparse.ArgumentParser) -> None:
 def logout(args: argparse.Namespace) -> int:
     from concierge.auth import Account, open_token_store
 
-    with _store(_paths(args)) as store:
-        Account(store, open_token_store()).sign_out(discard_unsynced=args.discard_unsynced)
+    paths = _paths(args)
+    with _store(paths) as store:
+        account = Account(store, open_token_store(paths.keyring_service))
+        account.sign_out(discard_unsynced=args.discard_unsynced)
     print("Signed out; local data removed.")
     return 0
 
@@ -145,7 +150,7 @@ def sync(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     with _store(paths) as store:
-        account = Account(store, open_token_store())
+        account = Account(store, open_token_store(paths.keyring_service))
         if account.access_token() is None:
             raise CommandError("Not signed in. Run: concierge login --server URL --user NAME")
         options = SyncOptions(batch_size=max(1, args.batch_size), page_size=max(1, args.page_size))

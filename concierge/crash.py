@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Crash reports: written on an uncaught exception, offered on the next start.
 
 The core writes and lists reports; the UI decides how to show them.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Start the reference back office as a child process for demo mode.
 
 The laptop never imports the office (a laptop install does not even carry it): demo
@@ -25,6 +26,17 @@ _STOP_TIMEOUT = 10.0
 
 class DemoOfficeUnavailable(RuntimeError):
     """The back office is not installed here, or it did not start."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message  # for the person (ui.dialogs.common.people_message)
+
+
+FROZEN_MESSAGE = (
+    "The demo needs the back office, which this app bundle does not include. Sign in to "
+    "your company's office, or try the demo from a Python install: "
+    "pip install 'field-concierge[office]'."
+)
 
 
 @dataclass
@@ -58,6 +70,8 @@ def office_installed() -> bool:
 
 def start_demo_office(database: Path, port: int) -> DemoOffice:
     """Start the office with the demo fleet on ``database``; return once it serves."""
+    if getattr(sys, "frozen", False):
+        raise DemoOfficeUnavailable(FROZEN_MESSAGE)
     if not office_installed():
         raise DemoOfficeUnavailable(
             "The demo needs the back office, which is not installed here "

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Domain vocabulary shared by the back office, the laptop core and the UI.
 
 Plain enums and the metric catalogue: which metrics each asset kind reports,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A tiny, thread-safe observer: the core's way of announcing change.
 
 The UI adapts these to Qt signals in one bridge; headless code just connects

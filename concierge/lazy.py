@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Package names that load their module on first use (PEP 562), so importing one light
 part of a package does not pull in the heavy rest."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Logging: a rotating file plus stderr, with secrets redacted from every line."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Which server URLs the app may talk to: https, or plain http to loopback only."""
 
 from __future__ import annotations

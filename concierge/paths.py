@@ -1,4 +1,9 @@
-"""Where the app keeps its files: platformdirs, or one folder when overridden."""
+# SPDX-License-Identifier: Apache-2.0
+"""Where the app keeps its files: platformdirs, or one folder when overridden.
+
+The demo (``--demo``) has places of its own (folders and keyring service), apart from
+a real account's: a demo run can never read, overwrite or wipe real data or tokens.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ from platformdirs import PlatformDirs
 from concierge import APP_AUTHOR, APP_NAME
 
 HOME_ENV = "CONCIERGE_HOME"
+KEYRING_SERVICE = APP_NAME
+DEMO_KEYRING_SERVICE = f"{APP_NAME}-demo"
+DEMO_FOLDER = "demo"  # under an overridden root: ROOT/demo/{data,config,logs,cache}
 
 
 @dataclass(frozen=True)
@@ -19,6 +27,7 @@ class AppPaths:
     config: Path
     logs: Path
     cache: Path
+    keyring_service: str = KEYRING_SERVICE  # where the sign-in's tokens are kept
 
     @property
     def settings_file(self) -> Path:
@@ -39,16 +48,25 @@ class AppPaths:
         return self
 
 
-def resolve_paths(data_dir: str | Path | None = None) -> AppPaths:
-    """``data_dir`` (``--data-dir``) wins over ``$CONCIERGE_HOME``; else platformdirs."""
+def resolve_paths(data_dir: str | Path | None = None, *, demo: bool = False) -> AppPaths:
+    """``data_dir`` (``--data-dir``) wins over ``$CONCIERGE_HOME``; else platformdirs.
+
+    ``demo``: the demo's own places, never a real account's: ``ROOT/demo/...`` under an
+    overridden root, else the platform's folders for ``field-concierge-demo``; and the
+    keyring service ``field-concierge-demo``.
+    """
+    service = DEMO_KEYRING_SERVICE if demo else KEYRING_SERVICE
     root = data_dir if data_dir is not None else os.environ.get(HOME_ENV) or None
     if root is not None:
         base = Path(root).expanduser().resolve()
-        return AppPaths(base / "data", base / "config", base / "logs", base / "cache")
-    dirs = PlatformDirs(APP_NAME, APP_AUTHOR)
+        if demo:
+            base = base / DEMO_FOLDER
+        return AppPaths(base / "data", base / "config", base / "logs", base / "cache", service)
+    dirs = PlatformDirs(f"{APP_NAME}-demo" if demo else APP_NAME, APP_AUTHOR)
     return AppPaths(
         Path(dirs.user_data_dir),
         Path(dirs.user_config_dir),
         Path(dirs.user_log_dir),
         Path(dirs.user_cache_dir),
+        service,
     )

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Typed, versioned settings with migrations and per-field fallback.
 
 A bad value in the settings file costs only that value: it is reported and

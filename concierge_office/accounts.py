@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Well-known accounts: the office administrator and the demo password."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Office endpoints (role admin): dispatch edits, engine runs, audits."""
 
 from __future__ import annotations

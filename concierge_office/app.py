@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The FastAPI application: routers, error handling and the body size limit."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from concierge import __version__
 from concierge.protocol import schemas
 from concierge_office import admin, attachments, auth, fleet, sync, telemetry
 from concierge_office.compression import install_compression
@@ -30,7 +32,7 @@ def health() -> schemas.Health:
 def create_app(state: AppState) -> FastAPI:
     app = FastAPI(
         title="Field Concierge back office",
-        version=API_VERSION,
+        version=__version__,
         description="Visits, telemetry and offline sync for the Field Concierge laptop app.",
     )
     app.state.backoffice = state

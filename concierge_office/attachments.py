@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Content-addressed attachments (photos, signatures, report PDFs)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Logins, opaque bearer tokens (stored as SHA-256) and failed-login slowdown."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fast bulk data for benchmarks: many visits, assets and readings for one technician."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Change log, per-technician feed and visibility.
 
 Every change appends a row to ``changes`` (its ``seq`` is the pull order) in the

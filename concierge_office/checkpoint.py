@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """WAL checkpoints off the request path.
 
 SQLite's automatic checkpoint runs inside the commit that crosses its threshold, so one

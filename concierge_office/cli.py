@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``concierge-office``: serve the back office (optionally with the demo fleet)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Compressed responses (zstd, brotli, gzip by Accept-Encoding) and compressed uploads.
 
 Responses go through starlette-compress. Request bodies sent with ``Content-Encoding:

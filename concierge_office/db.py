@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Storage: SQLAlchemy Core tables and the database handle.
 
 Timestamps are stored as epoch seconds (float, UTC).  SQLite is the default;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A deterministic demo fleet: people, sites, assets, templates and telemetry.
 
 ``build_fleet(seed, anchor)`` describes it; ``seed_fleet`` stores people, sites,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Checklist templates for each asset kind (used by the demo fleet and bulk seeding)."""
 
 from __future__ import annotations

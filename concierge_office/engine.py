@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Proactive engine: telemetry -> insights (via concierge.insights) -> proactive visits.
 
 Idempotent: re-running over the same data writes nothing.  An insight is stored

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Error responses: every failure leaves the API as a ``schemas.ErrorResponse``."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Scoped reads: the caller, the metric catalogue, visits, sites, assets, insights, templates."""
 
 from __future__ import annotations

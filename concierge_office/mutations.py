@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Applying one pushed mutation: exactly once, with its op record and change rows."""
 
 from __future__ import annotations

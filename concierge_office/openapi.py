@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The OpenAPI document, generated from the app (kept in ``docs/api/openapi.json``)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Rows to wire records (``concierge.protocol.schemas`` models) and back."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Telemetry storage: readings in, and read raw or bucketed (min/mean/max/count per bucket)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Run the back office embedded in another process (laptop demo mode, tests)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One back office instance: database, demo data, app and background jobs."""
 
 from __future__ import annotations

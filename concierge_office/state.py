@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Configuration and the per-app state shared by the routers and jobs."""
 
 from __future__ import annotations

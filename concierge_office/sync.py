@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sync: pull changes by server cursor, push mutations with per-mutation results."""
 
 from __future__ import annotations

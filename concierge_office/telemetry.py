@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Telemetry: per-reading validated ingestion and downsampled (min/mean/max/count) reads."""
 
 from __future__ import annotations

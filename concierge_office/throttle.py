@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Slowing down repeated failed logins."""
 
 from __future__ import annotations

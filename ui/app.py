@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """GUI start-up: paths, logging, crash reports, theme, app context and main window.
 
 The window shows at once with the first screen of the cached board, read from the
@@ -78,7 +79,7 @@ def make_app() -> QApplication:
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    paths = resolve_paths(args.data_dir).ensure()
+    paths = resolve_paths(args.data_dir, demo=args.demo).ensure()
     app = make_app()
     tasks = TaskManager()
 
@@ -103,7 +104,7 @@ def run_gui(args: argparse.Namespace) -> int:
     def store_opened(parts: core.CoreParts) -> None:
         log.debug("Store open")
         window.store_ready(parts)
-        (tasks.io(lambda: core.open_account(parts)).success(account_opened)
+        (tasks.io(lambda: core.open_account(parts, paths.keyring_service)).success(account_opened)
             .label("Opening your account").run())
 
     def account_opened(parts: core.CoreParts) -> None:
@@ -111,7 +112,13 @@ def run_gui(args: argparse.Namespace) -> int:
         window.core_ready(parts, start_sync=not args.demo)  # the demo syncs once signed in
         if args.demo:
             (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))
-                .success(window.demo_ready).label("Starting the demo back office").run())
+                .success(window.demo_ready).failure(demo_failed)
+                .label("Starting the demo back office").run())
+
+    def demo_failed(exc: BaseException) -> None:
+        window.demo_failed(exc)  # e.g. a bundle has no office
+        if director is not None:
+            director.capture_now()
 
     (tasks.db(lambda: first_screen(paths)).success(first_screen_read)
         .failure(lambda _exc: open_store()).label("Reading your board").run())

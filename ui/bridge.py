@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The one place where core events (``concierge.events.Event``) become Qt signals.
 
 Core handlers run on whatever thread emits; re-emitting a Qt signal from there

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Telemetry charts: mean line, min/max band, thresholds, trend and forecast crossing.
 
 Large series (a million points) stay fluid because only what is visible is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the window needs from the app: paths, settings, the core objects, task runner, bridge."""
 
 from __future__ import annotations

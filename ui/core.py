@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Opening and closing the core for the window: store, account, sync service, demo office.
 
 Only wiring: every rule lives in ``concierge``.  Start-up opens the core in two steps
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from concierge.paths import AppPaths
+from concierge.paths import KEYRING_SERVICE, AppPaths
 from concierge.settings import DEFAULT_SERVER_URL
 from ui.context import AppContext
 
@@ -54,12 +55,13 @@ def open_store(paths: AppPaths, read_board: Callable[[Any], Any] | None = None) 
     return CoreParts(store, None, cached[1] if cached else None, [], board=board)
 
 
-def open_account(parts: CoreParts) -> CoreParts:
-    """I/O worker: the token store (OS keyring) and the account over the opened store."""
+def open_account(parts: CoreParts, keyring_service: str = KEYRING_SERVICE) -> CoreParts:
+    """I/O worker: the token store (OS keyring, under ``keyring_service``: the demo has
+    its own) and the account over the opened store."""
     from concierge.auth import Account, open_token_store
     from concierge.sync import SyncService  # noqa: F401 - loaded here, off the GUI thread
 
-    tokens = open_token_store()
+    tokens = open_token_store(keyring_service)
     parts.account = Account(parts.store, tokens)
     parts.user = parts.account.user
     parts.notices.extend([tokens.warning] if tokens.warning else [])
@@ -70,7 +72,7 @@ def open_core(paths: AppPaths) -> CoreParts:
     """Worker: both steps at once (store, then account)."""
     parts = open_store(paths)
     try:
-        return open_account(parts)
+        return open_account(parts, paths.keyring_service)
     except BaseException:
         parts.store.close()
         raise

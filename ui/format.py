@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Words and times for people: local time, "2 min ago", priority and status names."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The ``concierge`` entry point: headless subcommands, or the GUI.
 
 Qt is imported only when the GUI starts, so headless commands work without a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The main window: the technician's home for the day."""
 
 from __future__ import annotations
@@ -207,6 +208,12 @@ class MainWindow(QMainWindow):
         self._show_banner(True)
         self._start_sync()
         self.show_current_state()
+
+    def demo_failed(self, exc: BaseException) -> None:
+        """The demo office could not start (a bundle has none): say so in the demo banner."""
+        log.error("Starting the demo failed", exc_info=exc)
+        self._show_banner(True)
+        self.banner_label.setText(f"The demo could not start. {people_message(exc)}")
 
     def _store_changed(self, _change: Any) -> None:
         if not self._reload_timer.isActive():
@@ -467,9 +474,15 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(self.reload, Qt.ConnectionType.UniqueConnection)
         return dialog
 
-    def _about(self) -> None:
-        self._message("About Field Concierge",
-                      "Proactive visits with their telemetry evidence, offline first.")
+    def _about(self) -> QMessageBox:
+        from concierge import __version__, licenses
+
+        box = self._message("About Field Concierge",
+                            f"Field Concierge {__version__}\n\nProactive visits with their "
+                            "telemetry evidence, offline first.\n\nLicensed under the Apache "
+                            "License 2.0. Third-party components: see Show Details.")
+        box.setDetailedText(licenses.summary_text(licenses.summary()))
+        return box
 
     def _message(self, title: str, text: str,
                  buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok

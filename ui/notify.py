@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Desktop notifications through the system tray where the platform has one."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The window's centred placeholder pages (signed out, first sync, nothing to do).
 
 Each is made the first time it is shown, so start-up builds only what it paints.

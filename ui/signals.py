@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Quit cleanly on SIGINT/SIGTERM (Ctrl-C, a session logout, `kill`).
 
 Python runs signal handlers only between bytecodes, so a short timer wakes the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sync status in the status bar: online, last sync, pending, conflicts, progress, sync now."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The UI's one background-task API (in the spirit of Anki's CollectionOp).
 
     ctx.tasks.db(lambda: store.visit_rows()).success(model.set_rows).run()

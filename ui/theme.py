@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Light/dark QSS theme that follows the system colour scheme unless overridden."""
 
 from __future__ import annotations

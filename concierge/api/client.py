@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """HTTP client of the back office API: typed calls, timeouts, retries, token refresh.
 
 Every request has connect and read timeouts and TLS verification on.  Idempotent
@@ -23,6 +24,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
+from concierge import APP_NAME, __version__
 from concierge.api.compression import accepted_codings, encode_body
 from concierge.api.errors import (
     ApiError,
@@ -86,7 +88,7 @@ class ApiClient:
         adapter = HTTPAdapter(max_retries=self.retry.urllib3_retry())
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._session.headers["User-Agent"] = "field-concierge"
+        self._session.headers["User-Agent"] = f"{APP_NAME}/{__version__}"
 
     def close(self) -> None:
         self._session.close()

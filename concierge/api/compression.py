@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Compress large request bodies for an office that said it can read them (RFC 7694).
 
 Replies need nothing here: urllib3 decodes gzip, brotli and zstd and advertises what

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """API failures, each with a message a technician can act on."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Retry policy: exponential backoff with full jitter, honouring Retry-After (capped)."""
 
 from __future__ import annotations

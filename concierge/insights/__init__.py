@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Qt-free telemetry analytics: trends, forecasts, deviations, counters and KPIs.
 
 Shared by the back office (creating proactive visits) and the laptop (explaining

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Entry points: every finding for one metric, or for all metrics of one asset."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """COUNTER findings: a cumulative usage counter nearing its service limit."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """DEVIATION findings: level shift, spikes or noise growth against the asset's own baseline.
 
 The last ``RECENT_DAYS`` are compared with everything before.  Values are first

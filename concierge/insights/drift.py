@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """TREND findings: a metric sitting beyond, or heading for, its thresholds."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The result of analysing one metric: what, how bad, how sure, and why."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """When a trend reaches a threshold on the metric's bad side, and how sure that is."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Streaming early-warning anomaly scorer: one score in [0, 1] per incoming point.
 
 The design follows the study in ``shared/design/foresight.md`` (ARTime's

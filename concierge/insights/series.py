@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Input hygiene and aggregation: finite, time-sorted float arrays and group medians."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Plain and robust descriptive statistics (NaN-safe)."""
 
 from __future__ import annotations

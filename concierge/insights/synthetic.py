@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Seeded synthetic telemetry for tests, benchmarks and demos (deterministic)."""
 
 from __future__ import annotations

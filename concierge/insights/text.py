@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Human, checkable wording: rounded numbers with units, durations and UTC dates."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Robust, season-aware linear trend: seasonal Theil–Sen on a bounded number of bins."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Request and response schemas of the back office's HTTP API (``/v1``).
 
 The API client and the back office both import this module, so the two can

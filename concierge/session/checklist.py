@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Checklist generation: the asset kind's template, the open insights and the customer's wishes.
 
 Template steps carrying ``when_metrics`` / ``when_tags`` are included only when an open

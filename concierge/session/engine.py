@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SessionEngine: applies each input to the session document and autosaves it at once.
 
 Every mutating call ends in a save of the whole record: ``store.save_session`` (one upserted

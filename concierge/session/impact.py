@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Each insight after the session: resolved, mitigated or still open, with time-to-impact.
 
 Time-to-impact before is forecast from the insight's own trend (its evidence) at ``now``;

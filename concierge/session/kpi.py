@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The KPIs of each asset kind: baseline from cached telemetry, and before/after maths."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The session document: everything the technician records, as typed pydantic models.
 
 It is stored as ``SessionRecord.data`` (JSON); unknown keys from newer versions are ignored.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Did the optimisation hold? Each KPI since the visit against its baseline, from fresh
 telemetry (for the visit history, after later syncs)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the customer's report says, built from the session (the UI lays it out as a PDF)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The six steps of a session, navigation between them and the progress shown for each."""
 
 from __future__ import annotations

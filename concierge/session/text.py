@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Numbers and durations as people read them (shared by the UI and the report)."""
 
 from __future__ import annotations

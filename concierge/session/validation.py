@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Input checks with messages a person can act on, and what still blocks completion."""
 
 from __future__ import annotations

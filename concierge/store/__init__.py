@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The laptop's offline store (SQLite): records, outbox, conflicts, telemetry, attachments.
 
 Entry point: ``Store.open(paths.store_file, paths.attachments)``.  See docs/sync.md.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Content-addressed attachment files: written once, fsynced, named by SHA-256."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The board's rows and the sync status, read with sqlite3 alone.
 
 ``Store`` reads them this way, and so does ``read_first_screen``: before the store

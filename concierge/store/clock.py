@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The one place the store reads the wall clock (for action times and status only)."""
 
 from __future__ import annotations

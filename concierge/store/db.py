@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SQLite handle: WAL, one connection per thread, serialised writers, migrations."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Compact JSON for stored records."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Plain value types the store hands out (rows for the board, status, conflicts)."""
 
 from __future__ import annotations

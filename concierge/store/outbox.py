@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The outbox: local changes queued for the server, pushed in order."""
 
 from __future__ import annotations

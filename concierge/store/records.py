@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Applying server records locally without overwriting pending local changes.
 
 A record whose entity has pending outbox ops or an open conflict is *blocked*:

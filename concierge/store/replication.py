@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The store's side of syncing: outbox batches, push results, pulled pages, telemetry.
 
 Used by ``concierge.sync``; each method is one transaction.

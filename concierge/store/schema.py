@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The store's tables; each entry of MIGRATIONS moves ``PRAGMA user_version`` up by one."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The laptop's offline store: what a visit needs offline, local changes and their outbox.
 
 Safe to use from several threads (one SQLite connection per thread, WAL: reads never

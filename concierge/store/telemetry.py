@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Telemetry windows: one row per asset, metric and resolution, arrays as float64 BLOBs.
 
 numpy is imported by the functions that use it, so opening the store and reading the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sync engine and scheduled sync service (Qt-free; events fire on worker threads).
 
 See docs/sync.md.  The names below load on first use, so ``concierge.sync.models``

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Checks on server replies beyond their schema, before anything is stored."""
 
 from __future__ import annotations

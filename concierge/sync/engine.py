@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One sync cycle: push the outbox, pull changes, refresh telemetry windows."""
 
 from __future__ import annotations

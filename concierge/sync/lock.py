@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One sync at a time across processes: an OS file lock in the data folder.
 
 The window and ``concierge sync`` may use the same data folder; the engine's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Values and events of a sync."""
 
 from __future__ import annotations

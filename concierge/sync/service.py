@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Scheduled sync: APScheduler 3 interval job plus start-up, manual, network-regained
 and clock-jump triggers, all funnelled into the one ``sync`` job (so they share its
 lock and never overlap).  Jobs run on pool threads named ``concierge-sync…``.

@@ -19,7 +19,7 @@ def _demo_screenshot(tmp_path, view: str) -> str:
     """Run the demo to a screenshot; the new part of the app's log."""
     target = tmp_path / f"{view}.png"
     target.unlink(missing_ok=True)
-    log_file = tmp_path / "home" / "logs" / "concierge.log"
+    log_file = tmp_path / "home" / "demo" / "logs" / "concierge.log"  # the demo's own folder
     seen = log_file.stat().st_size if log_file.exists() else 0
     env = {**os.environ, "CONCIERGE_HOME": str(tmp_path / "home")}
     done = subprocess.run(

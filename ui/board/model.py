@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Table model over the store's ``VisitRow`` list, and the filtered view of it the table shows."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The board page: group tabs, search, status filter, sort, and the visit table."""
 
 from __future__ import annotations

@@ -1,1 +1,2 @@
+# SPDX-License-Identifier: Apache-2.0
 """Non-modal dialogs (opened with open()/show(), never exec())."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Conflicts (keep mine / use the office's / merge per field) and changes needing attention."""
 
 from __future__ import annotations

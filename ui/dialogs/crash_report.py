@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Offers the report of a previous crash on the next start (non-modal)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Settings: server, sync interval, theme, large touch targets."""
 
 from __future__ import annotations

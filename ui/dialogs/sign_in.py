@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sign-in: server, user name, password; errors shown in the dialog."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The guided optimisation session's window (renders ``concierge.session``)."""
 
 from ui.session.window import SessionWindow

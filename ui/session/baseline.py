@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Step 2: where things stand — baseline KPIs per asset beside the open insights."""
 
 from __future__ import annotations

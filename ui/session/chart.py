@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The before/after chart, drawn with QPainter so the page and the PDF share it."""
 
 from __future__ import annotations

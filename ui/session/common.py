@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Small building blocks of the session pages: named widgets, debounced text, styles."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Step 5: recommendations, "How did we do?", the customer's signature, the sign-off."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Step 6: complete the session and make the customer's PDF report (offline)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A KPI measurement entry: asset, KPI, value; shows the refusal or the flag inline."""
 
 from __future__ import annotations

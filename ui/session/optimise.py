@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Step 3: the checklist — one card per step with its input, flags and skip-with-reason."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The step progress indicator: six steps, where we are, what is done, what needs attention."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The customer's PDF report: QTextDocument laid out on Qt's own QPdfWriter, offline."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A signature pad: each finished pen stroke is handed over at once (to be autosaved)."""
 
 from __future__ import annotations

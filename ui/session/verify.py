@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Step 4: after-measurements, the before/after table and chart, and each insight's fate."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Step 1: "How can I help you today?" — wishes, tags and who is present."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The session window: header, step progress, one page per step, back/next."""
 
 from __future__ import annotations

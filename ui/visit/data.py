@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Everything the detail page shows, read from the local store in one worker call."""
 
 from __future__ import annotations

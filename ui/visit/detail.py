@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The visit detail page (imported on first use: it pulls in pyqtgraph)."""
 
 from __future__ import annotations
