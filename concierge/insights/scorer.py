@@ -50,9 +50,9 @@ LIKELIHOOD_SHARE = 2.0  # memory of the likelihood, as a multiple of probation
 REST_SHARE = 0.15  # quiet period after an alarm, as a share of probation
 RANGE_TOLERANCE = 0.2  # robust scales a new extreme must clear beyond the seen range
 RESONANCE_SHARE = 1.0 / 150.0  # block length of the resonance channel / probation (4-5 at 750)
-RESONANCE_LEVEL = 1.0  # resonance confidence that reaches the alarm threshold
+RESONANCE_LEVEL = 0.95  # resonance confidence that scores 1 (a new shape, clearly novel)
 
-ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 73.4
+ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 73.6
 SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.60: p ~ 6e-8)
 
 SHORT = 2  # raw surprises averaged for the current block
@@ -203,9 +203,8 @@ class AnomalyScorer:
         s = min(1.0, max(0.0, -math.log10(max(tail, 1e-300)) / SCORE_DECADES))
         if beyond > 0.0:
             s = 1.0
-        if novelty > 0.0:
-            level = self.params.resonance_level
-            s = max(s, min(1.0, self.params.alarm_threshold * novelty / level))
+        if novelty >= self.params.resonance_level:
+            s = 1.0
         self._since_alarm += 1
         if self._since_alarm < self._rest:
             return 0.0

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from concierge.insights.scorer import ALARM_THRESHOLD, AnomalyExplanation, AnomalyScorer
+from concierge.insights.resonance import MAX_PROTOTYPES, ShapeResonance
 from concierge.insights.series import FloatArray
 
 PROBATION = 600
@@ -152,3 +153,14 @@ def test_non_finite_values_are_skipped() -> None:
     assert scorer.score(200.0, float("nan")) == 0.0
     assert scorer.score(201.0, float("inf")) == 0.0
     assert all(0.0 <= x <= 1.0 for x in out)
+
+
+def test_resonance_keeps_a_bounded_prototype_set_and_scores_only_new_shapes() -> None:
+    resonance = ShapeResonance(probation=PROBATION, block=4)
+    rng = np.random.default_rng(11)
+    walk = np.cumsum(rng.normal(0.0, 1.0, 6000))  # ever-new shapes
+    out = np.array([resonance.push(float(x)) for x in walk.tolist()])
+    assert resonance._protos.shape[0] <= MAX_PROTOTYPES
+    assert np.all(out[: PROBATION + 4] == 0.0)  # nothing scored during probation
+    assert np.all((out >= 0.0) & (out <= 1.0))
+    assert 0 < np.count_nonzero(out) < out.size // 40  # rare events, at most one per 10 blocks
