@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from concierge.insights.scorer import ALARM_THRESHOLD, AnomalyExplanation, AnomalyScorer
 from concierge.insights.resonance import MAX_PROTOTYPES, ShapeResonance
+from concierge.insights.scorer import ALARM_THRESHOLD, AnomalyExplanation, AnomalyScorer
 from concierge.insights.series import FloatArray
 
 PROBATION = 600
