@@ -187,12 +187,20 @@ DETECTORS: dict[str, Callable[[int], AnomalyScorer | WindowedGaussian | NullDete
     "Windowed Gaussian": WindowedGaussian,
     "null": NullDetector,
 }
-PARAM_NAMES = ("block_share", "context_blocks", "likelihood_share", "rest_share", "range_tolerance")
-# Leave-one-category-out grid: block length x likelihood memory (9 settings).
+PARAM_NAMES = (
+    "block_share",
+    "context_blocks",
+    "likelihood_share",
+    "rest_share",
+    "range_tolerance",
+    "resonance_share",
+    "resonance_level",
+)
+# Leave-one-category-out grid: resonance block length x range tolerance (9 settings).
 FOLD_GRID = [
-    replace(ScorerParams(), block_share=b, likelihood_share=m)
-    for b in (1 / 150, 1 / 200, 1 / 266)
-    for m in (1.5, 2.0, 2.5)
+    replace(ScorerParams(), resonance_share=b, range_tolerance=r)
+    for b in (1 / 125, 1 / 150, 1 / 200)
+    for r in (0.14, 0.2, 0.26)
 ]
 
 
@@ -208,8 +216,8 @@ def run_detector(
     return list(pool.map(run_file, ((name, params, f) for f in files)))
 
 
-def us_per_point(name: str, files: list[DataFile]) -> float:
-    """Median cost of one ``score`` call, timed call by call in this process."""
+def us_per_point(name: str, files: list[DataFile]) -> tuple[float, float]:
+    """(median, mean) cost of one ``score`` call in µs, timed call by call in this process."""
     costs: list[int] = []
     clock = time.perf_counter_ns
     for f in files:
@@ -218,7 +226,7 @@ def us_per_point(name: str, files: list[DataFile]) -> float:
             start = clock()
             detector.score(t, v)
             costs.append(clock() - start)
-    return float(np.median(costs)) / 1000.0
+    return float(np.median(costs)) / 1000.0, float(np.mean(costs)) / 1000.0
 
 
 def category(f: DataFile) -> str:
@@ -248,7 +256,7 @@ def folds(files: list[DataFile], weights: list[RowWeights], pool: ProcessPoolExe
     """Leave one category out: tune params + threshold on five categories, score the sixth."""
     runs = [run_detector("AnomalyScorer", files, pool, params) for params in FOLD_GRID]
     cats = sorted({category(f) for f in files})
-    print("leave-one-category-out (grid: block_share x likelihood_share; standard profile):")
+    print("leave-one-category-out (grid: resonance_share x range_tolerance; standard profile):")
     held_scores: list[float] = []
     for held in cats:
         train = [i for i, f in enumerate(files) if category(f) != held]
@@ -269,7 +277,8 @@ def folds(files: list[DataFile], weights: list[RowWeights], pool: ProcessPoolExe
             shown = f"raw {held_score:+.2f} (no windows)"
         print(
             f"  {held:>22}: {shown}  [{hits} hits, {fps} FP; tuned on the rest: "
-            f"block 1/{1 / params.block_share:.0f}, memory {params.likelihood_share:.1f}, "
+            f"resonance block 1/{1 / params.resonance_share:.0f}, "
+            f"range tolerance {params.range_tolerance:.2f}, "
             f"threshold {threshold:.2f}, train {train_score:.1f}]"
         )
     print(
@@ -314,12 +323,13 @@ def main(names: Iterable[str] = DETECTORS, extras: bool = True) -> None:
             results = {p: normalised(weights[p], scores, p) for p in PROFILES}
             std, threshold = results["standard"]
             hits, fps = counts(weights["standard"], scores, threshold)
-            cost = us_per_point(name, timed)
+            cost, mean_cost = us_per_point(name, timed)
             print(
                 f"{name:>18}: standard {std:5.1f} (threshold {threshold:.6f}), "
                 f"reward_low_FP {results['reward_low_FP_rate'][0]:5.1f}, "
                 f"reward_low_FN {results['reward_low_FN_rate'][0]:5.1f}  "
-                f"[{hits}/{n_windows} windows, {fps} FP points; median {cost:.1f} us/point]"
+                f"[{hits}/{n_windows} windows, {fps} FP points; "
+                f"median {cost:.1f} us/point, mean {mean_cost:.1f}]"
             )
             if name != "AnomalyScorer":
                 continue

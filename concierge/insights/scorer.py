@@ -3,7 +3,7 @@
 
 The design follows the study in ``shared/design/foresight.md`` (ARTime's
 downsampled shapes, HTM's anomaly likelihood, onset-only alarms), kept cheap
-enough for about a microsecond per point:
+enough for a few microseconds per point:
 
 * **shape channel**: the series is cut into blocks of ``BLOCK_SHARE`` of the
   probation length; each block keeps its extreme (the value furthest from a
@@ -15,9 +15,13 @@ enough for about a microsecond per point:
   surprise is judged against the mean and spread of the last
   ``LIKELIHOOD_SHARE`` x probation worth of surprises (self-normalising per
   series); the Gaussian tail p becomes ``-log10(p) / SCORE_DECADES``;
-* **range channel**: a value beyond everything seen so far, by more than
-  ``RANGE_TOLERANCE`` of the seen range, scores 1.  The range starts from the
-  probation data and grows as data arrives (no look-ahead);
+* **resonance channel** (:mod:`concierge.insights.resonance`): ARTime-style
+  shape novelty on blocks of ``RESONANCE_SHARE`` of probation; only a new
+  prototype that the series' own adaptive vigilance finds clearly novel
+  (confidence >= ``RESONANCE_LEVEL``) reaches the alarm threshold;
+* **range channel**: a value beyond everything seen before the current
+  context, by more than ``RANGE_TOLERANCE`` robust scales, scores 1.  The
+  range starts from the probation data and grows as data arrives (no look-ahead);
 * **onset only**: an alarm (score >= ``ALARM_THRESHOLD``) starts a rest of
   ``REST_SHARE`` x probation points during which the output is 0, so one
   incident yields one early alarm.
@@ -38,23 +42,27 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-# The five free parameters (ratios of the probation length, or a probability).
+from concierge.insights.resonance import ShapeResonance
+
+# The free parameters (ratios of the probation length, robust scales, a confidence).
 BLOCK_SHARE = 1.0 / 200.0  # block length as a share of probation (3-4 points at 750)
 CONTEXT_BLOCKS = 8  # block extremes per context
 LIKELIHOOD_SHARE = 2.0  # memory of the likelihood, as a multiple of probation
 REST_SHARE = 0.15  # quiet period after an alarm, as a share of probation
-RANGE_TOLERANCE = 0.05  # share of the seen range a new extreme must exceed
+RANGE_TOLERANCE = 0.2  # robust scales a new extreme must clear beyond the seen range
+RESONANCE_SHARE = 1.0 / 150.0  # block length of the resonance channel / probation (4-5 at 750)
+RESONANCE_LEVEL = 0.95  # resonance confidence that scores 1 (a new shape, clearly novel)
 
-ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 71.4
+ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 73.6
 SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.60: p ~ 6e-8)
 
 SHORT = 2  # raw surprises averaged for the current block
 MEMORY = 1500  # contexts kept for the nearest-neighbour search
 SHAPE_WEIGHT = 3.0  # weight of the min-max shape beside the level (in scale units)
-SHAPE_MIN_SPAN = 0.5  # contexts spanning less than this many scales have no shape
+SHAPE_MIN_SPAN = 1.0  # contexts spanning less than this many scales have no shape
 BLOCK_TREND = 0.1  # smoothing of the running average of block means
 MIN_SCALE = 1e-9
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 Channel = Literal["level", "shift", "variance", "shape", "range"]
 Confidence = Literal["low", "medium", "high"]
@@ -70,6 +78,8 @@ class ScorerParams:
     likelihood_share: float = LIKELIHOOD_SHARE
     rest_share: float = REST_SHARE
     range_tolerance: float = RANGE_TOLERANCE
+    resonance_share: float = RESONANCE_SHARE
+    resonance_level: float = RESONANCE_LEVEL
     alarm_threshold: float = ALARM_THRESHOLD
 
 
@@ -97,7 +107,7 @@ class _State(msgspec.Struct, array_like=True):
     """Everything needed to continue scoring, in a compact msgpack form."""
 
     version: int
-    params: tuple[float, int, float, float, float, float]
+    params: tuple[float, int, float, float, float, float, float, float]
     probation: int
     n: int
     scalars: list[float]  # see AnomalyScorer._SCALARS
@@ -112,6 +122,10 @@ class _State(msgspec.Struct, array_like=True):
     shapes: bytes
     alarm: list[float] | None
     alarm_recent: list[float] | None
+    resonance_scalars: list[float]
+    resonance_counters: list[int]
+    resonance_sequences: list[list[float]]
+    resonance_prototypes: bytes
 
 
 class AnomalyScorer:
@@ -155,6 +169,7 @@ class AnomalyScorer:
         self._shapes: FloatArray = np.zeros((MEMORY, self._embed))
         self._alarm: tuple[float, float, float, float] | None = None  # at, score, onset, range
         self._alarm_recent: list[float] | None = None
+        self._resonance = ShapeResonance(self.probation, round(p.resonance_share * self.probation))
 
     # -- scoring --------------------------------------------------------------
 
@@ -173,6 +188,7 @@ class AnomalyScorer:
                 self._fit_scale()
             if self._n == self.probation:
                 self._probation_values = []
+        novelty = self._resonance.push(v)
         tail = 1.0
         self._block.append(v)
         if len(self._block) >= self._block_len:
@@ -187,6 +203,8 @@ class AnomalyScorer:
             self._rise = math.nan
         s = min(1.0, max(0.0, -math.log10(max(tail, 1e-300)) / SCORE_DECADES))
         if beyond > 0.0:
+            s = 1.0
+        if novelty >= self.params.resonance_level:
             s = 1.0
         self._since_alarm += 1
         if self._since_alarm < self._rest:
@@ -267,16 +285,24 @@ class AnomalyScorer:
         return min(tail, 1.0 - 1e-16)
 
     def _out_of_range(self, v: float) -> float:
-        """Departure beyond the seen range in robust scales (0 if within tolerance)."""
-        tolerance = self.params.range_tolerance * (self._high - self._low)
+        """Departure beyond the range seen before the current context, in robust scales.
+
+        The range lags one context (``block length x CONTEXT_BLOCKS`` points), so a
+        change that climbs a little per point still stands out against the range
+        it left; 0 if within ``range_tolerance`` scales.
+        """
+        lag = self._block_len * self._embed
+        if len(self._recent) > lag:
+            old = self._recent[-lag - 1]
+            self._low = min(self._low, old)
+            self._high = max(self._high, old)
+        tolerance = self.params.range_tolerance * self._scale
         excess = 0.0
         if self._n > self.probation:
             if v > self._high + tolerance:
                 excess = (v - self._high) / self._scale
             elif v < self._low - tolerance:
                 excess = (self._low - v) / self._scale
-        self._low = min(self._low, v)
-        self._high = max(self._high, v)
         return excess
 
     # -- explanation ------------------------------------------------------------
@@ -322,6 +348,7 @@ class AnomalyScorer:
     def to_state(self) -> bytes:
         """The detector's full state as compact, versioned bytes (msgpack)."""
         p = self.params
+        resonance = self._resonance.state()
         state = _State(
             version=STATE_VERSION,
             params=(
@@ -330,6 +357,8 @@ class AnomalyScorer:
                 p.likelihood_share,
                 p.rest_share,
                 p.range_tolerance,
+                p.resonance_share,
+                p.resonance_level,
                 p.alarm_threshold,
             ),
             probation=self.probation,
@@ -346,6 +375,10 @@ class AnomalyScorer:
             shapes=self._shapes[: self._stored].tobytes(),
             alarm=list(self._alarm) if self._alarm is not None else None,
             alarm_recent=self._alarm_recent,
+            resonance_scalars=resonance[0],
+            resonance_counters=resonance[1],
+            resonance_sequences=resonance[2],
+            resonance_prototypes=resonance[3],
         )
         return msgspec.msgpack.encode(state)
 
@@ -355,8 +388,8 @@ class AnomalyScorer:
         state = msgspec.msgpack.decode(data, type=_State)
         if state.version != STATE_VERSION:
             raise ValueError(f"unsupported AnomalyScorer state version {state.version}")
-        bs, cb, ls, rs, rt, th = state.params
-        scorer = cls(state.probation, ScorerParams(bs, int(cb), ls, rs, rt, th))
+        bs, cb, ls, rs, rt, res, rl, th = state.params
+        scorer = cls(state.probation, ScorerParams(bs, int(cb), ls, rs, rt, res, rl, th))
         scorer._n = state.n
         for name, value in zip(cls._SCALARS, state.scalars, strict=True):
             setattr(scorer, name, value)
@@ -376,4 +409,10 @@ class AnomalyScorer:
             a = state.alarm
             scorer._alarm = (a[0], a[1], a[2], a[3])
         scorer._alarm_recent = state.alarm_recent
+        scorer._resonance.restore(
+            state.resonance_scalars,
+            state.resonance_counters,
+            state.resonance_sequences,
+            state.resonance_prototypes,
+        )
         return scorer
