@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shape novelty by adaptive resonance, in the style of ARTime (no look-ahead).
 
 The series is downsampled into blocks that keep their extreme (spikes survive,
