@@ -4,10 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Message catalogues: .po in git, .mo compiled from them by `make setup` (never committed).
+PO_FILES := $(wildcard concierge/locale/*/LC_MESSAGES/concierge.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup run test lint typecheck contracts pytest core-only system-deps screenshot bench clean
+.PHONY: setup run test lint typecheck contracts pytest core-only system-deps screenshot bench clean \
+	i18n-update
 
-setup: $(STAMP)
+setup: $(STAMP) $(MO_FILES)
 
 # Reinstall only when the dependency declaration changed (or the venv is new).
 $(STAMP): pyproject.toml
@@ -17,6 +21,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+
+$(MO_FILES): %.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile -D concierge -i $< -o $@
+
+# Re-extract the English source text and merge it into every .po (no fuzzy guesses).
+i18n-update: $(STAMP)
+	$(BIN)/python scripts/i18n_catalogue.py update
 
 run: setup
 	$(BIN)/concierge --demo

@@ -78,8 +78,14 @@ def make_app() -> QApplication:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    from concierge.settings import load_settings
+    from ui.i18n import install as install_language
+
     paths = resolve_paths(args.data_dir).ensure()
     app = make_app()
+    # The language first: Qt needs its translator before any widget (or board text) exists.
+    settings, problems = load_settings(paths.settings_file)
+    install_language(app, getattr(args, "lang", None) or settings.language)
     tasks = TaskManager()
 
     # The first screen of the cached board is read on the database worker while the
@@ -118,7 +124,6 @@ def run_gui(args: argparse.Namespace) -> int:
 
     from concierge.crash import CrashHandler, pending_reports
     from concierge.logs import setup_logging
-    from concierge.settings import load_settings
     from ui import core
     from ui.bridge import CoreBridge
     from ui.context import AppContext
@@ -128,7 +133,6 @@ def run_gui(args: argparse.Namespace) -> int:
 
     setup_logging(paths.logs, level=getattr(logging, args.log_level))
     crash = CrashHandler(paths.logs).install()
-    settings, problems = load_settings(paths.settings_file)
     if args.demo:
         settings = settings.replace(demo_mode=True)
 
