@@ -56,17 +56,17 @@ class Msg:
         return Msg(self.text, self.plural, self.context, {**self.params, **params}, self.count)
 
 
-def msg(text: str, **params: Any) -> Msg:
+def msg(text: str, /, **params: Any) -> Msg:
     """A message for later rendering (``Translator.render``)."""
     return Msg(text, params=params)
 
 
-def pmsg(context: str, text: str, **params: Any) -> Msg:
+def pmsg(context: str, text: str, /, **params: Any) -> Msg:
     """A message with a context, for short words that mean two things ("Open")."""
     return Msg(text, context=context, params=params)
 
 
-def nmsg(singular: str, plural: str, count: int, **params: Any) -> Msg:
+def nmsg(singular: str, plural: str, count: int, /, **params: Any) -> Msg:
     """A counted message; ``{count}`` is available in both forms."""
     return Msg(singular, plural, params={"count": count, **params}, count=count)
 
@@ -186,6 +186,9 @@ class Translator:
     def _param(self, value: Any) -> str:
         if isinstance(value, Msg):
             return self.render(value)
+        renderer = getattr(value, "render", None)
+        if callable(renderer):  # e.g. a Quantity: formats itself for a translator
+            return str(renderer(self))
         if isinstance(value, bool):
             return str(value)
         if isinstance(value, int | float | Decimal):

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 from concierge import APP_NAME, __version__
+from concierge.i18n import _
 from concierge.paths import AppPaths, resolve_paths
 from ui.tasks import TaskManager
 from ui.theme import app_icon
@@ -103,24 +104,24 @@ def run_gui(args: argparse.Namespace) -> int:
 
     def open_store() -> None:
         (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
-            .failure(lambda exc: window.store_failed("Opening your data", exc))
-            .label("Opening your data").run())
+            .failure(lambda exc: window.store_failed(_("Opening your data"), exc))
+            .label(_("Opening your data")).run())
 
     def store_opened(parts: core.CoreParts) -> None:
         log.debug("Store open")
         window.store_ready(parts)
         (tasks.io(lambda: core.open_account(parts)).success(account_opened)
-            .label("Opening your account").run())
+            .label(_("Opening your account")).run())
 
     def account_opened(parts: core.CoreParts) -> None:
         log.debug("Account open (signed in: %s)", parts.user is not None)
         window.core_ready(parts, start_sync=not args.demo)  # the demo syncs once signed in
         if args.demo:
             (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))
-                .success(window.demo_ready).label("Starting the demo back office").run())
+                .success(window.demo_ready).label(_("Starting the demo back office")).run())
 
     (tasks.db(lambda: first_screen(paths)).success(first_screen_read)
-        .failure(lambda _exc: open_store()).label("Reading your board").run())
+        .failure(lambda _exc: open_store()).label(_("Reading your board")).run())
 
     from concierge.crash import CrashHandler, pending_reports
     from concierge.logs import setup_logging

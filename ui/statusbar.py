@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from concierge.i18n import _
 from ui.format import ago
 
 PHASES = {"push": "Sending changes", "pull": "Receiving updates",
@@ -31,34 +32,34 @@ class SyncStatusWidget(QWidget):
         self._last_error: str | None = None
         self.online = QLabel()
         self.online.setObjectName("onlineState")
-        self.online.setAccessibleName("Connection")
+        self.online.setAccessibleName(_("Connection"))
         self.last_sync = QLabel()
         self.last_sync.setObjectName("lastSync")
-        self.last_sync.setAccessibleName("Last successful sync")
+        self.last_sync.setAccessibleName(_("Last successful sync"))
         self.pending = QLabel()
         self.pending.setObjectName("pendingChanges")
-        self.pending.setAccessibleName("Changes waiting to be sent")
+        self.pending.setAccessibleName(_("Changes waiting to be sent"))
         self.conflicts = QPushButton()
         self.conflicts.setObjectName("conflictsButton")
-        self.conflicts.setAccessibleName("Open conflicts")
+        self.conflicts.setAccessibleName(_("Open conflicts"))
         self.conflicts.setProperty("flat", True)
         self.conflicts.clicked.connect(self.conflicts_requested)
         self.attention = QPushButton()
         self.attention.setObjectName("attentionButton")
-        self.attention.setAccessibleName("Open changes that need attention")
+        self.attention.setAccessibleName(_("Open changes that need attention"))
         self.attention.setProperty("flat", True)
         self.attention.clicked.connect(self.attention_requested)
         self.phase = QLabel()
         self.phase.setObjectName("syncPhase")
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")
-        self.progress.setAccessibleName("Sync progress")
+        self.progress.setAccessibleName(_("Sync progress"))
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
-        self.sync_button = QPushButton("Sync now")
+        self.sync_button = QPushButton(_("Sync now"))
         self.sync_button.setObjectName("syncNowButton")
-        self.sync_button.setAccessibleName("Sync now")
-        self.sync_button.setToolTip("Sync now (F5, Ctrl+R)")
+        self.sync_button.setAccessibleName(_("Sync now"))
+        self.sync_button.setToolTip(_("Sync now (F5, Ctrl+R)"))
         self.sync_button.clicked.connect(self.sync_requested)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
@@ -105,7 +106,7 @@ class SyncStatusWidget(QWidget):
         self.sync_button.setEnabled(not running)
         if running:
             self.progress.setRange(0, 0)
-            self.phase.setText("Syncing…")
+            self.phase.setText(_("Syncing…"))
 
     def set_progress(self, progress: Any) -> None:
         self.set_running(True)

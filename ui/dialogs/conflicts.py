@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _
 from ui.dialogs.common import button, named
 from ui.format import local
 from ui.tasks import TaskManager
@@ -44,17 +45,17 @@ class ConflictsDialog(QDialog):
     def __init__(self, parent: QWidget | None, tasks: TaskManager, store: Any) -> None:
         super().__init__(parent)
         self.setObjectName("conflictsDialog")
-        self.setAccessibleName("Conflicts and changes that need attention")
-        self.setWindowTitle("Conflicts and needs attention")
+        self.setAccessibleName(_("Conflicts and changes that need attention"))
+        self.setWindowTitle(_("Conflicts and needs attention"))
         self._tasks = tasks
         self._store = store
         self._conflicts: list[Any] = []
         self._rejected: list[Any] = []
         self.tabs = QTabWidget()
-        named(self.tabs, "conflictTabs", "Conflicts or needs attention")
-        self.tabs.addTab(self._build_conflicts(), "Conflicts")
-        self.tabs.addTab(self._build_attention(), "Needs attention")
-        self.close_button = button("Decide later", "conflictsClose", "Close")
+        named(self.tabs, "conflictTabs", _("Conflicts or needs attention"))
+        self.tabs.addTab(self._build_conflicts(), _("Conflicts"))
+        self.tabs.addTab(self._build_attention(), _("Needs attention"))
+        self.close_button = button(_("Decide later"), "conflictsClose", "Close")
         self.close_button.clicked.connect(self.accept)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
@@ -69,30 +70,30 @@ class ConflictsDialog(QDialog):
     def _build_conflicts(self) -> QWidget:
         page = QWidget()
         self.conflict_list = QListWidget()
-        named(self.conflict_list, "conflictList", "Conflicts")
+        named(self.conflict_list, "conflictList", _("Conflicts"))
         self.conflict_list.currentRowChanged.connect(self._show_conflict)
-        intro = QLabel("The office changed these records while you did too. Choose what to keep "
-                       "for each field, or keep one side entirely.")
+        intro = QLabel(_("The office changed these records while you did too. Choose what to keep "
+                       "for each field, or keep one side entirely."))
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
         self.fields = QTableWidget(0, 4)
-        named(self.fields, "conflictFields", "Differing fields")
-        self.fields.setHorizontalHeaderLabels(["Field", "Yours", "Office's", "Keep"])
+        named(self.fields, "conflictFields", _("Differing fields"))
+        self.fields.setHorizontalHeaderLabels([_("Field"), _("Yours"), _("Office's"), _("Keep")])
         self.fields.verticalHeader().hide()
         self.fields.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.fields.setWordWrap(True)
         header = self.fields.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.keep_mine = button("Keep mine", "conflictKeepMine", "Keep my version")
-        self.use_theirs = button("Use the office's", "conflictUseTheirs",
+        self.keep_mine = button(_("Keep mine"), "conflictKeepMine", "Keep my version")
+        self.use_theirs = button(_("Use the office's"), "conflictUseTheirs",
                                  "Use the office's version")
-        self.merge = button("Merge as chosen", "conflictMerge", "Merge the chosen fields",
+        self.merge = button(_("Merge as chosen"), "conflictMerge", "Merge the chosen fields",
                             primary=True)
         self.keep_mine.clicked.connect(lambda: self._resolve(MINE))
         self.use_theirs.clicked.connect(lambda: self._resolve(THEIRS))
         self.merge.clicked.connect(lambda: self._resolve("merge"))
-        self.conflict_empty = QLabel("No conflicts. Everything you changed reached the office.")
+        self.conflict_empty = QLabel(_("No conflicts. Everything you changed reached the office."))
         self.conflict_empty.setObjectName("conflictsEmpty")
         self.conflict_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         right = QWidget()
@@ -131,8 +132,8 @@ class ConflictsDialog(QDialog):
             self.fields.setItem(i, 2, QTableWidgetItem(_show(conflict.server.get(name))))
             choice = QComboBox()
             named(choice, f"conflictChoice_{name}", f"Keep which {name.replace('_', ' ')}")
-            choice.addItem("Yours", MINE)
-            choice.addItem("Office's", THEIRS)
+            choice.addItem(_("Yours"), MINE)
+            choice.addItem(_("Office's"), THEIRS)
             self.fields.setCellWidget(i, 3, choice)
         self.fields.resizeRowsToContents()
 
@@ -161,20 +162,20 @@ class ConflictsDialog(QDialog):
         store = self._store
         (self._tasks.db(lambda: store.resolve_conflict(conflict.id, how, merged), parent=self)
             .success(lambda _r: self._after_change())
-            .label("Resolving the conflict")
+            .label(_("Resolving the conflict"))
             .run())
 
     # --- needs attention ----------------------------------------------------------
     def _build_attention(self) -> QWidget:
         page = QWidget()
-        intro = QLabel("The office refused these changes. Read the reason, redo what is needed "
-                       "on the visit, then dismiss.")
+        intro = QLabel(_("The office refused these changes. Read the reason, redo what is needed "
+                       "on the visit, then dismiss."))
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
         self.rejected_list = QListWidget()
-        named(self.rejected_list, "rejectedList", "Changes that need attention")
+        named(self.rejected_list, "rejectedList", _("Changes that need attention"))
         self.rejected_list.setWordWrap(True)
-        self.dismiss = button("Dismiss", "rejectedDismiss", "Dismiss the selected change")
+        self.dismiss = button(_("Dismiss"), "rejectedDismiss", "Dismiss the selected change")
         self.dismiss.clicked.connect(self._dismiss)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -193,7 +194,7 @@ class ConflictsDialog(QDialog):
         store = self._store
         (self._tasks.db(lambda: store.dismiss_rejected(op_id), parent=self)
             .success(lambda _r: self._after_change())
-            .label("Dismissing the change")
+            .label(_("Dismissing the change"))
             .run())
 
     # --- loading ------------------------------------------------------------------
@@ -201,7 +202,7 @@ class ConflictsDialog(QDialog):
         store = self._store
         (self._tasks.db(lambda: (store.conflicts(), store.rejected_ops()), parent=self)
             .success(self._loaded)
-            .label("Loading conflicts")
+            .label(_("Loading conflicts"))
             .run())
 
     def _after_change(self) -> None:

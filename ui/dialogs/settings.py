@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _
 from concierge.settings import Settings, SettingsError
 from ui.dialogs.common import button, line_edit, message_label, named
 
@@ -26,33 +27,33 @@ class SettingsDialog(QDialog):
     def __init__(self, parent: QWidget | None, settings: Settings) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
-        self.setAccessibleName("Settings")
-        self.setWindowTitle("Settings")
+        self.setAccessibleName(_("Settings"))
+        self.setWindowTitle(_("Settings"))
         self._settings = settings
-        self.server = line_edit("settingsServer", "Server address", settings.server_url)
+        self.server = line_edit("settingsServer", _("Server address"), settings.server_url)
         self.interval = QSpinBox()
-        named(self.interval, "settingsSyncInterval", "Sync interval in minutes")
+        named(self.interval, "settingsSyncInterval", _("Sync interval in minutes"))
         self.interval.setRange(1, 24 * 60)
-        self.interval.setSuffix(" min")
+        self.interval.setSuffix(_(" min"))
         self.interval.setValue(settings.sync_interval_minutes)
         self.theme = QComboBox()
-        named(self.theme, "settingsTheme", "Theme")
+        named(self.theme, "settingsTheme", _("Theme"))
         for label, key in THEMES:
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(self.theme.findData(settings.theme))
-        self.touch = QCheckBox("Large touch targets")
-        named(self.touch, "settingsLargeTouch", "Large touch targets")
+        self.touch = QCheckBox(_("Large touch targets"))
+        named(self.touch, "settingsLargeTouch", _("Large touch targets"))
         self.touch.setChecked(settings.large_touch_targets)
         self.error = message_label("settingsError")
-        self.save = button("Save", "settingsSave", primary=True)
+        self.save = button(_("Save"), "settingsSave", primary=True)
         self.save.setDefault(True)
-        self.cancel = button("Cancel", "settingsCancel")
+        self.cancel = button(_("Cancel"), "settingsCancel")
         self.save.clicked.connect(self._save)
         self.cancel.clicked.connect(self.reject)
         form = QFormLayout()
-        form.addRow("&Server", self.server)
-        form.addRow("Sync &every", self.interval)
-        form.addRow("&Theme", self.theme)
+        form.addRow(_("&Server"), self.server)
+        form.addRow(_("Sync &every"), self.interval)
+        form.addRow(_("&Theme"), self.theme)
         form.addRow("", self.touch)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

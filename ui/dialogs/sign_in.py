@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _
 from ui.dialogs.common import button, line_edit, message_label, people_message
 from ui.tasks import TaskManager
 
@@ -31,32 +32,32 @@ class SignInDialog(QDialog):
                  server_url: str = "", username: str = "", notice: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signInDialog")
-        self.setAccessibleName("Sign in")
-        self.setWindowTitle("Sign in to your back office")
+        self.setAccessibleName(_("Sign in"))
+        self.setWindowTitle(_("Sign in to your back office"))
         self._tasks = tasks
         self._sign_in = sign_in
-        self.server = line_edit("signInServer", "Server address", server_url)
-        self.server.setPlaceholderText("https://backoffice.example.com")
-        self.username = line_edit("signInUsername", "User name", username)
-        self.password = line_edit("signInPassword", "Password")
+        self.server = line_edit("signInServer", _("Server address"), server_url)
+        self.server.setPlaceholderText(_("https://backoffice.example.com"))
+        self.username = line_edit("signInUsername", _("User name"), username)
+        self.password = line_edit("signInPassword", _("Password"))
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = message_label("signInError")
-        self.error.setAccessibleName("Sign-in problem")
+        self.error.setAccessibleName(_("Sign-in problem"))
         self.notice = QLabel(notice or "")
         self.notice.setObjectName("signInNotice")
         self.notice.setWordWrap(True)
         self.notice.setProperty("role", "muted")
         self.notice.setVisible(bool(notice))
-        self.submit = button("Sign in", "signInSubmit", primary=True)
+        self.submit = button(_("Sign in"), "signInSubmit", primary=True)
         self.submit.setDefault(True)
-        self.cancel = button("Cancel", "signInCancel")
+        self.cancel = button(_("Cancel"), "signInCancel")
         self.submit.clicked.connect(self.attempt)
         self.cancel.clicked.connect(self.reject)
 
         form = QFormLayout()
-        form.addRow("&Server", self.server)
-        form.addRow("&User name", self.username)
-        form.addRow("&Password", self.password)
+        form.addRow(_("&Server"), self.server)
+        form.addRow(_("&User name"), self.username)
+        form.addRow(_("&Password"), self.password)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)
@@ -80,7 +81,7 @@ class SignInDialog(QDialog):
         (self._tasks.io(lambda: self._sign_in(url, user, password), parent=self)
             .success(lambda info: self._done(info, url, user))
             .failure(self._failed)
-            .label("Signing in")
+            .label(_("Signing in"))
             .run())
 
     def show_error(self, text: str) -> None:
