@@ -29,6 +29,8 @@ KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "nmsg": (1, 2),
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
+    "say": (1,),  # ui/session/report_pdf.py: the report's sentences
+    "h2": (1,),
 }
 COMMENT_TAGS = ["TRANSLATORS:"]
 

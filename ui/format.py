@@ -7,11 +7,12 @@ from ``QLocale()``, whose default ``ui.i18n.install`` sets to that language.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QLocale, QTimeZone
 
-from concierge.i18n import _, ngettext, pgettext
+from concierge.i18n import SOURCE, _, ngettext, pgettext, ui
 from concierge.store import board
 
 PRIORITY_COLOURS = {1: "#d03b2f", 2: "#e07a1f", 3: "#1f7a8c", 4: "#7b8794"}
@@ -41,6 +42,18 @@ def severity_name(severity: str) -> str:
     names = {"info": pgettext("severity", "Info"), "warning": pgettext("severity", "Warning"),
              "critical": pgettext("severity", "Critical")}
     return names.get(severity, severity)
+
+
+def summary_text(text: str) -> str:
+    """A visit summary or insight headline (English from the office) in the UI language."""
+    return text if ui().language == SOURCE else _summary_text(ui().language, text)
+
+
+@lru_cache(maxsize=4096)
+def _summary_text(language: str, text: str) -> str:
+    from concierge.insights.text import headline_msg
+
+    return ui().render(headline_msg(text))
 
 
 def place_text(customer: Any, site: Any = None) -> str:

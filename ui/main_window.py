@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.i18n import _
+from concierge.i18n import _, ngettext
 from concierge.settings import Settings, save_settings
 from ui import core
 from ui.board.model import prepare_rows
 from ui.board.view import BoardView
 from ui.context import AppContext
 from ui.dialogs.common import people_message
+from ui.format import summary_text
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.statusbar import SyncStatusWidget
@@ -291,13 +292,14 @@ class MainWindow(QMainWindow):
 
     def _sync_finished(self, result: Any) -> None:
         log.debug("Sync finished: ok=%s busy=%s", result.ok, getattr(result, "busy", False))
-        from concierge.sync.models import ANOTHER_SYNC_RUNNING
+        from ui.statusbar import sync_error_text
 
         self.status.set_finished(result)
         if getattr(result, "busy", False):
-            self.statusBar().showMessage(ANOTHER_SYNC_RUNNING, 8_000)
+            self.statusBar().showMessage(sync_error_text(result), 8_000)
         elif not result.ok and result.error:
-            self.statusBar().showMessage(f"Sync failed: {result.error}", 15_000)
+            self.statusBar().showMessage(
+                _("Sync failed: {reason}").format(reason=sync_error_text(result)), 15_000)
         self.reload()
         urgent = list(result.new_urgent_visit_ids or [])
         if urgent:
@@ -313,9 +315,14 @@ class MainWindow(QMainWindow):
         def show(found: list[Any]) -> None:
             for row in found[:3]:
                 self.notifier.notify(_("New urgent visit"),
-                                     f"{row.customer_name} · {row.site_name}: {row.summary}")
+                                     f"{row.customer_name} · {row.site_name}: "
+                                     f"{summary_text(row.summary)}")
             if len(found) > 3:
-                self.notifier.notify(_("New urgent visits"), f"{len(found) - 3} more on your board")
+                more = len(found) - 3
+                self.notifier.notify(_("New urgent visits"),
+                                     ngettext("{count} more on your board",
+                                              "{count} more on your board", more)
+                                     .format(count=more))
 
         self.ctx.tasks.db(rows, parent=self).success(show).label(_("Reading new visits")).run()
 
@@ -485,7 +492,8 @@ class MainWindow(QMainWindow):
     def show_task_error(self, label: str, exc: BaseException) -> None:
         """Default for failed background work: say so in the status bar, log the details."""
         log.error("%s failed", label, exc_info=exc)
-        self.statusBar().showMessage(f"{label} failed: {people_message(exc)}", 15_000)
+        self.statusBar().showMessage(_("{task} failed: {reason}").format(
+            task=label, reason=people_message(exc)), 15_000)
 
     # --- geometry and last view ------------------------------------------------------
     def _restore(self) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from concierge.domain import AssetKind, StepType, metric_spec
 from concierge.i18n import N_, Msg, msg
+from concierge.insights.text import headline_msg
 from concierge.protocol.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
 from concierge.session.model import WISH_TAGS, ChecklistItem
 
@@ -60,7 +61,8 @@ def step_instructions_msg(item: ChecklistItem) -> Msg | str:
 def reason_msg(reason: str) -> Msg | str:
     """A stored reason (English, as generated) as a message for the reader."""
     if reason.startswith(INSIGHT_REASON):
-        return msg("Insight: {headline}", headline=reason.removeprefix(INSIGHT_REASON))
+        return msg("Insight: {headline}",
+                   headline=headline_msg(reason.removeprefix(INSIGHT_REASON)))
     if reason.startswith(WISH_REASON):
         return msg("Customer wish: {wish}", wish=Msg(reason.removeprefix(WISH_REASON)))
     return _own(reason)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from concierge.domain import StepType
 from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, translator_for
+from concierge.insights.text import headline_msg
 from concierge.protocol.schemas import Asset, Insight, Site, Visit
 from concierge.session.checklist import step_title_msg
 from concierge.session.impact import HORIZON_DAYS, InsightOutcome, insight_outcomes
@@ -97,7 +98,7 @@ def build_report(
         site=site.name if site else "",
         address=site.address if site else "",
         visit_id=visit.id,
-        reason=visit.summary,
+        reason=t.render(headline_msg(visit.summary)),
         technician=doc.sign_off.name if doc.sign_off else "",
         date=now,
         present=list(doc.wishes.present),

@@ -27,6 +27,7 @@ from ui.format import (
     place_text,
     priority_name,
     status_name,
+    summary_text,
     window_text,
 )
 
@@ -103,7 +104,7 @@ def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_S
         for r in ordered
     ]
     search = [
-        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{r.summary}\n"
+        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{summary_text(r.summary)}\n"
         f"{status_name(r.status)}".casefold() for r in ordered
     ]
     return PreparedRows(ordered, groups, search, sort)
@@ -211,7 +212,7 @@ class VisitTableModel(QAbstractTableModel):
             if col == Column.CUSTOMER:
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
             if col == Column.REASON:
-                return str(row.summary)
+                return summary_text(str(row.summary))
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == Column.PRIORITY:
             return self._dots.get(row.priority)
@@ -233,7 +234,7 @@ class VisitTableModel(QAbstractTableModel):
         if col == Column.CUSTOMER:
             return place_text(row)
         if col == Column.REASON:
-            return str(row.summary)
+            return summary_text(str(row.summary))
         if col == Column.STATUS:
             return status_name(row.status)
         return offline_text(row)

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.i18n import _
+from concierge.i18n import _, pgettext
 from ui.dialogs.common import button, named
-from ui.format import local
+from ui.errors import office_error_text
+from ui.format import clock, date_text, local
 from ui.tasks import TaskManager
 
 MINE, THEIRS = "mine", "theirs"
@@ -35,6 +36,21 @@ def _show(value: Any) -> str:
     if value is None:
         return "—"
     return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def field_name(name: str) -> str:
+    """A record field as the person knows it."""
+    names = {"status": pgettext("field", "Status"), "technician_notes": _("Technician notes"),
+             "outcome": _("Outcome"), "office_notes": _("Office notes"),
+             "window_start": _("Start"), "window_end": _("End"), "priority": _("Priority"),
+             "summary": _("Reason")}
+    return names.get(name, name.replace("_", " "))
+
+
+def entity_name(entity: str) -> str:
+    names = {"visit": _("Visit"), "session": pgettext("entity", "Session"),
+             "site": _("Site"), "asset": _("Asset"), "attachment": _("Attachment")}
+    return names.get(entity, entity.capitalize())
 
 
 class ConflictsDialog(QDialog):
@@ -127,11 +143,12 @@ class ConflictsDialog(QDialog):
         names = list(conflict.fields_differing)
         self.fields.setRowCount(len(names))
         for i, name in enumerate(names):
-            self.fields.setItem(i, 0, QTableWidgetItem(name.replace("_", " ")))
+            self.fields.setItem(i, 0, QTableWidgetItem(field_name(name)))
             self.fields.setItem(i, 1, QTableWidgetItem(_show(conflict.local.get(name))))
             self.fields.setItem(i, 2, QTableWidgetItem(_show(conflict.server.get(name))))
             choice = QComboBox()
-            named(choice, f"conflictChoice_{name}", f"Keep which {name.replace('_', ' ')}")
+            named(choice, f"conflictChoice_{name}",
+                  _("Keep which {field}").format(field=field_name(name)))
             choice.addItem(_("Yours"), MINE)
             choice.addItem(_("Office's"), THEIRS)
             self.fields.setCellWidget(i, 3, choice)
@@ -213,8 +230,8 @@ class ConflictsDialog(QDialog):
         self._conflicts, self._rejected = data
         self.conflict_list.clear()
         for conflict in self._conflicts:
-            fields = ", ".join(f.replace("_", " ") for f in conflict.fields_differing)
-            item = QListWidgetItem(f"{conflict.entity.capitalize()} {conflict.entity_id}\n{fields}")
+            fields = ", ".join(field_name(f) for f in conflict.fields_differing)
+            item = QListWidgetItem(f"{entity_name(conflict.entity)} {conflict.entity_id}\n{fields}")
             self.conflict_list.addItem(item)
         self._conflict_split.setVisible(bool(self._conflicts))
         self.conflict_empty.setVisible(not self._conflicts)
@@ -223,11 +240,12 @@ class ConflictsDialog(QDialog):
         self.rejected_list.clear()
         for op in self._rejected:
             when = local(op.made_at)
-            stamp = f"{when:%d %b %H:%M}" if when else ""
+            stamp = f"{date_text(when, with_year=False)} {clock(when)}" if when else ""
+            reason = office_error_text(op.code, op.reason)
             self.rejected_list.addItem(
-                f"{op.entity.capitalize()} {op.entity_id} · {stamp}\n{op.reason} ({op.code})")
+                f"{entity_name(op.entity)} {op.entity_id} · {stamp}\n{reason} ({op.code})")
         if self._rejected:
             self.rejected_list.setCurrentRow(0)
         self.dismiss.setEnabled(bool(self._rejected))
-        self.tabs.setTabText(0, f"Conflicts ({len(self._conflicts)})")
-        self.tabs.setTabText(1, f"Needs attention ({len(self._rejected)})")
+        self.tabs.setTabText(0, _("Conflicts ({count})").format(count=len(self._conflicts)))
+        self.tabs.setTabText(1, _("Needs attention ({count})").format(count=len(self._rejected)))

@@ -25,7 +25,8 @@ class CrashReportDialog(QMessageBox):
         self.setText(_("Field Concierge closed unexpectedly last time. Your data is safe: "
                      "every change was saved before it was queued."))
         self.setInformativeText(
-            f"A report was saved to {report}. Send it to support if the problem comes back."
+            _("A report was saved to {path}. Send it to support if the problem comes back.")
+            .format(path=report)
         )
         self.setDetailedText(report.read_text(encoding="utf-8", errors="replace"))
         self.open_folder = self.addButton(_("Open report folder"),

@@ -14,11 +14,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.i18n import _
+from concierge.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from concierge.settings import Settings, SettingsError
 from ui.dialogs.common import button, line_edit, message_label, named
 
-THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
+
+def themes() -> tuple[tuple[str, str], ...]:
+    return ((_("Follow the system"), "system"), (_("Light"), "light"), (_("Dark"), "dark"))
+
+
+def languages() -> tuple[tuple[str, str], ...]:
+    """The UI languages, each in its own name; "system" follows the system's locale."""
+    return ((_("Follow the system"), "system"), *((LANGUAGE_NAMES[t], t) for t in SUPPORTED))
 
 
 class SettingsDialog(QDialog):
@@ -38,9 +45,15 @@ class SettingsDialog(QDialog):
         self.interval.setValue(settings.sync_interval_minutes)
         self.theme = QComboBox()
         named(self.theme, "settingsTheme", _("Theme"))
-        for label, key in THEMES:
+        for label, key in themes():
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(self.theme.findData(settings.theme))
+        self.language = QComboBox()
+        named(self.language, "settingsLanguage", _("Language"))
+        for label, key in languages():
+            self.language.addItem(label, key)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
+        self.language.setToolTip(_("Applies the next time the app starts."))
         self.touch = QCheckBox(_("Large touch targets"))
         named(self.touch, "settingsLargeTouch", _("Large touch targets"))
         self.touch.setChecked(settings.large_touch_targets)
@@ -54,6 +67,7 @@ class SettingsDialog(QDialog):
         form.addRow(_("&Server"), self.server)
         form.addRow(_("Sync &every"), self.interval)
         form.addRow(_("&Theme"), self.theme)
+        form.addRow(_("&Language"), self.language)
         form.addRow("", self.touch)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -72,6 +86,7 @@ class SettingsDialog(QDialog):
                 sync_interval_minutes=self.interval.value(),
                 theme=self.theme.currentData(),
                 large_touch_targets=self.touch.isChecked(),
+                language=self.language.currentData(),
             )
         except SettingsError as exc:
             self.error.setText(exc.reason)

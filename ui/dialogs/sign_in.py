@@ -74,7 +74,7 @@ class SignInDialog(QDialog):
         url, user, password = self.server.text().strip(), self.username.text().strip(), \
             self.password.text()
         if not (url and user and password):
-            self.show_error("Enter the server address, your user name and your password.")
+            self.show_error(_("Enter the server address, your user name and your password."))
             return
         self.error.hide()
         self._busy(True)
@@ -101,4 +101,4 @@ class SignInDialog(QDialog):
 
     def _busy(self, busy: bool) -> None:
         self.submit.setEnabled(not busy)
-        self.submit.setText("Signing in…" if busy else "Sign in")
+        self.submit.setText(_("Signing in…") if busy else _("Sign in"))

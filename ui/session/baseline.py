@@ -9,7 +9,7 @@ from concierge.session.engine import SessionEngine
 from concierge.session.impact import HORIZON_DAYS
 from concierge.session.kpi import kpi_def
 from concierge.session.text import fmt_days, fmt_value, label_name
-from ui.format import number, severity_name
+from ui.format import number, severity_name, summary_text
 from ui.session.common import card, fill, label, table
 from ui.session.measure import MeasureEntry
 
@@ -28,8 +28,8 @@ class BaselinePage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(label(_("Where things stand"), "baselineTitle", "pageTitle"))
         layout.addWidget(label(
-            _("The last 14 days from the cached telemetry (median, and the range 90 % of the "
-            "time). Add a spot measurement where you measure it yourself."), role="muted"))
+            _("The last 14 days from the cached telemetry (median, and the range of the middle 90 "
+            "percent). Add a spot measurement where you measure it yourself."), role="muted"))
         row = QHBoxLayout()
         kpis, kl = card(_("KPIs per equipment"), "kpiCard")
         self.kpis = table("baselineTable", _("Baseline KPIs"),
@@ -66,7 +66,7 @@ class BaselinePage(QWidget):
         outcomes = {o.insight.id: o for o in e.outcomes()}
         open_insights = [i for i in e.insights if i.status == "open"]
         fill(self.insights, [
-            [f"{i.headline}\n{e.asset_names.get(i.asset_id, i.asset_id)}",
+            [f"{summary_text(i.headline)}\n{e.asset_names.get(i.asset_id, i.asset_id)}",
              severity_name(str(i.severity)),
              fmt_days(outcomes[i.id].days_before, HORIZON_DAYS) if i.id in outcomes else "—"]
             for i in open_insights

@@ -7,7 +7,8 @@ from html import escape
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUrl
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from concierge.i18n import Translator, msg, pmsg
+from concierge.i18n import Msg, Translator, msg, pmsg
+from concierge.insights.text import headline_msg
 from concierge.session.report import ReportContent, ReportLine
 from concierge.session.text import fmt_days, fmt_pct, fmt_value, label_name
 from ui.session.chart import chart_image
@@ -71,6 +72,7 @@ def report_html(c: ReportContent, width: int) -> str:
     e = escape
     t = c.translator
 
+    # say()/h2() take English text: marked for the catalogue as keywords of their own.
     def say(text: str, **params: object) -> str:
         return e(t.render(msg(text, **params)))
 
@@ -96,7 +98,7 @@ def report_html(c: ReportContent, width: int) -> str:
         _lines(c.done, say("Result"), t),
     ]
     if c.skipped:
-        parts += [f"<p class='muted'>{say('Not done this time:')}</p>",
+        parts += ["<p class='muted'>" + say("Not done this time:") + "</p>",
                   _lines(c.skipped, say("Reason"), t)]
     parts += [h2("Before and after"), _kpi_table(c, t),
               f"<p><img src='report://chart' width='{width - 8}'/></p>"]
@@ -125,15 +127,15 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table class='grid' width='100%' cellspacing='0'><tr>{head}</tr>{body}</table>"
 
 
-def _heads(t: Translator, *texts: str) -> list[str]:
-    return [escape(t.render(msg(text))) for text in texts]
+def _heads(t: Translator, *texts: Msg) -> list[str]:
+    return [escape(t.render(text)) for text in texts]
 
 
 def _lines(lines: list[ReportLine], what: str, t: Translator) -> str:
     if not lines:
-        return f"<p class='muted'>{escape(t.render(msg('Nothing recorded.')))}</p>"
+        return "<p class='muted'>" + escape(t.render(msg("Nothing recorded."))) + "</p>"
     site = t.render(pmsg("report", "Site"))
-    return _table([*_heads(t, "Step", "Equipment"), what],
+    return _table([*_heads(t, msg("Step"), msg("Equipment")), what],
                   [[escape(x.title), escape(x.where or site), escape(x.detail)] for x in lines])
 
 
@@ -148,7 +150,8 @@ def _kpi_table(c: ReportContent, t: Translator) -> str:
             escape(fmt_value(k.after, k.kpi.unit, t=t)),
             f"<span style='color:{colour}'>{escape(fmt_pct(k.improvement_pct, t=t))}</span>",
         ])
-    return _table(_heads(t, "Equipment", "KPI", "Before", "After", "Change"), rows)
+    return _table(_heads(t, msg("Equipment"), msg("KPI"), msg("Before"), msg("After"),
+                         msg("Change")), rows)
 
 
 def _insight_table(c: ReportContent, t: Translator) -> str:
@@ -158,7 +161,8 @@ def _insight_table(c: ReportContent, t: Translator) -> str:
         escape(fmt_days(o.days_after, c.horizon_days, t=t)) if o.after is not None
         or o.status == "resolved" else escape(t.render(msg("not re-measured"))),
     ] for o in c.insights]
-    return _table(_heads(t, "Warning", "Status", "Time to impact before", "After"), rows)
+    return _table(_heads(t, msg("Warning"), msg("Status"), msg("Time to impact before"),
+                         msg("After")), rows)
 
 
 INSIGHT_KINDS = {"trend": msg("{metric}: drifting towards its limit"),
@@ -171,10 +175,13 @@ def insight_title(insight: object, c: ReportContent, t: Translator) -> str:
     English): "Motortemperatur: Drift zur Grenze · Aufzug X (S/N)"."""
     from concierge.domain import metric_spec
 
+    headline = headline_msg(str(getattr(insight, "headline", "")))
+    if isinstance(headline, Msg):
+        return t.render(headline)
     kind = str(getattr(insight, "kind", ""))
     template = INSIGHT_KINDS.get(kind)
     if template is None:
-        return str(getattr(insight, "headline", ""))
+        return headline
     asset_id = str(getattr(insight, "asset_id", ""))
     metric = str(getattr(insight, "metric", ""))
     try:
@@ -190,7 +197,7 @@ def _bullets(items: list[str]) -> str:
 
 def _rating(c: ReportContent, t: Translator) -> str:
     if c.rating is None:
-        text = f"<p class='muted'>{escape(t.render(msg('No rating given.')))}</p>"
+        text = "<p class='muted'>" + escape(t.render(msg("No rating given."))) + "</p>"
     else:
         stars = "★" * c.rating + "☆" * (5 - c.rating)
         rating = escape(t.render(msg("Rating: {rating} / 5", rating=c.rating)))
@@ -202,7 +209,8 @@ def _signatures(c: ReportContent, t: Translator) -> str:
     out = ""
     if c.signature:
         out += "<p><img src='report://signature' width='360' height='120'/><br/>"
-        out += f"<span class='muted'>{escape(t.render(msg('Customer’s signature')))}</span></p>"
+        out += ("<span class='muted'>" + escape(t.render(msg("Customer’s signature")))
+                + "</span></p>")
     elif not c.customer_present:
         out += ("<p class='muted'>"
                 + escape(t.render(msg("The customer was not present to sign."))) + "</p>")

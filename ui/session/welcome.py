@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from concierge.i18n import _
 from concierge.session.engine import SessionEngine
 from concierge.session.model import WISH_TAGS
+from ui.format import summary_text
 from ui.session.common import TextSaver, card, label, named
 
 
@@ -28,7 +29,7 @@ class WelcomePage(QWidget):
         layout.addWidget(label(_("How can I help you today?"), "welcomeTitle", "pageTitle"))
         layout.addWidget(label(
             _("Why we are here: {reason}. Before we start, what matters most to you?")
-            .format(reason=engine.visit.summary), role="muted"))
+            .format(reason=summary_text(engine.visit.summary)), role="muted"))
 
         self.text = named(QPlainTextEdit(wishes.text), "wishText", _("The customer's wishes"))
         self.text.setPlaceholderText(_("In the customer's own words: what should be better?"))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from concierge.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from concierge.session.engine import SessionEngine, SessionError
 from concierge.session.state import STEPS, Step
+from ui.format import summary_text
 from ui.session.baseline import BaselinePage
 from ui.session.common import SessionIO, error_text, label, named, session_stylesheet
 from ui.session.delight import DelightPage
@@ -89,7 +90,8 @@ class SessionWindow(QWidget):
         header = QHBoxLayout()
         header.addWidget(label(title, "sessionTitle", "pageTitle", wrap=False))
         header.addStretch(1)
-        header.addWidget(label(e.visit.summary, "sessionReason", "muted", wrap=False))
+        header.addWidget(label(summary_text(e.visit.summary), "sessionReason", "muted",
+                               wrap=False))
         header.addWidget(self._report_language(e))
         self.progress = StepProgressBar()
         self.progress.step_clicked.connect(self.go)

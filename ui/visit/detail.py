@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.i18n import _, pgettext, ui
-from concierge.session.text import fmt_value, kind_label
+from concierge.i18n import SOURCE, _, pgettext, ui
+from concierge.session.text import fmt_value, kind_label, label_name
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     PRIORITY_COLOURS,
@@ -32,6 +32,7 @@ from ui.format import (
     priority_name,
     severity_name,
     status_name,
+    summary_text,
     when_text,
     window_text,
 )
@@ -46,6 +47,17 @@ def verdict_name(verdict: str) -> str:
              "unchanged": pgettext("outcome", "unchanged"),
              "no data yet": pgettext("outcome", "no data yet")}
     return names.get(verdict, verdict)
+
+
+def explanation_text(insight: Any) -> str:
+    """The insight's explanation in the UI language: from its data where it can be, else
+    the detector's English wording (shown only to English readers)."""
+    from concierge.insights.text import explanation_msg
+
+    message = explanation_msg(insight)
+    if message is not None:
+        return ui().render(message)
+    return insight.explanation if ui().language == SOURCE else ""
 
 
 def kind_name(kind: str) -> str:
@@ -202,7 +214,7 @@ class VisitDetail(QWidget):
         names = {a.id: f"{a.model} ({a.serial})" for a in self.bundle.assets}
         for past in history[:HISTORY_SHOWN]:
             when = local(past.window_start)
-            outcome = past.outcome or past.summary
+            outcome = past.outcome or summary_text(past.summary)
             outcomes = self.bundle.outcomes.get(past.id, [])
             status = "completed" if outcomes else past.status  # a completed session says so
             layout.addWidget(_label(
@@ -258,8 +270,8 @@ class VisitDetail(QWidget):
             text = (
                 f"<span style='color:{colour}; font-weight:600'>"
                 f"{html.escape(severity_name(str(insight.severity)).upper())}</span> "
-                f"<b>{html.escape(insight.headline)}</b>{html.escape(where)}<br>"
-                f"{html.escape(insight.explanation)}<br>"
+                f"<b>{html.escape(summary_text(insight.headline))}</b>{html.escape(where)}<br>"
+                f"{html.escape(explanation_text(insight))}<br>"
                 "<span>" + html.escape(_("Confidence {confidence} · impact {when}").format(
                     confidence=ui().percent(insight.confidence),
                     when=when_text(insight.predicted_impact_at))) + "</span>")
@@ -277,7 +289,7 @@ class VisitDetail(QWidget):
                       "0 fits. Reads the local copy, so it works offline."), "chartsHint", "muted")
         layout.addWidget(hint)
         for data in bundle.charts:
-            label = data.spec.label if data.spec else data.metric
+            label = label_name(data.spec.label) if data.spec else data.metric
             chart = TelemetryChart(data.spec, f"{label} · {data.asset.model}")
             window = data.window
             if window is not None and len(window.t):
