@@ -205,6 +205,13 @@ def _rating(c: ReportContent, t: Translator) -> str:
     return text + (f"<p class='quote'>“{escape(c.comment)}”</p>" if c.comment.strip() else "")
 
 
+def signed_at(c: ReportContent, t: Translator) -> str:
+    """``15. Juni 2025, 15:06`` / ``June 15, 2025, 3:06 PM``."""
+    assert c.signed_off_at is not None
+    return t.render(msg("{date}, {time}", date=t.format_date(c.signed_off_at, "long"),
+                        time=t.format_time(c.signed_off_at)))
+
+
 def _signatures(c: ReportContent, t: Translator) -> str:
     out = ""
     if c.signature:
@@ -217,6 +224,5 @@ def _signatures(c: ReportContent, t: Translator) -> str:
     if c.signed_off_by and c.signed_off_at:
         out += "<p>" + escape(t.render(msg("Signed off by {name}, {moment}",
                                            name=c.signed_off_by,
-                                           moment=t.format_datetime(c.signed_off_at, "long")
-                                           ))) + "</p>"
+                                           moment=signed_at(c, t)))) + "</p>"
     return out
