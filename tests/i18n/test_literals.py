@@ -32,7 +32,7 @@ SHOWN = {
     "QMessageBox": (1, 2), "QFileDialog": (1,), "information": (1, 2), "warning": (1, 2),
     "critical": (1, 2), "question": (1, 2),
     # our own helpers that put text on screen
-    "label": (0,), "button": (0,), "named": (2,), "line_edit": (1,), "card": (0,),
+    "label": (0,), "button": (0, 2), "named": (2,), "line_edit": (1,), "card": (0,),
     "_label": (0,), "_card": (0,), "_action": (0,), "_message": (0, 1), "notify": (0, 1),
     "empty_state": (0, 1, 2), "show_error": (0,), "_set_saved": (0,), "_show": (0,),
     "print": (0,), "CommandError": (0,), "_fail": (0,), "SessionError": (0,),

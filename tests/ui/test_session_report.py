@@ -28,7 +28,7 @@ from ui.session.report_pdf import render_pdf
 pytestmark = pytest.mark.qt
 
 
-def report_pdf() -> bytes:
+def report_pdf(customer_language: str = "en", report_language: str | None = None) -> bytes:
     ins = trend_insight("i1", "e1", "door_cycle_time", level=5.5, slope=0.1, threshold=6.0)
     e1 = asset("e1")
     doc = SessionDoc(
@@ -44,7 +44,9 @@ def report_pdf() -> bytes:
     doc.wishes.tags = ["noise", "speed"]
     doc.signature.strokes = [[(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.5, 0.4)]]
     doc.results["e1/door-adjust"] = StepResult(status="done", value=4.0)
-    content = build_report(doc, visit(["e1"], ["i1"]), site(), [e1], [ins],
+    doc.report_language = report_language
+    customer = site().model_copy(update={"language": customer_language})
+    content = build_report(doc, visit(["e1"], ["i1"]), customer, [e1], [ins],
                            now=datetime.fromtimestamp(NOW, UTC))
     return render_pdf(content)
 

@@ -71,7 +71,8 @@ class ConflictsDialog(QDialog):
         named(self.tabs, "conflictTabs", _("Conflicts or needs attention"))
         self.tabs.addTab(self._build_conflicts(), _("Conflicts"))
         self.tabs.addTab(self._build_attention(), _("Needs attention"))
-        self.close_button = button(_("Decide later"), "conflictsClose", "Close")
+        self.close_button = button(_("Decide later"), "conflictsClose",
+                                   _("Close and decide later"))
         self.close_button.clicked.connect(self.accept)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
@@ -101,10 +102,11 @@ class ConflictsDialog(QDialog):
         header = self.fields.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.keep_mine = button(_("Keep mine"), "conflictKeepMine", "Keep my version")
+        self.keep_mine = button(_("Keep mine"), "conflictKeepMine",
+                                _("Keep my version"))
         self.use_theirs = button(_("Use the office's"), "conflictUseTheirs",
-                                 "Use the office's version")
-        self.merge = button(_("Merge as chosen"), "conflictMerge", "Merge the chosen fields",
+                                 _("Use the office's version"))
+        self.merge = button(_("Merge as chosen"), "conflictMerge", _("Merge the chosen fields"),
                             primary=True)
         self.keep_mine.clicked.connect(lambda: self._resolve(MINE))
         self.use_theirs.clicked.connect(lambda: self._resolve(THEIRS))
@@ -192,7 +194,8 @@ class ConflictsDialog(QDialog):
         self.rejected_list = QListWidget()
         named(self.rejected_list, "rejectedList", _("Changes that need attention"))
         self.rejected_list.setWordWrap(True)
-        self.dismiss = button(_("Dismiss"), "rejectedDismiss", "Dismiss the selected change")
+        self.dismiss = button(_("Dismiss"), "rejectedDismiss",
+                              _("Dismiss the selected change"))
         self.dismiss.clicked.connect(self._dismiss)
         row = QHBoxLayout()
         row.addStretch(1)
