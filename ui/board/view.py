@@ -30,7 +30,7 @@ from ui.board.model import (
     VisitFilterProxy,
     VisitTableModel,
 )
-from ui.format import STATUS_KEYS, status_name
+from ui.format import STATUS_KEYS, priority_name, status_name
 
 SORTS = (Column.PRIORITY, Column.WINDOW)
 
@@ -129,7 +129,7 @@ class BoardView(QWidget):
         widths = {Column.PRIORITY: 90, Column.WINDOW: 185, Column.CUSTOMER: 340,
                   Column.STATUS: 110, Column.OFFLINE: 150}
         for column, width in widths.items():
-            header.resizeSection(column, width)
+            header.resizeSection(column, max(width, self._words_width(column)))
         header.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
         header.sortIndicatorChanged.connect(self._header_sorted)
@@ -229,6 +229,16 @@ class BoardView(QWidget):
             self.sort.blockSignals(True)
             self.sort.setCurrentIndex(match)
             self.sort.blockSignals(False)
+
+    def _words_width(self, column: Column) -> int:
+        """Room for the longest word a column shows in the UI language (longer in German
+        than in English), so no priority or status is cut off."""
+        words = {Column.PRIORITY: [priority_name(p) for p in (1, 2, 3, 4)],
+                 Column.STATUS: [status_name(k) for k in STATUS_KEYS],
+                 Column.OFFLINE: [f"{_('✓ Ready')} · {_('conflict')}"]}.get(column, [])
+        metrics = self.table.fontMetrics()
+        icon = 22 if column == Column.PRIORITY else 0  # the priority dot
+        return max((metrics.horizontalAdvance(w) for w in words), default=0) + 36 + icon
 
     def _update_counts(self, *_args: object) -> None:
         counts = self.model.group_counts()
