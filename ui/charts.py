@@ -37,7 +37,7 @@ _ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep"
                    "Dec")
 
 
-class LocalDateAxis(pg.DateAxisItem):
+class LocalDateAxis(pg.DateAxisItem):  # type: ignore[misc]
     """pyqtgraph's date axis with month names in the UI language (it writes C-locale
     ``%b``); the numbers it writes are the same in every locale we support."""
 
@@ -49,6 +49,15 @@ class LocalDateAxis(pg.DateAxisItem):
         names = {m: locale.monthName(i + 1, QLocale.FormatType.ShortFormat)
                  for i, m in enumerate(_ENGLISH_MONTHS)}
         return [" ".join(names.get(word, word) for word in s.split(" ")) for s in strings]
+
+
+class LocalNumberAxis(pg.AxisItem):  # type: ignore[misc]
+    """pyqtgraph's value axis with the UI locale's decimal mark ("7,5" in German)."""
+
+    def tickStrings(self, values: Any, scale: Any, spacing: Any) -> list[str]:
+        strings = super().tickStrings(values, scale, spacing)
+        mark = QLocale().decimalPoint()
+        return list(strings) if mark == "." else [s.replace(".", mark) for s in strings]
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,8 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
     def __init__(self, spec: MetricSpec | None, title: str,
                  parent: QWidget | None = None) -> None:
         axis = LocalDateAxis(orientation="bottom")  # local time
-        super().__init__(parent=parent, axisItems={"bottom": axis})
+        super().__init__(parent=parent,
+                         axisItems={"bottom": axis, "left": LocalNumberAxis(orientation="left")})
         self.spec = spec
         self.setObjectName("telemetryChart")
         self.setAccessibleName(_("Chart: {title}").format(title=title))

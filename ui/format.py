@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QLocale, QTimeZone
+from PySide6.QtCore import QDateTime, QLocale
 
 from concierge.i18n import SOURCE, _, ngettext, pgettext, ui
 from concierge.store import board
@@ -22,20 +22,29 @@ SEVERITY_COLOURS = {"info": "#1f7a8c", "warning": "#d08c00", "critical": "#d03b2
 
 
 def priority_name(priority: int) -> str:
-    names = {1: pgettext("priority", "Urgent"), 2: pgettext("priority", "High"),
-             3: pgettext("priority", "Normal"), 4: pgettext("priority", "Low")}
-    return names.get(priority, str(priority))
+    return _priority_names(ui().language).get(priority, str(priority))
 
 
 def status_name(status: str) -> str:
-    names = {
+    return _status_names(ui().language).get(status, status)
+
+
+@lru_cache(maxsize=4)
+def _priority_names(_language: str) -> dict[int, str]:
+    return {1: pgettext("priority", "Urgent"), 2: pgettext("priority", "High"),
+            3: pgettext("priority", "Normal"), 4: pgettext("priority", "Low")}
+
+
+@lru_cache(maxsize=4)
+def _status_names(_language: str) -> dict[str, str]:
+    """Per language (the board asks for every row, on the worker too)."""
+    return {
         "proposed": pgettext("visit status", "Proposed"),
         "scheduled": pgettext("visit status", "Scheduled"),
         "in_progress": pgettext("visit status", "In progress"),
         "completed": pgettext("visit status", "Completed"),
         "cancelled": pgettext("visit status", "Cancelled"),
     }
-    return names.get(status, status)
 
 
 def severity_name(severity: str) -> str:
@@ -85,8 +94,7 @@ def local(value: Any) -> datetime | None:
 
 
 def _qt(moment: datetime) -> QDateTime:
-    return QDateTime.fromMSecsSinceEpoch(round(moment.timestamp() * 1000),
-                                         QTimeZone.systemTimeZone())
+    return QDateTime.fromMSecsSinceEpoch(round(moment.timestamp() * 1000))  # local time
 
 
 def clock(moment: datetime) -> str:
