@@ -257,3 +257,17 @@ def test_every_window_in_the_pseudo_locale(qtbot: QtBot, bare_context: AppContex
         left = unbracketed(session, data)
         assert left == [], f"step {step + 1}: {left}"
     session.close()
+
+
+def test_settings_choose_the_ui_language_for_the_next_start(qtbot: QtBot) -> None:
+    from ui.dialogs.settings import SettingsDialog
+
+    dialog = SettingsDialog(None, Settings())
+    qtbot.addWidget(dialog)
+    assert [dialog.language.itemData(i) for i in range(dialog.language.count())] == [
+        "system", "en", "de"]
+    assert dialog.language.itemText(2) == "Deutsch"  # each language in its own name
+    dialog.language.setCurrentIndex(2)
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.save.click()
+    assert saved.args[0].language == "de"
