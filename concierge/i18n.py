@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import gettext as _gettext
 import math
-import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from decimal import Decimal
 from functools import lru_cache
+from numbers import Number
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,8 +79,10 @@ _ACCENTS = str.maketrans(
 
 def pseudo(text: str) -> str:
     """``[Àççéñţéð ţéẋţ ~~~~]``: accented, about 40 % longer, placeholders kept."""
+    from string import Formatter
+
     out: list[str] = []
-    for literal, name, spec, conv in string.Formatter().parse(text):
+    for literal, name, spec, conv in Formatter().parse(text):
         out.append(literal.translate(_ACCENTS))
         if name is not None:
             out.append("{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "")
@@ -191,7 +192,7 @@ class Translator:
             return str(renderer(self))
         if isinstance(value, bool):
             return str(value)
-        if isinstance(value, int | float | Decimal):
+        if isinstance(value, Number):  # int, float, Decimal
             return self.number(value)
         if isinstance(value, datetime):
             return self.format_datetime(value)
@@ -202,7 +203,7 @@ class Translator:
         return str(value)
 
     # --- numbers -----------------------------------------------------------------------
-    def number(self, value: float | Decimal, decimals: int | None = None,
+    def number(self, value: Any, decimals: int | None = None,
                *, grouping: bool = True) -> str:
         """``1.234,5`` (de) / ``1,234.5`` (en); ``decimals`` fixes the fraction digits."""
         from babel import numbers
