@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from concierge import __version__
 from concierge.i18n import PSEUDO, SUPPORTED, _, language_from_env, set_ui_language
@@ -43,10 +44,29 @@ def choose_language(argv: Sequence[str] | None) -> str:
     return language
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own words ("usage:") in the CLI's language."""
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any,
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+def _translate_argparse(parser: argparse.ArgumentParser) -> None:
+    """The group titles and the -h/--version help argparse writes itself."""
+    parser._positionals.title = _("positional arguments")
+    parser._optionals.title = _("options")
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = _("show this help message and exit")
+        elif isinstance(action, argparse._VersionAction):
+            action.help = _("show the version and exit")
+
+
 def build_parser() -> argparse.ArgumentParser:
     _load_commands()
     parser = argparse.ArgumentParser(
-        prog="concierge",
+        prog="concierge", formatter_class=_Formatter,
         description=_("Field Concierge: proactive visits for field technicians."),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -72,9 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("what --screenshot shows"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, configure, func) in _COMMANDS.items():
-        child = sub.add_parser(name, help=_(help_text), description=_(help_text))
+        child = sub.add_parser(name, help=_(help_text), description=_(help_text),
+                               formatter_class=_Formatter)
         configure(child)
+        _translate_argparse(child)
         child.set_defaults(handler=func)
+    _translate_argparse(parser)
     return parser
 
 

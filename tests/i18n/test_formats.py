@@ -114,6 +114,9 @@ def test_cli_follows_lang_and_the_flag() -> None:
         return done.stdout
 
     assert "keep all data, settings and logs" in run(lang="C.UTF-8")
-    assert "alle Daten, Einstellungen und Protokolle" in run(lang="de_DE.UTF-8")
+    german = run(lang="de_DE.UTF-8")
+    assert "alle Daten, Einstellungen und Protokolle" in german
+    assert german.startswith("Aufruf: concierge") and "diese Hilfe anzeigen" in german
+    assert "usage:" not in german and "show this help" not in german
     assert "keep all data, settings and logs" in run("--lang", "en", lang="de_DE.UTF-8")
     assert "alle Daten" in run("--lang", "de", lang="C.UTF-8")
