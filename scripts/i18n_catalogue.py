@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE_DIR = ROOT / "concierge" / "locale"
 POT = LOCALE_DIR / "concierge.pot"
 SOURCES = ("concierge", "ui")
+# The project's own demo content that the app shows (the office's demo checklist steps).
+EXTRA_FILES = ("concierge_office/demo_templates.py",)
 KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "_": None,
     "N_": None,
@@ -45,6 +47,13 @@ def extract() -> Catalog:
         ):
             catalog.add(message, None, [(f"{source}/{filename}", lineno)],
                         auto_comments=comments, context=context)
+    for name in EXTRA_FILES:
+        for lineno, message, comments, context in extract_from_file(
+            "python", ROOT / name, keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
+            strip_comment_tags=True,
+        ):
+            catalog.add(message, None, [(name, lineno)], auto_comments=comments,
+                        context=context)
     return catalog
 
 

@@ -8,16 +8,19 @@ session starts and ends with the core steps.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from concierge.domain import AssetKind, StepType, metric_spec
+from concierge.domain import METRIC_CATALOGUE, AssetKind, StepType, metric_spec
 from concierge.i18n import N_, Msg, msg
 from concierge.insights.text import headline_msg
 from concierge.protocol.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
 from concierge.session.model import WISH_TAGS, ChecklistItem
 
-# Our own step texts are stored in English and looked up in the catalogue when shown
-# (``step_title_msg`` and friends); the office's template steps are shown as it sent them.
+# Step texts are stored in English and looked up in the catalogue when shown
+# (``step_title_msg`` and friends): ours, and the demo templates' (marked N_ in
+# concierge_office/demo_templates.py); an office's own wording finds no entry and shows
+# as it was sent.
 CORE_FIRST = ChecklistStepTemplate(
     key="core-safety",
     title=N_("Site made safe and the plan agreed with the customer"),
@@ -51,11 +54,27 @@ def step_title_msg(item: ChecklistItem) -> Msg | str:
         if item.type is StepType.MEASUREMENT:
             return msg("{metric}: tuned and measured", metric=name)
         return msg("{metric}: service done and counter reset", metric=name)
-    return _own(item.title)
+    return Msg(item.title)
 
 
 def step_instructions_msg(item: ChecklistItem) -> Msg | str:
+    """Our own instructions, the demo templates' measuring hint, or the office's text."""
+    if m := _MEASURE_HINT.fullmatch(item.instructions):
+        label = next((s.label for specs in METRIC_CATALOGUE.values() for s in specs
+                      if s.label.lower() == m.group(1)), None)
+        if label is not None and item.target_low is not None and item.target_high is not None:
+            return msg("Measure and enter {metric} ({unit}); normal is {low} to {high}.",
+                       metric=Msg(label), unit=m.group(2), low=item.target_low,
+                       high=item.target_high)
     return _own(item.instructions)
+
+
+def choice_msg(choice: str) -> Msg:
+    """A choice of a choice step (stored in English), for the reader."""
+    return Msg(choice)
+
+
+_MEASURE_HINT = re.compile(r"Measure and enter (.+) \((.+)\); normal is \S+ to \S+\.")
 
 
 def reason_msg(reason: str) -> Msg | str:

@@ -10,7 +10,7 @@ from concierge.domain import StepType
 from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, translator_for
 from concierge.insights.text import headline_msg
 from concierge.protocol.schemas import Asset, Insight, Site, Visit
-from concierge.session.checklist import step_title_msg
+from concierge.session.checklist import choice_msg, step_title_msg
 from concierge.session.impact import HORIZON_DAYS, InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, compare
 from concierge.session.model import WISH_TAGS, ChecklistItem, Point, SessionDoc, StepResult
@@ -131,7 +131,9 @@ def result_text(item: ChecklistItem, r: StepResult, t: Translator) -> str:
         n = len(r.attachments)
         text = t.render(nmsg("{count} photo or file attached", "{count} photos or files attached",
                              n))
-    elif item.type in (StepType.CHOICE, StepType.NOTE) and isinstance(r.value, str):
+    elif item.type is StepType.CHOICE and isinstance(r.value, str):
+        text = t.render(choice_msg(r.value))
+    elif item.type is StepType.NOTE and isinstance(r.value, str):
         text = r.value
     else:
         text = t.render(msg("Done"))

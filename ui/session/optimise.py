@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
 
 from concierge.domain import StepType
 from concierge.i18n import _, msg, ngettext, nmsg, pgettext, tr
-from concierge.session.checklist import reason_msg, step_instructions_msg, step_title_msg
+from concierge.session.checklist import (
+    choice_msg,
+    reason_msg,
+    step_instructions_msg,
+    step_title_msg,
+)
 from concierge.session.engine import SessionEngine, SessionError, item_flag
 from concierge.session.model import ChecklistItem
 from concierge.session.text import fmt_value
@@ -113,7 +118,7 @@ class StepCard(QFrame):
                                 _("{step}: choice").format(step=self.title))
             self.choice.addItem(_("Choose…"), None)
             for c in item.choices:
-                self.choice.addItem(c, c)
+                self.choice.addItem(tr(choice_msg(c)), c)
             if isinstance(r.value, str):
                 self.choice.setCurrentIndex(self.choice.findData(r.value))
             self.choice.currentIndexChanged.connect(self._chosen)
