@@ -143,7 +143,13 @@ def test_board_visit_session_and_conflicts_speak_german(
     assert session.windowTitle().startswith("Vor-Ort-Termin · ")
     assert session.report_language.currentData() == "de"  # the demo's customers are German
     assert session.report_language.currentText() == "Deutsch (des Kunden)"
-    assert english_left(session) == []
+    for step in range(6):  # every page: checklist steps from the templates too
+        session.stack.setCurrentIndex(step)
+        assert english_left(session) == [], f"step {step + 1}"
+    optimise = session.optimise
+    optimise.rebuild()
+    titles = [w.text() for w in optimise.findChildren(QLabel) if w.property("role") == "cardTitle"]
+    assert "Arbeitsbereich gesichert und Vorgehen mit dem Kunden abgestimmt" in titles, titles
     session.close()
     # The conflicts dialog
     dialog = window.open_conflicts()
