@@ -7,7 +7,9 @@ yet still reads sensibly: a translated lead-in with the office's own words.
 
 from __future__ import annotations
 
-from concierge.i18n import Msg, _, msg, tr
+import re
+
+from concierge.i18n import Msg, _, msg, nmsg, tr
 
 OFFICE_CODES: dict[str, Msg] = {
     "invalid_credentials": msg("The user name or password is not right."),
@@ -32,6 +34,33 @@ OFFICE_CODES: dict[str, Msg] = {
 }
 
 
+def _auth_text(exc: BaseException) -> str | None:
+    """Sign-in problems, told apart by their class (``concierge.auth``); None for others."""
+    name = type(exc).__name__
+    text = str(getattr(exc, "message", "") or exc)
+    if name == "WrongCredentials":
+        return tr(msg("Unknown user name or wrong password."))
+    if name == "AccountLocked":
+        seconds = re.search(r"in (\d+) s", text)
+        if seconds:
+            return tr(nmsg("Too many failed sign-ins; try again in {count} second.",
+                           "Too many failed sign-ins; try again in {count} seconds.",
+                           int(seconds.group(1))))
+        return tr(msg("Too many failed sign-ins; try again later."))
+    if name == "ServerUnreachable":
+        return tr(msg("The back office cannot be reached. Check the address and the network."))
+    if name == "InsecureServer":
+        return tr(msg("Use an https:// address (plain http:// only to this computer)."))
+    if name == "UnsyncedChanges":
+        count = re.match(r"(\d+) change", text)
+        if count:
+            return tr(nmsg("{count} change has not reached the office yet. Sync first, or sign "
+                           "out anyway to discard it.",
+                           "{count} changes have not reached the office yet. Sync first, or "
+                           "sign out anyway to discard them.", int(count.group(1))))
+    return None
+
+
 def office_error_text(code: str | None, detail: str) -> str:
     """The sentence for an office error ``code`` (``detail``: the office's English text)."""
     known = OFFICE_CODES.get(code or "")
@@ -47,6 +76,9 @@ def people_message(exc: BaseException) -> str:
     message = getattr(exc, "msg", None)
     if isinstance(message, Msg):
         return tr(message)
+    auth = _auth_text(exc)
+    if auth is not None:
+        return auth
     code = getattr(exc, "code", None)
     text = getattr(exc, "message", None)
     if isinstance(code, str) and code:

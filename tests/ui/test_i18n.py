@@ -277,3 +277,24 @@ def test_settings_choose_the_ui_language_for_the_next_start(qtbot: QtBot) -> Non
     with qtbot.waitSignal(dialog.saved) as saved:
         dialog.save.click()
     assert saved.args[0].language == "de"
+
+
+def test_errors_read_in_the_ui_language_by_code_or_class(
+        language: Callable[[str], str]) -> None:
+    from concierge.api.errors import ApiError
+    from concierge.auth import AccountLocked, UnsyncedChanges, WrongCredentials
+    from ui.errors import people_message
+
+    language("de")
+    assert people_message(WrongCredentials("Unknown user name or wrong password.")) == (
+        "Unbekannter Benutzername oder falsches Passwort.")
+    assert people_message(AccountLocked("Too many failed sign-ins; try again in 30 s.")) == (
+        "Zu viele fehlgeschlagene Anmeldungen; versuchen Sie es in 30 Sekunden erneut.")
+    assert people_message(UnsyncedChanges("3 change(s) have not reached the office yet.")) \
+        .startswith("3 Änderungen haben den Innendienst noch nicht erreicht.")
+    known = ApiError("Visit v1 changed meanwhile.", status=409, code="version_mismatch")
+    assert people_message(known).startswith("Der Innendienst hat das inzwischen geändert")
+    newer = ApiError("Quota exceeded for today.", status=422, code="quota_exceeded")
+    assert people_message(newer) == "Meldung des Innendiensts: Quota exceeded for today."
+    assert people_message(KeyError("x")) == (
+        "Etwas ist schiefgegangen (KeyError). Einzelheiten stehen im Protokoll.")
