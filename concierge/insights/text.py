@@ -238,18 +238,40 @@ def explanation_msg(insight: Any) -> Msg | None:
     from concierge.domain import metric_spec
 
     evidence = getattr(insight, "evidence", {}) or {}
-    slope = evidence.get("slope_per_day")
-    if str(getattr(insight, "kind", "")) != "trend" or not isinstance(slope, int | float):
-        return None
     try:
         spec = metric_spec(_kind_of_metric(insight.metric), insight.metric)
     except (KeyError, ValueError):
         return None
-    rate = _Amount(abs(float(slope)), spec.unit)
-    confidence = _Amount(round(100 * float(insight.confidence)), "%")
-    text = ("{metric} rising by {rate} per day (confidence {confidence})." if slope > 0 else
-            "{metric} falling by {rate} per day (confidence {confidence}).")
-    return Msg(text, params={"metric": Msg(spec.label), "rate": rate, "confidence": confidence})
+
+    def number(name: str) -> float | None:
+        value = evidence.get(name)
+        return float(value) if isinstance(value, int | float) else None
+
+    params: dict[str, Any] = {
+        "metric": Msg(spec.label),
+        "confidence": _Amount(round(100 * float(insight.confidence)), "%"),
+    }
+    kind = str(getattr(insight, "kind", ""))
+    slope, level, threshold = number("slope_per_day"), number("recent_mean"), number("threshold")
+    if kind == "trend" and slope is not None:
+        params["rate"] = _Amount(abs(slope), spec.unit)
+        text = ("{metric} rising by {rate} per day (confidence {confidence})." if slope > 0 else
+                "{metric} falling by {rate} per day (confidence {confidence}).")
+    elif kind == "trend" and level is not None and threshold is not None:
+        params |= {"level": _Amount(level, spec.unit), "threshold": _Amount(threshold, spec.unit)}
+        text = "{metric} at {level}, beyond the threshold of {threshold} (confidence {confidence})."
+    elif kind == "deviation" and level is not None and number("baseline_mean") is not None:
+        params |= {"level": _Amount(level, spec.unit),
+                   "usual": _Amount(number("baseline_mean") or 0.0, spec.unit)}
+        text = "{metric} now {level}, usually {usual} (confidence {confidence})."
+    elif kind == "counter" and number("counter_value") is not None \
+            and number("service_limit") is not None:
+        params |= {"value": _Amount(number("counter_value") or 0.0, spec.unit),
+                   "limit": _Amount(number("service_limit") or 0.0, spec.unit)}
+        text = "{metric} at {value} of the {limit} service limit (confidence {confidence})."
+    else:
+        return None
+    return Msg(text, params=params)
 
 
 def _kind_of_metric(metric: str) -> str:
@@ -261,5 +283,10 @@ def _kind_of_metric(metric: str) -> str:
     raise KeyError(metric)
 
 
-_EXPLANATIONS = (msg("{metric} rising by {rate} per day (confidence {confidence})."),
-                 msg("{metric} falling by {rate} per day (confidence {confidence})."))
+_EXPLANATIONS = (
+    msg("{metric} rising by {rate} per day (confidence {confidence})."),
+    msg("{metric} falling by {rate} per day (confidence {confidence})."),
+    msg("{metric} at {level}, beyond the threshold of {threshold} (confidence {confidence})."),
+    msg("{metric} now {level}, usually {usual} (confidence {confidence})."),
+    msg("{metric} at {value} of the {limit} service limit (confidence {confidence})."),
+)
