@@ -24,7 +24,8 @@ values = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinit
 def test_format_then_parse_round_trips(value: float, decimals: int, language: str) -> None:
     t = translator_for(language)
     text = t.number(value, decimals)
-    assert t.parse_number(text) == pytest.approx(round(value, decimals), abs=10 ** -decimals)
+    # within half a unit of the last shown digit (CLDR rounds half-even on the decimal text)
+    assert t.parse_number(text) == pytest.approx(value, abs=0.51 * 10 ** -decimals)
 
 
 @given(value=values, decimals=st.integers(min_value=0, max_value=3),
@@ -33,8 +34,7 @@ def test_a_typed_measurement_reads_back_in_its_locale(value: float, decimals: in
                                                        language: str) -> None:
     t = translator_for(language)
     text = t.number(value, decimals)  # with grouping: "1.234,5" / "1,234.5"
-    assert parse_measurement(text, t=t) == pytest.approx(round(value, decimals),
-                                                         abs=10 ** -decimals)
+    assert parse_measurement(text, t=t) == pytest.approx(value, abs=0.51 * 10 ** -decimals)
 
 
 def test_typed_input_takes_both_decimal_marks_and_grouping() -> None:
