@@ -17,11 +17,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPixmap
 
-from concierge.i18n import _, pgettext
+from concierge.i18n import SOURCE, _, pgettext, ui
 from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
     PRIORITY_COLOURS,
+    STATUS_KEYS,
     as_datetime,
     local,
     place_text,
@@ -103,9 +104,11 @@ def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_S
         else "today"
         for r in ordered
     ]
+    names = {key: status_name(key) for key in STATUS_KEYS}  # once, not per row
+    reason = (lambda text: text) if ui().language == SOURCE else summary_text
     search = [
-        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{summary_text(r.summary)}\n"
-        f"{status_name(r.status)}".casefold() for r in ordered
+        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{reason(r.summary)}\n"
+        f"{names.get(r.status, r.status)}".casefold() for r in ordered
     ]
     return PreparedRows(ordered, groups, search, sort)
 
