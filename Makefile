@@ -4,10 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Message catalogues: .po in git, .mo compiled from them by `make setup` (never committed).
+PO_FILES := $(wildcard concierge/locale/*/LC_MESSAGES/concierge.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup lock test-oldest bundle bundle-test run test lint typecheck contracts pytest core-only system-deps screenshot bench clean
+.PHONY: setup lock test-oldest bundle bundle-test run test lint typecheck contracts pytest \
+	core-only system-deps screenshot bench clean i18n-update
 
-setup: $(STAMP)
+setup: $(STAMP) $(MO_FILES)
 
 # --- dependencies: installed from the lock (requirements/*.lock), updated by `make lock` ---
 LOCK := requirements/dev.lock
@@ -59,6 +63,13 @@ bundle: setup
 # screenshot, the tarball's install script.
 bundle-test: bundle system-deps
 	scripts/test-session.sh $(BIN)/python -m pytest -q packaging/test_bundle_smoke.py
+
+$(MO_FILES): %.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile -D concierge -i $< -o $@
+
+# Re-extract the English source text and merge it into every .po (no fuzzy guesses).
+i18n-update: $(STAMP)
+	$(BIN)/python scripts/i18n_catalogue.py update
 
 run: setup
 	$(BIN)/concierge --demo

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from concierge import __version__
+from concierge.i18n import PSEUDO, SUPPORTED, _, language_from_env, set_ui_language
 
 Command = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Command]] = {}
@@ -29,32 +32,73 @@ def command(
     return register
 
 
+LANG_CHOICES = (*SUPPORTED, PSEUDO)
+
+
+def choose_language(argv: Sequence[str] | None) -> str:
+    """The CLI's language: ``--lang``, else LC_ALL/LC_MESSAGES/LANG (read here only)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=LANG_CHOICES)
+    known, _rest = early.parse_known_args(argv)
+    language = known.lang or language_from_env(os.environ)
+    set_ui_language(language)
+    return language
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own words ("usage:") in the CLI's language."""
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any,
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+def _translate_argparse(parser: argparse.ArgumentParser) -> None:
+    """The group titles and the -h/--version help argparse writes itself."""
+    parser._positionals.title = _("positional arguments")
+    parser._optionals.title = _("options")
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = _("show this help message and exit")
+        elif isinstance(action, argparse._VersionAction):
+            action.help = _("show the version and exit")
+
+
 def build_parser() -> argparse.ArgumentParser:
     _load_commands()
     parser = argparse.ArgumentParser(
-        prog="concierge",
-        description="Field Concierge: proactive visits for field technicians.",
+        prog="concierge", formatter_class=_Formatter,
+        description=_("Field Concierge: proactive visits for field technicians."),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
-        "--data-dir", metavar="DIR", help="keep all data, settings and logs under DIR "
-        "(default: the platform's folders, or $CONCIERGE_HOME)",
+        "--data-dir", metavar="DIR",
+        help=_("keep all data, settings and logs under DIR (default: the platform's folders, "
+               "or $CONCIERGE_HOME)"),
     )
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
     parser.add_argument(
         "--demo", action="store_true",
-        help="start the embedded back office with its demo fleet and sign in as a demo technician",
+        help=_("start the embedded back office with its demo fleet and sign in as a demo "
+               "technician"),
     )
-    parser.add_argument("--screenshot", metavar="FILE.png", help="render offscreen, save, exit")
+    parser.add_argument("--lang", choices=LANG_CHOICES,
+                        help=_("language of the app and of the output (default: from the "
+                               "system: LC_ALL, LANG)"))
+    parser.add_argument("--screenshot", metavar="FILE.png",
+                        help=_("render offscreen, save, exit"))
     parser.add_argument("--view", choices=["board", "visit", "session"], default="board",
-                        help="what --screenshot shows")
+                        help=_("what --screenshot shows"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, configure, func) in _COMMANDS.items():
-        child = sub.add_parser(name, help=help_text, description=help_text)
+        child = sub.add_parser(name, help=_(help_text), description=_(help_text),
+                               formatter_class=_Formatter)
         configure(child)
+        _translate_argparse(child)
         child.set_defaults(handler=func)
+    _translate_argparse(parser)
     return parser
 
 
@@ -75,8 +119,9 @@ def _load_commands() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Headless entry (``python -m concierge``): subcommands only."""
+    choose_language(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("a COMMAND is required here; run `concierge` for the app")
+        parser.error(_("a COMMAND is required here; run `concierge` for the app"))
     return run_command(args)

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from concierge.cli import command
+from concierge.i18n import N_, _, ngettext
 from concierge.paths import AppPaths, resolve_paths
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class CommandError(Exception):
 
 
 def _fail(message: str) -> int:
-    print(f"concierge: {message}", file=sys.stderr)
+    print(_("concierge: {message}").format(message=message), file=sys.stderr)
     return 1
 
 
@@ -69,7 +70,7 @@ def _guarded(func: Any) -> Any:
         except CommandError as exc:
             return _fail(str(exc))
         except KeyboardInterrupt:
-            return _fail("interrupted")
+            return _fail(_("interrupted"))
         except Exception as exc:
             from concierge.auth import AuthError  # loaded already if one was raised
 
@@ -86,32 +87,36 @@ def _guarded(func: Any) -> Any:
 
 def _configure_login(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", required=True, metavar="URL",
-                        help="back office address (https://…, or http:// to this computer)")
-    parser.add_argument("--user", required=True, metavar="NAME", help="your user name")
+                        help=_("back office address (https://…, or http:// to this computer)"))
+    parser.add_argument("--user", required=True, metavar="NAME", help=_("your user name"))
 
 
-@command("login", "sign in; the tokens are kept in the OS keyring only", _configure_login)
+@command("login", N_("sign in; the tokens are kept in the OS keyring only"), _configure_login)
 @_guarded
 def login(args: argparse.Namespace) -> int:
     from concierge.auth import Account, open_token_store
 
-    password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"Password for {args.user}: ")
+    password = os.environ.get(PASSWORD_ENV) or getpass.getpass(
+        _("Password for {user}: ").format(user=args.user))
     paths = _paths(args)
     tokens = open_token_store(paths.keyring_service)
     with _store(paths) as store:
         user = Account(store, tokens).sign_in(args.server, args.user, password)
-    print(f"Signed in as {user.name} ({user.login}).")
+    print(_("Signed in as {name} ({login}).").format(name=user.name, login=user.login))
     if tokens.warning:
-        raise CommandError(f"{tokens.warning} Headless commands cannot stay signed in.")
+        raise CommandError(_("{warning} Headless commands cannot stay signed in.")
+                           .format(warning=tokens.warning))
     return 0
 
 
 def _configure_logout(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--discard-unsynced", action="store_true",
-                        help="sign out even if changes have not reached the office (they are lost)")
+                        help=_("sign out even if changes have not reached the office "
+                               "(they are lost)"))
 
 
-@command("logout", "sign out: delete the tokens and this account's local data", _configure_logout)
+@command("logout", N_("sign out: delete the tokens and this account's local data"),
+         _configure_logout)
 @_guarded
 def logout(args: argparse.Namespace) -> int:
     from concierge.auth import Account, open_token_store
@@ -120,7 +125,7 @@ def logout(args: argparse.Namespace) -> int:
     with _store(paths) as store:
         account = Account(store, open_token_store(paths.keyring_service))
         account.sign_out(discard_unsynced=args.discard_unsynced)
-    print("Signed out; local data removed.")
+    print(_("Signed out; local data removed."))
     return 0
 
 
@@ -130,18 +135,18 @@ def logout(args: argparse.Namespace) -> int:
 def _configure_sync(parser: argparse.ArgumentParser) -> None:
     from concierge.sync.models import SyncOptions  # dataclasses only: cheap
 
-    parser.add_argument("--once", action="store_true", help="sync once and exit")
+    parser.add_argument("--once", action="store_true", help=_("sync once and exit"))
     parser.add_argument("--interval", type=int, metavar="MINUTES",
-                        help="minutes between syncs (default: from settings)")
+                        help=_("minutes between syncs (default: from settings)"))
     parser.add_argument("--batch-size", type=int, default=SyncOptions.batch_size,
-                        help="changes per push request")
+                        help=_("changes per push request"))
     parser.add_argument("--page-size", type=int, default=SyncOptions.page_size,
-                        help="changes per pull request")
+                        help=_("changes per pull request"))
     parser.add_argument("--progress", action="store_true",
-                        help="print each progress step as a JSON line on stderr")
+                        help=_("print each progress step as a JSON line on stderr"))
 
 
-@command("sync", "sync with the back office (until Ctrl-C, or --once)", _configure_sync)
+@command("sync", N_("sync with the back office (until Ctrl-C, or --once)"), _configure_sync)
 @_guarded
 def sync(args: argparse.Namespace) -> int:
     from concierge.auth import Account, open_token_store
@@ -152,7 +157,7 @@ def sync(args: argparse.Namespace) -> int:
     with _store(paths) as store:
         account = Account(store, open_token_store(paths.keyring_service))
         if account.access_token() is None:
-            raise CommandError("Not signed in. Run: concierge login --server URL --user NAME")
+            raise CommandError(_("Not signed in. Run: concierge login --server URL --user NAME"))
         options = SyncOptions(batch_size=max(1, args.batch_size), page_size=max(1, args.page_size))
         with account.client() as client:
             engine = SyncEngine(store, client, options)
@@ -175,14 +180,22 @@ def _run_scheduled(engine: SyncEngine, interval: int) -> int:
         service.start(interval)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    print(f"Syncing every {interval} min; press Ctrl-C to stop.", flush=True)
+    print(ngettext("Syncing every {count} minute; press Ctrl-C to stop.",
+                   "Syncing every {count} minutes; press Ctrl-C to stop.", interval)
+          .format(count=interval), flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
-        print("Stopping…", flush=True)
+        print(_("Stopping…"), flush=True)
     finally:
         service.shutdown(wait=True)
     return 0
+
+
+def _pending(count: int) -> Any:
+    from concierge.i18n import nmsg
+
+    return nmsg("{count} change", "{count} changes", count)
 
 
 def _print_progress(progress: SyncProgress) -> None:
@@ -194,24 +207,25 @@ def _print_result(result: SyncResult) -> None:
     if result.busy:
         from concierge.sync.models import ANOTHER_SYNC_RUNNING
 
-        print(f"{ANOTHER_SYNC_RUNNING} Nothing to do here.", flush=True)
+        print(_("{busy} Nothing to do here.").format(busy=_(ANOTHER_SYNC_RUNNING)), flush=True)
     elif result.ok:
-        print(
-            f"Synced: {result.pushed} sent, {result.pulled} received, "
-            f"{result.conflicts} conflict(s), {result.rejected} refused.", flush=True,
-        )
+        print(_("Synced: {pushed} sent, {pulled} received, {conflicts} conflict(s), "
+                "{rejected} refused.").format(pushed=result.pushed, pulled=result.pulled,
+                                               conflicts=result.conflicts,
+                                               rejected=result.rejected), flush=True)
     else:
-        print(f"concierge: sync failed: {result.error}", file=sys.stderr, flush=True)
+        print(_("concierge: sync failed: {error}").format(error=result.error),
+              file=sys.stderr, flush=True)
 
 
 # --- status -----------------------------------------------------------------------------------
 
 
 def _configure_status(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--json", action="store_true", help=_("print JSON"))
 
 
-@command("status", "show the last sync, pending changes, conflicts and refusals",
+@command("status", N_("show the last sync, pending changes, conflicts and refusals"),
          _configure_status)
 @_guarded
 def status(args: argparse.Namespace) -> int:
@@ -222,16 +236,27 @@ def status(args: argparse.Namespace) -> int:
                   for k, v in vars(state).items()}
         print(json.dumps(fields, indent=2))
         return 0
-    never = "never"
-    print(f"Account:        {state.account or 'not signed in'}"
-          + (f" at {state.server_url}" if state.server_url else ""))
-    print(f"Last sync:      {state.last_sync_at.astimezone() if state.last_sync_at else never}")
-    print(f"Last attempt:   "
-          f"{state.last_attempt_at.astimezone() if state.last_attempt_at else never}")
+    from concierge.i18n import ui
+
+    t = ui()
+
+    def moment(value: Any) -> str:
+        return t.format_datetime(value) if value else _("never")
+
+    account = state.account or _("not signed in")
+    if state.server_url:
+        account = _("{account} at {server}").format(account=account, server=state.server_url)
+    rows = [(_("Account:"), account), (_("Last sync:"), moment(state.last_sync_at)),
+            (_("Last attempt:"), moment(state.last_attempt_at))]
     if state.last_error:
-        print(f"Last error:     {state.last_error}")
-    print(f"Pending:        {state.pending_ops} change(s)")
-    print(f"Conflicts:      {state.conflicts}")
-    print(f"Refused:        {state.rejected}")
-    print(f"Cursor:         {state.cursor or '-'}")
+        rows.append((_("Last error:"), str(state.last_error)))
+    rows += [
+        (_("Pending:"), t.render(_pending(state.pending_ops))),
+        (_("Conflicts:"), t.number(state.conflicts)),
+        (_("Refused:"), t.number(state.rejected)),
+        (_("Cursor:"), state.cursor or "-"),
+    ]
+    width = max(len(label) for label, _value in rows) + 2
+    for label, value in rows:
+        print(f"{label:<{width}}{value}")
     return 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from concierge.i18n import N_
+
 
 class AssetKind(StrEnum):
     ELEVATOR = "elevator"
@@ -100,31 +102,31 @@ _UP, _DOWN = BadDirection.UP, BadDirection.DOWN
 
 METRIC_CATALOGUE: dict[AssetKind, tuple[MetricSpec, ...]] = {
     AssetKind.ELEVATOR: (
-        MetricSpec("door_cycle_time", "Door cycle time", "s", 3.0, 5.0, 6.0, 8.0, _UP),
-        MetricSpec("motor_temp", "Motor temperature", "°C", 30.0, 65.0, 75.0, 85.0, _UP),
-        MetricSpec("vibration", "Vibration", "mm/s", 0.5, 2.5, 4.0, 6.0, _UP),
-        MetricSpec("trips_per_hour", "Trips", "trips/h", 5.0, 60.0, 90.0, 120.0, _UP),
-        MetricSpec("availability", "Availability", "%", 99.0, 100.0, 97.0, 95.0, _DOWN),
+        MetricSpec("door_cycle_time", N_("Door cycle time"), "s", 3.0, 5.0, 6.0, 8.0, _UP),
+        MetricSpec("motor_temp", N_("Motor temperature"), "°C", 30.0, 65.0, 75.0, 85.0, _UP),
+        MetricSpec("vibration", N_("Vibration"), "mm/s", 0.5, 2.5, 4.0, 6.0, _UP),
+        MetricSpec("trips_per_hour", N_("Trips"), "trips/h", 5.0, 60.0, 90.0, 120.0, _UP),
+        MetricSpec("availability", N_("Availability"), "%", 99.0, 100.0, 97.0, 95.0, _DOWN),
         MetricSpec(
-            "door_cycles", "Door cycles", "cycles", 0.0, 0.0, 0.0, 0.0, _UP,
+            "door_cycles", N_("Door cycles"), "cycles", 0.0, 0.0, 0.0, 0.0, _UP,
             counter=True, service_limit=2_000_000.0,
         ),
     ),
     AssetKind.CABLE_GATEWAY: (
-        MetricSpec("snr", "Downstream SNR", "dB", 33.0, 40.0, 30.0, 27.0, _DOWN),
+        MetricSpec("snr", N_("Downstream SNR"), "dB", 33.0, 40.0, 30.0, 27.0, _DOWN),
         MetricSpec(
-            "uncorrectable_codewords", "Uncorrectable codewords", "cw/h",
+            "uncorrectable_codewords", N_("Uncorrectable codewords"), "cw/h",
             0.0, 10.0, 100.0, 1000.0, _UP,
         ),
-        MetricSpec("latency", "Latency", "ms", 5.0, 25.0, 50.0, 100.0, _UP),
-        MetricSpec("throughput", "Throughput", "Mbit/s", 300.0, 1000.0, 200.0, 100.0, _DOWN),
+        MetricSpec("latency", N_("Latency"), "ms", 5.0, 25.0, 50.0, 100.0, _UP),
+        MetricSpec("throughput", N_("Throughput"), "Mbit/s", 300.0, 1000.0, 200.0, 100.0, _DOWN),
     ),
     AssetKind.HEAT_PUMP: (
-        MetricSpec("cop", "Coefficient of performance", "", 3.0, 4.5, 2.5, 2.0, _DOWN),
-        MetricSpec("supply_temp", "Supply temperature", "°C", 35.0, 45.0, 52.0, 58.0, _UP),
-        MetricSpec("defrost_cycles", "Defrost cycles", "cycles/day", 0.0, 6.0, 10.0, 16.0, _UP),
+        MetricSpec("cop", N_("Coefficient of performance"), "", 3.0, 4.5, 2.5, 2.0, _DOWN),
+        MetricSpec("supply_temp", N_("Supply temperature"), "°C", 35.0, 45.0, 52.0, 58.0, _UP),
+        MetricSpec("defrost_cycles", N_("Defrost cycles"), "cycles/day", 0.0, 6.0, 10.0, 16.0, _UP),
         MetricSpec(
-            "compressor_hours", "Compressor hours", "h", 0.0, 0.0, 0.0, 0.0, _UP,
+            "compressor_hours", N_("Compressor hours"), "h", 0.0, 0.0, 0.0, 0.0, _UP,
             counter=True, service_limit=30_000.0,
         ),
     ),

@@ -26,6 +26,7 @@ DEFAULT_SERVER_URL = "http://127.0.0.1:8765"
 MAX_SYNC_INTERVAL_MINUTES = 24 * 60
 Theme = Literal["system", "light", "dark"]
 THEMES: tuple[str, ...] = get_args(Theme)
+LANGUAGES: tuple[str, ...] = ("system", "en", "de")  # the UI's; applied at the next start
 
 
 class SettingsError(ValueError):
@@ -68,6 +69,12 @@ def _theme(value: Any) -> str:
     return str(value)
 
 
+def _language(value: Any) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+    return str(value)
+
+
 def _server_url(value: Any) -> str:
     return check_server_url(_text(value))
 
@@ -79,6 +86,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "sync_interval_minutes": _interval,
     "theme": _theme,
     "large_touch_targets": _switch,
+    "language": _language,
     "demo_mode": _switch,
 }
 
@@ -97,6 +105,7 @@ class Settings:
     sync_interval_minutes: int = 5
     theme: Theme = "system"
     large_touch_targets: bool = False
+    language: str = "system"
     demo_mode: bool = False
 
     def __post_init__(self) -> None:

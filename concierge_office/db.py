@@ -112,6 +112,7 @@ sites = Table(
     Column("contact_phone", String(64), nullable=False, default=""),
     Column("contact_email", String(200), nullable=False, default=""),
     Column("access_notes", Text, nullable=False, default=""),
+    Column("language", String(35), nullable=False, default="en", server_default="en"),
     Column("version", Integer, nullable=False, default=1),
     Column("updated_at", Float, nullable=False),
 )
@@ -371,7 +372,11 @@ class Database:
                         "ALTER TABLE telemetry_by_name "
                         "RENAME CONSTRAINT telemetry_pkey TO telemetry_by_name_pkey"
                     )
+            had_sites = tables.has_table("sites")
             metadata.create_all(conn)
+            if had_sites and "language" not in {c["name"] for c in tables.get_columns("sites")}:
+                conn.exec_driver_sql(  # older files: every customer reads English
+                    "ALTER TABLE sites ADD COLUMN language VARCHAR(35) NOT NULL DEFAULT 'en'")
             if by_name:
                 _move_telemetry_to_series(conn)
 

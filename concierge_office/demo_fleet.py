@@ -280,6 +280,7 @@ def build_fleet(seed: int, anchor: float) -> Fleet:
                 "contact_phone": f"+49 {rng.integers(30, 99)} 555 {rng.integers(1000, 9999)}",
                 "contact_email": f"{contact.split()[-1].lower()}@example.org",
                 "access_notes": _ACCESS[int(rng.integers(len(_ACCESS)))],
+                "language": "de",  # the demo's customers are German
                 "version": 1,
                 "updated_at": anchor,
             }

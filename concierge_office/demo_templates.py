@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind, StepType, metric_spec
+from concierge.i18n import N_  # the app shows these steps translated (its catalogue)
 
 
 def _step(
@@ -37,54 +38,62 @@ _E, _G, _H = AssetKind.ELEVATOR, AssetKind.CABLE_GATEWAY, AssetKind.HEAT_PUMP
 
 _STEPS: dict[AssetKind, list[dict[str, Any]]] = {
     _E: [
-        _step("lockout", "Lock out the car and post the notice", _CHECK),
-        _measure(_E, "door_cycle_time", "Door cycle time (average of 5 cycles)"),
-        _measure(_E, "motor_temp", "Motor temperature after 10 runs", only_if_insight=True),
-        _measure(_E, "vibration", "Car vibration at full speed", only_if_insight=True),
+        _step("lockout", N_("Lock out the car and post the notice"), _CHECK),
+        _measure(_E, "door_cycle_time", N_("Door cycle time (average of 5 cycles)")),
+        _measure(_E, "motor_temp", N_("Motor temperature after 10 runs"),
+                 only_if_insight=True),
+        _measure(_E, "vibration", N_("Car vibration at full speed"), only_if_insight=True),
         _step(
-            "door-rollers", "Door rollers and tracks", _CHOICE, choices=["good", "worn", "replaced"]
+            "door-rollers", N_("Door rollers and tracks"), _CHOICE,
+            choices=[N_("good"), N_("worn"), N_("replaced")],
         ),
-        _step("door-sensors", "Clean and test the door sensors", _CHECK),
-        _step("photo-operator", "Photo of the door operator", _PHOTO, required=False),
+        _step("door-sensors", N_("Clean and test the door sensors"), _CHECK),
+        _step("photo-operator", N_("Photo of the door operator"), _PHOTO,
+              required=False),
         _step(
             "ride-comfort",
-            "Ride comfort remarks",
+            N_("Ride comfort remarks"),
             _NOTE,
             required=False,
             when_tags=["comfort", "noise"],
         ),
     ],
     _G: [
-        _measure(_G, "snr", "Downstream SNR at the gateway"),
-        _measure(_G, "latency", "Latency to the head end", only_if_insight=True),
-        _step("connectors", "Coax connectors tightened and dry", _CHECK),
+        _measure(_G, "snr", N_("Downstream SNR at the gateway")),
+        _measure(_G, "latency", N_("Latency to the head end"), only_if_insight=True),
+        _step("connectors", N_("Coax connectors tightened and dry"), _CHECK),
         _step(
-            "splitter", "Splitter in the line", _CHOICE, choices=["none", "2-way", "3-way or more"]
+            "splitter", N_("Splitter in the line"), _CHOICE,
+            choices=[N_("none"), N_("2-way"), N_("3-way or more")],
         ),
-        _measure(_G, "throughput", "Speed test on a wired client"),
-        _step("photo-wiring", "Photo of the wall outlet and wiring", _PHOTO, required=False),
+        _measure(_G, "throughput", N_("Speed test on a wired client")),
+        _step("photo-wiring", N_("Photo of the wall outlet and wiring"), _PHOTO,
+              required=False),
         _step(
             "wifi-wishes",
-            "Wi-Fi coverage wishes",
+            N_("Wi-Fi coverage wishes"),
             _NOTE,
             required=False,
             when_tags=["speed", "reliability"],
         ),
     ],
     _H: [
-        _measure(_H, "supply_temp", "Supply temperature at the outdoor unit"),
+        _measure(_H, "supply_temp", N_("Supply temperature at the outdoor unit")),
         _measure(
-            _H, "cop", "Coefficient of performance (from the controller)", only_if_insight=True
+            _H, "cop", N_("Coefficient of performance (from the controller)"),
+            only_if_insight=True,
         ),
         _step(
-            "coil", "Outdoor coil condition", _CHOICE, choices=["clean", "dirty", "iced", "damaged"]
+            "coil", N_("Outdoor coil condition"), _CHOICE,
+            choices=[N_("clean"), N_("dirty"), N_("iced"), N_("damaged")],
         ),
-        _step("filters", "Clean the water filter and check pressure", _CHECK),
-        _step("defrost", "Defrost cycle observed", _CHECK, when_metrics=["defrost_cycles"]),
-        _step("photo-unit", "Photo of the outdoor unit", _PHOTO, required=False),
+        _step("filters", N_("Clean the water filter and check pressure"), _CHECK),
+        _step("defrost", N_("Defrost cycle observed"), _CHECK,
+              when_metrics=["defrost_cycles"]),
+        _step("photo-unit", N_("Photo of the outdoor unit"), _PHOTO, required=False),
         _step(
             "comfort",
-            "Heating comfort remarks",
+            N_("Heating comfort remarks"),
             _NOTE,
             required=False,
             when_tags=["comfort", "noise", "cost"],

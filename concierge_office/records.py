@@ -33,6 +33,7 @@ def site(row: Row[Any]) -> schemas.Site:
         contact_phone=row.contact_phone,
         contact_email=row.contact_email,
         access_notes=row.access_notes,
+        language=row.language,
         version=row.version,
         updated_at=utc(row.updated_at),
     )
@@ -177,6 +178,7 @@ def _site_json(row: Row[Any]) -> dict[str, Any]:
         "contact_phone": r["contact_phone"],
         "contact_email": r["contact_email"],
         "access_notes": r["access_notes"],
+        "language": r["language"],
         "version": r["version"],
         "updated_at": _iso(r["updated_at"]),
     }

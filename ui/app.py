@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 from concierge import APP_NAME, __version__
+from concierge.i18n import _
 from concierge.paths import AppPaths, resolve_paths
 from ui.tasks import TaskManager
 from ui.theme import app_icon
@@ -79,8 +80,14 @@ def make_app() -> QApplication:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    from concierge.settings import load_settings
+    from ui.i18n import install as install_language
+
     paths = resolve_paths(args.data_dir, demo=args.demo).ensure()
     app = make_app()
+    # The language first: Qt needs its translator before any widget (or board text) exists.
+    settings, problems = load_settings(paths.settings_file)
+    install_language(app, getattr(args, "lang", None) or settings.language)
     tasks = TaskManager()
 
     # The first screen of the cached board is read on the database worker while the
@@ -98,14 +105,14 @@ def run_gui(args: argparse.Namespace) -> int:
 
     def open_store() -> None:
         (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
-            .failure(lambda exc: window.store_failed("Opening your data", exc))
-            .label("Opening your data").run())
+            .failure(lambda exc: window.store_failed(_("Opening your data"), exc))
+            .label(_("Opening your data")).run())
 
     def store_opened(parts: core.CoreParts) -> None:
         log.debug("Store open")
         window.store_ready(parts)
         (tasks.io(lambda: core.open_account(parts, paths.keyring_service)).success(account_opened)
-            .label("Opening your account").run())
+            .label(_("Opening your account")).run())
 
     def account_opened(parts: core.CoreParts) -> None:
         log.debug("Account open (signed in: %s)", parts.user is not None)
@@ -113,7 +120,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if args.demo:
             (tasks.io(lambda: core.open_demo(paths, parts, ctx.closing.is_set))
                 .success(window.demo_ready).failure(demo_failed)
-                .label("Starting the demo back office").run())
+                .label(_("Starting the demo back office")).run())
 
     def demo_failed(exc: BaseException) -> None:
         window.demo_failed(exc)  # e.g. a bundle has no office
@@ -121,11 +128,10 @@ def run_gui(args: argparse.Namespace) -> int:
             director.capture_now()
 
     (tasks.db(lambda: first_screen(paths)).success(first_screen_read)
-        .failure(lambda _exc: open_store()).label("Reading your board").run())
+        .failure(lambda _exc: open_store()).label(_("Reading your board")).run())
 
     from concierge.crash import CrashHandler, pending_reports
     from concierge.logs import setup_logging
-    from concierge.settings import load_settings
     from ui import core
     from ui.bridge import CoreBridge
     from ui.context import AppContext
@@ -135,7 +141,6 @@ def run_gui(args: argparse.Namespace) -> int:
 
     setup_logging(paths.logs, level=getattr(logging, args.log_level))
     crash = CrashHandler(paths.logs).install()
-    settings, problems = load_settings(paths.settings_file)
     if args.demo:
         settings = settings.replace(demo_mode=True)
 

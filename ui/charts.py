@@ -16,11 +16,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from concierge.domain import MetricSpec
+from concierge.i18n import _
+from concierge.session.text import unit_name
+from ui.format import clock, day_text, number
 from ui.theme import PALETTES, current_scheme
 
 Array = npt.NDArray[np.float64]
@@ -29,6 +32,33 @@ WARNING_COLOUR = "#d08c00"
 CRITICAL_COLOUR = "#d03b2f"
 TREND_COLOUR = {"light": "#6a3fb5", "dark": "#b99cf0"}
 MEAN_COLOUR = {"light": "#1f7a8c", "dark": "#4fb3c8"}
+
+
+_ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                   "Dec")
+
+
+class LocalDateAxis(pg.DateAxisItem):  # type: ignore[misc]
+    """pyqtgraph's date axis with month names in the UI language (it writes C-locale
+    ``%b``); the numbers it writes are the same in every locale we support."""
+
+    def tickStrings(self, values: Any, scale: Any, spacing: Any) -> list[str]:
+        strings = super().tickStrings(values, scale, spacing)
+        locale = QLocale()
+        if locale.language() == QLocale.Language.English:
+            return list(strings)
+        names = {m: locale.monthName(i + 1, QLocale.FormatType.ShortFormat)
+                 for i, m in enumerate(_ENGLISH_MONTHS)}
+        return [" ".join(names.get(word, word) for word in s.split(" ")) for s in strings]
+
+
+class LocalNumberAxis(pg.AxisItem):  # type: ignore[misc]
+    """pyqtgraph's value axis with the UI locale's decimal mark ("7,5" in German)."""
+
+    def tickStrings(self, values: Any, scale: Any, spacing: Any) -> list[str]:
+        strings = super().tickStrings(values, scale, spacing)
+        mark = QLocale().decimalPoint()
+        return list(strings) if mark == "." else [s.replace(".", mark) for s in strings]
 
 
 @dataclass(frozen=True)
@@ -114,11 +144,12 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
 
     def __init__(self, spec: MetricSpec | None, title: str,
                  parent: QWidget | None = None) -> None:
-        axis = pg.DateAxisItem(orientation="bottom")  # local time
-        super().__init__(parent=parent, axisItems={"bottom": axis})
+        axis = LocalDateAxis(orientation="bottom")  # local time
+        super().__init__(parent=parent,
+                         axisItems={"bottom": axis, "left": LocalNumberAxis(orientation="left")})
         self.spec = spec
         self.setObjectName("telemetryChart")
-        self.setAccessibleName(f"Chart: {title}")
+        self.setAccessibleName(_("Chart: {title}").format(title=title))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(220)
         scheme = current_scheme()
@@ -165,11 +196,13 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
             self._add_threshold("service limit", spec.service_limit, CRITICAL_COLOUR)
 
     def _add_threshold(self, name: str, value: float, colour: str) -> None:
-        unit = f" {self.spec.unit}" if self.spec and self.spec.unit else ""
+        unit = f" {unit_name(self.spec.unit)}" if self.spec and self.spec.unit else ""
+        words = {"warning": _("Warning {value}"), "critical": _("Critical {value}"),
+                 "service limit": _("Service limit {value}")}
         line = pg.InfiniteLine(
             pos=value, angle=0, movable=False,
             pen=pg.mkPen(colour, width=1.2, style=Qt.PenStyle.DashLine),
-            label=f"{name.capitalize()} {value:g}{unit}",
+            label=words[name].format(value=number(value) + unit),
             labelOpts={"position": 0.02, "color": colour, "anchors": [(0, 1), (0, 1)]},
         )
         self.getPlotItem().addItem(line, ignoreBounds=True)
@@ -214,8 +247,10 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
                 [forecast.crossing_at], [y], symbol="o", size=12,
                 pen=pg.mkPen(CRITICAL_COLOUR, width=2), brush=pg.mkBrush(QColor(0, 0, 0, 0)))
             moment = datetime.fromtimestamp(forecast.crossing_at)
-            text = f"Crosses {y:g} ~{moment:%a %d %b}"
-            self.crossing_marker.setToolTip(f"Predicted crossing: {moment:%a %d %b %H:%M}")
+            text = _("Crosses {value} ~{day}").format(value=number(float(f"{y:.4g}")),
+                                                       day=day_text(moment.astimezone()))
+            self.crossing_marker.setToolTip(_("Predicted crossing: {moment}").format(
+                moment=f"{day_text(moment.astimezone())} {clock(moment.astimezone())}"))
             self.crossing_label = pg.TextItem(text, color=CRITICAL_COLOUR, anchor=(1, 1.2))
             self.crossing_label.setPos(forecast.crossing_at, y)
             item.addItem(self.crossing_marker)

@@ -1,21 +1,69 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Words and times for people: local time, "2 min ago", priority and status names."""
+"""Words and times for people: local time, "2 min ago", priority and status names.
+
+Text comes from the catalogue (``_``/``ngettext``) in the UI language; numbers and dates
+from ``QLocale()``, whose default ``ui.i18n.install`` sets to that language.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+from PySide6.QtCore import QDateTime, QLocale
+
+from concierge.i18n import SOURCE, _, ngettext, pgettext, ui
 from concierge.store import board
 
-PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
 PRIORITY_COLOURS = {1: "#d03b2f", 2: "#e07a1f", 3: "#1f7a8c", 4: "#7b8794"}
-STATUS_NAMES = {
-    "proposed": "Proposed", "scheduled": "Scheduled", "in_progress": "In progress",
-    "completed": "Completed", "cancelled": "Cancelled",
-}
+STATUS_KEYS = ("proposed", "scheduled", "in_progress", "completed", "cancelled")
 DONE_STATUSES = frozenset(board.DONE_STATUSES)
 SEVERITY_COLOURS = {"info": "#1f7a8c", "warning": "#d08c00", "critical": "#d03b2f"}
+
+
+def priority_name(priority: int) -> str:
+    return _priority_names(ui().language).get(priority, str(priority))
+
+
+def status_name(status: str) -> str:
+    return _status_names(ui().language).get(status, status)
+
+
+@lru_cache(maxsize=4)
+def _priority_names(_language: str) -> dict[int, str]:
+    return {1: pgettext("priority", "Urgent"), 2: pgettext("priority", "High"),
+            3: pgettext("priority", "Normal"), 4: pgettext("priority", "Low")}
+
+
+@lru_cache(maxsize=4)
+def _status_names(_language: str) -> dict[str, str]:
+    """Per language (the board asks for every row, on the worker too)."""
+    return {
+        "proposed": pgettext("visit status", "Proposed"),
+        "scheduled": pgettext("visit status", "Scheduled"),
+        "in_progress": pgettext("visit status", "In progress"),
+        "completed": pgettext("visit status", "Completed"),
+        "cancelled": pgettext("visit status", "Cancelled"),
+    }
+
+
+def severity_name(severity: str) -> str:
+    names = {"info": pgettext("severity", "Info"), "warning": pgettext("severity", "Warning"),
+             "critical": pgettext("severity", "Critical")}
+    return names.get(severity, severity)
+
+
+def summary_text(text: str) -> str:
+    """A visit summary or insight headline (English from the office) in the UI language."""
+    return text if ui().language == SOURCE else _summary_text(ui().language, text)
+
+
+@lru_cache(maxsize=4096)
+def _summary_text(language: str, text: str) -> str:
+    from concierge.insights.text import headline_msg
+
+    return ui().render(headline_msg(text))
 
 
 def place_text(customer: Any, site: Any = None) -> str:
@@ -46,6 +94,39 @@ def local(value: Any) -> datetime | None:
     return moment.astimezone() if moment else None
 
 
+def _qt(moment: datetime) -> QDateTime:
+    return QDateTime.fromMSecsSinceEpoch(round(moment.timestamp() * 1000))  # local time
+
+
+def clock(moment: datetime) -> str:
+    """The local time of day in the UI locale: ``09:00`` / ``9:00 AM``."""
+    return QLocale().toString(_qt(moment).time(), QLocale.FormatType.ShortFormat)
+
+
+def day_text(moment: datetime) -> str:
+    """A short day: ``Tue 14 May`` / ``Di. 14. Mai`` (no year)."""
+    locale = QLocale()
+    fmt = "ddd d MMM" if locale.language() == QLocale.Language.English else "ddd d. MMM"
+    return locale.toString(_qt(moment).date(), fmt)
+
+
+def date_text(moment: datetime, with_year: bool = True) -> str:
+    """A date: ``14 May 2026`` / ``14. Mai 2026``."""
+    locale = QLocale()
+    english = locale.language() == QLocale.Language.English
+    fmt = ("d MMM" if english else "d. MMM") + (" yyyy" if with_year else "")
+    return locale.toString(_qt(moment).date(), fmt)
+
+
+def number(value: float, decimals: int = -1) -> str:
+    """A number in the UI locale (``12,5``); ``decimals`` -1: as few as needed."""
+    locale = QLocale()
+    if decimals >= 0:
+        return locale.toString(float(value), "f", decimals)
+    return locale.toString(float(value), "g", 6) if value != int(value) \
+        else locale.toString(int(value))
+
+
 def window_text(start: Any, end: Any, now: datetime | None = None) -> str:
     """"Today 09:00–11:00", "Tue 14 May 13:00–15:00"."""
     a, b = local(start), local(end)
@@ -53,8 +134,8 @@ def window_text(start: Any, end: Any, now: datetime | None = None) -> str:
         return ""
     today = (now or datetime.now().astimezone()).date()
     days = (a.date() - today).days
-    day = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}.get(days, f"{a:%a %d %b}")
-    span = f"{a:%H:%M}" + (f"–{b:%H:%M}" if b is not None else "")
+    day = {0: _("Today"), 1: _("Tomorrow"), -1: _("Yesterday")}.get(days) or day_text(a)
+    span = clock(a) + (f"–{clock(b)}" if b is not None else "")
     return f"{day} {span}"
 
 
@@ -62,29 +143,34 @@ def ago(value: Any, now: datetime | None = None) -> str:
     """"just now", "2 min ago", "3 h ago", "yesterday", "12 Mar"."""
     moment = as_datetime(value)
     if moment is None:
-        return "never"
+        return _("never")
     seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
     if seconds < 45:
-        return "just now"
+        return _("just now")
     if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min ago"
+        minutes = max(1, round(seconds / 60))
+        return ngettext("{count} min ago", "{count} min ago", minutes).format(count=minutes)
     if seconds < 86_400:
-        return f"{int(seconds // 3600)} h ago"
+        hours = int(seconds // 3600)
+        return ngettext("{count} h ago", "{count} h ago", hours).format(count=hours)
     if seconds < 2 * 86_400:
-        return "yesterday"
-    return f"{moment.astimezone():%d %b}"
+        return _("yesterday")
+    return date_text(moment, with_year=False)
 
 
 def when_text(value: Any, now: datetime | None = None) -> str:
-    """Future moment in words: "in ~9 days (Tue 14 May)"."""
+    """Future moment in words: "in ~9 days (Tue 14 May 10:00)"."""
     moment = local(value)
     if moment is None:
-        return "no forecast"
+        return _("no forecast")
     seconds = (moment - (now or datetime.now(UTC))).total_seconds()
     if seconds < 0:
-        rel = "already reached"
+        rel = _("already reached")
     elif seconds < 86_400:
-        rel = f"in ~{max(1, round(seconds / 3600))} h"
+        hours = max(1, round(seconds / 3600))
+        rel = ngettext("in ~{count} h", "in ~{count} h", hours).format(count=hours)
     else:
-        rel = f"in ~{round(seconds / 86_400)} days"
-    return f"{rel} ({moment:%a %d %b %H:%M})"
+        days = round(seconds / 86_400)
+        rel = ngettext("in ~{count} day", "in ~{count} days", days).format(count=days)
+    return _("{relative} ({moment})").format(relative=rel,
+                                             moment=f"{day_text(moment)} {clock(moment)}")

@@ -11,12 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from concierge.cli import build_parser, run_command
+from concierge.cli import build_parser, choose_language, run_command
+from concierge.i18n import _
 
-NO_DISPLAY_MESSAGE = (
-    "No display found (DISPLAY and WAYLAND_DISPLAY are unset). To see the app headless, "
-    "render it offscreen: concierge --demo --screenshot board.png"
-)
+
+def no_display_message() -> str:
+    return _("No display found (DISPLAY and WAYLAND_DISPLAY are unset). To see the app "
+             "headless, render it offscreen: concierge --demo --screenshot board.png")
 
 
 def has_display() -> bool:
@@ -26,13 +27,14 @@ def has_display() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    choose_language(argv)
     args = build_parser().parse_args(argv)
     if args.command is not None:
         return run_command(args)
     if args.screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     elif not has_display():
-        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        print(no_display_message(), file=sys.stderr)
         return 2
     from ui.app import run_gui
 

@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _, ngettext
 from concierge.settings import Settings, save_settings
 from ui import core
 from ui.board.model import prepare_rows
 from ui.board.view import BoardView
 from ui.context import AppContext
 from ui.dialogs.common import people_message
+from ui.format import summary_text
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.statusbar import SyncStatusWidget
@@ -47,7 +49,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.theme = theme
         self.setObjectName("mainWindow")
-        self.setWindowTitle("Field Concierge")
+        self.setWindowTitle(_("Field Concierge"))
         self.resize(1280, 800)
         self.ui_settings = QSettings(str(ctx.paths.config / "ui.ini"),
                                      QSettings.Format.IniFormat, self)
@@ -115,8 +117,8 @@ class MainWindow(QMainWindow):
             row = QHBoxLayout(self.banner)
             row.setContentsMargins(12, 6, 12, 6)
             self.banner_label = QLabel(
-                "Demo mode: an embedded back office with a simulated fleet. "
-                "Nothing here reaches a real customer.")
+                _("Demo mode: an embedded back office with a simulated fleet. "
+                "Nothing here reaches a real customer."))
             self.banner_label.setObjectName("demoBannerText")
             self.banner_label.setWordWrap(True)
             row.addWidget(self.banner_label, 1)
@@ -136,30 +138,30 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         menu = self.menuBar()
         menu.setObjectName("menuBar")
-        self.sync_action = self._action("&Sync now", "actionSync", self.sync_now,
+        self.sync_action = self._action(_("&Sync now"), "actionSync", self.sync_now,
                                         ("F5", "Ctrl+R"))
-        self.sign_in_action = self._action("Sign &in…", "actionSignIn", self.open_sign_in)
-        self.sign_out_action = self._action("Sign &out", "actionSignOut", self.sign_out)
-        self.settings_action = self._action("&Settings…", "actionSettings", self.open_settings,
+        self.sign_in_action = self._action(_("Sign &in…"), "actionSignIn", self.open_sign_in)
+        self.sign_out_action = self._action(_("Sign &out"), "actionSignOut", self.sign_out)
+        self.settings_action = self._action(_("&Settings…"), "actionSettings", self.open_settings,
                                             (QKeySequence.StandardKey.Preferences, "Ctrl+,"))
-        self.quit_action = self._action("&Quit", "actionQuit", self.close,
+        self.quit_action = self._action(_("&Quit"), "actionQuit", self.close,
                                         (QKeySequence.StandardKey.Quit,))
-        self.board_action = self._action("&Board", "actionBoard", self.show_board,
+        self.board_action = self._action(_("&Board"), "actionBoard", self.show_board,
                                          ("Ctrl+1",))
-        self.conflicts_action = self._action("&Conflicts and needs attention…",
+        self.conflicts_action = self._action(_("&Conflicts and needs attention…"),
                                              "actionConflicts", lambda: self.open_conflicts(0),
                                              ("Ctrl+Shift+C",))
-        self.about_action = self._action("&About Field Concierge", "actionAbout", self._about)
-        file_menu = menu.addMenu("&File")
+        self.about_action = self._action(_("&About Field Concierge"), "actionAbout", self._about)
+        file_menu = menu.addMenu(_("&File"))
         for action in (self.sync_action, self.sign_in_action, self.sign_out_action,
                        self.settings_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        view_menu = menu.addMenu("&View")
+        view_menu = menu.addMenu(_("&View"))
         view_menu.addAction(self.board_action)
         view_menu.addAction(self.conflicts_action)
-        menu.addMenu("&Help").addAction(self.about_action)
+        menu.addMenu(_("&Help")).addAction(self.about_action)
 
     # --- the core arrives ---------------------------------------------------------
     def show_first_screen(self, data: tuple[Any, Any]) -> None:
@@ -213,7 +215,8 @@ class MainWindow(QMainWindow):
         """The demo office could not start (a bundle has none): say so in the demo banner."""
         log.error("Starting the demo failed", exc_info=exc)
         self._show_banner(True)
-        self.banner_label.setText(f"The demo could not start. {people_message(exc)}")
+        self.banner_label.setText(
+            _("The demo could not start. {reason}").format(reason=people_message(exc)))
 
     def _store_changed(self, _change: Any) -> None:
         if not self._reload_timer.isActive():
@@ -267,7 +270,7 @@ class MainWindow(QMainWindow):
         sort = self.board.model.sort_state
         (self.ctx.tasks.db(lambda: (prepare_rows(store.visit_rows(), sort), store.status()),
                            parent=self)
-            .success(self._loaded).label("Reading your visits").run())
+            .success(self._loaded).label(_("Reading your visits")).run())
 
     def _loaded(self, data: tuple[Any, Any]) -> None:
         rows, status = data
@@ -290,20 +293,21 @@ class MainWindow(QMainWindow):
     def sync_now(self) -> None:
         sync = self.ctx.sync
         if not self.ctx.signed_in or sync is None:
-            self.statusBar().showMessage("Sign in to sync.", 5_000)
+            self.statusBar().showMessage(_("Sign in to sync."), 5_000)
             return
         if not sync.sync_now("manual"):
-            self.statusBar().showMessage("A sync is already running.", 5_000)
+            self.statusBar().showMessage(_("A sync is already running."), 5_000)
 
     def _sync_finished(self, result: Any) -> None:
         log.debug("Sync finished: ok=%s busy=%s", result.ok, getattr(result, "busy", False))
-        from concierge.sync.models import ANOTHER_SYNC_RUNNING
+        from ui.statusbar import sync_error_text
 
         self.status.set_finished(result)
         if getattr(result, "busy", False):
-            self.statusBar().showMessage(ANOTHER_SYNC_RUNNING, 8_000)
+            self.statusBar().showMessage(sync_error_text(result), 8_000)
         elif not result.ok and result.error:
-            self.statusBar().showMessage(f"Sync failed: {result.error}", 15_000)
+            self.statusBar().showMessage(
+                _("Sync failed: {reason}").format(reason=sync_error_text(result)), 15_000)
         self.reload()
         urgent = list(result.new_urgent_visit_ids or [])
         if urgent:
@@ -318,12 +322,17 @@ class MainWindow(QMainWindow):
 
         def show(found: list[Any]) -> None:
             for row in found[:3]:
-                self.notifier.notify("New urgent visit",
-                                     f"{row.customer_name} · {row.site_name}: {row.summary}")
+                self.notifier.notify(_("New urgent visit"),
+                                     f"{row.customer_name} · {row.site_name}: "
+                                     f"{summary_text(row.summary)}")
             if len(found) > 3:
-                self.notifier.notify("New urgent visits", f"{len(found) - 3} more on your board")
+                more = len(found) - 3
+                self.notifier.notify(_("New urgent visits"),
+                                     ngettext("{count} more on your board",
+                                              "{count} more on your board", more)
+                                     .format(count=more))
 
-        self.ctx.tasks.db(rows, parent=self).success(show).label("Reading new visits").run()
+        self.ctx.tasks.db(rows, parent=self).success(show).label(_("Reading new visits")).run()
 
     # --- visit ------------------------------------------------------------------
     def open_visit(self, visit_id: str) -> None:
@@ -333,7 +342,7 @@ class MainWindow(QMainWindow):
         if store is None:
             return
         (self.ctx.tasks.db(lambda: load_bundle(store, visit_id), parent=self)
-            .success(self._show_visit).label("Opening the visit").run())
+            .success(self._show_visit).label(_("Opening the visit")).run())
 
     def _show_visit(self, bundle: Any) -> None:
         from ui.visit.detail import VisitDetail
@@ -396,7 +405,8 @@ class MainWindow(QMainWindow):
 
         ctx = self.ctx
         if ctx.account is None:
-            self.statusBar().showMessage("Still opening your data; try again in a moment.", 5_000)
+            self.statusBar().showMessage(
+                _("Still opening your data; try again in a moment."), 5_000)
             return None
         dialog = self._open_dialog("sign_in", lambda: SignInDialog(
             self, ctx.tasks, ctx.account.sign_in, server_url=ctx.settings.server_url,
@@ -429,23 +439,23 @@ class MainWindow(QMainWindow):
             self.board.set_rows([])
             self._status = None
             self.show_current_state()
-            self.statusBar().showMessage("Signed out.", 8_000)
+            self.statusBar().showMessage(_("Signed out."), 8_000)
 
         def failed(exc: BaseException) -> None:
             if type(exc).__name__ != "UnsyncedChanges":
-                self.show_task_error("Signing out", exc)
+                self.show_task_error(_("Signing out"), exc)
                 return
-            box = self._message("Unsent changes", people_message(exc),
+            box = self._message(_("Unsent changes"), people_message(exc),
                                 QMessageBox.StandardButton.Cancel)
             box.setIcon(QMessageBox.Icon.Warning)
-            anyway = box.addButton("Sign out anyway", QMessageBox.ButtonRole.DestructiveRole)
+            anyway = box.addButton(_("Sign out anyway"), QMessageBox.ButtonRole.DestructiveRole)
             anyway.setObjectName("signOutAnyway")
-            anyway.setAccessibleName("Sign out anyway and discard the unsent changes")
+            anyway.setAccessibleName(_("Sign out anyway and discard the unsent changes"))
             anyway.clicked.connect(lambda: self.sign_out(discard_unsynced=True))
             self.sign_out_box = box
 
         (self.ctx.tasks.db(work, parent=self).success(done).failure(failed)
-            .label("Signing out").run())
+            .label(_("Signing out")).run())
 
     def open_settings(self) -> Any:
         from ui.dialogs.settings import SettingsDialog
@@ -461,7 +471,7 @@ class MainWindow(QMainWindow):
         if self.ctx.sync is not None:
             self.ctx.sync.set_interval(settings.sync_interval_minutes)
         path = self.ctx.paths.settings_file
-        self.ctx.tasks.io(lambda: save_settings(settings, path)).label("Saving settings").run()
+        self.ctx.tasks.io(lambda: save_settings(settings, path)).label(_("Saving settings")).run()
 
     def open_conflicts(self, tab: int = 0) -> Any:
         from ui.dialogs.conflicts import ConflictsDialog
@@ -477,10 +487,13 @@ class MainWindow(QMainWindow):
     def _about(self) -> QMessageBox:
         from concierge import __version__, licenses
 
-        box = self._message("About Field Concierge",
-                            f"Field Concierge {__version__}\n\nProactive visits with their "
-                            "telemetry evidence, offline first.\n\nLicensed under the Apache "
-                            "License 2.0. Third-party components: see Show Details.")
+        text = "\n\n".join((
+            _("Field Concierge {version}").format(version=__version__),
+            _("Proactive visits with their telemetry evidence, offline first."),
+            _("Licensed under the Apache License 2.0. Third-party components: see Show "
+              "Details."),
+        ))
+        box = self._message(_("About Field Concierge"), text)
         box.setDetailedText(licenses.summary_text(licenses.summary()))
         return box
 
@@ -496,7 +509,8 @@ class MainWindow(QMainWindow):
     def show_task_error(self, label: str, exc: BaseException) -> None:
         """Default for failed background work: say so in the status bar, log the details."""
         log.error("%s failed", label, exc_info=exc)
-        self.statusBar().showMessage(f"{label} failed: {people_message(exc)}", 15_000)
+        self.statusBar().showMessage(_("{task} failed: {reason}").format(
+            task=label, reason=people_message(exc)), 15_000)
 
     # --- geometry and last view ------------------------------------------------------
     def _restore(self) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
+from concierge.i18n import _
 from ui.theme import app_icon
 
 
@@ -28,7 +29,7 @@ class Notifier:
             self._asked = True
             if QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages():
                 self.tray = QSystemTrayIcon(app_icon(), self._parent)
-                self.tray.setToolTip("Field Concierge")
+                self.tray.setToolTip(_("Field Concierge"))
                 self.tray.show()
         return self.tray
 

@@ -12,25 +12,30 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-TEXTS: dict[str, tuple[str, str, str]] = {
-    "signedOut": (
-        "Welcome to Field Concierge",
-        "Sign in to your back office to receive your proactive visits. "
-        "Everything you receive stays available offline.",
-        "Sign in…",
-    ),
-    "firstSync": (
-        "Getting your visits ready",
-        "The first sync downloads your visits with their sites, assets and telemetry, "
-        "so all of it works offline afterwards. This runs in the background.",
-        "Sync now",
-    ),
-    "empty": (
-        "No proactive visits right now",
-        "Nothing needs you at the moment. New visits arrive with the next sync.",
-        "Sync now",
-    ),
-}
+from concierge.i18n import _
+
+
+def texts(name: str) -> tuple[str, str, str]:
+    """Title, hint and action of the placeholder page ``name``, in the UI language."""
+    return {
+        "signedOut": (
+            _("Welcome to Field Concierge"),
+            _("Sign in to your back office to receive your proactive visits. "
+              "Everything you receive stays available offline."),
+            _("Sign in…"),
+        ),
+        "firstSync": (
+            _("Getting your visits ready"),
+            _("The first sync downloads your visits with their sites, assets and telemetry, "
+              "so all of it works offline afterwards. This runs in the background."),
+            _("Sync now"),
+        ),
+        "empty": (
+            _("No proactive visits right now"),
+            _("Nothing needs you at the moment. New visits arrive with the next sync."),
+            _("Sync now"),
+        ),
+    }[name]
 
 
 def empty_state(title: str, hint: str, action: str, name: str) -> tuple[QWidget, QPushButton]:
@@ -82,7 +87,7 @@ class Placeholders:
     def _made_page(self, name: str) -> tuple[QWidget, QPushButton]:
         made = self._made.get(name)
         if made is None:
-            made = empty_state(*TEXTS[name], name)
+            made = empty_state(*texts(name), name)
             made[1].clicked.connect(self._actions[name])
             self._stack.addWidget(made[0])
             self._made[name] = made

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``--screenshot FILE --view board|visit``: render after the first sync, save, quit."""
+"""``--screenshot FILE --view board|visit|session``: render after the first sync, save, quit."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -24,6 +25,7 @@ class ScreenshotDirector:
         self.view = view
         self.exit_code = 1
         self._synced = False
+        self._target: Any = window
         window.resize(1440, 900)
         window.ctx.bridge.sync_finished.connect(self._sync_finished)
         window.board_loaded.connect(self._board_loaded)
@@ -45,11 +47,12 @@ class ScreenshotDirector:
         if not self._synced:
             return
         self.window.board_loaded.disconnect(self._board_loaded)
-        if self.view == "visit":
+        if self.view in ("visit", "session"):
             visit_id = self._most_urgent()
             if visit_id is not None:
+                then = self._capture if self.view == "visit" else self._open_session
                 self.window.visit_opened.connect(
-                    lambda _id: QTimer.singleShot(SETTLE_MS, self._capture))
+                    lambda _id: QTimer.singleShot(SETTLE_MS, then))
                 self.window.open_visit(visit_id)
                 return
             log.warning("No open visit to show; capturing the board")
@@ -60,6 +63,21 @@ class ScreenshotDirector:
         log.warning("Screenshot: no first sync to wait for; capturing the window as it is")
         QTimer.singleShot(SETTLE_MS, self._capture)
 
+    def _open_session(self) -> None:
+        """The most urgent visit's session window, captured once it has loaded."""
+        detail = self.window.detail
+        self.window.open_session(detail.bundle.visit.id)
+        session = self.window.session_windows[-1]
+        session.resize(1440, 900)
+        self._target = session
+        self._wait_for_session()
+
+    def _wait_for_session(self) -> None:
+        if getattr(self._target, "ready", False):
+            QTimer.singleShot(SETTLE_MS, self._capture)
+        else:
+            QTimer.singleShot(100, self.window, self._wait_for_session)
+
     def _most_urgent(self) -> str | None:
         model = self.window.board.model
         rows = [model.index(r, 0).data(ROW_ROLE) for r in range(model.rowCount())]
@@ -69,7 +87,7 @@ class ScreenshotDirector:
         return str(min(open_rows, key=lambda r: (r.priority, r.window_start)).id)
 
     def _capture(self) -> None:
-        if self.window.grab().save(self.path):
+        if self._target.grab().save(self.path):
             self.exit_code = 0
             log.info("Screenshot written to %s", self.path)
         else:

@@ -8,14 +8,23 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from concierge.i18n import _, ngettext
 from ui.format import ago
 
-PHASES = {"push": "Sending changes", "pull": "Receiving updates",
-          "telemetry": "Fetching telemetry", "attachments": "Transferring files"}
+
+def phase_name(phase: str) -> str:
+    names = {"push": _("Sending changes"), "pull": _("Receiving updates"),
+             "telemetry": _("Fetching telemetry"), "attachments": _("Transferring files")}
+    return names.get(phase, _("Syncing"))
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def sync_error_text(result: Any) -> str:
+    """Why a sync failed, for the person: offline and busy by their flags, else the cause."""
+    if getattr(result, "offline", False):
+        return _("The back office cannot be reached; working offline.")
+    if getattr(result, "busy", False):
+        return _("Another sync of this data is running (another window or `concierge sync`).")
+    return str(getattr(result, "error", "") or _("unknown cause"))
 
 
 class SyncStatusWidget(QWidget):
@@ -32,34 +41,34 @@ class SyncStatusWidget(QWidget):
         self._last_error: str | None = None
         self.online = QLabel()
         self.online.setObjectName("onlineState")
-        self.online.setAccessibleName("Connection")
+        self.online.setAccessibleName(_("Connection"))
         self.last_sync = QLabel()
         self.last_sync.setObjectName("lastSync")
-        self.last_sync.setAccessibleName("Last successful sync")
+        self.last_sync.setAccessibleName(_("Last successful sync"))
         self.pending = QLabel()
         self.pending.setObjectName("pendingChanges")
-        self.pending.setAccessibleName("Changes waiting to be sent")
+        self.pending.setAccessibleName(_("Changes waiting to be sent"))
         self.conflicts = QPushButton()
         self.conflicts.setObjectName("conflictsButton")
-        self.conflicts.setAccessibleName("Open conflicts")
+        self.conflicts.setAccessibleName(_("Open conflicts"))
         self.conflicts.setProperty("flat", True)
         self.conflicts.clicked.connect(self.conflicts_requested)
         self.attention = QPushButton()
         self.attention.setObjectName("attentionButton")
-        self.attention.setAccessibleName("Open changes that need attention")
+        self.attention.setAccessibleName(_("Open changes that need attention"))
         self.attention.setProperty("flat", True)
         self.attention.clicked.connect(self.attention_requested)
         self.phase = QLabel()
         self.phase.setObjectName("syncPhase")
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")
-        self.progress.setAccessibleName("Sync progress")
+        self.progress.setAccessibleName(_("Sync progress"))
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
-        self.sync_button = QPushButton("Sync now")
+        self.sync_button = QPushButton(_("Sync now"))
         self.sync_button.setObjectName("syncNowButton")
-        self.sync_button.setAccessibleName("Sync now")
-        self.sync_button.setToolTip("Sync now (F5, Ctrl+R)")
+        self.sync_button.setAccessibleName(_("Sync now"))
+        self.sync_button.setToolTip(_("Sync now (F5, Ctrl+R)"))
         self.sync_button.clicked.connect(self.sync_requested)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
@@ -78,9 +87,10 @@ class SyncStatusWidget(QWidget):
         self._show_last_sync()
 
     def set_online(self, online: bool) -> None:
-        self.online.setText("● Online" if online else "○ Offline")
+        self.online.setText(_("● Online") if online else _("○ Offline"))
         self.online.setProperty("state", "online" if online else "offline")
-        self.online.setToolTip("" if online else "Working offline: changes are kept and sent later")
+        self.online.setToolTip(
+            "" if online else _("Working offline: changes are kept and sent later"))
         self._repolish(self.online)
 
     def set_status(self, status: Any) -> None:
@@ -93,11 +103,14 @@ class SyncStatusWidget(QWidget):
         self._show_last_sync()
 
     def set_counts(self, pending: int, conflicts: int, rejected: int) -> None:
-        self.pending.setText(_plural(pending, "pending change", "pending changes")
-                             if pending else "Nothing pending")
-        self.conflicts.setText(_plural(conflicts, "conflict", "conflicts"))
+        self.pending.setText(
+            ngettext("{count} pending change", "{count} pending changes", pending)
+            .format(count=pending) if pending else _("Nothing pending"))
+        self.conflicts.setText(ngettext("{count} conflict", "{count} conflicts", conflicts)
+                               .format(count=conflicts))
         self.conflicts.setVisible(conflicts > 0)
-        self.attention.setText(f"{rejected} need{'s' if rejected == 1 else ''} attention")
+        self.attention.setText(ngettext("{count} needs attention", "{count} need attention",
+                                        rejected).format(count=rejected))
         self.attention.setVisible(rejected > 0)
 
     def set_running(self, running: bool) -> None:
@@ -106,12 +119,11 @@ class SyncStatusWidget(QWidget):
         self.sync_button.setEnabled(not running)
         if running:
             self.progress.setRange(0, 0)
-            self.phase.setText("Syncing…")
+            self.phase.setText(_("Syncing…"))
 
     def set_progress(self, progress: Any) -> None:
         self.set_running(True)
-        name = PHASES.get(progress.phase, str(progress.phase).replace("_", " ").capitalize())
-        self.phase.setText(f"{name}…")
+        self.phase.setText(_("{phase}…").format(phase=phase_name(str(progress.phase))))
         if progress.total:
             self.progress.setRange(0, int(progress.total))
             self.progress.setValue(int(progress.done))
@@ -130,9 +142,10 @@ class SyncStatusWidget(QWidget):
         self._show_last_sync()
 
     def _show_last_sync(self) -> None:
-        text = "Never synced" if self._last_sync is None else f"Synced {ago(self._last_sync)}"
+        text = (_("Never synced") if self._last_sync is None
+                else _("Synced {ago}").format(ago=ago(self._last_sync)))
         if self._last_error:
-            text += " · last attempt failed"
+            text = _("{synced} · last attempt failed").format(synced=text)
         self.last_sync.setText(text)
         self.last_sync.setToolTip(self._last_error or "")
 

@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from concierge.i18n import Msg, Translator, msg, nmsg
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -88,3 +93,201 @@ def fmt_span(days: float) -> str:
         return "the last day" if n == 1 else f"the last {n} days"
     hours = max(1, math.floor(days * 24.0 + 0.5))
     return "the last hour" if hours == 1 else f"the last {hours} hours"
+
+
+# --- headlines for readers of any language --------------------------------------------
+# The detectors word their headlines in English (the office stores and sends that text);
+# ``headline_msg`` reads one back into a message with typed parameters, so the board,
+# the visit, the session and the customer's report show it in the reader's language.
+# A headline it does not recognise stays as it is.
+
+_NUM = r"-?[\d,]*\.?\d+"
+_MONTH_NUMBERS = {name: i + 1 for i, name in enumerate(_MONTHS)}
+
+
+@dataclass(frozen=True)
+class _Amount:
+    """A number with its unit as the detectors wrote it ("6 s", "12%")."""
+
+    value: float
+    unit: str
+
+    def render(self, t: Translator) -> str:
+        from concierge.session.text import fmt_value
+
+        if self.unit == "%":
+            return t.percent(self.value / 100.0)
+        return fmt_value(self.value, self.unit, t=t) if self.unit else t.number(self.value)
+
+
+@dataclass(frozen=True)
+class _Day:
+    """A day as the detectors wrote it ("29 Nov", "3 Jan 2027")."""
+
+    day: int
+    month: int
+    year: int | None
+
+    def render(self, t: Translator) -> str:
+        year = self.year or datetime.now(UTC).year
+        moment = datetime(year, self.month, self.day, 12, tzinfo=UTC)
+        return t.format_skeleton(moment, "dMMM" if self.year is None else "dMMMy")
+
+
+def _amount(text: str) -> _Amount:
+    match = re.fullmatch(rf"({_NUM})\s*(.*)", text.strip())
+    if match is None:
+        raise ValueError(text)
+    return _Amount(float(match.group(1).replace(",", "")), match.group(2).strip())
+
+
+def _known_label(label: str) -> Msg | None:
+    from concierge.domain import METRIC_CATALOGUE
+
+    labels = {s.label for specs in METRIC_CATALOGUE.values() for s in specs}
+    return Msg(label) if label in labels else None
+
+
+def _when(text: str) -> Msg | None:
+    if text == "within a day":
+        return msg("within a day")
+    match = re.fullmatch(r"in ~(\d+) days?", text)
+    return nmsg("in ~{count} day", "in ~{count} days", int(match.group(1))) if match else None
+
+
+def headline_msg(headline: str) -> Msg | str:
+    """An insight headline (or a visit summary made from one) as a message; the text
+    itself when it is not one the detectors write."""
+    if headline.startswith("Findings resolved: "):
+        rest = headline.removeprefix("Findings resolved: ")
+        return msg("Findings resolved: {summary}", summary=headline_msg(rest))
+    try:
+        return _headline(headline) or headline
+    except ValueError:
+        return headline
+
+
+def _headline(text: str) -> Msg | None:
+    if m := re.fullmatch(r"(.+?): service limit reached", text):
+        label = _known_label(m.group(1))
+        return msg("{metric}: service limit reached", metric=label) if label else None
+    if m := re.fullmatch(r"(.+?): service limit (within a day|in ~\d+ days?)", text):
+        label, when = _known_label(m.group(1)), _when(m.group(2))
+        return msg("{metric}: service limit {when}", metric=label, when=when) \
+            if label and when else None
+    if m := re.fullmatch(r"(.+?): (\d+)% of service limit", text):
+        label = _known_label(m.group(1))
+        return msg("{metric}: {share} of service limit", metric=label,
+                   share=_Amount(float(m.group(2)), "%")) if label else None
+    if m := re.fullmatch(r"(.+?) crosses (.+?) (within a day|in ~\d+ days?)", text):
+        label, when = _known_label(m.group(1)), _when(m.group(3))
+        return msg("{metric} crosses {value} {when}", metric=label, value=_amount(m.group(2)),
+                   when=when) if label and when else None
+    if m := re.fullmatch(r"(.+?) (up|down) (.+?) since (\d{1,2}) ([A-Z][a-z]{2})( \d{4})?", text):
+        label, month = _known_label(m.group(1)), _MONTH_NUMBERS.get(m.group(5))
+        if not label or not month:
+            return None
+        day = _Day(int(m.group(4)), month, int(m.group(6)) if m.group(6) else None)
+        text_up = "{metric} up {amount} since {day}"
+        text_down = "{metric} down {amount} since {day}"
+        return Msg(text_up if m.group(2) == "up" else text_down,
+                   params={"metric": label, "amount": _amount(m.group(3)), "day": day})
+    if m := re.fullmatch(r"(.+?) spikes: (\d+) in (.+)", text):
+        label, span = _known_label(m.group(1)), _span(m.group(3))
+        return nmsg("{metric} spikes: {count} in {span}", "{metric} spikes: {count} in {span}",
+                    int(m.group(2)), metric=label, span=span) if label and span else None
+    if m := re.fullmatch(rf"(.+?) noise ({_NUM})× baseline", text):
+        label = _known_label(m.group(1))
+        return msg("{metric} noise {ratio}× baseline", metric=label,
+                   ratio=_Amount(float(m.group(2)), "")) if label else None
+    if m := re.fullmatch(r"(.+?) (above|below) (warning|critical) \((.+)\)", text):
+        label = _known_label(m.group(1))
+        if not label:
+            return None
+        texts = {("above", "warning"): "{metric} above warning ({value})",
+                 ("above", "critical"): "{metric} above critical ({value})",
+                 ("below", "warning"): "{metric} below warning ({value})",
+                 ("below", "critical"): "{metric} below critical ({value})"}
+        return Msg(texts[(m.group(2), m.group(3))],
+                   params={"metric": label, "value": _amount(m.group(4))})
+    return None
+
+
+def _span(text: str) -> Msg | None:
+    if text == "the last day":
+        return msg("the last day")
+    if text == "the last hour":
+        return msg("the last hour")
+    if m := re.fullmatch(r"the last (\d+) (days|hours)", text):
+        n = int(m.group(1))
+        return (nmsg("the last {count} day", "the last {count} days", n) if m.group(2) == "days"
+                else nmsg("the last {count} hour", "the last {count} hours", n))
+    return None
+
+
+# Extraction marks for the wordings built from a variable above.
+_WORDINGS = (
+    msg("{metric} up {amount} since {day}"), msg("{metric} down {amount} since {day}"),
+    msg("{metric} above warning ({value})"), msg("{metric} above critical ({value})"),
+    msg("{metric} below warning ({value})"), msg("{metric} below critical ({value})"),
+)
+
+
+def explanation_msg(insight: Any) -> Msg | None:
+    """An insight's explanation from its data, for readers of any language; None when
+    only the detector's English wording (``insight.explanation``) says it."""
+    from concierge.domain import metric_spec
+
+    evidence = getattr(insight, "evidence", {}) or {}
+    try:
+        spec = metric_spec(_kind_of_metric(insight.metric), insight.metric)
+    except (KeyError, ValueError):
+        return None
+
+    def number(name: str) -> float | None:
+        value = evidence.get(name)
+        return float(value) if isinstance(value, int | float) else None
+
+    params: dict[str, Any] = {
+        "metric": Msg(spec.label),
+        "confidence": _Amount(round(100 * float(insight.confidence)), "%"),
+    }
+    kind = str(getattr(insight, "kind", ""))
+    slope, level, threshold = number("slope_per_day"), number("recent_mean"), number("threshold")
+    if kind == "trend" and slope is not None:
+        params["rate"] = _Amount(abs(slope), spec.unit)
+        text = ("{metric} rising by {rate} per day (confidence {confidence})." if slope > 0 else
+                "{metric} falling by {rate} per day (confidence {confidence}).")
+    elif kind == "trend" and level is not None and threshold is not None:
+        params |= {"level": _Amount(level, spec.unit), "threshold": _Amount(threshold, spec.unit)}
+        text = "{metric} at {level}, beyond the threshold of {threshold} (confidence {confidence})."
+    elif kind == "deviation" and level is not None and number("baseline_mean") is not None:
+        params |= {"level": _Amount(level, spec.unit),
+                   "usual": _Amount(number("baseline_mean") or 0.0, spec.unit)}
+        text = "{metric} now {level}, usually {usual} (confidence {confidence})."
+    elif kind == "counter" and number("counter_value") is not None \
+            and number("service_limit") is not None:
+        params |= {"value": _Amount(number("counter_value") or 0.0, spec.unit),
+                   "limit": _Amount(number("service_limit") or 0.0, spec.unit)}
+        text = "{metric} at {value} of the {limit} service limit (confidence {confidence})."
+    else:
+        return None
+    return Msg(text, params=params)
+
+
+def _kind_of_metric(metric: str) -> str:
+    from concierge.domain import METRIC_CATALOGUE
+
+    for kind, specs in METRIC_CATALOGUE.items():
+        if any(s.key == metric for s in specs):
+            return str(kind)
+    raise KeyError(metric)
+
+
+_EXPLANATIONS = (
+    msg("{metric} rising by {rate} per day (confidence {confidence})."),
+    msg("{metric} falling by {rate} per day (confidence {confidence})."),
+    msg("{metric} at {level}, beyond the threshold of {threshold} (confidence {confidence})."),
+    msg("{metric} now {level}, usually {usual} (confidence {confidence})."),
+    msg("{metric} at {value} of the {limit} service limit (confidence {confidence})."),
+)

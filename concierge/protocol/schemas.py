@@ -120,6 +120,10 @@ class Site(Schema):
     contact_phone: str = ""
     contact_email: str = ""
     access_notes: str = ""
+    language: Annotated[str, Field(
+        max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$",
+        description="The customer's preferred language (BCP 47, e.g. 'de'): the report's.",
+    )] = "en"
     version: int = 1
     updated_at: AwareDatetime
 

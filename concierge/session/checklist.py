@@ -9,26 +9,83 @@ session starts and ends with the core steps.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from concierge.domain import AssetKind, StepType, metric_spec
+from concierge.domain import METRIC_CATALOGUE, AssetKind, StepType, metric_spec
+from concierge.i18n import N_, Msg, msg
+from concierge.insights.text import headline_msg
 from concierge.protocol.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
 from concierge.session.model import WISH_TAGS, ChecklistItem
 
+# Step texts are stored in English and looked up in the catalogue when shown
+# (``step_title_msg`` and friends): ours, and the demo templates' (marked N_ in
+# concierge_office/demo_templates.py); an office's own wording finds no entry and shows
+# as it was sent.
 CORE_FIRST = ChecklistStepTemplate(
     key="core-safety",
-    title="Site made safe and the plan agreed with the customer",
-    instructions="Isolate or secure what you will work on, and agree with the customer what "
-    "you will tune and how long it may be unavailable.",
+    title=N_("Site made safe and the plan agreed with the customer"),
+    instructions=N_("Isolate or secure what you will work on, and agree with the customer what "
+                    "you will tune and how long it may be unavailable."),
     type=StepType.CHECK,
 )
 CORE_LAST = ChecklistStepTemplate(
     key="core-handover",
-    title="Changes explained and the site left clean",
-    instructions="Walk the customer through what you changed and why, restore normal "
-    "operation and leave the work area clean.",
+    title=N_("Changes explained and the site left clean"),
+    instructions=N_("Walk the customer through what you changed and why, restore normal "
+                    "operation and leave the work area clean."),
     type=StepType.CHECK,
 )
+ALWAYS = N_("Always part of a session")
+STANDARD = N_("Standard step for this equipment")
+INSIGHT_REASON = "Insight: "
+WISH_REASON = "Customer wish: "
+_OWN_TEXTS = frozenset({CORE_FIRST.title, CORE_FIRST.instructions, CORE_LAST.title,
+                        CORE_LAST.instructions, ALWAYS, STANDARD})
+
+
+def _own(text: str) -> Msg | str:
+    return Msg(text) if text in _OWN_TEXTS else text
+
+
+def step_title_msg(item: ChecklistItem) -> Msg | str:
+    """The step's title: ours from the catalogue, an insight step's by its metric."""
+    if item.key.startswith("insight-") and item.metric and item.asset_id:
+        name = Msg(item.title.split(":", 1)[0])
+        if item.type is StepType.MEASUREMENT:
+            return msg("{metric}: tuned and measured", metric=name)
+        return msg("{metric}: service done and counter reset", metric=name)
+    return Msg(item.title)
+
+
+def step_instructions_msg(item: ChecklistItem) -> Msg | str:
+    """Our own instructions, the demo templates' measuring hint, or the office's text."""
+    if m := _MEASURE_HINT.fullmatch(item.instructions):
+        label = next((s.label for specs in METRIC_CATALOGUE.values() for s in specs
+                      if s.label.lower() == m.group(1)), None)
+        if label is not None and item.target_low is not None and item.target_high is not None:
+            return msg("Measure and enter {metric} ({unit}); normal is {low} to {high}.",
+                       metric=Msg(label), unit=m.group(2), low=item.target_low,
+                       high=item.target_high)
+    return _own(item.instructions)
+
+
+def choice_msg(choice: str) -> Msg:
+    """A choice of a choice step (stored in English), for the reader."""
+    return Msg(choice)
+
+
+_MEASURE_HINT = re.compile(r"Measure and enter (.+) \((.+)\); normal is \S+ to \S+\.")
+
+
+def reason_msg(reason: str) -> Msg | str:
+    """A stored reason (English, as generated) as a message for the reader."""
+    if reason.startswith(INSIGHT_REASON):
+        return msg("Insight: {headline}",
+                   headline=headline_msg(reason.removeprefix(INSIGHT_REASON)))
+    if reason.startswith(WISH_REASON):
+        return msg("Customer wish: {wish}", wish=Msg(reason.removeprefix(WISH_REASON)))
+    return _own(reason)
 
 
 def generate(
@@ -40,7 +97,7 @@ def generate(
     """The session's checklist, in working order."""
     wished = set(tags)
     open_insights = [i for i in insights if i.status == "open"]
-    items = [_item(CORE_FIRST, "", ["Always part of a session"], [])]
+    items = [_item(CORE_FIRST, "", [ALWAYS], [])]
     for asset in assets:
         concerns = [i for i in open_insights if i.asset_id == asset.id]
         template = templates.get(asset.kind)
@@ -53,16 +110,16 @@ def generate(
         covered = {ins for item in asset_items for ins in item.insight_ids}
         asset_items += [_insight_item(asset, i) for i in concerns if i.id not in covered]
         items += asset_items
-    items.append(_item(CORE_LAST, "", ["Always part of a session"], []))
+    items.append(_item(CORE_LAST, "", [ALWAYS], []))
     return items
 
 
 def _reasons(step: ChecklistStepTemplate, concerns: list[Insight], wished: set[str]) -> list[str]:
     """Why ``step`` is in the checklist; empty when it is not."""
     if not step.when_metrics and not step.when_tags:
-        return ["Standard step for this equipment"]
-    reasons = [f"Insight: {i.headline}" for i in concerns if i.metric in step.when_metrics]
-    reasons += [f"Customer wish: {WISH_TAGS.get(t, t)}" for t in step.when_tags if t in wished]
+        return [STANDARD]
+    reasons = [INSIGHT_REASON + i.headline for i in concerns if i.metric in step.when_metrics]
+    reasons += [WISH_REASON + WISH_TAGS.get(t, t) for t in step.when_tags if t in wished]
     return reasons
 
 
@@ -111,5 +168,5 @@ def _insight_item(asset: Asset, insight: Insight) -> ChecklistItem:
         target_high=spec.normal_high if measure else None,
         metric=insight.metric,
         insight_ids=[insight.id],
-        reasons=[f"Insight: {insight.headline}"],
+        reasons=[INSIGHT_REASON + insight.headline],
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ import numpy.typing as npt
 
 from concierge.domain import AssetKind, VisitStatus, metric_spec
 from concierge.events import Event
+from concierge.i18n import SOURCE, Msg, Translator, msg, negotiate, translator_for
 from concierge.protocol.schemas import Asset, ChecklistTemplate, Insight, Site, Visit
 from concierge.session import checklist, kpi
 from concierge.session.impact import InsightOutcome, insight_outcomes
@@ -35,7 +37,7 @@ from concierge.session.model import (
     SessionDoc,
     SignOff,
 )
-from concierge.session.report import ReportContent, build_report
+from concierge.session.report import ReportContent, build_report, report_language
 from concierge.session.state import Step, StepProgress, next_step, parse_step, previous_step
 from concierge.session.state import progress as step_progress
 from concierge.session.text import asset_label
@@ -68,13 +70,29 @@ class SessionStore(Protocol):
 
 
 class SessionError(Exception):
-    """A session input that cannot be applied; ``str(error)`` is the message to show."""
+    """A session input that cannot be applied; ``msg`` is the message to show (``str``
+    of the error is its English text, for logs)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(translator_for(SOURCE).render(message))
+        self.msg = message
 
 
 class SessionBlocked(SessionError):
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__("The session cannot be completed yet: " + " ".join(missing))
+    def __init__(self, missing: list[Msg]) -> None:
+        super().__init__(msg("The session cannot be completed yet: {missing}",
+                             missing=Joined(missing)))
         self.missing = missing
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Sentences rendered one after the other."""
+
+    parts: list[Msg]
+
+    def render(self, t: Translator) -> str:
+        return " ".join(t.render(p) for p in self.parts)
 
 
 def _utcnow() -> datetime:
@@ -93,7 +111,8 @@ class SessionEngine:
         self.clock = clock
         visit = store.visit(visit_id)
         if visit is None:
-            raise SessionError(f"Visit {visit_id} is not in the local store; sync first.")
+            raise SessionError(msg("Visit {visit_id} is not in the local store; sync first.",
+                                   visit_id=visit_id))
         self.visit: Visit = visit
         self.site = store.site(visit.site_id)
         self.assets = store.assets_for_visit(visit_id)
@@ -177,7 +196,7 @@ class SessionEngine:
 
     def _editable(self) -> None:
         if self.completed:
-            raise SessionError("This session is completed; it can no longer be changed.")
+            raise SessionError(msg("This session is completed; it can no longer be changed."))
 
     @property
     def completed(self) -> bool:
@@ -215,7 +234,7 @@ class SessionEngine:
         """Toggle a wish tag; the checklist follows (results of kept steps stay)."""
         self._editable()
         if tag not in WISH_TAGS:
-            raise SessionError(f"Unknown wish {tag!r}.")
+            raise SessionError(msg("Unknown wish {tag}.", tag=tag))
         tags = [t for t in self.doc.wishes.tags if t != tag] + ([tag] if on else [])
         self.doc.wishes.tags = [t for t in WISH_TAGS if t in tags]
         self.doc.checklist = self._generate()
@@ -231,7 +250,8 @@ class SessionEngine:
 
     def kpi(self, asset_id: str, key: str) -> KpiDef:
         if asset_id not in self.kinds:
-            raise SessionError(f"Asset {asset_id} is not part of this visit.")
+            raise SessionError(msg("Asset {asset_id} is not part of this visit.",
+                                   asset_id=asset_id))
         return kpi.kpi_def(self.kinds[asset_id], key)
 
     def add_spot(self, asset_id: str, key: str, text: str) -> Flag | None:
@@ -264,7 +284,7 @@ class SessionEngine:
         for item in self.doc.checklist:
             if item.id == item_id:
                 return item
-        raise SessionError(f"Step {item_id} is not in this checklist.")
+        raise SessionError(msg("Step {item_id} is not in this checklist.", item_id=item_id))
 
     def _set_result(self, item_id: str, **changes: Any) -> None:
         self._editable()
@@ -285,7 +305,8 @@ class SessionEngine:
 
     def set_choice(self, item_id: str, choice: str) -> None:
         if choice not in self.item(item_id).choices:
-            raise SessionError(f"“{choice}” is not one of the choices of this step.")
+            raise SessionError(msg("“{choice}” is not one of the choices of this step.",
+                                   choice=choice))
         self._set_result(item_id, status="done", value=choice, skip_reason="")
 
     def set_note_value(self, item_id: str, text: str) -> None:
@@ -311,7 +332,7 @@ class SessionEngine:
 
     def skip(self, item_id: str, reason: str) -> None:
         if not reason.strip():
-            raise SessionError("Say why this step is skipped.")
+            raise SessionError(msg("Say why this step is skipped."))
         self._set_result(item_id, status="skipped", skip_reason=reason.strip())
 
     def reopen(self, item_id: str) -> None:
@@ -332,9 +353,25 @@ class SessionEngine:
     def set_rating(self, rating: int | None) -> None:
         self._editable()
         if rating is not None and not 1 <= rating <= 5:
-            raise SessionError("The rating is 1 to 5.")
+            raise SessionError(msg("The rating is 1 to 5."))
         self.doc.rating = rating
         self._save("delight")
+
+    @property
+    def report_language(self) -> str:
+        """The language the report is written in: this report's choice, else the
+        customer's (from the office), else English."""
+        return report_language(self.doc, self.site)
+
+    @property
+    def customer_language(self) -> str:
+        return report_language(self.doc.model_copy(update={"report_language": None}), self.site)
+
+    def set_report_language(self, language: str | None) -> None:
+        """Write this report in ``language`` (None: the customer's language again)."""
+        self._editable()
+        self.doc.report_language = negotiate([language]) if language else None
+        self._save("report")
 
     def set_comment(self, text: str) -> None:
         self._editable()
@@ -363,13 +400,13 @@ class SessionEngine:
         """The technician's sign-off (None withdraws it)."""
         self._editable()
         if name is not None and not name.strip():
-            raise SessionError("Type your name to sign off.")
+            raise SessionError(msg("Type your name to sign off."))
         self.doc.sign_off = SignOff(name=name.strip(), at=self.clock()) if name else None
         self._save("delight")
 
     # --- completion ------------------------------------------------------------
 
-    def blockers(self) -> list[str]:
+    def blockers(self) -> list[Msg]:
         return blockers(self.doc, self.asset_names)
 
     def report_content(self) -> ReportContent:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from concierge.domain import AssetKind, MetricSpec, metric_spec
+from concierge.i18n import Msg, msg, nmsg
 from concierge.insights import Trend, forecast_crossing
 from concierge.protocol.schemas import Insight
 from concierge.session.kpi import DAY, kpi_for_metric
@@ -31,7 +32,7 @@ class InsightOutcome:
     after: float | None  # None: not re-measured
     days_before: float | None  # None: no crossing within the horizon
     days_after: float | None
-    reason: str
+    reason: Msg
 
 
 def insight_outcomes(
@@ -69,7 +70,7 @@ def _days(insight: Insight, spec: MetricSpec, level: float | None, now: float) -
 def _outcome(insight: Insight, kind: AssetKind, doc: SessionDoc, now: float) -> InsightOutcome:
     spec = metric_spec(kind, insight.metric)
     if insight.status == "resolved":
-        return InsightOutcome(insight, "resolved", None, None, None, None, "Resolved before")
+        return InsightOutcome(insight, "resolved", None, None, None, None, msg("Resolved before"))
     d = kpi_for_metric(kind, insight.metric)
     if d is None or spec.counter:
         return _by_checklist(insight, doc, now)
@@ -79,17 +80,18 @@ def _outcome(insight: Insight, kind: AssetKind, doc: SessionDoc, now: float) -> 
     days_before = _days(insight, spec, before, now)
     if after_m is None:
         return InsightOutcome(
-            insight, "open", before, None, days_before, None, "Not re-measured yet"
+            insight, "open", before, None, days_before, None, msg("Not re-measured yet")
         )
     after = after_m.value / d.scale
     days_after = _days(insight, spec, after, now)
     if days_after is None:
         status: InsightStatus = "resolved"
-        reason = f"No crossing expected within {HORIZON_DAYS:.0f} days"
+        reason = nmsg("No crossing expected within {count} day",
+                      "No crossing expected within {count} days", round(HORIZON_DAYS))
     elif days_after > 0.0 and (days_before is None or days_after > days_before):
-        status, reason = "mitigated", "Time to impact pushed out"
+        status, reason = "mitigated", msg("Time to impact pushed out")
     else:
-        status, reason = "open", "Still heading for the threshold as before"
+        status, reason = "open", msg("Still heading for the threshold as before")
     return InsightOutcome(insight, status, before, after, days_before, days_after, reason)
 
 
@@ -109,5 +111,5 @@ def _by_checklist(insight: Insight, doc: SessionDoc, now: float) -> InsightOutco
     at = insight.predicted_impact_at
     days = None if at is None else max((at.timestamp() - now) / DAY, 0.0)
     if done:
-        return InsightOutcome(insight, "resolved", None, None, days, None, "Service done")
-    return InsightOutcome(insight, "open", None, None, days, days, "Service step not done")
+        return InsightOutcome(insight, "resolved", None, None, days, None, msg("Service done"))
+    return InsightOutcome(insight, "open", None, None, days, days, msg("Service step not done"))

@@ -10,6 +10,7 @@ from typing import Literal
 import numpy.typing as npt
 
 from concierge.domain import AssetKind, BadDirection, MetricSpec, metric_spec
+from concierge.i18n import N_
 from concierge.insights import robust_trend, summarize
 from concierge.insights.series import as_series, bin_index, group_medians
 from concierge.session.model import KpiBaseline, SessionDoc
@@ -55,23 +56,25 @@ class KpiDef:
 _E, _G, _H = AssetKind.ELEVATOR, AssetKind.CABLE_GATEWAY, AssetKind.HEAT_PUMP
 KPI_DEFS: dict[AssetKind, tuple[KpiDef, ...]] = {
     _E: (
-        KpiDef("door_cycle_time", _E, "door_cycle_time", "Door cycle time", "s"),
-        KpiDef("motor_temp", _E, "motor_temp", "Motor temperature", "°C"),
-        KpiDef("vibration", _E, "vibration", "Vibration", "mm/s"),
-        KpiDef("trips_per_day", _E, "trips_per_hour", "Trips per day", "trips/day", 24.0, "mean"),
-        KpiDef("availability", _E, "availability", "Availability", "%", stat="mean"),
+        KpiDef("door_cycle_time", _E, "door_cycle_time", N_("Door cycle time"), "s"),
+        KpiDef("motor_temp", _E, "motor_temp", N_("Motor temperature"), "°C"),
+        KpiDef("vibration", _E, "vibration", N_("Vibration"), "mm/s"),
+        KpiDef("trips_per_day", _E, "trips_per_hour", N_("Trips per day"), "trips/day", 24.0,
+               "mean"),
+        KpiDef("availability", _E, "availability", N_("Availability"), "%", stat="mean"),
     ),
     _G: (
-        KpiDef("snr", _G, "snr", "Downstream SNR", "dB"),
+        KpiDef("snr", _G, "snr", N_("Downstream SNR"), "dB"),
         KpiDef("uncorrectable_codewords", _G, "uncorrectable_codewords",
-               "Uncorrectable codewords", "cw/h", stat="mean"),
-        KpiDef("latency", _G, "latency", "Latency", "ms"),
-        KpiDef("throughput", _G, "throughput", "Throughput", "Mbit/s"),
+               N_("Uncorrectable codewords"), "cw/h", stat="mean"),
+        KpiDef("latency", _G, "latency", N_("Latency"), "ms"),
+        KpiDef("throughput", _G, "throughput", N_("Throughput"), "Mbit/s"),
     ),
     _H: (
-        KpiDef("cop", _H, "cop", "COP", ""),
-        KpiDef("supply_temp", _H, "supply_temp", "Supply temperature", "°C"),
-        KpiDef("defrost_cycles", _H, "defrost_cycles", "Defrost cycles", "cycles/day", stat="mean"),
+        KpiDef("cop", _H, "cop", N_("COP"), ""),
+        KpiDef("supply_temp", _H, "supply_temp", N_("Supply temperature"), "°C"),
+        KpiDef("defrost_cycles", _H, "defrost_cycles", N_("Defrost cycles"), "cycles/day",
+               stat="mean"),
     ),
 }
 

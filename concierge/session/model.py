@@ -12,15 +12,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from concierge.domain import StepType
+from concierge.i18n import N_
 
 DOC_VERSION = 1
 
-WISH_TAGS: dict[str, str] = {
-    "comfort": "Comfort",
-    "noise": "Noise",
-    "cost": "Energy cost",
-    "reliability": "Reliability",
-    "speed": "Speed",
+WISH_TAGS: dict[str, str] = {  # English, stored; shown through the catalogue (``_``)
+    "comfort": N_("Comfort"),
+    "noise": N_("Noise"),
+    "cost": N_("Energy cost"),
+    "reliability": N_("Reliability"),
+    "speed": N_("Speed"),
 }
 
 StepStatus = Literal["open", "done", "skipped"]
@@ -116,6 +117,7 @@ class SessionDoc(Model):
     signature: Signature = Signature()
     sign_off: SignOff | None = None
     report: str | None = None  # sha256 of the report PDF
+    report_language: str | None = None  # the technician's choice; None: the customer's
     outcome: str = ""  # one line on what improved, set on completion
 
     def result(self, item_id: str) -> StepResult:

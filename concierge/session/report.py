@@ -8,11 +8,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from concierge.domain import StepType
+from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, translator_for
+from concierge.insights.text import headline_msg
 from concierge.protocol.schemas import Asset, Insight, Site, Visit
+from concierge.session.checklist import choice_msg, step_title_msg
 from concierge.session.impact import HORIZON_DAYS, InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, compare
 from concierge.session.model import WISH_TAGS, ChecklistItem, Point, SessionDoc, StepResult
 from concierge.session.text import asset_label, fmt_value
+
+
+def report_language(doc: SessionDoc, site: Site | None) -> str:
+    """The report's language: the technician's choice for this report, else the customer's
+    preferred language (set by the office), else English."""
+    if doc.report_language:
+        return negotiate([doc.report_language])
+    return negotiate([site.language]) if site is not None else SOURCE
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class ReportContent:
     comparisons: list[Comparison]
     insights: list[InsightOutcome]
     asset_names: dict[str, str]
+    asset_kinds: dict[str, str]
     recommendations: list[str]
     follow_ups: list[str]
     rating: int | None
@@ -49,7 +61,12 @@ class ReportContent:
     signature_png: str | None
     signed_off_by: str | None
     signed_off_at: datetime | None
+    language: str = SOURCE
     horizon_days: float = HORIZON_DAYS
+
+    @property
+    def translator(self) -> Translator:
+        return translator_for(self.language)
 
 
 def build_report(
@@ -60,35 +77,41 @@ def build_report(
     insights: Sequence[Insight],
     *,
     now: datetime,
+    language: str | None = None,
 ) -> ReportContent:
-    names = {a.id: asset_label(a.kind, a.model, a.serial) for a in assets}
+    """The report's content in ``language`` (default: ``report_language``)."""
+    language = language or report_language(doc, site)
+    t = translator_for(language)
+    names = {a.id: asset_label(a.kind, a.model, a.serial, t=t) for a in assets}
     kinds = {a.id: a.kind for a in assets}
     done, skipped = [], []
     for item in doc.checklist:
         r = doc.result(item.id)
         where = names.get(item.asset_id, "")
+        title = t.render(step_title_msg(item))
         if r.status == "done":
-            done.append(ReportLine(item.title, result_text(item, r), where))
+            done.append(ReportLine(title, result_text(item, r, t), where))
         elif r.status == "skipped":
-            skipped.append(ReportLine(item.title, r.skip_reason, where))
+            skipped.append(ReportLine(title, r.skip_reason, where))
     return ReportContent(
-        title="Your optimisation visit",
+        title=t.render(msg("Your optimisation visit")),
         customer=site.customer_name if site else "",
         site=site.name if site else "",
         address=site.address if site else "",
         visit_id=visit.id,
-        reason=visit.summary,
+        reason=t.render(headline_msg(visit.summary)),
         technician=doc.sign_off.name if doc.sign_off else "",
         date=now,
         present=list(doc.wishes.present),
         customer_present=doc.wishes.customer_present,
         wishes_text=doc.wishes.text,
-        wish_tags=[WISH_TAGS.get(t, t) for t in doc.wishes.tags],
+        wish_tags=[t.gettext(WISH_TAGS.get(tag, tag)) for tag in doc.wishes.tags],
         done=done,
         skipped=skipped,
         comparisons=compare(doc, kinds),
         insights=insight_outcomes(insights, doc, kinds, now.timestamp()),
         asset_names=names,
+        asset_kinds={a.id: str(a.kind) for a in assets},
         recommendations=list(doc.recommendations),
         follow_ups=list(doc.follow_ups),
         rating=doc.rating,
@@ -97,18 +120,22 @@ def build_report(
         signature_png=doc.signature.png,
         signed_off_by=doc.sign_off.name if doc.sign_off else None,
         signed_off_at=doc.sign_off.at if doc.sign_off else None,
+        language=language,
     )
 
 
-def result_text(item: ChecklistItem, r: StepResult) -> str:
+def result_text(item: ChecklistItem, r: StepResult, t: Translator) -> str:
     """The recorded input of a done step, in words."""
     if item.type is StepType.MEASUREMENT and isinstance(r.value, float | int):
-        text = fmt_value(float(r.value), item.unit or "")
+        text = fmt_value(float(r.value), item.unit or "", t=t)
     elif item.type is StepType.PHOTO:
         n = len(r.attachments)
-        text = f"{n} photo{'s' if n != 1 else ''} or file{'s' if n != 1 else ''} attached"
-    elif item.type in (StepType.CHOICE, StepType.NOTE) and isinstance(r.value, str):
+        text = t.render(nmsg("{count} photo or file attached", "{count} photos or files attached",
+                             n))
+    elif item.type is StepType.CHOICE and isinstance(r.value, str):
+        text = t.render(choice_msg(r.value))
+    elif item.type is StepType.NOTE and isinstance(r.value, str):
         text = r.value
     else:
-        text = "Done"
+        text = t.render(msg("Done"))
     return f"{text} — {r.note}" if r.note.strip() else text

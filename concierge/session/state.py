@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from concierge.i18n import Msg, msg, nmsg, pmsg
 from concierge.session.model import SessionDoc
 
 
@@ -20,13 +21,13 @@ class Step(StrEnum):
 
 
 STEPS: tuple[Step, ...] = tuple(Step)
-STEP_TITLES: dict[Step, str] = {
-    Step.WELCOME: "Welcome",
-    Step.BASELINE: "Where things stand",
-    Step.OPTIMISE: "Optimise",
-    Step.VERIFY: "Verify",
-    Step.DELIGHT: "Delight",
-    Step.REPORT: "Report",
+STEP_TITLES: dict[Step, Msg] = {
+    Step.WELCOME: msg("Welcome"),
+    Step.BASELINE: msg("Where things stand"),
+    Step.OPTIMISE: msg("Optimise"),
+    Step.VERIFY: msg("Verify"),
+    Step.DELIGHT: msg("Delight"),
+    Step.REPORT: msg("Report"),
 }
 
 StepState = Literal["todo", "done", "attention"]
@@ -53,9 +54,9 @@ def parse_step(value: str) -> Step:
 @dataclass(frozen=True)
 class StepProgress:
     step: Step
-    title: str
+    title: Msg
     state: StepState
-    detail: str
+    detail: Msg
     current: bool
 
 
@@ -69,30 +70,36 @@ def _one(doc: SessionDoc, step: Step, current: bool, completed: bool) -> StepPro
     visited = step.value in doc.visited
     if step is Step.WELCOME:
         done = bool(doc.wishes.text.strip() or doc.wishes.tags)
-        detail = f"{len(doc.wishes.tags)} wishes tagged" if done else "Ask the customer"
+        detail = (nmsg("{count} wish tagged", "{count} wishes tagged", len(doc.wishes.tags))
+                  if done else msg("Ask the customer"))
         state = "done" if done else "todo"
     elif step is Step.BASELINE:
         known = sum(1 for k in doc.baseline if k.value is not None)
-        detail = f"{known} KPIs, {len(doc.spot)} spot measurements"
+        detail = msg("{kpis}, {spots}", kpis=nmsg("{count} KPI", "{count} KPIs", known),
+                     spots=nmsg("{count} spot measurement", "{count} spot measurements",
+                                len(doc.spot)))
         state = "done" if visited else "todo"
     elif step is Step.OPTIMISE:
         required = [i for i in doc.checklist if i.required]
         closed = sum(1 for i in doc.checklist if doc.result(i.id).status != "open")
         open_required = sum(1 for i in required if doc.result(i.id).status == "open")
-        detail = f"{closed} of {len(doc.checklist)} steps"
+        detail = nmsg("{closed} of {count} step", "{closed} of {count} steps",
+                      len(doc.checklist), closed=closed)
         state = "done" if doc.checklist and not open_required else (
             "attention" if visited else "todo"
         )
     elif step is Step.VERIFY:
         measured = {(m.asset_id, m.kpi) for m in doc.after}
-        detail = f"{len(measured)} of {len(doc.baseline)} KPIs re-measured"
+        detail = nmsg("{measured} of {count} KPI re-measured",
+                      "{measured} of {count} KPIs re-measured",
+                      len(doc.baseline), measured=len(measured))
         state = "done" if measured else ("attention" if visited else "todo")
     elif step is Step.DELIGHT:
         signed = bool(doc.signature.strokes) or not doc.wishes.customer_present
         done = signed and doc.sign_off is not None
-        detail = "Signed off" if done else "Signature and sign-off"
+        detail = msg("Signed off") if done else msg("Signature and sign-off")
         state = "done" if done else ("attention" if visited else "todo")
     else:
         state = "done" if completed else "todo"
-        detail = "Completed" if completed else "Finish and hand over"
+        detail = pmsg("session", "Completed") if completed else msg("Finish and hand over")
     return StepProgress(step, STEP_TITLES[step], state, detail, current)

@@ -1,39 +1,79 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Numbers and durations as people read them (shared by the UI and the report)."""
+"""Numbers and durations as people read them (shared by the UI and the report).
+
+Every function takes the reader's ``Translator`` (``t``); the UI passes none and gets
+its own language (``concierge.i18n.ui()``), the report always passes the customer's.
+"""
 
 from __future__ import annotations
 
+from concierge.i18n import Msg, Translator, msg, nmsg, pmsg, ui
 
-def fmt_value(value: float | None, unit: str = "") -> str:
-    """``12.5 s``; up to three significant decimals, no trailing zeros; ``—`` for None."""
+
+def fmt_value(value: float | None, unit: str = "", *, t: Translator | None = None) -> str:
+    """``12,5 s``; up to three significant digits, no trailing zeros; ``—`` for None."""
     if value is None:
         return "—"
-    if abs(value) >= 1000:
-        text = f"{value:,.0f}"
-    elif abs(value) >= 100:
-        text = f"{value:.1f}"
+    t = t or ui()
+    size = abs(value)
+    if size >= 100:
+        decimals = 0 if size >= 1000 else 1
+    elif size >= 1:
+        decimals = 2 - len(str(int(size))) + 1
     else:
-        text = f"{value:.3g}" if abs(value) >= 1 else f"{value:.3f}"
-    if "." in text and "e" not in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text} {unit}".strip()
+        decimals = 3
+    text = t.number(round(value, decimals))
+    return f"{text} {unit_name(unit, t=t)}".strip()
 
 
-def fmt_pct(pct: float | None) -> str:
-    return "—" if pct is None else f"{pct:+.1f} %"
+# Units as the catalogue knows them (symbols such as "°C" or "ms" stay as they are).
+UNITS = (pmsg("unit", "trips/day"), pmsg("unit", "trips/h"), pmsg("unit", "cycles/day"),
+         pmsg("unit", "cycles"), pmsg("unit", "h"), pmsg("unit", "cw/h"))
+_UNIT_TEXTS = frozenset(u.text for u in UNITS)
 
 
-def fmt_days(days: float | None, horizon: float) -> str:
+def unit_name(unit: str, *, t: Translator | None = None) -> str:
+    return (t or ui()).pgettext("unit", unit) if unit in _UNIT_TEXTS else unit
+
+
+def label_name(label: str, *, t: Translator | None = None) -> str:
+    """A KPI's or metric's label (marked ``N_`` where it is defined) in the reader's language."""
+    return (t or ui()).gettext(label)
+
+
+def fmt_pct(pct: float | None, *, t: Translator | None = None) -> str:
+    """A signed change in percent: ``+12,5 %``; ``—`` for None."""
+    if pct is None:
+        return "—"
+    return (t or ui()).percent(pct / 100.0, 1, signed=True)
+
+
+def days_msg(days: float | None, horizon: float) -> Msg:
     """Time to impact: ``now``, ``in 12 days`` or ``not within 60 days``."""
     if days is None:
-        return f"not within {horizon:.0f} days"
+        whole = round(horizon)
+        return nmsg("not within {count} day", "not within {count} days", whole)
     if days < 1.0:
-        return "now"
-    return "in 1 day" if round(days) == 1 else f"in {days:.0f} days"
+        return pmsg("time to impact", "now")
+    return nmsg("in {count} day", "in {count} days", round(days))
 
 
-KIND_LABELS = {"elevator": "Elevator", "cable_gateway": "Cable gateway", "heat_pump": "Heat pump"}
+def fmt_days(days: float | None, horizon: float, *, t: Translator | None = None) -> str:
+    return (t or ui()).render(days_msg(days, horizon))
 
 
-def asset_label(kind: str, model: str, serial: str) -> str:
-    return f"{KIND_LABELS.get(kind, kind)} {model} ({serial})"
+KIND_LABELS: dict[str, Msg] = {
+    "elevator": msg("Elevator"),
+    "cable_gateway": msg("Cable gateway"),
+    "heat_pump": msg("Heat pump"),
+}
+
+
+def kind_label(kind: str) -> Msg:
+    return KIND_LABELS.get(kind) or Msg(kind.replace("_", " ").capitalize())
+
+
+def asset_label(kind: str, model: str, serial: str, *, t: Translator | None = None) -> str:
+    t = t or ui()
+    return t.render(msg("{kind} {model} ({serial})", kind=kind_label(kind), model=model,
+                        serial=serial))

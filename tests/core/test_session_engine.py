@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from concierge.i18n import translator_for
 from concierge.protocol.schemas import TelemetrySeries
 from concierge.session.engine import SessionBlocked, SessionEngine, SessionError
 from concierge.session.outcome import outcome_since
@@ -13,6 +14,8 @@ from concierge.session.state import Step
 from concierge.session.validation import MeasurementError
 from concierge.store import Store
 from tests.core.session_factories import DAY, NOW, NOW_DT, seeded_store, trend_insight
+
+EN = translator_for("en").render  # the source text, to compare with
 
 
 @pytest.fixture
@@ -55,7 +58,7 @@ def test_every_input_is_saved_and_a_new_engine_resumes_it(store: Store) -> None:
     e.go(Step.OPTIMISE)
     e.set_check("session/core-safety", True)
     flag = e.set_measurement("e1/door-adjust", "6.4")
-    assert flag is not None and "above the target 3–5 s" in flag.message
+    assert flag is not None and "above the target 3–5 s" in EN(flag.message)
     e.set_choice("e1/quiet-doors", "Rollers")
     sha = e.attach("e1/photo", b"\x89PNG fake", "image/png", "door.png")
     e.skip("e2/inspect", "No access to the machine room")
@@ -131,7 +134,7 @@ def test_completion_blocked_then_completed(store: Store) -> None:
     e = engine(store)
     with pytest.raises(SessionBlocked) as err:
         e.complete(b"%PDF-1.4 report")
-    missing = err.value.missing
+    missing = [EN(m) for m in err.value.missing]
     assert missing[-2:] == [
         "The customer's signature is missing (the customer is present).",
         "The technician's sign-off is missing.",

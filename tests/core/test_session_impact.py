@@ -3,12 +3,16 @@ from datetime import UTC, datetime
 import pytest
 
 from concierge.domain import AssetKind, StepType
+from concierge.i18n import translator_for
 from concierge.session.impact import insight_outcomes
 from concierge.session.model import ChecklistItem, Measurement, SessionDoc, StepResult
 from tests.core.session_factories import NOW, counter_insight, trend_insight
 
 AT = datetime.fromtimestamp(NOW, UTC)
 KINDS = {"e1": AssetKind.ELEVATOR}
+
+
+EN = translator_for("en").render  # the source text, to compare with
 
 
 def _after(value: float, kpi: str = "door_cycle_time") -> SessionDoc:
@@ -38,7 +42,7 @@ def test_spot_measurement_is_the_before_level_and_not_measured_stays_open() -> N
     [out] = insight_outcomes([ins], doc, KINDS, NOW)
     assert (out.status, out.before, out.after, out.days_after) == ("open", 5.0, None, None)
     assert out.days_before == pytest.approx(10.0)
-    assert out.reason == "Not re-measured yet"
+    assert EN(out.reason) == "Not re-measured yet"
 
 
 def test_trips_kpi_scale_is_undone_for_the_metric() -> None:

@@ -65,7 +65,7 @@ def test_text_formats() -> None:
     assert fmt_value(0.25) == "0.25"
     assert fmt_value(2400.0, "trips/day") == "2,400 trips/day"
     assert fmt_value(None) == "—"
-    assert fmt_pct(27.27) == "+27.3 %"
+    assert fmt_pct(27.27) == "+27.3%"  # English; German is "+27,3 %" (test_i18n)
     assert fmt_days(None, 60) == "not within 60 days"
     assert fmt_days(0.2, 60) == "now"
     assert fmt_days(12.4, 60) == "in 12 days"

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from concierge.domain import StepType
+from concierge.i18n import translator_for
 from concierge.session.model import ChecklistItem, SessionDoc, SignOff, StepResult
 from concierge.session.state import (
     STEPS,
@@ -10,6 +11,8 @@ from concierge.session.state import (
     previous_step,
     progress,
 )
+
+EN = translator_for("en").render  # the source text, to compare with
 
 
 def test_steps_in_order_forward_and_back() -> None:
@@ -41,7 +44,7 @@ def test_progress_marks_current_done_and_attention() -> None:
     assert p[Step.WELCOME].state == "done"
     assert p[Step.BASELINE].state == "done"
     assert p[Step.OPTIMISE].state == "attention" and p[Step.OPTIMISE].current
-    assert p[Step.OPTIMISE].detail == "0 of 1 steps"
+    assert EN(p[Step.OPTIMISE].detail) == "0 of 1 step"
     assert p[Step.VERIFY].state == "todo"
     doc.results["a/x"] = StepResult(status="done", value=True)
     doc.sign_off = SignOff(name="Sam", at=datetime(2025, 1, 1, tzinfo=UTC))

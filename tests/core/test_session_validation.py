@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 
 from concierge.domain import AssetKind, StepType, metric_spec
+from concierge.i18n import translator_for
 from concierge.session.model import ChecklistItem, SessionDoc, SignOff, StepResult
 from concierge.session.validation import (
     MeasurementError,
@@ -12,6 +13,13 @@ from concierge.session.validation import (
     parse_measurement,
     step_problem,
 )
+
+EN = translator_for("en").render  # the source text, to compare with
+
+
+def said(problem: Any) -> str:
+    """A step problem in English for a step titled "S" on the whole site."""
+    return EN(problem.with_params(step="S", where=""))
 
 
 @pytest.mark.parametrize(
@@ -42,13 +50,13 @@ def test_range_flags_with_guidance_and_threshold() -> None:
     assert check_range(4.0, 3.0, 5.0, "s") is None
     low = check_range(2.5, 3.0, 5.0, "s")
     assert low is not None and low.severity == "out_of_range"
-    assert low.message.startswith("2.5 s is below the target 3–5 s. Check the reading;")
+    assert EN(low.message).startswith("2.5 s is below the target 3–5 s. Check the reading;")
     spec = metric_spec(AssetKind.ELEVATOR, "door_cycle_time")
     high = check_range(8.5, 3.0, 5.0, "s", spec)
     assert high is not None and high.severity == "critical"
-    assert high.message.endswith("It is past the critical threshold (8 s).")
+    assert EN(high.message).endswith("It is past the critical threshold (8 s).")
     only_low = check_range(1.0, 2.0, None, "dB")
-    assert only_low is not None and "target of at least 2 dB" in only_low.message
+    assert only_low is not None and "target of at least 2 dB" in EN(only_low.message)
 
 
 def _item(key: str, step_type: StepType, required: bool = True, **kw: Any) -> ChecklistItem:
@@ -60,17 +68,17 @@ def _item(key: str, step_type: StepType, required: bool = True, **kw: Any) -> Ch
 
 def test_step_is_closed_only_when_done_with_input_or_skipped_with_reason() -> None:
     check = _item("c", StepType.CHECK)
-    assert step_problem(check, StepResult()) == (
-        "is still open: mark it done or skip it with a reason"
+    assert said(step_problem(check, StepResult())) == (
+        "Required step “S” is still open: mark it done or skip it with a reason."
     )
     assert step_problem(check, StepResult(status="done", value=True)) is None
-    assert step_problem(check, StepResult(status="skipped", skip_reason="  ")) == (
-        "was skipped without a reason"
+    assert said(step_problem(check, StepResult(status="skipped", skip_reason="  "))) == (
+        "Required step “S” was skipped without a reason."
     )
     assert step_problem(check, StepResult(status="skipped", skip_reason="No access")) is None
     measure = _item("m", StepType.MEASUREMENT)
-    assert step_problem(measure, StepResult(status="done", value="x")) == (
-        "is marked done but has no measurement"
+    assert said(step_problem(measure, StepResult(status="done", value="x"))) == (
+        "Required step “S” is marked done but has no measurement."
     )
     choice = _item("ch", StepType.CHOICE, choices=["A", "B"])
     assert step_problem(choice, StepResult(status="done", value="C")) is not None
@@ -88,7 +96,7 @@ def test_blockers_list_exactly_what_is_missing() -> None:
         ],
         results={"a/m": StepResult(status="done", value=4.2)},
     )
-    assert blockers(doc, {"a": "Elevator M1 (SN-a)"}) == [
+    assert [EN(m) for m in blockers(doc, {"a": "Elevator M1 (SN-a)"})] == [
         "Required step “Step c” (Elevator M1 (SN-a)) is still open: "
         "mark it done or skip it with a reason.",
         "The customer's signature is missing (the customer is present).",
@@ -103,4 +111,4 @@ def test_blockers_list_exactly_what_is_missing() -> None:
 def test_no_signature_needed_when_the_customer_is_away() -> None:
     doc = SessionDoc()
     doc.wishes.customer_present = False
-    assert blockers(doc) == ["The technician's sign-off is missing."]
+    assert [EN(m) for m in blockers(doc)] == ["The technician's sign-off is missing."]

@@ -155,7 +155,7 @@ def test_a_conflict_shows_and_resolves(harness: Harness, office: Office, qtbot) 
     dialog = window._dialogs["conflicts"]
     qtbot.waitUntil(lambda: dialog.conflict_list.count() == 1, timeout=10_000)
     fields = [dialog.fields.item(r, 0).text() for r in range(dialog.fields.rowCount())]
-    assert fields == ["status", "technician notes"]
+    assert fields == ["Status", "Technician notes"]
     assert dialog.fields.item(0, 1).text() == "in_progress"
     assert dialog.fields.item(0, 2).text() == "proposed"
     dialog.choose("status", "theirs")

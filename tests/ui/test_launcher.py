@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ui.launcher import NO_DISPLAY_MESSAGE
+from ui.launcher import no_display_message
 from ui.main_window import MainWindow
 
 
@@ -14,12 +14,13 @@ def test_no_display_gives_one_clear_line(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}}
     env["CONCIERGE_HOME"] = str(tmp_path)
+    env["LC_ALL"] = "C.UTF-8"  # the message below is the English one
     done = subprocess.run(
         [sys.executable, "-c", "import sys; from ui.launcher import main; sys.exit(main([]))"],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 2
-    assert done.stderr.strip() == NO_DISPLAY_MESSAGE
+    assert done.stderr.strip() == no_display_message()
     assert "--screenshot" in done.stderr and "Traceback" not in done.stderr
 
 

@@ -28,7 +28,7 @@ from ui.session.report_pdf import render_pdf
 pytestmark = pytest.mark.qt
 
 
-def report_pdf() -> bytes:
+def report_pdf(customer_language: str = "en", report_language: str | None = None) -> bytes:
     ins = trend_insight("i1", "e1", "door_cycle_time", level=5.5, slope=0.1, threshold=6.0)
     e1 = asset("e1")
     doc = SessionDoc(
@@ -44,7 +44,9 @@ def report_pdf() -> bytes:
     doc.wishes.tags = ["noise", "speed"]
     doc.signature.strokes = [[(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.5, 0.4)]]
     doc.results["e1/door-adjust"] = StepResult(status="done", value=4.0)
-    content = build_report(doc, visit(["e1"], ["i1"]), site(), [e1], [ins],
+    doc.report_language = report_language
+    customer = site().model_copy(update={"language": customer_language})
+    content = build_report(doc, visit(["e1"], ["i1"]), customer, [e1], [ins],
                            now=datetime.fromtimestamp(NOW, UTC))
     return render_pdf(content)
 
@@ -54,8 +56,8 @@ def test_pdf_text_has_figures_wishes_and_rating(tmp_path: Path) -> None:
     text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages)
     flat = " ".join(unicodedata.normalize("NFKC", text).split())  # "ﬀ" ligature -> "ff"
     for expected in (
-        "The doors are slow and noisy in the morning", "Noise, Speed",
-        "Door cycle time 5.5 s 4 s +27.3 %", "Motor temperature 70 °C 63 °C +10.0 %",
+        "The doors are slow and noisy in the morning", "Noise and Speed",
+        "Door cycle time 5.5 s 4 s +27.3%", "Motor temperature 70 °C 63 °C +10.0%",
         "Rating: 4 / 5", "Much quieter now", "Replace the door rollers next spring",
         "Mitigated", "in 5 days", "in 20 days", "Signed off by Sam Tech",
     ):

@@ -18,15 +18,18 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPixmap
 
+from concierge.i18n import SOURCE, _, pgettext, ui
 from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
     PRIORITY_COLOURS,
-    PRIORITY_NAMES,
-    STATUS_NAMES,
+    STATUS_KEYS,
     as_datetime,
     local,
     place_text,
+    priority_name,
+    status_name,
+    summary_text,
     window_text,
 )
 
@@ -45,10 +48,12 @@ class Column(IntEnum):
     OFFLINE = 5
 
 
-HEADERS = {
-    Column.PRIORITY: "Priority", Column.WINDOW: "When", Column.CUSTOMER: "Customer · site",
-    Column.REASON: "Why", Column.STATUS: "Status", Column.OFFLINE: "Offline",
-}
+def header(column: Column) -> str:
+    return {
+        Column.PRIORITY: _("Priority"), Column.WINDOW: _("When"),
+        Column.CUSTOMER: _("Customer · site"), Column.REASON: _("Why"),
+        Column.STATUS: _("Status"), Column.OFFLINE: pgettext("board column", "Offline"),
+    }[column]
 GROUPS = BOARD_GROUPS
 
 
@@ -61,11 +66,11 @@ def group_of(row: Any, today: Any) -> str:
 
 
 def offline_text(row: Any) -> str:
-    parts = ["✓ Ready" if row.offline_ready else "… Not yet"]
+    parts = [_("✓ Ready") if row.offline_ready else _("… Not yet")]
     if row.pending_changes:
-        parts.append("unsent changes")
+        parts.append(_("unsent changes"))
     if row.has_conflict:
-        parts.append("conflict")
+        parts.append(_("conflict"))
     return " · ".join(parts)
 
 
@@ -100,9 +105,10 @@ def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_S
         else "today"
         for r in ordered
     ]
-    names = STATUS_NAMES
+    names = {key: status_name(key) for key in STATUS_KEYS}  # once, not per row
+    reason = (lambda text: text) if ui().language == SOURCE else summary_text
     search = [
-        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{r.summary}\n"
+        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{reason(r.summary)}\n"
         f"{names.get(r.status, r.status)}".casefold() for r in ordered
     ]
     return PreparedRows(ordered, groups, search, sort)
@@ -176,7 +182,7 @@ class VisitTableModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
+            return header(Column(section))
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -210,7 +216,7 @@ class VisitTableModel(QAbstractTableModel):
             if col == Column.CUSTOMER:
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
             if col == Column.REASON:
-                return str(row.summary)
+                return summary_text(str(row.summary))
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == Column.PRIORITY:
             return self._dots.get(row.priority)
@@ -226,15 +232,15 @@ class VisitTableModel(QAbstractTableModel):
 
     def _text(self, row: Any, col: int) -> str:
         if col == Column.PRIORITY:
-            return PRIORITY_NAMES.get(row.priority, str(row.priority))
+            return priority_name(row.priority)
         if col == Column.WINDOW:
             return window_text(row.window_start, row.window_end)
         if col == Column.CUSTOMER:
             return place_text(row)
         if col == Column.REASON:
-            return str(row.summary)
+            return summary_text(str(row.summary))
         if col == Column.STATUS:
-            return STATUS_NAMES.get(row.status, str(row.status))
+            return status_name(row.status)
         return offline_text(row)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -349,7 +355,7 @@ class VisitFilterProxy(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
+            return header(Column(section))
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

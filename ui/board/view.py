@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _, pgettext
 from ui.board.model import (
     GROUPS,
     ROW_ROLE,
@@ -30,10 +31,19 @@ from ui.board.model import (
     VisitFilterProxy,
     VisitTableModel,
 )
-from ui.format import STATUS_NAMES
+from ui.format import STATUS_KEYS, priority_name, status_name
 
-GROUP_TITLES = {"today": "Today", "upcoming": "Upcoming", "done": "Done", "": "All"}
-SORTS = (("Priority", Column.PRIORITY), ("Time", Column.WINDOW))
+SORTS = (Column.PRIORITY, Column.WINDOW)
+
+
+def group_title(key: str, count: int) -> str:
+    titles = {"today": _("Today ({count})"), "upcoming": _("Upcoming ({count})"),
+              "done": pgettext("board group", "Done ({count})"), "": _("All ({count})")}
+    return titles[key].format(count=count)
+
+
+def sort_name(column: Column) -> str:
+    return _("Sort: priority") if column == Column.PRIORITY else _("Sort: time")
 
 
 class BoardTable(QTableView):
@@ -72,38 +82,38 @@ class BoardView(QWidget):
 
         self.groups = QTabBar()
         self.groups.setObjectName("boardGroups")
-        self.groups.setAccessibleName("Visit group")
+        self.groups.setAccessibleName(_("Visit group"))
         self.groups.setExpanding(False)
         self._group_keys = [*GROUPS, ""]
         for key in self._group_keys:
-            self.groups.addTab(GROUP_TITLES[key])
+            self.groups.addTab(group_title(key, 0))
         self.groups.currentChanged.connect(self._group_changed)
 
         self.search = QLineEdit()
         self.search.setObjectName("boardSearch")
-        self.search.setAccessibleName("Search visits")
-        self.search.setPlaceholderText("Search customer, site, address or reason  (Ctrl+F)")
+        self.search.setAccessibleName(_("Search visits"))
+        self.search.setPlaceholderText(_("Search customer, site, address or reason  (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filters_changed)
 
         self.status = QComboBox()
         self.status.setObjectName("boardStatusFilter")
-        self.status.setAccessibleName("Filter by status")
-        self.status.addItem("Any status", "")
-        for key, name in STATUS_NAMES.items():
-            self.status.addItem(name, key)
+        self.status.setAccessibleName(_("Filter by status"))
+        self.status.addItem(_("Any status"), "")
+        for key in STATUS_KEYS:
+            self.status.addItem(status_name(key), key)
         self.status.currentIndexChanged.connect(self._filters_changed)
 
         self.sort = QComboBox()
         self.sort.setObjectName("boardSort")
-        self.sort.setAccessibleName("Sort visits by")
-        for name, column in SORTS:
-            self.sort.addItem(f"Sort: {name}", int(column))
+        self.sort.setAccessibleName(_("Sort visits by"))
+        for column in SORTS:
+            self.sort.addItem(sort_name(column), int(column))
         self.sort.currentIndexChanged.connect(self._sort_changed)
 
         self.table = BoardTable()
         self.table.setObjectName("visitTable")
-        self.table.setAccessibleName("Visits")
+        self.table.setAccessibleName(_("Visits"))
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -120,7 +130,7 @@ class BoardView(QWidget):
         widths = {Column.PRIORITY: 90, Column.WINDOW: 185, Column.CUSTOMER: 340,
                   Column.STATUS: 110, Column.OFFLINE: 150}
         for column, width in widths.items():
-            header.resizeSection(column, width)
+            header.resizeSection(column, max(width, self._words_width(column)))
         header.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(Column.PRIORITY, Qt.SortOrder.AscendingOrder)
         header.sortIndicatorChanged.connect(self._header_sorted)
@@ -131,12 +141,12 @@ class BoardView(QWidget):
         self.no_match.setObjectName("boardNoMatch")
         nm = QVBoxLayout(self.no_match)
         nm.addStretch(1)
-        self.no_match_label = QLabel("No visits match these filters.")
+        self.no_match_label = QLabel(_("No visits match these filters."))
         self.no_match_label.setObjectName("emptyHint")
         self.no_match_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.clear_button = QPushButton("Clear filters")
+        self.clear_button = QPushButton(_("Clear filters"))
         self.clear_button.setObjectName("boardClearFilters")
-        self.clear_button.setAccessibleName("Clear filters")
+        self.clear_button.setAccessibleName(_("Clear filters"))
         self.clear_button.clicked.connect(self.clear_filters)
         nm.addWidget(self.no_match_label)
         nm.addWidget(self.clear_button, alignment=Qt.AlignmentFlag.AlignCenter)
@@ -221,11 +231,21 @@ class BoardView(QWidget):
             self.sort.setCurrentIndex(match)
             self.sort.blockSignals(False)
 
+    def _words_width(self, column: Column) -> int:
+        """Room for the longest word a column shows in the UI language (longer in German
+        than in English), so no priority or status is cut off."""
+        words = {Column.PRIORITY: [priority_name(p) for p in (1, 2, 3, 4)],
+                 Column.STATUS: [status_name(k) for k in STATUS_KEYS],
+                 Column.OFFLINE: [f"{_('✓ Ready')} · {_('conflict')}"]}.get(column, [])
+        metrics = self.table.fontMetrics()
+        icon = 22 if column == Column.PRIORITY else 0  # the priority dot
+        return max((metrics.horizontalAdvance(w) for w in words), default=0) + 36 + icon
+
     def _update_counts(self, *_args: object) -> None:
         counts = self.model.group_counts()
         counts[""] = self.model.total()
         for i, key in enumerate(self._group_keys):
-            self.groups.setTabText(i, f"{GROUP_TITLES[key]} ({counts[key]})")
+            self.groups.setTabText(i, group_title(key, counts[key]))
         empty = self.proxy.rowCount() == 0 and self.model.rowCount() > 0
         self.stack.setCurrentWidget(self.no_match if empty else self.table)
         if self.proxy.rowCount() and not self.table.currentIndex().isValid():

@@ -38,10 +38,7 @@ def message_label(object_name: str) -> QLabel:
 
 
 def people_message(exc: BaseException) -> str:
-    """The core's sentence for a person; never a traceback."""
-    message = getattr(exc, "message", None)
-    if isinstance(message, str) and message:
-        return message
-    if isinstance(exc, ValueError | OSError) and str(exc):
-        return str(exc)
-    return f"Something went wrong ({type(exc).__name__}). Details are in the log."
+    """The core's sentence for a person, in the UI language; never a traceback."""
+    from ui.errors import people_message as message
+
+    return message(exc)

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _, pgettext
 from ui.dialogs.common import button, named
-from ui.format import local
+from ui.errors import office_error_text
+from ui.format import clock, date_text, local
 from ui.tasks import TaskManager
 
 MINE, THEIRS = "mine", "theirs"
@@ -37,6 +39,21 @@ def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
+def field_name(name: str) -> str:
+    """A record field as the person knows it."""
+    names = {"status": pgettext("field", "Status"), "technician_notes": _("Technician notes"),
+             "outcome": _("Outcome"), "office_notes": _("Office notes"),
+             "window_start": _("Start"), "window_end": _("End"), "priority": _("Priority"),
+             "summary": _("Reason")}
+    return names.get(name, name.replace("_", " "))
+
+
+def entity_name(entity: str) -> str:
+    names = {"visit": _("Visit"), "session": pgettext("entity", "Session"),
+             "site": _("Site"), "asset": _("Asset"), "attachment": _("Attachment")}
+    return names.get(entity, entity.capitalize())
+
+
 class ConflictsDialog(QDialog):
     """Reads and resolves through the store, on the task runner's database thread."""
 
@@ -45,17 +62,18 @@ class ConflictsDialog(QDialog):
     def __init__(self, parent: QWidget | None, tasks: TaskManager, store: Any) -> None:
         super().__init__(parent)
         self.setObjectName("conflictsDialog")
-        self.setAccessibleName("Conflicts and changes that need attention")
-        self.setWindowTitle("Conflicts and needs attention")
+        self.setAccessibleName(_("Conflicts and changes that need attention"))
+        self.setWindowTitle(_("Conflicts and needs attention"))
         self._tasks = tasks
         self._store = store
         self._conflicts: list[Any] = []
         self._rejected: list[Any] = []
         self.tabs = QTabWidget()
-        named(self.tabs, "conflictTabs", "Conflicts or needs attention")
-        self.tabs.addTab(self._build_conflicts(), "Conflicts")
-        self.tabs.addTab(self._build_attention(), "Needs attention")
-        self.close_button = button("Decide later", "conflictsClose", "Close")
+        named(self.tabs, "conflictTabs", _("Conflicts or needs attention"))
+        self.tabs.addTab(self._build_conflicts(), _("Conflicts"))
+        self.tabs.addTab(self._build_attention(), _("Needs attention"))
+        self.close_button = button(_("Decide later"), "conflictsClose",
+                                   _("Close and decide later"))
         self.close_button.clicked.connect(self.accept)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
@@ -70,30 +88,31 @@ class ConflictsDialog(QDialog):
     def _build_conflicts(self) -> QWidget:
         page = QWidget()
         self.conflict_list = QListWidget()
-        named(self.conflict_list, "conflictList", "Conflicts")
+        named(self.conflict_list, "conflictList", _("Conflicts"))
         self.conflict_list.currentRowChanged.connect(self._show_conflict)
-        intro = QLabel("The office changed these records while you did too. Choose what to keep "
-                       "for each field, or keep one side entirely.")
+        intro = QLabel(_("The office changed these records while you did too. Choose what to keep "
+                       "for each field, or keep one side entirely."))
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
         self.fields = QTableWidget(0, 4)
-        named(self.fields, "conflictFields", "Differing fields")
-        self.fields.setHorizontalHeaderLabels(["Field", "Yours", "Office's", "Keep"])
+        named(self.fields, "conflictFields", _("Differing fields"))
+        self.fields.setHorizontalHeaderLabels([_("Field"), _("Yours"), _("Office's"), _("Keep")])
         self.fields.verticalHeader().hide()
         self.fields.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.fields.setWordWrap(True)
         header = self.fields.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.keep_mine = button("Keep mine", "conflictKeepMine", "Keep my version")
-        self.use_theirs = button("Use the office's", "conflictUseTheirs",
-                                 "Use the office's version")
-        self.merge = button("Merge as chosen", "conflictMerge", "Merge the chosen fields",
+        self.keep_mine = button(_("Keep mine"), "conflictKeepMine",
+                                _("Keep my version"))
+        self.use_theirs = button(_("Use the office's"), "conflictUseTheirs",
+                                 _("Use the office's version"))
+        self.merge = button(_("Merge as chosen"), "conflictMerge", _("Merge the chosen fields"),
                             primary=True)
         self.keep_mine.clicked.connect(lambda: self._resolve(MINE))
         self.use_theirs.clicked.connect(lambda: self._resolve(THEIRS))
         self.merge.clicked.connect(lambda: self._resolve("merge"))
-        self.conflict_empty = QLabel("No conflicts. Everything you changed reached the office.")
+        self.conflict_empty = QLabel(_("No conflicts. Everything you changed reached the office."))
         self.conflict_empty.setObjectName("conflictsEmpty")
         self.conflict_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         right = QWidget()
@@ -127,13 +146,14 @@ class ConflictsDialog(QDialog):
         names = list(conflict.fields_differing)
         self.fields.setRowCount(len(names))
         for i, name in enumerate(names):
-            self.fields.setItem(i, 0, QTableWidgetItem(name.replace("_", " ")))
+            self.fields.setItem(i, 0, QTableWidgetItem(field_name(name)))
             self.fields.setItem(i, 1, QTableWidgetItem(_show(conflict.local.get(name))))
             self.fields.setItem(i, 2, QTableWidgetItem(_show(conflict.server.get(name))))
             choice = QComboBox()
-            named(choice, f"conflictChoice_{name}", f"Keep which {name.replace('_', ' ')}")
-            choice.addItem("Yours", MINE)
-            choice.addItem("Office's", THEIRS)
+            named(choice, f"conflictChoice_{name}",
+                  _("Keep which {field}").format(field=field_name(name)))
+            choice.addItem(_("Yours"), MINE)
+            choice.addItem(_("Office's"), THEIRS)
             self.fields.setCellWidget(i, 3, choice)
         self.fields.resizeRowsToContents()
 
@@ -162,20 +182,21 @@ class ConflictsDialog(QDialog):
         store = self._store
         (self._tasks.db(lambda: store.resolve_conflict(conflict.id, how, merged), parent=self)
             .success(lambda _r: self._after_change())
-            .label("Resolving the conflict")
+            .label(_("Resolving the conflict"))
             .run())
 
     # --- needs attention ----------------------------------------------------------
     def _build_attention(self) -> QWidget:
         page = QWidget()
-        intro = QLabel("The office refused these changes. Read the reason, redo what is needed "
-                       "on the visit, then dismiss.")
+        intro = QLabel(_("The office refused these changes. Read the reason, redo what is needed "
+                       "on the visit, then dismiss."))
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
         self.rejected_list = QListWidget()
-        named(self.rejected_list, "rejectedList", "Changes that need attention")
+        named(self.rejected_list, "rejectedList", _("Changes that need attention"))
         self.rejected_list.setWordWrap(True)
-        self.dismiss = button("Dismiss", "rejectedDismiss", "Dismiss the selected change")
+        self.dismiss = button(_("Dismiss"), "rejectedDismiss",
+                              _("Dismiss the selected change"))
         self.dismiss.clicked.connect(self._dismiss)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -194,7 +215,7 @@ class ConflictsDialog(QDialog):
         store = self._store
         (self._tasks.db(lambda: store.dismiss_rejected(op_id), parent=self)
             .success(lambda _r: self._after_change())
-            .label("Dismissing the change")
+            .label(_("Dismissing the change"))
             .run())
 
     # --- loading ------------------------------------------------------------------
@@ -202,7 +223,7 @@ class ConflictsDialog(QDialog):
         store = self._store
         (self._tasks.db(lambda: (store.conflicts(), store.rejected_ops()), parent=self)
             .success(self._loaded)
-            .label("Loading conflicts")
+            .label(_("Loading conflicts"))
             .run())
 
     def _after_change(self) -> None:
@@ -213,8 +234,8 @@ class ConflictsDialog(QDialog):
         self._conflicts, self._rejected = data
         self.conflict_list.clear()
         for conflict in self._conflicts:
-            fields = ", ".join(f.replace("_", " ") for f in conflict.fields_differing)
-            item = QListWidgetItem(f"{conflict.entity.capitalize()} {conflict.entity_id}\n{fields}")
+            fields = ", ".join(field_name(f) for f in conflict.fields_differing)
+            item = QListWidgetItem(f"{entity_name(conflict.entity)} {conflict.entity_id}\n{fields}")
             self.conflict_list.addItem(item)
         self._conflict_split.setVisible(bool(self._conflicts))
         self.conflict_empty.setVisible(not self._conflicts)
@@ -223,11 +244,12 @@ class ConflictsDialog(QDialog):
         self.rejected_list.clear()
         for op in self._rejected:
             when = local(op.made_at)
-            stamp = f"{when:%d %b %H:%M}" if when else ""
+            stamp = f"{date_text(when, with_year=False)} {clock(when)}" if when else ""
+            reason = office_error_text(op.code, op.reason)
             self.rejected_list.addItem(
-                f"{op.entity.capitalize()} {op.entity_id} · {stamp}\n{op.reason} ({op.code})")
+                f"{entity_name(op.entity)} {op.entity_id} · {stamp}\n{reason} ({op.code})")
         if self._rejected:
             self.rejected_list.setCurrentRow(0)
         self.dismiss.setEnabled(bool(self._rejected))
-        self.tabs.setTabText(0, f"Conflicts ({len(self._conflicts)})")
-        self.tabs.setTabText(1, f"Needs attention ({len(self._rejected)})")
+        self.tabs.setTabText(0, _("Conflicts ({count})").format(count=len(self._conflicts)))
+        self.tabs.setTabText(1, _("Needs attention ({count})").format(count=len(self._rejected)))

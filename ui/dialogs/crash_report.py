@@ -10,6 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from concierge.crash import mark_seen
+from concierge.i18n import _
 
 
 class CrashReportDialog(QMessageBox):
@@ -19,23 +20,25 @@ class CrashReportDialog(QMessageBox):
         super().__init__(parent)
         self.report = report
         self.setObjectName("crashReportDialog")
-        self.setAccessibleName("Crash report from the last session")
+        self.setAccessibleName(_("Crash report from the last session"))
         self.setIcon(QMessageBox.Icon.Warning)
-        self.setWindowTitle("Field Concierge closed unexpectedly")
-        self.setText("Field Concierge closed unexpectedly last time. Your data is safe: "
-                     "every change was saved before it was queued.")
+        self.setWindowTitle(_("Field Concierge closed unexpectedly"))
+        self.setText(_("Field Concierge closed unexpectedly last time. Your data is safe: "
+                     "every change was saved before it was queued."))
         self.setInformativeText(
-            f"A report was saved to {report}. Send it to support if the problem comes back."
+            _("A report was saved to {path}. Send it to support if the problem comes back.")
+            .format(path=report)
         )
         self.setDetailedText(report.read_text(encoding="utf-8", errors="replace"))
-        self.open_folder = self.addButton("Open report folder", QMessageBox.ButtonRole.ActionRole)
+        self.open_folder = self.addButton(_("Open report folder"),
+                                          QMessageBox.ButtonRole.ActionRole)
         self.open_folder.setObjectName("crashOpenFolder")
-        self.open_folder.setAccessibleName("Open report folder")
+        self.open_folder.setAccessibleName(_("Open report folder"))
         self.open_folder.clicked.disconnect()  # keep the dialog open
         self.open_folder.clicked.connect(self._open_folder)
         close = self.addButton(QMessageBox.StandardButton.Close)
         close.setObjectName("crashClose")
-        close.setAccessibleName("Close")
+        close.setAccessibleName(_("Close"))
         self.finished.connect(self._seen)
 
     def _open_folder(self) -> None:

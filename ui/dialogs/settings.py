@@ -15,10 +15,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from concierge.settings import Settings, SettingsError
 from ui.dialogs.common import button, line_edit, message_label, named
 
-THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
+
+def themes() -> tuple[tuple[str, str], ...]:
+    return ((_("Follow the system"), "system"), (_("Light"), "light"), (_("Dark"), "dark"))
+
+
+def languages() -> tuple[tuple[str, str], ...]:
+    """The UI languages, each in its own name; "system" follows the system's locale."""
+    return ((_("Follow the system"), "system"), *((LANGUAGE_NAMES[t], t) for t in SUPPORTED))
 
 
 class SettingsDialog(QDialog):
@@ -27,33 +35,40 @@ class SettingsDialog(QDialog):
     def __init__(self, parent: QWidget | None, settings: Settings) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
-        self.setAccessibleName("Settings")
-        self.setWindowTitle("Settings")
+        self.setAccessibleName(_("Settings"))
+        self.setWindowTitle(_("Settings"))
         self._settings = settings
-        self.server = line_edit("settingsServer", "Server address", settings.server_url)
+        self.server = line_edit("settingsServer", _("Server address"), settings.server_url)
         self.interval = QSpinBox()
-        named(self.interval, "settingsSyncInterval", "Sync interval in minutes")
+        named(self.interval, "settingsSyncInterval", _("Sync interval in minutes"))
         self.interval.setRange(1, 24 * 60)
-        self.interval.setSuffix(" min")
+        self.interval.setSuffix(_(" min"))
         self.interval.setValue(settings.sync_interval_minutes)
         self.theme = QComboBox()
-        named(self.theme, "settingsTheme", "Theme")
-        for label, key in THEMES:
+        named(self.theme, "settingsTheme", _("Theme"))
+        for label, key in themes():
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(self.theme.findData(settings.theme))
-        self.touch = QCheckBox("Large touch targets")
-        named(self.touch, "settingsLargeTouch", "Large touch targets")
+        self.language = QComboBox()
+        named(self.language, "settingsLanguage", _("Language"))
+        for label, key in languages():
+            self.language.addItem(label, key)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
+        self.language.setToolTip(_("Applies the next time the app starts."))
+        self.touch = QCheckBox(_("Large touch targets"))
+        named(self.touch, "settingsLargeTouch", _("Large touch targets"))
         self.touch.setChecked(settings.large_touch_targets)
         self.error = message_label("settingsError")
-        self.save = button("Save", "settingsSave", primary=True)
+        self.save = button(_("Save"), "settingsSave", primary=True)
         self.save.setDefault(True)
-        self.cancel = button("Cancel", "settingsCancel")
+        self.cancel = button(_("Cancel"), "settingsCancel")
         self.save.clicked.connect(self._save)
         self.cancel.clicked.connect(self.reject)
         form = QFormLayout()
-        form.addRow("&Server", self.server)
-        form.addRow("Sync &every", self.interval)
-        form.addRow("&Theme", self.theme)
+        form.addRow(_("&Server"), self.server)
+        form.addRow(_("Sync &every"), self.interval)
+        form.addRow(_("&Theme"), self.theme)
+        form.addRow(_("&Language"), self.language)
         form.addRow("", self.touch)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -72,6 +87,7 @@ class SettingsDialog(QDialog):
                 sync_interval_minutes=self.interval.value(),
                 theme=self.theme.currentData(),
                 large_touch_targets=self.touch.isChecked(),
+                language=self.language.currentData(),
             )
         except SettingsError as exc:
             self.error.setText(exc.reason)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _
 from ui.dialogs.common import button, line_edit, message_label, people_message
 from ui.tasks import TaskManager
 
@@ -32,32 +33,32 @@ class SignInDialog(QDialog):
                  server_url: str = "", username: str = "", notice: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signInDialog")
-        self.setAccessibleName("Sign in")
-        self.setWindowTitle("Sign in to your back office")
+        self.setAccessibleName(_("Sign in"))
+        self.setWindowTitle(_("Sign in to your back office"))
         self._tasks = tasks
         self._sign_in = sign_in
-        self.server = line_edit("signInServer", "Server address", server_url)
-        self.server.setPlaceholderText("https://backoffice.example.com")
-        self.username = line_edit("signInUsername", "User name", username)
-        self.password = line_edit("signInPassword", "Password")
+        self.server = line_edit("signInServer", _("Server address"), server_url)
+        self.server.setPlaceholderText(_("https://backoffice.example.com"))
+        self.username = line_edit("signInUsername", _("User name"), username)
+        self.password = line_edit("signInPassword", _("Password"))
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = message_label("signInError")
-        self.error.setAccessibleName("Sign-in problem")
+        self.error.setAccessibleName(_("Sign-in problem"))
         self.notice = QLabel(notice or "")
         self.notice.setObjectName("signInNotice")
         self.notice.setWordWrap(True)
         self.notice.setProperty("role", "muted")
         self.notice.setVisible(bool(notice))
-        self.submit = button("Sign in", "signInSubmit", primary=True)
+        self.submit = button(_("Sign in"), "signInSubmit", primary=True)
         self.submit.setDefault(True)
-        self.cancel = button("Cancel", "signInCancel")
+        self.cancel = button(_("Cancel"), "signInCancel")
         self.submit.clicked.connect(self.attempt)
         self.cancel.clicked.connect(self.reject)
 
         form = QFormLayout()
-        form.addRow("&Server", self.server)
-        form.addRow("&User name", self.username)
-        form.addRow("&Password", self.password)
+        form.addRow(_("&Server"), self.server)
+        form.addRow(_("&User name"), self.username)
+        form.addRow(_("&Password"), self.password)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)
@@ -74,14 +75,14 @@ class SignInDialog(QDialog):
         url, user, password = self.server.text().strip(), self.username.text().strip(), \
             self.password.text()
         if not (url and user and password):
-            self.show_error("Enter the server address, your user name and your password.")
+            self.show_error(_("Enter the server address, your user name and your password."))
             return
         self.error.hide()
         self._busy(True)
         (self._tasks.io(lambda: self._sign_in(url, user, password), parent=self)
             .success(lambda info: self._done(info, url, user))
             .failure(self._failed)
-            .label("Signing in")
+            .label(_("Signing in"))
             .run())
 
     def show_error(self, text: str) -> None:
@@ -101,4 +102,4 @@ class SignInDialog(QDialog):
 
     def _busy(self, busy: bool) -> None:
         self.submit.setEnabled(not busy)
-        self.submit.setText("Signing in…" if busy else "Sign in")
+        self.submit.setText(_("Signing in…") if busy else _("Sign in"))

@@ -9,8 +9,9 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
+from concierge.i18n import Translator, _, msg, ui
 from concierge.session.kpi import Comparison
-from concierge.session.text import fmt_pct, fmt_value
+from concierge.session.text import fmt_pct, fmt_value, label_name
 
 BEFORE = QColor("#9aa7b3")
 AFTER = QColor("#1f7a8c")
@@ -29,8 +30,10 @@ def chart_height(rows: Sequence[Comparison]) -> float:
 
 
 def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison],
-                      names: Mapping[str, str]) -> None:
-    """Per KPI two bars (before grey, after teal) scaled to the larger of the two."""
+                      names: Mapping[str, str], t: Translator | None = None) -> None:
+    """Per KPI two bars (before grey, after teal) scaled to the larger of the two; the
+    words in ``t``'s language (the UI's by default, the report's for the PDF)."""
+    t = t or ui()
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     font = QFont(painter.font())
@@ -41,18 +44,18 @@ def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison
     bar_x = rect.left() + label_w + 8
     bar_w = rect.width() - label_w - pct_w - 16
     y = rect.top()
-    _legend(painter, rect.left(), y)
+    _legend(painter, rect.left(), y, t)
     y += 34
     if not data:
         painter.setPen(TEXT)
         painter.drawText(QRectF(rect.left(), y, rect.width(), ROW),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         "No after-measurements recorded yet.")
+                         t.render(msg("No after-measurements recorded yet.")))
     for c in data:
         before, after = float(c.before or 0.0), float(c.after or 0.0)
         top = max(abs(before), abs(after)) or 1.0
         painter.setPen(TEXT)
-        label = f"{c.kpi.label}\n{names.get(c.asset_id, c.asset_id)}"
+        label = f"{label_name(c.kpi.label, t=t)}\n{names.get(c.asset_id, c.asset_id)}"
         painter.drawText(QRectF(rect.left(), y, label_w, ROW - 8),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
         for i, (value, colour) in enumerate(((before, BEFORE), (after, AFTER))):
@@ -61,33 +64,34 @@ def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison
             painter.fillRect(bar, colour)
             painter.setPen(TEXT)
             painter.drawText(QRectF(bar.right() + 6, bar.top(), bar_w * 0.3, 18),
-                             Qt.AlignmentFlag.AlignVCenter, fmt_value(value, c.kpi.unit))
+                             Qt.AlignmentFlag.AlignVCenter, fmt_value(value, c.kpi.unit, t=t))
         good = (c.improvement_pct or 0.0) >= 0
         painter.setPen(BETTER if good else WORSE)
         painter.drawText(QRectF(rect.right() - pct_w, y, pct_w, ROW - 8),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         fmt_pct(c.improvement_pct))
+                         fmt_pct(c.improvement_pct, t=t))
         y += ROW
     painter.restore()
 
 
-def _legend(painter: QPainter, x: float, y: float) -> None:
-    for i, (name, colour) in enumerate((("Before", BEFORE), ("After", AFTER))):
+def _legend(painter: QPainter, x: float, y: float, t: Translator) -> None:
+    before, after = t.render(msg("Before")), t.render(msg("After"))
+    for i, (name, colour) in enumerate(((before, BEFORE), (after, AFTER))):
         left = x + i * 110
         painter.fillRect(QRectF(left, y + 6, 14, 14), colour)
         painter.setPen(TEXT)
         painter.drawText(QRectF(left + 20, y, 80, 26), Qt.AlignmentFlag.AlignVCenter, name)
 
 
-def chart_image(rows: Sequence[Comparison], names: Mapping[str, str], width: int = 1000,
-                scale: float = 2.0) -> QImage:
+def chart_image(rows: Sequence[Comparison], names: Mapping[str, str],
+                t: Translator | None = None, width: int = 1000, scale: float = 2.0) -> QImage:
     """The chart as an image ``scale`` times sharper than its logical size."""
     size = QSize(int(width * scale), int(chart_height(rows) * scale))
     image = QImage(size, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
     painter.scale(scale, scale)
-    draw_before_after(painter, QRectF(0, 0, width, chart_height(rows)), rows, names)
+    draw_before_after(painter, QRectF(0, 0, width, chart_height(rows)), rows, names, t)
     painter.end()
     return image
 
@@ -96,7 +100,7 @@ class BeforeAfterChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("beforeAfterChart")
-        self.setAccessibleName("Before and after chart of the measured KPIs")
+        self.setAccessibleName(_("Before and after chart of the measured KPIs"))
         self.rows: list[Comparison] = []
         self.names: dict[str, str] = {}
 

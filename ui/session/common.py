@@ -19,10 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import Msg, _, tr
 from ui.theme import PALETTES, current_scheme
 
 W = TypeVar("W", bound=QWidget)
 TEXT_SAVE_MS = 300  # text is saved this long after the last keystroke (and on leaving)
+
+
+def error_text(error: BaseException) -> str:
+    """An input error for the person: the core's message in the UI language."""
+    message = getattr(error, "msg", None)
+    return tr(message) if isinstance(message, Msg) else str(error)
 
 
 def named(widget: W, name: str, accessible: str) -> W:
@@ -165,7 +172,7 @@ class SessionIO(QObject):
     def save(self, record: dict[str, Any]) -> None:
         self._count += 1
         self._latest = (self._count, record)
-        self._run(self.write_now, lambda _r: None, "Saving the session")
+        self._run(self.write_now, lambda _r: None, _("Saving the session"))
 
     def write_now(self) -> None:
         """Write the newest record unless it is written already (any thread)."""
@@ -181,11 +188,11 @@ class SessionIO(QObject):
                        failed: Callable[[BaseException], None]) -> None:
         """Keep a file (written and fsynced on the worker); ``then(sha)`` on the GUI thread."""
         self._run(lambda: self.store.add_attachment(content, content_type, filename), then,
-                  "Keeping the attachment", failed)
+                  _("Keeping the attachment"), failed)
 
     def after_writes(self, then: Callable[[], None]) -> None:
         """``then()`` once everything queued so far is written."""
-        self._run(lambda: None, lambda _r: then(), "Finishing the session's writes")
+        self._run(lambda: None, lambda _r: then(), _("Finishing the session's writes"))
 
     def _run(self, fn: Callable[[], Any], then: Callable[[Any], None], what: str,
              failed: Callable[[BaseException], None] | None = None) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _, tr
 from concierge.session.engine import SessionEngine, SessionError
 from ui.session.common import TextSaver, card, label, named
 from ui.session.signature import SignaturePad
@@ -28,17 +29,17 @@ class DelightPage(QWidget):
         self.engine = engine
         doc = engine.doc
         layout = QVBoxLayout(self)
-        layout.addWidget(label("Delight", "delightTitle", "pageTitle"))
+        layout.addWidget(label(_("Delight"), "delightTitle", "pageTitle"))
         grid = QGridLayout()
         layout.addLayout(grid, 1)
 
-        recs, rl = card("Recommendations and follow-ups", "recommendationsCard")
+        recs, rl = card(_("Recommendations and follow-ups"), "recommendationsCard")
         self.recommendations = named(QPlainTextEdit("\n".join(doc.recommendations)),
-                                     "recommendations", "Recommendations, one per line")
-        self.recommendations.setPlaceholderText("Recommendations for the customer, one per line")
+                                     "recommendations", _("Recommendations, one per line"))
+        self.recommendations.setPlaceholderText(_("Recommendations for the customer, one per line"))
         self.follow_ups = named(QPlainTextEdit("\n".join(doc.follow_ups)), "followUps",
-                                "Follow-ups, one per line")
-        self.follow_ups.setPlaceholderText("Follow-ups we agreed, one per line")
+                                _("Follow-ups, one per line"))
+        self.follow_ups.setPlaceholderText(_("Follow-ups we agreed, one per line"))
         self.savers = [
             TextSaver(self.recommendations.toPlainText,
                       lambda t: engine.set_recommendations(t.splitlines()), self),
@@ -50,12 +51,12 @@ class DelightPage(QWidget):
         rl.addWidget(self.recommendations)
         rl.addWidget(self.follow_ups)
 
-        rate, fl = card("How did we do?", "ratingCard")
+        rate, fl = card(_("How did we do?"), "ratingCard")
         stars = QHBoxLayout()
         self.stars = QButtonGroup(self)
         self.stars.setExclusive(False)
         for n in range(1, 6):
-            star = named(QToolButton(), f"rating{n}", f"Rate {n} of 5")
+            star = named(QToolButton(), f"rating{n}", _("Rate {n} of 5").format(n=n))
             star.setText("★")
             star.setCheckable(True)
             star.setChecked(doc.rating is not None and n <= doc.rating)
@@ -65,27 +66,28 @@ class DelightPage(QWidget):
         stars.addStretch(1)
         self.stars.idClicked.connect(self._rate)
         self.rating_text = label("", "ratingText", "muted")
-        self.comment = named(QLineEdit(doc.comment), "ratingComment", "The customer's comment")
-        self.comment.setPlaceholderText("Anything you would like to tell us?")
+        self.comment = named(QLineEdit(doc.comment), "ratingComment", _("The customer's comment"))
+        self.comment.setPlaceholderText(_("Anything you would like to tell us?"))
         self.savers.append(TextSaver(self.comment.text, engine.set_comment, self))
         self.comment.textChanged.connect(self.savers[-1].touch)
         fl.addLayout(stars)
         fl.addWidget(self.rating_text)
         fl.addWidget(self.comment)
 
-        sign, sl = card("Customer's signature", "signatureCard")
+        sign, sl = card(_("Customer's signature"), "signatureCard")
         self.pad = SignaturePad()
         self.pad.set_strokes(doc.signature.strokes)
         self.pad.stroke_finished.connect(self._stroke)
-        self.clear = named(QPushButton("Clear signature"), "clearSignature", "Clear the signature")
+        self.clear = named(QPushButton(_("Clear signature")), "clearSignature",
+                           _("Clear the signature"))
         self.clear.clicked.connect(self._clear)
         sl.addWidget(self.pad)
         sl.addWidget(self.clear)
 
-        tech, tl = card("Technician's sign-off", "signOffCard")
+        tech, tl = card(_("Technician's sign-off"), "signOffCard")
         self.name = named(QLineEdit(doc.sign_off.name if doc.sign_off else default_name),
-                          "signOffName", "Technician's name")
-        self.sign_button = named(QPushButton(), "signOff", "Sign off the session")
+                          "signOffName", _("Technician's name"))
+        self.sign_button = named(QPushButton(), "signOff", _("Sign off the session"))
         self.sign_button.setCheckable(True)
         self.sign_button.clicked.connect(self._sign)
         self.sign_message = label("", "signOffMessage", "muted")
@@ -132,14 +134,16 @@ class DelightPage(QWidget):
         for button in self.stars.buttons():
             n = self.stars.id(button)
             button.setChecked(doc.rating is not None and n <= doc.rating)
-        self.rating_text.setText(f"{doc.rating} of 5" if doc.rating else "Not rated yet (optional)")
+        self.rating_text.setText(_("{n} of 5").format(n=doc.rating) if doc.rating
+                                 else _("Not rated yet (optional)"))
         signed = doc.sign_off is not None
         self.sign_button.setChecked(signed)
-        self.sign_button.setText("Withdraw sign-off" if signed else "Sign off")
+        self.sign_button.setText(_("Withdraw sign-off") if signed else _("Sign off"))
         self.name.setReadOnly(signed)
         if signed and doc.sign_off:
-            self.sign_message.setText(f"Signed off by {doc.sign_off.name}.")
+            self.sign_message.setText(_("Signed off by {name}.").format(name=doc.sign_off.name))
         self.pad.read_only = self.engine.completed
         missing = self.engine.blockers()
-        self.missing.setText("Still missing before the session can complete:\n• "
-                             + "\n• ".join(missing) if missing else "Ready to complete.")
+        self.missing.setText(_("Still missing before the session can complete:") + "\n• "
+                             + "\n• ".join(tr(m) for m in missing) if missing
+                             else _("Ready to complete."))

@@ -10,9 +10,10 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from concierge.i18n import _, tr
 from concierge.session.engine import SessionEngine, SessionError
 from concierge.session.report import ReportContent
-from ui.session.common import SessionIO, card, label, named
+from ui.session.common import SessionIO, card, error_text, label, named
 from ui.session.report_pdf import render_pdf
 from ui.session.signature import png_bytes, signature_image
 
@@ -42,22 +43,22 @@ class FinishPage(QWidget):
         self.working = False
         self._open = opener
         layout = QVBoxLayout(self)
-        layout.addWidget(label("Report", "reportTitle", "pageTitle"))
+        layout.addWidget(label(_("Report"), "reportTitle", "pageTitle"))
         layout.addWidget(label(
-            "Completing makes the customer's PDF report on this laptop (no connection "
+            _("Completing makes the customer's PDF report on this laptop (no connection "
             "needed) and queues the session, its photos, signature and report for the "
-            "back office. After that the session can no longer be changed.", role="muted"))
-        box, bl = card("Ready?", "completeCard")
+            "back office. After that the session can no longer be changed."), role="muted"))
+        box, bl = card(_("Ready?"), "completeCard")
         self.missing = label("", "reportMissing", "missing")
         self.state = label("", "reportState")
         buttons = QHBoxLayout()
-        self.complete_button = named(QPushButton("Complete session and create report"),
+        self.complete_button = named(QPushButton(_("Complete session and create report")),
                                      "completeSession",
-                                     "Complete the session and create the report")
+                                     _("Complete the session and create the report"))
         self.complete_button.setProperty("primary", True)
         self.complete_button.clicked.connect(self.complete)
-        self.open_button = named(QPushButton("Open report"), "openReport",
-                                 "Open the report in the system viewer")
+        self.open_button = named(QPushButton(_("Open report")), "openReport",
+                                 _("Open the report in the system viewer"))
         self.open_button.clicked.connect(self.open_report)
         buttons.addWidget(self.complete_button)
         buttons.addWidget(self.open_button)
@@ -91,7 +92,7 @@ class FinishPage(QWidget):
             return
         self._working(True)
         (self.io.tasks.io(lambda: render_files(content, strokes), parent=self)
-         .label("Creating the report").success(self._rendered).failure(self._fail).run())
+         .label(_("Creating the report")).success(self._rendered).failure(self._fail).run())
 
     def _rendered(self, files: tuple[bytes, bytes | None]) -> None:
         assert self.io is not None
@@ -124,13 +125,14 @@ class FinishPage(QWidget):
     def _fail(self, error: BaseException) -> None:
         self._working(False)
         self.refresh()
-        self.state.setText(f"The session could not be completed: {error}")
+        self.state.setText(_("The session could not be completed: {error}")
+                           .format(error=error_text(error)))
 
     def _working(self, on: bool) -> None:
         self.working = on
         self.complete_button.setEnabled(not on and not self.engine.blockers())
         if on:
-            self.state.setText("Creating the report…")
+            self.state.setText(_("Creating the report…"))
         self.busy.emit(on)
 
     def open_report(self) -> None:
@@ -148,9 +150,9 @@ class FinishPage(QWidget):
         if done:
             self.missing.setText("")
             self.state.setText(
-                f"Completed. The report is kept on this laptop ({e.report_path()}) and is "
-                "uploaded with the session at the next sync.")
+                _("Completed. The report is kept on this laptop ({path}) and is uploaded with "
+                  "the session at the next sync.").format(path=e.report_path()))
         else:
-            self.missing.setText("Still missing:\n• " + "\n• ".join(missing) if missing
-                                 else "Everything required is there.")
+            self.missing.setText(_("Still missing:") + "\n• " + "\n• ".join(tr(m) for m in missing)
+                                 if missing else _("Everything required is there."))
             self.state.setText("")

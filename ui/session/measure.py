@@ -8,11 +8,12 @@ from typing import Literal
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from concierge.i18n import _, pgettext, tr
 from concierge.session.engine import SessionEngine, SessionError
 from concierge.session.kpi import kpi_defs
-from concierge.session.text import fmt_value
+from concierge.session.text import fmt_value, label_name, unit_name
 from concierge.session.validation import MeasurementError
-from ui.session.common import label, named
+from ui.session.common import error_text, label, named
 
 
 class MeasureEntry(QWidget):
@@ -23,14 +24,15 @@ class MeasureEntry(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.which = which
-        self.asset = named(QComboBox(), f"{prefix}Asset", f"{what}: equipment")
+        self.asset = named(QComboBox(), f"{prefix}Asset", _("{what}: equipment").format(what=what))
         for a in engine.assets:
             self.asset.addItem(engine.asset_names[a.id], a.id)
-        self.kpi = named(QComboBox(), f"{prefix}Kpi", f"{what}: KPI")
-        self.value = named(QLineEdit(), f"{prefix}Value", f"{what}: value")
-        self.add = named(QPushButton(f"Add {what.lower()}"), f"{prefix}Add", f"Add {what.lower()}")
+        self.kpi = named(QComboBox(), f"{prefix}Kpi", _("{what}: KPI").format(what=what))
+        self.value = named(QLineEdit(), f"{prefix}Value", _("{what}: value").format(what=what))
+        self.add = named(QPushButton(pgettext("measurement", "Add")), f"{prefix}Add",
+                         _("Add: {what}").format(what=what))
         self.message = label("", f"{prefix}Message")
-        self.message.setAccessibleName(f"{what}: message")
+        self.message.setAccessibleName(_("{what}: message").format(what=what))
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.asset, 2)
@@ -53,13 +55,15 @@ class MeasureEntry(QWidget):
         if asset_id is None:
             return
         for d in kpi_defs(self.engine.kinds[asset_id]):
-            self.kpi.addItem(d.label + (f" ({d.unit})" if d.unit else ""), d.key)
+            name = label_name(d.label)
+            self.kpi.addItem(f"{name} ({unit_name(d.unit)})" if d.unit else name, d.key)
 
     def _placeholder(self) -> None:
         asset_id, key = self.asset.currentData(), self.kpi.currentData()
         if asset_id and key:
             unit = self.engine.kpi(asset_id, key).unit
-            self.value.setPlaceholderText(f"e.g. 12,5 {unit}".strip())
+            example = f"{fmt_value(12.5)} {unit_name(unit)}".strip()
+            self.value.setPlaceholderText(_("e.g. {example}").format(example=example))
 
     def select(self, asset_id: str, key: str) -> None:
         self.asset.setCurrentIndex(self.asset.findData(asset_id))
@@ -73,12 +77,14 @@ class MeasureEntry(QWidget):
         try:
             flag = record(asset_id, key, self.value.text())
         except (MeasurementError, SessionError) as error:
-            self._show(str(error), "error")
+            self._show(error_text(error), "error")
             return
         latest = self.engine.doc.latest(self.which, asset_id, key)
         unit = self.engine.kpi(asset_id, key).unit
-        recorded = f"Recorded {fmt_value(latest.value if latest else None, unit)}."
-        self._show(f"{recorded} {flag.message}" if flag else recorded, "flag" if flag else "ok")
+        recorded = _("Recorded {value}.").format(
+            value=fmt_value(latest.value if latest else None, unit))
+        self._show(f"{recorded} {tr(flag.message)}" if flag else recorded,
+                   "flag" if flag else "ok")
         self.value.clear()
         self.recorded.emit()
 

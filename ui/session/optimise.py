@@ -21,15 +21,27 @@ from PySide6.QtWidgets import (
 )
 
 from concierge.domain import StepType
+from concierge.i18n import _, msg, ngettext, nmsg, pgettext, tr
+from concierge.session.checklist import (
+    choice_msg,
+    reason_msg,
+    step_instructions_msg,
+    step_title_msg,
+)
 from concierge.session.engine import SessionEngine, SessionError, item_flag
 from concierge.session.model import ChecklistItem
 from concierge.session.text import fmt_value
-from concierge.session.validation import MeasurementError
-from ui.session.common import SessionIO, TextSaver, label, named
+from concierge.session.validation import MeasurementError, target_msg
+from ui.session.common import SessionIO, TextSaver, error_text, label, named
 
 CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                  ".pdf": "application/pdf", ".txt": "text/plain", ".json": "application/json"}
-STATUS_WORDS = {"open": "Open", "done": "Done", "skipped": "Skipped"}
+
+
+def status_word(status: str) -> str:
+    return {"open": pgettext("step status", "Open"), "done": _("Done"),
+            "skipped": pgettext("step status", "Skipped")}.get(status, status)
+
 
 
 class StepCard(QFrame):
@@ -43,25 +55,30 @@ class StepCard(QFrame):
         self.setProperty("sessionCard", True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 12)
-        layout.addWidget(label(item.title, role="cardTitle"))
-        where = engine.asset_names.get(item.asset_id, "Whole site")
-        need = "Required" if item.required else "Optional"
-        layout.addWidget(label(f"{where} · {need} · {'; '.join(item.reasons)}", role="muted"))
+        title = self.title = tr(step_title_msg(item))
+        layout.addWidget(label(title, role="cardTitle"))
+        where = engine.asset_names.get(item.asset_id, _("Whole site"))
+        need = _("Required") if item.required else _("Optional")
+        reasons = "; ".join(tr(reason_msg(r)) for r in item.reasons)
+        layout.addWidget(label(f"{where} · {need} · {reasons}", role="muted"))
         if item.instructions:
-            layout.addWidget(label(item.instructions))
+            layout.addWidget(label(tr(step_instructions_msg(item))))
         self.input_row = QHBoxLayout()
         layout.addLayout(self.input_row)
         self.flag = label("", f"flag:{item.id}")
-        self.flag.setAccessibleName(f"{item.title}: message")
+        self.flag.setAccessibleName(_("{step}: message").format(step=title))
         self.flag.hide()
         layout.addWidget(self.flag)
         self._build_input()
         skip_row = QHBoxLayout()
         self.status = label("", f"status:{item.id}", wrap=False)
-        self.reason = named(QLineEdit(), f"skipReason:{item.id}", f"{item.title}: reason to skip")
-        self.reason.setPlaceholderText("Reason, if you skip this step")
-        self.skip = named(QPushButton("Skip"), f"skip:{item.id}", f"Skip {item.title}")
-        self.reopen = named(QPushButton("Reopen"), f"reopen:{item.id}", f"Reopen {item.title}")
+        self.reason = named(QLineEdit(), f"skipReason:{item.id}",
+                            _("{step}: reason to skip").format(step=title))
+        self.reason.setPlaceholderText(_("Reason, if you skip this step"))
+        self.skip = named(QPushButton(_("Skip")), f"skip:{item.id}",
+                          _("Skip {step}").format(step=title))
+        self.reopen = named(QPushButton(_("Reopen")), f"reopen:{item.id}",
+                            _("Reopen {step}").format(step=title))
         self.skip.clicked.connect(self._skip)
         self.reopen.clicked.connect(self._reopen)
         for w in (self.status, self.reason, self.skip, self.reopen):
@@ -74,18 +91,21 @@ class StepCard(QFrame):
         item, r = self.item, self.engine.doc.result(self.item.id)
         t = item.type
         if t is StepType.CHECK:
-            self.check = named(QCheckBox("Done"), f"check:{item.id}", f"{item.title}: done")
+            self.check = named(QCheckBox(_("Done")), f"check:{item.id}",
+                               _("{step}: done").format(step=self.title))
             self.check.setChecked(r.value is True)
             self.check.toggled.connect(self._checked)
             self.input_row.addWidget(self.check)
         elif t is StepType.MEASUREMENT:
             target = self._target()
-            self.value = named(QLineEdit(), f"measure:{item.id}", f"{item.title}: measurement")
-            self.value.setPlaceholderText(f"Value in {item.unit}" if item.unit else "Value")
+            self.value = named(QLineEdit(), f"measure:{item.id}",
+                               _("{step}: measurement").format(step=self.title))
+            self.value.setPlaceholderText(_("Value in {unit}").format(unit=item.unit)
+                                          if item.unit else _("Value"))
             if isinstance(r.value, float | int) and not isinstance(r.value, bool):
                 self.value.setText(fmt_value(float(r.value)))
-            self.record = named(QPushButton("Record"), f"record:{item.id}",
-                                f"Record {item.title}")
+            self.record = named(QPushButton(_("Record")), f"record:{item.id}",
+                                _("Record {step}").format(step=self.title))
             self.record.clicked.connect(self.submit_measurement)
             self.value.returnPressed.connect(self.submit_measurement)
             self.value.setMaximumWidth(200)
@@ -95,10 +115,11 @@ class StepCard(QFrame):
             self.input_row.addWidget(label(target, role="muted", wrap=False))
             self.input_row.addStretch(1)
         elif t is StepType.CHOICE:
-            self.choice = named(QComboBox(), f"choice:{item.id}", f"{item.title}: choice")
-            self.choice.addItem("Choose…", None)
+            self.choice = named(QComboBox(), f"choice:{item.id}",
+                                _("{step}: choice").format(step=self.title))
+            self.choice.addItem(_("Choose…"), None)
             for c in item.choices:
-                self.choice.addItem(c, c)
+                self.choice.addItem(tr(choice_msg(c)), c)
             if isinstance(r.value, str):
                 self.choice.setCurrentIndex(self.choice.findData(r.value))
             self.choice.currentIndexChanged.connect(self._chosen)
@@ -106,15 +127,16 @@ class StepCard(QFrame):
             self.input_row.addWidget(self.choice)
             self.input_row.addStretch(1)
         elif t is StepType.PHOTO:
-            self.attach_button = named(QPushButton("Attach photo or file…"), f"attach:{item.id}",
-                                       f"{item.title}: attach a photo or file")
+            self.attach_button = named(QPushButton(_("Attach photo or file…")), f"attach:{item.id}",
+                                       _("{step}: attach a photo or file")
+                                       .format(step=self.title))
             self.attach_button.clicked.connect(self._pick_file)
             self.attached = label("", f"attached:{item.id}")
             self.input_row.addWidget(self.attach_button)
             self.input_row.addWidget(self.attached, 1)
         else:
             self.note = named(QPlainTextEdit(r.value if isinstance(r.value, str) else ""),
-                              f"note:{item.id}", f"{item.title}: note")
+                              f"note:{item.id}", _("{step}: note").format(step=self.title))
             self.note.setMaximumHeight(70)
             self.note_saver = TextSaver(self.note.toPlainText, self._noted, self)
             self.note.textChanged.connect(self.note_saver.touch)
@@ -123,7 +145,7 @@ class StepCard(QFrame):
     def _target(self) -> str:
         lo, hi, unit = self.item.target_low, self.item.target_high, self.item.unit or ""
         if lo is not None and hi is not None:
-            return f"target {fmt_value(lo)}–{fmt_value(hi, unit)}"
+            return tr(msg("target {range}", range=target_msg(lo, hi, unit)))
         return ""
 
     # --- inputs -> engine -------------------------------------------------------------
@@ -135,9 +157,9 @@ class StepCard(QFrame):
         try:
             flag = self.engine.set_measurement(self.item.id, self.value.text())
         except MeasurementError as error:
-            self._message(str(error), "error")
+            self._message(error_text(error), "error")
             return
-        self._message(flag.message if flag else "", "flag")
+        self._message(tr(flag.message) if flag else "", "flag")
         self.refresh()
 
     def _chosen(self) -> None:
@@ -151,9 +173,9 @@ class StepCard(QFrame):
         self._apply(lambda: self.engine.set_note_value(self.item.id, text))
 
     def _pick_file(self) -> None:
-        dialog = QFileDialog(self, f"Attach to “{self.item.title}”")
+        dialog = QFileDialog(self, _("Attach to “{step}”").format(step=self.title))
         dialog.setObjectName("attachDialog")
-        dialog.setNameFilter("Photos and files (*.png *.jpg *.jpeg *.pdf *.txt *.json)")
+        dialog.setNameFilter(_("Photos and files") + " (*.png *.jpg *.jpeg *.pdf *.txt *.json)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.attach_file)
         dialog.open()
@@ -162,18 +184,18 @@ class StepCard(QFrame):
         file = Path(path)
         kind = CONTENT_TYPES.get(file.suffix.lower())
         if kind is None:
-            self._message("Attach a PNG or JPEG photo, a PDF, or a text file.", "error")
+            self._message(_("Attach a PNG or JPEG photo, a PDF, or a text file."), "error")
             return
         try:
             content = file.read_bytes()
         except OSError as error:
-            self._message(f"The file could not be read: {error}", "error")
+            self._message(_("The file could not be read: {error}").format(error=error), "error")
             return
         if self.io is None:
             self._apply(lambda: self.engine.attach(self.item.id, content, kind, file.name))
             return
         self.attach_button.setEnabled(False)
-        self.attached.setText(f"Keeping {file.name}…")
+        self.attached.setText(_("Keeping {file}…").format(file=file.name))
         self.io.add_attachment(content, kind, file.name, self._stored, self._not_stored)
 
     def _stored(self, sha: str) -> None:
@@ -182,7 +204,7 @@ class StepCard(QFrame):
 
     def _not_stored(self, error: BaseException) -> None:
         self.attach_button.setEnabled(True)
-        self._message(f"The file was not attached: {error}", "error")
+        self._message(_("The file was not attached: {error}").format(error=error), "error")
         self.refresh()
 
     def _skip(self) -> None:
@@ -195,7 +217,7 @@ class StepCard(QFrame):
         try:
             action()
         except (SessionError, ValueError, OSError) as error:
-            self._message(str(error), "error")
+            self._message(error_text(error), "error")
             return
         self._message("", "flag")
         self.refresh()
@@ -213,9 +235,9 @@ class StepCard(QFrame):
 
     def refresh(self) -> None:
         r = self.engine.doc.result(self.item.id)
-        text = STATUS_WORDS[r.status]
+        text = status_word(r.status)
         if r.status == "skipped":
-            text += f": {r.skip_reason}"
+            text = _("{status}: {reason}").format(status=text, reason=r.skip_reason)
             self.reason.setText(r.skip_reason)
         self.status.setText(text)
         self.status.setProperty("role", "ok" if r.status == "done" else "muted")
@@ -226,12 +248,13 @@ class StepCard(QFrame):
         self.reopen.setVisible(r.status != "open")
         if self.item.type is StepType.PHOTO:
             n = len(r.attachments)
-            self.attached.setText(f"{n} attached" if n else "Nothing attached yet")
+            self.attached.setText(ngettext("{count} attached", "{count} attached", n)
+                                  .format(count=n) if n else _("Nothing attached yet"))
         if self.item.type is StepType.MEASUREMENT and isinstance(r.value, float):
             kind = self.engine.kinds.get(self.item.asset_id)
             flag = item_flag(self.item, kind, r.value)
             if flag and not self.flag.isVisible():
-                self._message(flag.message, "flag")
+                self._message(tr(flag.message), "flag")
 
 
 class OptimisePage(QWidget):
@@ -242,10 +265,10 @@ class OptimisePage(QWidget):
         self.engine = engine
         self.io = io
         layout = QVBoxLayout(self)
-        layout.addWidget(label("Optimise", "optimiseTitle", "pageTitle"))
+        layout.addWidget(label(_("Optimise"), "optimiseTitle", "pageTitle"))
         self.summary = label("", "checklistSummary", "muted")
         layout.addWidget(self.summary)
-        self.scroller = named(QScrollArea(), "checklistScroll", "Checklist")
+        self.scroller = named(QScrollArea(), "checklistScroll", _("Checklist"))
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
         layout.addWidget(self.scroller, 1)
@@ -280,9 +303,12 @@ class OptimisePage(QWidget):
         closed = sum(1 for i in doc.checklist if doc.result(i.id).status != "open")
         open_req = sum(1 for i in doc.checklist
                        if i.required and doc.result(i.id).status == "open")
-        self.summary.setText(
-            f"{closed} of {len(doc.checklist)} steps done or skipped · "
-            f"{open_req} required still open. Each step is done, or skipped with a reason.")
+        total = len(doc.checklist)
+        self.summary.setText(tr(msg(
+            "{done} · {open}. Each step is done, or skipped with a reason.",
+            done=nmsg("{closed} of {count} step done or skipped",
+                      "{closed} of {count} steps done or skipped", total, closed=closed),
+            open=nmsg("{count} required still open", "{count} required still open", open_req))))
 
     def flush(self) -> None:
         for c in self.cards.values():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
+from concierge.i18n import _, tr
 from concierge.session.state import STEPS, Step, StepProgress
 from ui.session.common import named
 
@@ -18,13 +19,13 @@ class StepProgressBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stepProgress")
-        self.setAccessibleName("Session steps")
+        self.setAccessibleName(_("Session steps"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self.buttons: dict[Step, QPushButton] = {}
         for n, step in enumerate(STEPS, start=1):
-            button = named(QPushButton(), f"step_{step.value}", f"Step {n}")
+            button = named(QPushButton(), f"step_{step.value}", _("Step {n}").format(n=n))
             button.setMinimumHeight(46)
             button.clicked.connect(lambda _c=False, s=step: self.step_clicked.emit(s))
             layout.addWidget(button, 1)
@@ -34,10 +35,14 @@ class StepProgressBar(QFrame):
         for n, entry in enumerate(entries, start=1):
             button = self.buttons[entry.step]
             mark = MARKS[entry.state]
-            button.setText(f"{n}  {entry.title} {mark}\n{entry.detail}")
-            where = "current step, " if entry.current else ""
-            button.setAccessibleName(f"Step {n}: {entry.title} ({where}{entry.state})")
-            button.setToolTip(entry.detail)
+            title, detail = tr(entry.title), tr(entry.detail)
+            button.setText(f"{n}  {title} {mark}\n{detail}")
+            state = {"todo": _("to do"), "done": _("done"),
+                     "attention": _("needs attention")}.get(entry.state, entry.state)
+            spoken = (_("Step {n}: {title} (current step, {state})") if entry.current
+                      else _("Step {n}: {title} ({state})"))
+            button.setAccessibleName(spoken.format(n=n, title=title, state=state))
+            button.setToolTip(detail)
             button.setProperty("state", entry.state)
             button.setProperty("current", entry.current)
             button.style().unpolish(button)

@@ -8,12 +8,18 @@ from html import escape
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUrl
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
+from concierge.i18n import Msg, Translator, msg, pmsg
+from concierge.insights.text import headline_msg
 from concierge.session.report import ReportContent, ReportLine
-from concierge.session.text import fmt_days, fmt_pct, fmt_value
+from concierge.session.text import fmt_days, fmt_pct, fmt_value, label_name
 from ui.session.chart import chart_image
 from ui.session.signature import signature_image
 
-STATUS_WORDS = {"resolved": "Resolved", "mitigated": "Mitigated", "open": "Still open"}
+# The report is written in the report's language (``content.language``: the customer's),
+# never the UI's: every text here goes through ``content.translator``.
+STATUS_WORDS = {"resolved": pmsg("insight outcome", "Resolved"),
+                "mitigated": pmsg("insight outcome", "Mitigated"),
+                "open": pmsg("insight outcome", "Still open")}
 VERDICT_COLOURS = {"better": "#2e7d32", "worse": "#c62828"}
 CSS = """
 body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; color: #1d2329; }
@@ -35,6 +41,7 @@ def render_pdf(content: ReportContent) -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
     writer.setTitle(f"{content.title} – {content.site or content.visit_id}")
+    writer.setDocumentXmpMetadata(QByteArray())  # our metadata only (no stale language)
     writer.setCreator("Field Concierge")
     writer.setResolution(144)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
@@ -54,7 +61,7 @@ def report_document(content: ReportContent, width: int) -> QTextDocument:
     doc.setDocumentMargin(0)
     doc.setDefaultStyleSheet(CSS)
     doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("report://chart"),
-                    chart_image(content.comparisons, content.asset_names))
+                    chart_image(content.comparisons, content.asset_names, content.translator))
     if content.signature:
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("report://signature"),
                         signature_image(content.signature))
@@ -64,36 +71,55 @@ def report_document(content: ReportContent, width: int) -> QTextDocument:
 
 def report_html(c: ReportContent, width: int) -> str:
     e = escape
+    t = c.translator
+
+    # say()/h2() take English text: marked for the catalogue as keywords of their own.
+    def say(text: str, **params: object) -> str:
+        return e(t.render(msg(text, **params)))
+
+    def h2(text: str) -> str:
+        return f"<h2>{say(text)}</h2>"
+
+    visit_line = (say("{date} · visit {visit}", date=t.format_date(c.date, "full"),
+                      visit=c.visit_id) if not c.technician else
+                  say("{date} · visit {visit} · technician {technician}",
+                      date=t.format_date(c.date, "full"), visit=c.visit_id,
+                      technician=c.technician))
     parts = [
         f"<h1>{e(c.title)}</h1>",
         f"<p><b>{e(c.customer)}</b> · {e(c.site)}<br/>{e(c.address)}<br/>"
-        f"<span class='muted'>{c.date.astimezone():%A %d %B %Y} · visit {e(c.visit_id)}"
-        + (f" · technician {e(c.technician)}" if c.technician else "") + "</span></p>",
-        f"<h2>Why we came</h2><p>{e(c.reason)}</p>",
-        "<h2>What you asked for</h2>",
+        f"<span class='muted'>{visit_line}</span></p>",
+        h2("Why we came"), f"<p>{e(c.reason)}</p>",
+        h2("What you asked for"),
         f"<p class='quote'>“{e(c.wishes_text)}”</p>" if c.wishes_text.strip() else "",
-        f"<p>Priorities: <b>{e(', '.join(c.wish_tags))}</b></p>" if c.wish_tags else "",
-        _present(c),
-        "<h2>What we did</h2>",
-        _lines(c.done, "Result"),
+        "<p>" + say("Priorities: {wishes}", wishes=t.list(c.wish_tags)) + "</p>"
+        if c.wish_tags else "",
+        _present(c, t),
+        h2("What we did"),
+        _lines(c.done, say("Result"), t),
     ]
     if c.skipped:
-        parts += ["<p class='muted'>Not done this time:</p>", _lines(c.skipped, "Reason")]
-    parts += ["<h2>Before and after</h2>", _kpi_table(c),
+        parts += ["<p class='muted'>" + say("Not done this time:") + "</p>",
+                  _lines(c.skipped, say("Reason"), t)]
+    parts += [h2("Before and after"), _kpi_table(c, t),
               f"<p><img src='report://chart' width='{width - 8}'/></p>"]
     if c.insights:
-        parts += ["<h2>Early warnings we acted on</h2>", _insight_table(c)]
+        parts += [h2("Early warnings we acted on"), _insight_table(c, t)]
     if c.recommendations:
-        parts += ["<h2>Our recommendations</h2>", _bullets(c.recommendations)]
+        parts += [h2("Our recommendations"), _bullets(c.recommendations)]
     if c.follow_ups:
-        parts += ["<h2>Follow-ups</h2>", _bullets(c.follow_ups)]
-    parts += ["<h2>How did we do?</h2>", _rating(c), "<h2>Sign-off</h2>", _signatures(c)]
-    return "<html><body>" + "".join(parts) + "</body></html>"
+        parts += [h2("Follow-ups"), _bullets(c.follow_ups)]
+    parts += [h2("How did we do?"), _rating(c, t), h2("Sign-off"), _signatures(c, t)]
+    lang = e(c.language)
+    return f"<html lang='{lang}'><body>" + "".join(parts) + "</body></html>"
 
 
-def _present(c: ReportContent) -> str:
-    who = (["the customer"] if c.customer_present else []) + c.present
-    return f"<p class='muted'>Present: {escape(', '.join(who))}</p>" if who else ""
+def _present(c: ReportContent, t: Translator) -> str:
+    who = ([t.render(msg("the customer"))] if c.customer_present else []) + c.present
+    if not who:
+        return ""
+    return "<p class='muted'>" + escape(t.render(msg("Present: {people}",
+                                                      people=t.list(who)))) + "</p>"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -102,58 +128,102 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table class='grid' width='100%' cellspacing='0'><tr>{head}</tr>{body}</table>"
 
 
-def _lines(lines: list[ReportLine], what: str) -> str:
+def _heads(t: Translator, *texts: Msg) -> list[str]:
+    return [escape(t.render(text)) for text in texts]
+
+
+def _lines(lines: list[ReportLine], what: str, t: Translator) -> str:
     if not lines:
-        return "<p class='muted'>Nothing recorded.</p>"
-    return _table(["Step", "Equipment", what],
-                  [[escape(x.title), escape(x.where or "Site"), escape(x.detail)] for x in lines])
+        return "<p class='muted'>" + escape(t.render(msg("Nothing recorded."))) + "</p>"
+    site = t.render(pmsg("report", "Site"))
+    return _table([*_heads(t, msg("Step"), msg("Equipment")), what],
+                  [[escape(x.title), escape(x.where or site), escape(x.detail)] for x in lines])
 
 
-def _kpi_table(c: ReportContent) -> str:
+def _kpi_table(c: ReportContent, t: Translator) -> str:
     rows = []
     for k in c.comparisons:
         colour = VERDICT_COLOURS.get(k.verdict, "#5b6670")
-        source = " (spot)" if k.before_source == "spot" else ""
+        source = " " + t.render(msg("(spot)")) if k.before_source == "spot" else ""
         rows.append([
-            escape(c.asset_names.get(k.asset_id, k.asset_id)), escape(k.kpi.label),
-            escape(fmt_value(k.before, k.kpi.unit)) + source,
-            escape(fmt_value(k.after, k.kpi.unit)),
-            f"<span style='color:{colour}'>{escape(fmt_pct(k.improvement_pct))}</span>",
+            escape(c.asset_names.get(k.asset_id, k.asset_id)), escape(label_name(k.kpi.label, t=t)),
+            escape(fmt_value(k.before, k.kpi.unit, t=t) + source),
+            escape(fmt_value(k.after, k.kpi.unit, t=t)),
+            f"<span style='color:{colour}'>{escape(fmt_pct(k.improvement_pct, t=t))}</span>",
         ])
-    return _table(["Equipment", "KPI", "Before", "After", "Change"], rows)
+    return _table(_heads(t, msg("Equipment"), msg("KPI"), msg("Before"), msg("After"),
+                         msg("Change")), rows)
 
 
-def _insight_table(c: ReportContent) -> str:
+def _insight_table(c: ReportContent, t: Translator) -> str:
     rows = [[
-        escape(o.insight.headline), escape(STATUS_WORDS[o.status]),
-        escape(fmt_days(o.days_before, c.horizon_days)),
-        escape(fmt_days(o.days_after, c.horizon_days)) if o.after is not None
-        or o.status == "resolved" else "not re-measured",
+        escape(insight_title(o.insight, c, t)), escape(t.render(STATUS_WORDS[o.status])),
+        escape(fmt_days(o.days_before, c.horizon_days, t=t)),
+        escape(fmt_days(o.days_after, c.horizon_days, t=t)) if o.after is not None
+        or o.status == "resolved" else escape(t.render(msg("not re-measured"))),
     ] for o in c.insights]
-    return _table(["Warning", "Status", "Time to impact before", "After"], rows)
+    return _table(_heads(t, msg("Warning"), msg("Status"), msg("Time to impact before"),
+                         msg("After")), rows)
+
+
+INSIGHT_KINDS = {"trend": msg("{metric}: drifting towards its limit"),
+                 "deviation": msg("{metric}: unusual behaviour"),
+                 "counter": msg("{metric}: service due soon")}
+
+
+def insight_title(insight: object, c: ReportContent, t: Translator) -> str:
+    """An insight in the report's language, from its data (the office's headline is
+    English): "Motortemperatur: Drift zur Grenze · Aufzug X (S/N)"."""
+    from concierge.domain import metric_spec
+
+    headline = headline_msg(str(getattr(insight, "headline", "")))
+    if isinstance(headline, Msg):
+        return t.render(headline)
+    kind = str(getattr(insight, "kind", ""))
+    template = INSIGHT_KINDS.get(kind)
+    if template is None:
+        return headline
+    asset_id = str(getattr(insight, "asset_id", ""))
+    metric = str(getattr(insight, "metric", ""))
+    try:
+        label = metric_spec(c.asset_kinds.get(asset_id, ""), metric).label
+    except (KeyError, ValueError):
+        label = metric
+    return t.render(template.with_params(metric=label_name(label, t=t)))
 
 
 def _bullets(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
 
 
-def _rating(c: ReportContent) -> str:
+def _rating(c: ReportContent, t: Translator) -> str:
     if c.rating is None:
-        text = "<p class='muted'>No rating given.</p>"
+        text = "<p class='muted'>" + escape(t.render(msg("No rating given."))) + "</p>"
     else:
         stars = "★" * c.rating + "☆" * (5 - c.rating)
-        text = f"<p><span class='stars'>{stars}</span>  Rating: {c.rating} / 5</p>"
+        rating = escape(t.render(msg("Rating: {rating} / 5", rating=c.rating)))
+        text = f"<p><span class='stars'>{stars}</span>  {rating}</p>"
     return text + (f"<p class='quote'>“{escape(c.comment)}”</p>" if c.comment.strip() else "")
 
 
-def _signatures(c: ReportContent) -> str:
+def signed_at(c: ReportContent, t: Translator) -> str:
+    """``15. Juni 2025, 15:06`` / ``June 15, 2025, 3:06 PM``."""
+    assert c.signed_off_at is not None
+    return t.render(msg("{date}, {time}", date=t.format_date(c.signed_off_at, "long"),
+                        time=t.format_time(c.signed_off_at)))
+
+
+def _signatures(c: ReportContent, t: Translator) -> str:
     out = ""
     if c.signature:
         out += "<p><img src='report://signature' width='360' height='120'/><br/>"
-        out += "<span class='muted'>Customer's signature</span></p>"
+        out += ("<span class='muted'>" + escape(t.render(msg("Customer’s signature")))
+                + "</span></p>")
     elif not c.customer_present:
-        out += "<p class='muted'>The customer was not present to sign.</p>"
+        out += ("<p class='muted'>"
+                + escape(t.render(msg("The customer was not present to sign."))) + "</p>")
     if c.signed_off_by and c.signed_off_at:
-        out += (f"<p>Signed off by {escape(c.signed_off_by)}, "
-                f"{c.signed_off_at.astimezone():%d %B %Y %H:%M}</p>")
+        out += "<p>" + escape(t.render(msg("Signed off by {name}, {moment}",
+                                           name=c.signed_off_by,
+                                           moment=signed_at(c, t)))) + "</p>"
     return out

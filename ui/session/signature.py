@@ -9,6 +9,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSiz
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from concierge.i18n import _
+
 Stroke = list[tuple[float, float]]
 INK = QColor("#14213d")
 
@@ -59,7 +61,7 @@ class SignaturePad(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signaturePad")
-        self.setAccessibleName("Customer signature: sign here with the mouse, pen or finger")
+        self.setAccessibleName(_("Customer signature: sign here with the mouse, pen or finger"))
         self.setMinimumSize(420, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(160)
@@ -107,7 +109,7 @@ class SignaturePad(QWidget):
         base = rect.bottom() - rect.height() * 0.22
         painter.drawLine(QPointF(rect.left() + 16, base), QPointF(rect.right() - 16, base))
         if not self.strokes and not self._current:
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Sign here")
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, _("Sign here"))
         painter.setPen(QPen(QColor("#cfd6dc"), 1))
         painter.drawRect(rect)
         draw_strokes(painter, rect, [*self.strokes, self._current], 2.2)

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from concierge.i18n import _
 from concierge.session.engine import SessionEngine
 from concierge.session.model import WISH_TAGS
+from ui.format import summary_text
 from ui.session.common import TextSaver, card, label, named
 
 
@@ -25,23 +27,24 @@ class WelcomePage(QWidget):
         self.engine = engine
         wishes = engine.doc.wishes
         layout = QVBoxLayout(self)
-        layout.addWidget(label("How can I help you today?", "welcomeTitle", "pageTitle"))
+        layout.addWidget(label(_("How can I help you today?"), "welcomeTitle", "pageTitle"))
         layout.addWidget(label(
-            f"Why we are here: {engine.visit.summary}. Before we start, what matters most "
-            "to you?", role="muted"))
+            _("Why we are here: {reason}. Before we start, what matters most to you?")
+            .format(reason=summary_text(engine.visit.summary)), role="muted"))
 
-        self.text = named(QPlainTextEdit(wishes.text), "wishText", "The customer's wishes")
-        self.text.setPlaceholderText("In the customer's own words: what should be better?")
+        self.text = named(QPlainTextEdit(wishes.text), "wishText", _("The customer's wishes"))
+        self.text.setPlaceholderText(_("In the customer's own words: what should be better?"))
         self.text.setMaximumHeight(120)
         self.text_saver = TextSaver(self.text.toPlainText, engine.set_wish_text, self)
         self.text.textChanged.connect(self.text_saver.touch)
         layout.addWidget(self.text)
 
         tags = QHBoxLayout()
-        tags.addWidget(label("It is about:", role="muted", wrap=False))
+        tags.addWidget(label(_("It is about:"), role="muted", wrap=False))
         self.tags: dict[str, QPushButton] = {}
         for tag, text in WISH_TAGS.items():
-            button = named(QPushButton(text), f"tag_{tag}", f"Wish: {text}")
+            text = _(text)  # noqa: PLW2901 (stored in English, shown translated)
+            button = named(QPushButton(text), f"tag_{tag}", _("Wish: {wish}").format(wish=text))
             button.setCheckable(True)
             button.setChecked(tag in wishes.tags)
             button.setProperty("tag", True)
@@ -51,13 +54,14 @@ class WelcomePage(QWidget):
         tags.addStretch(1)
         layout.addLayout(tags)
 
-        box, inner = card("Who is present?", "presenceCard")
-        self.customer = named(QCheckBox("The customer is present (they will sign at the end)"),
-                              "customerPresent", "The customer is present")
+        box, inner = card(_("Who is present?"), "presenceCard")
+        self.customer = named(QCheckBox(_("The customer is present (they will sign at the end)")),
+                              "customerPresent", _("The customer is present"))
         self.customer.setChecked(wishes.customer_present)
         self.others = named(QLineEdit(", ".join(wishes.present)), "presentOthers",
-                            "Others present")
-        self.others.setPlaceholderText("Others present, e.g. Ms Jones (building manager), tenant")
+                            _("Others present"))
+        self.others.setPlaceholderText(
+            _("Others present, e.g. Ms Jones (building manager), tenant"))
         self.presence_saver = TextSaver(self.others.text, self._save_presence, self)
         self.others.textChanged.connect(self.presence_saver.touch)
         self.customer.toggled.connect(self.presence_saver.touch)

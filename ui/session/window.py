@@ -9,12 +9,21 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from concierge.session.engine import SessionEngine
+from concierge.i18n import LANGUAGE_NAMES, SUPPORTED, _
+from concierge.session.engine import SessionEngine, SessionError
 from concierge.session.state import STEPS, Step
+from ui.format import place_text, summary_text
 from ui.session.baseline import BaselinePage
-from ui.session.common import SessionIO, label, named, session_stylesheet
+from ui.session.common import SessionIO, error_text, label, named, session_stylesheet
 from ui.session.delight import DelightPage
 from ui.session.finish import FinishPage
 from ui.session.optimise import OptimisePage
@@ -44,12 +53,12 @@ class SessionWindow(QWidget):
         self.engine: SessionEngine | None = None
         self.io = SessionIO(context.tasks, context.store, self)
         self._unsubscribe: Callable[[], None] = lambda: None
-        self.setWindowTitle("Session")
+        self.setWindowTitle(_("Session"))
         self.setStyleSheet(session_stylesheet())
         self.resize(1180, 780)
-        self.loading = label("Loading the session: reading the telemetry and working out "
-                             "the baseline…", "sessionLoading", "muted")
-        self.loading.setAccessibleName("Loading the session")
+        self.loading = label(_("Loading the session: reading the telemetry and working out "
+                             "the baseline…"), "sessionLoading", "muted")
+        self.loading.setAccessibleName(_("Loading the session"))
         self._layout = QVBoxLayout(self)
         self._layout.addWidget(self.loading, 1)
         if engine is not None:
@@ -57,14 +66,15 @@ class SessionWindow(QWidget):
         else:
             store = context.store
             (context.tasks.db(lambda: SessionEngine(store, visit_id), parent=self)
-             .label("Loading the session").success(self._build).failure(self._failed).run())
+             .label(_("Loading the session")).success(self._build).failure(self._failed).run())
 
     @property
     def ready(self) -> bool:
         return self.engine is not None
 
     def _failed(self, error: BaseException) -> None:
-        self.loading.setText(f"The session could not be opened: {error}")
+        self.loading.setText(_("The session could not be opened: {error}")
+                             .format(error=error_text(error)))
         self.loading.setProperty("role", "error")
         self.loading.style().unpolish(self.loading)
         self.loading.style().polish(self.loading)
@@ -75,12 +85,15 @@ class SessionWindow(QWidget):
         e.persist = self.io.save
         user = getattr(self.ctx, "user", None)
         site = e.site
-        self.setWindowTitle(f"Session · {site.customer_name if site else self.visit_id}")
-        title = f"{site.customer_name} · {site.name}" if site else self.visit_id
+        self.setWindowTitle(_("Session · {customer}").format(
+            customer=site.customer_name if site else self.visit_id))
+        title = place_text(site.customer_name, site.name) if site else self.visit_id
         header = QHBoxLayout()
         header.addWidget(label(title, "sessionTitle", "pageTitle", wrap=False))
-        header.addStretch(1)
-        header.addWidget(label(e.visit.summary, "sessionReason", "muted", wrap=False))
+        reason = label(summary_text(e.visit.summary), "sessionReason", "muted")
+        reason.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header.addWidget(reason, 1)  # wraps rather than widening the window
+        header.addWidget(self._report_language(e))
         self.progress = StepProgressBar()
         self.progress.step_clicked.connect(self.go)
 
@@ -97,22 +110,23 @@ class SessionWindow(QWidget):
             Step.OPTIMISE: self.optimise, Step.VERIFY: self.verify,
             Step.DELIGHT: self.delight, Step.REPORT: self.finish,
         }
-        self.stack = named(QStackedWidget(), "sessionPages", "Session step")
+        self.stack = named(QStackedWidget(), "sessionPages", _("Session step"))
         for step in STEPS:
             self.stack.addWidget(self.pages[step])
 
-        self.back_button = named(QPushButton("← Back"), "backButton", "Previous step")
-        self.next_button = named(QPushButton("Next →"), "nextButton", "Next step")
+        self.back_button = named(QPushButton(_("← Back")), "backButton", _("Previous step"))
+        self.next_button = named(QPushButton(_("Next →")), "nextButton", _("Next step"))
         self.next_button.setProperty("primary", True)
         self.back_button.clicked.connect(self.back)
         self.next_button.clicked.connect(self.forward)
         QShortcut(QKeySequence("Alt+Left"), self, self.back)
         QShortcut(QKeySequence("Alt+Right"), self, self.forward)
         self.saved = label("", "savedIndicator", "muted", wrap=False)
-        self.saved.setAccessibleName("Save state")
-        self.io.saving.connect(lambda: self._set_saved("Saving…", "muted"))
+        self.saved.setAccessibleName(_("Save state"))
+        self.io.saving.connect(lambda: self._set_saved(_("Saving…"), "muted"))
         self.io.saved.connect(self._all_saved)
-        self.io.failed.connect(lambda m: self._set_saved(f"Not saved: {m}", "error"))
+        self.io.failed.connect(
+            lambda m: self._set_saved(_("Not saved: {reason}").format(reason=m), "error"))
         footer = QHBoxLayout()
         footer.addWidget(self.back_button)
         footer.addStretch(1)
@@ -177,9 +191,42 @@ class SessionWindow(QWidget):
 
     def _all_saved(self) -> None:
         if self.engine is not None and self.engine.completed:
-            self._set_saved("Completed: read-only", "muted")
+            self._set_saved(_("Completed: read-only"), "muted")
         else:
-            self._set_saved("All changes saved on this laptop", "ok")
+            self._set_saved(_("All changes saved on this laptop"), "ok")
+
+    def _report_language(self, e: SessionEngine) -> QWidget:
+        """Which language the customer's report is written in, changeable for this report."""
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(12, 0, 0, 0)
+        caption = label(_("Report in:"), "reportLanguageLabel", "muted", wrap=False)
+        self.report_language = combo = named(QComboBox(), "reportLanguage",
+                                             _("Language of the customer's report"))
+        customer = e.customer_language
+        for tag in SUPPORTED:
+            text = LANGUAGE_NAMES[tag]
+            if tag == customer:
+                text = _("{language} (the customer's)").format(language=text)
+            combo.addItem(text, tag)
+        combo.setCurrentIndex(combo.findData(e.report_language))
+        combo.setToolTip(_("The report is written in the customer's language; change it here "
+                           "for this report only."))
+        combo.currentIndexChanged.connect(self._report_language_chosen)
+        caption.setBuddy(combo)
+        row.addWidget(caption)
+        row.addWidget(combo)
+        return box
+
+    def _report_language_chosen(self) -> None:
+        e = self.engine
+        if e is None or e.completed:
+            return
+        tag = self.report_language.currentData()
+        try:
+            e.set_report_language(None if tag == e.customer_language else tag)
+        except SessionError as error:
+            self._set_saved(error_text(error), "error")
 
     def _set_saved(self, text: str, role: str) -> None:
         self.saved.setText(text)
@@ -209,7 +256,7 @@ class SessionWindow(QWidget):
             for step, page in self.pages.items():
                 if step is not Step.REPORT:
                     page.setEnabled(False)
-            self.saved.setText("Completed: read-only")
+            self.saved.setText(_("Completed: read-only"))
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -228,6 +275,7 @@ class SessionWindow(QWidget):
             try:
                 self.io.write_now()
             except Exception as error:  # noqa: BLE001 - the queued save will say it too
-                self._set_saved(f"Not saved: {error}", "error")
+                self._set_saved(_("Not saved: {reason}").format(reason=error_text(error)),
+                                "error")
         self._unsubscribe()
         super().closeEvent(event)

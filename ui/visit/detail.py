@@ -21,15 +21,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.session.text import fmt_value
+from concierge.i18n import SOURCE, _, pgettext, ui
+from concierge.session.text import fmt_value, kind_label, label_name
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     PRIORITY_COLOURS,
-    PRIORITY_NAMES,
     SEVERITY_COLOURS,
-    STATUS_NAMES,
+    date_text,
     local,
     place_text,
+    priority_name,
+    severity_name,
+    status_name,
+    summary_text,
     when_text,
     window_text,
 )
@@ -37,6 +41,28 @@ from ui.visit.data import HISTORY_SHOWN, VisitBundle
 
 VERDICT_COLOURS = {"held": "#2e7d32", "regressed": "#c62828", "unchanged": "#5b6670",
                    "no data yet": "#7b8794"}
+
+
+def verdict_name(verdict: str) -> str:
+    names = {"held": pgettext("outcome", "held"), "regressed": pgettext("outcome", "regressed"),
+             "unchanged": pgettext("outcome", "unchanged"),
+             "no data yet": pgettext("outcome", "no data yet")}
+    return names.get(verdict, verdict)
+
+
+def explanation_text(insight: Any) -> str:
+    """The insight's explanation in the UI language: from its data where it can be, else
+    the detector's English wording (shown only to English readers)."""
+    from concierge.insights.text import explanation_msg
+
+    message = explanation_msg(insight)
+    if message is not None:
+        return ui().render(message)
+    return insight.explanation if ui().language == SOURCE else ""
+
+
+def kind_name(kind: str) -> str:
+    return ui().render(kind_label(kind))
 
 
 def maps_url(site: Any) -> QUrl:
@@ -89,23 +115,22 @@ class VisitDetail(QWidget):
         visit, site = bundle.visit, bundle.site
         self.charts: list[TelemetryChart] = []
 
-        self.back = QPushButton("← Board")
+        self.back = QPushButton(_("← Board"))
         self.back.setObjectName("visitBack")
-        self.back.setAccessibleName("Back to the board")
-        self.back.setToolTip("Back to the board (Esc, Alt+Left)")
+        self.back.setAccessibleName(_("Back to the board"))
+        self.back.setToolTip(_("Back to the board (Esc, Alt+Left)"))
         self.back.clicked.connect(self.back_requested)
         title = _label(place_text(site.customer_name, site.name), "visitTitle", wrap=False)
         colour = PRIORITY_COLOURS.get(visit.priority, "#7b8794")
-        badge = QLabel(PRIORITY_NAMES.get(visit.priority, str(visit.priority)))
+        badge = QLabel(priority_name(visit.priority))
         badge.setObjectName("priorityBadge")
         badge.setStyleSheet(f"background:{colour}; color:white; border-radius:9px;"
                             "padding:2px 10px; font-weight:600;")
         meta = _label(f"{window_text(visit.window_start, visit.window_end)} · "
-                      f"{STATUS_NAMES.get(visit.status, visit.status)}", "visitMeta", "muted",
-                      wrap=False)
-        self.session_button = QPushButton("Start session")
+                      f"{status_name(visit.status)}", "visitMeta", "muted", wrap=False)
+        self.session_button = QPushButton(_("Start session"))
         self.session_button.setObjectName("startSession")
-        self.session_button.setAccessibleName("Start the visit's session")
+        self.session_button.setAccessibleName(_("Start the visit's session"))
         self.session_button.setProperty("primary", True)
         self.session_button.clicked.connect(lambda: self.start_session.emit(visit.id))
         header = QHBoxLayout()
@@ -158,47 +183,48 @@ class VisitDetail(QWidget):
 
     # --- cards ---------------------------------------------------------------------
     def _site_card(self, site: Any) -> QFrame:
-        card, layout = _card("Customer and site", "siteCard")
+        card, layout = _card(_("Customer and site"), "siteCard")
         contact = " · ".join(x for x in (site.contact_name, site.contact_phone,
                                           site.contact_email) if x)
         layout.addWidget(_label(contact or "No contact on file", "siteContact"))
         self.address = QPushButton(f"{site.address}  ↗")
         self.address.setObjectName("siteAddress")
-        self.address.setAccessibleName(f"Open {site.address} in maps")
-        self.address.setToolTip("Open in your maps app")
+        self.address.setAccessibleName(_("Open {address} in maps").format(address=site.address))
+        self.address.setToolTip(_("Open in your maps app"))
         self.address.setProperty("link", True)
         self.address.clicked.connect(lambda: self._open_address(site))
         layout.addWidget(self.address, alignment=Qt.AlignmentFlag.AlignLeft)
-        notes = site.access_notes or "No access notes."
-        layout.addWidget(_label(f"Access: {notes}", "siteAccess", "muted"))
+        notes = site.access_notes or _("No access notes.")
+        layout.addWidget(_label(_("Access: {notes}").format(notes=notes), "siteAccess", "muted"))
         return card
 
     def _assets_card(self, assets: list[Any]) -> QFrame:
-        card, layout = _card("Assets", "assetsCard")
+        card, layout = _card(_("Assets"), "assetsCard")
         for asset in assets:
-            kind = str(asset.kind).replace("_", " ").capitalize()
+            kind = kind_name(str(asset.kind))
+            serial = _("Serial {serial}").format(serial=html.escape(asset.serial))
             layout.addWidget(_label(
                 f"<b>{html.escape(kind)}</b> · {html.escape(asset.model)}"
-                f"<br><span>Serial {html.escape(asset.serial)}</span>", "assetRow"))
+                f"<br><span>{serial}</span>", "assetRow"))
         if not assets:
-            layout.addWidget(_label("No assets listed.", "assetsEmpty", "muted"))
+            layout.addWidget(_label(_("No assets listed."), "assetsEmpty", "muted"))
         return card
 
     def _history_card(self, history: list[Any]) -> QFrame:
-        card, layout = _card("History at this site", "historyCard")
+        card, layout = _card(_("History at this site"), "historyCard")
         names = {a.id: f"{a.model} ({a.serial})" for a in self.bundle.assets}
         for past in history[:HISTORY_SHOWN]:
             when = local(past.window_start)
-            outcome = past.outcome or past.summary
+            outcome = past.outcome or summary_text(past.summary)
             outcomes = self.bundle.outcomes.get(past.id, [])
             status = "completed" if outcomes else past.status  # a completed session says so
             layout.addWidget(_label(
-                f"<b>{when:%d %b %Y}</b> · {STATUS_NAMES.get(status, status)}"
+                f"<b>{date_text(when) if when else ''}</b> · {status_name(status)}"
                 f"<br>{html.escape(outcome or '')}", "historyRow"))
             if outcomes:
                 layout.addWidget(self._outcome_label(past.id, outcomes, names))
         if not history:
-            layout.addWidget(_label("First visit at this site.", "historyEmpty", "muted"))
+            layout.addWidget(_label(_("First visit at this site."), "historyEmpty", "muted"))
         return card
 
     def _outcome_label(self, visit_id: str, outcomes: list[Any], names: dict[str, str]
@@ -211,8 +237,9 @@ class VisitDetail(QWidget):
             unit = o.kpi.unit
             where = names.get(o.asset_id, o.asset_id)
             since = fmt_value(o.since, unit) if o.since is not None else "—"
-            spoken.append(f"{o.kpi.label}, {where}: {fmt_value(o.baseline, unit)} to {since}, "
-                          f"{o.verdict}")
+            spoken.append(_("{kpi}, {where}: {before} to {after}, {verdict}").format(
+                kpi=o.kpi.label, where=where, before=fmt_value(o.baseline, unit), after=since,
+                verdict=verdict_name(o.verdict)))
             if o.verdict == "no data yet":
                 waiting.append(f"{o.kpi.label} · {where}")
                 continue
@@ -222,19 +249,20 @@ class VisitDetail(QWidget):
                 f"<td nowrap>{html.escape(fmt_value(o.baseline, unit))} → "
                 f"{html.escape(since)}&nbsp;</td>"
                 f"<td nowrap style='color:{colour}; font-weight:600'>"
-                f"{html.escape(o.verdict)}</td></tr>")
-        text = "<span>Since the visit (baseline → now):</span>"
+                f"{html.escape(verdict_name(o.verdict))}</td></tr>")
+        text = "<span>" + _("Since the visit (baseline → now):") + "</span>"
         if rows:
             text += "<table cellspacing='0'>" + "".join(rows) + "</table>"
         if waiting:
-            text += (f"<span style='color:{VERDICT_COLOURS['no data yet']}'>No data yet: "
-                     f"{html.escape(', '.join(waiting))}.</span>")
+            waiting_text = _("No data yet: {kpis}.").format(kpis=html.escape(", ".join(waiting)))
+            text += f"<span style='color:{VERDICT_COLOURS['no data yet']}'>{waiting_text}</span>"
         label = _label(text, f"historyOutcome:{visit_id}")
-        label.setAccessibleName("Outcome since the visit: " + "; ".join(spoken))
+        label.setAccessibleName(_("Outcome since the visit: {outcomes}")
+                                .format(outcomes="; ".join(spoken)))
         return label
 
     def _insights_card(self, bundle: VisitBundle) -> QFrame:
-        card, layout = _card("Why this visit", "insightsCard")
+        card, layout = _card(_("Why this visit"), "insightsCard")
         assets = {a.id: a for a in bundle.assets}
         for insight in sorted(bundle.insights, key=_severity_rank):
             colour = SEVERITY_COLOURS.get(str(insight.severity), "#7b8794")
@@ -242,26 +270,27 @@ class VisitDetail(QWidget):
             where = f" · {asset.model}" if asset is not None else ""
             text = (
                 f"<span style='color:{colour}; font-weight:600'>"
-                f"{html.escape(str(insight.severity).upper())}</span> "
-                f"<b>{html.escape(insight.headline)}</b>{html.escape(where)}<br>"
-                f"{html.escape(insight.explanation)}<br>"
-                f"<span>Confidence {insight.confidence:.0%} · impact "
-                f"{html.escape(when_text(insight.predicted_impact_at))}</span>")
+                f"{html.escape(severity_name(str(insight.severity)).upper())}</span> "
+                f"<b>{html.escape(summary_text(insight.headline))}</b>{html.escape(where)}<br>"
+                f"{html.escape(explanation_text(insight))}<br>"
+                "<span>" + html.escape(_("Confidence {confidence} · impact {when}").format(
+                    confidence=ui().percent(insight.confidence),
+                    when=when_text(insight.predicted_impact_at))) + "</span>")
             row = _label(text, "insightRow")
             row.setProperty("severity", str(insight.severity))
             layout.addWidget(row)
         if not bundle.insights:
-            layout.addWidget(_label("No open insights: a routine visit.", "insightsEmpty",
+            layout.addWidget(_label(_("No open insights: a routine visit."), "insightsEmpty",
                                     "muted"))
         return card
 
     def _charts_card(self, bundle: VisitBundle) -> QFrame:
-        card, layout = _card("Telemetry evidence", "chartsCard")
-        hint = _label("Drag to pan, wheel to zoom; with a chart focused: +/− zoom, arrows pan, "
-                      "0 fits. Reads the local copy, so it works offline.", "chartsHint", "muted")
+        card, layout = _card(_("Telemetry evidence"), "chartsCard")
+        hint = _label(_("Drag to pan, wheel to zoom; with a chart focused: +/− zoom, arrows pan, "
+                      "0 fits. Reads the local copy, so it works offline."), "chartsHint", "muted")
         layout.addWidget(hint)
         for data in bundle.charts:
-            label = data.spec.label if data.spec else data.metric
+            label = label_name(data.spec.label) if data.spec else data.metric
             chart = TelemetryChart(data.spec, f"{label} · {data.asset.model}")
             window = data.window
             if window is not None and len(window.t):
@@ -272,7 +301,7 @@ class VisitDetail(QWidget):
             self.charts.append(chart)
             layout.addWidget(chart)
         if not bundle.charts:
-            layout.addWidget(_label("No telemetry stored for these assets yet.", "chartsEmpty",
+            layout.addWidget(_label(_("No telemetry stored for these assets yet."), "chartsEmpty",
                                     "muted"))
         return card
 
