@@ -55,7 +55,11 @@ class BackOffice:
         tombstone_retention_seconds: float = 60 * DAY,
     ) -> None:
         self.db = Database(database_url)
-        self.db.create_schema()
+        try:
+            self.db.create_schema()
+        except BaseException:
+            self.db.dispose()
+            raise
         ensure_admin(self.db)
         with self.db.read() as conn:
             has_demo = db.meta_get(conn, "demo_seed") is not None
