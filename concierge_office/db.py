@@ -329,6 +329,27 @@ feed = Table(
     Index("ix_feed_technician_seq", "technician_id", "seq"),
 )
 
+# One-time tokens that let the first administrator be created over the network (hashed;
+# valid until expires_at; used_at set when consumed).
+setup_tokens = Table(
+    "setup_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float),
+)
+
+# Scheduled jobs claimed per period by whichever worker gets there first (jobs.py).
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("period_start", Float, primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("lease_until", Float, nullable=False),
+    Column("finished_at", Float),
+)
+
 meta = Table(
     "meta",
     metadata,

@@ -25,7 +25,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Table, UniqueConstraint, inspect
+from sqlalchemy import Connection, MetaData, Table, UniqueConstraint, inspect
 
 from concierge_office import db
 
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from concierge_office.db import Database
 
 FIRST_REVISION = "0001"
+# Tables later revisions add: a database made before migrations has none of them.
+_TABLES_AFTER_FIRST = frozenset({"setup_tokens", "job_runs"})
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)
 _POLL_SECONDS = 0.2
 
@@ -109,11 +111,12 @@ def _has_tables(conn: Connection) -> bool:
 def _adopt_unversioned(database: Database, conn: Connection) -> None:
     """A database made before migrations: old telemetry layout moved, missing tables added,
     then stamped at the first revision if it matches it exactly (else refused)."""
+    first = _first_revision_tables()
     by_name = database.set_aside_telemetry_by_name(conn)
-    db.metadata.create_all(conn)
+    first.create_all(conn)
     if by_name:
         db.move_telemetry_to_series(conn)
-    differences = schema_differences(conn)
+    differences = schema_differences(conn, first)
     if differences:
         listed = "; ".join(str(d) for d in differences[:5])
         raise MigrationError(
@@ -124,10 +127,18 @@ def _adopt_unversioned(database: Database, conn: Connection) -> None:
     command.stamp(_config(conn), FIRST_REVISION)
 
 
-def schema_differences(conn: Connection) -> list[Any]:
+def _first_revision_tables() -> MetaData:
+    first = MetaData(naming_convention=db.metadata.naming_convention)
+    for table in db.metadata.sorted_tables:
+        if table.name not in _TABLES_AFTER_FIRST:
+            table.to_metadata(first)
+    return first
+
+
+def schema_differences(conn: Connection, tables: MetaData = db.metadata) -> list[Any]:
     """What ``alembic check`` would find between the database and the code's tables."""
     context = MigrationContext.configure(conn, opts={"compare_type": True})
-    return [d for d in compare_metadata(context, db.metadata) if not _unnamed_twin(conn, d)]
+    return [d for d in compare_metadata(context, tables) if not _unnamed_twin(conn, d)]
 
 
 def _unnamed_twin(conn: Connection, difference: Any) -> bool:
