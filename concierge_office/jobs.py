@@ -43,12 +43,12 @@ def claim(database: Database, job: str, start: float, *, owner: str, now: float,
     runs = db.job_runs
     with database.write() as conn:
         inserted = conn.execute(
-            database.insert_ignore(runs).values(
-                job=job, period_start=start, owner=owner, lease_until=now + lease,
-                finished_at=None,
-            )
-        ).rowcount
-        if inserted == 1:
+            database.insert_ignore(runs)
+            .values(job=job, period_start=start, owner=owner, lease_until=now + lease,
+                    finished_at=None)
+            .returning(runs.c.job)  # rowcount is not reliable for ON CONFLICT on every driver
+        ).first()
+        if inserted is not None:
             return True
         taken = conn.execute(
             update(runs)
