@@ -23,6 +23,7 @@ from concierge_office.errors import (
     install_error_handlers,
 )
 from concierge_office.health import router as probes
+from concierge_office.outage import install_outage_handlers
 from concierge_office.state import AppState, Readiness
 
 API_VERSION = "1.0.0"
@@ -55,6 +56,7 @@ def create_app(state: AppState) -> FastAPI:
     ):
         app.include_router(router)
     install_error_handlers(app)
+    install_outage_handlers(app)
     json_limit = state.config.max_json_body
     attachment_limit = schemas.MAX_ATTACHMENT_BYTES
 
