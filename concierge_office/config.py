@@ -80,8 +80,8 @@ def load(config_file: Path | None = None, overrides: dict[str, Any] | None = Non
     """The effective settings; raises ConfigError naming the offending key."""
     environ = dict(os.environ) if environ is None else environ
     values: dict[str, Any] = {}
-    source = config_file or (Path(environ[f"{ENV_PREFIX}CONFIG"])
-                             if f"{ENV_PREFIX}CONFIG" in environ else None)
+    named = environ.get(f"{ENV_PREFIX}CONFIG", "")
+    source = config_file or (Path(named) if named else None)
     if source is None and DEFAULT_CONFIG_FILE.is_file():
         source = DEFAULT_CONFIG_FILE
     if source is not None:
@@ -146,6 +146,7 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     if settings.log_level != "debug":  # one line per migration step is enough
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

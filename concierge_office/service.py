@@ -180,3 +180,4 @@ class BackOffice:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
         self.db.dispose()
+        log.info("back office closed (scheduler stopped, database disposed)")

@@ -15,7 +15,7 @@ import uvicorn
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from concierge_office.config import Settings
+from concierge_office.config import Settings, configure_logging
 from concierge_office.db import Database
 from concierge_office.migrate import MigrationError, upgrade
 
@@ -83,6 +83,7 @@ def worker_app() -> ASGIApp:
 
     spec = json.loads(os.environ[_SETTINGS_ENV])
     settings = Settings(**spec["settings"])
+    configure_logging(settings)  # a spawned worker starts with none
     database = Database(settings.database_url)
     try:
         with database.engine.connect() as conn:
