@@ -57,7 +57,10 @@ class BackOffice:
         access_ttl_seconds: float = 15 * 60.0,
         refresh_grace_seconds: float = 60.0,
         tombstone_retention_seconds: float = 60 * DAY,
+        setup_token: bool = True,
     ) -> None:
+        """``setup_token``: with no admin (outside the demo), issue and log a setup token
+        (False in workers: their parent does it once)."""
         self.db = Database(database_url)
         try:
             self.db.create_schema()
@@ -67,7 +70,7 @@ class BackOffice:
         self.setup_token: str | None = None  # printed once: creates the first admin
         if demo:
             ensure_admin(self.db)  # the demo's published accounts exist only in demo mode
-        else:
+        elif setup_token:
             self.setup_token = self._setup_token_if_no_admin()
         with self.db.read() as conn:
             has_demo = db.meta_get(conn, "demo_seed") is not None

@@ -38,12 +38,15 @@ def serve_workers(settings: Settings, *, demo: bool, live: bool) -> int:
             upgrade(database)
     finally:
         database.dispose()
-    if demo:
-        from concierge_office.service import BackOffice
+    from concierge_office.service import BackOffice
 
-        seeding = BackOffice(settings.database_url, demo=True, live=False)
-        seeding.wait_ready()
-        seeding.close()
+    # Once, before the workers: the demo's data, or the setup token while no admin exists.
+    first = BackOffice(settings.database_url, demo=demo, live=False)
+    first.wait_ready()
+    first.close()
+    if first.setup_token:
+        print(f"  no administrator yet: one-time setup token (15 min): {first.setup_token}",
+              flush=True)
     os.environ[_SETTINGS_ENV] = json.dumps({"settings": settings.model_dump(), "demo": demo,
                                             "live": live})
     uvicorn.run(
@@ -93,6 +96,7 @@ def worker_app() -> ASGIApp:
     finally:
         database.dispose()
     office = BackOffice(settings.database_url, demo=spec["demo"], live=spec["live"],
+                        setup_token=False,
                         access_ttl_seconds=settings.access_ttl,
                         tombstone_retention_seconds=settings.tombstone_retention_days * 86_400.0)
     return _Lifespan(office.app, office)
