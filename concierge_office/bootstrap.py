@@ -17,7 +17,6 @@ import hmac
 import secrets
 import time
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -26,7 +25,7 @@ from sqlalchemy import Connection, select, update
 from concierge_office import db
 from concierge_office.auth import hash_password
 from concierge_office.db import Database
-from concierge_office.errors import ApiError
+from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute
 
 SETUP_TOKEN_SECONDS = 15 * 60.0
 MIN_PASSWORD_LENGTH = 12
@@ -133,11 +132,18 @@ class SetupRequest(BaseModel):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
 
-router = APIRouter(prefix="/v1", tags=["setup"])
+class SetupResult(BaseModel):
+    created: str
+    role: str
 
 
-@router.post("/setup", status_code=201)
-def setup(body: SetupRequest, request: Request) -> dict[str, Any]:
+router = APIRouter(
+    prefix="/v1", tags=["setup"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES
+)
+
+
+@router.post("/setup", status_code=201, response_model=SetupResult)
+def setup(body: SetupRequest, request: Request) -> SetupResult:
     """Create the first administrator with the one-time token the office printed at start."""
     database = request.app.state.backoffice.db
     assert isinstance(database, Database)
@@ -145,4 +151,4 @@ def setup(body: SetupRequest, request: Request) -> dict[str, Any]:
         redeem_setup_token(database, body.token, body.username, body.password)
     except BootstrapError as problem:
         raise ApiError(400, "setup_refused", str(problem)) from None
-    return {"created": body.username.strip(), "role": "admin"}
+    return SetupResult(created=body.username.strip(), role="admin")

@@ -24,7 +24,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "Not ready (the body lists the checks)"}})
 def readyz(request: Request) -> JSONResponse:
     state = state_of(request)
     checks = {
