@@ -20,6 +20,8 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
+from concierge_office.db import normalise_url
+
 DEFAULT_CONFIG_FILE = Path("/etc/field-concierge/office.toml")
 ENV_PREFIX = "CONCIERGE_OFFICE_"
 
@@ -65,14 +67,6 @@ class Settings(BaseModel):
         if url.password:
             shown["database_url"] = url.render_as_string(hide_password=True)
         return shown
-
-
-def normalise_url(url: str) -> str:
-    """postgresql:// means the psycopg 3 driver (SQLAlchemy's default would be psycopg2)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def load(config_file: Path | None = None, overrides: dict[str, Any] | None = None,

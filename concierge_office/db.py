@@ -358,6 +358,14 @@ meta = Table(
 )
 
 
+def normalise_url(url: str) -> str:
+    """postgresql:// means the psycopg 3 driver (SQLAlchemy's default would be psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def epoch(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -370,7 +378,7 @@ class Database:
     """Engine plus transaction helpers that behave the same on SQLite and PostgreSQL."""
 
     def __init__(self, url: str) -> None:
-        self.url = make_url(url)
+        self.url = make_url(normalise_url(url))
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         # In-process writers queue here rather than poll SQLite's lock (it sleeps between tries).
         self._writer = threading.Lock()
