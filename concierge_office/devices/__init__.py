@@ -1,0 +1,1 @@
+"""Devices over MQTT: telemetry in, commands out, and remote-first fixes (docs/devices.md)."""
