@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, Table, select
 from concierge.protocol import schemas
 from concierge_office import db
 from concierge_office.db import utc
+from concierge_office.devices.attempts import attach_attempts
 
 
 def _opt_utc(ts: float | None) -> Any:
@@ -263,6 +264,7 @@ def load(conn: Connection, entity: str, ids: Iterable[str]) -> dict[str, dict[st
         chunk = wanted[start : start + 500]
         for row in conn.execute(select(table).where(table.c.id.in_(chunk))):
             found[row.id] = convert(row)
+    attach_attempts(conn, entity, found)  # devices: remote attempts of visits and insights
     return found
 
 

@@ -22,6 +22,7 @@ from concierge_office.demo_fleet import (
     finish_demo,
     seed_fleet,
 )
+from concierge_office.devices.link import attach as attach_devices
 from concierge_office.engine import ProactiveEngine
 from concierge_office.state import DAY, AppState, Clock, Config, Readiness
 
@@ -75,6 +76,7 @@ class BackOffice:
         self.ready = Readiness()
         self.state = AppState(self.config, self.db, self.clock, self.engine, ready=self.ready)
         self.app: FastAPI = create_app(self.state)
+        self.devices = attach_devices(self)  # MQTT devices, remote first (CONCIERGE_MQTT_*)
         self._scheduler: BackgroundScheduler | None = None
         self._live = live
         self._has_demo = has_demo
@@ -93,6 +95,7 @@ class BackOffice:
             self._fleet = None
             if self._live:
                 self._start_jobs(LiveTelemetry(self.db, self.clock) if self._has_demo else None)
+            self.devices.start()
         except Exception:
             log.exception("the back office could not prepare its data")
             self.ready.set(failed=True)
@@ -140,6 +143,7 @@ class BackOffice:
 
     def close(self) -> None:
         self._preparing.join()  # a database left behind is always complete
+        self.devices.stop()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None

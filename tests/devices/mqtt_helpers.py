@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from concierge_office.devices.mosquitto import PrivateBroker
 from concierge_office.devices.topics import OFFICE_ACCOUNT
@@ -22,7 +23,7 @@ class Peer:
         self._subscribed = threading.Event()
         self._connected = threading.Event()
         self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=f"{username}-{uuid.uuid4().hex[:6]}"
+            CallbackAPIVersion.VERSION2, client_id=f"{username}-{uuid.uuid4().hex[:6]}"
         )
         secret = password
         if secret is None:
