@@ -120,7 +120,9 @@ class _Device:
         )
         client.on_connect = self._on_connect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         self.client = client
+        self.listening = False  # subscribed to its commands
 
     def _load(self) -> dict[str, float]:
         try:
@@ -159,6 +161,9 @@ class _Device:
             "executed": list(self.executed),
         }
         client.publish(topics.state(self.asset.device_id), json.dumps(state), qos=1, retain=True)
+
+    def _on_subscribe(self, *_args: Any) -> None:
+        self.listening = True
 
     def _on_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         parsed = topics.parse(message.topic)
@@ -270,6 +275,10 @@ class Simulator:
                     if device.client.is_connected():
                         device.publish_telemetry(t, self._rng)
             self._stop.wait(0.01)
+
+    def listening(self) -> bool:
+        """Whether every asset is connected and subscribed to its commands."""
+        return all(d.listening and d.client.is_connected() for d in self.devices)
 
     def stop(self) -> None:
         self._stop.set()

@@ -210,8 +210,7 @@ def test_the_device_runs_a_repeated_command_once(broker: PrivateBroker, tmp_path
 def _running(simulator: Simulator) -> Iterator[Simulator]:
     simulator.start()
     try:
-        client = simulator.devices[0].client
-        wait_until(client.is_connected, what="the device online")
+        wait_until(simulator.listening, what="the device listening")
         yield simulator
     finally:
         simulator.stop()
