@@ -138,6 +138,7 @@ class Asset(Schema):
 class RemoteAttempt(Schema):
     """A remote action the office tried for an insight before (or instead of) a visit."""
 
+    decision_key: str = Field(description="'<insight id>:<playbook id>': one per decision.")
     insight_id: Id
     asset_id: Id
     action: str = Field(description="The playbook, e.g. 'elevator-door-recalibrate'.")

@@ -49,6 +49,7 @@ def attempts_by_insight(
         for r in rows:
             out[r.insight_id].append(
                 schemas.RemoteAttempt(
+                    decision_key=r.decision_key,
                     insight_id=r.insight_id,
                     asset_id=r.asset_id,
                     action=r.action,
