@@ -261,8 +261,6 @@ class Ingestor:
         for message in batch:
             parsed = parse_topic_or_none(message.topic)
             payload = bytes(message.payload)
-            with self._lock:
-                self.status.received += 1
             if parsed is None:
                 self._drop(message.topic, "unknown_topic", "not a device topic")
                 continue
@@ -293,6 +291,8 @@ class Ingestor:
                 for device_id, ids in executed:
                     if ids:
                         self.on_executed(conn, device_id, ids)
+        with self._lock:
+            self.status.received += len(batch)  # handled: stored, duplicate or dropped
 
     def _store(self, conn: Connection, messages: list[Telemetry]) -> None:
         if not messages:

@@ -121,6 +121,9 @@ def seed_small_fleet(database: db.Database, now: float) -> None:
 
 @pytest.fixture
 def office_env(broker: PrivateBroker, monkeypatch: pytest.MonkeyPatch) -> PrivateBroker:
+    """The office settings for the session broker, its persistent session emptied (what
+    an earlier test's devices published after its office stopped would arrive here)."""
+    _check_office_login(broker)  # a clean session as fc-office drops the stored one
     monkeypatch.setenv("CONCIERGE_MQTT_URL", broker.url)
     monkeypatch.setenv("CONCIERGE_MQTT_PASSWORD", broker.office_password)
     return broker

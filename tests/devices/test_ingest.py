@@ -62,10 +62,10 @@ def test_telemetry_lands_in_the_telemetry_store_once_despite_redelivery(
         wait_until(lambda: stored(office, "asset-001") == 1, what="the first message stored")
         for payload in (first, second, first):  # QoS 1 redeliveries of seq 0, later batches
             device.publish(topics.telemetry("asset-001"), payload)
-        wait_until(lambda: status(office)["received"] >= 4, what="four messages")
-        wait_until(lambda: status(office)["pending"] == 0, what="the batch stored")
-        assert stored(office, "asset-001") == 3
-        assert status(office)["duplicates"] == 2
+        wait_until(
+            lambda: status(office)["duplicates"] == 2 and stored(office, "asset-001") == 3,
+            what="two redeliveries ignored, three readings stored",
+        )
         # What MQTT stored, HTTP serves back.
         series = admin.ok("GET", "/v1/telemetry/asset-001", params={"metric": "door_cycle_time"})
         assert series["mean"] == [3.4, 3.5]
@@ -92,8 +92,8 @@ def test_malformed_messages_are_counted_and_dropped_and_never_stop_the_others(
         for payload in bad.values():
             device.publish(topics.telemetry("asset-002"), payload)
         device.publish(topics.telemetry("asset-002"), envelope("asset-002", 8, [good]))
+        # The good message, published last, is stored once every bad one was handled.
         wait_until(lambda: stored(office, "asset-002") == 1, what="the good message stored")
-        wait_until(lambda: status(office)["pending"] == 0, what="everything handled")
         broker = admin.ok("GET", "/v1/admin/devices/broker")
         assert broker["connected"] is True
         counted = dict(broker["malformed"])
@@ -119,11 +119,12 @@ def test_a_flooding_device_is_rate_limited_while_others_get_through(
             topics.telemetry("asset-004"),
             envelope("asset-004", 0, [{"t": now_ms(), "m": {"vibration": 1.0}}]),
         )
+        wait_until(
+            lambda: stored(office, "asset-003") + status(office)["rate_limited"] == 300,
+            what="the flood handled",
+        )
         wait_until(lambda: stored(office, "asset-004") == 1, what="the quiet device's reading")
-        wait_until(lambda: status(office)["received"] >= 301, what="the flood received")
-        counts = status(office)
-        assert counts["rate_limited"] >= 200
-        assert stored(office, "asset-003") == 300 - counts["rate_limited"]
+        assert status(office)["rate_limited"] >= 200
     finally:
         flood.close()
         quiet.close()

@@ -73,16 +73,21 @@ def test_office_rides_out_a_broker_outage_and_its_own_restart(
 
     # The office is away; its persistent session keeps what devices publish meanwhile.
     device = Peer(durable_broker, "asset-002")
+    start = now_ms() - 10_000
     try:
         for seq in range(5):
             device.publish(
                 topics.telemetry("asset-002"),
-                envelope("asset-002", seq, [{"t": now_ms() - seq, "m": {"snr": 35.0}}]),
+                envelope("asset-002", seq, [{"t": start + 1000 * seq, "m": {"snr": 35.0}}]),
             )
     finally:
         device.close()
     office = start_embedded(url, demo=False, live=False)
     try:
-        wait_until(lambda: stored(office, "asset-002") == 5, what="the queued messages ingested")
+        try:
+            wait_until(lambda: stored(office, "asset-002") == 5, what="the queued messages")
+        except AssertionError:
+            print(office.service.devices.status(), durable_broker.log_path.read_text())
+            raise
     finally:
         office.stop()
