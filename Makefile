@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# The demo office runs its own MQTT broker (mosquitto, else embedded amqtt) and simulated devices.
 run: setup
-	$(BIN)/concierge --demo
+	CONCIERGE_DEMO_DEVICES=1 $(BIN)/concierge --demo
 
 screenshot: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/concierge --demo --screenshot docs/screenshot-board.png

@@ -117,9 +117,11 @@ class BackOffice:
         }
         if telemetry is not None:
             telemetry.tick()  # catch up to now before serving
-            scheduler.add_job(
-                telemetry.tick, "interval", seconds=LIVE_TICK_SECONDS, id="live-telemetry", **common
-            )
+            if not self.devices.simulates_fleet:  # else simulated devices send it over MQTT
+                scheduler.add_job(
+                    telemetry.tick, "interval", seconds=LIVE_TICK_SECONDS, id="live-telemetry",
+                    **common,
+                )
         scheduler.add_job(
             self.run_engine,
             "interval",

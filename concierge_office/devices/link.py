@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 
 from concierge_office.db import Database, metadata
-from concierge_office.devices import admin, tables
+from concierge_office.devices import admin, demo, tables
 from concierge_office.devices.ingest import Ingestor
 from concierge_office.devices.playbooks import load_playbooks
 from concierge_office.devices.remote import RemoteFirst
@@ -33,7 +33,15 @@ class _Office(Protocol):
 
 
 class DeviceLink:
-    def __init__(self, office: _Office, settings: BrokerSettings | None) -> None:
+    def __init__(
+        self,
+        office: _Office,
+        settings: BrokerSettings | None,
+        demo_devices: demo.DemoDevices | None = None,
+    ) -> None:
+        self.demo = demo_devices
+        if demo_devices is not None:
+            settings = demo_devices.settings
         self.settings = settings
         self.db = office.db
         self.clock = office.clock
@@ -71,6 +79,11 @@ class DeviceLink:
     def enabled(self) -> bool:
         return self.ingestor is not None
 
+    @property
+    def simulates_fleet(self) -> bool:
+        """The demo fleet's telemetry comes from simulated devices over MQTT."""
+        return self.demo is not None
+
     def start(self) -> None:
         if self.ingestor is None or self._sweeper is not None:
             return
@@ -80,6 +93,8 @@ class DeviceLink:
             target=self._sweep_loop, name="concierge-remote-sweep", daemon=True
         )
         self._sweeper.start()
+        if self.demo is not None:
+            self.demo.start_simulator(self.clock)
         log.info("devices: MQTT link to %s:%s", self.settings.host, self.settings.port)  # type: ignore[union-attr]
 
     def stop(self) -> None:
@@ -89,6 +104,9 @@ class DeviceLink:
             self._sweeper = None
         if self.ingestor is not None:
             self.ingestor.stop()
+        if self.demo is not None:
+            self.demo.stop()
+            self.demo = None
 
     def _sweep_loop(self) -> None:
         """Sends queued commands, times out acks, verifies effects: from the database,
@@ -107,8 +125,13 @@ class DeviceLink:
     def status(self) -> dict[str, Any]:
         if self.ingestor is None:
             return {"enabled": False, "connected": False}
-        return {"enabled": True, **self.ingestor.snapshot()}
+        broker = "external" if self.demo is None else f"demo {self.demo.kind}"
+        return {"enabled": True, "kind": broker, **self.ingestor.snapshot()}
 
 
 def attach(office: _Office, settings: BrokerSettings | None = None) -> DeviceLink:
-    return DeviceLink(office, settings or from_environment())
+    settings = settings or from_environment()
+    demo_devices = None
+    if settings is None and demo.wanted():
+        demo_devices = demo.start_demo_devices(office.db)
+    return DeviceLink(office, settings, demo_devices)

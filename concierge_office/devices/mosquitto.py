@@ -6,6 +6,7 @@ lines pin it to ``fc/v1/dev/<its id>/...``; the office has a separate account.
 
 from __future__ import annotations
 
+import ctypes
 import getpass
 import os
 import secrets
@@ -13,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -144,7 +146,10 @@ class PrivateBroker:
         binary = _which("mosquitto")
         assert binary is not None
         self.process = subprocess.Popen(
-            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [binary, "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         )
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
@@ -185,6 +190,13 @@ class PrivateBroker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when the process that started the broker dies, so a killed
+    office never leaves its broker behind (Linux prctl PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)
 
 
 def _free_port(host: str) -> int:
