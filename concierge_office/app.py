@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from concierge.protocol import schemas
 from concierge_office import admin, attachments, auth, fleet, sync, telemetry
+from concierge_office.devices import admin as devices_admin
 from concierge_office.errors import (
     BodyLimitMiddleware,
     error_response,
@@ -41,6 +42,7 @@ def create_app(state: AppState) -> FastAPI:
         sync.router,
         attachments.router,
         admin.router,
+        devices_admin.router,  # MQTT broker status, remote attempts, approvals, figures
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -215,6 +215,7 @@ def _insight_json(row: Row[Any]) -> dict[str, Any]:
         "created_at": _iso(r["created_at"]),
         "updated_at": _iso(r["updated_at"]),
         "version": r["version"],
+        "remote_attempts": [],  # filled in by load()
     }
 
 
@@ -237,6 +238,7 @@ def _visit_json(row: Row[Any]) -> dict[str, Any]:
         "version": r["version"],
         "created_at": _iso(r["created_at"]),
         "updated_at": _iso(r["updated_at"]),
+        "remote_attempts": [],  # filled in by load()
     }
 
 

@@ -22,7 +22,10 @@ DecisionKey = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za
 
 
 def _link(request: Request) -> Any:
-    return request.app.state.devices
+    link = getattr(request.app.state, "devices", None)
+    if link is None:
+        raise ApiError(409, "devices_off", "This office has no devices link.")
+    return link
 
 
 @router.get("/devices/broker")

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 
 from concierge_office.db import Database, metadata
-from concierge_office.devices import admin, demo, tables
+from concierge_office.devices import demo, tables
 from concierge_office.devices.ingest import Ingestor
 from concierge_office.devices.playbooks import load_playbooks
 from concierge_office.devices.remote import RemoteFirst
@@ -56,7 +56,6 @@ class DeviceLink:
                 tables=[tables.mqtt_messages, tables.remote_decisions, tables.device_commands],
             )
         office.app.state.devices = self
-        office.app.include_router(admin.router)
         if settings is None:
             return
         self.remote = RemoteFirst(

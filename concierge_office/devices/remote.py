@@ -347,9 +347,8 @@ class RemoteFirst:
     def _baseline(
         self, conn: Connection, asset_id: str, effect: dict[str, Any], done_at: float
     ) -> float | None:
-        before = self._values(
-            conn, asset_id, effect["metric"], done_at - effect["window_seconds"], done_at, last=10
-        )
+        """The median of the metric's last ten readings up to the command's effect."""
+        before = self._values(conn, asset_id, effect["metric"], 0.0, done_at, last=10)
         return statistics.median(before) if before else None
 
     def _values(
