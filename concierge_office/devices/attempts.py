@@ -16,6 +16,7 @@ from concierge_office.devices.tables import device_commands, remote_decisions
 _RESULT = {
     "awaiting_approval": "awaiting_approval",
     "commanded": "pending",
+    "joined": "pending",
     "fixed": "fixed",
     "not_fixed": "not_fixed",
     "declined": "declined",
@@ -95,18 +96,21 @@ def figures(conn: Connection) -> schemas.RemoteFigures:
     mean time from insight to remote resolution."""
     d, ins = remote_decisions, db.insights
     rows = conn.execute(
-        select(d.c.asset_kind, d.c.state, d.c.resolved_at, ins.c.created_at).join(
-            ins, ins.c.id == d.c.insight_id
-        )
+        select(
+            d.c.asset_kind, d.c.state, d.c.resolved_at, ins.c.created_at, d.c.asset_id, d.c.action
+        ).join(ins, ins.c.id == d.c.insight_id)
     ).all()
+    # One remote fix of an asset can close several insights (trend and deviation): one visit.
+    avoided: dict[str, set[tuple[str, str]]] = defaultdict(set)
     kinds: dict[str, dict[str, Any]] = {}
-    for kind, state, resolved_at, created_at in rows:
+    for kind, state, resolved_at, created_at, asset_id, action in rows:
         k = kinds.setdefault(
             kind, {"attempted": 0, "resolved_remotely": 0, "not_fixed": 0, "pending": 0, "t": []}
         )
         k["attempted"] += 1
         if state == "fixed":
             k["resolved_remotely"] += 1
+            avoided[kind].add((asset_id, action))
             k["t"].append(resolved_at - created_at)
         elif state in ("not_fixed", "declined"):
             k["not_fixed"] += 1
@@ -117,7 +121,7 @@ def figures(conn: Connection) -> schemas.RemoteFigures:
             asset_kind=kind,
             attempted=k["attempted"],
             resolved_remotely=k["resolved_remotely"],
-            visits_avoided=k["resolved_remotely"],
+            visits_avoided=len(avoided[kind]),
             sent_a_technician=k["not_fixed"],
             pending=k["pending"],
             mean_seconds_to_resolution=(sum(k["t"]) / len(k["t"])) if k["t"] else None,

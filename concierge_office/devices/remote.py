@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 ACTIONABLE = ("warning", "critical")
 OPEN_VISIT = (VisitStatus.PROPOSED.value, VisitStatus.SCHEDULED.value)
-PENDING = ("awaiting_approval", "commanded")
+PENDING = ("awaiting_approval", "commanded", "joined")
 SETTLE_DAYS = 7.0  # a remote fix keeps its insight closed this long, then it may reopen
 LEASE_SECONDS = 10.0
 DONE_SECONDS = 300.0  # accepted but never done: failed
@@ -108,7 +108,38 @@ class RemoteFirst:
 
     def _decide(self, conn: Connection, insight: Any, playbook: Playbook, now: float) -> None:
         key = f"{insight.id}:{playbook.id}"
+        d = remote_decisions
+        running = conn.execute(
+            select(d.c.decision_key).where(
+                d.c.asset_id == insight.asset_id,
+                d.c.action == playbook.id,
+                d.c.state.in_(("awaiting_approval", "commanded")),
+            )
+        ).scalar()
+        if running is not None:  # another insight on the same fault: one action for both
+            self._insert_decision(
+                conn, key, insight, playbook, now, state="joined", detail=f"joins {running}"
+            )
+            return
         automatic = playbook.safety == "automatic"
+        state = "commanded" if automatic else "awaiting_approval"
+        detail = "" if automatic else "waiting for a dispatcher's approval"
+        self._insert_decision(conn, key, insight, playbook, now, state=state, detail=detail)
+        if automatic:
+            self._queue_command(conn, key, insight.asset_id, playbook, now)
+        log.info("remote first: %s for insight %s (%s)", playbook.id, insight.id, playbook.safety)
+
+    def _insert_decision(
+        self,
+        conn: Connection,
+        key: str,
+        insight: Any,
+        playbook: Playbook,
+        now: float,
+        *,
+        state: str,
+        detail: str,
+    ) -> None:
         conn.execute(
             self.db.insert_ignore(remote_decisions).values(
                 decision_key=key,
@@ -118,16 +149,13 @@ class RemoteFirst:
                 action=playbook.id,
                 playbook_version=self.catalogue.version,
                 safety=playbook.safety,
-                state="commanded" if automatic else "awaiting_approval",
+                state=state,
                 effect=playbook.effect.model_dump(),
                 decided_at=now,
-                detail="" if automatic else "waiting for a dispatcher's approval",
+                detail=detail,
                 customer_note="",
             )
         )
-        if automatic:
-            self._queue_command(conn, key, insight.asset_id, playbook, now)
-        log.info("remote first: %s for insight %s (%s)", playbook.id, insight.id, playbook.safety)
 
     def _queue_command(
         self, conn: Connection, key: str, device_id: str, playbook: Playbook, now: float
@@ -170,7 +198,14 @@ class RemoteFirst:
                 .where(d.c.decision_key == decision_key, d.c.state == "awaiting_approval")
                 .values(state=state, approved_by=user_id, detail=detail)
             )
-            self._touch_visits(conn, [row.insight_id], now)
+            insight_ids = [row.insight_id]
+            if state == "declined":  # insights that joined this decision go to a visit too
+                joined = and_(
+                    d.c.asset_id == row.asset_id, d.c.action == row.action, d.c.state == "joined"
+                )
+                insight_ids += conn.execute(select(d.c.insight_id).where(joined)).scalars().all()
+                conn.execute(update(d).where(joined).values(state=state, detail=detail))
+            self._touch_visits(conn, insight_ids, now)
         if state == "declined":
             self._released.set()
         return state
@@ -418,11 +453,34 @@ class RemoteFirst:
             .where(c.c.decision_key == row.decision_key, c.c.state == "done")
             .values(state=verdict)
         )
+        joined = (
+            conn.execute(
+                select(d.c.insight_id).where(
+                    d.c.asset_id == row.asset_id, d.c.action == row.action, d.c.state == "joined"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        conn.execute(
+            update(d)
+            .where(d.c.asset_id == row.asset_id, d.c.action == row.action, d.c.state == "joined")
+            .values(
+                state=verdict,
+                resolved_at=now,
+                observed=observed,
+                baseline=row.baseline,
+                detail=text,
+                customer_note=note,
+            )
+        )
         log.info("remote first: %s on %s: %s", row.action, row.asset_id, text)
+        insight_ids = [row.insight_id, *joined]
         if verdict == "fixed":
-            self._resolve_insight(conn, row.insight_id, now)
+            for insight_id in insight_ids:
+                self._resolve_insight(conn, insight_id, now)
         else:
-            self._touch_visits(conn, [row.insight_id], now)
+            self._touch_visits(conn, insight_ids, now)
             self._released.set()
 
     def _resolve_insight(self, conn: Connection, insight_id: str, now: float) -> None:

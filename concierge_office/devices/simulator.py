@@ -61,7 +61,7 @@ REMEDIES: dict[str, tuple[Remedy, ...]] = {
 def works(seed: int, device_id: str, command: str) -> bool:
     """Whether a command fixes this asset (about two in three), seeded and deterministic."""
     digest = hashlib.sha256(f"{seed}:{device_id}:{command}".encode()).digest()
-    return digest[0] % 3 != 0
+    return digest[0] % 3 != 1
 
 
 @dataclass

@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from concierge_office import db
-from concierge_office.devices import tables, topics
+from concierge_office.devices import attempts, tables, topics
+from concierge_office.devices.envelope import Ack
 from concierge_office.devices.mosquitto import PrivateBroker
 from concierge_office.devices.playbooks import load_playbooks
 from concierge_office.devices.remote import RemoteFirst
 from concierge_office.devices.simulator import SimulatedAsset, Simulator
+from concierge_office.series import store_readings
 from tests.devices.conftest import seed_small_fleet
 from tests.devices.fleet_helpers import elevator_signals, quick_playbooks
 from tests.devices.mqtt_helpers import Peer, wait_until
@@ -214,3 +216,41 @@ def _running(simulator: Simulator) -> Iterator[Simulator]:
         yield simulator
     finally:
         simulator.stop()
+
+
+def test_two_insights_on_one_fault_share_one_command_and_its_verdict(
+    database: db.Database, tmp_path: Path
+) -> None:
+    add_insight(database, "asset-001", "door_cycle_time", "ins-trend")
+    with database.write() as conn:  # the same drift seen as a deviation too
+        row = dict(
+            conn.execute(select(db.insights).where(db.insights.c.id == "ins-trend")).one()._mapping
+        )
+        conn.execute(
+            db.insights.insert().values(
+                {
+                    **row,
+                    "id": "ins-deviation",
+                    "key": "asset-001:door_cycle_time:deviation",
+                    "kind": "deviation",
+                }
+            )
+        )
+    sender = Sender(database, quick_playbooks(tmp_path / "pb.json", window=60.0))
+    assert sender.triage() == {"ins-trend", "ins-deviation"}
+    sender.remote.sweep()
+    ((command_id, _),) = commands(database)
+    done_at = time.time()
+    before = [("asset-001", "door_cycle_time", done_at - 10 + i, 5.0) for i in range(10)]
+    after = [("asset-001", "door_cycle_time", done_at + 1 + i, 4.2) for i in range(3)]
+    with database.write() as conn:
+        store_readings(database, conn, before + after)
+        sender.remote.record_acks(conn, [Ack("asset-001", command_id, "done", done_at, "")])
+    sender.remote.sweep()
+    with database.read() as conn:
+        statuses = dict(conn.execute(select(db.insights.c.id, db.insights.c.status)).all())
+        figures = attempts.figures(conn).kinds[0]
+    assert statuses == {"ins-trend": "resolved", "ins-deviation": "resolved"}
+    assert (figures.resolved_remotely, figures.visits_avoided) == (2, 1)
+    assert sender.triage() == {"ins-trend", "ins-deviation"}  # settled: no visit, no command
+    assert len(commands(database)) == 1
