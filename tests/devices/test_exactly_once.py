@@ -254,3 +254,65 @@ def test_two_insights_on_one_fault_share_one_command_and_its_verdict(
     assert (figures.resolved_remotely, figures.visits_avoided) == (2, 1)
     assert sender.triage() == {"ins-trend", "ins-deviation"}  # settled: no visit, no command
     assert len(commands(database)) == 1
+
+
+def _fix_by_telemetry(sender: Sender, database: db.Database, asset_id: str, metric: str) -> None:
+    """The device reports the command done and its metric drops clearly after it."""
+    ((command_id, _),) = commands(database)
+    done_at = time.time()
+    before = [(asset_id, metric, done_at - 10 + i, 5.0) for i in range(10)]
+    after = [(asset_id, metric, done_at + 1 + i, 4.0) for i in range(3)]
+    with database.write() as conn:
+        store_readings(database, conn, before + after)
+        sender.remote.record_acks(conn, [Ack(asset_id, command_id, "done", done_at, "")])
+    sender.remote.sweep()
+
+
+def test_a_remote_fix_cancels_the_visit_it_made_unnecessary_saying_why(
+    database: db.Database, tmp_path: Path
+) -> None:
+    add_insight(database, "asset-001", "door_cycle_time", "ins-door")
+    now = time.time()
+    with database.write() as conn:  # a visit planned before the remote attempt
+        conn.execute(
+            db.visits.insert().values(
+                id="vis-1",
+                site_id="site-001",
+                technician_id="tech-ana",
+                asset_ids=["asset-001"],
+                insight_ids=["ins-door"],
+                window_start=now + 3600,
+                window_end=now + 7200,
+                priority=2,
+                summary="Door slowing",
+                **db.new_visit_fields(now),
+            )
+        )
+        conn.execute(db.visit_insights.insert().values(visit_id="vis-1", insight_id="ins-door"))
+    sender = Sender(database, quick_playbooks(tmp_path / "pb.json", window=60.0))
+    sender.triage()
+    sender.remote.sweep()
+    _fix_by_telemetry(sender, database, "asset-001", "door_cycle_time")
+    with database.read() as conn:
+        visit = conn.execute(select(db.visits).where(db.visits.c.id == "vis-1")).one()
+    assert visit.status == "cancelled"
+    assert visit.insight_ids == []
+    assert visit.outcome.startswith("Resolved remotely at ")
+    assert visit.version == 2
+
+
+def test_a_lost_ack_is_recovered_from_the_devices_state(
+    database: db.Database, tmp_path: Path
+) -> None:
+    add_insight(database, "asset-002", "snr", "ins-snr")
+    sender = Sender(database, quick_playbooks(tmp_path / "pb.json"))
+    sender.triage()
+    sender.remote.sweep()
+    ((command_id, state),) = commands(database)
+    assert state == "sent"
+    with database.write() as conn:  # another device cannot close it
+        sender.remote.record_executed(conn, "asset-001", [command_id])
+    assert commands(database) == [(command_id, "sent")]
+    with database.write() as conn:  # the ack never came; the device's state lists the id
+        sender.remote.record_executed(conn, "asset-002", [command_id])
+    assert commands(database) == [(command_id, "done")]
