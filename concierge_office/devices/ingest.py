@@ -40,7 +40,7 @@ from concierge_office.devices.envelope import (
     parse_telemetry,
 )
 from concierge_office.devices.settings import BrokerSettings
-from concierge_office.devices.tables import mqtt_messages
+from concierge_office.devices.tables import mqtt_messages, telemetry_gaps
 from concierge_office.series import ReadingColumns, store_columns
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ class BrokerStatus:
     stored_readings: int = 0
     duplicates: int = 0
     rate_limited: int = 0
+    gaps: int = 0
     malformed: Counter[str] = field(default_factory=Counter)
 
 
@@ -109,6 +110,7 @@ class Ingestor:
         self._stop = threading.Event()
         self._consumer: threading.Thread | None = None
         self._flood_logged: dict[str, float] = defaultdict(float)
+        self._last_seq: dict[tuple[str, str], int] = {}  # (device, boot): highest seq seen
         self.client = self._client()
 
     # --- connection ---------------------------------------------------------------
@@ -208,6 +210,7 @@ class Ingestor:
                 "stored_readings": s.stored_readings,
                 "duplicates": s.duplicates,
                 "rate_limited": s.rate_limited,
+                "gaps": s.gaps,
                 "malformed": dict(s.malformed),
                 "pending": self._inbox.qsize(),
             }
@@ -332,10 +335,34 @@ class Ingestor:
             ts = np.array([r[1] for t in new for r in t.readings], np.float64)
             values = np.array([r[2] for t in new for r in t.readings], np.float64)
             store_columns(self.db, conn, ReadingColumns(asset_ids, metrics, ts, values))
+            self._record_gaps(conn, new, received)
         with self._lock:
             self.status.duplicates += len(messages) - len(new)
             self.status.stored_messages += len(new)
             self.status.stored_readings += sum(len(t.readings) for t in new)
+
+    def _record_gaps(self, conn: Connection, messages: list[Telemetry], now: float) -> None:
+        """A jump in seq within a boot records a gap row (a late message is just stored)."""
+        gaps = []
+        for t in sorted(messages, key=lambda m: (m.device_id, m.boot_id, m.seq)):
+            key = (t.device_id, t.boot_id)
+            last = self._last_seq.get(key)
+            if last is not None and t.seq > last + 1:
+                gaps.append(
+                    {
+                        "device_id": t.device_id,
+                        "boot_id": t.boot_id,
+                        "after_seq": last,
+                        "missing": t.seq - last - 1,
+                        "detected_at": now,
+                    }
+                )
+            if last is None or t.seq > last:
+                self._last_seq[key] = t.seq
+        if gaps:
+            conn.execute(self.db.insert_ignore(telemetry_gaps), gaps)
+            with self._lock:
+                self.status.gaps += len(gaps)
 
     # --- checks -----------------------------------------------------------------------
 

@@ -53,7 +53,12 @@ class DeviceLink:
         with self.db.write() as conn:  # ours, whether or not the schema code knows them
             metadata.create_all(
                 conn,
-                tables=[tables.mqtt_messages, tables.remote_decisions, tables.device_commands],
+                tables=[
+                    tables.mqtt_messages,
+                    tables.telemetry_gaps,
+                    tables.remote_decisions,
+                    tables.device_commands,
+                ],
             )
         office.app.state.devices = self
         if settings is None:

@@ -63,3 +63,16 @@ device_commands = Table(
     Column("done_at", Float),  # the device's clock (its ack "t"), for the verification window
     Column("ack_detail", Text, nullable=False, default=""),
 )
+
+# A jump in a device's seq within one boot: messages it sent that never arrived (Sparkplug's
+# "rebirth" situation). Recorded, never an error.
+telemetry_gaps = Table(
+    "telemetry_gaps",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("boot_id", String(64), primary_key=True),
+    Column("after_seq", BigInteger, primary_key=True),
+    Column("missing", BigInteger, nullable=False),
+    Column("detected_at", Float, nullable=False),
+    sqlite_with_rowid=False,
+)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from concierge_office import db
-from concierge_office.devices import topics
+from concierge_office.devices import tables, topics
 from concierge_office.devices.mosquitto import PrivateBroker
 from concierge_office.server import EmbeddedBackOffice
 from tests.devices.mqtt_helpers import Peer, wait_until
@@ -128,3 +128,24 @@ def test_a_flooding_device_is_rate_limited_while_others_get_through(
     finally:
         flood.close()
         quiet.close()
+
+
+def test_a_jump_in_seq_records_a_gap_and_stores_the_rest(
+    office: EmbeddedBackOffice, office_env: PrivateBroker
+) -> None:
+    device = Peer(office_env, "asset-005")
+    base = now_ms() - 60_000
+    try:
+        for n, seq in enumerate((0, 1, 5, 3)):  # 2-4 missing when 5 comes; 3 comes late
+            device.publish(
+                topics.telemetry("asset-005"),
+                envelope("asset-005", seq, [{"t": base + seq * 1000, "m": {"snr": 35.0}}], "b7"),
+            )
+            wait_until(lambda n=n: stored(office, "asset-005") == n + 1, what="stored in turn")
+        gaps = tables.telemetry_gaps
+        with office.service.db.read() as conn:
+            rows = conn.execute(select(gaps.c.after_seq, gaps.c.missing)).all()
+        assert [tuple(r) for r in rows] == [(1, 3)]
+        assert status(office)["gaps"] == 1
+    finally:
+        device.close()
