@@ -1,12 +1,16 @@
 """MQTT ingestion: readings/s into the database vs raw SQLite executemany of the same rows,
-and publish -> stored latency (p50, p99), through a private mosquitto.
+publish -> stored latency (p50, p99), and insight -> remote verdict in simulated time,
+through a private mosquitto.
 
 Throughput: devices publish pre-encoded envelopes (QoS 1, 500 samples x 4 metrics each)
 as fast as the broker takes them; the clock runs from the first publish until the office
 has committed every reading.  Baseline, in the same run: the same rows inserted raw
 (``INSERT OR IGNORE`` executemany into a WITHOUT ROWID table, one transaction per
 message's worth of rows).  Latency: one small message at a time, from publish until its
-key is visible in the office's database.
+key is visible in the office's database.  Verdict: two elevators whose doors drift, as
+simulated devices (the office clock at 30x); the engine raises their insights, and the
+time from each insight to its verdict is read from the office (the recalibration works
+on one and not on the other, which waits out the packaged 10-minute window).
 
 python benchmarks/bench_mqtt_ingest.py
 """
@@ -32,7 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from concierge_office import db
 from concierge_office.devices import topics
 from concierge_office.devices.mosquitto import PrivateBroker
-from concierge_office.devices.tables import mqtt_messages
+from concierge_office.devices.scenarios import elevator_signals, store_history
+from concierge_office.devices.simulator import SimulatedAsset, Simulator
+from concierge_office.devices.tables import mqtt_messages, remote_decisions
 from concierge_office.server import EmbeddedBackOffice, start_embedded
 
 DEVICES = [f"asset-{n:03d}" for n in range(1, 21)]
@@ -195,6 +201,55 @@ def _latency(broker: PrivateBroker) -> list[float]:
     return seconds
 
 
+SPEED = 30.0
+
+
+def _verdict_times(broker: PrivateBroker) -> dict[str, float]:
+    """Simulated seconds from insight to remote verdict, by verdict."""
+    fixable, stubborn = "asset-001", "asset-002"
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'office.sqlite'}"
+        database = db.Database(url)
+        database.create_schema()
+        now = time.time()
+        _seed(database, now)
+        assets = []
+        with database.write() as conn:
+            conn.execute(db.assets.update().values(kind="elevator"))
+        for n, device in enumerate((fixable, stubborn)):
+            signals = elevator_signals(device, drifting=True, now=now, seed=n)
+            store_history(database, signals, now, seed=n)
+            assets.append(SimulatedAsset(device, "elevator", broker.devices[device], signals))
+        database.dispose()
+        os.environ["CONCIERGE_MQTT_URL"] = broker.url
+        os.environ["CONCIERGE_MQTT_PASSWORD"] = broker.office_password
+        office = start_embedded(url, demo=False, live=False, speed=SPEED)
+        clock = office.service.clock
+        simulator = Simulator(
+            broker.host, broker.port, assets, state_dir=Path(tmp) / "devices",
+            interval=15.0 / SPEED, clock=clock.now, works=lambda device, _c: device == fixable,
+        ).start()
+        d = remote_decisions
+        try:
+            time.sleep(20 * 15.0 / SPEED)  # twenty live readings before the engine runs
+            office.service.engine.run(clock.now())
+            deadline = time.monotonic() + 120
+            while True:
+                with office.service.db.read() as conn:
+                    rows = conn.execute(
+                        select(d.c.state, d.c.resolved_at - d.c.decided_at).where(
+                            d.c.state.in_(("fixed", "not_fixed"))
+                        )
+                    ).all()
+                if len(rows) == 2 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+        finally:
+            simulator.stop()
+            office.stop()
+    return {state: float(seconds) for state, seconds in rows}
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         broker = PrivateBroker(Path(tmp) / "mosquitto")
@@ -208,6 +263,7 @@ def main() -> int:
                 raw_rates.append(_raw_run(start_ms, series_keys=False))
                 keyed_rates.append(_raw_run(start_ms, series_keys=True))
             latencies = sorted(_latency(broker))
+            verdicts = _verdict_times(broker)
         finally:
             broker.stop()
     rate, raw = statistics.median(mqtt_rates), statistics.median(raw_rates)
@@ -226,6 +282,11 @@ def main() -> int:
     print(f"publish -> stored, {len(latencies)} single-sample messages:")
     targets.check("MQTT publish -> stored p50", p50, "ms", at_most=50.0)
     targets.check("MQTT publish -> stored p99", p99, "ms", at_most=250.0)
+    print(f"insight -> remote verdict (simulated time, office clock at {SPEED:g}x):")
+    targets.check("insight -> resolved remotely", verdicts.get("fixed", float("inf")), "s",
+                  at_most=300.0)
+    targets.check("insight -> no effect, technician sent", verdicts.get("not_fixed", float("inf")),
+                  "s", at_most=720.0, baseline="the playbook's verification window is 600 s")
     return targets.exit_code()
 
 
