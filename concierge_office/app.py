@@ -20,6 +20,7 @@ from concierge_office import (
     telemetry,
 )
 from concierge_office.compression import install_compression
+from concierge_office.devices import admin as devices_admin
 from concierge_office.errors import (
     BodyLimitMiddleware,
     error_response,
@@ -56,6 +57,7 @@ def create_app(state: AppState) -> FastAPI:
         admin.router,
         bootstrap.router,
         probes,
+        devices_admin.router,  # MQTT broker status, remote attempts, approvals, figures
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -12,6 +12,7 @@ within ``lock_timeout`` fails with a clear message.
 from __future__ import annotations
 
 import fcntl
+import importlib
 import os
 import time
 from collections.abc import Iterator
@@ -35,9 +36,16 @@ if TYPE_CHECKING:
 
 FIRST_REVISION = "0001"
 # Tables later revisions add: a database made before migrations has none of them.
+# Modules that define tables on db.metadata besides db itself: imported here so that the
+# migrations and every schema check see the whole schema.
+SCHEMA_MODULES = (importlib.import_module("concierge_office.devices.tables"),)
+
 # What later revisions added: an unversioned database is compared with the first
 # revision's schema, i.e. the code's tables without these.
-_TABLES_AFTER_FIRST = frozenset({"setup_tokens", "job_runs"})
+_TABLES_AFTER_FIRST = frozenset({
+    "setup_tokens", "job_runs",  # 0002
+    "mqtt_messages", "remote_decisions", "device_commands", "telemetry_gaps",  # 0004
+})
 _COLUMNS_AFTER_FIRST = {"sites": ("language",)}  # 0003
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)
 _POLL_SECONDS = 0.2

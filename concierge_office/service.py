@@ -25,6 +25,7 @@ from concierge_office.demo_fleet import (
     finish_demo,
     seed_fleet,
 )
+from concierge_office.devices.link import attach as attach_devices
 from concierge_office.engine import ProactiveEngine
 from concierge_office.jobs import purge_runs, run_due, worker_id
 from concierge_office.state import DAY, AppState, Clock, Config, Readiness
@@ -91,6 +92,7 @@ class BackOffice:
         self.ready = Readiness()
         self.state = AppState(self.config, self.db, self.clock, self.engine, ready=self.ready)
         self.app: FastAPI = create_app(self.state)
+        self.devices = attach_devices(self)  # MQTT devices, remote first (CONCIERGE_MQTT_*)
         self._scheduler: BackgroundScheduler | None = None
         self.worker = worker_id()  # owner of this process's job claims
         self._live = live
@@ -123,6 +125,7 @@ class BackOffice:
             self._fleet = None
             if self._live:
                 self._start_jobs(LiveTelemetry(self.db, self.clock) if self._has_demo else None)
+            self.devices.start()
         except Exception:
             log.exception("the back office could not prepare its data")
             self.ready.set(failed=True)
@@ -144,8 +147,11 @@ class BackOffice:
         }
         if telemetry is not None:
             telemetry.tick()  # catch up to now before serving
-            scheduler.add_job(self._claimed("live-telemetry", LIVE_TICK_SECONDS, telemetry.tick),
-                              "interval", seconds=LIVE_TICK_SECONDS, id="live-telemetry", **common)
+            if not self.devices.simulates_fleet:  # else simulated devices send it over MQTT
+                scheduler.add_job(
+                    self._claimed("live-telemetry", LIVE_TICK_SECONDS, telemetry.tick),
+                    "interval", seconds=LIVE_TICK_SECONDS, id="live-telemetry", **common,
+                )
         scheduler.add_job(
             self._claimed("proactive-engine", ENGINE_INTERVAL_SECONDS, self.run_engine),
             "interval", seconds=ENGINE_INTERVAL_SECONDS, id="proactive-engine", **common,
@@ -180,6 +186,7 @@ class BackOffice:
         """Stop: readiness off, scheduled jobs stopped (a running one finishes), DB closed."""
         self.state.stopping.set()
         self._preparing.join()  # a database left behind is always complete
+        self.devices.stop()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None

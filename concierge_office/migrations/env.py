@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from concierge_office.db import metadata
+from concierge_office.migrate import SCHEMA_MODULES  # noqa: F401 - every table registered
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
