@@ -38,8 +38,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('decision_key', name=op.f('device_commands_decision_key_key'))
     )
     with op.batch_alter_table('device_commands', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_device_commands_device_id'), ['device_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_device_commands_state'), ['state'], unique=False)
+        batch_op.create_index(
+            batch_op.f('ix_device_commands_device_id'), ['device_id'], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f('ix_device_commands_state'), ['state'], unique=False
+        )
 
     op.create_table('mqtt_messages',
     sa.Column('device_id', sa.String(length=64), nullable=False),
@@ -70,8 +74,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('decision_key', name=op.f('remote_decisions_pkey'))
     )
     with op.batch_alter_table('remote_decisions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_remote_decisions_asset_id'), ['asset_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_remote_decisions_insight_id'), ['insight_id'], unique=False)
+        batch_op.create_index(
+            batch_op.f('ix_remote_decisions_asset_id'), ['asset_id'], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f('ix_remote_decisions_insight_id'), ['insight_id'], unique=False
+        )
 
     op.create_table('telemetry_gaps',
     sa.Column('device_id', sa.String(length=64), nullable=False),
