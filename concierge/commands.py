@@ -195,6 +195,11 @@ def _print_result(result: SyncResult) -> None:
             f"Synced: {result.pushed} sent, {result.pulled} received, "
             f"{result.conflicts} conflict(s), {result.rejected} refused.", flush=True,
         )
+        if result.set_aside:
+            print(
+                f"{result.set_aside} record(s) from the office could not be read and were set "
+                "aside; `concierge status` counts them under Refused.", flush=True,
+            )
     else:
         print(f"concierge: sync failed: {result.error}", file=sys.stderr, flush=True)
 

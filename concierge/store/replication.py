@@ -14,7 +14,13 @@ from concierge.store import attachments, jsonutil, outbox, records, telemetry
 from concierge.store.board import ACTIVE_STATUSES, meta_get
 from concierge.store.clock import utcnow
 from concierge.store.db import Database
-from concierge.store.models import OutboxOp, PageOutcome, PushOutcome, TelemetryWindow
+from concierge.store.models import (
+    OutboxOp,
+    PageOutcome,
+    PushOutcome,
+    SetAside,
+    TelemetryWindow,
+)
 from concierge.store.records import Key
 
 
@@ -46,17 +52,31 @@ class Replication:
             meta_set(conn, "resetting", "1")
             conn.execute("UPDATE records SET stale = 1 WHERE version IS NOT NULL")
 
-    def apply_page(self, page: schemas.PullResponse, *, report_urgent: bool) -> PageOutcome:
-        """Apply one pulled page and its cursor together."""
+    def apply_page(
+        self,
+        page: schemas.PullResponse,
+        *,
+        report_urgent: bool,
+        set_aside: Sequence[SetAside] = (),
+    ) -> PageOutcome:
+        """Apply one pulled page and its cursor together.
+
+        ``set_aside``: changes of the page this app cannot read.  They are left out of the
+        records (a local copy stays as it was) and listed with the refused changes, so the
+        person sees them; the cursor moves on all the same.
+        """
         outcome = PageOutcome()
+        unreadable = {id(item.change) for item in set_aside}
+        readable = [change for change in page.changes if id(change) not in unreadable]
         with self._db.write() as conn:
+            _note_set_aside(conn, set_aside)
             blocked = records.blocked_keys(conn)
             resetting = meta_get(conn, "resetting") is not None
             if report_urgent:
-                outcome.new_urgent_visit_ids = _new_urgent(conn, page.changes)
+                outcome.new_urgent_visit_ids = _new_urgent(conn, readable)
             upserts: list[tuple[str, str, int, str]] = []
             deletes: list[tuple[str, str, int]] = []
-            for change in page.changes:
+            for change in readable:
                 key = (change.entity, change.id)
                 text = None if change.deleted else jsonutil.dumps(change.data)
                 if key in blocked:
@@ -194,6 +214,28 @@ class Replication:
     def set_meta(self, key: str, value: str | None) -> None:
         with self._db.write() as conn:
             meta_set(conn, key, value)
+
+
+UNREADABLE_CODE = "unreadable_record"
+
+
+def _note_set_aside(conn: sqlite3.Connection, set_aside: Sequence[SetAside]) -> None:
+    now = utcnow().isoformat()
+    for item in set_aside:
+        change = item.change
+        conn.execute(
+            "INSERT OR REPLACE INTO rejected "
+            "(op_id, entity, entity_id, payload, reason, code, made_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                f"pulled:{change.entity}:{change.id}:{change.version}",
+                change.entity, change.id, jsonutil.dumps(change.data or {}),
+                f"The office sent a {change.entity} this app cannot read ({item.problem}); "
+                "it was set aside and the rest was synced. Update the app, or ask the office "
+                "to correct the record.",
+                UNREADABLE_CODE, now,
+            ),
+        )
 
 
 def _new_urgent(conn: sqlite3.Connection, changes: Sequence[schemas.Change]) -> list[str]:

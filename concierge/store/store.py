@@ -170,6 +170,8 @@ class Store:
                 raise KeyError(f"No visit {visit_id!r} in the local store.")
             view = _validated(schemas.Visit, {**current, **fields})
             changes = {k: view[k] for k in fields if current.get(k) != view[k]}
+            for name, value in changes.items():
+                jsonutil.check_storable(jsonutil.dumps(value), value, name)
             if not changes:
                 return
             base = records.local_change(conn, key, view)
@@ -212,6 +214,7 @@ class Store:
         if not isinstance(document, dict):
             raise ValueError("Invalid SessionRecord: data: Input should be a valid dictionary")
         document_text = jsonutil.dumps(document)
+        jsonutil.check_storable(document_text, document, "data")
         durable = record.get("status") != "in_progress"
         with self._db.write(durable=durable) as conn:
             user = meta_get(conn, "account")

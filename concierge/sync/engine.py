@@ -34,6 +34,7 @@ class _Tally:
     pulled: int = 0
     conflicts: int = 0
     rejected: int = 0
+    set_aside: int = 0
     urgent: list[str] = field(default_factory=list)
 
 
@@ -97,6 +98,7 @@ class SyncEngine:
             ok=error is None, error=error, pushed=tally.pushed, pulled=tally.pulled,
             conflicts=tally.conflicts, rejected=tally.rejected,
             new_urgent_visit_ids=tally.urgent, finished_at=utcnow(), offline=offline,
+            set_aside=tally.set_aside,
         )
 
     def _progress(self, phase: Phase, done: int, total: int) -> None:
@@ -154,8 +156,14 @@ class SyncEngine:
                 replication.begin_reset()
                 cursor, reset, incremental = None, True, False
                 continue
-            check_page(page, cursor)
-            outcome = replication.apply_page(page, report_urgent=incremental)
+            set_aside = check_page(page, cursor)
+            for item in set_aside:
+                log.warning("set aside %s %r from the server: %s", item.change.entity,
+                            item.change.id, item.problem)
+            outcome = replication.apply_page(
+                page, report_urgent=incremental, set_aside=set_aside
+            )
+            tally.set_aside += len(set_aside)
             tally.pulled += outcome.applied
             tally.urgent.extend(outcome.new_urgent_visit_ids)
             done += len(page.changes)

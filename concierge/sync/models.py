@@ -32,6 +32,7 @@ class SyncResult:
     finished_at: datetime
     offline: bool = False
     busy: bool = False  # another process was syncing this data folder: nothing was done
+    set_aside: int = 0  # pulled records this app cannot read: listed under "needs attention"
 
 
 ANOTHER_SYNC_RUNNING = "Another sync of this data is running (another window or `concierge sync`)."
