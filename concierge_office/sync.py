@@ -18,7 +18,7 @@ from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import CurrentUser
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute
-from concierge_office.mutations import apply_mutation
+from concierge_office.mutations import apply_mutation, refuse_reused_op_ids
 from concierge_office.state import state_of
 
 router = APIRouter(
@@ -133,11 +133,17 @@ def pull(
     return Response(json.dumps(page, separators=(",", ":")), media_type="application/json")
 
 
-@router.post("/push", response_model=schemas.PushResponse)
+@router.post(
+    "/push",
+    response_model=schemas.PushResponse,
+    responses={409: {"model": schemas.ErrorResponse, "description": "An op id was reused."}},
+)
 def push(body: schemas.PushRequest, user: CurrentUser, request: Request) -> schemas.PushResponse:
     state = state_of(request)
     if user.role != "technician":
         raise ApiError(403, "forbidden", "Only technicians push field changes.")
+    with state.db.read() as conn:
+        refuse_reused_op_ids(conn, body.mutations)
     now = state.clock.now()
     return schemas.PushResponse(
         results=[apply_mutation(state.db, user, m, now) for m in body.mutations]

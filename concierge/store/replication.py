@@ -138,15 +138,47 @@ class Replication:
         self._announce(outcome.changed)
         return outcome
 
-    def attachments_to_upload(self, shas: Sequence[str]) -> list[tuple[str, str, Path]]:
-        """(sha256, content type, file) of referenced attachments not uploaded yet."""
+    def attachments_to_upload(self, shas: Sequence[str]) -> list[attachments.Upload]:
+        """Referenced attachments not uploaded yet (a sha the store does not know is one
+        whose file is missing: it cannot be read either)."""
         with self._db.read() as conn:
             rows = conn.execute(
-                f"SELECT sha256, content_type FROM attachments WHERE uploaded = 0 "
-                f"AND sha256 IN ({','.join('?' * len(shas))})",
+                f"SELECT sha256, content_type, filename, uploaded FROM attachments "
+                f"WHERE sha256 IN ({','.join('?' * len(shas))})",
                 tuple(shas),
             ).fetchall()
-        return [(sha, ctype, attachments.path_for(self._attachments, sha)) for sha, ctype in rows]
+        known = {row[0] for row in rows}
+        uploads = [
+            attachments.Upload(sha, ctype, filename or "",
+                               attachments.path_for(self._attachments, sha))
+            for sha, ctype, filename, uploaded in rows if not uploaded
+        ]
+        missing = [
+            attachments.Upload(sha, "", "", attachments.path_for(self._attachments, sha))
+            for sha in shas if sha not in known
+        ]
+        return uploads + missing
+
+    def quarantine_attachment(self, sha256: str) -> None:
+        """Move a damaged file aside (kept, renamed), so attaching it again writes it anew."""
+        attachments.quarantine(self._attachments, sha256)
+
+    def reject_locally(self, op: OutboxOp, reason: str, code: str) -> None:
+        """Take an op that cannot be sent out of the queue into "needs attention".
+
+        The local view stays as the person left it, so they can fix it and save again.
+        """
+        with self._db.write() as conn:
+            if outbox.remove(conn, op.op_id) is None:
+                return
+            conn.execute(
+                "INSERT OR REPLACE INTO rejected "
+                "(op_id, entity, entity_id, payload, reason, code, made_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (op.op_id, op.entity, op.entity_id, jsonutil.dumps(op.payload), reason, code,
+                 op.made_at.isoformat()),
+            )
+        self._announce({(op.entity, op.entity_id)})
 
     def mark_uploaded(self, sha256: str) -> None:
         with self._db.write() as conn:

@@ -159,3 +159,24 @@ def test_12_2_whatever_a_write_accepts_reads_back(
             assert admin.get(f"/v1/admin/sessions/{op['entity_id']}").status_code == 200
     assert response.status_code < 500, response.text
     _reads_back(ana, admin, visit["id"])
+
+
+def test_12_10_a_reused_op_id_with_another_payload_is_409(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana = login(fresh_office, "ana")
+    visit = ana.ok("GET", "/v1/visits")[0]
+    first = mutation("visit", visit["id"], visit["version"], {"technician_notes": "first"})
+    assert ana.push(first)[0]["status"] == "applied"
+    assert ana.push(first)[0]["status"] == "duplicate"  # the same change again: fine
+    other = {**first, "payload": {"technician_notes": "something else"}}
+    response = ana.post("/v1/sync/push", json={"mutations": [other]})
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert error["code"] == "op_id_reused" and first["op_id"] in error["message"]
+    assert ana.ok("GET", f"/v1/visits/{visit['id']}")["technician_notes"] == "first"
+    twice = mutation("visit", visit["id"], visit["version"] + 1, {"technician_notes": "a"})
+    clash = {**twice, "payload": {"technician_notes": "b"}}  # within one request
+    response = ana.post("/v1/sync/push", json={"mutations": [twice, clash]})
+    assert response.status_code == 409, response.text
+    assert ana.ok("GET", f"/v1/visits/{visit['id']}")["technician_notes"] == "first"

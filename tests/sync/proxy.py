@@ -14,7 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-Fault = str | None  # "reset", "500", "503", "429", "truncate", "latency" or None
+# "reset", "500", "503", "429", "truncate", "latency", "lost" (the server handles the
+# request, its reply is dropped), "trickle" (the reply comes a byte at a time, too slowly),
+# "stall" (headers, then nothing) or None
+Fault = str | None
 _HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
 
@@ -98,6 +101,10 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             if fault == "latency":
                 time.sleep(random.uniform(0.05, 0.3))  # simulated network latency
             status, headers, data = self._forward(body)
+            if fault == "lost":
+                proxy.record(self.command, path, f"{status} lost")
+                self._reset()
+                return
             if proxy.hold_path == path and not proxy.release.is_set():
                 proxy.record(self.command, path, f"held {status}")
                 proxy.held.set()

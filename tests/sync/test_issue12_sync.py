@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from concierge.sync import SyncOptions
-from tests.sync.conftest import Laptop, Office, local_visits
+from concierge.api.client import ApiClient
+from concierge.api.errors import ServerError
+from concierge.api.retry import RetryPolicy
+from concierge.auth import (
+    Account,
+    AuthError,
+    CertificateProblem,
+    ClockSkew,
+    MemoryTokenStore,
+    ServerTrouble,
+    ServerUnreachable,
+    WrongCredentials,
+)
+from concierge.netpolicy import check_server_url
+from concierge.settings import load_settings
+from concierge.store import Store
+from concierge.sync import SyncEngine, SyncOptions
+from tests.sync.conftest import PASSWORD, Laptop, Office, local_visits
+from tests.sync.proxy import FaultProxy
+from tests.sync.stuck_server import finishes_within, stuck_server
+from tests.sync.tls_server import tls_server
 
 
 def test_12_1_first_sync_after_purge_completes(
@@ -69,3 +92,208 @@ def test_12_2_the_store_refuses_what_the_office_could_not_serve_back(laptop: Lap
     with pytest.raises(ValueError, match="technician_notes"):
         store.update_visit(visit_id, technician_notes="a\x00b")
     assert store.load_session(visit_id) is None and store.status().pending_ops == 0
+
+
+def test_12_10_the_client_never_reuses_an_op_id(laptop: Laptop, office: Office) -> None:
+    """A change made while an op's reply is lost gets its own id; both reach the office."""
+    laptop.sync()
+    store = laptop.store
+    visit_id = store.visit_rows()[0].id
+    store.update_visit(visit_id, technician_notes="sent, reply lost")
+    replication = store.replication
+    [sent] = replication.take_batch(10, replication.outbox_high_water())  # in flight now
+    store.update_visit(visit_id, technician_notes="made afterwards")
+    with sqlite3.connect(store.path) as db:
+        rows = db.execute("SELECT op_id, payload FROM outbox ORDER BY seq").fetchall()
+    assert rows[0][0] == sent.op_id and len({r[0] for r in rows}) == 2
+    assert "reply lost" in rows[0][1] and "afterwards" in rows[1][1]
+    result = laptop.sync()
+    assert result.ok and result.pushed == 2 and result.rejected == 0, result.error
+    assert office.server_visits("ana")[visit_id]["technician_notes"] == "made afterwards"
+
+
+def _other_visits(store: Store, count: int) -> list[str]:
+    return [r.id for r in store.visit_rows()][:count]
+
+
+def test_12_3_a_corrupt_attachment_never_blocks_the_outbox(laptop: Laptop, office: Office) -> None:
+    laptop.sync()
+    store = laptop.store
+    photo_visit, other_visit = _other_visits(store, 2)
+    sha = store.add_attachment(b"\x89PNG a photo", "image/png", "pump.png")
+    store.save_session(_session(photo_visit, attachments=[sha], data={"note": "kept"}))
+    store.update_visit(other_visit, technician_notes="unrelated edit")
+    store.attachment_path(sha).write_bytes(b"\x89PNG a phot0")  # damaged on disk, same size
+    result = laptop.sync()
+    assert result.ok, result.error
+    assert result.pushed == 1 and result.rejected == 1
+    assert office.server_visits("ana")[other_visit]["technician_notes"] == "unrelated edit"
+    [attention] = store.rejected_ops()
+    assert attention.entity == "session" and attention.code == "attachment_unreadable"
+    assert "pump.png" in attention.reason and "re-attach" in attention.reason.lower()
+    assert store.load_session(photo_visit)["data"] == {"note": "kept"}  # type: ignore[index]
+    assert store.status().pending_ops == 0
+    # Re-attaching the real file and saving again sends the session.
+    assert store.add_attachment(b"\x89PNG a photo", "image/png", "pump.png") == sha
+    store.save_session(_session(photo_visit, attachments=[sha], data={"note": "kept"}))
+    again = laptop.sync()
+    assert again.ok and again.pushed == 1 and again.rejected == 0, again.error
+
+
+def test_12_3_one_op_the_office_refuses_whole_never_blocks_the_queue(
+    laptop: Laptop, office: Office
+) -> None:
+    """An op from an older app that the office refuses as a request (422) is set aside alone."""
+    laptop.sync()
+    store = laptop.store
+    first, second = _other_visits(store, 2)
+    store.update_visit(first, technician_notes="before")
+    with sqlite3.connect(store.path) as db:  # written by an app that did not check NUL
+        db.execute("UPDATE outbox SET payload = ?", ('{"technician_notes":"a\\u0000b"}',))
+    store.update_visit(second, technician_notes="after the poisoned one")
+    result = laptop.sync()
+    assert result.ok, result.error
+    assert result.pushed == 1 and result.rejected == 1
+    assert office.server_visits("ana")[second]["technician_notes"] == "after the poisoned one"
+    [attention] = store.rejected_ops()
+    assert attention.entity_id == first and "technician_notes" in attention.reason
+    assert store.status().pending_ops == 0
+
+
+# --- stuck peers (items 5 and 6) -------------------------------------------------------------
+
+
+class _Tokens:
+    def access_token(self) -> str | None:
+        return "token"
+
+    def renew_access_token(self, rejected: str | None) -> str | None:
+        return None
+
+
+def _engine(store: Store, url: str, **options: Any) -> SyncEngine:
+    client = ApiClient(url, tokens=_Tokens(), timeout=(2.0, 2.0),
+                       retry=RetryPolicy(attempts=3, base=0.01, cap=0.05))
+    return SyncEngine(store, client, SyncOptions(**options))
+
+
+def test_12_5_a_trickling_server_ends_the_run_in_time(store: Store) -> None:
+    with stuck_server("trickle", pace=0.4) as server:
+        engine = _engine(store, server.url, deadline=3.0)
+        result = finishes_within(8.0, engine.run_once)
+    assert not result.ok and result.retry_at is not None
+    assert "not responding" in (result.error or "")
+    assert f"{result.retry_at.astimezone():%H:%M}" in (result.error or "")
+
+
+def test_12_5_a_long_retry_after_ends_the_run_and_is_honoured_later(store: Store) -> None:
+    with stuck_server("retry-after", retry_after=3600) as server:
+        engine = _engine(store, server.url)
+        before = datetime.now(UTC)
+        result = finishes_within(5.0, engine.run_once)
+    assert not result.ok and server.requests == 1
+    assert result.retry_at is not None
+    assert timedelta(minutes=59) < result.retry_at - before < timedelta(minutes=61)
+    assert f"{result.retry_at.astimezone():%H:%M}" in (result.error or "")
+
+
+def test_12_5_a_cursor_that_never_advances_is_a_protocol_error(store: Store) -> None:
+    with stuck_server("same-cursor") as server:
+        result = finishes_within(5.0, _engine(store, server.url).run_once)
+    assert not result.ok and "does not advance" in (result.error or "")
+    assert server.requests <= 3
+
+
+def test_12_6_one_failing_get_is_sent_exactly_as_often_as_the_one_retry_layer_says(
+    store: Store,
+) -> None:
+    with stuck_server("fail") as server:
+        client = ApiClient(server.url, tokens=_Tokens(),
+                           retry=RetryPolicy(attempts=3, base=0.01, cap=0.05))
+        with pytest.raises(ServerError):
+            client.pull(None, 10)
+        client.close()
+    assert server.requests == 3
+
+
+@pytest.mark.parametrize("url", ["http://user:pw@127.0.0.1:8000", "https://me@office.example",
+                                 "https://:secret@office.example/api"])
+def test_12_9_server_addresses_with_credentials_are_refused(
+    url: str, store: Store, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="user name or password") as refused:
+        check_server_url(url)
+    assert "pw" not in str(refused.value) and "secret" not in str(refused.value)
+    with pytest.raises(AuthError, match="user name or password"):
+        Account(store, MemoryTokenStore()).sign_in(url, "ana", "pw")
+    assert store.account() is None
+    settings_file = tmp_path / "settings.json"
+    settings_file.write_text(json.dumps({"server_url": url}))
+    settings, _problems = load_settings(settings_file)
+    assert "@" not in settings.server_url
+
+
+def test_12_7_a_lost_refresh_reply_never_signs_the_technician_out(
+    office: Office, laptop_factory: Callable[..., Laptop]
+) -> None:
+    with FaultProxy(office.url) as proxy:
+        laptop = laptop_factory(office, url=proxy.url)
+        assert laptop.sync().ok
+        before = laptop.account.access_token()
+        with sqlite3.connect(office.db_file) as db:
+            db.execute("UPDATE tokens SET expires_at = 0 WHERE kind = 'access'")
+        lost: list[str] = []
+
+        def lose_the_first_refresh_reply(method: str, path: str) -> str | None:
+            if path == "/v1/auth/refresh" and not lost:
+                lost.append(path)
+                return "lost"
+            return None
+
+        proxy.choose_fault = lose_the_first_refresh_reply
+        result = laptop.sync()
+        assert lost and result.ok, result.error
+        refreshes = [o for m, p, o in proxy.log if p == "/v1/auth/refresh"]
+        assert refreshes == ["200 lost", "200"]
+        assert laptop.account.signed_in and laptop.account.access_token() != before
+        assert laptop.sync().ok
+
+
+def test_12_8_sign_in_is_retried_through_a_transient_fault(office: Office, store: Store) -> None:
+    with FaultProxy(office.url) as proxy:
+        faults = iter(["reset", "503"])
+        proxy.choose_fault = lambda method, path: next(faults, None)
+        user = Account(store, MemoryTokenStore()).sign_in(proxy.url, "ana", PASSWORD)
+    assert user.login == "ana"
+    assert [o for _, p, o in proxy.log if p == "/v1/auth/login"] == ["reset", "503", "200"]
+
+
+def _sign_in_error(store: Store, url: str, password: str = PASSWORD) -> AuthError:
+    with pytest.raises(AuthError) as failure:
+        Account(store, MemoryTokenStore()).sign_in(url, "ana", password)
+    assert "sync later" not in failure.value.message and "changes" not in failure.value.message
+    return failure.value
+
+
+def test_12_8_each_sign_in_failure_says_what_is_true(
+    office: Office, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = _sign_in_error(store, office.url, "not the password")
+    assert isinstance(wrong, WrongCredentials)
+    with socket.socket() as spare:  # a port nobody listens on
+        spare.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{spare.getsockname()[1]}"
+    down = _sign_in_error(store, closed)
+    assert isinstance(down, ServerUnreachable) and "Check the address" in down.message
+    with stuck_server("fail") as failing:
+        trouble = _sign_in_error(store, failing.url)
+    assert isinstance(trouble, ServerTrouble) and "HTTP 503" in trouble.message
+    with tls_server(tmp_path) as (url, _cert):
+        untrusted = _sign_in_error(store, url)
+    assert type(untrusted) is CertificateProblem and "certificate" in untrusted.message
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    with tls_server(tmp_path, valid_from=tomorrow) as (url, cert):
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # trusted, but not valid yet
+        skewed = _sign_in_error(store, url)
+    assert isinstance(skewed, ClockSkew) and "clock" in skewed.message
+    assert store.account() is None
