@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from concierge.protocol.schemas import ErrorBody, ErrorDetail, ErrorResponse
@@ -234,8 +235,29 @@ def _too_large(limit: int) -> str:
 # --- handlers -----------------------------------------------------------------
 
 
-def _http_error(_: Request, exc: Exception) -> Response:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves at this path (a path may have one route per method),
+    asked of the routes themselves; OPTIONS too, which the office answers everywhere."""
+    routes = request.app.router.routes
+    served = [
+        method for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+               for route in routes)
+    ]
+    return [*served, "OPTIONS"]
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allow})
+        message = f"{request.method} is not allowed here; allowed: {allow}."
+        return error_response(405, "method_not_allowed", message, headers={"Allow": allow})
     if isinstance(exc, ApiError):
         return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
     status = exc.status_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -180,3 +181,27 @@ def test_12_10_a_reused_op_id_with_another_payload_is_409(
     response = ana.post("/v1/sync/push", json={"mutations": [twice, clash]})
     assert response.status_code == 409, response.text
     assert ana.ok("GET", f"/v1/visits/{visit['id']}")["technician_notes"] == "first"
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: "a" * 64 if "sha" in m.group(1) else "x-1", path)
+
+
+def test_12_12_options_and_405_name_exactly_the_methods_of_the_path(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana = login(office, "ana")
+    paths = ana.ok("GET", "/openapi.json")["paths"]
+    templates = {re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", p) + "$"): p for p in paths}
+    for path in paths:
+        url = _concrete(path)  # served by every documented path it matches (ids can be words)
+        methods = sorted({m.upper() for rx, p in templates.items() if rx.match(url)
+                          for m in paths[p]})
+        options = ana.request("OPTIONS", url)
+        assert options.status_code == 204, (path, options.status_code)
+        allowed = [m.strip() for m in options.headers["Allow"].split(",")]
+        assert sorted(allowed) == sorted([*methods, "OPTIONS"]), (path, allowed)
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - set(methods):
+            refused = ana.request(method, url)
+            assert refused.status_code == 405, (method, path)
+            assert refused.headers["Allow"] == options.headers["Allow"]
