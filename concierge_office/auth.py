@@ -1,4 +1,5 @@
-"""Logins, opaque bearer tokens (stored as SHA-256) and failed-login slowdown."""
+"""Logins, opaque bearer tokens (stored as SHA-256) and failed-login slowdown
+(per account and source address: ``concierge_office.throttle``)."""
 
 from __future__ import annotations
 
@@ -110,10 +111,10 @@ router = APIRouter(
 @router.post("/login", response_model=TokenPair)
 def login(body: LoginRequest, request: Request) -> TokenPair:
     state = state_of(request)
-    client = request.client.host if request.client else "unknown"
-    keys = [(f"login:{body.username.lower()}", 5), (f"client:{client}", 20)]
+    throttle = state.throttle
+    source = throttle.source(request)
     now = time.time()
-    wait = state.throttle.retry_after(keys, now)
+    wait = throttle.retry_after(state.db, body.username, source, now)
     if wait > 0:
         raise ApiError(
             429,
@@ -129,9 +130,9 @@ def login(body: LoginRequest, request: Request) -> TokenPair:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        state.throttle.failed(keys, now)
+        throttle.failed(state.db, body.username, source, now)
         raise ApiError(401, "invalid_credentials", "Unknown login or wrong password.")
-    state.throttle.succeeded(keys)
+    throttle.succeeded(state.db, body.username, source)
     user = _user(row)
     with state.db.write() as conn:
         access, refresh = _issue(

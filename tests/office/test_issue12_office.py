@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
 from concierge_office.server import EmbeddedBackOffice
+from concierge_office.throttle import LoginThrottle
 from tests.office.conftest import Api, LoginFactory, mutation
 
 
@@ -205,3 +207,38 @@ def test_12_12_options_and_405_name_exactly_the_methods_of_the_path(
             refused = ana.request(method, url)
             assert refused.status_code == 405, (method, path)
             assert refused.headers["Allow"] == options.headers["Allow"]
+
+
+def _login_from(bo: EmbeddedBackOffice, login: str, password: str, source: str) -> int:
+    reply = requests.post(f"{bo.url}/v1/auth/login", json={"username": login, "password": password},
+                          headers={"X-Forwarded-For": source}, timeout=30)
+    return reply.status_code
+
+
+def test_12_11_wrong_passwords_from_one_address_never_lock_the_user_out_elsewhere(
+    fresh_office: EmbeddedBackOffice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh_office.service.state.throttle = LoginThrottle(trusted_proxies=("127.0.0.1",))
+    attacker, technician = "198.51.100.7", "203.0.113.9"
+    assert [_login_from(fresh_office, "ben", f"guess {i}", attacker) for i in range(6)] == [401] * 6
+    assert _login_from(fresh_office, "ben", DEMO_PASSWORD, attacker) == 429
+    assert _login_from(fresh_office, "ben", DEMO_PASSWORD, technician) == 200
+
+
+def test_12_11_rotating_forwarded_for_does_not_escape_the_limit(
+    fresh_office: EmbeddedBackOffice,
+) -> None:
+    """No proxy is trusted by default: the header is ignored, the peer address counts."""
+    spray = [_login_from(fresh_office, f"nobody-{i}", "guess", f"192.0.2.{i}") for i in range(21)]
+    assert spray == [401] * 21
+    assert _login_from(fresh_office, "ben", "guess", "192.0.2.99") == 429
+
+
+def test_12_11_the_slowdown_is_kept_in_the_database(fresh_office: EmbeddedBackOffice) -> None:
+    """Another worker process (another throttle on the same database) sees the same state."""
+    database = fresh_office.service.db
+    first, second = LoginThrottle(), LoginThrottle()
+    for _ in range(6):
+        first.failed(database, "ben", "198.51.100.7", 1000.0)
+    assert second.retry_after(database, "Ben", "198.51.100.7", 1000.0) > 0
+    assert second.retry_after(database, "ben", "203.0.113.9", 1000.0) == 0
