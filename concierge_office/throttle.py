@@ -63,7 +63,7 @@ class LoginThrottle:
                     f.c.source == source, f.c.login.in_([_account(login), ANY_ACCOUNT])
                 )
             ).scalars()
-            return max([0.0, *(until - now for until in rows)])
+            return max([0.0, *(float(until) - now for until in rows)])
 
     def failed(self, database: Database, login: str, source: str, now: float) -> None:
         with database.write() as conn:
