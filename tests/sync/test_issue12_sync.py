@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import sqlite3
 from collections.abc import Callable
@@ -25,10 +26,13 @@ from concierge.auth import (
     ServerUnreachable,
     WrongCredentials,
 )
+from concierge.commands import EXIT_CORRUPT_STORE
 from concierge.netpolicy import check_server_url
+from concierge.paths import resolve_paths
 from concierge.settings import load_settings
-from concierge.store import Store
+from concierge.store import CorruptStoreError, Store
 from concierge.sync import SyncEngine, SyncOptions
+from tests.sync.cli_helpers import concierge
 from tests.sync.conftest import PASSWORD, Laptop, Office, local_visits
 from tests.sync.proxy import FaultProxy
 from tests.sync.stuck_server import finishes_within, stuck_server
@@ -297,3 +301,55 @@ def test_12_8_each_sign_in_failure_says_what_is_true(
         skewed = _sign_in_error(store, url)
     assert isinstance(skewed, ClockSkew) and "clock" in skewed.message
     assert store.account() is None
+
+
+# --- a damaged local store (item 4) ------------------------------------------------------------
+
+
+def _damage_a_page_outside_the_outbox(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        page = db.execute("SELECT max(pageno) FROM dbstat WHERE name = 'records' "
+                          "AND pagetype = 'leaf'").fetchone()[0]
+    with path.open("r+b") as handle:
+        handle.seek((page - 1) * page_size)
+        handle.write(b"\xde\xad" * (page_size // 2))
+
+
+def test_12_4_a_damaged_store_is_kept_and_the_cli_says_what_to_do(
+    laptop: Laptop, tmp_path: Path
+) -> None:
+    laptop.sync()
+    visit_id = laptop.store.visit_rows()[0].id
+    laptop.store.update_visit(visit_id, technician_notes="typed before the disk went bad")
+    data_dir = tmp_path / "home"
+    paths = resolve_paths(str(data_dir)).ensure()
+    laptop.store.close()
+    shutil.copyfile(laptop.store.path, paths.store_file)
+    _damage_a_page_outside_the_outbox(paths.store_file)
+    damaged = paths.store_file.read_bytes()
+
+    status = concierge(data_dir, "status", check=False)
+    assert status.returncode == EXIT_CORRUPT_STORE
+    assert "damaged" in status.stderr and "concierge recover" in status.stderr
+    assert "Traceback" not in status.stderr
+    [kept] = [p for p in paths.store_file.parent.glob("concierge.sqlite3.corrupt-*")]
+    assert kept.read_bytes() == damaged  # kept as it was, never reset or overwritten
+
+    recovered = concierge(data_dir, "recover")
+    assert "Recovered 1 unsent change(s)" in recovered.stdout
+    assert "Pending:        1 change(s)" in concierge(data_dir, "status").stdout
+    assert kept.read_bytes() == damaged
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all" * 10])
+def test_12_4_an_empty_or_foreign_store_file_is_never_silently_reset(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "concierge.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(CorruptStoreError) as failure:
+        Store.open(path, tmp_path / "att")
+    assert failure.value.kept_as.read_bytes() == content
+    assert not path.exists()
+    Store.open(path, tmp_path / "att").close()  # a fresh store can then be made
