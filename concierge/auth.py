@@ -340,7 +340,7 @@ def _sign_in_failure(url: str, exc: ApiError) -> AuthError:
         )
     if isinstance(exc, OfflineError):
         return ServerUnreachable(
-            f"Could not reach the server at {url}. Check the address and your network "
+            f"The server at {url} could not be reached. Check the address and your network "
             "connection, then sign in again."
         )
     return AuthError(exc.message)

@@ -53,16 +53,23 @@ def op_digest(m: schemas.Mutation) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def refuse_reused_op_ids(conn: Connection, mutations: Sequence[schemas.Mutation]) -> None:
-    """409 if an op id comes back with another change than it first carried (or twice in
-    one request with different changes), before anything of the request is applied."""
+def refuse_reused_op_ids(
+    conn: Connection, user: User, mutations: Sequence[schemas.Mutation]
+) -> None:
+    """409 if one of the user's op ids comes back with another change than it first
+    carried (or twice in one request with different changes), before anything of the
+    request is applied.  Someone else's op id stays a per-op refusal (``_replay``)."""
     digests: dict[str, str] = {}
     for m in mutations:
         op_id, digest = str(m.op_id), op_digest(m)
         if digests.setdefault(op_id, digest) != digest:
             raise _reused(op_id)
-    d = op_digests
-    known = conn.execute(select(d.c.op_id, d.c.digest).where(d.c.op_id.in_(list(digests))))
+    d, o = op_digests, db.ops
+    known = conn.execute(
+        select(d.c.op_id, d.c.digest)
+        .join(o, o.c.op_id == d.c.op_id)
+        .where(d.c.op_id.in_(list(digests)), o.c.technician_id == user.id)
+    )
     for op_id, digest in known:
         if digests[op_id] != digest:
             raise _reused(op_id)

@@ -143,7 +143,7 @@ def push(body: schemas.PushRequest, user: CurrentUser, request: Request) -> sche
     if user.role != "technician":
         raise ApiError(403, "forbidden", "Only technicians push field changes.")
     with state.db.read() as conn:
-        refuse_reused_op_ids(conn, body.mutations)
+        refuse_reused_op_ids(conn, user, body.mutations)
     now = state.clock.now()
     return schemas.PushResponse(
         results=[apply_mutation(state.db, user, m, now) for m in body.mutations]

@@ -233,6 +233,8 @@ class Store:
             raise ValueError("Invalid SessionRecord: data: Input should be a valid dictionary")
         document_text = jsonutil.dumps(document)
         jsonutil.check_storable(document_text, document, "data")
+        step = record.get("step")
+        jsonutil.check_storable(jsonutil.dumps(step), step, "step")
         durable = record.get("status") != "in_progress"
         with self._db.write(durable=durable) as conn:
             user = meta_get(conn, "account")

@@ -269,7 +269,7 @@ def test_12_8_sign_in_is_retried_through_a_transient_fault(office: Office, store
         proxy.choose_fault = lambda method, path: next(faults, None)
         user = Account(store, MemoryTokenStore()).sign_in(proxy.url, "ana", PASSWORD)
     assert user.login == "ana"
-    assert [o for _, p, o in proxy.log if p == "/v1/auth/login"] == ["reset", "503", "200"]
+    assert [o for _, p, o in proxy.log if p == "/v1/auth/login"] == ["reset", "injected 503", "200"]
 
 
 def _sign_in_error(store: Store, url: str, password: str = PASSWORD) -> AuthError:
