@@ -12,6 +12,7 @@ from typing import Any
 
 import pydantic_core
 from fastapi import FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -176,13 +177,29 @@ class StrictJSONRequest(Request):
         return self._json
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route and its dependencies read."""
+    names = {param.alias for param in dependant.query_params}
+    for child in dependant.dependencies:
+        names |= _query_names(child)
+    return names
+
+
 class StrictJSONRoute(APIRoute):
     """Route whose JSON bodies are parsed with :func:`strict_json_loads`."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        known = _query_names(self.dependant)
 
         async def strict_handler(request: Request) -> Response:
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:  # a typo (?limt=5) must not be ignored silently
+                details = [ErrorDetail(loc=["query", name], message="unknown parameter",
+                                       code="unknown_parameter") for name in unknown]
+                names = ", ".join(repr(name) for name in unknown)
+                return error_response(422, "unknown_parameter",
+                                      f"Unknown query parameter(s): {names}.", details)
             return await handler(StrictJSONRequest(request.scope, request.receive))
 
         return strict_handler

@@ -242,3 +242,11 @@ def test_12_11_the_slowdown_is_kept_in_the_database(fresh_office: EmbeddedBackOf
         first.failed(database, "ben", "198.51.100.7", 1000.0)
     assert second.retry_after(database, "Ben", "198.51.100.7", 1000.0) > 0
     assert second.retry_after(database, "ben", "203.0.113.9", 1000.0) == 0
+
+
+def test_12_unknown_query_parameters_are_refused_not_ignored(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    """Found by schemathesis: ``?limt=5`` was ignored silently (a typo served a full page)."""
+    response = login(office, "ana").get("/v1/sync/changes", params={"limt": 5})
+    _refused(response, "limt")
