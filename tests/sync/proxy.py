@@ -73,14 +73,21 @@ def random_faults(
     rate: float, seed: int, kinds: tuple[str, ...] = ("reset", "500", "503", "429", "truncate",
                                                       "latency"),
 ) -> Callable[[str, str], Fault]:
-    """Fault about ``rate`` of requests, taking turns through ``kinds`` of fault."""
+    """Fault exactly ``rate`` of requests (spread evenly, from a seeded start), taking turns
+    through ``kinds`` of fault."""
     rng = random.Random(seed)
     turns = itertools.cycle(kinds)
     lock = threading.Lock()
+    credit = rng.random()
 
     def choose(method: str, path: str) -> Fault:
+        nonlocal credit
         with lock:
-            return next(turns) if rng.random() < rate else None
+            credit += rate
+            if credit < 1.0:
+                return None
+            credit -= 1.0
+            return next(turns)
 
     return choose
 
