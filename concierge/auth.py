@@ -36,6 +36,8 @@ KEYRING_SERVICE = "field-concierge"
 # Retries of a token refresh end within ~10 s, well inside the office's 60 s grace for
 # repeating one (a repeat after the grace counts as a stolen token and signs out).
 REFRESH_RETRY = RetryPolicy(attempts=4, base=0.5, cap=4.0, retry_after_cap=5.0)
+# A person waits for a sign-in: a few quick retries, then a true message.
+SIGN_IN_RETRY = RetryPolicy(attempts=3, base=0.25, cap=1.0, retry_after_cap=5.0)
 NO_KEYRING_WARNING = (
     "No usable keyring was found, so your sign-in is kept in memory only and is "
     "forgotten when the app closes. Install or unlock a keyring (e.g. GNOME Keyring "
@@ -227,7 +229,7 @@ class Account:
         except ValueError as exc:
             raise AuthError(str(exc)) from exc
         try:
-            with ApiClient(url) as client:
+            with ApiClient(url, retry=SIGN_IN_RETRY) as client:
                 pair = client.login(username, password)
         except ApiError as exc:
             raise _sign_in_failure(url, exc) from exc

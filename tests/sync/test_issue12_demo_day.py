@@ -35,7 +35,7 @@ def test_12_demo_day_through_thirty_percent_faults(
         laptop.client.close()
         laptop.client = ApiClient(proxy.url, tokens=laptop.account, timeout=(1.0, 1.0),
                                   retry=RetryPolicy(attempts=4, base=0.02, cap=0.2),
-                                  request_limit=1.5)
+                                  request_limit=0.8)
         laptop.engine.client = laptop.client
         proxy.trickle_pace = 0.2
         proxy.choose_fault = random_faults(0.3, seed=SEED, kinds=ALL_FAULTS)

