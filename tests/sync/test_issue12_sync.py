@@ -353,3 +353,31 @@ def test_12_4_an_empty_or_foreign_store_file_is_never_silently_reset(
     assert failure.value.kept_as.read_bytes() == content
     assert not path.exists()
     Store.open(path, tmp_path / "att").close()  # a fresh store can then be made
+
+
+def test_12_7_a_lost_refresh_reply_and_an_outage_past_the_grace_never_sign_out(
+    office_factory: Callable[..., Office], laptop_factory: Callable[..., Laptop]
+) -> None:
+    """The reply is lost and every retry fails until the office's grace is over."""
+    office = office_factory(refresh_grace_seconds=0.0)
+    with FaultProxy(office.url) as proxy:
+        laptop = laptop_factory(office, url=proxy.url)
+        assert laptop.sync().ok
+        with sqlite3.connect(office.db_file) as db:
+            db.execute("UPDATE tokens SET expires_at = 0 WHERE kind = 'access'")
+        refreshes: list[str] = []
+
+        def lose_then_fail(method: str, path: str) -> str | None:
+            if path != "/v1/auth/refresh":
+                return None
+            refreshes.append(path)
+            return "lost" if len(refreshes) == 1 else "reset"
+
+        proxy.choose_fault = lose_then_fail
+        failed = laptop.sync()
+        assert not failed.ok and failed.offline, failed.error
+        proxy.choose_fault = lambda method, path: None
+        result = laptop.sync()  # presents the spent refresh token, after the grace
+        assert result.ok, result.error
+        assert laptop.account.signed_in
+        assert laptop.sync().ok
