@@ -55,7 +55,8 @@ def _store(paths: AppPaths) -> Iterator[Store]:
         store = Store.open(paths.store_file, paths.attachments)
     except CorruptStoreError as exc:
         raise CommandError(
-            f"{exc} Run `concierge recover` to do that.", EXIT_CORRUPT_STORE
+            _("{problem} Run `concierge recover` to do that.").format(problem=exc),
+            EXIT_CORRUPT_STORE,
         ) from exc
     except StoreError as exc:
         raise CommandError(str(exc)) from exc
@@ -299,7 +300,7 @@ def recover(args: argparse.Namespace) -> int:
     except CorruptStoreError as exc:
         kept.append(exc.kept_as)
     if not kept:
-        print("No damaged local store to recover.")
+        print(_("No damaged local store to recover."))
         return 0
     store, report = Store.recover(paths.store_file, paths.attachments, kept[-1])
     store.close()

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Logins, opaque bearer tokens (stored as SHA-256) and failed-login slowdown
 (per account and source address: ``concierge_office.throttle``)."""
 

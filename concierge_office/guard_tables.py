@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tables of the request guards (#12), on the office's shared MetaData.
 
 - ``op_digests``: what each pushed op id carried, so a reused id with another payload

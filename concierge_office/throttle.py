@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Slowing down repeated failed logins, per (account, source address), in the database.
 
 Not a lockout of the account: failures from one address slow down that address's tries

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Retry policy: exponential backoff with full jitter, honouring Retry-After (capped).
 
 The only retry layer: the HTTP adapter has none (two layers multiplied the requests).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A time limit for a whole HTTP request, however slowly the server trickles.
 
 Socket timeouts bound each read, so a server sending one byte every few seconds never

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Recovering what a damaged store still holds into a fresh one.
 
 The damaged file is never changed: it is copied (with its WAL) to a temporary folder and
