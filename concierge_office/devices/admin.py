@@ -22,6 +22,11 @@ router = APIRouter(
 DecisionKey = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
+_DEVICES_OFF: dict[int | str, dict[str, Any]] = {
+    409: {"model": schemas.ErrorResponse, "description": "No MQTT broker is configured."}
+}
+
+
 def _link(request: Request) -> Any:
     link = getattr(request.app.state, "devices", None)
     if link is None:
@@ -29,7 +34,7 @@ def _link(request: Request) -> Any:
     return link
 
 
-@router.get("/devices/broker")
+@router.get("/devices/broker", responses=_DEVICES_OFF)
 def broker_status(user: AdminUser, request: Request) -> dict[str, Any]:
     """Whether the office is connected to its MQTT broker, and what it ingested/dropped."""
     return dict(_link(request).status())
@@ -51,12 +56,12 @@ def list_attempts(
     return [a for a in out if result is None or a.result == result]
 
 
-@router.post("/remote/decisions/{decision_key}/approve")
+@router.post("/remote/decisions/{decision_key}/approve", responses=_DEVICES_OFF)
 def approve(decision_key: DecisionKey, user: AdminUser, request: Request) -> dict[str, str]:
     return _decide(request, decision_key, user.id, approve=True)
 
 
-@router.post("/remote/decisions/{decision_key}/decline")
+@router.post("/remote/decisions/{decision_key}/decline", responses=_DEVICES_OFF)
 def decline(decision_key: DecisionKey, user: AdminUser, request: Request) -> dict[str, str]:
     return _decide(request, decision_key, user.id, approve=False)
 

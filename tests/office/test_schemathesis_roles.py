@@ -4,7 +4,6 @@ check schemathesis has (bounded: a few examples per operation)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from schemathesis.generation import GenerationMode
 from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import demo_office
+from tests.officedb import Template
 
 EXAMPLES = 2
 # Not applicable: the office has no DELETE to follow (use_after_free, resource
@@ -30,9 +30,8 @@ ALL_CHECKS = [check for check in CHECKS.get_all() if check.__name__ not in SKIPP
 
 
 @pytest.fixture(scope="module")
-def fuzzed(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    copy = tmp_path_factory.mktemp("fuzzed") / "office.sqlite"
-    with demo_office(demo_database, copy) as bo:
+def fuzzed(demo_database: Template) -> Iterator[Any]:
+    with demo_office(demo_database) as bo:
         yield bo
 
 

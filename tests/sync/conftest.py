@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import text
 
 from concierge.auth import Account, MemoryTokenStore, TokenStore
 from concierge.store import Store
 from concierge.sync import SyncEngine, SyncOptions
+from concierge_office.db import Database
 from concierge_office.demo_fleet import (
     ADMIN_LOGIN,
     ADMIN_PASSWORD,
@@ -61,6 +63,15 @@ class Office:
     def start(self) -> None:
         self.server = start_embedded(self.database_url, port=self.port, **self.options)
         self.port = self.server.port
+
+    def execute(self, sql: str, **params: Any) -> None:
+        """Write to the office's database behind its back (a test's sabotage)."""
+        database = Database(self.database_url)
+        try:
+            with database.engine.begin() as conn:
+                conn.execute(text(sql), params)
+        finally:
+            database.dispose()
 
     def stop(self) -> None:
         if self.server is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import sqlite3
@@ -59,8 +60,8 @@ def test_12_2_a_pulled_record_the_app_cannot_read_is_set_aside(
 ) -> None:
     """One unreadable record does not hold back the page: set aside, reported, cursor moves."""
     visits = sorted(office.server_visits("ana"))
-    with sqlite3.connect(office.db_file) as db:  # an office record this app cannot read
-        db.execute("UPDATE visits SET priority = 9 WHERE id = ?", (visits[0],))
+    # an office record this app cannot read
+    office.execute("UPDATE visits SET priority = 9 WHERE id = :id", id=visits[0])
     result = laptop.sync()
     assert result.ok, result.error
     assert result.set_aside == 1
@@ -244,8 +245,7 @@ def test_12_7_a_lost_refresh_reply_never_signs_the_technician_out(
         laptop = laptop_factory(office, url=proxy.url)
         assert laptop.sync().ok
         before = laptop.account.access_token()
-        with sqlite3.connect(office.db_file) as db:
-            db.execute("UPDATE tokens SET expires_at = 0 WHERE kind = 'access'")
+        office.execute("UPDATE tokens SET expires_at = 0 WHERE kind = 'access'")
         lost: list[str] = []
 
         def lose_the_first_refresh_reply(method: str, path: str) -> str | None:
@@ -338,7 +338,7 @@ def test_12_4_a_damaged_store_is_kept_and_the_cli_says_what_to_do(
 
     recovered = concierge(data_dir, "recover")
     assert "Recovered 1 unsent change(s)" in recovered.stdout
-    assert "Pending:        1 change(s)" in concierge(data_dir, "status").stdout
+    assert re.search(r"^Pending: +1 change$", concierge(data_dir, "status").stdout, re.M)
     assert kept.read_bytes() == damaged
 
 
@@ -363,8 +363,7 @@ def test_12_7_a_lost_refresh_reply_and_an_outage_past_the_grace_never_sign_out(
     with FaultProxy(office.url) as proxy:
         laptop = laptop_factory(office, url=proxy.url)
         assert laptop.sync().ok
-        with sqlite3.connect(office.db_file) as db:
-            db.execute("UPDATE tokens SET expires_at = 0 WHERE kind = 'access'")
+        office.execute("UPDATE tokens SET expires_at = 0 WHERE kind = 'access'")
         refreshes: list[str] = []
 
         def lose_then_fail(method: str, path: str) -> str | None:
