@@ -453,10 +453,11 @@ class SessionEngine:
 
     def outcome_text(self) -> str:
         """One line for the visit's outcome: what improved."""
-        better = [c for c in self.comparisons() if c.verdict == "better"]
+        better = [c for c in self.comparisons() if c.verdict == "improved"]
         done = sum(1 for r in self.doc.results.values() if r.status == "done")
         parts = [f"{done} steps done"]
-        parts += [f"{c.kpi.label} {c.improvement_pct:+.0f} %" for c in better if c.improvement_pct]
+        parts += [f"{c.kpi.label} {c.change_pct:+.0f} % (improved)" for c in better
+                  if c.change_pct]
         if self.doc.rating:
             parts.append(f"rated {self.doc.rating}/5")
         return "; ".join(parts)

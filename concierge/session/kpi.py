@@ -23,9 +23,17 @@ TelemetryFn = Callable[[str, str, float, float], tuple[npt.ArrayLike, npt.ArrayL
 """(asset_id, metric, start, end) -> (t epoch seconds, values) from the local cache."""
 
 
+Better = Literal["higher", "lower", "band", "none"]
+"""Which way a KPI gets better: up, down, towards its target band, or not at all (a usage
+figure such as trips per day, which says how much the asset is used, not how well)."""
+
+
 @dataclass(frozen=True)
 class KpiDef:
-    """A KPI read from one metric; ``scale`` converts the metric's unit to the KPI's."""
+    """A KPI read from one metric; ``scale`` converts the metric's unit to the KPI's.
+
+    ``better`` declares the better direction; None takes it from the metric's bad
+    direction. A ``band`` KPI is better the closer it is to its normal range."""
 
     key: str
     kind: AssetKind
@@ -34,6 +42,13 @@ class KpiDef:
     unit: str
     scale: float = 1.0
     stat: Literal["median", "mean"] = "median"
+    better: Better | None = None
+
+    @property
+    def direction(self) -> Better:
+        if self.better is not None:
+            return self.better
+        return "lower" if self.bad_direction is BadDirection.UP else "higher"
 
     @property
     def spec(self) -> MetricSpec:
@@ -60,7 +75,7 @@ KPI_DEFS: dict[AssetKind, tuple[KpiDef, ...]] = {
         KpiDef("motor_temp", _E, "motor_temp", N_("Motor temperature"), "°C"),
         KpiDef("vibration", _E, "vibration", N_("Vibration"), "mm/s"),
         KpiDef("trips_per_day", _E, "trips_per_hour", N_("Trips per day"), "trips/day", 24.0,
-               "mean"),
+               "mean", better="none"),
         KpiDef("availability", _E, "availability", N_("Availability"), "%", stat="mean"),
     ),
     _G: (
@@ -68,11 +83,11 @@ KPI_DEFS: dict[AssetKind, tuple[KpiDef, ...]] = {
         KpiDef("uncorrectable_codewords", _G, "uncorrectable_codewords",
                N_("Uncorrectable codewords"), "cw/h", stat="mean"),
         KpiDef("latency", _G, "latency", N_("Latency"), "ms"),
-        KpiDef("throughput", _G, "throughput", N_("Throughput"), "Mbit/s"),
+        KpiDef("throughput", _G, "throughput", N_("Throughput"), "Mbit/s", better="none"),
     ),
     _H: (
         KpiDef("cop", _H, "cop", N_("COP"), ""),
-        KpiDef("supply_temp", _H, "supply_temp", N_("Supply temperature"), "°C"),
+        KpiDef("supply_temp", _H, "supply_temp", N_("Supply temperature"), "°C", better="band"),
         KpiDef("defrost_cycles", _H, "defrost_cycles", N_("Defrost cycles"), "cycles/day",
                stat="mean"),
     ),
@@ -144,20 +159,55 @@ def improvement_pct(before: float, after: float, bad: BadDirection) -> float | N
     return -change if bad is BadDirection.UP else change
 
 
-Verdict = Literal["better", "worse", "unchanged", "not measured"]
-UNCHANGED_PCT = 1.0  # changes smaller than this are reported as unchanged
+def change_pct(before: float, after: float) -> float | None:
+    """The honest change from ``before`` to ``after`` in % of ``before``: negative when the
+    value fell, whether or not that is good; None from zero."""
+    if before == 0.0:
+        return None
+    return (after - before) / abs(before) * 100.0
+
+
+Verdict = Literal["improved", "worse", "unchanged", "no verdict", "not measured"]
+UNCHANGED_PCT = 1.0  # changes smaller than this (of the before value) are unchanged
+
+
+def _gain(d: KpiDef, before: float, after: float) -> float:
+    """How far ``after`` moved the good way from ``before`` (negative: the bad way)."""
+    if d.direction == "higher":
+        return after - before
+    if d.direction == "lower":
+        return before - after
+    low, high = d.normal
+    return _distance(before, low, high) - _distance(after, low, high)
+
+
+def _distance(value: float, low: float, high: float) -> float:
+    return low - value if value < low else (value - high if value > high else 0.0)
+
+
+def judge(d: KpiDef, before: float, after: float) -> Verdict:
+    """Improved, worse or unchanged by the KPI's declared direction; a usage KPI gets no
+    verdict. Moves smaller than ``UNCHANGED_PCT`` of the before value count as unchanged."""
+    if d.direction == "none":
+        return "no verdict"
+    gain = _gain(d, before, after)
+    tolerance = abs(before) * UNCHANGED_PCT / 100.0
+    if gain == 0.0 or abs(gain) < tolerance:
+        return "unchanged"
+    return "improved" if gain > 0 else "worse"
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """One KPI of one asset before and after the session."""
+    """One KPI of one asset before and after the session; ``change_pct`` is the honest
+    signed change, ``verdict`` says whether that is good."""
 
     asset_id: str
     kpi: KpiDef
     before: float | None
     before_source: Literal["telemetry", "spot", "none"]
     after: float | None
-    improvement_pct: float | None
+    change_pct: float | None
     verdict: Verdict
 
 
@@ -188,12 +238,5 @@ def _comparison(
 ) -> Comparison:
     if before is None or after is None:
         return Comparison(asset_id, d, before, source, after, None, "not measured")
-    pct = improvement_pct(before, after, d.bad_direction)
-    if pct is None:
-        worse = d.spec.is_worse(after, before)
-        verdict: Verdict = "unchanged" if after == before else ("worse" if worse else "better")
-    elif abs(pct) < UNCHANGED_PCT:
-        verdict = "unchanged"
-    else:
-        verdict = "better" if pct > 0 else "worse"
-    return Comparison(asset_id, d, before, source, after, pct, verdict)
+    return Comparison(asset_id, d, before, source, after, change_pct(before, after),
+                      judge(d, before, after))

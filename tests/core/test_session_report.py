@@ -53,7 +53,8 @@ def test_report_content_from_a_finished_session() -> None:
         ("Step inspect", "No access to pit", "Elevator M1 (SN-e1)")
     ]
     [row] = report.comparisons
-    assert (row.before, row.after, round(row.improvement_pct or 0, 1)) == (5.5, 4.0, 27.3)
+    assert (row.before, row.after, round(row.change_pct or 0, 1)) == (5.5, 4.0, -27.3)
+    assert row.verdict == "improved"
     [out] = report.insights
     assert out.status == "mitigated"
     assert report.rating == 5 and report.recommendations == ["Replace door rollers next spring"]

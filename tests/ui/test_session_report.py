@@ -57,7 +57,8 @@ def test_pdf_text_has_figures_wishes_and_rating(tmp_path: Path) -> None:
     flat = " ".join(unicodedata.normalize("NFKC", text).split())  # "ﬀ" ligature -> "ff"
     for expected in (
         "The doors are slow and noisy in the morning", "Noise and Speed",
-        "Door cycle time 5.5 s 4 s +27.3%", "Motor temperature 70 °C 63 °C +10.0%",
+        "Door cycle time 5.5 s 4 s -27.3% · improved",
+        "Motor temperature 70 °C 63 °C -10.0% · improved",
         "Rating: 4 / 5", "Much quieter now", "Replace the door rollers next spring",
         "Mitigated", "in 5 days", "in 20 days", "Signed off by Sam Tech",
     ):

@@ -154,7 +154,7 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
     w.verify.entry.select("e1", "door_cycle_time")
     qtbot.keyClicks(w.verify.entry.value, "4.2")
     w.verify.entry.add.click()
-    assert w.verify.table.item(0, 4).text() == "+28.8%"  # English (CLDR: "+28,8 %" in German)
+    assert w.verify.table.item(0, 4).text() == "-28.8% · improved"  # English (CLDR: "-28,8 %")
 
     w.next_button.click()
     missing = w.delight.missing.text()

@@ -11,7 +11,7 @@ from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from concierge.i18n import Msg, Translator, msg, pmsg
 from concierge.insights.text import headline_msg
 from concierge.session.report import ReportContent, ReportLine
-from concierge.session.text import fmt_days, fmt_pct, fmt_value, label_name
+from concierge.session.text import VERDICT_COLOURS, fmt_change, fmt_days, fmt_value, label_name
 from ui.session.chart import chart_image
 from ui.session.signature import signature_image
 
@@ -20,7 +20,6 @@ from ui.session.signature import signature_image
 STATUS_WORDS = {"resolved": pmsg("insight outcome", "Resolved"),
                 "mitigated": pmsg("insight outcome", "Mitigated"),
                 "open": pmsg("insight outcome", "Still open")}
-VERDICT_COLOURS = {"better": "#2e7d32", "worse": "#c62828"}
 CSS = """
 body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; color: #1d2329; }
 h1 { font-size: 18pt; color: #1f7a8c; margin: 0; }
@@ -149,7 +148,8 @@ def _kpi_table(c: ReportContent, t: Translator) -> str:
             escape(c.asset_names.get(k.asset_id, k.asset_id)), escape(label_name(k.kpi.label, t=t)),
             escape(fmt_value(k.before, k.kpi.unit, t=t) + source),
             escape(fmt_value(k.after, k.kpi.unit, t=t)),
-            f"<span style='color:{colour}'>{escape(fmt_pct(k.improvement_pct, t=t))}</span>",
+            f"<span style='color:{colour}'>"
+            f"{escape(fmt_change(k.change_pct, k.verdict, t=t))}</span>",
         ])
     return _table(_heads(t, msg("Equipment"), msg("KPI"), msg("Before"), msg("After"),
                          msg("Change")), rows)
