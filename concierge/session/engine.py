@@ -141,7 +141,8 @@ class SessionEngine:
         self.doc.baseline = [
             row
             for a in self.assets
-            for row in kpi.baseline(a.id, a.kind, self._series, now.timestamp())
+            for row in kpi.baseline(a.id, a.kind, self._series, now.timestamp(),
+                                    extra_metrics=self._trigger_metrics(a.id))
         ]
         self.doc.checklist = self._generate()
         # The visit's status change goes first: the session's own op (which keeps its place
@@ -159,6 +160,26 @@ class SessionEngine:
         self.completed_at = _when(record.get("completed_at"))
         self.version = record.get("version")
         self.doc = SessionDoc.model_validate(record.get("data") or {})
+        self._add_trigger_rows()
+
+    def _trigger_metrics(self, asset_id: str) -> list[str]:
+        """The metrics of the insights that brought this visit to the asset."""
+        return [i.metric for i in self.insights if i.asset_id == asset_id]
+
+    def _add_trigger_rows(self) -> None:
+        """A session begun before the triggering metric had its own KPI row gets one now."""
+        now = (self.completed_at or self.clock()).timestamp()
+        for a in self.assets:
+            have = {b.kpi for b in self.doc.baseline if b.asset_id == a.id}
+            for metric in dict.fromkeys(self._trigger_metrics(a.id)):
+                try:
+                    d = kpi.metric_kpi(a.kind, metric)
+                except KeyError:
+                    continue
+                if d.key not in have:
+                    t, v = self._series(a.id, d.metric, now - kpi.BASELINE_DAYS * kpi.DAY, now)
+                    self.doc.baseline.append(kpi.window_kpi(
+                        d, a.id, t, v, start=now - kpi.BASELINE_DAYS * kpi.DAY, end=now))
 
     def _series(
         self, asset_id: str, metric: str, start: float, end: float
@@ -253,6 +274,15 @@ class SessionEngine:
             raise SessionError(msg("Asset {asset_id} is not part of this visit.",
                                    asset_id=asset_id))
         return kpi.kpi_def(self.kinds[asset_id], key)
+
+    def kpi_keys(self, asset_id: str) -> list[str]:
+        """The KPIs of an asset in this session: its kind's, then what triggered the visit."""
+        return [b.kpi for b in self.doc.baseline if b.asset_id == asset_id]
+
+    def carried_after(self, asset_id: str, key: str) -> float | None:
+        """The KPI's value measured in the checklist, offered as its after-measurement."""
+        found = kpi.checklist_value(self.doc, asset_id, self.kpi(asset_id, key))
+        return found[0] if found else None
 
     def add_spot(self, asset_id: str, key: str, text: str) -> Flag | None:
         """Record a spot measurement of a KPI now (before tuning)."""

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy.typing as npt
 
-from concierge.domain import AssetKind, BadDirection, MetricSpec, metric_spec
+from concierge.domain import AssetKind, BadDirection, MetricSpec, StepType, metric_spec
 from concierge.i18n import N_
 from concierge.insights import robust_trend, summarize
 from concierge.insights.series import as_series, bin_index, group_medians
@@ -99,10 +99,26 @@ def kpi_defs(kind: AssetKind | str) -> tuple[KpiDef, ...]:
 
 
 def kpi_def(kind: AssetKind | str, key: str) -> KpiDef:
+    """The KPI ``key``; any other metric of the kind (e.g. a counter that triggered the
+    visit) is read as a KPI of its own, in its own unit."""
     for d in kpi_defs(kind):
         if d.key == key:
             return d
-    raise KeyError(f"unknown KPI {key!r} for asset kind {kind!s}")
+    try:
+        return metric_kpi(kind, key)
+    except KeyError:
+        raise KeyError(f"unknown KPI {key!r} for asset kind {kind!s}") from None
+
+
+def metric_kpi(kind: AssetKind | str, metric: str) -> KpiDef:
+    """The KPI that reads ``metric``: a defined one, else the metric itself (a counter gets
+    no verdict: its reading falls when it is reset)."""
+    found = kpi_for_metric(kind, metric)
+    if found is not None:
+        return found
+    spec = metric_spec(kind, metric)
+    return KpiDef(metric, AssetKind(kind), metric, spec.label, spec.unit,
+                  better="none" if spec.counter else None)
 
 
 def kpi_for_metric(kind: AssetKind | str, metric: str) -> KpiDef | None:
@@ -114,12 +130,18 @@ def baseline(
     kind: AssetKind | str,
     telemetry: TelemetryFn,
     now: float,
+    *,
     days: float = BASELINE_DAYS,
+    extra_metrics: Sequence[str] = (),
 ) -> list[KpiBaseline]:
-    """Each KPI of the asset over the ``days`` before ``now`` (value None without data)."""
+    """Each KPI of the asset over the ``days`` before ``now`` (value None without data),
+    then a KPI for each of ``extra_metrics`` that no KPI reads (what triggered the visit)."""
     start = now - days * DAY
     out = []
-    for d in kpi_defs(kind):
+    defs = list(kpi_defs(kind))
+    defs += [metric_kpi(kind, m) for m in dict.fromkeys(extra_metrics)
+             if all(d.metric != m for d in defs)]
+    for d in defs:
         t, v = telemetry(asset_id, d.metric, start, now)
         out.append(window_kpi(d, asset_id, t, v, start=start, end=now))
     return out
@@ -209,6 +231,7 @@ class Comparison:
     after: float | None
     change_pct: float | None
     verdict: Verdict
+    after_source: Literal["after", "checklist", "none"] = "none"
 
 
 def compare(doc: SessionDoc, kinds: Mapping[str, AssetKind]) -> list[Comparison]:
@@ -220,13 +243,50 @@ def compare(doc: SessionDoc, kinds: Mapping[str, AssetKind]) -> list[Comparison]
             continue
         d = kpi_def(kinds[b.asset_id], b.kpi)
         spot = doc.latest("spot", b.asset_id, b.kpi)
-        after = doc.latest("after", b.asset_id, b.kpi)
         before = spot.value if spot else b.value
         source: Literal["telemetry", "spot", "none"] = (
             "spot" if spot else ("telemetry" if b.value is not None else "none")
         )
-        rows.append(_comparison(b.asset_id, d, before, source, after.value if after else None))
+        after, after_source = latest_after(doc, b.asset_id, d)
+        row = _comparison(b.asset_id, d, before, source, after)
+        rows.append(replace(row, after_source=after_source if after is not None else "none"))
     return rows
+
+
+def checklist_value(doc: SessionDoc, asset_id: str, d: KpiDef) -> tuple[float, float] | None:
+    """The latest value of KPI ``d`` measured in a checklist step of the asset (in the KPI's
+    unit) with the epoch seconds it was taken; None when no step measured it."""
+    spec = d.spec
+    found: tuple[float, float] | None = None
+    for item in doc.checklist:
+        if item.asset_id != asset_id or item.metric != d.metric or (
+                item.type is not StepType.MEASUREMENT):
+            continue
+        r = doc.result(item.id)
+        if r.status != "done" or not isinstance(r.value, int | float) or isinstance(
+                r.value, bool):
+            continue
+        unit = item.unit or ""
+        if unit == d.unit:
+            value = float(r.value)
+        elif unit == spec.unit:
+            value = float(r.value) * d.scale
+        else:
+            continue
+        at = r.at.timestamp() if r.at else 0.0
+        if found is None or at >= found[1]:
+            found = (value, at)
+    return found
+
+
+def latest_after(doc: SessionDoc, asset_id: str, d: KpiDef
+                 ) -> tuple[float | None, Literal["after", "checklist", "none"]]:
+    """The after value of a KPI: the later of the after-measurement and the checklist's."""
+    after = doc.latest("after", asset_id, d.key)
+    carried = checklist_value(doc, asset_id, d)
+    if carried is not None and (after is None or carried[1] > after.at.timestamp()):
+        return carried[0], "checklist"
+    return (after.value, "after") if after else (None, "none")
 
 
 def _comparison(

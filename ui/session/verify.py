@@ -58,6 +58,8 @@ class VerifyPage(QWidget):
 
     def refresh(self) -> None:
         e = self.engine
+        if not self.entry.value.text():
+            self.entry.offer()
         rows = e.comparisons()
         colours = {}
         table_rows = []
