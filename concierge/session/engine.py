@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy.typing as npt
 
-from concierge.domain import AssetKind, VisitStatus, metric_spec
+from concierge.domain import AssetKind, StepType, VisitStatus, metric_spec
 from concierge.events import Event
 from concierge.i18n import SOURCE, Msg, Translator, msg, negotiate, translator_for
 from concierge.protocol.schemas import Asset, ChecklistTemplate, Insight, Site, Visit
@@ -37,7 +37,12 @@ from concierge.session.model import (
     SessionDoc,
     SignOff,
 )
-from concierge.session.report import ReportContent, build_report, report_language
+from concierge.session.report import (
+    ReportContent,
+    build_report,
+    report_file_name,
+    report_language,
+)
 from concierge.session.state import Step, StepProgress, next_step, parse_step, previous_step
 from concierge.session.state import progress as step_progress
 from concierge.session.text import asset_label
@@ -426,6 +431,12 @@ class SessionEngine:
         self.doc.signature.at = None
         self._save("signature")
 
+    def set_signer(self, name: str) -> None:
+        """The customer's name in print, under their signature."""
+        self._editable()
+        self.doc.signature.signer = name.strip()
+        self._save("signature")
+
     def sign_off(self, name: str | None) -> None:
         """The technician's sign-off (None withdraws it)."""
         self._editable()
@@ -441,7 +452,15 @@ class SessionEngine:
 
     def report_content(self) -> ReportContent:
         now = self.completed_at or self.clock()
-        return build_report(self.doc, self.visit, self.site, self.assets, self.insights, now=now)
+        return build_report(self.doc, self.visit, self.site, self.assets, self.insights, now=now,
+                            started_at=self.started_at, photos=self.photo_paths())
+
+    def photo_paths(self) -> list[str]:
+        """The files attached to photo steps, in checklist order (the report shows the
+        images among them as thumbnails)."""
+        shas = [sha for item in self.doc.checklist if item.type is StepType.PHOTO
+                for sha in self.doc.result(item.id).attachments]
+        return [str(self.store.attachment_path(sha)) for sha in dict.fromkeys(shas)]
 
     def check_complete(self) -> None:
         """Raise unless the session can be completed now."""
@@ -460,7 +479,9 @@ class SessionEngine:
         self.complete_stored(report, signature)
 
     def report_filename(self) -> str:
-        return f"report-{self.visit.id}.pdf"
+        """``2026-12-05 Acme Housing Elevator M1 (SN-1).pdf``: what the customer gets."""
+        return report_file_name(self.completed_at or self.clock(), self.site,
+                                [self.asset_names[a.id] for a in self.assets])
 
     def complete_stored(self, report_sha: str, signature_sha: str | None = None) -> None:
         """Mark the session completed with its report (and signature image) already kept

@@ -94,6 +94,7 @@ class Signature(Model):
     strokes: list[list[Point]] = Field(default=[], description="Points normalised to 0..1.")
     png: str | None = None  # sha256 of the rendered image, once captured
     at: datetime | None = None
+    signer: str = Field(default="", description="The signer's name in print.")
 
 
 class SignOff(Model):

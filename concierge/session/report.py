@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from concierge.domain import StepType
 from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, translator_for
@@ -61,12 +62,36 @@ class ReportContent:
     signature_png: str | None
     signed_off_by: str | None
     signed_off_at: datetime | None
+    signer: str = ""  # the customer's name in print
+    started_at: datetime | None = None  # arrival on site (the session's start)
+    photos: list[str] = field(default_factory=list)  # file paths of the photos taken
     language: str = SOURCE
     horizon_days: float = HORIZON_DAYS
 
     @property
     def translator(self) -> Translator:
         return translator_for(self.language)
+
+    @property
+    def time_on_site(self) -> timedelta | None:
+        """From arrival to the technician's sign-off (else to the report's date)."""
+        if self.started_at is None:
+            return None
+        end = self.signed_off_at or self.date
+        return end - self.started_at if end > self.started_at else None
+
+
+UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def report_file_name(date: datetime, site: Site | None, asset_names: Sequence[str]) -> str:
+    """``<date> <customer> <asset>.pdf``, safe as a file name on every platform."""
+    customer = site.customer_name if site else ""
+    asset = asset_names[0] if len(asset_names) == 1 else (
+        f"{asset_names[0]} +{len(asset_names) - 1}" if asset_names else "")
+    parts = [date.date().isoformat(), customer, asset]
+    name = " ".join(UNSAFE_IN_NAMES.sub(" ", p).strip() for p in parts if p.strip())
+    return " ".join(name.split())[:150].rstrip(" .") + ".pdf"
 
 
 def build_report(
@@ -78,6 +103,8 @@ def build_report(
     *,
     now: datetime,
     language: str | None = None,
+    started_at: datetime | None = None,
+    photos: Sequence[str] = (),
 ) -> ReportContent:
     """The report's content in ``language`` (default: ``report_language``)."""
     language = language or report_language(doc, site)
@@ -120,6 +147,9 @@ def build_report(
         signature_png=doc.signature.png,
         signed_off_by=doc.sign_off.name if doc.sign_off else None,
         signed_off_at=doc.sign_off.at if doc.sign_off else None,
+        signer=doc.signature.signer,
+        started_at=started_at,
+        photos=list(photos),
         language=language,
     )
 

@@ -181,7 +181,7 @@ def test_a_german_customers_report_is_german_while_the_ui_is_english(tmp_path: P
         "Motortemperatur 70 °C 63 °C -10,0 % · verbessert", "Entschärft", "in 5 Tagen",
         "in 20 Tagen",
         "Bewertung: 4 / 5", "Abgezeichnet von Sam Tech, 15. Juni 2025",
-        "Sonntag, 15. Juni 2025 · Einsatz visit-1",
+        "Sonntag, 15. Juni 2025 · Techniker Sam Tech",
     ):
         assert expected in text, f"{expected!r} not in the report: {text}"
     for english in ("Your optimisation visit", "Before and after", "Rating:", "Signed off by",

@@ -174,7 +174,7 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
 
     w.next_button.click()
     opened: list[Path] = []
-    w.finish._open = opened.append
+    w.finish.handover.opener = lambda url: bool(opened.append(Path(url.toLocalFile()))) or True
     assert w.finish.complete_button.isEnabled()
     with qtbot.waitSignal(w.finish.completed, timeout=20_000):
         w.finish.complete_button.click()
@@ -187,7 +187,9 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
     assert report is not None and report.read_bytes().startswith(b"%PDF")
     assert w.finish.open_button.isVisible()
     w.finish.open_button.click()
-    assert opened == [report]
+    assert [p.name for p in opened] == [w.engine.report_filename()]
+    assert opened[0].name.endswith(" Acme Housing Elevator M1 (SN-e1) +1.pdf")
+    assert opened[0].read_bytes() == report.read_bytes()
     assert not w.delight.isEnabled()
     assert w.saved.text() == "Completed: read-only"
     assert set(record["attachments"]) == {record["data"]["report"],

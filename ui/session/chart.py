@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from concierge.i18n import Translator, _, msg, ui
@@ -54,8 +54,7 @@ def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison
         top = max(abs(before), abs(after)) or 1.0
         painter.setPen(TEXT)
         label = f"{label_name(c.kpi.label, t=t)}\n{names.get(c.asset_id, c.asset_id)}"
-        painter.drawText(QRectF(rect.left(), y, label_w, ROW - 8),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+        _fitted(painter, QRectF(rect.left(), y, label_w, ROW - 8), label)
         for i, (value, colour) in enumerate(((before, BEFORE), (after, AFTER))):
             w = max(bar_w * 0.7 * abs(value) / top, 2.0)
             bar = QRectF(bar_x, y + 4 + i * 22, w, 18)
@@ -69,6 +68,22 @@ def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison
                          | Qt.TextFlag.TextWordWrap,
                          fmt_change(c.change_pct, c.verdict, t=t))
         y += ROW
+    painter.restore()
+
+
+def _fitted(painter: QPainter, box: QRectF, text: str) -> None:
+    """``text`` wrapped into ``box``, in a smaller font where it would not fit (never clipped)."""
+    flags = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+             | Qt.TextFlag.TextWordWrap)
+    painter.save()
+    font = QFont(painter.font())
+    while font.pixelSize() > 8:
+        needed = QFontMetricsF(font).boundingRect(box, int(flags), text)
+        if needed.height() <= box.height() and needed.width() <= box.width():
+            break
+        font.setPixelSize(font.pixelSize() - 1)
+    painter.setFont(font)
+    painter.drawText(box, flags, text)
     painter.restore()
 
 

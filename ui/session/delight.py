@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from concierge.i18n import _, tr
 from concierge.session.engine import SessionEngine, SessionError
 from ui.session.common import TextSaver, card, label, named
+from ui.session.handover import Handover
 from ui.session.signature import SignaturePad
 
 
@@ -81,8 +82,22 @@ class DelightPage(QWidget):
         self.clear = named(QPushButton(_("Clear signature")), "clearSignature",
                            _("Clear the signature"))
         self.clear.clicked.connect(self._clear)
+        self.signer = named(QLineEdit(doc.signature.signer), "signerName",
+                            _("The customer's name in print"))
+        self.signer.setPlaceholderText(_("Name in print, under the signature"))
+        self.savers.append(TextSaver(self.signer.text, engine.set_signer, self))
+        self.signer.textChanged.connect(self.savers[-1].touch)
+        self.handover = Handover(engine, self)
+        self.preview = named(QPushButton(_("Preview report")), "previewReportBeforeSigning",
+                             _("Show the customer the report before they sign"))
+        self.preview.clicked.connect(self.handover.preview)
         sl.addWidget(self.pad)
-        sl.addWidget(self.clear)
+        sl.addWidget(self.signer)
+        under = QHBoxLayout()
+        under.addWidget(self.clear)
+        under.addWidget(self.preview)
+        under.addStretch(1)
+        sl.addLayout(under)
 
         tech, tl = card(_("Technician's sign-off"), "signOffCard")
         self.name = named(QLineEdit(doc.sign_off.name if doc.sign_off else default_name),
@@ -143,6 +158,7 @@ class DelightPage(QWidget):
         if signed and doc.sign_off:
             self.sign_message.setText(_("Signed off by {name}.").format(name=doc.sign_off.name))
         self.pad.read_only = self.engine.completed
+        self.signer.setReadOnly(self.engine.completed)
         missing = self.engine.blockers()
         self.missing.setText(_("Still missing before the session can complete:") + "\n• "
                              + "\n• ".join(tr(m) for m in missing) if missing
