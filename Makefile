@@ -71,8 +71,9 @@ $(MO_FILES): %.mo: %.po | $(STAMP)
 i18n-update: $(STAMP)
 	$(BIN)/python scripts/i18n_catalogue.py update
 
+# The demo office runs its own MQTT broker (mosquitto, else embedded amqtt) and simulated devices.
 run: setup
-	$(BIN)/concierge --demo
+	CONCIERGE_DEMO_DEVICES=1 $(BIN)/concierge --demo
 
 screenshot: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/concierge --demo --screenshot docs/screenshot-board.png

@@ -1,10 +1,12 @@
-"""Ingestion throughput through the HTTP API vs raw SQLite executemany of the same rows.
+"""Ingestion throughput through the HTTP API vs the raw insert of the same rows, on
+SQLite (baseline: raw executemany) and on PostgreSQL (baseline: raw binary COPY).
 
 Both sides get their input ready before the clock starts: the baselines their row tuples
 (timestamps already floats), the API its request bodies (JSON bytes, as a device sends
 them).  Two baselines: the rows as sent, (asset, metric, ts, value), and the stricter one,
 the rows in the API's own table layout (series id, ts, value).  The API's figure with this
-client's ``json.dumps`` inside the timing is printed too.
+client's ``json.dumps`` inside the timing is printed too.  PostgreSQL is a private cluster
+started for the run (tests/pgcluster.py), with fsync off on both sides.
 
 python benchmarks/bench_backoffice_ingest.py
 """
@@ -14,16 +16,23 @@ from __future__ import annotations
 import json
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind
 from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD, build_fleet
 from concierge_office.server import start_embedded
+from tests.officedb import POSTGRESQL, SQLITE, Backend, Template
+from tests.pgcluster import PrivateCluster
 
 BATCH = 20_000
 BATCHES = 5
@@ -54,7 +63,7 @@ def _batches(start: float) -> list[list[dict[str, object]]]:
     ]
 
 
-def _http_run(start: float) -> tuple[float, float]:
+def _http_run(start: float, template: Template) -> tuple[float, float]:
     """Readings/s with the bodies ready, and with their encoding counted in."""
     batches = _batches(start)
     encode_began = time.perf_counter()
@@ -62,7 +71,8 @@ def _http_run(start: float) -> tuple[float, float]:
         json.dumps({"readings": readings}, allow_nan=False).encode() for readings in batches
     ]
     encoding = time.perf_counter() - encode_began
-    with start_embedded(live=False) as office:
+    url = template.copy()
+    with start_embedded(url, live=False) as office:
         assert office.service.wait_ready()  # demo history and engine done: measure ingestion only
         http = requests.Session()
         token = http.post(
@@ -78,11 +88,11 @@ def _http_run(start: float) -> tuple[float, float]:
             assert accepted, response.text[:300]
         elapsed = time.perf_counter() - began
         http.close()
+    template.backend.drop(url)
     return BATCH * BATCHES / elapsed, BATCH * BATCHES / (elapsed + encoding)
 
 
-def _raw_run(start: float, *, series_keys: bool) -> float:
-    """The rows as sent, or in the API's layout (series ids mapped before the clock)."""
+def _rows(start: float, *, series_keys: bool) -> list[tuple[object, ...]]:
     ids: dict[tuple[str, str], int] = {}
     rows: list[tuple[object, ...]] = []
     for readings in _batches(start):
@@ -93,6 +103,12 @@ def _raw_run(start: float, *, series_keys: bool) -> float:
                 rows.append((ids.setdefault(key, len(ids) + 1), ts, r["value"]))
             else:
                 rows.append((*key, ts, r["value"]))
+    return rows
+
+
+def _raw_sqlite(start: float, *, series_keys: bool) -> float:
+    """The rows as sent, or in the API's layout (series ids mapped before the clock)."""
+    rows = _rows(start, series_keys=series_keys)
     columns = "series_id INTEGER, ts REAL" if series_keys else "asset_id TEXT, metric TEXT, ts REAL"
     key_columns = "series_id, ts" if series_keys else "asset_id, metric, ts"
     marks = ", ".join("?" * len(rows[0]))
@@ -116,27 +132,77 @@ def _raw_run(start: float, *, series_keys: bool) -> float:
     return BATCH * BATCHES / elapsed
 
 
-def main() -> None:
+def _raw_copy(start: float, cluster: PrivateCluster, *, series_keys: bool) -> float:
+    """Binary COPY of the rows into a table of the same key, one transaction per batch."""
+    rows = _rows(start, series_keys=series_keys)
+    columns = (
+        "series_id integer, ts float8" if series_keys else "asset_id text, metric text, ts float8"
+    )
+    key_columns = "series_id, ts" if series_keys else "asset_id, metric, ts"
+    types = ["int4", "float8", "float8"] if series_keys else ["text", "text", "float8", "float8"]
+    with psycopg.connect(host="127.0.0.1", port=cluster.port, user="postgres") as conn:
+        conn.execute("DROP TABLE IF EXISTS raw_telemetry")
+        conn.execute(
+            f"CREATE TABLE raw_telemetry ({columns}, value float8 NOT NULL, "  # type: ignore[arg-type]
+            f"PRIMARY KEY ({key_columns}))"
+        )
+        conn.commit()
+        began = time.perf_counter()
+        for i in range(BATCHES):
+            with conn.cursor() as cursor, cursor.copy(
+                "COPY raw_telemetry FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(types)
+                for row in rows[i * BATCH : (i + 1) * BATCH]:
+                    copy.write_row(row)
+            conn.commit()
+        elapsed = time.perf_counter() - began
+        conn.execute("DROP TABLE raw_telemetry")
+        conn.commit()
+    return BATCH * BATCHES / elapsed
+
+
+def _report(
+    backend: str, baseline: str, template: Template, raw: Callable[[float, bool], float]
+) -> None:
     start = time.time() - 3 * 86_400
     http: list[tuple[float, float]] = []
     as_sent: list[float] = []
     by_series: list[float] = []
     for _ in range(REPEATS):  # alternately: on a shared machine all then see the same load
-        http.append(_http_run(start))
-        as_sent.append(_raw_run(start, series_keys=False))
-        by_series.append(_raw_run(start, series_keys=True))
+        http.append(_http_run(start, template))
+        as_sent.append(raw(start, False))
+        by_series.append(raw(start, True))
     ready = statistics.median(h for h, _ in http)
     encoded = statistics.median(e for _, e in http)
     names, keys = statistics.median(as_sent), statistics.median(by_series)
-    print(f"ingestion, {BATCHES} x {BATCH} readings, median of {REPEATS}")
+    print(f"{backend} ingestion, {BATCHES} x {BATCH} readings, median of {REPEATS}")
     print(f"  HTTP API (validate, parse, store, rollup):  {ready:12,.0f} readings/s")
     print(f"  the same plus the client's json.dumps:      {encoded:12,.0f} readings/s")
-    print(f"  raw executemany, rows as sent (baseline):   {names:12,.0f} readings/s")
-    print(f"  raw executemany, API's layout (stricter):   {keys:12,.0f} readings/s")
+    print(f"  raw {baseline}, rows as sent (baseline): {names:12,.0f} readings/s")
+    print(f"  raw {baseline}, API's layout (stricter): {keys:12,.0f} readings/s")
     print(
-        f"  ratio: {ready / names:.2f} of the baseline (target >= 0.5), {ready / keys:.2f} of "
+        f"  ratio: {ready / names:.2f} of raw {baseline} (target >= 0.5), {ready / keys:.2f} of "
         f"the stricter one; with the client's encoding {encoded / names:.2f} / {encoded / keys:.2f}"
     )
+
+
+def _demo(url: str) -> None:
+    start_embedded(url, live=False).stop()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = Backend(SQLITE, None, Path(tmp))
+        _report("SQLite", "executemany", sqlite.template("demo", _demo),
+                lambda start, keys: _raw_sqlite(start, series_keys=keys))
+    cluster = PrivateCluster()
+    try:
+        postgres = Backend(POSTGRESQL, cluster, Path(cluster.root))
+        _report("PostgreSQL", "COPY", postgres.template("demo", _demo),
+                lambda start, keys: _raw_copy(start, cluster, series_keys=keys))
+    finally:
+        cluster.destroy()
 
 
 if __name__ == "__main__":

@@ -10,13 +10,24 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from concierge import __version__
 from concierge.protocol import schemas
-from concierge_office import admin, attachments, auth, fleet, sync, telemetry
+from concierge_office import (
+    admin,
+    attachments,
+    auth,
+    bootstrap,
+    fleet,
+    sync,
+    telemetry,
+)
 from concierge_office.compression import install_compression
+from concierge_office.devices import admin as devices_admin
 from concierge_office.errors import (
     BodyLimitMiddleware,
     error_response,
     install_error_handlers,
 )
+from concierge_office.health import router as probes
+from concierge_office.outage import install_outage_handlers
 from concierge_office.state import AppState, Readiness
 
 API_VERSION = "1.0.0"
@@ -44,9 +55,13 @@ def create_app(state: AppState) -> FastAPI:
         sync.router,
         attachments.router,
         admin.router,
+        bootstrap.router,
+        probes,
+        devices_admin.router,  # MQTT broker status, remote attempts, approvals, figures
     ):
         app.include_router(router)
     install_error_handlers(app)
+    install_outage_handlers(app)
     json_limit = state.config.max_json_body
     attachment_limit = schemas.MAX_ATTACHMENT_BYTES
 
@@ -60,7 +75,9 @@ def create_app(state: AppState) -> FastAPI:
 
 
 # Served while the office is still preparing its data (the rest waits for it).
-_ALWAYS_SERVED = ("/v1/health", "/v1/auth/", "/docs", "/redoc", "/openapi.json")
+_ALWAYS_SERVED = (
+    "/v1/health", "/v1/auth/", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json",
+)
 
 
 class ReadinessMiddleware:

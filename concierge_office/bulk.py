@@ -191,6 +191,11 @@ def _feed(
     for start in range(0, len(change_rows), 5000):
         conn.execute(db.changes.insert(), change_rows[start : start + 5000])
         conn.execute(db.feed.insert(), feed_rows[start : start + 5000])
+    if conn.dialect.name == "postgresql":  # seqs given explicitly: the sequence follows them
+        conn.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('changes', 'seq'), "
+            "(SELECT max(seq) FROM changes))"
+        )
 
 
 def _telemetry(

@@ -44,7 +44,16 @@ from sqlalchemy.sql import ColumnElement, Insert
 from concierge.domain import VisitStatus
 from concierge_office.checkpoint import BACKSTOP_PAGES, WalCheckpointer
 
-metadata = MetaData()
+# Constraint names as PostgreSQL gives them by default, so the names are the same on every
+# backend and migrations can refer to them (databases made before migrations match too).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 _Seq = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -322,12 +331,41 @@ feed = Table(
     Index("ix_feed_technician_seq", "technician_id", "seq"),
 )
 
+# One-time tokens that let the first administrator be created over the network (hashed;
+# valid until expires_at; used_at set when consumed).
+setup_tokens = Table(
+    "setup_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float),
+)
+
+# Scheduled jobs claimed per period by whichever worker gets there first (jobs.py).
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("period_start", Float, primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("lease_until", Float, nullable=False),
+    Column("finished_at", Float),
+)
+
 meta = Table(
     "meta",
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+def normalise_url(url: str) -> str:
+    """postgresql:// means the psycopg 3 driver (SQLAlchemy's default would be psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 def epoch(moment: datetime) -> float:
@@ -342,7 +380,7 @@ class Database:
     """Engine plus transaction helpers that behave the same on SQLite and PostgreSQL."""
 
     def __init__(self, url: str) -> None:
-        self.url = make_url(url)
+        self.url = make_url(normalise_url(url))
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         # In-process writers queue here rather than poll SQLite's lock (it sleeps between tries).
         self._writer = threading.Lock()
@@ -358,27 +396,27 @@ class Database:
             self.engine = create_engine(self.url, pool_pre_ping=True)
 
     def create_schema(self) -> None:
-        """Create missing tables; telemetry stored by (asset, metric) names is moved to
-        series keys, in the same transaction."""
-        with self.write() as conn:
-            tables = inspect(conn)
-            by_name = tables.has_table("telemetry") and "asset_id" in {
-                c["name"] for c in tables.get_columns("telemetry")
-            }
-            if by_name:
-                conn.exec_driver_sql("ALTER TABLE telemetry RENAME TO telemetry_by_name")
-                if not self.is_sqlite:  # free the key's name for the new table
-                    conn.exec_driver_sql(
-                        "ALTER TABLE telemetry_by_name "
-                        "RENAME CONSTRAINT telemetry_pkey TO telemetry_by_name_pkey"
-                    )
-            had_sites = tables.has_table("sites")
-            metadata.create_all(conn)
-            if had_sites and "language" not in {c["name"] for c in tables.get_columns("sites")}:
-                conn.exec_driver_sql(  # older files: every customer reads English
-                    "ALTER TABLE sites ADD COLUMN language VARCHAR(35) NOT NULL DEFAULT 'en'")
-            if by_name:
-                _move_telemetry_to_series(conn)
+        """Bring the schema to the code's revision (migrations, under a lock)."""
+        from concierge_office.migrate import upgrade
+
+        upgrade(self)
+
+    def set_aside_telemetry_by_name(self, conn: Connection) -> bool:
+        """Rename telemetry stored by (asset, metric) names (the layout before series keys)
+        to ``telemetry_by_name``; True if there was such a table.  See ``move_telemetry_to_series``.
+        """
+        tables = inspect(conn)
+        by_name = tables.has_table("telemetry") and "asset_id" in {
+            c["name"] for c in tables.get_columns("telemetry")
+        }
+        if by_name:
+            conn.exec_driver_sql("ALTER TABLE telemetry RENAME TO telemetry_by_name")
+            if not self.is_sqlite:  # free the key's name for the new table
+                conn.exec_driver_sql(
+                    "ALTER TABLE telemetry_by_name "
+                    "RENAME CONSTRAINT telemetry_pkey TO telemetry_by_name_pkey"
+                )
+        return by_name
 
     @contextmanager
     def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
@@ -478,16 +516,14 @@ class Database:
 
         On SQLite as multi-row VALUES statements of about a thousand rows: a fraction of
         an executemany's per-row overhead, and other threads get the GIL while each runs.
+        On PostgreSQL with binary COPY (through a staging table to skip existing keys).
         """
         width = len(table.columns)
         if not self.is_sqlite:
-            rows = [tuple(values[i : i + width]) for i in range(0, len(values), width)]
-            if skip_existing:
-                return self.insert_rows(conn, table, rows)
-            conn.execute(
-                table.insert(), [dict(zip(table.columns.keys(), r, strict=True)) for r in rows]
-            )
-            return len(rows)
+            from concierge_office.pgcopy import copy_rows
+
+            rows = zip(*(values[i::width] for i in range(width)), strict=True)
+            return copy_rows(conn, table, rows, skip_existing=skip_existing)
         driver = conn.connection.dbapi_connection
         assert isinstance(driver, sqlite3.Connection)
         per = min(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), _VALUES_PER_INSERT)
@@ -568,7 +604,8 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _move_telemetry_to_series(conn: Connection) -> None:
+def move_telemetry_to_series(conn: Connection) -> None:
+    """Move readings set aside by ``set_aside_telemetry_by_name`` into series keys."""
     conn.exec_driver_sql(
         "INSERT INTO series (asset_id, metric) "
         "SELECT DISTINCT asset_id, metric FROM telemetry_by_name ORDER BY asset_id, metric"

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from time import sleep
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -140,12 +140,21 @@ class Counts:
         return EngineRun(**self.__dict__)
 
 
+class RemoteFirstHook(Protocol):
+    """Remote first (concierge_office/devices/remote.py), called in the engine's transaction."""
+
+    def settled(self, conn: Connection, now: float) -> set[str]: ...  # not to be reopened
+
+    def triage(self, conn: Connection, now: float) -> set[str]: ...  # not to get a visit now
+
+
 class ProactiveEngine:
     """Runs are serialised: the scheduler job and ``/admin/engine/run`` share a lock."""
 
     def __init__(self, database: Database) -> None:
         self.db = database
         self._lock = threading.Lock()
+        self.remote_first: RemoteFirstHook | None = None  # set by the devices link
 
     def run(self, now: float, series: Series | None = None) -> EngineRun:
         """Analyse, store insights and plan visits; ``series`` is the hourly telemetry the
@@ -153,10 +162,15 @@ class ProactiveEngine:
         with self._lock:
             counts = Counts()
             findings, analysed = self._analyse(now, counts, series)
+            remote = self.remote_first
             with self.db.write() as conn:
-                resolved = self._store_insights(conn, findings, analysed, now, counts)
+                settled = remote.settled(conn, now) if remote else set()
+                resolved = self._store_insights(
+                    conn, findings, analysed, now, counts, settled=settled
+                )
                 self._drop_resolved(conn, resolved, now, counts)
-                self._plan_visits(conn, now, counts)
+                held = remote.triage(conn, now) if remote else set()
+                self._plan_visits(conn, now, counts, held)
             return counts.result()
 
     # --- analysis ---------------------------------------------------------------
@@ -187,8 +201,12 @@ class ProactiveEngine:
         analysed: set[str],
         now: float,
         counts: Counts,
+        *,
+        settled: Collection[str] = (),
     ) -> list[str]:
-        """Store findings as insights; returns the ids of insights resolved now."""
+        """Store findings as insights; returns the ids of insights resolved now.
+
+        ``settled``: insights resolved remotely lately, left resolved."""
         ins = db.insights
         existing = {row.key: row for row in conn.execute(select(ins))}
         sites = dict(conn.execute(select(db.assets.c.id, db.assets.c.site_id)).all())
@@ -196,6 +214,8 @@ class ProactiveEngine:
         changed: list[tuple[Key, int]] = []
         for f in findings:
             row = existing.get(f.key)
+            if row is not None and row.id in settled:
+                continue
             fields = {
                 "metric": f.metric,
                 "kind": f.kind.value,
@@ -294,12 +314,20 @@ class ProactiveEngine:
             counts.visits_updated += 1
         publish_visits(self.db, conn, published)
 
-    def _plan_visits(self, conn: Connection, now: float, counts: Counts) -> None:
+    def _plan_visits(
+        self, conn: Connection, now: float, counts: Counts, held: Collection[str] = ()
+    ) -> None:
+        """``held``: insights a remote attempt holds back from visits."""
         ins, vi = db.insights, db.visit_insights
         covered = select(vi.c.insight_id)
         waiting = conn.execute(
             select(ins)
-            .where(ins.c.status == "open", ins.c.severity.in_(ACTIONABLE), ins.c.id.not_in(covered))
+            .where(
+                ins.c.status == "open",
+                ins.c.severity.in_(ACTIONABLE),
+                ins.c.id.not_in(covered),
+                ins.c.id.not_in(sorted(held)),
+            )
             .order_by(ins.c.site_id, ins.c.id)
         ).all()
         by_site: dict[str, list[Row[Any]]] = defaultdict(list)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, Table, select
 from concierge.protocol import schemas
 from concierge_office import db
 from concierge_office.db import utc
+from concierge_office.devices.attempts import attach_attempts
 
 
 def _opt_utc(ts: float | None) -> Any:
@@ -217,6 +218,7 @@ def _insight_json(row: Row[Any]) -> dict[str, Any]:
         "created_at": _iso(r["created_at"]),
         "updated_at": _iso(r["updated_at"]),
         "version": r["version"],
+        "remote_attempts": [],  # filled in by load()
     }
 
 
@@ -239,6 +241,7 @@ def _visit_json(row: Row[Any]) -> dict[str, Any]:
         "version": r["version"],
         "created_at": _iso(r["created_at"]),
         "updated_at": _iso(r["updated_at"]),
+        "remote_attempts": [],  # filled in by load()
     }
 
 
@@ -266,6 +269,7 @@ def load(conn: Connection, entity: str, ids: Iterable[str]) -> dict[str, dict[st
         chunk = wanted[start : start + 500]
         for row in conn.execute(select(table).where(table.c.id.in_(chunk))):
             found[row.id] = convert(row)
+    attach_attempts(conn, entity, found)  # devices: remote attempts of visits and insights
     return found
 
 

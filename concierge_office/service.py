@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from concierge_office import db
 from concierge_office.accounts import ensure_admin
 from concierge_office.app import create_app
+from concierge_office.bootstrap import SETUP_TOKEN_SECONDS, admin_exists, issue_setup_token
 from concierge_office.changes import purge_tombstones
 from concierge_office.db import Database
 from concierge_office.demo_fleet import (
@@ -23,7 +25,9 @@ from concierge_office.demo_fleet import (
     finish_demo,
     seed_fleet,
 )
+from concierge_office.devices.link import attach as attach_devices
 from concierge_office.engine import ProactiveEngine
+from concierge_office.jobs import purge_runs, run_due, worker_id
 from concierge_office.state import DAY, AppState, Clock, Config, Readiness
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 LIVE_TICK_SECONDS = 5.0
 ENGINE_INTERVAL_SECONDS = 60.0
 PURGE_INTERVAL_SECONDS = 3600.0
+JOB_RUNS_KEPT_SECONDS = 7 * DAY
 
 
 class BackOffice:
@@ -54,10 +59,21 @@ class BackOffice:
         access_ttl_seconds: float = 15 * 60.0,
         refresh_grace_seconds: float = 60.0,
         tombstone_retention_seconds: float = 60 * DAY,
+        setup_token: bool = True,
     ) -> None:
+        """``setup_token``: with no admin (outside the demo), issue and log a setup token
+        (False in workers: their parent does it once)."""
         self.db = Database(database_url)
-        self.db.create_schema()
-        ensure_admin(self.db)
+        try:
+            self.db.create_schema()
+        except BaseException:
+            self.db.dispose()
+            raise
+        self.setup_token: str | None = None  # printed once: creates the first admin
+        if demo:
+            ensure_admin(self.db)  # the demo's published accounts exist only in demo mode
+        elif setup_token:
+            self.setup_token = self._setup_token_if_no_admin()
         with self.db.read() as conn:
             has_demo = db.meta_get(conn, "demo_seed") is not None
             sim_now = float(db.meta_get(conn, "sim_now") or 0.0)
@@ -76,13 +92,28 @@ class BackOffice:
         self.ready = Readiness()
         self.state = AppState(self.config, self.db, self.clock, self.engine, ready=self.ready)
         self.app: FastAPI = create_app(self.state)
+        self.devices = attach_devices(self)  # MQTT devices, remote first (CONCIERGE_MQTT_*)
         self._scheduler: BackgroundScheduler | None = None
+        self.worker = worker_id()  # owner of this process's job claims
         self._live = live
         self._has_demo = has_demo
         self._preparing = threading.Thread(
             target=self._prepare, name="concierge-office-prepare", daemon=True
         )
         self._preparing.start()
+
+    def _setup_token_if_no_admin(self) -> str | None:
+        with self.db.read() as conn:
+            if admin_exists(conn):
+                return None
+        token = issue_setup_token(self.db)
+        log.warning(
+            "No administrator yet. Create one with `concierge-office create-admin`, or within "
+            "%d minutes POST /v1/setup with this one-time token: %s",
+            SETUP_TOKEN_SECONDS // 60,
+            token,
+        )
+        return token
 
     def _prepare(self) -> None:
         """Finish a new demo (history, first engine run), start the jobs, then open up."""
@@ -94,6 +125,7 @@ class BackOffice:
             self._fleet = None
             if self._live:
                 self._start_jobs(LiveTelemetry(self.db, self.clock) if self._has_demo else None)
+            self.devices.start()
         except Exception:
             log.exception("the back office could not prepare its data")
             self.ready.set(failed=True)
@@ -115,21 +147,30 @@ class BackOffice:
         }
         if telemetry is not None:
             telemetry.tick()  # catch up to now before serving
-            scheduler.add_job(
-                telemetry.tick, "interval", seconds=LIVE_TICK_SECONDS, id="live-telemetry", **common
-            )
+            if not self.devices.simulates_fleet:  # else simulated devices send it over MQTT
+                scheduler.add_job(
+                    self._claimed("live-telemetry", LIVE_TICK_SECONDS, telemetry.tick),
+                    "interval", seconds=LIVE_TICK_SECONDS, id="live-telemetry", **common,
+                )
         scheduler.add_job(
-            self.run_engine,
-            "interval",
-            seconds=ENGINE_INTERVAL_SECONDS,
-            id="proactive-engine",
-            **common,
+            self._claimed("proactive-engine", ENGINE_INTERVAL_SECONDS, self.run_engine),
+            "interval", seconds=ENGINE_INTERVAL_SECONDS, id="proactive-engine", **common,
         )
         scheduler.add_job(
-            self.purge, "interval", seconds=PURGE_INTERVAL_SECONDS, id="purge-tombstones", **common
+            self._claimed("purge-tombstones", PURGE_INTERVAL_SECONDS, self.purge),
+            "interval", seconds=PURGE_INTERVAL_SECONDS, id="purge-tombstones", **common,
         )
         scheduler.start()
         self._scheduler = scheduler
+
+    def _claimed(self, job: str, period: float, body: Callable[[], object]) -> Callable[[], None]:
+        """``body`` run only by the worker that claims the job's period (see jobs.py)."""
+
+        def tick() -> None:
+            if not self.state.stopping.is_set():
+                run_due(self.db, job, body, period=period, owner=self.worker)
+
+        return tick
 
     def run_engine(self) -> None:
         result = self.engine.run(self.clock.now())
@@ -137,11 +178,17 @@ class BackOffice:
 
     def purge(self) -> int:
         with self.db.write() as conn:
-            return purge_tombstones(self.db, conn, time.time() - self.config.tombstone_retention)
+            purged = purge_tombstones(self.db, conn, time.time() - self.config.tombstone_retention)
+        purge_runs(self.db, time.time() - JOB_RUNS_KEPT_SECONDS)
+        return purged
 
     def close(self) -> None:
+        """Stop: readiness off, scheduled jobs stopped (a running one finishes), DB closed."""
+        self.state.stopping.set()
         self._preparing.join()  # a database left behind is always complete
+        self.devices.stop()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
         self.db.dispose()
+        log.info("back office closed (scheduler stopped, database disposed)")

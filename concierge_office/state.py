@@ -93,6 +93,7 @@ class AppState:
     engine: ProactiveEngine
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     ready: Readiness = field(default_factory=_ready)
+    stopping: threading.Event = field(default_factory=threading.Event)  # /readyz turns 503
 
 
 def state_of(request: Request) -> AppState:

@@ -140,6 +140,30 @@ class Asset(Schema):
     updated_at: AwareDatetime
 
 
+class RemoteAttempt(Schema):
+    """A remote action the office tried for an insight before (or instead of) a visit."""
+
+    decision_key: str = Field(description="'<insight id>:<playbook id>': one per decision.")
+    insight_id: Id
+    asset_id: Id
+    action: str = Field(description="The playbook, e.g. 'elevator-door-recalibrate'.")
+    command: str | None = Field(default=None, description="None until approved.")
+    command_id: str | None = None
+    command_state: str | None = None
+    safety: Literal["automatic", "approval"]
+    result: Literal["awaiting_approval", "pending", "fixed", "not_fixed", "declined"]
+    metric: str
+    direction: Literal["up", "down"]
+    decided_at: AwareDatetime
+    sent_at: AwareDatetime | None = None
+    acked_at: AwareDatetime | None = None
+    concluded_at: AwareDatetime | None = None
+    baseline: float | None = Field(default=None, description="The metric before the action.")
+    observed: float | None = Field(default=None, description="The metric after it.")
+    detail: str = ""
+    customer_note: str = ""
+
+
 class Insight(Schema):
     id: Id
     asset_id: Id
@@ -156,6 +180,7 @@ class Insight(Schema):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     version: int = 1
+    remote_attempts: list[RemoteAttempt] = []
 
 
 class Visit(Schema):
@@ -175,6 +200,9 @@ class Visit(Schema):
     version: int = 1
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    remote_attempts: list[RemoteAttempt] = Field(
+        default=[], description="Remote actions tried for the visit's insights."
+    )
 
 
 VISIT_TECHNICIAN_FIELDS = frozenset({"status", "technician_notes", "outcome"})
@@ -400,3 +428,22 @@ class OpsReport(Schema):
 class BackOfficeStats(Schema):
     rows: dict[str, int] = Field(description="Row count per table.")
     last_seq: int = Field(description="Latest change-log sequence number.")
+
+
+# --- devices: remote first -----------------------------------------------------
+
+
+class RemoteKindFigures(Schema):
+    asset_kind: str
+    attempted: int
+    resolved_remotely: int
+    visits_avoided: int
+    sent_a_technician: int
+    pending: int
+    mean_seconds_to_resolution: float | None = Field(
+        description="Mean time from insight to remote resolution."
+    )
+
+
+class RemoteFigures(Schema):
+    kinds: list[RemoteKindFigures]

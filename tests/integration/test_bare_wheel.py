@@ -10,7 +10,9 @@ from importlib.metadata import distribution
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_STACK = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "argon2-cffi", "msgspec")
+SERVER_STACK = (
+    "fastapi", "starlette", "uvicorn", "sqlalchemy", "argon2-cffi", "msgspec", "psycopg", "alembic",
+)
 
 
 def _run(args: list[str | Path], cwd: Path, **env: str) -> str:

@@ -1,30 +1,24 @@
 """Fixtures: real back offices on 127.0.0.1 and logged-in HTTP clients.
 
-By default every office runs on its own copy of one demo SQLite database built
-(cold, by ``start_embedded``) once per session.  With CONCIERGE_TEST_DATABASE_URL
-set (e.g. ``postgresql+psycopg://concierge:concierge@127.0.0.1/concierge_test``)
-every office instead starts cold on that database, emptied first.
+Every office runs on its own copy of one demo database built (cold, by
+``start_embedded``) once per session and backend: each test runs on SQLite and on
+the private PostgreSQL cluster (tests/conftest.py ``office_backend``).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from concierge_office import db
 from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
 from concierge_office.server import EmbeddedBackOffice, start_embedded
-
-EXTERNAL_DATABASE = os.environ.get("CONCIERGE_TEST_DATABASE_URL")
+from tests.officedb import Backend, Template
 
 
 class Api:
@@ -93,51 +87,44 @@ def mutation(
     }
 
 
-def empty_external_database() -> str:
-    """The external test database (CONCIERGE_TEST_DATABASE_URL), with no tables."""
-    assert EXTERNAL_DATABASE is not None
-    database = db.Database(EXTERNAL_DATABASE)
-    try:
-        db.metadata.drop_all(database.engine)
-    finally:
-        database.dispose()
-    return EXTERNAL_DATABASE
-
-
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_database(office_backend: Backend) -> Template:
     """A complete demo database: a cold ``start_embedded`` then ``stop`` leaves it behind."""
-    path = tmp_path_factory.mktemp("demo-office") / "backoffice.sqlite"
-    if EXTERNAL_DATABASE is None:
-        start_embedded(f"sqlite:///{path}", live=False).stop()
-    return path
+    return office_backend.template(
+        "demo", lambda url: start_embedded(url, live=False).stop()
+    )
 
 
 @contextmanager
-def demo_office(template: Path, copy: Path, **options: Any) -> Iterator[EmbeddedBackOffice]:
+def demo_office(template: Template, **options: Any) -> Iterator[EmbeddedBackOffice]:
     """A demo back office (no background jobs unless ``live=True``) on a copy of ``template``."""
-    if EXTERNAL_DATABASE is not None:
-        url = empty_external_database()
-    else:
-        shutil.copyfile(template, copy)
-        url = f"sqlite:///{copy}"
-    with start_embedded(url, **{"live": False, **options}) as bo:
-        yield bo
+    url = template.copy()
+    try:
+        with start_embedded(url, **{"live": False, **options}) as bo:
+            yield bo
+    finally:
+        template.backend.drop(url)
+
+
+@pytest.fixture
+def empty_database(office_backend: Backend) -> Iterator[str]:
+    """The URL of an empty database of its own on the test's backend."""
+    url = office_backend.empty()
+    yield url
+    office_backend.drop(url)
 
 
 @pytest.fixture(scope="module")
-def office(
-    demo_database: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[EmbeddedBackOffice]:
+def office(demo_database: Template) -> Iterator[EmbeddedBackOffice]:
     """A demo back office shared by a module's read-mostly tests."""
-    with demo_office(demo_database, tmp_path_factory.mktemp("office") / "office.sqlite") as bo:
+    with demo_office(demo_database) as bo:
         yield bo
 
 
 @pytest.fixture
-def fresh_office(demo_database: Path, tmp_path: Path) -> Iterator[EmbeddedBackOffice]:
+def fresh_office(demo_database: Template) -> Iterator[EmbeddedBackOffice]:
     """A demo back office of its own, for tests that change data."""
-    with demo_office(demo_database, tmp_path / "office.sqlite") as bo:
+    with demo_office(demo_database) as bo:
         yield bo
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import requests
 from argon2 import PasswordHasher
 
@@ -16,6 +14,7 @@ from concierge_office.accounts import (
 from concierge_office.auth import DUMMY_HASH
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import LoginFactory, demo_office
+from tests.officedb import Template
 
 
 def test_precomputed_hashes_verify_with_current_parameters() -> None:
@@ -59,9 +58,9 @@ def _me(url: str, access: str) -> requests.Response:
 
 
 def test_expired_access_token_then_refresh_rotates(
-    login: LoginFactory, demo_database: Path, tmp_path: Path
+    login: LoginFactory, demo_database: Template
 ) -> None:
-    with demo_office(demo_database, tmp_path / "office.sqlite", access_ttl_seconds=0.0) as bo:
+    with demo_office(demo_database, access_ttl_seconds=0.0) as bo:
         ana = login(bo, "ana")
         expired = ana.get("/v1/me")
         assert expired.status_code == 401 and expired.json()["error"]["code"] == "token_expired"
@@ -96,9 +95,9 @@ def test_a_refresh_whose_reply_was_lost_can_be_repeated_within_the_grace(
 
 
 def test_reuse_after_the_grace_revokes_the_whole_token_family(
-    login: LoginFactory, demo_database: Path, tmp_path: Path
+    login: LoginFactory, demo_database: Template
 ) -> None:
-    with demo_office(demo_database, tmp_path / "office.sqlite", refresh_grace_seconds=0.0) as bo:
+    with demo_office(demo_database, refresh_grace_seconds=0.0) as bo:
         ana, other_device = login(bo, "ana"), login(bo, "ana")
         spent = ana.tokens["refresh_token"]
         first = _refresh(bo.url, spent)
@@ -119,8 +118,8 @@ def test_reuse_after_the_grace_revokes_the_whole_token_family(
         assert _refresh(bo.url, other_device.tokens["refresh_token"]).status_code == 200
 
 
-def test_repeated_failures_are_slowed_down(demo_database: Path, tmp_path: Path) -> None:
-    with demo_office(demo_database, tmp_path / "office.sqlite") as bo:
+def test_repeated_failures_are_slowed_down(demo_database: Template) -> None:
+    with demo_office(demo_database) as bo:
         statuses = [_login(bo.url, "ben", f"guess {i}").status_code for i in range(5)]
         assert statuses == [401] * 5
         locked = _login(bo.url, "ben", "guess 6")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,15 +21,16 @@ from schemathesis.specs.openapi.checks import (
 from concierge_office.demo_fleet import DEMO_PASSWORD
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import demo_office
+from tests.officedb import Template
 
 EXAMPLES = 6
 
 
 @pytest.fixture(scope="module")
 def fuzzed_office(
-    demo_database: Path, tmp_path_factory: pytest.TempPathFactory
+    demo_database: Template,
 ) -> Iterator[EmbeddedBackOffice]:
-    with demo_office(demo_database, tmp_path_factory.mktemp("fuzz") / "office.sqlite") as bo:
+    with demo_office(demo_database) as bo:
         yield bo
 
 

@@ -54,8 +54,10 @@ def test_live_mode_runs_jobs_and_stops_without_dangling_threads() -> None:
     assert not leftover and not _http_threads()
 
 
-def test_restart_on_the_same_database_keeps_everything(tmp_path: Path, login: LoginFactory) -> None:
-    url = f"sqlite:///{tmp_path / 'office.sqlite'}"
+def test_restart_on_the_same_database_keeps_everything(
+    empty_database: str, login: LoginFactory
+) -> None:
+    url = empty_database
     with start_embedded(url, live=False) as bo:
         ana = login(bo, "ana")
         visit = ana.ok("GET", "/v1/visits")[0]

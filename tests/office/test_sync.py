@@ -6,7 +6,6 @@ import json
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from concierge_office import records
 from concierge_office.db import Database
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import LoginFactory, demo_office, mutation
+from tests.officedb import Template
 
 
 def test_snapshot_holds_everything_the_technician_sees(
@@ -202,10 +202,9 @@ def test_reassignment_and_cancellation_send_tombstones(
 
 
 def test_cursors_reset_and_invalid(
-    login: LoginFactory, demo_database: Path, tmp_path: Path
+    login: LoginFactory, demo_database: Template
 ) -> None:
-    copy = tmp_path / "office.sqlite"
-    with demo_office(demo_database, copy, tombstone_retention_seconds=0.0) as bo:
+    with demo_office(demo_database, tombstone_retention_seconds=0.0) as bo:
         ana, office = login(bo, "ana"), login(bo, "office")
         _, cursor = ana.pull_all()
         visit = ana.ok("GET", "/v1/visits")[0]

@@ -11,7 +11,6 @@ from sqlalchemy import Column, Float, MetaData, String, Table, func, inspect, se
 from concierge_office import db
 from concierge_office.checkpoint import BACKSTOP_PAGES
 from concierge_office.series import read_series, store_readings
-from tests.office.conftest import EXTERNAL_DATABASE, empty_external_database
 
 HOUR = 3600.0
 T0 = 1_750_000_000.0
@@ -28,19 +27,14 @@ _by_name = Table(
 )
 
 
-def _url(tmp_path: Path) -> str:
-    return empty_external_database() if EXTERNAL_DATABASE else f"sqlite:///{tmp_path / 'bo.sqlite'}"
-
-
-def test_telemetry_stored_by_name_is_moved_to_series_keys(tmp_path: Path) -> None:
+def test_telemetry_stored_by_name_is_moved_to_series_keys(empty_database: str) -> None:
     old = [
         ("asset-002", "latency", T0 + 60, 7.0),
         ("asset-001", "vibration", T0, 1.5),
         ("asset-001", "vibration", T0 + 60, 2.5),
         ("asset-001", "door_cycles", T0, 10.0),
     ]
-    url = _url(tmp_path)
-    database = db.Database(url)
+    database = db.Database(empty_database)
     try:
         with database.engine.begin() as conn:
             _by_name.create(conn)
@@ -86,8 +80,8 @@ def test_telemetry_stored_by_name_is_moved_to_series_keys(tmp_path: Path) -> Non
         database.dispose()
 
 
-def test_series_keys_are_shared_by_every_batch(tmp_path: Path) -> None:
-    database = db.Database(_url(tmp_path))
+def test_series_keys_are_shared_by_every_batch(empty_database: str) -> None:
+    database = db.Database(empty_database)
     try:
         database.create_schema()
         for batch in range(3):

@@ -1,12 +1,12 @@
 """Fixtures for the sync suite: a real back office on loopback, real SQLite stores.
 
 A demo back office database (plus a bulk technician with more visits) is built once
-per session; each test gets its own copy, so offices start in milliseconds.
+per session and backend (SQLite, the private PostgreSQL cluster); each test gets its
+own copy, so offices start in milliseconds.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,28 +25,30 @@ from concierge_office.demo_fleet import (
     seed_bulk,
 )
 from concierge_office.server import EmbeddedBackOffice, start_embedded
+from tests.officedb import Backend, Template
 
 BULK_TECH = "dora"
 DEMO_TECH = DEMO_TECHNICIANS[0]
 PASSWORD = DEMO_PASSWORD
 
 
-@pytest.fixture(scope="session")
-def office_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("office-template") / "backoffice.sqlite"
-    with start_embedded(f"sqlite:///{path}", live=False):
+def _build_template(url: str) -> None:
+    with start_embedded(url, live=False):
         pass
-    seed_bulk(f"sqlite:///{path}", technician_login=BULK_TECH, visits=60, assets=24,
+    seed_bulk(url, technician_login=BULK_TECH, visits=60, assets=24,
               telemetry_assets=4, telemetry_days=2, step_seconds=3600)
-    return path
+
+
+@pytest.fixture(scope="session")
+def office_template(office_backend: Backend) -> Template:
+    return office_backend.template("sync", _build_template)
 
 
 class Office:
     """A back office on a private copy of the template database; restartable."""
 
-    def __init__(self, db_file: Path, **options: Any) -> None:
-        self.db_file = db_file
-        self.database_url = f"sqlite:///{db_file}"
+    def __init__(self, database_url: str, **options: Any) -> None:
+        self.database_url = database_url
         self.options = {"live": False, **options}
         self.port = 0
         self.server: EmbeddedBackOffice | None = None
@@ -106,19 +108,18 @@ class Office:
 
 
 @pytest.fixture
-def office_factory(office_template: Path, tmp_path: Path) -> Iterator[Callable[..., Office]]:
+def office_factory(office_template: Template) -> Iterator[Callable[..., Office]]:
     offices: list[Office] = []
 
     def make(**options: Any) -> Office:
-        copy = tmp_path / f"backoffice-{len(offices)}.sqlite"
-        shutil.copyfile(office_template, copy)
-        office = Office(copy, **options)
+        office = Office(office_template.copy(), **options)
         offices.append(office)
         return office
 
     yield make
     for office in offices:
         office.stop()
+        office_template.backend.drop(office.database_url)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import sqlite3
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +12,7 @@ import pytest
 from concierge.api.retry import RetryPolicy
 from concierge.auth import KeyringTokenStore
 from concierge.sync import SyncOptions, SyncProgress
+from concierge_office.db import Database
 from tests.sync.conftest import BULK_TECH, Laptop, Office, local_visits
 from tests.sync.proxy import FaultProxy, random_faults
 
@@ -98,9 +98,13 @@ def test_token_expiry_mid_sync_recovers(
 
     def expire_all_access_tokens(progress: SyncProgress) -> None:
         if progress.phase == "pull" and progress.done == 20 and not expired:
-            with sqlite3.connect(office.db_file) as db:
-                expired.append(db.execute(
-                    "UPDATE tokens SET expires_at = 0 WHERE kind = 'access'").rowcount)
+            database = Database(office.database_url)
+            try:
+                with database.write() as conn:
+                    expired.append(conn.exec_driver_sql(
+                        "UPDATE tokens SET expires_at = 0 WHERE kind = 'access'").rowcount)
+            finally:
+                database.dispose()
 
     laptop.engine.events.progress.connect(expire_all_access_tokens)
     result = laptop.sync()

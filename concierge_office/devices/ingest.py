@@ -1,0 +1,405 @@
+# SPDX-License-Identifier: Apache-2.0
+"""MQTT ingestion: the office's one broker connection, telemetry into the telemetry store.
+
+paho's network thread only queues a message; a consumer thread checks a batch, stores it
+in one transaction (``series.store_columns``, the storage HTTP ingestion uses) and only
+then acknowledges each message (paho ``manual_ack``).  A crash before the commit leaves
+the messages unacknowledged in the persistent session: the broker delivers them again,
+and the key (device_id, boot_id, seq) makes a redelivery a no-op.
+
+Malformed messages and those over a device's rate are counted, logged and acknowledged
+(dropped); they never hold up the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import ssl
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import Connection, select, tuple_
+
+from concierge.domain import METRIC_CATALOGUE, AssetKind
+from concierge_office import db
+from concierge_office.db import Database
+from concierge_office.devices import topics
+from concierge_office.devices.envelope import (
+    Ack,
+    Malformed,
+    Telemetry,
+    parse_ack,
+    parse_state,
+    parse_telemetry,
+)
+from concierge_office.devices.settings import BrokerSettings
+from concierge_office.devices.tables import mqtt_messages, telemetry_gaps
+from concierge_office.series import ReadingColumns, store_columns
+
+log = logging.getLogger(__name__)
+
+BATCH_MESSAGES = 500
+_METRICS = {kind.value: frozenset(s.key for s in specs) for kind, specs in METRIC_CATALOGUE.items()}
+
+
+@dataclass
+class TokenBucket:
+    """``rate`` messages per second with bursts up to ``burst``."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    at: float = 0.0
+
+    def take(self, now: float) -> bool:
+        if self.tokens < 0:
+            self.tokens, self.at = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+@dataclass
+class BrokerStatus:
+    connected: bool = False
+    since: float | None = None
+    connects: int = 0
+    last_error: str = ""
+    received: int = 0
+    stored_messages: int = 0
+    stored_readings: int = 0
+    duplicates: int = 0
+    rate_limited: int = 0
+    gaps: int = 0
+    malformed: Counter[str] = field(default_factory=Counter)
+
+
+class Ingestor:
+    """One broker connection per office process: subscribes, ingests, publishes commands."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: BrokerSettings,
+        *,
+        now: Callable[[], float] = time.time,
+        on_acks: Callable[[Connection, list[Ack]], None] | None = None,
+        on_executed: Callable[[Connection, str, list[str]], None] | None = None,
+    ) -> None:
+        self.db = database
+        self.settings = settings
+        self.now = now
+        self.on_acks = on_acks
+        self.on_executed = on_executed
+        self.status = BrokerStatus()
+        self._lock = threading.Lock()
+        self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+        self._buckets: dict[str, TokenBucket] = {}
+        self._kinds: dict[str, str] = {}
+        self._kinds_at = 0.0
+        self._stop = threading.Event()
+        self._consumer: threading.Thread | None = None
+        self._flood_logged: dict[str, float] = defaultdict(float)
+        self._last_seq: dict[tuple[str, str], int] = {}  # (device, boot): highest seq seen
+        self.client = self._client()
+
+    # --- connection ---------------------------------------------------------------
+
+    def _client(self) -> mqtt.Client:
+        s = self.settings
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=s.client_id,
+            clean_session=False,  # persistent session: QoS 1 messages wait while we are away
+            protocol=mqtt.MQTTv311,
+            manual_ack=True,
+        )
+        client.username_pw_set(s.username, s.password)
+        if s.tls:
+            context = ssl.create_default_context(cafile=s.cafile)
+            client.tls_set_context(context)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)  # exponential backoff
+        client.max_queued_messages_set(10_000)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._consumer = threading.Thread(
+            target=self._consume, name="concierge-mqtt-ingest", daemon=True
+        )
+        self._consumer.start()
+        self.client.connect_async(self.settings.host, self.settings.port, keepalive=30)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._consumer is not None:
+            self._consumer.join()
+            self._consumer = None
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            with self._lock:
+                self.status.last_error = f"broker refused the connection: {reason}"
+            log.warning("MQTT broker refused the office's connection: %s", reason)
+            return
+        # Subscribe on every connect, whatever session_present says (mosquitto 2.0.11).
+        client.subscribe([(t, topics.QOS) for t in topics.OFFICE_SUBSCRIPTIONS])
+        with self._lock:
+            self.status.connected = True
+            self.status.since = time.time()
+            self.status.connects += 1
+        log.info(
+            "MQTT: connected to %s:%s (session present: %s)",
+            self.settings.host,
+            self.settings.port,
+            flags.session_present,
+        )
+
+    def _on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        with self._lock:
+            was = self.status.connected
+            self.status.connected = False
+            self.status.since = time.time()
+            if reason.is_failure:
+                self.status.last_error = f"connection lost: {reason}"
+        if was and not self._stop.is_set():
+            log.warning("MQTT: disconnected from the broker (%s); reconnecting", reason)
+
+    def _on_message(self, _c: Any, _u: Any, message: mqtt.MQTTMessage) -> None:
+        self._inbox.put(message)  # acknowledged by the consumer once stored
+
+    def publish(self, topic: str, payload: bytes, timeout: float = 5.0) -> bool:
+        """Publish at QoS 1, never retained; True once the broker acknowledged it."""
+        if not self.client.is_connected():
+            return False
+        info = self.client.publish(topic, payload, qos=topics.QOS, retain=False)
+        try:
+            info.wait_for_publish(timeout)
+        except (RuntimeError, ValueError):
+            return False
+        return info.is_published()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            s = self.status
+            return {
+                "connected": s.connected,
+                "since": s.since,
+                "connects": s.connects,
+                "last_error": s.last_error,
+                "broker": f"{self.settings.host}:{self.settings.port}",
+                "tls": self.settings.tls,
+                "received": s.received,
+                "stored_messages": s.stored_messages,
+                "stored_readings": s.stored_readings,
+                "duplicates": s.duplicates,
+                "rate_limited": s.rate_limited,
+                "gaps": s.gaps,
+                "malformed": dict(s.malformed),
+                "pending": self._inbox.qsize(),
+            }
+
+    # --- consuming ------------------------------------------------------------------
+
+    def _consume(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._inbox.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            batch = [first]
+            while len(batch) < BATCH_MESSAGES:
+                try:
+                    batch.append(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            self._ingest_until_stored(batch)
+            for message in batch:
+                self.client.ack(message.mid, message.qos)
+
+    def _ingest_until_stored(self, batch: list[mqtt.MQTTMessage]) -> None:
+        """Store a batch, retrying with backoff (a database briefly away); if it still
+        fails, message by message, so one message the database refuses is dropped alone."""
+        for attempt in range(3):
+            try:
+                self.ingest(batch)
+                return
+            except Exception:
+                log.exception("MQTT: storing %d messages failed (try %d)", len(batch), attempt + 1)
+                with self._lock:
+                    self.status.last_error = "storing telemetry failed; see the log"
+                if self._stop.wait(0.5 * 2**attempt):
+                    return
+        for message in batch:
+            try:
+                self.ingest([message])
+            except Exception:
+                log.exception("MQTT: dropped a message on %s the database refused", message.topic)
+                with self._lock:
+                    self.status.malformed["store_failed"] += 1
+
+    def ingest(self, batch: list[mqtt.MQTTMessage]) -> None:
+        """Check and store a batch of messages in one transaction."""
+        now = self.now()
+        wall = time.time()
+        telemetry: list[Telemetry] = []
+        acks: list[Ack] = []
+        executed: list[tuple[str, list[str]]] = []
+        for message in batch:
+            parsed = parse_topic_or_none(message.topic)
+            payload = bytes(message.payload)
+            if parsed is None:
+                self._drop(message.topic, "unknown_topic", "not a device topic")
+                continue
+            try:
+                if parsed.kind == "telemetry":
+                    if not self._bucket(parsed.device_id).take(wall):
+                        self._flooding(parsed.device_id, wall)
+                        continue
+                    kind = self._kind(parsed.device_id)
+                    if kind is None:
+                        raise Malformed("unknown_device", "no asset with this id")
+                    telemetry.append(
+                        parse_telemetry(parsed.device_id, payload, metrics=_METRICS[kind], now=now)
+                    )
+                elif parsed.kind == "ack":
+                    assert parsed.command_id is not None
+                    acks.append(parse_ack(parsed.device_id, parsed.command_id, payload))
+                elif parsed.kind == "state":
+                    _state, ids = parse_state(payload)
+                    executed.append((parsed.device_id, ids))
+            except Malformed as bad:
+                self._drop(message.topic, bad.reason, str(bad))
+        with self.db.write() as conn:
+            self._store(conn, telemetry)
+            if acks and self.on_acks is not None:
+                self.on_acks(conn, acks)
+            if self.on_executed is not None:
+                for device_id, ids in executed:
+                    if ids:
+                        self.on_executed(conn, device_id, ids)
+        with self._lock:
+            self.status.received += len(batch)  # handled: stored, duplicate or dropped
+
+    def _store(self, conn: Connection, messages: list[Telemetry]) -> None:
+        if not messages:
+            return
+        m = mqtt_messages
+        unique = {(t.device_id, t.boot_id, t.seq): t for t in messages}  # repeats within a batch
+        keys = list(unique)
+        seen: set[tuple[str, str, int]] = set()
+        for start in range(0, len(keys), 300):
+            chunk = keys[start : start + 300]
+            seen.update(
+                tuple(row)
+                for row in conn.execute(
+                    select(m.c.device_id, m.c.boot_id, m.c.seq).where(
+                        tuple_(m.c.device_id, m.c.boot_id, m.c.seq).in_(chunk)
+                    )
+                )
+            )
+        new = [unique[k] for k in keys if k not in seen]
+        received = time.time()
+        if new:
+            conn.execute(
+                self.db.insert_ignore(m),
+                [
+                    {
+                        "device_id": t.device_id,
+                        "boot_id": t.boot_id,
+                        "seq": t.seq,
+                        "samples": len(t.readings),
+                        "received_at": received,
+                    }
+                    for t in new
+                ],
+            )
+            asset_ids = [t.device_id for t in new for _ in t.readings]
+            metrics = [metric for t in new for metric, _, _ in t.readings]
+            ts = np.array([r[1] for t in new for r in t.readings], np.float64)
+            values = np.array([r[2] for t in new for r in t.readings], np.float64)
+            store_columns(self.db, conn, ReadingColumns(asset_ids, metrics, ts, values))
+            self._record_gaps(conn, new, received)
+        with self._lock:
+            self.status.duplicates += len(messages) - len(new)
+            self.status.stored_messages += len(new)
+            self.status.stored_readings += sum(len(t.readings) for t in new)
+
+    def _record_gaps(self, conn: Connection, messages: list[Telemetry], now: float) -> None:
+        """A jump in seq within a boot records a gap row (a late message is just stored)."""
+        gaps = []
+        for t in sorted(messages, key=lambda m: (m.device_id, m.boot_id, m.seq)):
+            key = (t.device_id, t.boot_id)
+            last = self._last_seq.get(key)
+            if last is not None and t.seq > last + 1:
+                gaps.append(
+                    {
+                        "device_id": t.device_id,
+                        "boot_id": t.boot_id,
+                        "after_seq": last,
+                        "missing": t.seq - last - 1,
+                        "detected_at": now,
+                    }
+                )
+            if last is None or t.seq > last:
+                self._last_seq[key] = t.seq
+        if gaps:
+            conn.execute(self.db.insert_ignore(telemetry_gaps), gaps)
+            with self._lock:
+                self.status.gaps += len(gaps)
+
+    # --- checks -----------------------------------------------------------------------
+
+    def _drop(self, topic: str, reason: str, message: str) -> None:
+        with self._lock:
+            self.status.malformed[reason] += 1
+        log.warning("MQTT: dropped a message on %s (%s): %s", topic, reason, message[:200])
+
+    def _bucket(self, device_id: str) -> TokenBucket:
+        bucket = self._buckets.get(device_id)
+        if bucket is None:
+            bucket = TokenBucket(self.settings.rate_per_second, self.settings.rate_burst)
+            self._buckets[device_id] = bucket
+        return bucket
+
+    def _flooding(self, device_id: str, wall: float) -> None:
+        with self._lock:
+            self.status.rate_limited += 1
+        if wall - self._flood_logged[device_id] >= 60.0:  # one line per device and minute
+            self._flood_logged[device_id] = wall
+            log.warning("MQTT: device %s floods; messages over its rate are dropped", device_id)
+
+    def _kind(self, device_id: str) -> str | None:
+        kind = self._kinds.get(device_id)
+        if kind is None and time.monotonic() - self._kinds_at > 1.0:  # a new asset appears
+            with self.db.read() as conn:
+                self._kinds = {
+                    i: k for i, k in conn.execute(select(db.assets.c.id, db.assets.c.kind))
+                }
+            self._kinds_at = time.monotonic()
+            kind = self._kinds.get(device_id)
+        return kind if kind in {k.value for k in AssetKind} else None
+
+
+def parse_topic_or_none(topic: str) -> topics.Topic | None:
+    parsed = topics.parse(topic)
+    if parsed is None or parsed.kind == "cmd":
+        return None
+    return parsed
