@@ -30,12 +30,14 @@ from concierge.session import checklist, kpi
 from concierge.session.impact import InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, KpiDef
 from concierge.session.model import (
+    WISH_ANSWERS,
     WISH_TAGS,
     ChecklistItem,
     Measurement,
     Point,
     SessionDoc,
     SignOff,
+    Wish,
 )
 from concierge.session.report import (
     ReportContent,
@@ -61,6 +63,7 @@ class SessionStore(Protocol):
 
     def visit(self, visit_id: str) -> Visit | None: ...
     def site(self, site_id: str) -> Site | None: ...
+    def site_history(self, site_id: str, exclude_visit: str | None = None) -> list[Visit]: ...
     def assets_for_visit(self, visit_id: str) -> list[Asset]: ...
     def insights_for_visit(self, visit_id: str) -> list[Insight]: ...
     def template_for(self, kind: AssetKind) -> ChecklistTemplate | None: ...
@@ -143,6 +146,7 @@ class SessionEngine:
         self.completed_at: datetime | None = None
         self.version: int | None = None
         self.doc = SessionDoc(visited=[Step.WELCOME.value])
+        self.doc.wishes.items = self.earlier_open_wishes()
         self.doc.baseline = [
             row
             for a in self.assets
@@ -195,7 +199,8 @@ class SessionEngine:
     def _generate(self) -> list[ChecklistItem]:
         kinds = dict.fromkeys(self.kinds.values())
         templates = {k: self.store.template_for(k) for k in kinds}
-        return checklist.generate(self.assets, templates, self.insights, self.doc.wishes.tags)
+        return checklist.generate(self.assets, templates, self.insights,
+                                  self.doc.wishes.all_tags())
 
     def record(self) -> dict[str, Any]:
         """The session as the store keeps it (and the back office receives it)."""
@@ -252,9 +257,88 @@ class SessionEngine:
     # --- welcome ---------------------------------------------------------------
 
     def set_wish_text(self, text: str) -> None:
+        """This visit's wishes typed one per line: each line is a wish, and a line keeps
+        the wish (its id, tags and answer) that stood at its place."""
         self._editable()
-        self.doc.wishes.text = text
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        typed = self.doc.wishes.typed
+        kept = [typed[n].model_copy(update={"text": line}) if n < len(typed)
+                else Wish(id=_wish_id(), text=line) for n, line in enumerate(lines)]
+        self.doc.wishes.items = [w for w in self.doc.wishes.items if w.carried] + kept
+        self._regenerate()
         self._save("wishes")
+
+    def add_wish(self, text: str, tags: Sequence[str] = ()) -> str:
+        self._editable()
+        if not text.strip():
+            raise SessionError(msg("Type the wish first."))
+        wish = Wish(id=_wish_id(), text=text.strip(), tags=self._known_tags(tags))
+        self.doc.wishes.items.append(wish)
+        self._regenerate()
+        self._save("wishes")
+        return wish.id
+
+    def wish(self, wish_id: str) -> Wish:
+        for wish in self.doc.wishes.items:
+            if wish.id == wish_id:
+                return wish
+        raise SessionError(msg("There is no wish {wish_id} in this session.", wish_id=wish_id))
+
+    def set_wish_tags(self, wish_id: str, tags: Sequence[str]) -> None:
+        self._editable()
+        self.wish(wish_id).tags = self._known_tags(tags)
+        self._regenerate()
+        self._save("wishes")
+
+    def remove_wish(self, wish_id: str) -> None:
+        self._editable()
+        self.wish(wish_id)
+        self.doc.wishes.items = [w for w in self.doc.wishes.items if w.id != wish_id]
+        self._regenerate()
+        self._save("wishes")
+
+    def answer_wish(self, wish_id: str, answer: str | None, comment: str | None = None) -> None:
+        """The customer's answer to "Did we solve this for you?" (None: not asked)."""
+        self._editable()
+        wish = self.wish(wish_id)
+        if answer is not None and answer not in WISH_ANSWERS:
+            raise SessionError(msg("Answer yes, partly or not yet."))
+        wish.answer = answer
+        if comment is not None:
+            wish.comment = comment.strip()
+        self._save("wishes")
+
+    def _known_tags(self, tags: Sequence[str]) -> list[str]:
+        unknown = [t for t in tags if t not in WISH_TAGS]
+        if unknown:
+            raise SessionError(msg("Unknown wish {tag}.", tag=unknown[0]))
+        return [t for t in WISH_TAGS if t in tags]
+
+    def _regenerate(self) -> None:
+        """The checklist follows the wishes' tags (results of kept steps stay)."""
+        self.doc.checklist = self._generate()
+
+    def earlier_open_wishes(self) -> list[Wish]:
+        """Wishes from completed earlier visits to this site that the customer did not
+        call solved, newest visit first, each once, as carried wishes of this visit."""
+        seen: set[str] = set()
+        out: list[Wish] = []
+        for past in self.store.site_history(self.visit.site_id, self.visit.id):
+            record = self.store.load_session(past.id)
+            if not record or record.get("status") != "completed":
+                continue
+            doc = SessionDoc.model_validate(record.get("data") or {})
+            day = str(record.get("completed_at") or "")[:10]
+            for wish in doc.wishes.items:
+                origin = wish.origin or f"{past.id}/{wish.id}"
+                if origin in seen:
+                    continue
+                seen.add(origin)
+                if wish.answer != "yes":
+                    out.append(Wish(id=_wish_id(), text=wish.text, tags=list(wish.tags),
+                                    origin=origin, since=wish.since or day,
+                                    last_answer=wish.answer))
+        return out
 
     def set_tag(self, tag: str, on: bool) -> None:
         """Toggle a wish tag; the checklist follows (results of kept steps stay)."""
@@ -528,6 +612,10 @@ def item_flag(item: ChecklistItem, kind: AssetKind | None, value: float) -> Flag
             found = None
         spec = found if found is not None and found.unit == (item.unit or "") else None
     return check_range(value, item.target_low, item.target_high, item.unit, spec)
+
+
+def _wish_id() -> str:
+    return f"w-{uuid.uuid4().hex[:12]}"
 
 
 def _unit(v: float) -> float:

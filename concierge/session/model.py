@@ -7,9 +7,9 @@ It is stored as ``SessionRecord.data`` (JSON); unknown keys from newer versions 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from concierge.domain import StepType
 from concierge.i18n import N_
@@ -33,11 +33,56 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
 
-class Wishes(Model):
-    text: str = ""
+WishAnswer = Literal["yes", "partly", "not_yet"]
+WISH_ANSWERS: tuple[WishAnswer, ...] = ("yes", "partly", "not_yet")
+
+
+class Wish(Model):
+    """One thing the customer asked for, and what the customer says became of it."""
+
+    id: str
+    text: str
     tags: list[str] = []
+    answer: WishAnswer | None = None  # "Did we solve this for you?"; None: not asked yet
+    comment: str = ""
+    origin: str = ""  # the first visit's wish id when carried over from an earlier visit
+    since: str = ""  # the earlier visit's date (ISO) when carried over
+    last_answer: WishAnswer | None = None  # the answer given at that earlier visit
+
+    @property
+    def status(self) -> Literal["open", "solved", "partly", "not_yet"]:
+        return "solved" if self.answer == "yes" else (self.answer or "open")
+
+    @property
+    def carried(self) -> bool:
+        return bool(self.origin)
+
+
+class Wishes(Model):
+    items: list[Wish] = []
+    tags: list[str] = []  # what the visit as a whole is about (the checklist grows from them)
     customer_present: bool = True
     present: list[str] = Field(default=[], description="Names or roles of everyone present.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_item_from_the_old_text(cls, data: Any) -> Any:
+        """Documents before wish items kept one text blob: it becomes one wish."""
+        if isinstance(data, dict) and "items" not in data:
+            text = str(data.get("text") or "").strip()
+            if text:
+                data = {**data, "items": [{"id": "w-1", "text": text,
+                                           "tags": list(data.get("tags") or [])}]}
+        return data
+
+    @property
+    def typed(self) -> list[Wish]:
+        """This visit's own wishes (not those carried over from earlier visits)."""
+        return [w for w in self.items if not w.carried]
+
+    def all_tags(self) -> list[str]:
+        tags = [*self.tags, *(t for w in self.items for t in w.tags)]
+        return [t for t in WISH_TAGS if t in tags]
 
 
 class KpiBaseline(Model):

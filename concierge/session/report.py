@@ -6,16 +6,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from concierge.domain import StepType
-from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, translator_for
+from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, pmsg, translator_for
 from concierge.insights.text import headline_msg
 from concierge.protocol.schemas import Asset, Insight, Site, Visit
 from concierge.session.checklist import choice_msg, step_title_msg
 from concierge.session.impact import HORIZON_DAYS, InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, compare
-from concierge.session.model import WISH_TAGS, ChecklistItem, Point, SessionDoc, StepResult
+from concierge.session.model import (
+    WISH_TAGS,
+    ChecklistItem,
+    Point,
+    SessionDoc,
+    StepResult,
+    Wish,
+)
 from concierge.session.text import asset_label, fmt_value
 
 
@@ -35,6 +42,19 @@ class ReportLine:
 
 
 @dataclass(frozen=True)
+class WishLine:
+    """A wish as the report tells it: the customer's words, their answer and what next."""
+
+    text: str
+    tags: list[str]
+    answer: str  # in words; "" when not asked
+    status: str  # open, solved, partly, not_yet
+    comment: str
+    since: str  # "" for this visit's own wishes, else the earlier visit's date in words
+    follow_up_by: datetime | None  # for a wish not solved: when we come back to it
+
+
+@dataclass(frozen=True)
 class ReportContent:
     title: str
     customer: str
@@ -46,7 +66,7 @@ class ReportContent:
     date: datetime
     present: list[str]
     customer_present: bool
-    wishes_text: str
+    wishes: list[WishLine]
     wish_tags: list[str]
     done: list[ReportLine]
     skipped: list[ReportLine]
@@ -131,7 +151,7 @@ def build_report(
         date=now,
         present=list(doc.wishes.present),
         customer_present=doc.wishes.customer_present,
-        wishes_text=doc.wishes.text,
+        wishes=[wish_line(w, t, now) for w in doc.wishes.items],
         wish_tags=[t.gettext(WISH_TAGS.get(tag, tag)) for tag in doc.wishes.tags],
         done=done,
         skipped=skipped,
@@ -152,6 +172,27 @@ def build_report(
         photos=list(photos),
         language=language,
     )
+
+
+WISH_ANSWER_WORDS = {"yes": pmsg("wish answer", "Yes, solved"),
+                     "partly": pmsg("wish answer", "Partly"),
+                     "not_yet": pmsg("wish answer", "Not yet")}
+FOLLOW_UP_DAYS = 14  # a wish not solved is followed up within this many days
+
+
+def wish_line(w: Wish, t: Translator, now: datetime) -> WishLine:
+    since = ""
+    if w.since:
+        try:
+            since = t.format_date(date.fromisoformat(w.since), "long")
+        except ValueError:
+            since = w.since
+    open_after = w.answer != "yes"
+    return WishLine(
+        text=w.text, tags=[t.gettext(WISH_TAGS.get(tag, tag)) for tag in w.tags],
+        answer=t.render(WISH_ANSWER_WORDS[w.answer]) if w.answer else "",
+        status=w.status, comment=w.comment, since=since,
+        follow_up_by=now + timedelta(days=FOLLOW_UP_DAYS) if open_after else None)
 
 
 def result_text(item: ChecklistItem, r: StepResult, t: Translator) -> str:

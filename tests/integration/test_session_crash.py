@@ -58,7 +58,8 @@ def test_kill_9_mid_session_then_resume(tmp_path: Path) -> None:
     with Store.open(tmp_path / "store.sqlite3", tmp_path / "attachments") as store:
         e = SessionEngine(store, "visit-1")
         assert e.step is Step.DELIGHT and e.status == "in_progress"
-        assert e.doc.wishes.text == "Make the doors quieter" and e.doc.wishes.tags == ["noise"]
+        assert [w.text for w in e.doc.wishes.items] == ["Make the doors quieter"]
+        assert e.doc.wishes.tags == ["noise"]
         assert e.doc.spot[0].value == 5.9
         assert e.doc.result("e1/door-adjust").value == 4.4
         assert e.doc.result("e1/inspect").skip_reason == "Pit flooded"

@@ -104,7 +104,8 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
     w = open_window(qtbot, ctx)
     assert w.current is Step.WELCOME
     qtbot.keyClicks(w.welcome.text, "Doors are slow and noisy")
-    qtbot.waitUntil(lambda: saved(store)["data"]["wishes"]["text"] == "Doors are slow and noisy")
+    qtbot.waitUntil(lambda: [w["text"] for w in saved(store)["data"]["wishes"]["items"]]
+                    == ["Doors are slow and noisy"])
     w.welcome.tags["noise"].click()
     settle(qtbot, w)
     assert saved(store)["data"]["wishes"]["tags"] == ["noise"]
@@ -237,4 +238,5 @@ def test_closing_as_the_app_quits_keeps_the_last_input(
     gate.set()
     with Store.open(tmp_path / "store.sqlite3", tmp_path / "attachments") as other:
         record = other.load_session("visit-1")
-    assert record is not None and record["data"]["wishes"]["text"] == "Last words"
+    assert record is not None
+    assert [w["text"] for w in record["data"]["wishes"]["items"]] == ["Last words"]

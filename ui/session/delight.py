@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -112,12 +114,70 @@ class DelightPage(QWidget):
         tl.addLayout(row)
         tl.addWidget(self.sign_message)
 
+        self.wishes_card, self.wishes_layout = card(_("Did we solve this for you?"),
+                                                    "wishAnswersCard")
+        self.answers: dict[str, QButtonGroup] = {}
+        self.wish_comments: dict[str, QLineEdit] = {}
+        self._wish_ids: list[str] = []
+        self._build_answers()
+        layout.insertWidget(1, self.wishes_card)
+
         grid.addWidget(recs, 0, 0)
         grid.addWidget(rate, 0, 1)
         grid.addWidget(sign, 1, 0)
         grid.addWidget(tech, 1, 1)
         self.missing = label("", "missingList", "missing")
         layout.addWidget(self.missing)
+        self.refresh()
+
+    def _build_answers(self) -> None:
+        """Per wish: yes / partly / not yet, and the customer's comment."""
+        while self.wishes_layout.count() > 1:  # keep the card's title
+            item = self.wishes_layout.takeAt(1)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for saver in getattr(self, "wish_savers", []):
+            saver.flush()
+        self.answers, self.wish_comments = {}, {}
+        self.wish_savers: list[TextSaver] = []
+        wishes = self.engine.doc.wishes.items
+        self._wish_ids = [w.id for w in wishes]
+        words = {"yes": _("Yes"), "partly": _("Partly"), "not_yet": _("Not yet")}
+        for n, wish in enumerate(wishes):
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(label(f"“{wish.text}”", f"wishAnswerText{n}"), 2)
+            group = QButtonGroup(row)
+            for answer, word in words.items():
+                button = named(QPushButton(word), f"wishAnswer{n}_{answer}",
+                               _("{answer}: {wish}").format(answer=word, wish=wish.text))
+                button.setCheckable(True)
+                button.setChecked(wish.answer == answer)
+                group.addButton(button)
+                button.clicked.connect(
+                    lambda _on, wid=wish.id, a=answer: self._answer(wid, a))
+                line.addWidget(button)
+            comment = named(QLineEdit(wish.comment), f"wishComment{n}",
+                            _("The customer's comment on: {wish}").format(wish=wish.text))
+            comment.setPlaceholderText(_("Comment (optional)"))
+            saver = TextSaver(comment.text, partial(self._comment, wish.id), self)
+            comment.textChanged.connect(saver.touch)
+            self.wish_savers.append(saver)
+            line.addWidget(comment, 2)
+            self.answers[wish.id] = group
+            self.wish_comments[wish.id] = comment
+            self.wishes_layout.addWidget(row)
+        if not wishes:
+            self.wishes_layout.addWidget(label(_("No wishes were recorded."), role="muted"))
+
+    def _comment(self, wish_id: str, text: str) -> None:
+        if any(w.id == wish_id for w in self.engine.doc.wishes.items):
+            self.engine.answer_wish(wish_id, self.engine.wish(wish_id).answer, text)
+
+    def _answer(self, wish_id: str, answer: str) -> None:
+        self.engine.answer_wish(wish_id, answer)
         self.refresh()
 
     def _rate(self, n: int) -> None:
@@ -141,11 +201,13 @@ class DelightPage(QWidget):
         self.refresh()
 
     def flush(self) -> None:
-        for saver in self.savers:
+        for saver in [*self.savers, *self.wish_savers]:
             saver.flush()
 
     def refresh(self) -> None:
         doc = self.engine.doc
+        if [w.id for w in doc.wishes.items] != self._wish_ids:
+            self._build_answers()
         for button in self.stars.buttons():
             n = self.stars.id(button)
             button.setChecked(doc.rating is not None and n <= doc.rating)

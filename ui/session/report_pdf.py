@@ -142,7 +142,7 @@ def report_html(c: ReportContent, width: int) -> str:
         f"<span class='muted'>{visit_line}</span></p>",
         h2("Why we came"), f"<p>{e(c.reason)}</p>",
         h2("What you asked for"),
-        f"<p class='quote'>“{e(c.wishes_text)}”</p>" if c.wishes_text.strip() else "",
+        _wishes(c, t),
         "<p>" + say("Priorities: {wishes}", wishes=t.list(c.wish_tags)) + "</p>"
         if c.wish_tags else "",
         _present(c, t),
@@ -175,6 +175,27 @@ def _duration(span: timedelta, t: Translator) -> str:
     parts = [t.duration(timedelta(hours=hours), granularity="hour")] if hours else []
     parts += [t.duration(timedelta(minutes=rest), granularity="minute")] if rest else []
     return " ".join(parts)
+
+
+def _wishes(c: ReportContent, t: Translator) -> str:
+    """Each wish in the customer's words, their answer, and what happens next."""
+    if not c.wishes:
+        return ""
+    rows = []
+    for w in c.wishes:
+        wish = f"“{escape(w.text)}”"
+        if w.since:
+            wish += "<br/><span class='muted'>" + escape(t.render(
+                msg("from your visit on {date}", date=w.since))) + "</span>"
+        answer = escape(w.answer) if w.answer else "<span class='muted'>" + escape(
+            t.render(msg("not asked"))) + "</span>"
+        notes = [escape(w.comment)] if w.comment.strip() else []
+        if w.follow_up_by is not None:
+            notes.append(escape(t.render(msg("We follow this up by {date}.",
+                                             date=t.format_date(w.follow_up_by, "long")))))
+        rows.append([wish, answer, "<br/>".join(notes)])
+    return _table(_heads(t, msg("Your wish"), msg("Did we solve it?"), msg("Notes and next step")),
+                  rows)
 
 
 def _present(c: ReportContent, t: Translator) -> str:
