@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, select, update
 
 from concierge.domain import VisitStatus
 from concierge.protocol import schemas
-from concierge_office import db, records
+from concierge_office import db, records, serve
 from concierge_office.auth import User
 from concierge_office.changes import publish_own
 from concierge_office.db import Database
@@ -204,6 +204,7 @@ def _apply_session(
     publish_own(database, conn, user.id, ("session", record.id), version, visible=True, op_id=op)
     if record.status != "completed":
         return version, record.model_dump(mode="json")
+    serve.open_for_session(database, conn, visit, record, now)  # follow-ups, call-backs
     changed: dict[str, Any] = {}
     if visit.status != VisitStatus.COMPLETED.value:
         changed["status"] = VisitStatus.COMPLETED.value

@@ -447,3 +447,44 @@ class RemoteKindFigures(Schema):
 
 class RemoteFigures(Schema):
     kinds: list[RemoteKindFigures]
+
+
+# --- serve, don't service (#19): the office's tracked items -------------------------
+
+
+class ServeTaskEvent(Schema):
+    at: float = Field(description="Epoch seconds.")
+    by: str
+    status: str
+    note: str = ""
+
+
+class ServeTask(Schema):
+    """A follow-up of a wish not solved, or a call-back after a low rating or a "not yet"."""
+
+    id: str
+    kind: Literal["wish_follow_up", "call_back"]
+    site_id: Id
+    visit_id: Id
+    session_id: Id
+    technician_id: Id
+    owner: str
+    title: str
+    detail: dict[str, Any]
+    status: Literal["open", "in_progress", "done", "cancelled"]
+    due_at: AwareDatetime
+    history: list[ServeTaskEvent]
+    version: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ServeTaskPatch(Schema):
+    """An office edit of a tracked item; each change is kept in its history."""
+
+    status: Literal["open", "in_progress", "done", "cancelled"] | None = None
+    owner: Id | None = None
+    note: Annotated[str, Field(max_length=2000)] = ""
+    base_version: int | None = Field(
+        default=None, description="If given, the edit is refused (409) unless it is current."
+    )

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Serve, don't service (#19): the office's tracked items that a completed session opens.
+
+- A wish the customer did not call solved becomes a follow-up (owner, due date).
+- A low rating (at most 3 of 5) or any "not yet" opens a call-back task.
+
+Each item has a status, an owner and a history, and is made once per session (its id is
+derived from the session, so a replayed upload changes nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy import JSON, Column, Connection, Float, Integer, String, Table, Text, select
+
+from concierge_office.db import metadata, utc
+
+FOLLOW_UP_DAYS = 14  # the same promise the customer's report makes
+CALL_BACK_DAYS = 2
+LOW_RATING = 3
+DAY = 86_400.0
+
+TaskKind = Literal["wish_follow_up", "call_back"]
+TaskStatus = Literal["open", "in_progress", "done", "cancelled"]
+TASK_STATUSES: tuple[str, ...] = ("open", "in_progress", "done", "cancelled")
+
+serve_tasks = Table(
+    "serve_tasks",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("site_id", String(64), nullable=False, index=True),
+    Column("visit_id", String(64), nullable=False),
+    Column("session_id", String(64), nullable=False),
+    Column("technician_id", String(64), nullable=False, index=True),
+    Column("owner", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_at", Float, nullable=False),
+    Column("history", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+
+def tasks_for_session(visit: Any, session: Any, now: float) -> list[dict[str, Any]]:
+    """The items a completed session opens (rows for ``serve_tasks``)."""
+    data = session.data if isinstance(session.data, dict) else {}
+    wishes = [w for w in (data.get("wishes") or {}).get("items") or [] if isinstance(w, dict)]
+    rating = data.get("rating")
+    done_at = session.completed_at.timestamp() if session.completed_at else now
+    base = {"site_id": visit.site_id, "visit_id": visit.id, "session_id": session.id,
+            "technician_id": visit.technician_id, "owner": visit.technician_id,
+            "status": "open", "version": 1, "created_at": now, "updated_at": now}
+    rows = []
+    for wish in wishes:
+        if wish.get("answer") == "yes":
+            continue
+        rows.append(base | {
+            "id": f"wish:{session.id}:{wish.get('id', '')}"[:200],
+            "kind": "wish_follow_up",
+            "title": str(wish.get("text", ""))[:2000],
+            "detail": {"wish_id": wish.get("id"), "answer": wish.get("answer"),
+                       "comment": wish.get("comment", ""), "origin": wish.get("origin", "")},
+            "due_at": done_at + FOLLOW_UP_DAYS * DAY,
+            "history": [{"at": now, "by": "system", "status": "open",
+                         "note": "opened: the customer did not call this wish solved"}],
+        })
+    not_yet = [str(w.get("text", "")) for w in wishes if w.get("answer") == "not_yet"]
+    low = isinstance(rating, int) and rating <= LOW_RATING
+    if low or not_yet:
+        why = ([f"rated {rating}/5"] if low else []) + [f"not yet: {t}" for t in not_yet]
+        rows.append(base | {
+            "id": f"callback:{session.id}"[:200],
+            "kind": "call_back",
+            "title": "Call the customer back: " + "; ".join(why),
+            "detail": {"rating": rating, "comment": data.get("comment", ""),
+                       "not_yet": not_yet},
+            "due_at": done_at + CALL_BACK_DAYS * DAY,
+            "history": [{"at": now, "by": "system", "status": "open",
+                         "note": "opened: " + "; ".join(why)}],
+        })
+    return rows
+
+
+def open_for_session(database: Any, conn: Connection, visit: Any, session: Any,
+                     now: float) -> None:
+    """Open the session's items once (called as the office applies a completed session)."""
+    for row in tasks_for_session(visit, session, now):
+        exists = conn.execute(
+            select(serve_tasks.c.id).where(serve_tasks.c.id == row["id"])
+        ).first()
+        if exists is None:
+            conn.execute(serve_tasks.insert().values(**row))
+
+
+def task_out(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "kind": row.kind, "site_id": row.site_id, "visit_id": row.visit_id,
+        "session_id": row.session_id, "technician_id": row.technician_id, "owner": row.owner,
+        "title": row.title, "detail": row.detail, "status": row.status,
+        "due_at": utc(row.due_at), "history": row.history, "version": row.version,
+        "created_at": utc(row.created_at), "updated_at": utc(row.updated_at),
+    }
