@@ -26,13 +26,15 @@ from concierge.domain import AssetKind, StepType, VisitStatus, metric_spec
 from concierge.events import Event
 from concierge.i18n import SOURCE, Msg, Translator, msg, negotiate, translator_for
 from concierge.protocol.schemas import Asset, ChecklistTemplate, Insight, Site, Visit
-from concierge.session import checklist, kpi
+from concierge.session import checklist, goodwill, kpi
 from concierge.session.impact import InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, KpiDef
 from concierge.session.model import (
     WISH_ANSWERS,
     WISH_TAGS,
+    Allowance,
     ChecklistItem,
+    GoodwillRequest,
     Measurement,
     Point,
     SessionDoc,
@@ -456,6 +458,69 @@ class SessionEngine:
 
     def reopen(self, item_id: str) -> None:
         self._set_result(item_id, status="open", skip_reason="")
+
+    # --- beyond the contract (#19.2) -------------------------------------------
+
+    @property
+    def allowance(self) -> Allowance:
+        given = self.site.goodwill_allowance if self.site is not None else None
+        return Allowance.model_validate(given.model_dump()) if given else Allowance()
+
+    def goodwill_spent(self) -> tuple[goodwill.Spent, goodwill.Spent]:
+        """Goodwill counted against the allowance: this visit, and this calendar year at
+        the site (every session this laptop knows of)."""
+        visit = goodwill.spent(self.doc.goodwill)
+        year_of = (self.started_at or self.clock()).year
+        earlier: list[GoodwillRequest] = []
+        for past in self.store.site_history(self.visit.site_id, self.visit.id):
+            record = self.store.load_session(past.id)
+            if record:
+                doc = SessionDoc.model_validate(record.get("data") or {})
+                earlier += [r for r in doc.goodwill if r.at.year == year_of]
+        return visit, goodwill.spent([*earlier, *self.doc.goodwill])
+
+    def record_goodwill(self, text: str, kind: str, minutes: float = 0.0, money: float = 0.0,
+                        note: str = "") -> GoodwillRequest:
+        """Record a request the contract does not cover: goodwill done now (within the
+        allowance; above it, it waits for the office), offered for the office to price, or
+        referred elsewhere with the reason."""
+        self._editable()
+        if not text.strip():
+            raise SessionError(msg("Say what the customer asked for."))
+        if kind not in ("goodwill", "offered", "referred"):
+            raise SessionError(msg("Choose goodwill, offered or referred."))
+        if not goodwill.valid_amount(minutes, goodwill.MAX_MINUTES):
+            raise SessionError(msg("The time must be between 0 and {limit} minutes.",
+                                   limit=int(goodwill.MAX_MINUTES)))
+        if not goodwill.valid_amount(money, goodwill.MAX_MONEY):
+            raise SessionError(msg("The material must be between 0 and {limit}.",
+                                   limit=int(goodwill.MAX_MONEY)))
+        if kind == "referred" and not note.strip():
+            raise SessionError(msg("Say to whom you referred it, and why."))
+        if kind == "goodwill":
+            visit, year = self.goodwill_spent()
+            status = "done" if goodwill.within(self.allowance, visit, year, minutes,
+                                               money) else "pending"
+        else:
+            status = kind
+        request = GoodwillRequest(id=f"gw-{uuid.uuid4().hex[:12]}", text=text.strip(),
+                                  kind=kind, minutes=minutes if kind == "goodwill" else 0.0,
+                                  money=money if kind == "goodwill" else 0.0,
+                                  note=note.strip(), status=status, at=self.clock())
+        self.doc.goodwill.append(request)
+        self._save("goodwill")
+        return request
+
+    def decide_goodwill(self, request_id: str, approved: bool, reason: str) -> None:
+        """The office's answer to a request above the allowance (arrives by sync)."""
+        for r in self.doc.goodwill:
+            if r.id == request_id:
+                r.status = "approved" if approved else "declined"
+                r.decision_reason = reason
+                self._save("goodwill")
+                return
+        raise SessionError(msg("There is no request {request_id} in this session.",
+                               request_id=request_id))
 
     # --- delight ---------------------------------------------------------------
 

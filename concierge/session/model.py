@@ -147,6 +147,34 @@ class SignOff(Model):
     at: datetime
 
 
+GoodwillKind = Literal["goodwill", "offered", "referred"]
+GoodwillStatus = Literal["done", "pending", "approved", "declined", "offered", "referred"]
+
+
+class Allowance(Model):
+    """The contract's goodwill allowance (minutes of work and money for material)."""
+
+    minutes_per_visit: float = Field(default=30.0, ge=0)
+    money_per_visit: float = Field(default=50.0, ge=0)
+    minutes_per_year: float = Field(default=240.0, ge=0)
+    money_per_year: float = Field(default=500.0, ge=0)
+
+
+class GoodwillRequest(Model):
+    """A request the contract does not cover, and what the technician did with it."""
+
+    id: str
+    text: str
+    kind: GoodwillKind
+    minutes: float = 0.0
+    money: float = 0.0
+    note: str = ""  # offered: what the office should price; referred: to whom and why
+    status: GoodwillStatus
+    decision_reason: str = ""
+    at: datetime
+
+
+
 class SessionDoc(Model):
     doc_version: int = DOC_VERSION
     visited: list[str] = []
@@ -165,6 +193,7 @@ class SessionDoc(Model):
     report: str | None = None  # sha256 of the report PDF
     report_language: str | None = None  # the technician's choice; None: the customer's
     outcome: str = ""  # one line on what improved, set on completion
+    goodwill: list[GoodwillRequest] = []
 
     def result(self, item_id: str) -> StepResult:
         return self.results.get(item_id) or StepResult()
