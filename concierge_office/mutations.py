@@ -202,6 +202,7 @@ def _apply_session(
     conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))
     op = str(m.op_id)
     publish_own(database, conn, user.id, ("session", record.id), version, visible=True, op_id=op)
+    serve.sync_goodwill(conn, visit, record, now)  # requests beyond the contract
     if record.status != "completed":
         return version, record.model_dump(mode="json")
     serve.open_for_session(database, conn, visit, record, now)  # follow-ups, call-backs

@@ -10,10 +10,26 @@ derived from the session, so a replayed upload changes nothing).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Column, Connection, Float, Integer, String, Table, Text, select
+from pydantic import ValidationError
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
 
+from concierge.session.goodwill import reconcile
+from concierge.session.model import Allowance, GoodwillRequest
 from concierge_office.db import metadata, utc
 
 FOLLOW_UP_DAYS = 14  # the same promise the customer's report makes
@@ -44,6 +60,93 @@ serve_tasks = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+
+goodwill_requests = Table(
+    "goodwill_requests",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("request_id", String(64), nullable=False),
+    Column("session_id", String(64), nullable=False, index=True),
+    Column("visit_id", String(64), nullable=False),
+    Column("site_id", String(64), nullable=False, index=True),
+    Column("technician_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("minutes", Float, nullable=False),
+    Column("money", Float, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("over_allowance", Boolean, nullable=False),
+    Column("decision_reason", Text, nullable=False),
+    Column("decided_by", String(64)),
+    Column("given_at", Float, nullable=False),
+    Column("history", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+DECIDED = frozenset({"approved", "declined"})
+
+
+def sync_goodwill(conn: Connection, visit: Any, session: Any, now: float) -> None:
+    """Keep the office's copy of the session's requests (the office's decisions stand),
+    then check the site's year across every device: goodwill done offline that took the
+    year over the allowance now needs approval."""
+    data = session.data if isinstance(session.data, dict) else {}
+    g = goodwill_requests
+    for raw in data.get("goodwill") or []:
+        try:
+            item = GoodwillRequest.model_validate(raw)
+        except ValidationError:
+            continue  # the session's own validation is the laptop's; a bad item waits
+        key = f"{session.id}:{item.id}"[:200]
+        row = conn.execute(select(g).where(g.c.id == key)).first()
+        fields = {"kind": item.kind, "text": item.text[:2000], "minutes": item.minutes,
+                  "money": item.money, "note": item.note[:2000],
+                  "given_at": item.at.timestamp(), "updated_at": now}
+        if row is None:
+            conn.execute(g.insert().values(
+                id=key, request_id=item.id, session_id=session.id, visit_id=visit.id,
+                site_id=visit.site_id, technician_id=visit.technician_id,
+                status=item.status, over_allowance=False, decision_reason="",
+                decided_by=None, version=1,
+                history=[{"at": now, "by": visit.technician_id, "status": item.status,
+                          "note": "recorded in the field"}], **fields))
+        elif row.status not in DECIDED:
+            conn.execute(update(g).where(g.c.id == key).values(**fields))
+    _reconcile_site(conn, visit.site_id, now)
+
+
+def _reconcile_site(conn: Connection, site_id: str, now: float) -> None:
+    g = goodwill_requests
+    rows = conn.execute(select(g).where(g.c.site_id == site_id, g.c.kind == "goodwill")).all()
+    by_year: dict[int, list[Any]] = {}
+    for r in rows:
+        by_year.setdefault(datetime.fromtimestamp(r.given_at, UTC).year, []).append(r)
+    for year_rows in by_year.values():
+        requests = [GoodwillRequest(id=r.id, text=r.text, kind="goodwill", minutes=r.minutes,
+                                    money=r.money, status=r.status,
+                                    at=datetime.fromtimestamp(r.given_at, UTC))
+                    for r in year_rows if not r.over_allowance]
+        for key in reconcile(Allowance(), requests):
+            row = next(r for r in year_rows if r.id == key)
+            conn.execute(update(g).where(g.c.id == key).values(
+                status="pending", over_allowance=True, version=row.version + 1,
+                updated_at=now, history=[*row.history, {
+                    "at": now, "by": "system", "status": "pending",
+                    "note": "over the year's allowance across devices: needs approval"}]))
+
+
+def goodwill_out(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "request_id": row.request_id, "session_id": row.session_id,
+        "visit_id": row.visit_id, "site_id": row.site_id, "technician_id": row.technician_id,
+        "kind": row.kind, "text": row.text, "minutes": row.minutes, "money": row.money,
+        "note": row.note, "status": row.status, "over_allowance": row.over_allowance,
+        "decision_reason": row.decision_reason, "decided_by": row.decided_by,
+        "given_at": utc(row.given_at), "history": row.history, "version": row.version,
+        "updated_at": utc(row.updated_at),
+    }
 
 
 def tasks_for_session(visit: Any, session: Any, now: float) -> list[dict[str, Any]]:

@@ -4,15 +4,17 @@ the items of their own visits only."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from concierge.protocol import schemas
+from concierge_office import db, records
 from concierge_office.auth import AdminUser, CurrentUser
+from concierge_office.changes import publish_own
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute, not_found
-from concierge_office.serve import serve_tasks, task_out
+from concierge_office.serve import goodwill_out, goodwill_requests, serve_tasks, task_out
 from concierge_office.state import state_of
 
 router = APIRouter(tags=["serve"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
@@ -77,3 +79,86 @@ def patch_task(task_id: TaskId, body: schemas.ServeTaskPatch, user: AdminUser,
             version=row.version + 1, updated_at=now))
         updated = conn.execute(select(t).where(t.c.id == task_id)).one()
     return schemas.ServeTask.model_validate(task_out(updated))
+
+
+GoodwillStatus = Annotated[
+    Literal["done", "pending", "approved", "declined", "offered", "referred"] | None, Query()]
+
+
+def _goodwill(request: Request, technician: str | None, status: str | None
+              ) -> list[schemas.GoodwillItem]:
+    g = goodwill_requests
+    query = select(g).order_by(g.c.given_at, g.c.id)
+    if technician is not None:
+        query = query.where(g.c.technician_id == technician)
+    if status is not None:
+        query = query.where(g.c.status == status)
+    with state_of(request).db.read() as conn:
+        rows = conn.execute(query.limit(1000)).all()
+    return [schemas.GoodwillItem.model_validate(goodwill_out(r)) for r in rows]
+
+
+@router.get("/v1/admin/serve/goodwill", response_model=list[schemas.GoodwillItem])
+def admin_goodwill(user: AdminUser, request: Request, status: GoodwillStatus = None
+                   ) -> list[schemas.GoodwillItem]:
+    """Requests beyond the contract: pending ones wait for a decision."""
+    return _goodwill(request, None, status)
+
+
+@router.get("/v1/serve/goodwill", response_model=list[schemas.GoodwillItem])
+def my_goodwill(user: CurrentUser, request: Request, status: GoodwillStatus = None
+                ) -> list[schemas.GoodwillItem]:
+    """The requests of the caller's own visits."""
+    return _goodwill(request, user.id, status)
+
+
+@router.post(
+    "/v1/admin/serve/goodwill/{item_id}/decision",
+    response_model=schemas.GoodwillItem,
+    responses={409: {"model": schemas.ErrorResponse,
+                     "description": "Already decided; the details carry the current state."}},
+)
+def decide(item_id: TaskId, body: schemas.GoodwillDecision, user: AdminUser,
+           request: Request) -> schemas.GoodwillItem:
+    """Approve or decline a request above the allowance; the technician's laptop gets the
+    answer with the session at its next sync."""
+    state = state_of(request)
+    g = goodwill_requests
+    with state.db.write() as conn:
+        row = conn.execute(select(g).where(g.c.id == item_id)).first()
+        if row is None:
+            raise not_found("goodwill request", item_id)
+        if row.status != "pending":
+            raise ApiError(409, "already_decided",
+                           f"The request is {row.status}; nothing to decide.",
+                           [schemas.ErrorDetail(loc=["status"], message=row.status,
+                                                code=row.status)])
+        now = state.clock.now()
+        status = "approved" if body.approved else "declined"
+        conn.execute(update(g).where(g.c.id == item_id).values(
+            status=status, decision_reason=body.reason, decided_by=user.id,
+            version=row.version + 1, updated_at=now,
+            history=[*row.history, {"at": now, "by": user.id, "status": status,
+                                    "note": body.reason}]))
+        _answer_in_session(state.db, conn, row, status=status, reason=body.reason, now=now)
+        updated = conn.execute(select(g).where(g.c.id == item_id)).one()
+    return schemas.GoodwillItem.model_validate(goodwill_out(updated))
+
+
+def _answer_in_session(database: db.Database, conn: Connection, row: Any, *, status: str,
+                       reason: str, now: float) -> None:
+    """Write the decision into the session, so the next pull brings it to the laptop."""
+    session = records.get_row(conn, db.sessions, row.session_id)
+    if session is None:
+        return
+    data = dict(session.data)
+    data["goodwill"] = [
+        {**item, "status": status, "decision_reason": reason}
+        if isinstance(item, dict) and item.get("id") == row.request_id else item
+        for item in data.get("goodwill") or []
+    ]
+    version = session.version + 1
+    conn.execute(update(db.sessions).where(db.sessions.c.id == session.id).values(
+        data=data, version=version, updated_at=now))
+    publish_own(database, conn, session.technician_id, ("session", session.id), version,
+                visible=True)

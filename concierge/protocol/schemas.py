@@ -498,3 +498,33 @@ class ServeTaskPatch(Schema):
     base_version: int | None = Field(
         default=None, description="If given, the edit is refused (409) unless it is current."
     )
+
+
+class GoodwillItem(Schema):
+    """A request beyond the contract as the office tracks it (#19.2)."""
+
+    id: str
+    request_id: str
+    session_id: Id
+    visit_id: Id
+    site_id: Id
+    technician_id: Id
+    kind: Literal["goodwill", "offered", "referred"]
+    text: str
+    minutes: float
+    money: float
+    note: str
+    status: Literal["done", "pending", "approved", "declined", "offered", "referred"]
+    over_allowance: bool = Field(description="Done offline, but the site's year went over "
+                                 "its allowance across devices: it needs approval.")
+    decision_reason: str
+    decided_by: str | None
+    given_at: AwareDatetime
+    history: list[ServeTaskEvent]
+    version: int
+    updated_at: AwareDatetime
+
+
+class GoodwillDecision(Schema):
+    approved: bool
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]

@@ -69,3 +69,69 @@ def test_a_happy_customer_opens_no_call_back(
                              completed(visit["id"], 5, wishes)))[0]["status"] == "applied"
     tasks = office.ok("GET", "/v1/admin/serve/tasks")
     assert [t for t in tasks if t["session_id"] == session_id] == []
+
+
+def goodwill(ident: str, minutes: float, status: str, at: datetime) -> dict[str, object]:
+    return {"id": ident, "text": f"Garage door {ident}", "kind": "goodwill",
+            "minutes": minutes, "money": 0.0, "note": "", "status": status,
+            "at": at.isoformat()}
+
+
+def test_goodwill_is_tracked_decided_once_and_answered_in_the_session(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, ben, office = (login(fresh_office, who) for who in ("ana", "ben", "office"))
+    visit = ana.ok("GET", "/v1/visits")[0]
+    session_id = str(uuid.uuid4())
+    at = datetime.now(UTC)
+    session = completed(visit["id"], None, [])
+    session["status"], session["step"] = "in_progress", "delight"
+    del session["completed_at"]
+    session["data"] = {"goodwill": [goodwill("gw-1", 20, "done", at),
+                                    goodwill("gw-2", 45, "pending", at)]}
+    assert ana.push(mutation("session", session_id, None, session))[0]["status"] == "applied"
+
+    pending = office.ok("GET", "/v1/admin/serve/goodwill", params={"status": "pending"})
+    [item] = [g for g in pending if g["session_id"] == session_id]
+    assert (item["request_id"], item["minutes"]) == ("gw-2", 45)
+    assert [g["request_id"] for g in ana.ok("GET", "/v1/serve/goodwill")
+            if g["session_id"] == session_id] == ["gw-1", "gw-2"]
+    assert not [g for g in ben.ok("GET", "/v1/serve/goodwill") if g["session_id"] == session_id]
+
+    path = f"/v1/admin/serve/goodwill/{item['id']}/decision"
+    decided = office.ok("POST", path, json={"approved": True, "reason": "Loyal customer"})
+    assert decided["status"] == "approved" and decided["decided_by"] == office.user["id"]
+    again = office.request("POST", path, json={"approved": False, "reason": "Changed my mind"})
+    assert again.status_code == 409 and again.json()["error"]["details"][0]["code"] == "approved"
+    assert office.request("POST", path, json={"approved": True, "reason": ""}).status_code == 422
+    assert office.request("POST", "/v1/admin/serve/goodwill/nope/decision",
+                          json={"approved": True, "reason": "x"}).status_code == 404
+    assert ana.request("POST", path, json={"approved": True, "reason": "x"}).status_code == 403
+
+    pulled = [c for c in ana.pull_all()[0] if c["entity"] == "session" and c["id"] == session_id]
+    answer = {g["id"]: g for g in pulled[-1]["data"]["data"]["goodwill"]}["gw-2"]
+    assert (answer["status"], answer["decision_reason"]) == ("approved", "Loyal customer")
+
+
+def test_two_devices_over_the_year_are_noticed(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
+    visits = ana.ok("GET", "/v1/visits")
+    by_site: dict[str, list[dict[str, object]]] = {}
+    for v in visits:
+        by_site.setdefault(str(v["site_id"]), []).append(v)
+    pair = max(by_site.values(), key=len) * 2  # two devices: two sessions at one site
+    at = datetime.now(UTC)
+    for n, visit in enumerate(pair[:2]):  # each device alone stays within the year's 240
+        session = completed(visit["id"], None, [])
+        session["data"] = {"goodwill": [goodwill(f"gw-{n}-{m}", 30, "done",
+                                                 at + timedelta(minutes=10 * n + m))
+                                        for m in range(5)]}
+        assert ana.push(mutation("session", str(uuid.uuid4()), None,
+                                 session))[0]["status"] == "applied"
+    rows = [g for g in office.ok("GET", "/v1/admin/serve/goodwill")
+            if g["request_id"].startswith("gw-") and g["minutes"] == 30]
+    standing = sum(g["minutes"] for g in rows if g["status"] == "done")
+    flagged = [g for g in rows if g["over_allowance"]]
+    assert standing <= 240 and flagged and all(g["status"] == "pending" for g in flagged)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""serve: follow-ups of wishes not solved and call-backs (#19)
+"""serve: follow-ups of wishes not solved, call-backs and goodwill requests (#19)
 
 Revision ID: 0005
 Revises: 0004
@@ -41,6 +41,35 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_serve_tasks_technician_id"), ["technician_id"], unique=False
         )
+
+    op.create_table(
+        "goodwill_requests",
+        sa.Column("id", sa.String(length=200), nullable=False),
+        sa.Column("request_id", sa.String(length=64), nullable=False),
+        sa.Column("session_id", sa.String(length=64), nullable=False),
+        sa.Column("visit_id", sa.String(length=64), nullable=False),
+        sa.Column("site_id", sa.String(length=64), nullable=False),
+        sa.Column("technician_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("minutes", sa.Float(), nullable=False),
+        sa.Column("money", sa.Float(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("over_allowance", sa.Boolean(), nullable=False),
+        sa.Column("decision_reason", sa.Text(), nullable=False),
+        sa.Column("decided_by", sa.String(length=64), nullable=True),
+        sa.Column("given_at", sa.Float(), nullable=False),
+        sa.Column("history", sa.JSON(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("goodwill_requests_pkey")),
+    )
+    with op.batch_alter_table("goodwill_requests", schema=None) as batch_op:
+        for column in ("session_id", "site_id", "technician_id"):
+            batch_op.create_index(
+                batch_op.f(f"ix_goodwill_requests_{column}"), [column], unique=False
+            )
 
 
 def downgrade() -> None:
