@@ -197,6 +197,7 @@ def _apply_session(
         if existing.visit_id != record.visit_id:
             raise Rejected("invalid", "A session cannot move to another visit.")
     _check_attachments(conn, user, record.attachments)
+    record = serve.keep_decisions(conn, record)  # the office's goodwill answers stand
     if record.status == "completed" and record.completed_at is None:
         record = record.model_copy(update={"completed_at": db.utc(now)})
     conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))

@@ -117,6 +117,27 @@ def sync_goodwill(conn: Connection, visit: Any, session: Any, now: float) -> Non
     _reconcile_site(conn, visit.site_id, now)
 
 
+def keep_decisions(conn: Connection, session: Any) -> Any:
+    """The session as pushed, with the office's decisions on its goodwill requests kept
+    (a laptop that had not pulled them yet cannot undo them)."""
+    data = session.data if isinstance(session.data, dict) else {}
+    items = data.get("goodwill")
+    if not isinstance(items, list) or not items:
+        return session
+    g = goodwill_requests
+    decided = {r.request_id: r for r in conn.execute(
+        select(g).where(g.c.session_id == session.id, g.c.status.in_(DECIDED))).all()}
+    if not decided:
+        return session
+    kept = [
+        {**item, "status": decided[item["id"]].status,
+         "decision_reason": decided[item["id"]].decision_reason}
+        if isinstance(item, dict) and item.get("id") in decided else item
+        for item in items
+    ]
+    return session.model_copy(update={"data": {**data, "goodwill": kept}})
+
+
 def _reconcile_site(conn: Connection, site_id: str, now: float) -> None:
     g = goodwill_requests
     rows = conn.execute(select(g).where(g.c.site_id == site_id, g.c.kind == "goodwill")).all()

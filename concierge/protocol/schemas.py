@@ -108,15 +108,6 @@ class MetricCatalogue(Schema):
     kinds: dict[AssetKind, list[MetricInfo]]
 
 
-class GoodwillAllowance(Schema):
-    """What the contract lets the technician give as goodwill without asking (#19.2)."""
-
-    minutes_per_visit: Annotated[float, Field(ge=0, le=1440)] = 30.0
-    money_per_visit: Annotated[float, Field(ge=0, le=100_000)] = 50.0
-    minutes_per_year: Annotated[float, Field(ge=0, le=100_000)] = 240.0
-    money_per_year: Annotated[float, Field(ge=0, le=1_000_000)] = 500.0
-
-
 class Site(Schema):
     id: Id
     customer_name: str
@@ -133,7 +124,6 @@ class Site(Schema):
         max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$",
         description="The customer's preferred language (BCP 47, e.g. 'de'): the report's.",
     )] = "en"
-    goodwill_allowance: GoodwillAllowance = GoodwillAllowance()
     version: int = 1
     updated_at: AwareDatetime
 

@@ -463,8 +463,9 @@ class SessionEngine:
 
     @property
     def allowance(self) -> Allowance:
-        given = self.site.goodwill_allowance if self.site is not None else None
-        return Allowance.model_validate(given.model_dump()) if given else Allowance()
+        """The contract's goodwill allowance (every contract has the standard one until
+        the office models contracts)."""
+        return Allowance()
 
     def goodwill_spent(self) -> tuple[goodwill.Spent, goodwill.Spent]:
         """Goodwill counted against the allowance: this visit, and this calendar year at
@@ -521,6 +522,24 @@ class SessionEngine:
                 return
         raise SessionError(msg("There is no request {request_id} in this session.",
                                request_id=request_id))
+
+    def adopt_office_answers(self, record: dict[str, Any] | None) -> bool:
+        """Take the office's decisions on goodwill requests from a pulled copy of this
+        session (the office's decision stands); True when anything changed."""
+        if not record or str(record.get("id")) != self.id:
+            return False
+        pulled = SessionDoc.model_validate(record.get("data") or {})
+        decided = {r.id: r for r in pulled.goodwill if r.status in ("approved", "declined")}
+        changed = False
+        for r in self.doc.goodwill:
+            answer = decided.get(r.id)
+            if answer is not None and (r.status, r.decision_reason) != (
+                    answer.status, answer.decision_reason):
+                r.status, r.decision_reason = answer.status, answer.decision_reason
+                changed = True
+        if changed:
+            self.changed.emit("goodwill")
+        return changed
 
     # --- delight ---------------------------------------------------------------
 

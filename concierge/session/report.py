@@ -18,6 +18,7 @@ from concierge.session.kpi import Comparison, compare
 from concierge.session.model import (
     WISH_TAGS,
     ChecklistItem,
+    GoodwillRequest,
     Point,
     SessionDoc,
     StepResult,
@@ -83,6 +84,7 @@ class ReportContent:
     signed_off_by: str | None
     signed_off_at: datetime | None
     signer: str = ""  # the customer's name in print
+    goodwill: list[GoodwillRequest] = field(default_factory=list)
     started_at: datetime | None = None  # arrival on site (the session's start)
     photos: list[str] = field(default_factory=list)  # file paths of the photos taken
     language: str = SOURCE
@@ -168,6 +170,7 @@ def build_report(
         signed_off_by=doc.sign_off.name if doc.sign_off else None,
         signed_off_at=doc.sign_off.at if doc.sign_off else None,
         signer=doc.signature.signer,
+        goodwill=list(doc.goodwill),
         started_at=started_at,
         photos=list(photos),
         language=language,

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from concierge.i18n import _, tr
 from concierge.session.engine import SessionEngine, SessionError
 from ui.session.common import TextSaver, card, label, named
+from ui.session.goodwill import GoodwillCard
 from ui.session.handover import Handover
 from ui.session.signature import SignaturePad
 
@@ -122,6 +123,9 @@ class DelightPage(QWidget):
         self._build_answers()
         layout.insertWidget(1, self.wishes_card)
 
+        self.goodwill = GoodwillCard(engine)
+        layout.insertWidget(2, self.goodwill)
+
         grid.addWidget(recs, 0, 0)
         grid.addWidget(rate, 0, 1)
         grid.addWidget(sign, 1, 0)
@@ -208,6 +212,7 @@ class DelightPage(QWidget):
         doc = self.engine.doc
         if [w.id for w in doc.wishes.items] != self._wish_ids:
             self._build_answers()
+        self.goodwill.refresh()
         for button in self.stars.buttons():
             n = self.stars.id(button)
             button.setChecked(doc.rating is not None and n <= doc.rating)

@@ -159,6 +159,8 @@ def report_html(c: ReportContent, width: int) -> str:
               f"<p><img src='report://chart' width='{width - 8}'/></p>"]
     if c.insights:
         parts += [h2("Early warnings we acted on"), _insight_table(c, t)]
+    if c.goodwill:
+        parts += [h2("Beyond the contract"), _goodwill(c, t)]
     if c.recommendations:
         parts += [h2("Our recommendations"), _bullets(c.recommendations)]
     if c.follow_ups:
@@ -196,6 +198,23 @@ def _wishes(c: ReportContent, t: Translator) -> str:
         rows.append([wish, answer, "<br/>".join(notes)])
     return _table(_heads(t, msg("Your wish"), msg("Did we solve it?"), msg("Notes and next step")),
                   rows)
+
+
+GOODWILL_WORDS = {
+    "done": msg("You asked about {text}: we did it as goodwill, free of charge."),
+    "approved": msg("You asked about {text}: we did it as goodwill, free of charge."),
+    "pending": msg("You asked about {text}: we asked our office to approve it as goodwill "
+                   "and will let you know."),
+    "declined": msg("You asked about {text}: our office could not approve it ({reason})."),
+    "offered": msg("You asked about {text}: our office will send you an offer."),
+    "referred": msg("You asked about {text}: we referred you ({reason})."),
+}
+
+
+def _goodwill(c: ReportContent, t: Translator) -> str:
+    lines = [t.render(GOODWILL_WORDS[r.status].with_params(
+        text=r.text, reason=r.decision_reason or r.note)) for r in c.goodwill]
+    return _bullets(lines)
 
 
 def _present(c: ReportContent, t: Translator) -> str:
