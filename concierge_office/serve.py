@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from concierge.session.goodwill import reconcile
 from concierge.session.model import Allowance, GoodwillRequest
+from concierge_office import db
 from concierge_office.db import metadata, utc
 
 FOLLOW_UP_DAYS = 14  # the same promise the customer's report makes
@@ -229,3 +230,47 @@ def task_out(row: Any) -> dict[str, Any]:
         "due_at": utc(row.due_at), "history": row.history, "version": row.version,
         "created_at": utc(row.created_at), "updated_at": utc(row.updated_at),
     }
+
+
+def delight_rows(conn: Connection, by: str, period: str) -> list[dict[str, Any]]:
+    """Delight of completed sessions grouped by customer, site, technician or asset kind,
+    per month or week: sessions, ratings (mean, low) and the per-wish answers."""
+    s, v, st, a = db.sessions, db.visits, db.sites, db.assets
+    rows = conn.execute(
+        select(s.c.data, s.c.completed_at, v.c.technician_id, v.c.asset_ids, st.c.id,
+               st.c.customer_name)
+        .join(v, v.c.id == s.c.visit_id).join(st, st.c.id == v.c.site_id)
+        .where(s.c.status == "completed")
+    ).all()
+    kinds = dict(conn.execute(select(a.c.id, a.c.kind)).all())
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for data, completed_at, technician, asset_ids, site_id, customer in rows:
+        when = datetime.fromtimestamp(completed_at or 0.0, UTC)
+        bucket = (f"{when.isocalendar().year}-W{when.isocalendar().week:02d}"
+                  if period == "week" else when.strftime("%Y-%m"))
+        keys = {"customer": [customer], "site": [site_id], "technician": [technician],
+                "asset_kind": sorted({kinds.get(x, "") for x in asset_ids or []} - {""})}[by]
+        doc = data if isinstance(data, dict) else {}
+        rating = doc.get("rating") if isinstance(doc.get("rating"), int) else None
+        wishes = [w for w in (doc.get("wishes") or {}).get("items") or [] if isinstance(w, dict)]
+        for key in keys:
+            g = groups.setdefault((key, bucket), {
+                "key": key, "period": bucket, "sessions": 0, "rated": 0, "rating_sum": 0,
+                "low_ratings": 0, "wishes": 0, "solved": 0, "partly": 0, "not_yet": 0})
+            g["sessions"] += 1
+            if rating is not None:
+                g["rated"] += 1
+                g["rating_sum"] += rating
+                g["low_ratings"] += rating <= LOW_RATING
+            g["wishes"] += len(wishes)
+            for w in wishes:
+                answer = {"yes": "solved", "partly": "partly", "not_yet": "not_yet"}.get(
+                    str(w.get("answer")))
+                if answer:
+                    g[answer] += 1
+    out = []
+    for g in sorted(groups.values(), key=lambda g: (g["key"], g["period"])):
+        total = g.pop("rating_sum")
+        g["mean_rating"] = round(total / g["rated"], 2) if g["rated"] else None
+        out.append(g)
+    return out

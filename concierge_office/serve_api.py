@@ -14,7 +14,13 @@ from concierge_office import db, records
 from concierge_office.auth import AdminUser, CurrentUser
 from concierge_office.changes import publish_own
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute, not_found
-from concierge_office.serve import goodwill_out, goodwill_requests, serve_tasks, task_out
+from concierge_office.serve import (
+    delight_rows,
+    goodwill_out,
+    goodwill_requests,
+    serve_tasks,
+    task_out,
+)
 from concierge_office.state import state_of
 
 router = APIRouter(tags=["serve"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
@@ -162,3 +168,15 @@ def _answer_in_session(database: db.Database, conn: Connection, row: Any, *, sta
         data=data, version=version, updated_at=now))
     publish_own(database, conn, session.technician_id, ("session", session.id), version,
                 visible=True)
+
+
+@router.get("/v1/admin/serve/delight", response_model=list[schemas.DelightRow])
+def delight(user: AdminUser, request: Request,
+            by: Annotated[Literal["customer", "site", "technician", "asset_kind"],
+                          Query()] = "customer",
+            period: Annotated[Literal["month", "week"], Query()] = "month"
+            ) -> list[schemas.DelightRow]:
+    """Delight over time: ratings and the customers' answers per wish, grouped."""
+    with state_of(request).db.read() as conn:
+        rows = delight_rows(conn, by, period)
+    return [schemas.DelightRow.model_validate(r) for r in rows]

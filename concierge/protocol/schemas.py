@@ -518,3 +518,18 @@ class GoodwillItem(Schema):
 class GoodwillDecision(Schema):
     approved: bool
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class DelightRow(Schema):
+    """Delight of one customer, site, technician or asset kind in one period (#19.3)."""
+
+    key: str
+    period: str = Field(description="YYYY-MM, or YYYY-Www by week.")
+    sessions: int
+    rated: int
+    mean_rating: float | None
+    low_ratings: int = Field(description="Ratings of 3 or less of 5.")
+    wishes: int
+    solved: int
+    partly: int
+    not_yet: int

@@ -57,6 +57,18 @@ def test_a_completed_session_opens_follow_ups_and_a_call_back(
     assert missing.status_code == 404
     assert ana.request("PATCH", path, json={"status": "done"}).status_code == 403
 
+    by_tech = office.ok("GET", "/v1/admin/serve/delight", params={"by": "technician"})
+    [row] = [r for r in by_tech if r["key"] == ana.user["id"]]
+    assert (row["sessions"], row["rated"], row["mean_rating"], row["low_ratings"]) == (
+        1, 1, 3.0, 1)
+    assert (row["wishes"], row["solved"], row["partly"], row["not_yet"]) == (3, 1, 1, 1)
+    kinds = office.ok("GET", "/v1/admin/serve/delight",
+                      params={"by": "asset_kind", "period": "week"})
+    assert kinds and all("-W" in r["period"] for r in kinds)
+    assert office.request("GET", "/v1/admin/serve/delight",
+                          params={"by": "colour"}).status_code == 422
+    assert ana.request("GET", "/v1/admin/serve/delight").status_code == 403
+
 
 def test_a_happy_customer_opens_no_call_back(
     fresh_office: EmbeddedBackOffice, login: LoginFactory
