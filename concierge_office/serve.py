@@ -95,7 +95,8 @@ def sync_goodwill(conn: Connection, visit: Any, session: Any, now: float) -> Non
     year over the allowance now needs approval."""
     data = session.data if isinstance(session.data, dict) else {}
     g = goodwill_requests
-    for raw in data.get("goodwill") or []:
+    raws = data.get("goodwill")
+    for raw in raws if isinstance(raws, list) else []:
         try:
             item = GoodwillRequest.model_validate(raw)
         except ValidationError:
@@ -133,7 +134,8 @@ def keep_decisions(conn: Connection, session: Any) -> Any:
     kept = [
         {**item, "status": decided[item["id"]].status,
          "decision_reason": decided[item["id"]].decision_reason}
-        if isinstance(item, dict) and item.get("id") in decided else item
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+        and item["id"] in decided else item
         for item in items
     ]
     return session.model_copy(update={"data": {**data, "goodwill": kept}})
@@ -171,10 +173,17 @@ def goodwill_out(row: Any) -> dict[str, Any]:
     }
 
 
+def wish_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The wishes of a session document, whatever shape a client sent."""
+    wishes = data.get("wishes")
+    items = wishes.get("items") if isinstance(wishes, dict) else None
+    return [w for w in items if isinstance(w, dict)] if isinstance(items, list) else []
+
+
 def tasks_for_session(visit: Any, session: Any, now: float) -> list[dict[str, Any]]:
     """The items a completed session opens (rows for ``serve_tasks``)."""
     data = session.data if isinstance(session.data, dict) else {}
-    wishes = [w for w in (data.get("wishes") or {}).get("items") or [] if isinstance(w, dict)]
+    wishes = wish_items(data)
     rating = data.get("rating")
     done_at = session.completed_at.timestamp() if session.completed_at else now
     base = {"site_id": visit.site_id, "visit_id": visit.id, "session_id": session.id,
@@ -252,7 +261,7 @@ def delight_rows(conn: Connection, by: str, period: str) -> list[dict[str, Any]]
                 "asset_kind": sorted({kinds.get(x, "") for x in asset_ids or []} - {""})}[by]
         doc = data if isinstance(data, dict) else {}
         rating = doc.get("rating") if isinstance(doc.get("rating"), int) else None
-        wishes = [w for w in (doc.get("wishes") or {}).get("items") or [] if isinstance(w, dict)]
+        wishes = wish_items(doc)
         for key in keys:
             g = groups.setdefault((key, bucket), {
                 "key": key, "period": bucket, "sessions": 0, "rated": 0, "rating_sum": 0,

@@ -147,3 +147,21 @@ def test_two_devices_over_the_year_are_noticed(
     standing = sum(g["minutes"] for g in rows if g["status"] == "done")
     flagged = [g for g in rows if g["over_allowance"]]
     assert standing <= 240 and flagged and all(g["status"] == "pending" for g in flagged)
+
+
+def test_odd_session_documents_never_break_the_push(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana = login(fresh_office, "ana")
+    visit = ana.ok("GET", "/v1/visits")[0]
+    odd_documents = [
+        {"wishes": ["not", "a", "dict"], "goodwill": {"a": 1}, "rating": "five"},
+        {"wishes": {"items": [{"id": ["x"], "text": 5, "answer": 3}, 7]},
+         "goodwill": [{"id": ["x"]}, 3, {"id": "gw", "kind": "goodwill", "minutes": -5}]},
+        {"wishes": {"items": "many"}, "goodwill": None, "rating": 99},
+    ]
+    for data in odd_documents:
+        session = completed(visit["id"], None, [])
+        session["data"] = data
+        result = ana.push(mutation("session", str(uuid.uuid4()), None, session))[0]
+        assert result["status"] in ("applied", "rejected"), result
