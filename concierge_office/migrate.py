@@ -46,7 +46,7 @@ SCHEMA_MODULES = (importlib.import_module("concierge_office.devices.tables"),
 _TABLES_AFTER_FIRST = frozenset({
     "setup_tokens", "job_runs",  # 0002
     "mqtt_messages", "remote_decisions", "device_commands", "telemetry_gaps",  # 0004
-    "serve_tasks", "goodwill_requests",  # 0005
+    "serve_tasks", "goodwill_requests", "held_checks",  # 0005
 })
 _COLUMNS_AFTER_FIRST = {"sites": ("language",)}  # 0003
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)

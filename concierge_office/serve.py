@@ -283,3 +283,104 @@ def delight_rows(conn: Connection, by: str, period: str) -> list[dict[str, Any]]
         g["mean_rating"] = round(total / g["rated"], 2) if g["rated"] else None
         out.append(g)
     return out
+
+
+# --- did it hold (#19.3) -------------------------------------------------------------
+
+HOLD_DAYS = (7, 30)
+HOLD_BUCKET = 900
+
+held_checks = Table(
+    "held_checks",
+    metadata,
+    Column("id", String(300), primary_key=True),
+    Column("session_id", String(64), nullable=False, index=True),
+    Column("visit_id", String(64), nullable=False),
+    Column("site_id", String(64), nullable=False, index=True),
+    Column("technician_id", String(64), nullable=False),
+    Column("asset_id", String(64), nullable=False),
+    Column("kpi", String(64), nullable=False),
+    Column("day", Integer, nullable=False),
+    Column("before", Float),
+    Column("after", Float),
+    Column("since", Float),
+    Column("verdict", String(16), nullable=False),
+    Column("insight_id", String(64)),
+    Column("checked_at", Float, nullable=False),
+)
+
+
+def check_held(database: Any, now: float) -> int:
+    """7 and 30 days after each completed session, each KPI the session improved against
+    the telemetry since: held or regressed (a regression opens an insight). Each check is
+    made once; returns how many were made."""
+    from concierge.session.kpi import compare, judge, window_kpi
+    from concierge.session.model import SessionDoc
+    from concierge_office.changes import record_changes
+    from concierge_office.engine import insight_id
+    from concierge_office.series import read_series
+
+    s, v, h = db.sessions, db.visits, held_checks
+    made = 0
+    with database.write() as conn:
+        rows = conn.execute(
+            select(s.c.id, s.c.data, s.c.completed_at, v.c.id.label("visit_id"), v.c.site_id,
+                   v.c.technician_id, v.c.asset_ids)
+            .join(v, v.c.id == s.c.visit_id)
+            .where(s.c.status == "completed", s.c.completed_at.is_not(None),
+                   s.c.completed_at >= now - (max(HOLD_DAYS) + 7) * DAY,
+                   s.c.completed_at <= now - min(HOLD_DAYS) * DAY)
+        ).all()
+        done = {r for (r,) in conn.execute(select(h.c.id).where(
+            h.c.session_id.in_([r.id for r in rows])))} if rows else set()
+        kinds = dict(conn.execute(select(db.assets.c.id, db.assets.c.kind)).all())
+        changed: list[tuple[tuple[str, str], int]] = []
+        for r in rows:
+            try:
+                doc = SessionDoc.model_validate(r.data if isinstance(r.data, dict) else {})
+            except ValidationError:
+                continue
+            improved = [c for c in compare(doc, {a: kinds[a] for a in r.asset_ids or []
+                                                 if a in kinds})
+                        if c.verdict == "improved" and c.before is not None]
+            for day in HOLD_DAYS:
+                end = r.completed_at + day * DAY
+                if end > now:
+                    continue
+                for c in improved:
+                    key = f"{r.id}:{day}:{c.asset_id}:{c.kpi.key}"[:300]
+                    if key in done:
+                        continue
+                    series = read_series(database, conn, [c.asset_id], start=r.completed_at,
+                                         end=end, bucket=HOLD_BUCKET, metric=c.kpi.metric)
+                    cols = series.get((c.asset_id, c.kpi.metric))
+                    since = None
+                    if cols is not None and cols.t:
+                        since = window_kpi(c.kpi, c.asset_id, cols.t, cols.mean,
+                                           start=r.completed_at, end=end).value
+                    assert c.before is not None
+                    verdict = ("no data" if since is None else
+                               "held" if judge(c.kpi, c.before, since) == "improved"
+                               else "regressed")
+                    insight = None
+                    if verdict == "regressed":
+                        insight = insight_id(f"held:{key}")
+                        conn.execute(db.insights.insert().values(
+                            id=insight, key=f"held:{key}", asset_id=c.asset_id,
+                            site_id=r.site_id, metric=c.kpi.metric, kind="deviation",
+                            severity="warning", confidence=0.8, predicted_impact_at=None,
+                            evidence={"before": c.before, "after": c.after, "since": since,
+                                      "days_after_visit": day},
+                            explanation=f"{c.kpi.label} improved at the visit but has "
+                                        f"regressed {day} days later.",
+                            headline=f"{c.kpi.label} regressed after the visit",
+                            status="open", created_at=now, updated_at=now, version=1))
+                        changed.append((("insight", insight), 1))
+                    conn.execute(h.insert().values(
+                        id=key, session_id=r.id, visit_id=r.visit_id, site_id=r.site_id,
+                        technician_id=r.technician_id, asset_id=c.asset_id, kpi=c.kpi.key,
+                        day=day, before=c.before, after=c.after, since=since,
+                        verdict=verdict, insight_id=insight, checked_at=now))
+                    made += 1
+        record_changes(database, conn, changed)
+    return made

@@ -13,11 +13,14 @@ from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import AdminUser, CurrentUser
 from concierge_office.changes import publish_own
+from concierge_office.db import utc
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute, not_found
 from concierge_office.serve import (
+    check_held,
     delight_rows,
     goodwill_out,
     goodwill_requests,
+    held_checks,
     serve_tasks,
     task_out,
 )
@@ -180,3 +183,36 @@ def delight(user: AdminUser, request: Request,
     with state_of(request).db.read() as conn:
         rows = delight_rows(conn, by, period)
     return [schemas.DelightRow.model_validate(r) for r in rows]
+
+
+def _held(request: Request, site_ids: list[str] | None) -> list[schemas.HeldCheck]:
+    h = held_checks
+    query = select(h).order_by(h.c.checked_at.desc(), h.c.id).limit(1000)
+    if site_ids is not None:
+        query = query.where(h.c.site_id.in_(site_ids))
+    with state_of(request).db.read() as conn:
+        rows = conn.execute(query).all()
+    return [schemas.HeldCheck.model_validate({**r._mapping, "checked_at": utc(r.checked_at)})
+            for r in rows]
+
+
+@router.get("/v1/admin/serve/held", response_model=list[schemas.HeldCheck])
+def admin_held(user: AdminUser, request: Request) -> list[schemas.HeldCheck]:
+    """Held or regressed, 7 and 30 days after each visit's improvements."""
+    return _held(request, None)
+
+
+@router.get("/v1/serve/held", response_model=list[schemas.HeldCheck])
+def my_held(user: CurrentUser, request: Request) -> list[schemas.HeldCheck]:
+    """The checks at the sites of the caller's own visits (for the next visit there)."""
+    with state_of(request).db.read() as conn:
+        sites = list(conn.execute(select(db.visits.c.site_id).where(
+            db.visits.c.technician_id == user.id).distinct()).scalars())
+    return _held(request, sites)
+
+
+@router.post("/v1/admin/serve/held/run", response_model=schemas.HeldRun)
+def run_held(user: AdminUser, request: Request) -> schemas.HeldRun:
+    """Make the checks that are due now (the scheduled job does the same)."""
+    state = state_of(request)
+    return schemas.HeldRun(checks=check_held(state.db, state.clock.now()))

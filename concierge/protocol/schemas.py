@@ -533,3 +533,26 @@ class DelightRow(Schema):
     solved: int
     partly: int
     not_yet: int
+
+
+class HeldCheck(Schema):
+    """Did an improvement hold: a KPI the session improved, 7 or 30 days later (#19.3)."""
+
+    id: str
+    session_id: Id
+    visit_id: Id
+    site_id: Id
+    technician_id: Id
+    asset_id: Id
+    kpi: str
+    day: int
+    before: float | None
+    after: float | None
+    since: float | None
+    verdict: Literal["held", "regressed", "no data"]
+    insight_id: str | None
+    checked_at: AwareDatetime
+
+
+class HeldRun(Schema):
+    checks: int = Field(description="Checks made by this run (each is made once).")

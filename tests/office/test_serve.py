@@ -165,3 +165,44 @@ def test_odd_session_documents_never_break_the_push(
         session["data"] = data
         result = ana.push(mutation("session", str(uuid.uuid4()), None, session))[0]
         assert result["status"] in ("applied", "rejected"), result
+
+
+def test_did_it_hold_seven_days_later(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    from sqlalchemy import select
+
+    from concierge_office import db
+    from concierge_office.db import Database
+
+    ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
+    database = Database(fresh_office.database_url)
+    try:
+        with database.read() as conn:
+            kinds = dict(conn.execute(select(db.assets.c.id, db.assets.c.kind)).all())
+    finally:
+        database.dispose()
+    visit = next(v for v in ana.ok("GET", "/v1/visits")
+                 if any(kinds.get(a) == "elevator" for a in v["asset_ids"]))
+    asset = next(a for a in visit["asset_ids"] if kinds.get(a) == "elevator")
+    done = datetime.now(UTC) - timedelta(days=8)
+    at = done.isoformat()
+    data = {
+        "baseline": [{"asset_id": asset, "kpi": "door_cycle_time", "value": 30.0, "n": 9},
+                     {"asset_id": asset, "kpi": "motor_temp", "value": 5.0, "n": 9}],
+        "after": [{"asset_id": asset, "kpi": "door_cycle_time", "value": 4.0, "at": at},
+                  {"asset_id": asset, "kpi": "motor_temp", "value": 4.0, "at": at}],
+    }
+    session = {"visit_id": visit["id"], "status": "completed", "step": "report", "data": data,
+               "attachments": [], "started_at": at, "completed_at": at}
+    session_id = str(uuid.uuid4())
+    assert ana.push(mutation("session", session_id, None, session))[0]["status"] == "applied"
+    assert office.ok("POST", "/v1/admin/serve/held/run")["checks"] >= 2
+    assert office.ok("POST", "/v1/admin/serve/held/run")["checks"] == 0  # once each
+    checks = {c["kpi"]: c for c in office.ok("GET", "/v1/admin/serve/held")
+              if c["session_id"] == session_id}
+    assert checks["door_cycle_time"]["verdict"] == "held"  # far below the 30 s before
+    regressed = checks["motor_temp"]  # 5 °C before the visit: any real reading is worse
+    assert regressed["verdict"] == "regressed" and regressed["insight_id"]
+    assert {c["id"] for c in ana.ok("GET", "/v1/serve/held")} >= {c["id"] for c in checks.values()}
+    assert ana.request("POST", "/v1/admin/serve/held/run").status_code == 403

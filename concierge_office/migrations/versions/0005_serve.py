@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""serve: follow-ups of wishes not solved, call-backs and goodwill requests (#19)
+"""serve: follow-ups, call-backs, goodwill requests and 'did it hold' checks (#19)
 
 Revision ID: 0005
 Revises: 0004
@@ -70,6 +70,28 @@ def upgrade() -> None:
             batch_op.create_index(
                 batch_op.f(f"ix_goodwill_requests_{column}"), [column], unique=False
             )
+
+    op.create_table(
+        "held_checks",
+        sa.Column("id", sa.String(length=300), nullable=False),
+        sa.Column("session_id", sa.String(length=64), nullable=False),
+        sa.Column("visit_id", sa.String(length=64), nullable=False),
+        sa.Column("site_id", sa.String(length=64), nullable=False),
+        sa.Column("technician_id", sa.String(length=64), nullable=False),
+        sa.Column("asset_id", sa.String(length=64), nullable=False),
+        sa.Column("kpi", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("before", sa.Float(), nullable=True),
+        sa.Column("after", sa.Float(), nullable=True),
+        sa.Column("since", sa.Float(), nullable=True),
+        sa.Column("verdict", sa.String(length=16), nullable=False),
+        sa.Column("insight_id", sa.String(length=64), nullable=True),
+        sa.Column("checked_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("held_checks_pkey")),
+    )
+    with op.batch_alter_table("held_checks", schema=None) as batch_op:
+        for column in ("session_id", "site_id"):
+            batch_op.create_index(batch_op.f(f"ix_held_checks_{column}"), [column], unique=False)
 
 
 def downgrade() -> None:
