@@ -148,6 +148,9 @@ def test_a_visit_that_serves_reaches_the_office_the_report_and_the_next_visit(
         "Sie fragten nach Oil the garage door: Wir haben es als Kulanz erledigt, kostenlos.",
         "Sie fragten nach Replace the garage door spring: Wir haben es als Kulanz erledigt",
         "Bewertung: 3 / 5",
+        "Was wir als Nächstes für Sie im Blick behalten",
+        "Wir prüfen in 7 und in 30 Tagen, ob die Verbesserung anhält.",
+        "Ihr Ansprechpartner Ihr Techniker war",
     ):
         assert expected in text, f"{expected!r} not in the report: {text}"
 

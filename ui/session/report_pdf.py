@@ -161,11 +161,18 @@ def report_html(c: ReportContent, width: int) -> str:
         parts += [h2("Early warnings we acted on"), _insight_table(c, t)]
     if c.goodwill:
         parts += [h2("Beyond the contract"), _goodwill(c, t)]
+    watch = _watch(c, t)
+    if watch:
+        parts += [h2("What we watch for you next"), watch]
     if c.recommendations:
         parts += [h2("Our recommendations"), _bullets(c.recommendations)]
     if c.follow_ups:
         parts += [h2("Follow-ups"), _bullets(c.follow_ups)]
     parts += [h2("How did we do?"), _rating(c, t), h2("Sign-off"), _signatures(c, t)]
+    if c.technician:
+        parts += [h2("Who to call"), "<p>" + say(
+            "Your technician was {name}. For anything about this visit, call our office and "
+            "mention the date of this report.", name=c.technician) + "</p>"]
     lang = e(c.language)
     return f"<html lang='{lang}'><body>" + "".join(parts) + "</body></html>"
 
@@ -209,6 +216,19 @@ GOODWILL_WORDS = {
     "offered": msg("You asked about {text}: our office will send you an offer."),
     "referred": msg("You asked about {text}: we referred you ({reason})."),
 }
+
+
+def _watch(c: ReportContent, t: Translator) -> str:
+    """What happens after the visit: improvements re-checked, warnings still followed."""
+    lines = [t.render(msg("{kpi} on {asset}: we check that the improvement holds, 7 and "
+                          "30 days from now.", kpi=label_name(k.kpi.label, t=t),
+                          asset=c.asset_names.get(k.asset_id, "")))
+             for k in c.comparisons if k.verdict == "improved"]
+    lines += [t.render(msg("{warning}: we keep watching it ({status}).",
+                           warning=insight_title(o.insight, c, t),
+                           status=t.render(STATUS_WORDS[o.status])))
+              for o in c.insights if o.status != "resolved"]
+    return _bullets(lines) if lines else ""
 
 
 def _goodwill(c: ReportContent, t: Translator) -> str:
