@@ -38,7 +38,8 @@ CALL_BACK_DAYS = 2
 LOW_RATING = 3
 DAY = 86_400.0
 
-TaskKind = Literal["wish_follow_up", "call_back"]
+TaskKind = Literal["wish_follow_up", "call_back", "praise"]
+GOOD_RATING = 4
 TaskStatus = Literal["open", "in_progress", "done", "cancelled"]
 TASK_STATUSES: tuple[str, ...] = ("open", "in_progress", "done", "cancelled")
 
@@ -217,6 +218,18 @@ def tasks_for_session(visit: Any, session: Any, now: float) -> list[dict[str, An
             "history": [{"at": now, "by": "system", "status": "open",
                          "note": "opened: " + "; ".join(why)}],
         })
+    if isinstance(rating, int) and rating >= GOOD_RATING:
+        comment = str(data.get("comment", ""))[:2000]
+        rows.append(base | {
+            "id": f"praise:{session.id}"[:200],
+            "kind": "praise",
+            "title": f"The customer rated your visit {rating}/5"
+                     + (f": “{comment}”" if comment.strip() else ""),
+            "detail": {"rating": rating, "comment": comment},
+            "due_at": done_at,
+            "history": [{"at": now, "by": "system", "status": "open",
+                         "note": "passed on to the technician who earned it"}],
+        })
     return rows
 
 
@@ -265,12 +278,17 @@ def delight_rows(conn: Connection, by: str, period: str) -> list[dict[str, Any]]
         for key in keys:
             g = groups.setdefault((key, bucket), {
                 "key": key, "period": bucket, "sessions": 0, "rated": 0, "rating_sum": 0,
+                "prep_rated": 0, "prep_sum": 0,
                 "low_ratings": 0, "wishes": 0, "solved": 0, "partly": 0, "not_yet": 0})
             g["sessions"] += 1
             if rating is not None:
                 g["rated"] += 1
                 g["rating_sum"] += rating
                 g["low_ratings"] += rating <= LOW_RATING
+            prep = doc.get("prep_rating")
+            if isinstance(prep, int) and 1 <= prep <= 5:
+                g["prep_rated"] += 1
+                g["prep_sum"] += prep
             g["wishes"] += len(wishes)
             for w in wishes:
                 answer = {"yes": "solved", "partly": "partly", "not_yet": "not_yet"}.get(
@@ -281,6 +299,8 @@ def delight_rows(conn: Connection, by: str, period: str) -> list[dict[str, Any]]
     for g in sorted(groups.values(), key=lambda g: (g["key"], g["period"])):
         total = g.pop("rating_sum")
         g["mean_rating"] = round(total / g["rated"], 2) if g["rated"] else None
+        prep = g.pop("prep_sum")
+        g["mean_preparation"] = round(prep / g["prep_rated"], 2) if g["prep_rated"] else None
         out.append(g)
     return out
 
@@ -384,3 +404,27 @@ def check_held(database: Any, now: float) -> int:
                     made += 1
         record_changes(database, conn, changed)
     return made
+
+
+def technician_load(conn: Connection, start: float, end: float) -> list[dict[str, Any]]:
+    """Per technician in ``start..end``: visits by status and hours on site (from the
+    sessions' start to completion), to plan fairly."""
+    v, s = db.visits, db.sessions
+    out: dict[str, dict[str, Any]] = {}
+    for technician, status in conn.execute(
+            select(v.c.technician_id, v.c.status)
+            .where(v.c.window_start < end, v.c.window_end >= start)).all():
+        row = out.setdefault(technician, {"technician_id": technician, "visits": 0,
+                                          "completed": 0, "hours_on_site": 0.0})
+        row["visits"] += 1
+        row["completed"] += status == "completed"
+    for technician, started, completed in conn.execute(
+            select(s.c.technician_id, s.c.started_at, s.c.completed_at)
+            .where(s.c.status == "completed", s.c.completed_at >= start,
+                   s.c.completed_at < end)).all():
+        row = out.setdefault(technician, {"technician_id": technician, "visits": 0,
+                                          "completed": 0, "hours_on_site": 0.0})
+        row["hours_on_site"] += max((completed or started) - started, 0.0) / 3600.0
+    for row in out.values():
+        row["hours_on_site"] = round(row["hours_on_site"], 2)
+    return sorted(out.values(), key=lambda r: r["technician_id"])

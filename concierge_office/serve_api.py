@@ -23,6 +23,7 @@ from concierge_office.serve import (
     held_checks,
     serve_tasks,
     task_out,
+    technician_load,
 )
 from concierge_office.state import state_of
 
@@ -43,7 +44,7 @@ def _list(request: Request, technician: str | None, kind: str | None, status: st
     return [schemas.ServeTask.model_validate(task_out(r)) for r in rows]
 
 
-Kind = Annotated[Literal["wish_follow_up", "call_back"] | None, Query()]
+Kind = Annotated[Literal["wish_follow_up", "call_back", "praise"] | None, Query()]
 Status = Annotated[Literal["open", "in_progress", "done", "cancelled"] | None, Query()]
 
 
@@ -216,3 +217,15 @@ def run_held(user: AdminUser, request: Request) -> schemas.HeldRun:
     """Make the checks that are due now (the scheduled job does the same)."""
     state = state_of(request)
     return schemas.HeldRun(checks=check_held(state.db, state.clock.now()))
+
+
+@router.get("/v1/admin/serve/load", response_model=list[schemas.TechnicianLoad])
+def load(user: AdminUser, request: Request,
+         days: Annotated[int, Query(ge=1, le=366)] = 7) -> list[schemas.TechnicianLoad]:
+    """Each technician's visits from ``days`` days back to ``days`` days ahead, and the
+    hours on site in that span."""
+    state = state_of(request)
+    now = state.clock.now()
+    with state.db.read() as conn:
+        rows = technician_load(conn, now - days * 86_400.0, now + days * 86_400.0)
+    return [schemas.TechnicianLoad.model_validate(r) for r in rows]

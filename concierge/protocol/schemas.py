@@ -463,7 +463,7 @@ class ServeTask(Schema):
     """A follow-up of a wish not solved, or a call-back after a low rating or a "not yet"."""
 
     id: str
-    kind: Literal["wish_follow_up", "call_back"]
+    kind: Literal["wish_follow_up", "call_back", "praise"]
     site_id: Id
     visit_id: Id
     session_id: Id
@@ -533,6 +533,8 @@ class DelightRow(Schema):
     solved: int
     partly: int
     not_yet: int
+    prep_rated: int = Field(description="Visits the technician rated the office's preparation.")
+    mean_preparation: float | None
 
 
 class HeldCheck(Schema):
@@ -556,3 +558,12 @@ class HeldCheck(Schema):
 
 class HeldRun(Schema):
     checks: int = Field(description="Checks made by this run (each is made once).")
+
+
+class TechnicianLoad(Schema):
+    """One technician's load in a period (#19.4): plan fairly."""
+
+    technician_id: Id
+    visits: int
+    completed: int
+    hours_on_site: float

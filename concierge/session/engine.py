@@ -560,6 +560,16 @@ class SessionEngine:
         self.doc.rating = rating
         self._save("delight")
 
+    def rate_preparation(self, rating: int | None, note: str | None = None) -> None:
+        """The technician's rating of how well the office prepared the visit (notes,
+        parts, evidence); it stays editable after completion, like a note to the office."""
+        if rating is not None and not 1 <= rating <= 5:
+            raise SessionError(msg("The rating is 1 to 5."))
+        self.doc.prep_rating = rating
+        if note is not None:
+            self.doc.prep_note = note.strip()
+        self._save("preparation")
+
     @property
     def report_language(self) -> str:
         """The language the report is written in: this report's choice, else the

@@ -194,6 +194,8 @@ class SessionDoc(Model):
     report_language: str | None = None  # the technician's choice; None: the customer's
     outcome: str = ""  # one line on what improved, set on completion
     goodwill: list[GoodwillRequest] = []
+    prep_rating: int | None = Field(default=None, ge=1, le=5)  # the office's preparation
+    prep_note: str = ""
 
     def result(self, item_id: str) -> StepResult:
         return self.results.get(item_id) or StepResult()

@@ -53,6 +53,9 @@ def test_a_completed_session_opens_follow_ups_and_a_call_back(
     stale = office.request("PATCH", path, json={"status": "open", "base_version": 1})
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "version_mismatch"
     assert office.request("PATCH", path, json={"status": "maybe"}).status_code == 422
+    load = {r["technician_id"]: r for r in office.ok("GET", "/v1/admin/serve/load")}
+    assert load[ana.user["id"]]["visits"] >= 1 and load[ana.user["id"]]["hours_on_site"] >= 0
+    assert office.request("GET", "/v1/admin/serve/load", params={"days": 0}).status_code == 422
     missing = office.request("PATCH", "/v1/admin/serve/tasks/nope", json={"status": "done"})
     assert missing.status_code == 404
     assert ana.request("PATCH", path, json={"status": "done"}).status_code == 403
@@ -77,10 +80,17 @@ def test_a_happy_customer_opens_no_call_back(
     visit = ana.ok("GET", "/v1/visits")[0]
     session_id = str(uuid.uuid4())
     wishes = [{"id": "w-1", "text": "Quieter doors", "answer": "yes"}]
-    assert ana.push(mutation("session", session_id, None,
-                             completed(visit["id"], 5, wishes)))[0]["status"] == "applied"
+    session = completed(visit["id"], 5, wishes)
+    session["data"]["prep_rating"] = 2  # type: ignore[index]
+    assert ana.push(mutation("session", session_id, None, session))[0]["status"] == "applied"
     tasks = office.ok("GET", "/v1/admin/serve/tasks")
-    assert [t for t in tasks if t["session_id"] == session_id] == []
+    [praise] = [t for t in tasks if t["session_id"] == session_id]  # no call-back
+    assert praise["kind"] == "praise" and "rated your visit 5/5" in praise["title"]
+    assert praise["id"] in {t["id"] for t in ana.ok("GET", "/v1/serve/tasks",
+                                                     params={"kind": "praise"})}
+    rows = office.ok("GET", "/v1/admin/serve/delight", params={"by": "technician"})
+    [mine] = [r for r in rows if r["key"] == ana.user["id"]]
+    assert (mine["prep_rated"], mine["mean_preparation"]) == (1, 2.0)
 
 
 def goodwill(ident: str, minutes: float, status: str, at: datetime) -> dict[str, object]:

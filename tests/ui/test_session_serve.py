@@ -163,3 +163,20 @@ def test_a_visit_that_serves_reaches_the_office_the_report_and_the_next_visit(
     assert nxt.welcome.earlier.isVisible()
     assert [x.text() for x in nxt.welcome.earlier_lines] == [
         "Last time: Quieter doors, not yet solved"]
+
+
+def test_the_technician_rates_the_offices_preparation(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from concierge.session.engine import SessionEngine
+    from tests.core.session_factories import NOW_DT, seeded_store
+    from ui.session.finish import FinishPage
+
+    store = seeded_store(tmp_path)
+    engine = SessionEngine(store, "visit-1", clock=lambda: NOW_DT)
+    page = FinishPage(engine)
+    qtbot.addWidget(page)
+    page.prep.button(2).click()
+    qtbot.keyClicks(page.prep_note, "The parts list was missing")
+    page.flush()
+    again = SessionEngine(store, "visit-1", clock=lambda: NOW_DT)
+    assert (again.doc.prep_rating, again.doc.prep_note) == (2, "The parts list was missing")
+    store.close()

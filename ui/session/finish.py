@@ -4,12 +4,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from concierge.i18n import _, tr
 from concierge.session.engine import SessionEngine, SessionError
 from concierge.session.report import ReportContent
-from ui.session.common import SessionIO, card, error_text, label, named
+from ui.session.common import SessionIO, TextSaver, card, error_text, label, named
 from ui.session.handover import Handover, Launcher, UrlOpener, launch, open_url
 from ui.session.report_pdf import render_pdf
 from ui.session.signature import png_bytes, signature_image
@@ -80,6 +87,29 @@ class FinishPage(QWidget):
         bl.addLayout(buttons)
         bl.addWidget(self.told)
         layout.addWidget(box)
+        prep, pl = card(_("How well did the office prepare this visit?"), "preparationCard")
+        pl.addWidget(label(_("The office notes, the parts, the evidence: your rating goes to the "
+                             "office, not to the customer."), role="muted"))
+        row = QHBoxLayout()
+        self.prep = QButtonGroup(self)
+        for n in range(1, 6):
+            button = named(QPushButton(str(n)), f"prepRating{n}",
+                           _("Rate the office's preparation {n} of 5").format(n=n))
+            button.setCheckable(True)
+            button.setChecked(engine.doc.prep_rating == n)
+            self.prep.addButton(button, n)
+            row.addWidget(button)
+        self.prep.idClicked.connect(engine.rate_preparation)
+        self.prep_note = named(QLineEdit(engine.doc.prep_note), "prepNote",
+                               _("What the office could prepare better"))
+        self.prep_note.setPlaceholderText(_("What could the office prepare better? (optional)"))
+        self.prep_saver = TextSaver(self.prep_note.text,
+                                    lambda text: engine.rate_preparation(
+                                        engine.doc.prep_rating, text), self)
+        self.prep_note.textChanged.connect(self.prep_saver.touch)
+        row.addWidget(self.prep_note, 1)
+        pl.addLayout(row)
+        layout.addWidget(prep)
         layout.addStretch(1)
         self.refresh()
 
@@ -147,6 +177,9 @@ class FinishPage(QWidget):
         if on:
             self.state.setText(_("Creating the report…"))
         self.busy.emit(on)
+
+    def flush(self) -> None:
+        self.prep_saver.flush()
 
     def open_report(self) -> None:
         self.handover.open()

@@ -281,10 +281,12 @@ class SessionWindow(QWidget):
 
     def flush(self) -> None:
         """Save any text still waiting for its short typing pause."""
-        if self.engine is None or self.engine.completed:
+        if self.engine is None:
             return
-        for page in (self.welcome, self.optimise, self.delight):
-            page.flush()
+        self.finish.flush()  # the rating of the office's preparation stays editable
+        if not self.engine.completed:
+            for page in (self.welcome, self.optimise, self.delight):
+                page.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()
