@@ -19,12 +19,26 @@ import keyring.errors
 from keyring.backends import chainer, fail, null
 
 from concierge.api.client import ApiClient
-from concierge.api.errors import ApiError, OfflineError, ServerError, UnauthorizedError
+from concierge.api.errors import (
+    ApiError,
+    ClockSkewError,
+    NotRespondingError,
+    OfflineError,
+    ServerError,
+    TlsError,
+    UnauthorizedError,
+)
+from concierge.api.retry import RetryPolicy
 from concierge.netpolicy import InsecureServerError, check_server_url
 from concierge.paths import KEYRING_SERVICE
 from concierge.protocol import schemas
 from concierge.store import Store
 
+# Retries of a token refresh end within ~10 s, well inside the office's 60 s grace for
+# repeating one (a repeat after the grace counts as a stolen token and signs out).
+REFRESH_RETRY = RetryPolicy(attempts=4, base=0.5, cap=4.0, retry_after_cap=5.0)
+# A person waits for a sign-in: a few quick retries, then a true message.
+SIGN_IN_RETRY = RetryPolicy(attempts=3, base=0.25, cap=1.0, retry_after_cap=5.0)
 NO_KEYRING_WARNING = (
     "No usable keyring was found, so your sign-in is kept in memory only and is "
     "forgotten when the app closes. Install or unlock a keyring (e.g. GNOME Keyring "
@@ -54,6 +68,18 @@ class InsecureServer(AuthError):
 
 class AccountLocked(AuthError):
     pass
+
+
+class ServerTrouble(AuthError):
+    """The server answered, but with a failure of its own (5xx)."""
+
+
+class CertificateProblem(AuthError):
+    """The TLS connection failed: an untrusted or mismatching certificate."""
+
+
+class ClockSkew(CertificateProblem):
+    """The certificate's dates do not fit this computer's clock."""
 
 
 class NotSignedIn(AuthError):
@@ -207,21 +233,10 @@ class Account:
         except ValueError as exc:
             raise AuthError(str(exc)) from exc
         try:
-            with ApiClient(url) as client:
+            with ApiClient(url, retry=SIGN_IN_RETRY) as client:
                 pair = client.login(username, password)
-        except UnauthorizedError as exc:
-            raise WrongCredentials("Unknown user name or wrong password.") from exc
-        except ServerError as exc:
-            if exc.status == 429:
-                wait = f" in {round(exc.retry_after)} s" if exc.retry_after else " later"
-                raise AccountLocked(
-                    f"Too many failed sign-ins; try again{wait}."
-                ) from exc
-            raise AuthError(exc.message) from exc
-        except OfflineError as exc:
-            raise ServerUnreachable(exc.message) from exc
         except ApiError as exc:
-            raise AuthError(exc.message) from exc
+            raise _sign_in_failure(url, exc) from exc
         self._switch_to(url, pair.user)
         self._save(_key(url, pair.user.login), Tokens(pair.access_token, pair.refresh_token))
         self._store.set_account(url, pair.user)
@@ -267,8 +282,8 @@ class Account:
                 return None
             if tokens.access_token != rejected:
                 return tokens.access_token  # renewed meanwhile (another thread or process)
-            try:
-                with ApiClient(account[0]) as client:
+            try:  # all retries well within the office's grace for a repeated refresh
+                with ApiClient(account[0], retry=REFRESH_RETRY) as client:
                     pair = client.refresh(tokens.refresh_token)
             except UnauthorizedError:
                 return None
@@ -306,6 +321,35 @@ class Account:
         self._tokens.delete(_key(current[0], current[1].login))
         self._cache = None
         self._store.wipe()
+
+
+def _sign_in_failure(url: str, exc: ApiError) -> AuthError:
+    """A true message for each way signing in fails (nothing is pending at sign-in, so
+    none of them talks about changes syncing later)."""
+    if isinstance(exc, UnauthorizedError):
+        return WrongCredentials("Unknown user name or wrong password.")
+    if isinstance(exc, ServerError) and exc.status == 429:
+        wait = f" in {round(exc.retry_after)} s" if exc.retry_after else " later"
+        return AccountLocked(f"Too many failed sign-ins; try again{wait}.")
+    if isinstance(exc, ServerError):
+        return ServerTrouble(
+            f"The server at {url} has a problem (HTTP {exc.status}). Try signing in again in "
+            "a few minutes; if it keeps failing, tell the office."
+        )
+    if isinstance(exc, ClockSkewError):
+        return ClockSkew(exc.message)
+    if isinstance(exc, TlsError):
+        return CertificateProblem(exc.message)
+    if isinstance(exc, NotRespondingError):
+        return ServerUnreachable(
+            f"The server at {url} is not responding. Try signing in again in a few minutes."
+        )
+    if isinstance(exc, OfflineError):
+        return ServerUnreachable(
+            f"The server at {url} could not be reached. Check the address and your network "
+            "connection, then sign in again."
+        )
+    return AuthError(exc.message)
 
 
 def _key(server_url: str, login: str) -> str:

@@ -31,21 +31,33 @@ if TYPE_CHECKING:
 PASSWORD_ENV = "CONCIERGE_PASSWORD"
 
 
+EXIT_CORRUPT_STORE = 3  # the local store is damaged (kept aside; `concierge recover`)
+
+
 class CommandError(Exception):
-    """An expected failure: printed as one line, exit status 1."""
+    """An expected failure: printed as one line, exit status 1 (or ``exit_code``)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, exit_code: int = 1) -> int:
     print(_("concierge: {message}").format(message=message), file=sys.stderr)
-    return 1
+    return exit_code
 
 
 @contextmanager
 def _store(paths: AppPaths) -> Iterator[Store]:
-    from concierge.store import Store, StoreError
+    from concierge.store import CorruptStoreError, Store, StoreError
 
     try:
         store = Store.open(paths.store_file, paths.attachments)
+    except CorruptStoreError as exc:
+        raise CommandError(
+            _("{problem} Run `concierge recover` to do that.").format(problem=exc),
+            EXIT_CORRUPT_STORE,
+        ) from exc
     except StoreError as exc:
         raise CommandError(str(exc)) from exc
     try:
@@ -68,7 +80,7 @@ def _guarded(func: Any) -> Any:
         try:
             return int(func(args))
         except CommandError as exc:
-            return _fail(str(exc))
+            return _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             return _fail(_("interrupted"))
         except Exception as exc:
@@ -213,6 +225,13 @@ def _print_result(result: SyncResult) -> None:
                 "{rejected} refused.").format(pushed=result.pushed, pulled=result.pulled,
                                                conflicts=result.conflicts,
                                                rejected=result.rejected), flush=True)
+        if result.set_aside:
+            print(ngettext(
+                "{count} record from the office could not be read and was set aside; "
+                "`concierge status` counts it under Refused.",
+                "{count} records from the office could not be read and were set aside; "
+                "`concierge status` counts them under Refused.",
+                result.set_aside).format(count=result.set_aside), flush=True)
     else:
         print(_("concierge: sync failed: {error}").format(error=result.error),
               file=sys.stderr, flush=True)
@@ -259,4 +278,31 @@ def status(args: argparse.Namespace) -> int:
     width = max(len(label) for label, _value in rows) + 2
     for label, value in rows:
         print(f"{label:<{width}}{value}")
+    return 0
+
+
+# --- recover ------------------------------------------------------------------------------
+
+
+@command("recover", "move what a damaged local store still holds into a fresh one")
+@_guarded
+def recover(args: argparse.Namespace) -> int:
+    from concierge.store import CorruptStoreError, Store
+
+    paths = _paths(args)
+    kept = sorted(
+        p for p in paths.store_file.parent.glob(f"{paths.store_file.name}.corrupt-*")
+        if not p.name.endswith(("-wal", "-shm"))
+    )
+    try:
+        with Store.open(paths.store_file, paths.attachments):
+            pass  # a damaged current store is moved aside here, and recovered below
+    except CorruptStoreError as exc:
+        kept.append(exc.kept_as)
+    if not kept:
+        print(_("No damaged local store to recover."))
+        return 0
+    store, report = Store.recover(paths.store_file, paths.attachments, kept[-1])
+    store.close()
+    print(report.summary())
     return 0

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Logins, opaque bearer tokens (stored as SHA-256) and failed-login slowdown."""
+"""Logins, opaque bearer tokens (stored as SHA-256) and failed-login slowdown
+(per account and source address: ``concierge_office.throttle``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, Row, delete, select
 from concierge.protocol.schemas import LoginRequest, RefreshRequest, TokenPair, UserInfo
 from concierge_office import db
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute
+from concierge_office.guard_tables import refresh_successors, token_uses
 from concierge_office.state import state_of
 
 _hasher = PasswordHasher()
@@ -111,10 +113,10 @@ router = APIRouter(
 @router.post("/login", response_model=TokenPair)
 def login(body: LoginRequest, request: Request) -> TokenPair:
     state = state_of(request)
-    client = request.client.host if request.client else "unknown"
-    keys = [(f"login:{body.username.lower()}", 5), (f"client:{client}", 20)]
+    throttle = state.throttle
+    source = throttle.source(request)
     now = time.time()
-    wait = state.throttle.retry_after(keys, now)
+    wait = throttle.retry_after(state.db, body.username, source, now)
     if wait > 0:
         raise ApiError(
             429,
@@ -130,9 +132,9 @@ def login(body: LoginRequest, request: Request) -> TokenPair:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        state.throttle.failed(keys, now)
+        throttle.failed(state.db, body.username, source, now)
         raise ApiError(401, "invalid_credentials", "Unknown login or wrong password.")
-    state.throttle.succeeded(keys)
+    throttle.succeeded(state.db, body.username, source)
     user = _user(row)
     with state.db.write() as conn:
         access, refresh = _issue(
@@ -150,10 +152,13 @@ def login(body: LoginRequest, request: Request) -> TokenPair:
 def refresh(body: RefreshRequest, request: Request) -> TokenPair:
     """Rotate a refresh token: the presented one is spent, a new pair is issued.
 
-    A spent token presented again within ``refresh_grace`` seconds of its rotation (the
-    reply was lost) gets another fresh pair of the same family; later, that is a reuse
-    (stolen token?) and the whole family is revoked: every device session descending
-    from that login must log in again.
+    A spent token presented again means its reply was lost, or it was stolen.  Within
+    ``refresh_grace`` seconds of its rotation, or later while the pair it was rotated into
+    has never been used (its access token never presented, its refresh token never
+    rotated), it is a lost reply: that unused pair is withdrawn and a fresh one of the same
+    family issued, so losing a reply never signs anyone out.  Otherwise it is a reuse
+    (stolen token?) and the whole family is revoked: every device session descending from
+    that login must log in again.
     """
     state = state_of(request)
     config = state.config
@@ -186,19 +191,21 @@ def refresh(body: RefreshRequest, request: Request) -> TokenPair:
                     expires_at=row.expires_at,
                 )
             )
-            user_id = row.user_id
+            user_id, expires_at = row.user_id, row.expires_at
         else:
             rotated = conn.execute(select(r).where(r.c.token_hash == presented)).first()
             if rotated is None or rotated.expires_at < now:
                 raise ApiError(401, "invalid_token", "Refresh token is unknown, used or expired.")
-            family, user_id = rotated.family, rotated.user_id
-            if now - rotated.rotated_at > config.refresh_grace:
+            family, user_id, expires_at = rotated.family, rotated.user_id, rotated.expires_at
+            late = now - rotated.rotated_at > config.refresh_grace
+            if late and not _withdraw_unused_successor(conn, presented):
                 _revoke_family(conn, family)
                 revoked = True
         if not revoked:
             user_row = conn.execute(select(db.users).where(db.users.c.id == user_id)).first()
             if user_row is not None:
                 pair = _issue(conn, user_id, family, config.access_ttl, config.refresh_ttl)
+                _note_successor(conn, presented, pair, expires_at)
     if pair is None or user_row is None:  # the revocation above is committed
         raise ApiError(401, "invalid_token", "Refresh token is unknown, used or expired.")
     return TokenPair(
@@ -207,6 +214,38 @@ def refresh(body: RefreshRequest, request: Request) -> TokenPair:
         expires_in=int(config.access_ttl),
         user=_user(user_row).info(),
     )
+
+
+def _note_successor(
+    conn: Connection, spent: str, pair: tuple[str, str], expires_at: float
+) -> None:
+    s = refresh_successors
+    conn.execute(delete(s).where(s.c.token_hash == spent))
+    conn.execute(s.insert().values(
+        token_hash=spent, access_hash=_token_hash(pair[0]), refresh_hash=_token_hash(pair[1]),
+        expires_at=expires_at,
+    ))
+    conn.execute(delete(s).where(s.c.expires_at < time.time() - 86_400))
+
+
+def _withdraw_unused_successor(conn: Connection, spent: str) -> bool:
+    """If the pair ``spent`` was rotated into never served anyone, delete it: True."""
+    s, u = refresh_successors, token_uses
+    successor = conn.execute(select(s).where(s.c.token_hash == spent)).first()
+    if successor is None:
+        return False
+    rotated_on = conn.execute(
+        select(db.refresh_rotations.c.token_hash).where(
+            db.refresh_rotations.c.token_hash == successor.refresh_hash
+        )
+    ).first()
+    used = conn.execute(select(u.c.token_hash).where(u.c.token_hash == successor.access_hash))
+    if rotated_on is not None or used.first() is not None:
+        return False
+    unused = [successor.access_hash, successor.refresh_hash]
+    conn.execute(delete(db.tokens).where(db.tokens.c.token_hash.in_(unused)))
+    conn.execute(delete(db.token_families).where(db.token_families.c.token_hash.in_(unused)))
+    return True
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -220,17 +259,29 @@ def current_user(
         raise ApiError(401, "invalid_token", "A bearer token is required.")
     state = state_of(request)
     t = db.tokens
+    token_hash = _token_hash(credentials.credentials)
+    used = select(token_uses.c.token_hash).where(token_uses.c.token_hash == t.c.token_hash)
     with state.db.read() as conn:
         row = conn.execute(
-            select(t.c.expires_at, db.users)
+            select(t.c.expires_at, used.exists().label("used"), db.users)
             .join(db.users, db.users.c.id == t.c.user_id)
-            .where(t.c.token_hash == _token_hash(credentials.credentials), t.c.kind == "access")
+            .where(t.c.token_hash == token_hash, t.c.kind == "access")
         ).first()
     if row is None:
         raise ApiError(401, "invalid_token", "The access token is not valid.")
     if row.expires_at < time.time():
         raise ApiError(401, "token_expired", "The access token has expired; refresh it.")
+    if not row.used:
+        _note_use(state, token_hash, row.expires_at)
     return _user(row)
+
+
+def _note_use(state: Any, token_hash: str, expires_at: float) -> None:
+    """Remember that an access token served a request (once per token)."""
+    with state.db.write() as conn:
+        conn.execute(state.db.insert_ignore(token_uses).values(
+            token_hash=token_hash, expires_at=expires_at))
+        conn.execute(delete(token_uses).where(token_uses.c.expires_at < time.time() - 86_400))
 
 
 def require_role(*roles: str) -> Any:

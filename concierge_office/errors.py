@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from http import HTTPStatus
@@ -12,10 +13,12 @@ from typing import Any
 
 import pydantic_core
 from fastapi import FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from concierge.protocol.schemas import ErrorBody, ErrorDetail, ErrorResponse
@@ -72,33 +75,100 @@ def error_response(
 
 # --- strict JSON --------------------------------------------------------------
 
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed in JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text} is out of range")
-    return value
+# Bytes that may hide what the one parser lets through but the rules refuse: an exponent
+# of three digits or a 300-digit number (may overflow to infinity), or an escaped NUL.
+_NEEDS_WALK = re.compile(rb"[eE][+]?0*[1-9][0-9]{2,}|[0-9]{300,}|\\u0000")
 
 
-# An exponent of three digits or a 300-digit number could overflow to infinity.
-_MAY_OVERFLOW = re.compile(rb"[eE][+]?0*[1-9][0-9]{2,}|[0-9]{300,}")
+class UnstorableText(ApiError):
+    """Text no database can keep or serve back (a lone surrogate or NUL): 422 naming it."""
+
+    def __init__(self, loc: Sequence[str | int], what: str) -> None:
+        detail = ErrorDetail(loc=["body", *loc], message=f"text must not contain {what}",
+                             code="invalid_text")
+        field = ".".join(map(str, loc)) or "body"
+        super().__init__(422, "invalid_text", f"{field} contains {what}.", [detail])
 
 
 def strict_json_loads(data: bytes | str) -> Any:
-    """JSON that refuses NaN, Infinity and overflowing numbers anywhere."""
-    raw = data.encode() if isinstance(data, str) else data
+    """JSON under one set of rules, whatever the body holds.
+
+    One parser (pydantic-core) reads every body.  Refused: NaN and infinities, numbers
+    that overflow to infinity (400, like any malformed JSON), and text no database can
+    serve back: lone surrogates and NUL (422 naming the field).
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     try:
-        if not _MAY_OVERFLOW.search(raw):  # fast path: pydantic-core's parser refuses NaN/inf
-            return pydantic_core.from_json(raw, allow_inf_nan=False)
-        return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = pydantic_core.from_json(raw, allow_inf_nan=False)
     except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            raise
+        where = _surrogate_path(raw)
+        if where is not None:
+            raise UnstorableText(where, "a lone surrogate") from exc
         raise json.JSONDecodeError(str(exc), "", 0) from exc
+    if _NEEDS_WALK.search(raw):
+        _check_tree(value, [])
+    return value
+
+
+def _check_tree(value: Any, path: list[str | int]) -> None:
+    if isinstance(value, float):
+        if value in (math.inf, -math.inf):
+            raise json.JSONDecodeError(f"a number at {_dotted(path)} is out of range", "", 0)
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise UnstorableText(path, "a NUL character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                raise UnstorableText([*path, key], "a NUL character")
+            _check_tree(item, [*path, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_tree(item, [*path, index])
+
+
+def _surrogate_path(raw: bytes) -> list[str | int] | None:
+    """Where a lone surrogate sits in a body the parser refused, if that was the reason.
+
+    Only names the field in the error: the body is refused either way.
+    """
+    if b"\\u" not in raw:
+        return None
+    try:
+        tree = json.loads(raw)
+    except ValueError:
+        return None
+    return _find_surrogate(tree, [])
+
+
+def _find_surrogate(value: Any, path: list[str | int]) -> list[str | int] | None:
+    if isinstance(value, str):
+        return path if _has_surrogate(value) else None
+    items: Any = ()
+    if isinstance(value, dict):
+        for key in value:
+            if _has_surrogate(key):
+                return [*path, key.encode("utf-8", "replace").decode()]
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        found = _find_surrogate(item, [*path, key])
+        if found is not None:
+            return found
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    return ".".join(map(str, path)) or "the top level"
 
 
 class StrictJSONRequest(Request):
@@ -108,13 +178,29 @@ class StrictJSONRequest(Request):
         return self._json
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route and its dependencies read."""
+    names = {param.alias for param in dependant.query_params}
+    for child in dependant.dependencies:
+        names |= _query_names(child)
+    return names
+
+
 class StrictJSONRoute(APIRoute):
     """Route whose JSON bodies are parsed with :func:`strict_json_loads`."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        known = _query_names(self.dependant)
 
         async def strict_handler(request: Request) -> Response:
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:  # a typo (?limt=5) must not be ignored silently
+                details = [ErrorDetail(loc=["query", name], message="unknown parameter",
+                                       code="unknown_parameter") for name in unknown]
+                names = ", ".join(repr(name) for name in unknown)
+                return error_response(422, "unknown_parameter",
+                                      f"Unknown query parameter(s): {names}.", details)
             return await handler(StrictJSONRequest(request.scope, request.receive))
 
         return strict_handler
@@ -167,8 +253,29 @@ def _too_large(limit: int) -> str:
 # --- handlers -----------------------------------------------------------------
 
 
-def _http_error(_: Request, exc: Exception) -> Response:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves at this path (a path may have one route per method),
+    asked of the routes themselves; OPTIONS too, which the office answers everywhere."""
+    routes = request.app.router.routes
+    served = [
+        method for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+               for route in routes)
+    ]
+    return [*served, "OPTIONS"]
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allow})
+        message = f"{request.method} is not allowed here; allowed: {allow}."
+        return error_response(405, "method_not_allowed", message, headers={"Allow": allow})
     if isinstance(exc, ApiError):
         return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
     status = exc.status_code

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,7 +17,9 @@ from concierge_office import db, records, serve
 from concierge_office.auth import User
 from concierge_office.changes import publish_own
 from concierge_office.db import Database
+from concierge_office.errors import ApiError
 from concierge_office.fleet import visible_visit
+from concierge_office.guard_tables import op_digests
 
 _S = VisitStatus
 TECHNICIAN_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -41,6 +46,44 @@ class Conflict(Exception):
         self.record = record
 
 
+def op_digest(m: schemas.Mutation) -> str:
+    """What an op carries (not when it was sent): equal for a retry of the same op."""
+    content = {"entity": m.entity, "entity_id": m.entity_id,
+               "base_version": m.base_version, "payload": m.payload}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def refuse_reused_op_ids(
+    conn: Connection, user: User, mutations: Sequence[schemas.Mutation]
+) -> None:
+    """409 if one of the user's op ids comes back with another change than it first
+    carried (or twice in one request with different changes), before anything of the
+    request is applied.  Someone else's op id stays a per-op refusal (``_replay``)."""
+    digests: dict[str, str] = {}
+    for m in mutations:
+        op_id, digest = str(m.op_id), op_digest(m)
+        if digests.setdefault(op_id, digest) != digest:
+            raise _reused(op_id)
+    d, o = op_digests, db.ops
+    known = conn.execute(
+        select(d.c.op_id, d.c.digest)
+        .join(o, o.c.op_id == d.c.op_id)
+        .where(d.c.op_id.in_(list(digests)), o.c.technician_id == user.id)
+    )
+    for op_id, digest in known:
+        if digests[op_id] != digest:
+            raise _reused(op_id)
+
+
+def _reused(op_id: str) -> ApiError:
+    return ApiError(
+        409, "op_id_reused",
+        f"The op id {op_id} was already used for a different change; nothing in this request "
+        "was applied. Give every change its own op id.",
+    )
+
+
 def apply_mutation(
     database: Database, user: User, m: schemas.Mutation, now: float
 ) -> schemas.MutationResult:
@@ -64,6 +107,7 @@ def apply_mutation(
                 reason="The record changed since your version.",
                 code="version_mismatch",
             )
+        conn.execute(op_digests.insert().values(op_id=op_id, digest=op_digest(m)))
         conn.execute(
             db.ops.insert().values(
                 op_id=op_id,

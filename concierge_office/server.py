@@ -53,6 +53,7 @@ class EmbeddedBackOffice:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
+            proxy_headers=False,  # X-Forwarded-For only from configured proxies (throttle.py)
         )
         self._server = _Server(config)
         self._thread = threading.Thread(

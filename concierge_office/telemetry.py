@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 
@@ -103,8 +103,8 @@ def query(
     request: Request,
     *,
     metric: Annotated[str, Query(min_length=1, max_length=64)],
-    start: Annotated[AwareDatetime | None, Query()] = None,
-    end: Annotated[AwareDatetime | None, Query()] = None,
+    start: Annotated[schemas.Timestamp | None, Query()] = None,
+    end: Annotated[schemas.Timestamp | None, Query()] = None,
     max_points: Annotated[int, Query(ge=2, le=schemas.MAX_QUERY_POINTS)] = DEFAULT_MAX_POINTS,
 ) -> schemas.TelemetrySeries:
     state = state_of(request)

@@ -111,6 +111,8 @@ def run_gui(args: argparse.Namespace) -> int:
     def store_opened(parts: core.CoreParts) -> None:
         log.debug("Store open")
         window.store_ready(parts)
+        for notice in parts.notices:  # e.g. a damaged store was kept aside and recovered
+            window.statusBar().showMessage(notice, 120_000)
         (tasks.io(lambda: core.open_account(parts, paths.keyring_service)).success(account_opened)
             .label(_("Opening your account")).run())
 

@@ -42,17 +42,25 @@ class CoreParts:
 
 
 def open_store(paths: AppPaths, read_board: Callable[[Any], Any] | None = None) -> CoreParts:
-    """Database worker: open the store; who is signed in (from the cache); the board."""
-    from concierge.store import Store
+    """Database worker: open the store; who is signed in (from the cache); the board.
 
-    store = Store.open(paths.store_file, paths.attachments)
+    A damaged store is kept aside unchanged and what it still holds is recovered into a
+    fresh one; the notice says so."""
+    from concierge.store import CorruptStoreError, Store
+
+    notices: list[str] = []
+    try:
+        store = Store.open(paths.store_file, paths.attachments)
+    except CorruptStoreError as exc:
+        store, report = Store.recover(paths.store_file, paths.attachments, exc.kept_as)
+        notices.append(f"{exc} {report.summary()}")
     try:
         cached = store.account()
         board = read_board(store) if read_board is not None else None
     except BaseException:
         store.close()
         raise
-    return CoreParts(store, None, cached[1] if cached else None, [], board=board)
+    return CoreParts(store, None, cached[1] if cached else None, notices, board=board)
 
 
 def open_account(parts: CoreParts, keyring_service: str = KEYRING_SERVICE) -> CoreParts:

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """HTTP client of the back office API: typed calls, timeouts, retries, token refresh.
 
-Every request has connect and read timeouts and TLS verification on.  Idempotent
-requests (GET, HEAD, PUT) also retry at connection level through urllib3's Retry;
-on top of that each call retries transient failures (network errors, truncated
-bodies, 429/5xx) with exponential backoff and jitter, honouring Retry-After.  A
-401 refreshes the access token once and repeats the call.
+Every request has connect and read timeouts, a limit on its whole duration (however
+slowly the server trickles) and TLS verification on.  There is exactly one retry
+layer: each call retries transient failures (network errors, truncated bodies,
+429/5xx) with exponential backoff and full jitter, honouring Retry-After up to a cap;
+a longer Retry-After ends the call at once (the sync run is rescheduled).  An
+optional deadline bounds everything the client does for one sync run.  A 401
+refreshes the access token once and repeats the call.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -22,26 +25,30 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from pydantic import BaseModel, ValidationError
-from requests.adapters import HTTPAdapter
 
 from concierge import APP_NAME, __version__
 from concierge.api.compression import accepted_codings, encode_body
 from concierge.api.errors import (
     ApiError,
+    ClockSkewError,
     InvalidRequestError,
     MalformedResponseError,
+    NotRespondingError,
     OfflineError,
     ResetRequiredError,
     ServerError,
+    TlsError,
     UnauthorizedError,
 )
 from concierge.api.retry import TRANSIENT_STATUSES, RetryPolicy, parse_retry_after
+from concierge.api.watchdog import Watchdog, WatchedAdapter
 from concierge.netpolicy import check_server_url
 from concierge.protocol import schemas
 
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+DEFAULT_REQUEST_LIMIT = 120.0  # seconds for one whole request, body included
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 _NETWORK_ERRORS = (
     requests.ConnectionError,
@@ -76,16 +83,19 @@ class ApiClient:
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        request_limit: float = DEFAULT_REQUEST_LIMIT,
     ) -> None:
         self.base_url = check_server_url(base_url)
         self.tokens = tokens
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        self.request_limit = request_limit
         self.server_time: float | None = None  # from the last response's Date header
         self.request_codings: frozenset[str] = frozenset()  # what the office said it reads
         self._cancel = threading.Event()
+        self._deadline: float | None = None  # time.monotonic() by which a run must end
         self._session = requests.Session()
-        adapter = HTTPAdapter(max_retries=self.retry.urllib3_retry())
+        adapter = WatchedAdapter()
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = f"{APP_NAME}/{__version__}"
@@ -103,17 +113,30 @@ class ApiClient:
         """Stop waiting between retries (for shutdown); later calls fail fast."""
         self._cancel.set()
 
+    @contextlib.contextmanager
+    def deadline(self, seconds: float | None) -> Iterator[None]:
+        """Every call made inside ends within ``seconds`` from now (None: no limit)."""
+        previous = self._deadline
+        self._deadline = None if seconds is None else time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._deadline = previous
+
     # --- endpoints -------------------------------------------------------------------
 
     def login(self, username: str, password: str) -> schemas.TokenPair:
+        """Retried on network errors and 5xx (a repeat only makes a spare token pair);
+        a 429 (too many failed sign-ins) is not retried."""
         body = schemas.LoginRequest(username=username, password=password)
         return self._call("POST", "/auth/login", schemas.TokenPair, json=body, auth=False,
-                          retry_post=False)
+                          retry_statuses=TRANSIENT_STATUSES - {429})
 
     def refresh(self, refresh_token: str) -> schemas.TokenPair:
+        """Retried on transient faults: the office answers a repeat of the same refresh
+        token within its grace period with a fresh pair, so a lost reply costs nothing."""
         body = schemas.RefreshRequest(refresh_token=refresh_token)
-        return self._call("POST", "/auth/refresh", schemas.TokenPair, json=body, auth=False,
-                          retry_post=False)
+        return self._call("POST", "/auth/refresh", schemas.TokenPair, json=body, auth=False)
 
     def me(self) -> schemas.UserInfo:
         return self._call("GET", "/me", schemas.UserInfo)
@@ -178,6 +201,7 @@ class ApiClient:
         json: BaseModel | None = None,
         auth: bool = True,
         retry_post: bool = True,
+        retry_statuses: frozenset[int] = TRANSIENT_STATUSES,
         **kwargs: Any,
     ) -> M:
         if json is not None:
@@ -187,7 +211,8 @@ class ApiClient:
             kwargs["headers"] = {"Content-Type": "application/json"}
             if coding:
                 kwargs["headers"]["Content-Encoding"] = coding
-        reply = self._send(method, path, auth=auth, retry_post=retry_post, **kwargs)
+        reply = self._send(method, path, auth=auth, retry_post=retry_post,
+                           retry_statuses=retry_statuses, **kwargs)
         try:
             return model.model_validate_json(reply.body)
         except ValidationError as exc:
@@ -205,6 +230,7 @@ class ApiClient:
         *,
         auth: bool = True,
         retry_post: bool = True,
+        retry_statuses: frozenset[int] = TRANSIENT_STATUSES,
         ok_statuses: frozenset[int] | set[int] = frozenset(),
         headers: Mapping[str, str] | None = None,
         **kwargs: Any,
@@ -221,16 +247,24 @@ class ApiClient:
             request_headers = dict(headers or {})
             if sent_token:
                 request_headers["Authorization"] = f"Bearer {sent_token}"
-            try:
-                with self._session.request(
-                    method, url, headers=request_headers, timeout=self.timeout, stream=True,
-                    allow_redirects=False, **kwargs,
-                ) as response:
-                    reply = Reply(response.status_code, response.headers, self._read(response))
-            except _NETWORK_ERRORS as exc:
-                if attempt < attempts and self._wait(self.retry.backoff(attempt)):
-                    continue
-                raise self._offline(exc) from exc
+            limit = self._time_left(self.request_limit)
+            timeout = (min(self.timeout[0], limit), min(self.timeout[1], limit))
+            with Watchdog(limit) as watchdog:
+                try:
+                    with self._session.request(
+                        method, url, headers=request_headers, timeout=timeout, stream=True,
+                        allow_redirects=False, **kwargs,
+                    ) as response:
+                        body = self._read(response)
+                        reply = Reply(response.status_code, response.headers, body)
+                except _NETWORK_ERRORS as exc:
+                    if watchdog.fired:
+                        exc = requests.Timeout(str(exc))
+                    if isinstance(exc, requests.exceptions.SSLError):
+                        raise self._offline(exc) from exc  # retrying does not mend a certificate
+                    if attempt < attempts and self._wait(self.retry.backoff(attempt)):
+                        continue
+                    raise self._offline(exc) from exc
             self._note_server_time(reply)
             self.request_codings = accepted_codings(reply.headers) or self.request_codings
             status = reply.status
@@ -241,9 +275,11 @@ class ApiClient:
                 if self.tokens.renew_access_token(sent_token):
                     attempt -= 1
                     continue
-            if status in TRANSIENT_STATUSES and attempt < attempts:
+            if status in retry_statuses and attempt < attempts:
                 after = parse_retry_after(reply.headers.get("Retry-After"))
-                if self._wait(self.retry.backoff(attempt, after)):
+                if (after is None or after <= self.retry.retry_after_cap) and self._wait(
+                    self.retry.backoff(attempt, after)
+                ):
                     continue
             raise self._failure(reply)
 
@@ -260,9 +296,27 @@ class ApiClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def _time_left(self, at_most: float) -> float:
+        """Seconds until the run's deadline (at most ``at_most``); raises once it passed."""
+        if self._deadline is None:
+            return at_most
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise self._not_responding()
+        return min(at_most, left)
+
     def _wait(self, seconds: float) -> bool:
-        """Sleep unless cancelled; True if the caller should retry."""
+        """Sleep unless cancelled; True if the caller should retry.  A wait that would
+        outlast the run's deadline ends the call instead."""
+        if self._deadline is not None and time.monotonic() + seconds >= self._deadline:
+            raise self._not_responding()
         return not self._cancel.wait(seconds)
+
+    def _not_responding(self) -> NotRespondingError:
+        return NotRespondingError(
+            f"The server at {self.base_url} is not responding (it answers too slowly or not "
+            "at all). Your changes are kept."
+        )
 
     def _note_server_time(self, reply: Reply) -> None:
         date = reply.headers.get("Date")
@@ -272,8 +326,22 @@ class ApiClient:
 
     def _offline(self, exc: Exception) -> OfflineError:
         if isinstance(exc, requests.Timeout):
-            reason = "did not answer in time"
-        elif isinstance(exc, requests.ConnectionError) and not isinstance(
+            return self._not_responding()
+        if isinstance(exc, requests.exceptions.SSLError):
+            problem = _certificate_dates_problem(str(exc))
+            if problem is not None:
+                now = datetime.now().astimezone()
+                return ClockSkewError(
+                    f"The server's certificate is {problem} by this computer's clock, which "
+                    f"says {now:%Y-%m-%d %H:%M}. If that date or time is wrong, correct it and "
+                    "try again; if it is right, tell the office."
+                )
+            return TlsError(
+                f"The secure connection to {self.base_url} failed: its certificate is not "
+                "trusted or does not match. Check the server address; if it is right, ask the "
+                "office about the certificate."
+            )
+        if isinstance(exc, requests.ConnectionError) and not isinstance(
             exc, requests.exceptions.ChunkedEncodingError
         ):
             reason = "could not be reached"
@@ -313,6 +381,17 @@ class ApiClient:
             "expect. Check the server address.",
             status=status, code=code,
         )
+
+
+def _certificate_dates_problem(message: str) -> str | None:
+    """"expired" or "not yet valid" when TLS failed on the certificate's dates, which is
+    what a wrong clock on this computer looks like."""
+    lowered = message.lower()
+    if "not yet valid" in lowered:
+        return "not yet valid"
+    if "has expired" in lowered or "certificate expired" in lowered:
+        return "expired"
+    return None
 
 
 def _error_body(body_bytes: bytes) -> tuple[str | None, str | None]:

@@ -26,6 +26,18 @@ class OfflineError(ApiError):
     """The server could not be reached (no network, refused, timed out)."""
 
 
+class NotRespondingError(OfflineError):
+    """The server is too slow or stalled: a request or the whole run ran out of time."""
+
+
+class TlsError(OfflineError):
+    """The TLS handshake failed (untrusted or mismatching certificate)."""
+
+
+class ClockSkewError(TlsError):
+    """TLS failed on the certificate's dates: this computer's clock is probably wrong."""
+
+
 class ServerError(ApiError):
     """The server failed or is busy (5xx, 429) even after retries."""
 

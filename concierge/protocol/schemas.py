@@ -8,11 +8,11 @@ Timestamps on the wire are ISO 8601 with a timezone (UTC from the server).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from concierge.domain import AssetKind, BadDirection, InsightKind, Severity, StepType, VisitStatus
 
@@ -32,6 +32,31 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, Field(max_length=200)]
 LongText = Annotated[str, Field(max_length=20_000)]
 Role = Literal["technician", "admin", "device"]
+
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _in_business_range(value: datetime) -> datetime:
+    """A moment every part of the system can store, convert and serve back.
+
+    ``0001-01-01T00:00+14:00`` is valid ISO 8601 but lies in year 0 in UTC, and
+    ``9999-12-31T23:59-14:00`` in year 10000: neither survives a round trip.
+    """
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST_TIME <= utc < LATEST_TIME:
+        raise ValueError(
+            f"must be between {EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d} (UTC)"
+        )
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_in_business_range)]
+"""An aware moment within the years the business can mean (stored as UTC epoch)."""
+Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 class Schema(BaseModel):
@@ -125,7 +150,7 @@ class Site(Schema):
         description="The customer's preferred language (BCP 47, e.g. 'de'): the report's.",
     )] = "en"
     version: int = 1
-    updated_at: AwareDatetime
+    updated_at: Timestamp
 
 
 class Asset(Schema):
@@ -137,7 +162,7 @@ class Asset(Schema):
     install_date: date
     service_limits: dict[str, float] = {}
     version: int = 1
-    updated_at: AwareDatetime
+    updated_at: Timestamp
 
 
 class RemoteAttempt(Schema):
@@ -172,13 +197,13 @@ class Insight(Schema):
     kind: InsightKind
     severity: Severity
     confidence: Annotated[float, Field(ge=0.0, le=1.0)]
-    predicted_impact_at: AwareDatetime | None = None
+    predicted_impact_at: Timestamp | None = None
     evidence: dict[str, float | str | None] = {}
     explanation: str
     headline: str
     status: Literal["open", "resolved"] = "open"
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int = 1
     remote_attempts: list[RemoteAttempt] = []
 
@@ -189,8 +214,8 @@ class Visit(Schema):
     technician_id: Id
     asset_ids: list[Id]
     insight_ids: list[Id]
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    window_start: Timestamp
+    window_end: Timestamp
     priority: Annotated[int, Field(ge=1, le=4, description="1 is the most urgent.")]
     status: VisitStatus
     summary: str = Field(description="Top reason in plain words, for the board.")
@@ -198,8 +223,8 @@ class Visit(Schema):
     technician_notes: LongText = ""
     outcome: LongText | None = None
     version: int = 1
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: Timestamp
+    updated_at: Timestamp
     remote_attempts: list[RemoteAttempt] = Field(
         default=[], description="Remote actions tried for the visit's insights."
     )
@@ -234,7 +259,7 @@ class ChecklistTemplate(Schema):
     name: str
     steps: list[ChecklistStepTemplate]
     version: int = 1
-    updated_at: AwareDatetime
+    updated_at: Timestamp
 
 
 class SessionRecord(Schema):
@@ -252,10 +277,10 @@ class SessionRecord(Schema):
     step: str
     data: dict[str, Any]
     attachments: list[Sha256] = []
-    started_at: AwareDatetime
-    completed_at: AwareDatetime | None = None
+    started_at: Timestamp
+    completed_at: Timestamp | None = None
     version: int = 1
-    updated_at: AwareDatetime
+    updated_at: Timestamp
 
 
 class AttachmentInfo(Schema):
@@ -296,8 +321,8 @@ class TelemetrySeries(Schema):
 
     asset_id: Id
     metric: str
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Timestamp
+    end: Timestamp
     bucket_seconds: int
     t: list[float] = Field(description="Epoch seconds of each bucket's start (or reading).")
     min: list[float]
@@ -308,8 +333,8 @@ class TelemetrySeries(Schema):
 
 class TelemetryWindowRequest(Schema):
     asset_ids: Annotated[list[Id], Field(min_length=1, max_length=100)]
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Timestamp
+    end: Timestamp
     bucket_seconds: Annotated[int, Field(ge=0, le=86_400)]
 
 
@@ -347,9 +372,11 @@ class Mutation(Schema):
     op_id: UUID = Field(description="Client-generated idempotency key.")
     entity: MutableEntity
     entity_id: Id
-    base_version: int | None = Field(description="Version the change was made on; None creates.")
+    base_version: Version | None = Field(
+        description="Version the change was made on; None creates."
+    )
     payload: dict[str, Any]
-    made_at: AwareDatetime = Field(description="When the person made the change.")
+    made_at: Timestamp = Field(description="When the person made the change.")
 
 
 class PushRequest(Schema):
@@ -387,12 +414,12 @@ class VisitPatch(Schema):
     """An office edit of a visit; fields left out (or null) are unchanged."""
 
     office_notes: LongText | None = None
-    window_start: AwareDatetime | None = None
-    window_end: AwareDatetime | None = None
+    window_start: Timestamp | None = None
+    window_end: Timestamp | None = None
     priority: Annotated[int, Field(ge=1, le=4)] | None = None
     technician_id: Id | None = None
     status: VisitStatus | None = None
-    base_version: int | None = Field(
+    base_version: Version | None = Field(
         default=None, description="If given, the edit is refused (409) unless it is current."
     )
 

@@ -14,7 +14,7 @@ from concierge.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from concierge.store.board import SyncStatus, VisitRow
-    from concierge.store.db import StoreError
+    from concierge.store.db import CorruptStoreError, StoreError
     from concierge.store.models import (
         ConflictRow,
         OutboxOp,
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "Store": "concierge.store.store",
     "StoreError": "concierge.store.db",
+    "CorruptStoreError": "concierge.store.db",
     "SyncStatus": "concierge.store.board",
     "VisitRow": "concierge.store.board",
     **dict.fromkeys(
@@ -38,6 +39,7 @@ _HOMES = {
 }
 __all__ = [
     "ConflictRow",
+    "CorruptStoreError",
     "OutboxOp",
     "RejectedOp",
     "Store",

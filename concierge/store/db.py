@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from concierge.store.schema import MIGRATIONS
@@ -15,6 +16,23 @@ from concierge.store.schema import MIGRATIONS
 
 class StoreError(Exception):
     """The local store cannot be used (e.g. it was made by a newer app)."""
+
+
+class CorruptStoreError(StoreError):
+    """The store file is damaged.  It was moved aside (``kept_as``), never changed."""
+
+    def __init__(self, path: Path, kept_as: Path, problem: str) -> None:
+        super().__init__(
+            f"Your local data file {path} is damaged ({problem}). It was kept, unchanged, as "
+            f"{kept_as.name}; nothing was deleted. What can still be read there (unsent "
+            "changes, session drafts, attachments) can be recovered into a fresh store."
+        )
+        self.path = path
+        self.kept_as = kept_as
+        self.problem = problem
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class Database:
@@ -25,8 +43,24 @@ class Database:
         self._connections: list[sqlite3.Connection] = []
         self._registry_lock = threading.Lock()
         self._closed = False
-        _create_private(path)
-        self._migrate()
+        existed = path.exists()
+        problem = _header_problem(path) if existed else None
+        if problem is None:
+            _create_private(path)
+            try:
+                if existed:
+                    problem = self._integrity_problem()
+                if problem is None:
+                    self._migrate()
+            except sqlite3.DatabaseError as exc:
+                problem = str(exc)
+        if problem is not None:
+            self.close()
+            raise CorruptStoreError(path, move_aside(path), problem)
+
+    def _integrity_problem(self) -> str | None:
+        rows = self.connection().execute("PRAGMA quick_check").fetchall()
+        return None if [tuple(r) for r in rows] == [("ok",)] else str(rows[0][0])
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (made on first use)."""
@@ -99,6 +133,32 @@ class Database:
             conn.executescript(
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
             )
+
+
+def _header_problem(path: Path) -> str | None:
+    """Why the file cannot be a store (cheap checks before SQLite opens it), or None."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return f"it cannot be read: {exc.strerror or exc}"
+    if not header:
+        return "the file is empty (0 bytes)"
+    if header != SQLITE_HEADER:
+        return "it is not an SQLite database"
+    return None
+
+
+def move_aside(path: Path) -> Path:
+    """Rename the store file (and its WAL and shared-memory files) to
+    ``<name>.corrupt-<UTC time>``; returns the new path of the store file."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("-wal", "-shm", ""):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            os.replace(source, kept.with_name(kept.name + suffix))
+    return kept
 
 
 def _create_private(path: Path) -> None:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:  # numpy loads with the first telemetry read, not with the boa
     import numpy as np
     import numpy.typing as npt
 
+    from concierge.protocol import schemas
+
     FloatArray = npt.NDArray[np.float64]
 
 
@@ -65,6 +67,14 @@ class OutboxOp:
     base_version: int | None
     payload: dict[str, Any]
     made_at: datetime
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A pulled change this app cannot read, and why: kept out of the records."""
+
+    change: schemas.Change
+    problem: str
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ from concierge.store import attachments, jsonutil, outbox, records, telemetry
 from concierge.store.board import ACTIVE_STATUSES, meta_get
 from concierge.store.clock import utcnow
 from concierge.store.db import Database
-from concierge.store.models import OutboxOp, PageOutcome, PushOutcome, TelemetryWindow
+from concierge.store.models import (
+    OutboxOp,
+    PageOutcome,
+    PushOutcome,
+    SetAside,
+    TelemetryWindow,
+)
 from concierge.store.records import Key
 
 
@@ -47,17 +53,31 @@ class Replication:
             meta_set(conn, "resetting", "1")
             conn.execute("UPDATE records SET stale = 1 WHERE version IS NOT NULL")
 
-    def apply_page(self, page: schemas.PullResponse, *, report_urgent: bool) -> PageOutcome:
-        """Apply one pulled page and its cursor together."""
+    def apply_page(
+        self,
+        page: schemas.PullResponse,
+        *,
+        report_urgent: bool,
+        set_aside: Sequence[SetAside] = (),
+    ) -> PageOutcome:
+        """Apply one pulled page and its cursor together.
+
+        ``set_aside``: changes of the page this app cannot read.  They are left out of the
+        records (a local copy stays as it was) and listed with the refused changes, so the
+        person sees them; the cursor moves on all the same.
+        """
         outcome = PageOutcome()
+        unreadable = {id(item.change) for item in set_aside}
+        readable = [change for change in page.changes if id(change) not in unreadable]
         with self._db.write() as conn:
+            _note_set_aside(conn, set_aside)
             blocked = records.blocked_keys(conn)
             resetting = meta_get(conn, "resetting") is not None
             if report_urgent:
-                outcome.new_urgent_visit_ids = _new_urgent(conn, page.changes)
+                outcome.new_urgent_visit_ids = _new_urgent(conn, readable)
             upserts: list[tuple[str, str, int, str]] = []
             deletes: list[tuple[str, str, int]] = []
-            for change in page.changes:
+            for change in readable:
                 key = (change.entity, change.id)
                 text = None if change.deleted else jsonutil.dumps(change.data)
                 if key in blocked:
@@ -119,15 +139,47 @@ class Replication:
         self._announce(outcome.changed)
         return outcome
 
-    def attachments_to_upload(self, shas: Sequence[str]) -> list[tuple[str, str, Path]]:
-        """(sha256, content type, file) of referenced attachments not uploaded yet."""
+    def attachments_to_upload(self, shas: Sequence[str]) -> list[attachments.Upload]:
+        """Referenced attachments not uploaded yet (a sha the store does not know is one
+        whose file is missing: it cannot be read either)."""
         with self._db.read() as conn:
             rows = conn.execute(
-                f"SELECT sha256, content_type FROM attachments WHERE uploaded = 0 "
-                f"AND sha256 IN ({','.join('?' * len(shas))})",
+                f"SELECT sha256, content_type, filename, uploaded FROM attachments "
+                f"WHERE sha256 IN ({','.join('?' * len(shas))})",
                 tuple(shas),
             ).fetchall()
-        return [(sha, ctype, attachments.path_for(self._attachments, sha)) for sha, ctype in rows]
+        known = {row[0] for row in rows}
+        uploads = [
+            attachments.Upload(sha, ctype, filename or "",
+                               attachments.path_for(self._attachments, sha))
+            for sha, ctype, filename, uploaded in rows if not uploaded
+        ]
+        missing = [
+            attachments.Upload(sha, "", "", attachments.path_for(self._attachments, sha))
+            for sha in shas if sha not in known
+        ]
+        return uploads + missing
+
+    def quarantine_attachment(self, sha256: str) -> None:
+        """Move a damaged file aside (kept, renamed), so attaching it again writes it anew."""
+        attachments.quarantine(self._attachments, sha256)
+
+    def reject_locally(self, op: OutboxOp, reason: str, code: str) -> None:
+        """Take an op that cannot be sent out of the queue into "needs attention".
+
+        The local view stays as the person left it, so they can fix it and save again.
+        """
+        with self._db.write() as conn:
+            if outbox.remove(conn, op.op_id) is None:
+                return
+            conn.execute(
+                "INSERT OR REPLACE INTO rejected "
+                "(op_id, entity, entity_id, payload, reason, code, made_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (op.op_id, op.entity, op.entity_id, jsonutil.dumps(op.payload), reason, code,
+                 op.made_at.isoformat()),
+            )
+        self._announce({(op.entity, op.entity_id)})
 
     def mark_uploaded(self, sha256: str) -> None:
         with self._db.write() as conn:
@@ -195,6 +247,28 @@ class Replication:
     def set_meta(self, key: str, value: str | None) -> None:
         with self._db.write() as conn:
             meta_set(conn, key, value)
+
+
+UNREADABLE_CODE = "unreadable_record"
+
+
+def _note_set_aside(conn: sqlite3.Connection, set_aside: Sequence[SetAside]) -> None:
+    now = utcnow().isoformat()
+    for item in set_aside:
+        change = item.change
+        conn.execute(
+            "INSERT OR REPLACE INTO rejected "
+            "(op_id, entity, entity_id, payload, reason, code, made_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                f"pulled:{change.entity}:{change.id}:{change.version}",
+                change.entity, change.id, jsonutil.dumps(change.data or {}),
+                f"The office sent a {change.entity} this app cannot read ({item.problem}); "
+                "it was set aside and the rest was synced. Update the app, or ask the office "
+                "to correct the record.",
+                UNREADABLE_CODE, now,
+            ),
+        )
 
 
 def _new_urgent(conn: sqlite3.Connection, changes: Sequence[schemas.Change]) -> list[str]:

@@ -30,6 +30,7 @@ from concierge.store.models import (
 )
 from concierge.store.records import Key
 from concierge.store.replication import Replication, meta_set
+from concierge.store.salvage import SalvageReport, salvage
 
 SESSION_FIELDS = ("status", "step", "data", "attachments", "started_at", "completed_at")
 """Session fields a technician changes (the payload also names the visit)."""
@@ -46,8 +47,25 @@ class Store:
 
     @classmethod
     def open(cls, path: Path, attachments_dir: Path) -> Store:
+        """Open (or create) the store.  A damaged file raises ``CorruptStoreError`` after
+        being moved aside unchanged; ``recover`` then salvages it into a fresh store."""
         attachments_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return cls(Database(path), attachments_dir)
+
+    @classmethod
+    def recover(
+        cls, path: Path, attachments_dir: Path, kept_as: Path
+    ) -> tuple[Store, SalvageReport]:
+        """A fresh store at ``path`` holding what the damaged ``kept_as`` still yields:
+        the account, unsent changes (same op ids), session drafts, attachments."""
+        store = cls.open(path, attachments_dir)
+        try:
+            report = salvage(kept_as, store._db, attachments_dir)
+        except BaseException:
+            store.close()
+            raise
+        store._announce({("store", "*")})
+        return store, report
 
     @property
     def path(self) -> Path:
@@ -171,6 +189,8 @@ class Store:
                 raise KeyError(f"No visit {visit_id!r} in the local store.")
             view = _validated(schemas.Visit, {**current, **fields})
             changes = {k: view[k] for k in fields if current.get(k) != view[k]}
+            for name, value in changes.items():
+                jsonutil.check_storable(jsonutil.dumps(value), value, name)
             if not changes:
                 return
             base = records.local_change(conn, key, view)
@@ -213,6 +233,9 @@ class Store:
         if not isinstance(document, dict):
             raise ValueError("Invalid SessionRecord: data: Input should be a valid dictionary")
         document_text = jsonutil.dumps(document)
+        jsonutil.check_storable(document_text, document, "data")
+        step = record.get("step")
+        jsonutil.check_storable(jsonutil.dumps(step), step, "step")
         durable = record.get("status") != "in_progress"
         with self._db.write(durable=durable) as conn:
             user = meta_get(conn, "account")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from concierge.api.errors import MalformedResponseError
 from concierge.protocol import schemas
 from concierge.store import OutboxOp
+from concierge.store.models import SetAside
 
 MODELS: dict[str, type[BaseModel]] = {
     "site": schemas.Site,
@@ -27,29 +28,50 @@ def _bad(what: str) -> MalformedResponseError:
     )
 
 
-def _valid_record(entity: str, ident: str, data: dict[str, object]) -> None:
-    """Valid, and complete: records are stored as sent, so a field the schema would
-    default (e.g. a missing ``version``) must not be silently missing from the copy."""
+def _record_problem(entity: str, ident: str, data: dict[str, object]) -> str | None:
+    """Why a record cannot be stored, or None.  Valid, and complete: records are stored
+    as sent, so a field the schema would default (e.g. a missing ``version``) must not be
+    silently missing from the copy."""
     model = MODELS[entity]
     try:
         record = model.model_validate(data)
     except ValidationError as exc:
-        raise _bad(f"an invalid {entity} {ident!r} ({exc.errors()[0]['msg']})") from exc
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
     missing = sorted(set(model.model_fields) - set(data))
     if missing:
-        raise _bad(f"an incomplete {entity} {ident!r} (no {', '.join(missing)})")
+        return f"incomplete: no {', '.join(missing)}"
     if getattr(record, "id", None) != ident:
-        raise _bad(f"a {entity} whose id does not match {ident!r}")
+        return f"its id does not match {ident!r}"
+    return None
 
 
-def check_page(page: schemas.PullResponse, cursor: str | None) -> None:
-    if page.has_more and not page.changes and page.cursor == cursor:
-        raise _bad("an empty page that does not advance")
+def _valid_record(entity: str, ident: str, data: dict[str, object]) -> None:
+    problem = _record_problem(entity, ident, data)
+    if problem is not None:
+        raise _bad(f"an invalid {entity} {ident!r} ({problem})")
+
+
+def check_page(page: schemas.PullResponse, cursor: str | None) -> list[SetAside]:
+    """Refuse a page whose frame is broken; return the changes to set aside.
+
+    One record this app cannot read must not hold back the rest of the page (nor
+    every later pull): it is set aside with its reason, the others are applied and
+    the cursor moves on.
+    """
+    if page.has_more and page.cursor == cursor:
+        raise _bad("a page that does not advance (the same cursor again)")
+    set_aside: list[SetAside] = []
     for change in page.changes:
         if change.deleted != (change.data is None):
-            raise _bad(f"a change of {change.entity} {change.id!r} that is half deleted")
-        if change.data is not None:
-            _valid_record(change.entity, change.id, change.data)
+            problem: str | None = "half deleted (marked deleted, yet with data, or neither)"
+        else:
+            problem = _record_problem(change.entity, change.id, change.data or {})
+            problem = problem if change.data is not None else None
+        if problem is not None:
+            set_aside.append(SetAside(change, problem))
+    return set_aside
 
 
 def check_results(ops: Sequence[OutboxOp], response: schemas.PushResponse) -> None:

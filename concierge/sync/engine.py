@@ -4,13 +4,23 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from pydantic_core import PydanticSerializationError
 
 from concierge.api.client import ApiClient
-from concierge.api.errors import ApiError, InvalidRequestError, OfflineError, ResetRequiredError
+from concierge.api.errors import (
+    ApiError,
+    InvalidRequestError,
+    MalformedResponseError,
+    OfflineError,
+    ResetRequiredError,
+    ServerError,
+)
 from concierge.protocol import schemas
 from concierge.store import OutboxOp, Store
 from concierge.store.clock import utcnow
@@ -35,6 +45,7 @@ class _Tally:
     pulled: int = 0
     conflicts: int = 0
     rejected: int = 0
+    set_aside: int = 0
     urgent: list[str] = field(default_factory=list)
 
 
@@ -57,6 +68,7 @@ class SyncEngine:
         self.options = options or SyncOptions()
         self.events = events or SyncEvents()
         self.lock = threading.Lock()
+        self._failures = 0  # failed runs in a row
         self.process_lock = ProcessLock(store.path.parent / LOCK_FILE)
 
     def run_once(self) -> SyncResult:
@@ -81,24 +93,41 @@ class SyncEngine:
 
     def _cycle(self) -> SyncResult:
         tally = _Tally()
-        error, offline = None, False
+        error, offline, retry_at = None, False, None
         self.store.replication.record_attempt()
         try:
-            self._push(tally)
-            self._pull(tally)
-            self._telemetry()
+            with self.client.deadline(self.options.deadline):
+                self._push(tally)
+                self._pull(tally)
+                self._telemetry()
         except ApiError as exc:
-            error, offline = exc.message, isinstance(exc, OfflineError)
-            log.warning("sync stopped: %s", exc.message)
+            offline = isinstance(exc, OfflineError)
+            error = exc.message
+            if isinstance(exc, OfflineError | ServerError):
+                retry_at = self._retry_at(exc.retry_after)
+                error = f"{error} Sync will retry at {retry_at.astimezone():%H:%M}."
+            log.warning("sync stopped: %s", error)
         except Exception as exc:
             log.exception("sync failed")
             error = f"Sync failed unexpectedly ({type(exc).__name__}); details are in the log."
+        self._failures = 0 if error is None else self._failures + 1
         self.store.replication.record_outcome(error)
         return SyncResult(
             ok=error is None, error=error, pushed=tally.pushed, pulled=tally.pulled,
             conflicts=tally.conflicts, rejected=tally.rejected,
             new_urgent_visit_ids=tally.urgent, finished_at=utcnow(), offline=offline,
+            set_aside=tally.set_aside, retry_at=retry_at,
         )
+
+    def _retry_at(self, retry_after: float | None) -> datetime:
+        """When to try again after a transient failure: backoff doubling with each failed
+        run in a row (with jitter), or later if the server asked for it."""
+        options = self.options
+        backoff = min(options.max_retry_delay, options.retry_delay * 2 ** self._failures)
+        delay = random.uniform(backoff / 2, backoff)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, options.max_retry_delay))
+        return utcnow() + timedelta(seconds=delay)
 
     def _progress(self, phase: Phase, done: int, total: int) -> None:
         self.events.progress.emit(SyncProgress(phase, done, total))
@@ -112,29 +141,92 @@ class SyncEngine:
         done = 0
         self._progress("push", 0, total)
         while batch := replication.take_batch(self.options.batch_size, upto):
-            self._upload_attachments(batch)
-            response = self.client.push([_mutation(op) for op in batch])
-            check_results(batch, response)
-            outcome = replication.apply_results(response.results)
-            tally.pushed += outcome.acknowledged
-            tally.conflicts += outcome.conflicts
-            tally.rejected += outcome.rejected
+            sendable = self._upload_attachments(batch, tally)
+            sendable = [op for op in sendable if self._serialisable(op, tally)]
+            self._push_ops(sendable, tally)
             done += len(batch)
             self._progress("push", done, max(total, done))
 
-    def _upload_attachments(self, batch: list[OutboxOp]) -> None:
-        shas = [
-            sha for op in batch if op.entity == "session"
-            for sha in op.payload.get("attachments", [])
-        ]
-        if not shas:
+    def _push_ops(self, ops: list[OutboxOp], tally: _Tally) -> None:
+        """Push ``ops``; if the office refuses the request as a whole (4xx), push them one
+        by one, so the one it refuses goes to "needs attention" and the rest go through."""
+        if not ops:
             return
-        for sha, content_type, path in self.store.replication.attachments_to_upload(shas):
-            if not path.exists():
-                continue  # the server will refuse the session and say which file is missing
-            if not self.client.has_attachment(sha):
-                self.client.put_attachment(sha, path.read_bytes(), content_type)
-            self.store.replication.mark_uploaded(sha)
+        try:
+            response = self.client.push([_mutation(op) for op in ops])
+        except InvalidRequestError as exc:
+            if not _refuses_content(exc):
+                raise  # e.g. a 404 from a wrong address: nothing is wrong with the changes
+            if len(ops) > 1:
+                for op in ops:
+                    self._push_ops([op], tally)
+                return
+            log.warning("change %s refused by the office: %s", ops[0].op_id, exc.message)
+            self._set_aside_op(ops[0], exc.message, exc.code or "refused", tally)
+            return
+        check_results(ops, response)
+        outcome = self.store.replication.apply_results(response.results)
+        tally.pushed += outcome.acknowledged
+        tally.conflicts += outcome.conflicts
+        tally.rejected += outcome.rejected
+
+    def _set_aside_op(self, op: OutboxOp, reason: str, code: str, tally: _Tally) -> None:
+        self.store.replication.reject_locally(op, reason, code)
+        tally.rejected += 1
+
+    def _serialisable(self, op: OutboxOp, tally: _Tally) -> bool:
+        try:
+            _mutation(op).model_dump_json()
+        except (ValueError, PydanticSerializationError) as exc:
+            log.warning("change %s cannot be sent: %s", op.op_id, exc)
+            self._set_aside_op(
+                op, f"This change cannot be sent ({exc}); edit it again or dismiss it.",
+                "unsendable", tally,
+            )
+            return False
+        return True
+
+    def _upload_attachments(self, batch: list[OutboxOp], tally: _Tally) -> list[OutboxOp]:
+        """Upload the files the batch's sessions name; returns the ops still to push.
+
+        A session whose file cannot be read (missing or damaged on disk) is set aside
+        with a reason the person can act on; nothing else waits for it.
+        """
+        replication = self.store.replication
+        shas = {sha for op in batch if op.entity == "session"
+                for sha in op.payload.get("attachments", [])}
+        if not shas:
+            return batch
+        unreadable: dict[str, str] = {}
+        for upload in replication.attachments_to_upload(sorted(shas)):
+            content = upload.read()
+            if content is None:
+                unreadable[upload.sha256] = upload.filename or upload.sha256[:12]
+                replication.quarantine_attachment(upload.sha256)
+                continue
+            if not self.client.has_attachment(upload.sha256):
+                try:
+                    self.client.put_attachment(upload.sha256, content, upload.content_type)
+                except InvalidRequestError as exc:
+                    if not _refuses_content(exc):
+                        raise
+                    log.warning("attachment %s refused: %s", upload.sha256, exc.message)
+                    unreadable[upload.sha256] = upload.filename or upload.sha256[:12]
+                    continue
+            replication.mark_uploaded(upload.sha256)
+        sendable = []
+        for op in batch:
+            bad = [unreadable[s] for s in op.payload.get("attachments", []) if s in unreadable]
+            if op.entity == "session" and bad:
+                reason = (
+                    f"The attached file(s) {', '.join(bad)} could not be read from this "
+                    "computer (damaged or missing), so this session was not sent. Re-attach "
+                    "the file(s) in the session and save, or dismiss this."
+                )
+                self._set_aside_op(op, reason, "attachment_unreadable", tally)
+            else:
+                sendable.append(op)
+        return sendable
 
     # --- pull --------------------------------------------------------------------------
 
@@ -144,6 +236,7 @@ class SyncEngine:
         incremental = cursor is not None
         reset = False
         done = 0
+        seen: set[str | None] = {cursor}
         self._progress("pull", 0, 0)
         while True:
             try:
@@ -154,9 +247,22 @@ class SyncEngine:
                 log.info("server asked for a re-snapshot; the outbox is kept")
                 replication.begin_reset()
                 cursor, reset, incremental = None, True, False
+                seen = {None}
                 continue
-            check_page(page, cursor)
-            outcome = replication.apply_page(page, report_urgent=incremental)
+            if page.has_more and page.cursor in seen:
+                raise MalformedResponseError(
+                    "The server sent pull pages that go round in a circle (a cursor came back); "
+                    "the pull does not advance. Nothing was lost; tell the office."
+                )
+            seen.add(page.cursor)
+            set_aside = check_page(page, cursor)
+            for item in set_aside:
+                log.warning("set aside %s %r from the server: %s", item.change.entity,
+                            item.change.id, item.problem)
+            outcome = replication.apply_page(
+                page, report_urgent=incremental, set_aside=set_aside
+            )
+            tally.set_aside += len(set_aside)
             tally.pulled += outcome.applied
             tally.urgent.extend(outcome.new_urgent_visit_ids)
             done += len(page.changes)
@@ -208,6 +314,16 @@ class SyncEngine:
             bucket, asset_ids=chunk, series=windows.series, replace_from=since,
             keep_from=window_start, until=now,
         )
+
+
+# Refusals of a request's content, in the office's error format: the change itself is at
+# fault, so splitting the batch finds it.  Anything else (a 404 from a wrong address, a
+# proxy's page) fails the sync and keeps every change queued.
+_CONTENT_REFUSALS = frozenset({400, 409, 413, 422})
+
+
+def _refuses_content(exc: InvalidRequestError) -> bool:
+    return exc.status in _CONTENT_REFUSALS and exc.code is not None
 
 
 def _mutation(op: OutboxOp) -> schemas.Mutation:

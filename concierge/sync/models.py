@@ -33,6 +33,8 @@ class SyncResult:
     finished_at: datetime
     offline: bool = False
     busy: bool = False  # another process was syncing this data folder: nothing was done
+    set_aside: int = 0  # pulled records this app cannot read: listed under "needs attention"
+    retry_at: datetime | None = None  # after a transient failure: when the next try runs
 
 
 ANOTHER_SYNC_RUNNING = "Another sync of this data is running (another window or `concierge sync`)."
@@ -44,6 +46,9 @@ class SyncOptions:
     page_size: int = 500  # changes per pull request
     telemetry_every: float = 300.0  # seconds (server time) between telemetry refreshes
     telemetry_assets_per_request: int = 25
+    deadline: float | None = 600.0  # seconds one run may take in all; then it is rescheduled
+    retry_delay: float = 60.0  # seconds before the first retry of a failed run; doubles
+    max_retry_delay: float = 3600.0  # longest wait between runs, Retry-After included
 
 
 @dataclass

@@ -59,6 +59,8 @@ class SyncService:
         self._clock = clock_watch or ClockWatch()
         self._online: bool | None = None
         self._running = threading.Event()
+        self._requested = False  # the next run was asked for (now, manual, retry, ...)
+        self._retry_at: datetime | None = None  # set by a failed run: when it retries
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(
                 2, pool_kwargs={"thread_name_prefix": "concierge-sync"}
@@ -99,6 +101,7 @@ class SyncService:
         if self.running or self.engine.lock.locked() or not self._scheduler.running:
             return False
         log.info("sync requested (%s)", reason)
+        self._requested = True
         self._scheduler.modify_job(SYNC_JOB, next_run_time=datetime.now(UTC))
         return True
 
@@ -110,14 +113,22 @@ class SyncService:
         self._scheduler.shutdown(wait=wait)
 
     def _sync_job(self) -> None:
+        requested, self._requested = self._requested, False
+        if not requested and self._retry_at is not None and datetime.now(UTC) < self._retry_at:
+            log.info("interval sync skipped: the last one said it retries at %s", self._retry_at)
+            return
         self._running.set()
         try:
             result = self.engine.run_once()
         finally:
             self._running.clear()
         self._set_online(not result.offline)
+        self._retry_at = result.retry_at
 
     def _watch_job(self) -> None:
+        retry_at = self._retry_at
+        if retry_at is not None and datetime.now(UTC) >= retry_at:
+            self.sync_now("retry after a failed sync")  # the time its message named
         if self._clock.jumped():
             self.sync_now("clock jump or resume from sleep")
         if self._online is False and self.engine.client.reachable():

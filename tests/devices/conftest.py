@@ -13,7 +13,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from concierge_office import db
-from concierge_office.accounts import ADMIN_LOGIN, ADMIN_PASSWORD
+from concierge_office.accounts import ADMIN_LOGIN, ADMIN_PASSWORD, ensure_admin
 from concierge_office.devices.mosquitto import PrivateBroker, mosquitto_missing
 from concierge_office.devices.topics import OFFICE_ACCOUNT
 from concierge_office.server import EmbeddedBackOffice, start_embedded
@@ -136,6 +136,7 @@ def office(office_env: PrivateBroker, tmp_path: Path) -> Iterator[EmbeddedBackOf
     database = db.Database(url)
     database.create_schema()
     seed_small_fleet(database, time.time())
+    ensure_admin(database)  # the demo's office account, for the admin API
     database.dispose()
     embedded = start_embedded(url, demo=False, live=False)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from concierge_office import db
-from concierge_office.accounts import ADMIN_LOGIN, ADMIN_PASSWORD
+from concierge_office.accounts import ADMIN_LOGIN, ADMIN_PASSWORD, ensure_admin
 from concierge_office.devices import topics
 from concierge_office.devices.mosquitto import PrivateBroker
 from concierge_office.server import start_embedded
@@ -40,6 +40,7 @@ def test_office_rides_out_a_broker_outage_and_its_own_restart(
     database = db.Database(url)
     database.create_schema()
     seed_small_fleet(database, time.time())
+    ensure_admin(database)  # the demo's office account, for the admin API
     database.dispose()
 
     office = start_embedded(url, demo=False, live=False)

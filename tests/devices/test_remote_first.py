@@ -13,7 +13,13 @@ import pytest
 from sqlalchemy import select, update
 
 from concierge_office import db
-from concierge_office.accounts import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD, DEMO_PASSWORD_HASH
+from concierge_office.accounts import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    DEMO_PASSWORD,
+    DEMO_PASSWORD_HASH,
+    ensure_admin,
+)
 from concierge_office.devices.mosquitto import PrivateBroker
 from concierge_office.devices.simulator import SimulatedAsset, Simulator
 from concierge_office.devices.tables import device_commands
@@ -36,8 +42,10 @@ def remote_office(
     database = db.Database(url)
     database.create_schema()
     seed_small_fleet(database, now)
+    ensure_admin(database)  # the demo's office account, for the admin API
     with database.write() as conn:  # the technician can sign in and pull
-        conn.execute(update(db.users).values(password_hash=DEMO_PASSWORD_HASH))
+        conn.execute(update(db.users).where(db.users.c.role != "admin")
+                     .values(password_hash=DEMO_PASSWORD_HASH))
     assets = []
     for n, asset_id in enumerate((FIXABLE, STUBBORN)):
         signals = elevator_signals(asset_id, drifting=True, now=now, seed=n)

@@ -18,7 +18,10 @@ from urllib.parse import urlsplit
 import brotli
 import zstandard
 
-Fault = str | None  # "reset", "500", "503", "429", "truncate", "latency" or None
+# "reset", "500", "503", "429", "truncate", "latency", "lost" (the server handles the
+# request, its reply is dropped), "trickle" (the reply comes a byte at a time, too slowly),
+# "stall" (headers, then nothing) or None
+Fault = str | None
 _HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
 
@@ -31,6 +34,7 @@ class FaultProxy:
         self.hold_path: str | None = None  # hold the upstream reply of this path ...
         self.held = threading.Event()  # ... announce it here ...
         self.release = threading.Event()  # ... and drop it once released
+        self.trickle_pace = 0.5  # seconds per byte of a trickled reply
         self.log: list[tuple[str, str, str]] = []
         self.replies: list[tuple[str, bytes]] = []  # (path with query, body) delivered whole
         self._lock = threading.Lock()
@@ -78,15 +82,28 @@ def _decoded(headers: list[tuple[str, str]], data: bytes) -> bytes:
     return data
 
 
-def random_faults(rate: float, seed: int) -> Callable[[str, str], Fault]:
-    """Fault about ``rate`` of requests, taking turns through every kind of fault."""
+ALL_FAULTS = ("reset", "500", "503", "429", "truncate", "latency", "lost", "trickle", "stall")
+
+
+def random_faults(
+    rate: float, seed: int, kinds: tuple[str, ...] = ("reset", "500", "503", "429", "truncate",
+                                                      "latency"),
+) -> Callable[[str, str], Fault]:
+    """Fault exactly ``rate`` of requests (spread evenly, from a seeded start), taking turns
+    through ``kinds`` of fault."""
     rng = random.Random(seed)
-    kinds = itertools.cycle(("reset", "500", "503", "429", "truncate", "latency"))
+    turns = itertools.cycle(kinds)
     lock = threading.Lock()
+    credit = rng.random()
 
     def choose(method: str, path: str) -> Fault:
+        nonlocal credit
         with lock:
-            return next(kinds) if rng.random() < rate else None
+            credit += rate
+            if credit < 1.0:
+                return None
+            credit -= 1.0
+            return next(turns)
 
     return choose
 
@@ -108,12 +125,16 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._reset()
                 return
             if fault in ("500", "503", "429"):
-                proxy.record(self.command, path, fault)
+                proxy.record(self.command, path, f"injected {fault}")
                 self._error(int(fault))
                 return
             if fault == "latency":
                 time.sleep(random.uniform(0.05, 0.3))  # simulated network latency
             status, headers, data = self._forward(body)
+            if fault == "lost":
+                proxy.record(self.command, path, f"{status} lost")
+                self._reset()
+                return
             if proxy.hold_path == path and not proxy.release.is_set():
                 proxy.record(self.command, path, f"held {status}")
                 proxy.held.set()
@@ -127,6 +148,9 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if fault in ("trickle", "stall") and data:
+                self._slowly(data, stall=fault == "stall")
+                return
             if fault == "truncate" and data:
                 self.wfile.write(data[: len(data) // 2])
                 self.wfile.flush()
@@ -155,6 +179,22 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Retry-After", "1")
             self.end_headers()
             self.wfile.write(data)
+
+        def _slowly(self, data: bytes, *, stall: bool) -> None:
+            """A byte every ``proxy.trickle_pace`` s ("trickle"), or a few bytes and then
+            nothing ("stall"), until the client gives up or the proxy closes."""
+            for index, byte in enumerate(data):
+                if stall and index >= 8:
+                    proxy.release.wait(60)
+                    break
+                if proxy.release.wait(proxy.trickle_pace):
+                    break
+                try:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                except OSError:
+                    return
+            self._reset()
 
         def _reset(self) -> None:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
