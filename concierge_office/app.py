@@ -16,6 +16,7 @@ from concierge_office import (
     auth,
     bootstrap,
     fleet,
+    serve_api,
     sync,
     telemetry,
 )
@@ -55,6 +56,7 @@ def create_app(state: AppState) -> FastAPI:
         sync.router,
         attachments.router,
         admin.router,
+        serve_api.router,  # #19: follow-ups, call-backs
         bootstrap.router,
         probes,
         devices_admin.router,  # MQTT broker status, remote attempts, approvals, figures

@@ -41,6 +41,7 @@ FIRST_REVISION = "0001"
 SCHEMA_MODULES = tuple(importlib.import_module(name) for name in (
     "concierge_office.devices.tables",
     "concierge_office.guard_tables",
+    "concierge_office.serve",
 ))
 
 # What later revisions added: an unversioned database is compared with the first
@@ -49,6 +50,7 @@ _TABLES_AFTER_FIRST = frozenset({
     "setup_tokens", "job_runs",  # 0002
     "mqtt_messages", "remote_decisions", "device_commands", "telemetry_gaps",  # 0004
     "op_digests", "login_failures", "refresh_successors", "token_uses",  # 0005
+    "serve_tasks", "goodwill_requests", "held_checks",  # 0006
 })
 _COLUMNS_AFTER_FIRST = {"sites": ("language",)}  # 0003
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)

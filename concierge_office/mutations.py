@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row, select, update
 
 from concierge.domain import VisitStatus
 from concierge.protocol import schemas
-from concierge_office import db, records
+from concierge_office import db, records, serve
 from concierge_office.auth import User
 from concierge_office.changes import publish_own
 from concierge_office.db import Database
@@ -241,13 +241,16 @@ def _apply_session(
         if existing.visit_id != record.visit_id:
             raise Rejected("invalid", "A session cannot move to another visit.")
     _check_attachments(conn, user, record.attachments)
+    record = serve.keep_decisions(conn, record)  # the office's goodwill answers stand
     if record.status == "completed" and record.completed_at is None:
         record = record.model_copy(update={"completed_at": db.utc(now)})
     conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))
     op = str(m.op_id)
     publish_own(database, conn, user.id, ("session", record.id), version, visible=True, op_id=op)
+    serve.sync_goodwill(conn, visit, record, now)  # requests beyond the contract
     if record.status != "completed":
         return version, record.model_dump(mode="json")
+    serve.open_for_session(database, conn, visit, record, now)  # follow-ups, call-backs
     changed: dict[str, Any] = {}
     if visit.status != VisitStatus.COMPLETED.value:
         changed["status"] = VisitStatus.COMPLETED.value

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
-from concierge_office import db
+from concierge_office import db, serve
 from concierge_office.accounts import ensure_admin
 from concierge_office.app import create_app
 from concierge_office.bootstrap import SETUP_TOKEN_SECONDS, admin_exists, issue_setup_token
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 LIVE_TICK_SECONDS = 5.0
 ENGINE_INTERVAL_SECONDS = 60.0
 PURGE_INTERVAL_SECONDS = 3600.0
+HELD_INTERVAL_SECONDS = 3600.0  # each check is due once; an hour late is fine
 JOB_RUNS_KEPT_SECONDS = 7 * DAY
 
 
@@ -160,6 +161,10 @@ class BackOffice:
             self._claimed("purge-tombstones", PURGE_INTERVAL_SECONDS, self.purge),
             "interval", seconds=PURGE_INTERVAL_SECONDS, id="purge-tombstones", **common,
         )
+        scheduler.add_job(  # #19.3: did the visits' improvements hold (7 and 30 days on)
+            self._claimed("did-it-hold", HELD_INTERVAL_SECONDS, self.check_held),
+            "interval", seconds=HELD_INTERVAL_SECONDS, id="did-it-hold", **common,
+        )
         scheduler.start()
         self._scheduler = scheduler
 
@@ -171,6 +176,9 @@ class BackOffice:
                 run_due(self.db, job, body, period=period, owner=self.worker)
 
         return tick
+
+    def check_held(self) -> int:
+        return serve.check_held(self.db, self.clock.now())
 
     def run_engine(self) -> None:
         result = self.engine.run(self.clock.now())

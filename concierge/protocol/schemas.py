@@ -474,3 +474,123 @@ class RemoteKindFigures(Schema):
 
 class RemoteFigures(Schema):
     kinds: list[RemoteKindFigures]
+
+
+# --- serve, don't service (#19): the office's tracked items -------------------------
+
+
+class ServeTaskEvent(Schema):
+    at: float = Field(description="Epoch seconds.")
+    by: str
+    status: str
+    note: str = ""
+
+
+class ServeTask(Schema):
+    """A follow-up of a wish not solved, or a call-back after a low rating or a "not yet"."""
+
+    id: str
+    kind: Literal["wish_follow_up", "call_back", "praise"]
+    site_id: Id
+    visit_id: Id
+    session_id: Id
+    technician_id: Id
+    owner: str
+    title: str
+    detail: dict[str, Any]
+    status: Literal["open", "in_progress", "done", "cancelled"]
+    due_at: AwareDatetime
+    history: list[ServeTaskEvent]
+    version: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ServeTaskPatch(Schema):
+    """An office edit of a tracked item; each change is kept in its history."""
+
+    status: Literal["open", "in_progress", "done", "cancelled"] | None = None
+    owner: Id | None = None
+    note: Annotated[str, Field(max_length=2000)] = ""
+    base_version: int | None = Field(
+        default=None, description="If given, the edit is refused (409) unless it is current."
+    )
+
+
+class GoodwillItem(Schema):
+    """A request beyond the contract as the office tracks it (#19.2)."""
+
+    id: str
+    request_id: str
+    session_id: Id
+    visit_id: Id
+    site_id: Id
+    technician_id: Id
+    kind: Literal["goodwill", "offered", "referred"]
+    text: str
+    minutes: float
+    money: float
+    note: str
+    status: Literal["done", "pending", "approved", "declined", "offered", "referred"]
+    over_allowance: bool = Field(description="Done offline, but the site's year went over "
+                                 "its allowance across devices: it needs approval.")
+    decision_reason: str
+    decided_by: str | None
+    given_at: AwareDatetime
+    history: list[ServeTaskEvent]
+    version: int
+    updated_at: AwareDatetime
+
+
+class GoodwillDecision(Schema):
+    approved: bool
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class DelightRow(Schema):
+    """Delight of one customer, site, technician or asset kind in one period (#19.3)."""
+
+    key: str
+    period: str = Field(description="YYYY-MM, or YYYY-Www by week.")
+    sessions: int
+    rated: int
+    mean_rating: float | None
+    low_ratings: int = Field(description="Ratings of 3 or less of 5.")
+    wishes: int
+    solved: int
+    partly: int
+    not_yet: int
+    prep_rated: int = Field(description="Visits the technician rated the office's preparation.")
+    mean_preparation: float | None
+
+
+class HeldCheck(Schema):
+    """Did an improvement hold: a KPI the session improved, 7 or 30 days later (#19.3)."""
+
+    id: str
+    session_id: Id
+    visit_id: Id
+    site_id: Id
+    technician_id: Id
+    asset_id: Id
+    kpi: str
+    day: int
+    before: float | None
+    after: float | None
+    since: float | None
+    verdict: Literal["held", "regressed", "no data"]
+    insight_id: str | None
+    checked_at: AwareDatetime
+
+
+class HeldRun(Schema):
+    checks: int = Field(description="Checks made by this run (each is made once).")
+
+
+class TechnicianLoad(Schema):
+    """One technician's load in a period (#19.4): plan fairly."""
+
+    technician_id: Id
+    visits: int
+    completed: int
+    hours_on_site: float

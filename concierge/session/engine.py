@@ -22,22 +22,31 @@ from typing import Any, Protocol
 
 import numpy.typing as npt
 
-from concierge.domain import AssetKind, VisitStatus, metric_spec
+from concierge.domain import AssetKind, StepType, VisitStatus, metric_spec
 from concierge.events import Event
 from concierge.i18n import SOURCE, Msg, Translator, msg, negotiate, translator_for
 from concierge.protocol.schemas import Asset, ChecklistTemplate, Insight, Site, Visit
-from concierge.session import checklist, kpi
+from concierge.session import checklist, goodwill, kpi
 from concierge.session.impact import InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, KpiDef
 from concierge.session.model import (
+    WISH_ANSWERS,
     WISH_TAGS,
+    Allowance,
     ChecklistItem,
+    GoodwillRequest,
     Measurement,
     Point,
     SessionDoc,
     SignOff,
+    Wish,
 )
-from concierge.session.report import ReportContent, build_report, report_language
+from concierge.session.report import (
+    ReportContent,
+    build_report,
+    report_file_name,
+    report_language,
+)
 from concierge.session.state import Step, StepProgress, next_step, parse_step, previous_step
 from concierge.session.state import progress as step_progress
 from concierge.session.text import asset_label
@@ -56,6 +65,7 @@ class SessionStore(Protocol):
 
     def visit(self, visit_id: str) -> Visit | None: ...
     def site(self, site_id: str) -> Site | None: ...
+    def site_history(self, site_id: str, exclude_visit: str | None = None) -> list[Visit]: ...
     def assets_for_visit(self, visit_id: str) -> list[Asset]: ...
     def insights_for_visit(self, visit_id: str) -> list[Insight]: ...
     def template_for(self, kind: AssetKind) -> ChecklistTemplate | None: ...
@@ -138,10 +148,12 @@ class SessionEngine:
         self.completed_at: datetime | None = None
         self.version: int | None = None
         self.doc = SessionDoc(visited=[Step.WELCOME.value])
+        self.doc.wishes.items = self.earlier_open_wishes()
         self.doc.baseline = [
             row
             for a in self.assets
-            for row in kpi.baseline(a.id, a.kind, self._series, now.timestamp())
+            for row in kpi.baseline(a.id, a.kind, self._series, now.timestamp(),
+                                    extra_metrics=self._trigger_metrics(a.id))
         ]
         self.doc.checklist = self._generate()
         # The visit's status change goes first: the session's own op (which keeps its place
@@ -159,6 +171,26 @@ class SessionEngine:
         self.completed_at = _when(record.get("completed_at"))
         self.version = record.get("version")
         self.doc = SessionDoc.model_validate(record.get("data") or {})
+        self._add_trigger_rows()
+
+    def _trigger_metrics(self, asset_id: str) -> list[str]:
+        """The metrics of the insights that brought this visit to the asset."""
+        return [i.metric for i in self.insights if i.asset_id == asset_id]
+
+    def _add_trigger_rows(self) -> None:
+        """A session begun before the triggering metric had its own KPI row gets one now."""
+        now = (self.completed_at or self.clock()).timestamp()
+        for a in self.assets:
+            have = {b.kpi for b in self.doc.baseline if b.asset_id == a.id}
+            for metric in dict.fromkeys(self._trigger_metrics(a.id)):
+                try:
+                    d = kpi.metric_kpi(a.kind, metric)
+                except KeyError:
+                    continue
+                if d.key not in have:
+                    t, v = self._series(a.id, d.metric, now - kpi.BASELINE_DAYS * kpi.DAY, now)
+                    self.doc.baseline.append(kpi.window_kpi(
+                        d, a.id, t, v, start=now - kpi.BASELINE_DAYS * kpi.DAY, end=now))
 
     def _series(
         self, asset_id: str, metric: str, start: float, end: float
@@ -169,7 +201,8 @@ class SessionEngine:
     def _generate(self) -> list[ChecklistItem]:
         kinds = dict.fromkeys(self.kinds.values())
         templates = {k: self.store.template_for(k) for k in kinds}
-        return checklist.generate(self.assets, templates, self.insights, self.doc.wishes.tags)
+        return checklist.generate(self.assets, templates, self.insights,
+                                  self.doc.wishes.all_tags())
 
     def record(self) -> dict[str, Any]:
         """The session as the store keeps it (and the back office receives it)."""
@@ -226,9 +259,88 @@ class SessionEngine:
     # --- welcome ---------------------------------------------------------------
 
     def set_wish_text(self, text: str) -> None:
+        """This visit's wishes typed one per line: each line is a wish, and a line keeps
+        the wish (its id, tags and answer) that stood at its place."""
         self._editable()
-        self.doc.wishes.text = text
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        typed = self.doc.wishes.typed
+        kept = [typed[n].model_copy(update={"text": line}) if n < len(typed)
+                else Wish(id=_wish_id(), text=line) for n, line in enumerate(lines)]
+        self.doc.wishes.items = [w for w in self.doc.wishes.items if w.carried] + kept
+        self._regenerate()
         self._save("wishes")
+
+    def add_wish(self, text: str, tags: Sequence[str] = ()) -> str:
+        self._editable()
+        if not text.strip():
+            raise SessionError(msg("Type the wish first."))
+        wish = Wish(id=_wish_id(), text=text.strip(), tags=self._known_tags(tags))
+        self.doc.wishes.items.append(wish)
+        self._regenerate()
+        self._save("wishes")
+        return wish.id
+
+    def wish(self, wish_id: str) -> Wish:
+        for wish in self.doc.wishes.items:
+            if wish.id == wish_id:
+                return wish
+        raise SessionError(msg("There is no wish {wish_id} in this session.", wish_id=wish_id))
+
+    def set_wish_tags(self, wish_id: str, tags: Sequence[str]) -> None:
+        self._editable()
+        self.wish(wish_id).tags = self._known_tags(tags)
+        self._regenerate()
+        self._save("wishes")
+
+    def remove_wish(self, wish_id: str) -> None:
+        self._editable()
+        self.wish(wish_id)
+        self.doc.wishes.items = [w for w in self.doc.wishes.items if w.id != wish_id]
+        self._regenerate()
+        self._save("wishes")
+
+    def answer_wish(self, wish_id: str, answer: str | None, comment: str | None = None) -> None:
+        """The customer's answer to "Did we solve this for you?" (None: not asked)."""
+        self._editable()
+        wish = self.wish(wish_id)
+        if answer is not None and answer not in WISH_ANSWERS:
+            raise SessionError(msg("Answer yes, partly or not yet."))
+        wish.answer = answer
+        if comment is not None:
+            wish.comment = comment.strip()
+        self._save("wishes")
+
+    def _known_tags(self, tags: Sequence[str]) -> list[str]:
+        unknown = [t for t in tags if t not in WISH_TAGS]
+        if unknown:
+            raise SessionError(msg("Unknown wish {tag}.", tag=unknown[0]))
+        return [t for t in WISH_TAGS if t in tags]
+
+    def _regenerate(self) -> None:
+        """The checklist follows the wishes' tags (results of kept steps stay)."""
+        self.doc.checklist = self._generate()
+
+    def earlier_open_wishes(self) -> list[Wish]:
+        """Wishes from completed earlier visits to this site that the customer did not
+        call solved, newest visit first, each once, as carried wishes of this visit."""
+        seen: set[str] = set()
+        out: list[Wish] = []
+        for past in self.store.site_history(self.visit.site_id, self.visit.id):
+            record = self.store.load_session(past.id)
+            if not record or record.get("status") != "completed":
+                continue
+            doc = SessionDoc.model_validate(record.get("data") or {})
+            day = str(record.get("completed_at") or "")[:10]
+            for wish in doc.wishes.items:
+                origin = wish.origin or f"{past.id}/{wish.id}"
+                if origin in seen:
+                    continue
+                seen.add(origin)
+                if wish.answer != "yes":
+                    out.append(Wish(id=_wish_id(), text=wish.text, tags=list(wish.tags),
+                                    origin=origin, since=wish.since or day,
+                                    last_answer=wish.answer))
+        return out
 
     def set_tag(self, tag: str, on: bool) -> None:
         """Toggle a wish tag; the checklist follows (results of kept steps stay)."""
@@ -253,6 +365,15 @@ class SessionEngine:
             raise SessionError(msg("Asset {asset_id} is not part of this visit.",
                                    asset_id=asset_id))
         return kpi.kpi_def(self.kinds[asset_id], key)
+
+    def kpi_keys(self, asset_id: str) -> list[str]:
+        """The KPIs of an asset in this session: its kind's, then what triggered the visit."""
+        return [b.kpi for b in self.doc.baseline if b.asset_id == asset_id]
+
+    def carried_after(self, asset_id: str, key: str) -> float | None:
+        """The KPI's value measured in the checklist, offered as its after-measurement."""
+        found = kpi.checklist_value(self.doc, asset_id, self.kpi(asset_id, key))
+        return found[0] if found else None
 
     def add_spot(self, asset_id: str, key: str, text: str) -> Flag | None:
         """Record a spot measurement of a KPI now (before tuning)."""
@@ -338,6 +459,88 @@ class SessionEngine:
     def reopen(self, item_id: str) -> None:
         self._set_result(item_id, status="open", skip_reason="")
 
+    # --- beyond the contract (#19.2) -------------------------------------------
+
+    @property
+    def allowance(self) -> Allowance:
+        """The contract's goodwill allowance (every contract has the standard one until
+        the office models contracts)."""
+        return Allowance()
+
+    def goodwill_spent(self) -> tuple[goodwill.Spent, goodwill.Spent]:
+        """Goodwill counted against the allowance: this visit, and this calendar year at
+        the site (every session this laptop knows of)."""
+        visit = goodwill.spent(self.doc.goodwill)
+        year_of = (self.started_at or self.clock()).year
+        earlier: list[GoodwillRequest] = []
+        for past in self.store.site_history(self.visit.site_id, self.visit.id):
+            record = self.store.load_session(past.id)
+            if record:
+                doc = SessionDoc.model_validate(record.get("data") or {})
+                earlier += [r for r in doc.goodwill if r.at.year == year_of]
+        return visit, goodwill.spent([*earlier, *self.doc.goodwill])
+
+    def record_goodwill(self, text: str, kind: str, minutes: float = 0.0, money: float = 0.0,
+                        note: str = "") -> GoodwillRequest:
+        """Record a request the contract does not cover: goodwill done now (within the
+        allowance; above it, it waits for the office), offered for the office to price, or
+        referred elsewhere with the reason."""
+        self._editable()
+        if not text.strip():
+            raise SessionError(msg("Say what the customer asked for."))
+        if kind not in ("goodwill", "offered", "referred"):
+            raise SessionError(msg("Choose goodwill, offered or referred."))
+        if not goodwill.valid_amount(minutes, goodwill.MAX_MINUTES):
+            raise SessionError(msg("The time must be between 0 and {limit} minutes.",
+                                   limit=int(goodwill.MAX_MINUTES)))
+        if not goodwill.valid_amount(money, goodwill.MAX_MONEY):
+            raise SessionError(msg("The material must be between 0 and {limit}.",
+                                   limit=int(goodwill.MAX_MONEY)))
+        if kind == "referred" and not note.strip():
+            raise SessionError(msg("Say to whom you referred it, and why."))
+        if kind == "goodwill":
+            visit, year = self.goodwill_spent()
+            status = "done" if goodwill.within(self.allowance, visit, year, minutes,
+                                               money) else "pending"
+        else:
+            status = kind
+        request = GoodwillRequest(id=f"gw-{uuid.uuid4().hex[:12]}", text=text.strip(),
+                                  kind=kind, minutes=minutes if kind == "goodwill" else 0.0,
+                                  money=money if kind == "goodwill" else 0.0,
+                                  note=note.strip(), status=status, at=self.clock())
+        self.doc.goodwill.append(request)
+        self._save("goodwill")
+        return request
+
+    def decide_goodwill(self, request_id: str, approved: bool, reason: str) -> None:
+        """The office's answer to a request above the allowance (arrives by sync)."""
+        for r in self.doc.goodwill:
+            if r.id == request_id:
+                r.status = "approved" if approved else "declined"
+                r.decision_reason = reason
+                self._save("goodwill")
+                return
+        raise SessionError(msg("There is no request {request_id} in this session.",
+                               request_id=request_id))
+
+    def adopt_office_answers(self, record: dict[str, Any] | None) -> bool:
+        """Take the office's decisions on goodwill requests from a pulled copy of this
+        session (the office's decision stands); True when anything changed."""
+        if not record or str(record.get("id")) != self.id:
+            return False
+        pulled = SessionDoc.model_validate(record.get("data") or {})
+        decided = {r.id: r for r in pulled.goodwill if r.status in ("approved", "declined")}
+        changed = False
+        for r in self.doc.goodwill:
+            answer = decided.get(r.id)
+            if answer is not None and (r.status, r.decision_reason) != (
+                    answer.status, answer.decision_reason):
+                r.status, r.decision_reason = answer.status, answer.decision_reason
+                changed = True
+        if changed:
+            self.changed.emit("goodwill")
+        return changed
+
     # --- delight ---------------------------------------------------------------
 
     def set_recommendations(self, lines: Sequence[str]) -> None:
@@ -356,6 +559,16 @@ class SessionEngine:
             raise SessionError(msg("The rating is 1 to 5."))
         self.doc.rating = rating
         self._save("delight")
+
+    def rate_preparation(self, rating: int | None, note: str | None = None) -> None:
+        """The technician's rating of how well the office prepared the visit (notes,
+        parts, evidence); it stays editable after completion, like a note to the office."""
+        if rating is not None and not 1 <= rating <= 5:
+            raise SessionError(msg("The rating is 1 to 5."))
+        self.doc.prep_rating = rating
+        if note is not None:
+            self.doc.prep_note = note.strip()
+        self._save("preparation")
 
     @property
     def report_language(self) -> str:
@@ -396,6 +609,12 @@ class SessionEngine:
         self.doc.signature.at = None
         self._save("signature")
 
+    def set_signer(self, name: str) -> None:
+        """The customer's name in print, under their signature."""
+        self._editable()
+        self.doc.signature.signer = name.strip()
+        self._save("signature")
+
     def sign_off(self, name: str | None) -> None:
         """The technician's sign-off (None withdraws it)."""
         self._editable()
@@ -411,7 +630,15 @@ class SessionEngine:
 
     def report_content(self) -> ReportContent:
         now = self.completed_at or self.clock()
-        return build_report(self.doc, self.visit, self.site, self.assets, self.insights, now=now)
+        return build_report(self.doc, self.visit, self.site, self.assets, self.insights, now=now,
+                            started_at=self.started_at, photos=self.photo_paths())
+
+    def photo_paths(self) -> list[str]:
+        """The files attached to photo steps, in checklist order (the report shows the
+        images among them as thumbnails)."""
+        shas = [sha for item in self.doc.checklist if item.type is StepType.PHOTO
+                for sha in self.doc.result(item.id).attachments]
+        return [str(self.store.attachment_path(sha)) for sha in dict.fromkeys(shas)]
 
     def check_complete(self) -> None:
         """Raise unless the session can be completed now."""
@@ -430,7 +657,9 @@ class SessionEngine:
         self.complete_stored(report, signature)
 
     def report_filename(self) -> str:
-        return f"report-{self.visit.id}.pdf"
+        """``2026-12-05 Acme Housing Elevator M1 (SN-1).pdf``: what the customer gets."""
+        return report_file_name(self.completed_at or self.clock(), self.site,
+                                [self.asset_names[a.id] for a in self.assets])
 
     def complete_stored(self, report_sha: str, signature_sha: str | None = None) -> None:
         """Mark the session completed with its report (and signature image) already kept
@@ -453,10 +682,11 @@ class SessionEngine:
 
     def outcome_text(self) -> str:
         """One line for the visit's outcome: what improved."""
-        better = [c for c in self.comparisons() if c.verdict == "better"]
+        better = [c for c in self.comparisons() if c.verdict == "improved"]
         done = sum(1 for r in self.doc.results.values() if r.status == "done")
         parts = [f"{done} steps done"]
-        parts += [f"{c.kpi.label} {c.improvement_pct:+.0f} %" for c in better if c.improvement_pct]
+        parts += [f"{c.kpi.label} {c.change_pct:+.0f} % (improved)" for c in better
+                  if c.change_pct]
         if self.doc.rating:
             parts.append(f"rated {self.doc.rating}/5")
         return "; ".join(parts)
@@ -476,6 +706,10 @@ def item_flag(item: ChecklistItem, kind: AssetKind | None, value: float) -> Flag
             found = None
         spec = found if found is not None and found.unit == (item.unit or "") else None
     return check_range(value, item.target_low, item.target_high, item.unit, spec)
+
+
+def _wish_id() -> str:
+    return f"w-{uuid.uuid4().hex[:12]}"
 
 
 def _unit(v: float) -> float:

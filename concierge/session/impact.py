@@ -17,7 +17,7 @@ from concierge.domain import AssetKind, MetricSpec, metric_spec
 from concierge.i18n import Msg, msg, nmsg
 from concierge.insights import Trend, forecast_crossing
 from concierge.protocol.schemas import Insight
-from concierge.session.kpi import DAY, kpi_for_metric
+from concierge.session.kpi import DAY, kpi_for_metric, latest_after
 from concierge.session.model import SessionDoc
 
 HORIZON_DAYS = 60.0
@@ -75,14 +75,14 @@ def _outcome(insight: Insight, kind: AssetKind, doc: SessionDoc, now: float) -> 
     if d is None or spec.counter:
         return _by_checklist(insight, doc, now)
     spot = doc.latest("spot", insight.asset_id, d.key)
-    after_m = doc.latest("after", insight.asset_id, d.key)
+    after_value, _ = latest_after(doc, insight.asset_id, d)
     before = spot.value / d.scale if spot else _level_now(insight, now)
     days_before = _days(insight, spec, before, now)
-    if after_m is None:
+    if after_value is None:
         return InsightOutcome(
             insight, "open", before, None, days_before, None, msg("Not re-measured yet")
         )
-    after = after_m.value / d.scale
+    after = after_value / d.scale
     days_after = _days(insight, spec, after, now)
     if days_after is None:
         status: InsightStatus = "resolved"

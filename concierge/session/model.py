@@ -7,9 +7,9 @@ It is stored as ``SessionRecord.data`` (JSON); unknown keys from newer versions 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from concierge.domain import StepType
 from concierge.i18n import N_
@@ -33,11 +33,56 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
 
-class Wishes(Model):
-    text: str = ""
+WishAnswer = Literal["yes", "partly", "not_yet"]
+WISH_ANSWERS: tuple[WishAnswer, ...] = ("yes", "partly", "not_yet")
+
+
+class Wish(Model):
+    """One thing the customer asked for, and what the customer says became of it."""
+
+    id: str
+    text: str
     tags: list[str] = []
+    answer: WishAnswer | None = None  # "Did we solve this for you?"; None: not asked yet
+    comment: str = ""
+    origin: str = ""  # the first visit's wish id when carried over from an earlier visit
+    since: str = ""  # the earlier visit's date (ISO) when carried over
+    last_answer: WishAnswer | None = None  # the answer given at that earlier visit
+
+    @property
+    def status(self) -> Literal["open", "solved", "partly", "not_yet"]:
+        return "solved" if self.answer == "yes" else (self.answer or "open")
+
+    @property
+    def carried(self) -> bool:
+        return bool(self.origin)
+
+
+class Wishes(Model):
+    items: list[Wish] = []
+    tags: list[str] = []  # what the visit as a whole is about (the checklist grows from them)
     customer_present: bool = True
     present: list[str] = Field(default=[], description="Names or roles of everyone present.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_item_from_the_old_text(cls, data: Any) -> Any:
+        """Documents before wish items kept one text blob: it becomes one wish."""
+        if isinstance(data, dict) and "items" not in data:
+            text = str(data.get("text") or "").strip()
+            if text:
+                data = {**data, "items": [{"id": "w-1", "text": text,
+                                           "tags": list(data.get("tags") or [])}]}
+        return data
+
+    @property
+    def typed(self) -> list[Wish]:
+        """This visit's own wishes (not those carried over from earlier visits)."""
+        return [w for w in self.items if not w.carried]
+
+    def all_tags(self) -> list[str]:
+        tags = [*self.tags, *(t for w in self.items for t in w.tags)]
+        return [t for t in WISH_TAGS if t in tags]
 
 
 class KpiBaseline(Model):
@@ -94,11 +139,40 @@ class Signature(Model):
     strokes: list[list[Point]] = Field(default=[], description="Points normalised to 0..1.")
     png: str | None = None  # sha256 of the rendered image, once captured
     at: datetime | None = None
+    signer: str = Field(default="", description="The signer's name in print.")
 
 
 class SignOff(Model):
     name: str
     at: datetime
+
+
+GoodwillKind = Literal["goodwill", "offered", "referred"]
+GoodwillStatus = Literal["done", "pending", "approved", "declined", "offered", "referred"]
+
+
+class Allowance(Model):
+    """The contract's goodwill allowance (minutes of work and money for material)."""
+
+    minutes_per_visit: float = Field(default=30.0, ge=0)
+    money_per_visit: float = Field(default=50.0, ge=0)
+    minutes_per_year: float = Field(default=240.0, ge=0)
+    money_per_year: float = Field(default=500.0, ge=0)
+
+
+class GoodwillRequest(Model):
+    """A request the contract does not cover, and what the technician did with it."""
+
+    id: str
+    text: str
+    kind: GoodwillKind
+    minutes: float = 0.0
+    money: float = 0.0
+    note: str = ""  # offered: what the office should price; referred: to whom and why
+    status: GoodwillStatus
+    decision_reason: str = ""
+    at: datetime
+
 
 
 class SessionDoc(Model):
@@ -119,6 +193,9 @@ class SessionDoc(Model):
     report: str | None = None  # sha256 of the report PDF
     report_language: str | None = None  # the technician's choice; None: the customer's
     outcome: str = ""  # one line on what improved, set on completion
+    goodwill: list[GoodwillRequest] = []
+    prep_rating: int | None = Field(default=None, ge=1, le=5)  # the office's preparation
+    prep_note: str = ""
 
     def result(self, item_id: str) -> StepResult:
         return self.results.get(item_id) or StepResult()

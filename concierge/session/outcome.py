@@ -13,7 +13,7 @@ from concierge.session.engine import SessionStore
 from concierge.session.kpi import KpiDef
 from concierge.session.model import SessionDoc
 
-OutcomeVerdict = Literal["held", "unchanged", "regressed", "no data yet"]
+OutcomeVerdict = Literal["held", "unchanged", "regressed", "no verdict", "no data yet"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class KpiOutcome:
     since: float | None  # the KPI over the telemetry since the visit
     since_n: int
     since_slope_per_day: float | None
-    improvement_pct: float | None  # since against baseline; positive is better
+    change_pct: float | None  # since against baseline, the honest signed change
     verdict: OutcomeVerdict
 
 
@@ -46,9 +46,10 @@ def outcome_since(store: SessionStore, visit_id: str, now: float) -> list[KpiOut
         window = store.telemetry(b.asset_id, d.metric, since, now)
         row = kpi.window_kpi(d, b.asset_id, window.t, window.mean, start=since, end=now)
         after = doc.latest("after", b.asset_id, b.kpi)
-        pct = None
+        pct, verdict = None, None
         if b.value is not None and row.value is not None:
-            pct = kpi.improvement_pct(b.value, row.value, d.bad_direction)
+            pct = kpi.change_pct(b.value, row.value)
+            verdict = kpi.judge(d, b.value, row.value)
         out.append(
             KpiOutcome(
                 asset_id=b.asset_id,
@@ -58,16 +59,14 @@ def outcome_since(store: SessionStore, visit_id: str, now: float) -> list[KpiOut
                 since=row.value,
                 since_n=row.n,
                 since_slope_per_day=row.slope_per_day,
-                improvement_pct=pct,
-                verdict=_verdict(row.value, pct),
+                change_pct=pct,
+                verdict=_verdict(verdict),
             )
         )
     return out
 
 
-def _verdict(since: float | None, pct: float | None) -> OutcomeVerdict:
-    if since is None or pct is None:
+def _verdict(verdict: kpi.Verdict | None) -> OutcomeVerdict:
+    if verdict is None or verdict == "not measured":
         return "no data yet"
-    if abs(pct) < kpi.UNCHANGED_PCT:
-        return "unchanged"
-    return "held" if pct > 0 else "regressed"
+    return {"improved": "held", "worse": "regressed"}.get(verdict, verdict)  # type: ignore[return-value]

@@ -3,18 +3,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from concierge.domain import StepType
-from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, translator_for
+from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, pmsg, translator_for
 from concierge.insights.text import headline_msg
 from concierge.protocol.schemas import Asset, Insight, Site, Visit
 from concierge.session.checklist import choice_msg, step_title_msg
 from concierge.session.impact import HORIZON_DAYS, InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, compare
-from concierge.session.model import WISH_TAGS, ChecklistItem, Point, SessionDoc, StepResult
+from concierge.session.model import (
+    WISH_TAGS,
+    ChecklistItem,
+    GoodwillRequest,
+    Point,
+    SessionDoc,
+    StepResult,
+    Wish,
+)
 from concierge.session.text import asset_label, fmt_value
 
 
@@ -34,6 +43,19 @@ class ReportLine:
 
 
 @dataclass(frozen=True)
+class WishLine:
+    """A wish as the report tells it: the customer's words, their answer and what next."""
+
+    text: str
+    tags: list[str]
+    answer: str  # in words; "" when not asked
+    status: str  # open, solved, partly, not_yet
+    comment: str
+    since: str  # "" for this visit's own wishes, else the earlier visit's date in words
+    follow_up_by: datetime | None  # for a wish not solved: when we come back to it
+
+
+@dataclass(frozen=True)
 class ReportContent:
     title: str
     customer: str
@@ -45,7 +67,7 @@ class ReportContent:
     date: datetime
     present: list[str]
     customer_present: bool
-    wishes_text: str
+    wishes: list[WishLine]
     wish_tags: list[str]
     done: list[ReportLine]
     skipped: list[ReportLine]
@@ -61,12 +83,37 @@ class ReportContent:
     signature_png: str | None
     signed_off_by: str | None
     signed_off_at: datetime | None
+    signer: str = ""  # the customer's name in print
+    goodwill: list[GoodwillRequest] = field(default_factory=list)
+    started_at: datetime | None = None  # arrival on site (the session's start)
+    photos: list[str] = field(default_factory=list)  # file paths of the photos taken
     language: str = SOURCE
     horizon_days: float = HORIZON_DAYS
 
     @property
     def translator(self) -> Translator:
         return translator_for(self.language)
+
+    @property
+    def time_on_site(self) -> timedelta | None:
+        """From arrival to the technician's sign-off (else to the report's date)."""
+        if self.started_at is None:
+            return None
+        end = self.signed_off_at or self.date
+        return end - self.started_at if end > self.started_at else None
+
+
+UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def report_file_name(date: datetime, site: Site | None, asset_names: Sequence[str]) -> str:
+    """``<date> <customer> <asset>.pdf``, safe as a file name on every platform."""
+    customer = site.customer_name if site else ""
+    asset = asset_names[0] if len(asset_names) == 1 else (
+        f"{asset_names[0]} +{len(asset_names) - 1}" if asset_names else "")
+    parts = [date.date().isoformat(), customer, asset]
+    name = " ".join(UNSAFE_IN_NAMES.sub(" ", p).strip() for p in parts if p.strip())
+    return " ".join(name.split())[:150].rstrip(" .") + ".pdf"
 
 
 def build_report(
@@ -78,6 +125,8 @@ def build_report(
     *,
     now: datetime,
     language: str | None = None,
+    started_at: datetime | None = None,
+    photos: Sequence[str] = (),
 ) -> ReportContent:
     """The report's content in ``language`` (default: ``report_language``)."""
     language = language or report_language(doc, site)
@@ -104,7 +153,7 @@ def build_report(
         date=now,
         present=list(doc.wishes.present),
         customer_present=doc.wishes.customer_present,
-        wishes_text=doc.wishes.text,
+        wishes=[wish_line(w, t, now) for w in doc.wishes.items],
         wish_tags=[t.gettext(WISH_TAGS.get(tag, tag)) for tag in doc.wishes.tags],
         done=done,
         skipped=skipped,
@@ -120,8 +169,33 @@ def build_report(
         signature_png=doc.signature.png,
         signed_off_by=doc.sign_off.name if doc.sign_off else None,
         signed_off_at=doc.sign_off.at if doc.sign_off else None,
+        signer=doc.signature.signer,
+        goodwill=list(doc.goodwill),
+        started_at=started_at,
+        photos=list(photos),
         language=language,
     )
+
+
+WISH_ANSWER_WORDS = {"yes": pmsg("wish answer", "Yes, solved"),
+                     "partly": pmsg("wish answer", "Partly"),
+                     "not_yet": pmsg("wish answer", "Not yet")}
+FOLLOW_UP_DAYS = 14  # a wish not solved is followed up within this many days
+
+
+def wish_line(w: Wish, t: Translator, now: datetime) -> WishLine:
+    since = ""
+    if w.since:
+        try:
+            since = t.format_date(date.fromisoformat(w.since), "long")
+        except ValueError:
+            since = w.since
+    open_after = w.answer != "yes"
+    return WishLine(
+        text=w.text, tags=[t.gettext(WISH_TAGS.get(tag, tag)) for tag in w.tags],
+        answer=t.render(WISH_ANSWER_WORDS[w.answer]) if w.answer else "",
+        status=w.status, comment=w.comment, since=since,
+        follow_up_by=now + timedelta(days=FOLLOW_UP_DAYS) if open_after else None)
 
 
 def result_text(item: ChecklistItem, r: StepResult, t: Translator) -> str:

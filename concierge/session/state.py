@@ -69,8 +69,8 @@ def _one(doc: SessionDoc, step: Step, current: bool, completed: bool) -> StepPro
     state: StepState
     visited = step.value in doc.visited
     if step is Step.WELCOME:
-        done = bool(doc.wishes.text.strip() or doc.wishes.tags)
-        detail = (nmsg("{count} wish tagged", "{count} wishes tagged", len(doc.wishes.tags))
+        done = bool(doc.wishes.typed or doc.wishes.tags)
+        detail = (nmsg("{count} wish", "{count} wishes", len(doc.wishes.items))
                   if done else msg("Ask the customer"))
         state = "done" if done else "todo"
     elif step is Step.BASELINE:

@@ -48,6 +48,25 @@ def fmt_pct(pct: float | None, *, t: Translator | None = None) -> str:
     return (t or ui()).percent(pct / 100.0, 1, signed=True)
 
 
+VERDICT_WORDS: dict[str, Msg] = {
+    "improved": pmsg("kpi change", "improved"),
+    "worse": pmsg("kpi change", "worse"),
+    "unchanged": pmsg("kpi change", "unchanged"),
+}
+VERDICT_COLOURS = {"improved": "#2e7d32", "worse": "#c62828"}
+
+
+def fmt_change(change: float | None, verdict: str, *, t: Translator | None = None) -> str:
+    """``−2,1 % · improved``: the honest signed change and, for a quality KPI, whether that
+    is good; a usage KPI (``no verdict``) shows the change alone."""
+    t = t or ui()
+    word = VERDICT_WORDS.get(verdict)
+    if change is None:
+        return t.render(word) if word else "—"
+    number = fmt_pct(change, t=t)
+    return t.render(msg("{change} · {verdict}", change=number, verdict=word)) if word else number
+
+
 def days_msg(days: float | None, horizon: float) -> Msg:
     """Time to impact: ``now``, ``in 12 days`` or ``not within 60 days``."""
     if days is None:

@@ -161,3 +161,16 @@ def seeded_store(
         replace_from=float(t[0]), keep_from=float(t[0]), until=NOW,
     )
     return store
+
+
+def add_next_visit(store: Store, ident: str = "visit-2", days_later: float = 30.0) -> Visit:
+    """Another visit to the same site and asset, ``days_later`` after visit-1 (as a sync
+    would bring it)."""
+    when = datetime.fromtimestamp(NOW + days_later * DAY, UTC)
+    nxt = visit(["e1"], []).model_copy(update={"id": ident, "window_start": when,
+                                               "window_end": when})
+    change = Change.model_validate({"entity": "visit", "id": ident, "seq": 1000,
+                                    "version": 1, "data": nxt.model_dump(mode="json")})
+    store.replication.apply_page(PullResponse(changes=[change], cursor="c2", has_more=False),
+                                 report_urgent=False)
+    return nxt

@@ -155,7 +155,7 @@ def test_completion_blocked_then_completed(store: Store) -> None:
     assert saved is not None and saved["status"] == "completed"
     assert saved["completed_at"] == NOW_DT
     assert set(saved["attachments"]) == {e.doc.report, e.doc.signature.png}
-    assert "Door cycle time +20 %" in saved["data"]["outcome"]
+    assert "Door cycle time -20 % (improved)" in saved["data"]["outcome"]
     # No visit mutation of its own: the office completes the visit from the session (a
     # separate update on the old visit version would conflict); the store shows that
     # locally at once. Queued: the visit's in_progress (first) and the session.
@@ -186,6 +186,6 @@ def test_outcome_since_compares_fresh_telemetry_with_the_baseline(store: Store) 
     rows = {(o.asset_id, o.kpi.key): o for o in outcome_since(store, "visit-1", later[-1])}
     door = rows[("e1", "door_cycle_time")]
     assert (door.baseline, door.since, door.verdict) == (5.0, 4.0, "held")
-    assert door.improvement_pct == pytest.approx(20.0)
+    assert door.change_pct == pytest.approx(-20.0)
     assert rows[("e2", "door_cycle_time")].verdict == "no data yet"
     assert datetime.fromtimestamp(later[-1], UTC) > NOW_DT

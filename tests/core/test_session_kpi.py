@@ -100,7 +100,7 @@ def test_compare_prefers_spot_over_telemetry_and_gives_verdicts() -> None:
     rows = {c.kpi.key: c for c in compare(doc, {"e1": AssetKind.ELEVATOR})}
     door = rows["door_cycle_time"]
     assert (door.before, door.after, door.before_source) == (6.0, 4.5, "telemetry")
-    assert door.improvement_pct == pytest.approx(25.0) and door.verdict == "better"
+    assert door.change_pct == pytest.approx(-25.0) and door.verdict == "improved"
     motor = rows["motor_temp"]
     assert (motor.before, motor.before_source, motor.verdict) == (72.0, "spot", "unchanged")
     assert rows["vibration"].verdict == "not measured"

@@ -8,6 +8,7 @@ from concierge.session.model import (
     SessionDoc,
     SignOff,
     StepResult,
+    Wish,
 )
 from concierge.session.report import build_report
 from concierge.session.text import fmt_days, fmt_pct, fmt_value
@@ -35,7 +36,7 @@ def test_report_content_from_a_finished_session() -> None:
         comment="Much quieter",
         sign_off=SignOff(name="Sam Tech", at=NOW_DT),
     )
-    doc.wishes.text = "The doors are slow and noisy"
+    doc.wishes.items = [Wish(id="w-1", text="The doors are slow and noisy")]
     doc.wishes.tags = ["noise", "speed"]
     doc.wishes.present = ["Ms Jones (manager)"]
     doc.results["e1/door-adjust"] = StepResult(status="done", value=4.0, note="Closer tuned")
@@ -53,7 +54,8 @@ def test_report_content_from_a_finished_session() -> None:
         ("Step inspect", "No access to pit", "Elevator M1 (SN-e1)")
     ]
     [row] = report.comparisons
-    assert (row.before, row.after, round(row.improvement_pct or 0, 1)) == (5.5, 4.0, 27.3)
+    assert (row.before, row.after, round(row.change_pct or 0, 1)) == (5.5, 4.0, -27.3)
+    assert row.verdict == "improved"
     [out] = report.insights
     assert out.status == "mitigated"
     assert report.rating == 5 and report.recommendations == ["Replace door rollers next spring"]

@@ -33,6 +33,9 @@ DRIVER = textwrap.dedent("""
     e.attach("e1/photo", b"photo-bytes", "image/jpeg", "door.jpg")
     e.skip("e1/inspect", "Pit flooded")
     e.go(Step.DELIGHT)
+    e.answer_wish(e.doc.wishes.items[0].id, "partly", "Better, not silent")
+    e.record_goodwill("Oil the garage door", "goodwill", minutes=20)
+    e.record_goodwill("New garage door spring", "goodwill", minutes=25)
     e.add_stroke([(0.1, 0.5), (0.2, 0.4), (0.3, 0.6)])
     e.add_stroke([(0.4, 0.5), (0.5, 0.45)])
     print("READY", flush=True)
@@ -58,7 +61,12 @@ def test_kill_9_mid_session_then_resume(tmp_path: Path) -> None:
     with Store.open(tmp_path / "store.sqlite3", tmp_path / "attachments") as store:
         e = SessionEngine(store, "visit-1")
         assert e.step is Step.DELIGHT and e.status == "in_progress"
-        assert e.doc.wishes.text == "Make the doors quieter" and e.doc.wishes.tags == ["noise"]
+        assert [w.text for w in e.doc.wishes.items] == ["Make the doors quieter"]
+        assert e.doc.wishes.tags == ["noise"]
+        assert (e.doc.wishes.items[0].answer, e.doc.wishes.items[0].comment) == (
+            "partly", "Better, not silent")
+        assert [(r.text, r.status) for r in e.doc.goodwill] == [
+            ("Oil the garage door", "done"), ("New garage door spring", "pending")]
         assert e.doc.spot[0].value == 5.9
         assert e.doc.result("e1/door-adjust").value == 4.4
         assert e.doc.result("e1/inspect").skip_reason == "Pit flooded"

@@ -168,7 +168,7 @@ def test_the_scheduler_registers_each_job_claimed_and_coalesced(office_backend: 
         assert office.wait_ready(timeout=60)
         assert office._scheduler is not None
         jobs = {job.id: job for job in office._scheduler.get_jobs()}
-        assert set(jobs) == {"proactive-engine", "purge-tombstones"}
+        assert set(jobs) == {"proactive-engine", "purge-tombstones", "did-it-hold"}
         assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
         assert all(j.func.__qualname__.endswith("_claimed.<locals>.tick") for j in jobs.values())
     finally:

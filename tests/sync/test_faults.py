@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,6 +27,19 @@ def proxy(office: Office) -> FaultProxy:
         yield p  # type: ignore[misc]
 
 
+def served_session(visit_id: str) -> dict[str, Any]:
+    """A completed session with a wish not solved, a low rating and two goodwill requests."""
+    now = datetime.now(UTC)
+    goodwill = [{"id": f"gw-{n}", "text": f"Garage door {n}", "kind": "goodwill",
+                 "minutes": minutes, "status": status, "at": now.isoformat()}
+                for n, minutes, status in ((1, 20.0, "done"), (2, 40.0, "pending"))]
+    return {"id": f"ses-served-{visit_id}", "visit_id": visit_id, "status": "completed",
+            "step": "report", "attachments": [], "started_at": now, "completed_at": now,
+            "data": {"wishes": {"items": [{"id": "w-1", "text": "Quieter doors",
+                                           "answer": "not_yet"}]},
+                     "rating": 2, "goodwill": goodwill}}
+
+
 def test_sync_converges_through_injected_faults(
     office: Office, proxy: FaultProxy, laptop_factory: Callable[..., Laptop]
 ) -> None:
@@ -40,6 +55,8 @@ def test_sync_converges_through_injected_faults(
     for n in range(90):
         notes[visits[n % 30]] = f"offline note {n}"
         laptop.store.update_visit(visits[n % 30], technician_notes=notes[visits[n % 30]])
+    served = served_session(visits[0])  # wishes and goodwill ride the same outbox
+    laptop.store.save_session(served)
     for visit_id in sorted(set(local_visits(laptop.store)) - set(visits))[:10]:
         office.patch_visit(visit_id, office_notes="changed in the office")
     results = [laptop.sync() for _ in range(3)]
@@ -50,7 +67,14 @@ def test_sync_converges_through_injected_faults(
     assert len(faults) >= 0.3 * len(proxy.log), (len(faults), len(proxy.log))
     assert set(faults) == {"reset", "500", "503", "429", "truncate", "latency"}
     ops = office.admin_get("/admin/ops")["ops"]
-    assert len(ops) == 90 and all(o["applied_changes"] == 1 for o in ops)
+    assert len(ops) == 91 and all(o["applied_changes"] == 1 for o in ops)
+    goodwill = [g for g in office.admin_get("/admin/serve/goodwill")
+                if g["session_id"] == served["id"]]
+    assert sorted((g["request_id"], g["status"]) for g in goodwill) == [
+        ("gw-1", "done"), ("gw-2", "pending")]
+    tasks = [t for t in office.admin_get("/admin/serve/tasks")
+             if t["session_id"] == served["id"]]
+    assert sorted(t["kind"] for t in tasks) == ["call_back", "wish_follow_up"]
     server = office.server_visits(BULK_TECH)
     assert local_visits(laptop.store) == server
     assert all(server[v]["technician_notes"] == note for v, note in notes.items())

@@ -177,10 +177,11 @@ def test_a_german_customers_report_is_german_while_the_ui_is_english(tmp_path: P
     for expected in (
         "Ihr Optimierungstermin", "Anlass unseres Besuchs", "Ihre Wünsche",
         "Schwerpunkte: Geräusche und Geschwindigkeit", "Was wir getan haben",
-        "Vorher und nachher", "Türzykluszeit 5,5 s 4", "+27,3 %",
-        "Motortemperatur 70 °C 63 °C +10,0 %", "Entschärft", "in 5 Tagen", "in 20 Tagen",
+        "Vorher und nachher", "Türzykluszeit 5,5 s 4", "-27,3 % · verbessert",
+        "Motortemperatur 70 °C 63 °C -10,0 % · verbessert", "Entschärft", "in 5 Tagen",
+        "in 20 Tagen",
         "Bewertung: 4 / 5", "Abgezeichnet von Sam Tech, 15. Juni 2025",
-        "Sonntag, 15. Juni 2025 · Einsatz visit-1",
+        "Sonntag, 15. Juni 2025 · Techniker Sam Tech",
     ):
         assert expected in text, f"{expected!r} not in the report: {text}"
     for english in ("Your optimisation visit", "Before and after", "Rating:", "Signed off by",
@@ -194,7 +195,7 @@ def test_an_english_customers_report_is_english_while_the_ui_is_german(
     assert _("Sign in") == "Anmelden"
     text = pdf_text(report_pdf(customer_language="en"), tmp_path)
     assert "Your optimisation visit" in text and "Door cycle time 5.5 s 4" in text
-    assert "+27.3%" in text and "June 15, 2025" in text
+    assert "-27.3% · improved" in text and "June 15, 2025" in text
     assert "Ihr Optimierungstermin" not in text
 
 

@@ -217,7 +217,8 @@ def test_offline_session_on_the_demo_fleet_reaches_the_office_once(
         assert record.status_code == 200
         session = record.json()
         assert session["status"] == "completed" and session["visit_id"] == visit.id
-        assert session["data"]["wishes"]["text"] == "Quieter doors in the morning, please"
+        assert session["data"]["wishes"]["items"][0]["text"] == (
+            "Quieter doors in the morning, please")
         assert session["data"]["wishes"]["tags"] == ["noise", "reliability"]
         assert session["data"]["wishes"]["present"] == ["Ms Jones (building manager)"]
         assert session["data"]["rating"] == 5 and session["data"]["comment"] == "Very thorough"

@@ -12,7 +12,14 @@ from pypdf import PdfReader
 
 from concierge.domain import AssetKind
 from concierge.session.checklist import generate
-from concierge.session.model import KpiBaseline, Measurement, SessionDoc, SignOff, StepResult
+from concierge.session.model import (
+    KpiBaseline,
+    Measurement,
+    SessionDoc,
+    SignOff,
+    StepResult,
+    Wish,
+)
 from concierge.session.report import build_report
 from tests.core.session_factories import (
     NOW,
@@ -40,7 +47,8 @@ def report_pdf(customer_language: str = "en", report_language: str | None = None
         recommendations=["Replace the door rollers next spring"],
         rating=4, comment="Much quieter now", sign_off=SignOff(name="Sam Tech", at=NOW_DT),
     )
-    doc.wishes.text = "The doors are slow and noisy in the morning"
+    doc.wishes.items = [Wish(id="w-1", text="The doors are slow and noisy in the morning",
+                             answer="partly", comment="Better, not quiet yet")]
     doc.wishes.tags = ["noise", "speed"]
     doc.signature.strokes = [[(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.5, 0.4)]]
     doc.results["e1/door-adjust"] = StepResult(status="done", value=4.0)
@@ -56,8 +64,10 @@ def test_pdf_text_has_figures_wishes_and_rating(tmp_path: Path) -> None:
     text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages)
     flat = " ".join(unicodedata.normalize("NFKC", text).split())  # "ﬀ" ligature -> "ff"
     for expected in (
-        "The doors are slow and noisy in the morning", "Noise and Speed",
-        "Door cycle time 5.5 s 4 s +27.3%", "Motor temperature 70 °C 63 °C +10.0%",
+        "The doors are slow and noisy in the morning", "Partly", "Better, not quiet yet",
+        "Noise and Speed",
+        "Door cycle time 5.5 s 4 s -27.3% · improved",
+        "Motor temperature 70 °C 63 °C -10.0% · improved",
         "Rating: 4 / 5", "Much quieter now", "Replace the door rollers next spring",
         "Mitigated", "in 5 days", "in 20 days", "Signed off by Sam Tech",
     ):

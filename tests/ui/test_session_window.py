@@ -104,7 +104,8 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
     w = open_window(qtbot, ctx)
     assert w.current is Step.WELCOME
     qtbot.keyClicks(w.welcome.text, "Doors are slow and noisy")
-    qtbot.waitUntil(lambda: saved(store)["data"]["wishes"]["text"] == "Doors are slow and noisy")
+    qtbot.waitUntil(lambda: [w["text"] for w in saved(store)["data"]["wishes"]["items"]]
+                    == ["Doors are slow and noisy"])
     w.welcome.tags["noise"].click()
     settle(qtbot, w)
     assert saved(store)["data"]["wishes"]["tags"] == ["noise"]
@@ -154,7 +155,7 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
     w.verify.entry.select("e1", "door_cycle_time")
     qtbot.keyClicks(w.verify.entry.value, "4.2")
     w.verify.entry.add.click()
-    assert w.verify.table.item(0, 4).text() == "+28.8%"  # English (CLDR: "+28,8 %" in German)
+    assert w.verify.table.item(0, 4).text() == "-28.8% · improved"  # English (CLDR: "-28,8 %")
 
     w.next_button.click()
     missing = w.delight.missing.text()
@@ -174,7 +175,7 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
 
     w.next_button.click()
     opened: list[Path] = []
-    w.finish._open = opened.append
+    w.finish.handover.opener = lambda url: bool(opened.append(Path(url.toLocalFile()))) or True
     assert w.finish.complete_button.isEnabled()
     with qtbot.waitSignal(w.finish.completed, timeout=20_000):
         w.finish.complete_button.click()
@@ -187,7 +188,9 @@ def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,
     assert report is not None and report.read_bytes().startswith(b"%PDF")
     assert w.finish.open_button.isVisible()
     w.finish.open_button.click()
-    assert opened == [report]
+    assert [p.name for p in opened] == [w.engine.report_filename()]
+    assert opened[0].name.endswith(" Acme Housing Elevator M1 (SN-e1) +1.pdf")
+    assert opened[0].read_bytes() == report.read_bytes()
     assert not w.delight.isEnabled()
     assert w.saved.text() == "Completed: read-only"
     assert set(record["attachments"]) == {record["data"]["report"],
@@ -235,4 +238,5 @@ def test_closing_as_the_app_quits_keeps_the_last_input(
     gate.set()
     with Store.open(tmp_path / "store.sqlite3", tmp_path / "attachments") as other:
         record = other.load_session("visit-1")
-    assert record is not None and record["data"]["wishes"]["text"] == "Last words"
+    assert record is not None
+    assert [w["text"] for w in record["data"]["wishes"]["items"]] == ["Last words"]

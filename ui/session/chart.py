@@ -6,17 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from concierge.i18n import Translator, _, msg, ui
 from concierge.session.kpi import Comparison
-from concierge.session.text import fmt_pct, fmt_value, label_name
+from concierge.session.text import VERDICT_COLOURS, fmt_change, fmt_value, label_name
 
 BEFORE = QColor("#9aa7b3")
 AFTER = QColor("#1f7a8c")
-BETTER = QColor("#2e7d32")
-WORSE = QColor("#c62828")
 TEXT = QColor("#1d2329")
 ROW = 54.0
 
@@ -40,7 +38,7 @@ def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison
     font.setPixelSize(13)
     painter.setFont(font)
     data = measured(rows)
-    label_w, pct_w = rect.width() * 0.34, 96.0
+    label_w, pct_w = rect.width() * 0.3, 190.0
     bar_x = rect.left() + label_w + 8
     bar_w = rect.width() - label_w - pct_w - 16
     y = rect.top()
@@ -56,8 +54,7 @@ def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison
         top = max(abs(before), abs(after)) or 1.0
         painter.setPen(TEXT)
         label = f"{label_name(c.kpi.label, t=t)}\n{names.get(c.asset_id, c.asset_id)}"
-        painter.drawText(QRectF(rect.left(), y, label_w, ROW - 8),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+        _fitted(painter, QRectF(rect.left(), y, label_w, ROW - 8), label)
         for i, (value, colour) in enumerate(((before, BEFORE), (after, AFTER))):
             w = max(bar_w * 0.7 * abs(value) / top, 2.0)
             bar = QRectF(bar_x, y + 4 + i * 22, w, 18)
@@ -65,12 +62,28 @@ def draw_before_after(painter: QPainter, rect: QRectF, rows: Sequence[Comparison
             painter.setPen(TEXT)
             painter.drawText(QRectF(bar.right() + 6, bar.top(), bar_w * 0.3, 18),
                              Qt.AlignmentFlag.AlignVCenter, fmt_value(value, c.kpi.unit, t=t))
-        good = (c.improvement_pct or 0.0) >= 0
-        painter.setPen(BETTER if good else WORSE)
+        painter.setPen(QColor(VERDICT_COLOURS.get(c.verdict, TEXT.name())))
         painter.drawText(QRectF(rect.right() - pct_w, y, pct_w, ROW - 8),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         fmt_pct(c.improvement_pct, t=t))
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                         | Qt.TextFlag.TextWordWrap,
+                         fmt_change(c.change_pct, c.verdict, t=t))
         y += ROW
+    painter.restore()
+
+
+def _fitted(painter: QPainter, box: QRectF, text: str) -> None:
+    """``text`` wrapped into ``box``, in a smaller font where it would not fit (never clipped)."""
+    flags = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+             | Qt.TextFlag.TextWordWrap)
+    painter.save()
+    font = QFont(painter.font())
+    while font.pixelSize() > 8:
+        needed = QFontMetricsF(font).boundingRect(box, int(flags), text)
+        if needed.height() <= box.height() and needed.width() <= box.width():
+            break
+        font.setPixelSize(font.pixelSize() - 1)
+    painter.setFont(font)
+    painter.drawText(box, flags, text)
     painter.restore()
 
 

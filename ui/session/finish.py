@@ -3,23 +3,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from concierge.i18n import _, tr
 from concierge.session.engine import SessionEngine, SessionError
 from concierge.session.report import ReportContent
-from ui.session.common import SessionIO, card, error_text, label, named
+from ui.session.common import SessionIO, TextSaver, card, error_text, label, named
+from ui.session.handover import Handover, Launcher, UrlOpener, launch, open_url
 from ui.session.report_pdf import render_pdf
 from ui.session.signature import png_bytes, signature_image
-
-
-def open_with_system(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 def render_files(content: ReportContent, strokes: list[list[tuple[float, float]]]
@@ -34,14 +34,15 @@ class FinishPage(QWidget):
     busy = Signal(bool)
 
     def __init__(self, engine: SessionEngine, io: SessionIO | None = None,
-                 opener: Callable[[Path], None] = open_with_system,
+                 opener: UrlOpener = open_url, launcher: Launcher = launch,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reportPage")
         self.engine = engine
         self.io = io
         self.working = False
-        self._open = opener
+        self.handover = Handover(engine, self, opener=opener, launcher=launcher)
+        self.handover.told.connect(self._told)
         layout = QVBoxLayout(self)
         layout.addWidget(label(_("Report"), "reportTitle", "pageTitle"))
         layout.addWidget(label(
@@ -57,16 +58,58 @@ class FinishPage(QWidget):
                                      _("Complete the session and create the report"))
         self.complete_button.setProperty("primary", True)
         self.complete_button.clicked.connect(self.complete)
+        self.preview_button = named(QPushButton(_("Preview report")), "previewReport",
+                                    _("Preview the report before the customer signs"))
+        self.preview_button.clicked.connect(self.handover.preview)
         self.open_button = named(QPushButton(_("Open report")), "openReport",
                                  _("Open the report in the system viewer"))
         self.open_button.clicked.connect(self.open_report)
+        self.save_button = named(QPushButton(_("Save as…")), "saveReport",
+                                 _("Save a copy of the report"))
+        self.save_button.clicked.connect(self.handover.save_as)
+        self.print_button = named(QPushButton(_("Print…")), "printReport",
+                                  _("Print the report"))
+        self.print_button.clicked.connect(self.handover.print_report)
+        self.email_button = named(QPushButton(_("E-mail to the customer")), "emailReport",
+                                  _("E-mail the report to the customer"))
+        self.email_button.clicked.connect(self.handover.email)
+        self.handover_buttons = [self.open_button, self.save_button, self.print_button,
+                                 self.email_button]
         buttons.addWidget(self.complete_button)
-        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.preview_button)
+        for button in self.handover_buttons:
+            buttons.addWidget(button)
         buttons.addStretch(1)
+        self.told = label("", "handoverMessage")
+        self.told.setAccessibleName(_("What happened to the report"))
         bl.addWidget(self.missing)
         bl.addWidget(self.state)
         bl.addLayout(buttons)
+        bl.addWidget(self.told)
         layout.addWidget(box)
+        prep, pl = card(_("How well did the office prepare this visit?"), "preparationCard")
+        pl.addWidget(label(_("The office notes, the parts, the evidence: your rating goes to the "
+                             "office, not to the customer."), role="muted"))
+        row = QHBoxLayout()
+        self.prep = QButtonGroup(self)
+        for n in range(1, 6):
+            button = named(QPushButton(str(n)), f"prepRating{n}",
+                           _("Rate the office's preparation {n} of 5").format(n=n))
+            button.setCheckable(True)
+            button.setChecked(engine.doc.prep_rating == n)
+            self.prep.addButton(button, n)
+            row.addWidget(button)
+        self.prep.idClicked.connect(engine.rate_preparation)
+        self.prep_note = named(QLineEdit(engine.doc.prep_note), "prepNote",
+                               _("What the office could prepare better"))
+        self.prep_note.setPlaceholderText(_("What could the office prepare better? (optional)"))
+        self.prep_saver = TextSaver(self.prep_note.text,
+                                    lambda text: engine.rate_preparation(
+                                        engine.doc.prep_rating, text), self)
+        self.prep_note.textChanged.connect(self.prep_saver.touch)
+        row.addWidget(self.prep_note, 1)
+        pl.addLayout(row)
+        layout.addWidget(prep)
         layout.addStretch(1)
         self.refresh()
 
@@ -135,10 +178,17 @@ class FinishPage(QWidget):
             self.state.setText(_("Creating the report…"))
         self.busy.emit(on)
 
+    def flush(self) -> None:
+        self.prep_saver.flush()
+
     def open_report(self) -> None:
-        path = self.engine.report_path()
-        if path is not None:
-            self._open(path)
+        self.handover.open()
+
+    def _told(self, text: str, role: str) -> None:
+        self.told.setText(text)
+        self.told.setProperty("role", "missing" if role == "error" else "muted")
+        self.told.style().unpolish(self.told)
+        self.told.style().polish(self.told)
 
     def refresh(self) -> None:
         e = self.engine
@@ -146,12 +196,14 @@ class FinishPage(QWidget):
         done = e.completed
         self.complete_button.setVisible(not done)
         self.complete_button.setEnabled(not missing and not self.working)
-        self.open_button.setVisible(done and e.doc.report is not None)
+        for button in self.handover_buttons:
+            button.setVisible(done and e.doc.report is not None)
+        self.preview_button.setVisible(not done)
         if done:
             self.missing.setText("")
             self.state.setText(
-                _("Completed. The report is kept on this laptop ({path}) and is uploaded with "
-                  "the session at the next sync.").format(path=e.report_path()))
+                _("Completed. The report “{name}” is kept on this laptop and is uploaded with "
+                  "the session at the next sync.").format(name=e.report_filename()))
         else:
             self.missing.setText(_("Still missing:") + "\n• " + "\n• ".join(tr(m) for m in missing)
                                  if missing else _("Everything required is there."))

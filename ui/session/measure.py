@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QV
 
 from concierge.i18n import _, pgettext, tr
 from concierge.session.engine import SessionEngine, SessionError
-from concierge.session.kpi import kpi_defs
 from concierge.session.text import fmt_value, label_name, unit_name
 from concierge.session.validation import MeasurementError
 from ui.session.common import error_text, label, named
@@ -44,7 +43,7 @@ class MeasureEntry(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.message)
         self.asset.currentIndexChanged.connect(self._fill_kpis)
-        self.kpi.currentIndexChanged.connect(self._placeholder)
+        self.kpi.currentIndexChanged.connect(self.offer)
         self.add.clicked.connect(self.submit)
         self.value.returnPressed.connect(self.submit)
         self._fill_kpis()
@@ -54,20 +53,34 @@ class MeasureEntry(QWidget):
         asset_id = self.asset.currentData()
         if asset_id is None:
             return
-        for d in kpi_defs(self.engine.kinds[asset_id]):
+        for key in self.engine.kpi_keys(asset_id):
+            d = self.engine.kpi(asset_id, key)
             name = label_name(d.label)
             self.kpi.addItem(f"{name} ({unit_name(d.unit)})" if d.unit else name, d.key)
 
-    def _placeholder(self) -> None:
+    def offer(self) -> None:
         asset_id, key = self.asset.currentData(), self.kpi.currentData()
         if asset_id and key:
             unit = self.engine.kpi(asset_id, key).unit
             example = f"{fmt_value(12.5)} {unit_name(unit)}".strip()
             self.value.setPlaceholderText(_("e.g. {example}").format(example=example))
+            self._carry_over(asset_id, key)
+
+    def _carry_over(self, asset_id: str, key: str) -> None:
+        """Offer the value measured in the checklist, editable, until one is recorded here."""
+        if self.which != "after" or self.engine.doc.latest("after", asset_id, key):
+            return
+        carried = self.engine.carried_after(asset_id, key)
+        if carried is not None:
+            self.value.setText(fmt_value(carried))
+            self.value.selectAll()  # typing replaces it
+            self._show(_("Carried over from the checklist; correct it if needed, then Add."),
+                       "muted")
 
     def select(self, asset_id: str, key: str) -> None:
         self.asset.setCurrentIndex(self.asset.findData(asset_id))
         self.kpi.setCurrentIndex(self.kpi.findData(key))
+        self.offer()
 
     def submit(self) -> None:
         asset_id, key = self.asset.currentData(), self.kpi.currentData()

@@ -8,13 +8,18 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from concierge.i18n import _, pmsg, tr
 from concierge.session.engine import SessionEngine
 from concierge.session.impact import HORIZON_DAYS
-from concierge.session.text import fmt_days, fmt_pct, fmt_value, label_name
+from concierge.session.text import (
+    VERDICT_COLOURS,
+    fmt_change,
+    fmt_days,
+    fmt_value,
+    label_name,
+)
 from ui.format import summary_text
 from ui.session.chart import BeforeAfterChart
 from ui.session.common import card, fill, label, table
 from ui.session.measure import MeasureEntry
 
-VERDICT_COLOURS = {"better": "#2e7d32", "worse": "#c62828"}
 STATUS = {"resolved": (pmsg("insight outcome", "Resolved"), "#2e7d32"),
           "mitigated": (pmsg("insight outcome", "Mitigated"), "#a15c00"),
           "open": (pmsg("insight outcome", "Still open"), "#c62828")}
@@ -29,7 +34,8 @@ class VerifyPage(QWidget):
         layout.addWidget(label(_("Verify"), "verifyTitle", "pageTitle"))
         layout.addWidget(label(
             _("Measure again after tuning. Before is your spot measurement, else the 14-day "
-            "baseline; the change is positive when things got better."), role="muted"))
+            "baseline. The change is shown with its true sign and says whether that is better "
+            "for this KPI; usage figures get no verdict."), role="muted"))
         self.entry = MeasureEntry(engine, "after", "after", _("After-measurement"))
         self.entry.recorded.connect(self.refresh)
         layout.addWidget(self.entry)
@@ -52,6 +58,8 @@ class VerifyPage(QWidget):
 
     def refresh(self) -> None:
         e = self.engine
+        if not self.entry.value.text():
+            self.entry.offer()
         rows = e.comparisons()
         colours = {}
         table_rows = []
@@ -59,7 +67,7 @@ class VerifyPage(QWidget):
             source = " " + _("(spot)") if c.before_source == "spot" else ""
             table_rows.append([e.asset_names[c.asset_id], label_name(c.kpi.label),
                                fmt_value(c.before, c.kpi.unit) + source,
-                               fmt_value(c.after, c.kpi.unit), fmt_pct(c.improvement_pct)])
+                               fmt_value(c.after, c.kpi.unit), fmt_change(c.change_pct, c.verdict)])
             if c.verdict in VERDICT_COLOURS:
                 colours[(r, 4)] = VERDICT_COLOURS[c.verdict]
         fill(self.table, table_rows, colours)

@@ -140,9 +140,28 @@ class SessionWindow(QWidget):
         self._layout.addWidget(self.stack, 1)
         self._layout.addLayout(footer)
         self._unsubscribe = e.changed.connect(self._on_changed)
+        bridge = getattr(self.ctx, "bridge", None)
+        if bridge is not None:
+            bridge.store_changed.connect(self._store_changed)
         self._show(e.step)
         self._lock_if_completed()
         self.loaded.emit()
+
+    def _store_changed(self, change: Any) -> None:
+        """A sync brought this session back: take the office's answers (goodwill)."""
+        e = self.engine
+        if e is None or "session" not in change.entities or e.id not in change.ids:
+            return
+        if not any(r.status == "pending" for r in e.doc.goodwill):
+            return
+        store, visit_id = e.store, e.visit.id
+        (self.io.tasks.db(lambda: store.load_session(visit_id), parent=self)
+         .label(_("Reading the office's answers")).success(self._office_answers).run())
+
+    def _office_answers(self, record: Any) -> None:
+        if self.engine is not None and self.engine.adopt_office_answers(record):
+            self.delight.goodwill.refresh()
+            self.delight.goodwill.message.setText(_("The office answered your request."))
 
     # --- navigation --------------------------------------------------------------------
 
@@ -262,10 +281,12 @@ class SessionWindow(QWidget):
 
     def flush(self) -> None:
         """Save any text still waiting for its short typing pause."""
-        if self.engine is None or self.engine.completed:
+        if self.engine is None:
             return
-        for page in (self.welcome, self.optimise, self.delight):
-            page.flush()
+        self.finish.flush()  # the rating of the office's preparation stays editable
+        if not self.engine.completed:
+            for page in (self.welcome, self.optimise, self.delight):
+                page.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()

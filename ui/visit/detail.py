@@ -46,7 +46,8 @@ VERDICT_COLOURS = {"held": "#2e7d32", "regressed": "#c62828", "unchanged": "#5b6
 def verdict_name(verdict: str) -> str:
     names = {"held": pgettext("outcome", "held"), "regressed": pgettext("outcome", "regressed"),
              "unchanged": pgettext("outcome", "unchanged"),
-             "no data yet": pgettext("outcome", "no data yet")}
+             "no data yet": pgettext("outcome", "no data yet"),
+             "no verdict": pgettext("outcome", "usage, no verdict")}
     return names.get(verdict, verdict)
 
 
