@@ -38,13 +38,17 @@ FIRST_REVISION = "0001"
 # Tables later revisions add: a database made before migrations has none of them.
 # Modules that define tables on db.metadata besides db itself: imported here so that the
 # migrations and every schema check see the whole schema.
-SCHEMA_MODULES = (importlib.import_module("concierge_office.devices.tables"),)
+SCHEMA_MODULES = (
+    importlib.import_module("concierge_office.devices.tables"),
+    importlib.import_module("concierge_office.foresight"),
+)
 
 # What later revisions added: an unversioned database is compared with the first
 # revision's schema, i.e. the code's tables without these.
 _TABLES_AFTER_FIRST = frozenset({
     "setup_tokens", "job_runs",  # 0002
     "mqtt_messages", "remote_decisions", "device_commands", "telemetry_gaps",  # 0004
+    "anomaly_states",  # 0005
 })
 _COLUMNS_AFTER_FIRST = {"sites": ("language",)}  # 0003
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)
