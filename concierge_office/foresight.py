@@ -101,6 +101,7 @@ class AnomalyWatch:
         self.db = database
         self.probation = probation
         self._tracked: dict[int, _Tracked] = {}
+        self.points_scored = 0  # by this process, re-scored points included
 
     def scan(self, budget: float | None = PASS_BUDGET_SECONDS) -> list[_Scored]:
         """Score the points that arrived since the last pass (read only; see ``commit``).
@@ -131,6 +132,7 @@ class AnomalyWatch:
             .limit(MAX_POINTS_PER_SERIES),
         )
         scorer = tracked.scorer
+        self.points_scored += len(points)
         for ts, value in points:
             if scorer.score(ts, value) >= scorer.params.alarm_threshold:
                 explanation = scorer.explain()
@@ -166,8 +168,7 @@ class AnomalyWatch:
             if item.previous is None:
                 inserted = conn.execute(
                     self.db.insert_ignore(states)
-                    .values(series_id=item.series_id, start_after=item.start_after,
-                            checkpoint_until=tracked.scored_until, **values)
+                    .values(series_id=item.series_id, start_after=item.start_after, **values)
                     .returning(states.c.series_id)
                 ).first()
                 advanced = inserted is not None
@@ -221,10 +222,8 @@ def _pending(conn: Connection) -> list[_Pending]:
     with_state = [r.id for r in due if r.scored_until is not None]
     states: dict[int, bytes | None] = {}
     if with_state:
-        states = dict(
-            conn.execute(select(a.c.series_id, a.c.state).where(a.c.series_id.in_(with_state)))
-            .tuples().all()
-        )
+        query = select(a.c.series_id, a.c.state).where(a.c.series_id.in_(with_state))
+        states = {series_id: state for series_id, state in conn.execute(query)}
     return [
         _Pending(
             series_id=r.id,
