@@ -31,7 +31,7 @@ from tests.office.conftest import LoginFactory
 from tests.officedb import Template
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from bench_nab import DataFile, load_corpus, nab_dir  # noqa: E402
+from bench_nab import DataFile, load_corpus, nab_dir
 
 NAB_FILE = "realAWSCloudwatch/ec2_network_in_257a54.csv"
 ASSET = "asset-nab-replay"
@@ -115,7 +115,7 @@ def test_replayed_nab_series_raises_insights_where_the_scorer_alarms_across_a_re
     assert len(expected) >= 3, "the replayed series must alarm for the test to mean anything"
     n = nab_series.t.size
     batches = [(i, min(i + BATCH, n)) for i in range(0, n, BATCH)]
-    assert RESTART_AFTER < len(batches)
+    assert len(batches) > RESTART_AFTER
     bo = start_embedded(office_url, live=False)
     try:
         add_asset(bo)
