@@ -259,11 +259,11 @@ def start_after(database: Database, until: float) -> None:
 # --- alarms as insights ------------------------------------------------------------------
 
 CONFIDENCE_SCORES = {"low": 0.5, "medium": 0.7, "high": 0.9}
-_WORDS = {
+_WORDS = {  # the English of concierge/insights/text.py's messages (old clients show it)
     "variance": "variance is {ratio}× its usual level",
-    "level": "is {ratio} usual spreads from its usual level",
-    "shift": "shifted by {ratio} usual spreads",
-    "range": "went {ratio} usual spreads beyond its usual range",
+    "level": "is {ratio} times its usual spread from its usual level",
+    "shift": "moved by {ratio} times its usual spread",
+    "range": "went beyond its usual range by {ratio} times its usual spread",
     "shape": "changed its usual pattern",
 }
 
