@@ -63,7 +63,8 @@ def test_unusual_behaviour_explained_in_words_from_the_alarm_data() -> None:
     message = explanation_msg(insight)
     assert message is not None
     assert en.render(message) == (
-        "Vibration variance is 4.1× its usual level since Tue, Dec 1 2:00\u202fPM (high confidence).")
+        "Vibration variance is 4.1× its usual level since Tue, Dec 1 2:00\u202fPM "
+        "(high confidence).")
     assert de.render(message) == (
         "Die Streuung von Vibration ist seit Di., 1. Dez. 14:00 4,1-mal so groß wie üblich "
         "(hohe Sicherheit).")
