@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ from concierge.insights.scorer import ALARM_THRESHOLD
 from concierge.protocol.schemas import INSIGHT_KINDS_HEADER
 from concierge_office import db
 from concierge_office.demo_fleet import ADMIN_LOGIN
-from concierge_office.engine import insight_id
+from concierge_office.engine import insight_id, priority
 from concierge_office.foresight import PROBATION, alarm_key, anomaly_states
 from concierge_office.server import EmbeddedBackOffice, start_embedded
 from tests.office.conftest import LoginFactory
@@ -152,5 +153,40 @@ def test_replayed_nab_series_raises_insights_where_the_scorer_alarms_across_a_re
         old = admin.ok("GET", f"/v1/insights/{ident}")
         assert (new["kind"], old["kind"]) == ("anomaly", "deviation")
         assert new["evidence"]["at"] == expected[0]
+    finally:
+        bo.stop()
+
+
+def test_a_fresh_alarm_opens_an_insight_that_a_visit_takes_up(
+    office_url: str, login: LoginFactory
+) -> None:
+    """No playbook covers unusual behaviour on this metric: the insight goes to a visit
+    (severity warning, so normal priority), and its evidence carries the alarm window."""
+    rng = np.random.default_rng(5)
+    values = np.concatenate((36.0 + 0.3 * rng.standard_normal(PROBATION + 250),
+                             38.5 + 0.3 * rng.standard_normal(50)))
+    bo = start_embedded(office_url, live=False)
+    try:
+        add_asset(bo)
+        now = bo.service.clock.now()
+        times = float(int(now)) - 60.0 * np.arange(values.size, 0, -1)
+        scorer = AnomalyScorer(PROBATION)
+        expected = [t for t, v in zip(times.tolist(), values.tolist(), strict=True)
+                    if scorer.score(t, v) >= ALARM_THRESHOLD]
+        assert expected, "the step must alarm for the test to mean anything"
+        admin = login(bo, ADMIN_LOGIN)
+        admin.ok("POST", "/v1/telemetry", json={"readings": [
+            {"asset_id": ASSET, "metric": METRIC, "ts": datetime.fromtimestamp(t, UTC).isoformat(),
+             "value": v} for t, v in zip(times.tolist(), values.tolist(), strict=True)]})
+        admin.ok("POST", "/v1/admin/engine/run")
+        raised = alarm_insights(bo)
+        assert sorted(r.evidence["at"] for r in raised) == expected
+        assert {r.status for r in raised} == {"open"}
+        assert {r.severity for r in raised} == {"warning"}
+        with bo.service.db.read() as conn:
+            vi = db.visit_insights
+            linked = set(conn.execute(select(vi.c.insight_id)).scalars())
+        assert {r.id for r in raised} <= linked
+        assert priority("warning", None, now) == 3
     finally:
         bo.stop()
