@@ -34,6 +34,7 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     and_,
+    bindparam,
     func,
     select,
     update,
@@ -51,7 +52,8 @@ from concierge_office.series import fetch_plain
 PROBATION = 750  # points learned from before a series is scored (NAB's probation, capped)
 CHECKPOINT_POINTS = 500  # points scored between two checkpoints of a series' scorer
 PASS_BUDGET_SECONDS = 0.1  # scoring time of one engine pass; the rest waits for the next
-MAX_POINTS_PER_SERIES = 20_000  # points of one series scored in one pass
+MAX_POINTS_PER_SERIES = 20_000  # points of one series resumed in one pass
+BATCH_POINTS = 200_000  # points read at once for the series whose scorer is in memory
 OPEN_DAYS = 7.0  # an unusual-behaviour insight stays open this long after its alarm
 _NEVER = -math.inf
 
@@ -106,31 +108,45 @@ class AnomalyWatch:
     def scan(self, budget: float | None = PASS_BUDGET_SECONDS) -> list[_Scored]:
         """Score the points that arrived since the last pass (read only; see ``commit``).
 
-        Series furthest behind go first; once ``budget`` seconds are spent the others
-        wait for the next pass (``None``: no limit).
+        Series whose scorer is in memory at their database position read their new points
+        in one query; the others (after a restart, or when another worker ran) resume from
+        their checkpoint one by one.  Once ``budget`` seconds are spent the remaining
+        series wait for the next pass (``None``: no limit).
         """
         started = time.perf_counter()
         out: list[_Scored] = []
+
+        def spent() -> bool:
+            return budget is not None and bool(out) and time.perf_counter() - started > budget
+
         with self.db.read(snapshot=True) as conn:
-            for row in _pending(conn):
-                if budget is not None and out and time.perf_counter() - started > budget:
-                    break
-                out.append(self._score(conn, row))
+            due = _pending(conn)
+            ready = [r for r in due if self._in_memory(r)]
+            handled = {r.series_id for r in ready}
+            batch = _new_points(conn, sorted(handled))
+            for row in ready:
+                if spent():
+                    return out
+                tracked = self._tracked[row.series_id]
+                out.append(self._score(row, tracked, batch.get(row.series_id, [])))
+            for row in due:
+                if row.series_id in handled:
+                    continue
+                if spent():
+                    return out
+                tracked = self._resume(conn, row)
+                out.append(self._score(row, tracked, _points_after(conn, row.series_id,
+                                                                    tracked.scored_until)))
         return out
 
-    def _score(self, conn: Connection, row: _Pending) -> _Scored:
+    def _in_memory(self, row: _Pending) -> bool:
         tracked = self._tracked.get(row.series_id)
-        if tracked is None or row.scored_until is None or tracked.scored_until != row.scored_until:
-            tracked = self._resume(row)
+        return tracked is not None and tracked.scored_until == row.scored_until
+
+    def _score(
+        self, row: _Pending, tracked: _Tracked, points: list[tuple[float, float]]
+    ) -> _Scored:
         scored = _Scored(row.series_id, row.scored_until, row.start_after, tracked)
-        t = db.telemetry
-        points = fetch_plain(
-            conn,
-            select(t.c.ts, t.c.value)
-            .where(t.c.series_id == row.series_id, t.c.ts > tracked.scored_until)
-            .order_by(t.c.ts)
-            .limit(MAX_POINTS_PER_SERIES),
-        )
         scorer = tracked.scorer
         self.points_scored += len(points)
         for ts, value in points:
@@ -143,11 +159,12 @@ class AnomalyWatch:
             tracked.since_checkpoint += len(points)
         return scored
 
-    def _resume(self, row: _Pending) -> _Tracked:
+    def _resume(self, conn: Connection, row: _Pending) -> _Tracked:
         """The series' scorer from its checkpoint (a new one when there is none)."""
-        if row.state is not None:
-            scorer = AnomalyScorer.from_state(row.state)
-            return _Tracked(scorer, row.checkpoint_until)
+        a = anomaly_states
+        state = conn.execute(select(a.c.state).where(a.c.series_id == row.series_id)).scalar()
+        if state is not None:
+            return _Tracked(AnomalyScorer.from_state(bytes(state)), row.checkpoint_until)
         return _Tracked(AnomalyScorer(self.probation), row.start_after)
 
     def commit(self, conn: Connection, scored: Iterable[_Scored], now: float) -> list[Alarm]:
@@ -155,37 +172,57 @@ class AnomalyWatch:
 
         Returns the alarms of the series this pass advanced; a series another worker
         advanced meanwhile is dropped from memory (that worker raised its alarms).
+        All in a few statements, whatever the number of series.
         """
-        alarms: list[Alarm] = []
-        states = anomaly_states
+        items = list(scored)
+        if not items:
+            return []
+        a = anomaly_states
         wall = time.time()
-        for item in scored:
-            tracked = item.tracked
-            values: dict[str, object] = {"scored_until": tracked.scored_until, "updated_at": wall}
-            if tracked.since_checkpoint >= CHECKPOINT_POINTS or item.previous is None:
-                values |= {"state": tracked.scorer.to_state(),
-                           "checkpoint_until": tracked.scored_until}
-            if item.previous is None:
-                inserted = conn.execute(
-                    self.db.insert_ignore(states)
-                    .values(series_id=item.series_id, start_after=item.start_after, **values)
-                    .returning(states.c.series_id)
-                ).first()
-                advanced = inserted is not None
+        fresh = [i for i in items if i.previous is None]
+        if fresh:
+            conn.execute(self.db.insert_ignore(a), [
+                {"series_id": i.series_id, "start_after": i.start_after,
+                 "scored_until": i.tracked.scored_until,
+                 "checkpoint_until": i.tracked.scored_until,
+                 "state": i.tracked.scorer.to_state(), "updated_at": wall} for i in fresh])
+            for i in fresh:
+                i.tracked.since_checkpoint = 0
+        known = [i for i in items if i.previous is not None]
+        if known:
+            conn.execute(
+                update(a)
+                .where(a.c.series_id == bindparam("b_id"), a.c.scored_until == bindparam("b_old"))
+                .values(scored_until=bindparam("b_new"), updated_at=wall),
+                [{"b_id": i.series_id, "b_old": i.previous, "b_new": i.tracked.scored_until}
+                 for i in known],
+            )
+        positions = dict(
+            conn.execute(
+                select(a.c.series_id, a.c.scored_until)
+                .where(a.c.series_id.in_([i.series_id for i in items]))
+            ).all()
+        )
+        advanced = [i for i in items if positions.get(i.series_id) == i.tracked.scored_until]
+        due = [i for i in advanced if i.tracked.since_checkpoint >= CHECKPOINT_POINTS]
+        if due:
+            conn.execute(
+                update(a)
+                .where(a.c.series_id == bindparam("b_id"))
+                .values(state=bindparam("b_state"), checkpoint_until=bindparam("b_until")),
+                [{"b_id": i.series_id, "b_state": i.tracked.scorer.to_state(),
+                  "b_until": i.tracked.scored_until} for i in due],
+            )
+            for i in due:
+                i.tracked.since_checkpoint = 0
+        alarms: list[Alarm] = []
+        kept = {i.series_id for i in advanced}
+        for item in items:
+            if item.series_id in kept:
+                self._tracked[item.series_id] = item.tracked
+                alarms += item.alarms
             else:
-                advanced = conn.execute(
-                    update(states)
-                    .where(states.c.series_id == item.series_id,
-                           states.c.scored_until == item.previous)
-                    .values(**values)
-                ).rowcount == 1
-            if not advanced:
                 self._tracked.pop(item.series_id, None)
-                continue
-            if "state" in values:
-                tracked.since_checkpoint = 0
-            self._tracked[item.series_id] = tracked
-            alarms += item.alarms
         return alarms
 
     def forget(self) -> None:
@@ -199,31 +236,22 @@ class _Pending:
     asset_id: str
     metric: str
     start_after: float
-    scored_until: float | None
+    scored_until: float | None  # None: no state yet
     checkpoint_until: float
-    state: bytes | None
 
 
 def _pending(conn: Connection) -> list[_Pending]:
     """Series with points newer than their last scored one, furthest behind first."""
     s, t, a = db.series, db.telemetry, anomaly_states
-    latest = (
-        select(func.max(t.c.ts)).where(t.c.series_id == s.c.id).scalar_subquery()
-    )
+    latest = select(func.max(t.c.ts)).where(t.c.series_id == s.c.id).scalar_subquery()
     rows = conn.execute(
         select(s.c.id, s.c.asset_id, s.c.metric, latest.label("latest"),
                a.c.start_after, a.c.scored_until, a.c.checkpoint_until)
         .join(a, a.c.series_id == s.c.id, isouter=True)
-        .order_by(s.c.id)
     ).all()
     due = [r for r in rows if r.latest is not None and
            (r.scored_until is None or r.latest > r.scored_until)]
     due.sort(key=lambda r: (_NEVER if r.scored_until is None else r.scored_until, r.id))
-    with_state = [r.id for r in due if r.scored_until is not None]
-    states: dict[int, bytes | None] = {}
-    if with_state:
-        query = select(a.c.series_id, a.c.state).where(a.c.series_id.in_(with_state))
-        states = {series_id: state for series_id, state in conn.execute(query)}
     return [
         _Pending(
             series_id=r.id,
@@ -232,10 +260,41 @@ def _pending(conn: Connection) -> list[_Pending]:
             start_after=_NEVER if r.start_after is None else float(r.start_after),
             scored_until=None if r.scored_until is None else float(r.scored_until),
             checkpoint_until=_NEVER if r.checkpoint_until is None else float(r.checkpoint_until),
-            state=None if states.get(r.id) is None else bytes(states[r.id] or b""),
         )
         for r in due
     ]
+
+
+def _new_points(conn: Connection, series_ids: list[int]) -> dict[int, list[tuple[float, float]]]:
+    """The points after each series' stored position, in one query (at most
+    ``BATCH_POINTS``; a series cut short continues at the next pass)."""
+    if not series_ids:
+        return {}
+    t, a = db.telemetry, anomaly_states
+    rows = fetch_plain(
+        conn,
+        select(t.c.series_id, t.c.ts, t.c.value)
+        .join(a, a.c.series_id == t.c.series_id)
+        .where(t.c.series_id.in_(series_ids), t.c.ts > a.c.scored_until)
+        .order_by(t.c.series_id, t.c.ts)
+        .limit(BATCH_POINTS),
+    )
+    out: dict[int, list[tuple[float, float]]] = {}
+    for series_id, ts, value in rows:
+        out.setdefault(series_id, []).append((ts, value))
+    return out
+
+
+def _points_after(conn: Connection, series_id: int, after: float) -> list[tuple[float, float]]:
+    t = db.telemetry
+    rows = fetch_plain(
+        conn,
+        select(t.c.ts, t.c.value)
+        .where(t.c.series_id == series_id, t.c.ts > after)
+        .order_by(t.c.ts)
+        .limit(MAX_POINTS_PER_SERIES),
+    )
+    return [(ts, value) for ts, value in rows]
 
 
 def start_after(database: Database, until: float) -> None:
