@@ -299,6 +299,8 @@ class ProactiveEngine:
         if alarms:
             sites = dict(conn.execute(select(db.assets.c.id, db.assets.c.site_id)).all())
             for alarm in alarms:
+                if alarm.asset_id not in sites:
+                    continue  # the asset was removed: its telemetry has no one to tell
                 f = alarm_finding(alarm)
                 ident = insight_id(f.key)
                 fresh = alarm.explanation.at >= now - OPEN_DAYS * 86_400

@@ -184,9 +184,26 @@ def test_a_fresh_alarm_opens_an_insight_that_a_visit_takes_up(
         assert {r.status for r in raised} == {"open"}
         assert {r.severity for r in raised} == {"warning"}
         with bo.service.db.read() as conn:
-            vi = db.visit_insights
-            linked = set(conn.execute(select(vi.c.insight_id)).scalars())
-        assert {r.id for r in raised} <= linked
+            vi, v, u = db.visit_insights, db.visits, db.users
+            linked = conn.execute(
+                select(vi.c.insight_id, u.c.login)
+                .join(v, v.c.id == vi.c.visit_id)
+                .join(u, u.c.id == v.c.technician_id)
+            ).all()
+        assert {r.id for r in raised} <= {insight for insight, _ in linked}
         assert priority("warning", None, now) == 3
+        # The technician's laptop pulls it as "anomaly"; a laptop from before the kind
+        # existed (no X-Insight-Kinds header) as a kind its schema knows, with the window.
+        technician = login(bo, dict(linked)[raised[0].id])
+        new, _ = technician.pull_all()
+        technician.http.headers[INSIGHT_KINDS_HEADER] = "trend,deviation,counter,anomaly"
+        current, _ = technician.pull_all()
+        kinds = {
+            name: {c["data"]["kind"] for c in changes if c["id"] == raised[0].id}
+            for name, changes in (("old", new), ("current", current))
+        }
+        assert kinds == {"old": {"deviation"}, "current": {"anomaly"}}
+        pulled = next(c["data"] for c in current if c["id"] == raised[0].id)
+        assert pulled["evidence"]["onset"] <= pulled["evidence"]["at"] == expected[0]
     finally:
         bo.stop()
