@@ -207,3 +207,20 @@ def test_a_fresh_alarm_opens_an_insight_that_a_visit_takes_up(
         assert pulled["evidence"]["onset"] <= pulled["evidence"]["at"] == expected[0]
     finally:
         bo.stop()
+
+
+def test_a_playbook_opts_unusual_behaviour_into_remote_first() -> None:
+    """Remote first (triage) finds a playbook by insight kind: one that lists "anomaly"
+    takes unusual-behaviour insights; the shipped catalogue lists it nowhere yet."""
+    from concierge_office.devices.playbooks import Catalogue, load_playbooks
+
+    shipped = load_playbooks()
+    assert all(
+        shipped.find("anomaly", p.asset_kind.value, p.metric) is None for p in shipped.playbooks
+    )
+    playbook = shipped.playbooks[0].model_dump()
+    opted = Catalogue.model_validate(
+        {"version": 2, "playbooks": [{**playbook, "insight_kinds": ["anomaly"]}]}
+    )
+    found = opted.find("anomaly", playbook["asset_kind"], playbook["metric"])
+    assert found is not None and found.id == playbook["id"]
