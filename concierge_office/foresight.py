@@ -225,10 +225,6 @@ class AnomalyWatch:
                 self._tracked.pop(item.series_id, None)
         return alarms
 
-    def forget(self) -> None:
-        """Drop the scorers held in memory (the database keeps everything needed)."""
-        self._tracked.clear()
-
 
 @dataclass(frozen=True)
 class _Pending:
