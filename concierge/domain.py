@@ -36,6 +36,13 @@ class InsightKind(StrEnum):
     TREND = "trend"  # robust trend forecast to cross a threshold
     DEVIATION = "deviation"  # level shift, spikes or noise growth vs own baseline
     COUNTER = "counter"  # usage counter nearing its service limit
+    ANOMALY = "anomaly"  # unusual behaviour: the streaming detector's alarm
+
+
+# What a client that does not know a kind is sent instead (it declares the kinds it
+# knows in the ``X-Insight-Kinds`` header of a pull; one that does not knows these).
+LEGACY_INSIGHT_KINDS = frozenset({"trend", "deviation", "counter"})
+INSIGHT_KIND_FALLBACK = {InsightKind.ANOMALY.value: InsightKind.DEVIATION.value}
 
 
 class VisitStatus(StrEnum):

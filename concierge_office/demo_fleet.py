@@ -35,6 +35,7 @@ from concierge_office.bulk import seed_bulk
 from concierge_office.db import Database
 from concierge_office.demo_templates import template_rows
 from concierge_office.engine import FloatArray, ProactiveEngine
+from concierge_office.foresight import start_after
 from concierge_office.series import HOUR, Reading, series_ids, store_readings
 from concierge_office.state import Clock
 
@@ -488,9 +489,11 @@ def finish_demo(database: Database, engine: ProactiveEngine, fleet: Fleet | None
         history = sample(signals, start, anchor, HISTORY_STEP, seed)
         with ThreadPoolExecutor(1, thread_name_prefix="concierge-demo-history") as pool:
             stored = pool.submit(_store_history, database, history, start, anchor)
-            engine.run(anchor, series=history.hourly_means())
+            engine.run(anchor, series=history.hourly_means(), watch=False)
             stored.result()
+        start_after(database, anchor)  # the detector streams from the anchor on
     else:
+        start_after(database, anchor)
         engine.run(anchor)
     with database.write() as conn:
         conn.execute(db.meta.delete().where(db.meta.c.key == _PENDING))

@@ -23,12 +23,19 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Row, func, select, update
 
-from concierge.domain import Severity, VisitStatus
+from concierge.domain import InsightKind, Severity, VisitStatus
 from concierge.insights import Finding, analyze_assets
 from concierge.protocol.schemas import EngineRun
 from concierge_office import db
 from concierge_office.changes import Key, publish_visits, record_changes
 from concierge_office.db import Database
+from concierge_office.foresight import (
+    OPEN_DAYS,
+    Alarm,
+    AnomalyWatch,
+    alarm_finding,
+    stale_alarms,
+)
 from concierge_office.series import fetch_plain
 
 HOUR = 3600.0
@@ -155,19 +162,27 @@ class ProactiveEngine:
         self.db = database
         self._lock = threading.Lock()
         self.remote_first: RemoteFirstHook | None = None  # set by the devices link
+        self.watch = AnomalyWatch(database)
 
-    def run(self, now: float, series: Series | None = None) -> EngineRun:
+    def run(self, now: float, series: Series | None = None, *, watch: bool = True) -> EngineRun:
         """Analyse, store insights and plan visits; ``series`` is the hourly telemetry the
-        database holds, when the caller has it in memory (what ``_hourly_means`` reads)."""
+        database holds, when the caller has it in memory (what ``_hourly_means`` reads).
+
+        ``watch``: also score the points that arrived since the last run with the
+        streaming detector (see foresight.py); its alarms become insights.
+        """
         with self._lock:
             counts = Counts()
             findings, analysed = self._analyse(now, counts, series)
+            scored = self.watch.scan() if watch else []
             remote = self.remote_first
             with self.db.write() as conn:
                 settled = remote.settled(conn, now) if remote else set()
                 resolved = self._store_insights(
                     conn, findings, analysed, now, counts, settled=settled
                 )
+                alarms = self.watch.commit(conn, scored, now)
+                resolved += self._store_alarms(conn, alarms, now, counts)
                 self._drop_resolved(conn, resolved, now, counts)
                 held = remote.triage(conn, now) if remote else set()
                 self._plan_visits(conn, now, counts, held)
@@ -258,6 +273,8 @@ class ProactiveEngine:
         current = {f.key for f in findings}
         resolved: list[str] = []
         for key, row in existing.items():
+            if row.kind == InsightKind.ANOMALY.value:
+                continue  # an alarm is not a finding of the analysis: see _store_alarms
             if row.status == "open" and row.asset_id in analysed and key not in current:
                 conn.execute(
                     update(ins)
@@ -269,6 +286,51 @@ class ProactiveEngine:
                 resolved.append(row.id)
         record_changes(self.db, conn, changed)
         return resolved
+
+    def _store_alarms(
+        self, conn: Connection, alarms: list[Alarm], now: float, counts: Counts
+    ) -> list[str]:
+        """Each alarm of the streaming detector as an "unusual behaviour" insight (once:
+        keyed by its time); an alarm older than ``OPEN_DAYS`` is stored resolved (history
+        scored late needs no visit).  Resolves the ones raised ``OPEN_DAYS`` ago; returns
+        the ids of the insights resolved now."""
+        ins = db.insights
+        changed: list[tuple[Key, int]] = []
+        if alarms:
+            sites = dict(conn.execute(select(db.assets.c.id, db.assets.c.site_id)).all())
+            for alarm in alarms:
+                if alarm.asset_id not in sites:
+                    continue  # the asset was removed: its telemetry has no one to tell
+                f = alarm_finding(alarm)
+                ident = insight_id(f.key)
+                fresh = alarm.explanation.at >= now - OPEN_DAYS * 86_400
+                inserted = conn.execute(
+                    self.db.insert_ignore(ins)
+                    .values(
+                        id=ident, key=f.key, asset_id=f.asset_id, site_id=sites[f.asset_id],
+                        metric=f.metric, kind=f.kind.value, severity=f.severity.value,
+                        confidence=f.confidence, predicted_impact_at=None, evidence=f.evidence,
+                        explanation=f.explanation, headline=f.headline,
+                        status="open" if fresh else "resolved",
+                        created_at=now, updated_at=now, version=1,
+                    )
+                    .returning(ins.c.id)
+                ).first()
+                if inserted is not None:
+                    changed.append((("insight", ident), 1))
+                    counts.insights_created += 1
+        stale = stale_alarms(conn, now)
+        for ident in stale:
+            version = conn.execute(
+                update(ins)
+                .where(ins.c.id == ident)
+                .values(status="resolved", version=ins.c.version + 1, updated_at=now)
+                .returning(ins.c.version)
+            ).scalar_one()
+            changed.append((("insight", ident), int(version)))
+            counts.insights_resolved += 1
+        record_changes(self.db, conn, changed)
+        return stale
 
     # --- visits ------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import Connection, Row, select
 
-from concierge.domain import METRIC_CATALOGUE, VisitStatus
+from concierge.domain import METRIC_CATALOGUE, InsightKind, VisitStatus
 from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import CurrentUser, User
@@ -100,7 +100,10 @@ def get_asset(asset_id: IdPath, user: CurrentUser, request: Request) -> schemas.
 
 @router.get("/insights/{insight_id}", response_model=schemas.Insight)
 def get_insight(insight_id: IdPath, user: CurrentUser, request: Request) -> schemas.Insight:
-    return records.insight(_read(request, user, "insight", insight_id))
+    insight = records.insight(_read(request, user, "insight", insight_id))
+    kinds = records.client_kinds(request.headers.get(schemas.INSIGHT_KINDS_HEADER))
+    kind = records.insight_for({"kind": insight.kind.value}, kinds)["kind"]
+    return insight.model_copy(update={"kind": InsightKind(kind)})
 
 
 @router.get("/templates", response_model=list[schemas.ChecklistTemplate])

@@ -42,6 +42,7 @@ SCHEMA_MODULES = tuple(importlib.import_module(name) for name in (
     "concierge_office.devices.tables",
     "concierge_office.guard_tables",
     "concierge_office.serve",
+    "concierge_office.foresight",
 ))
 
 # What later revisions added: an unversioned database is compared with the first
@@ -51,6 +52,7 @@ _TABLES_AFTER_FIRST = frozenset({
     "mqtt_messages", "remote_decisions", "device_commands", "telemetry_gaps",  # 0004
     "op_digests", "login_failures", "refresh_successors", "token_uses",  # 0005
     "serve_tasks", "goodwill_requests", "held_checks",  # 0006
+    "anomaly_states",  # 0007
 })
 _COLUMNS_AFTER_FIRST = {"sites": ("language",)}  # 0003
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)

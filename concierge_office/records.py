@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, Row, Table, select
 
+from concierge.domain import INSIGHT_KIND_FALLBACK, LEGACY_INSIGHT_KINDS
 from concierge.protocol import schemas
 from concierge_office import db
 from concierge_office.db import utc
@@ -198,6 +199,23 @@ def _asset_json(row: Row[Any]) -> dict[str, Any]:
         "version": r["version"],
         "updated_at": _iso(r["updated_at"]),
     }
+
+
+def client_kinds(header: str | None) -> frozenset[str]:
+    """The insight kinds a client reads, from its ``X-Insight-Kinds`` header (absent:
+    a client from before the header, which reads the legacy kinds only)."""
+    if not header:
+        return LEGACY_INSIGHT_KINDS
+    return frozenset(k.strip() for k in header.split(",") if k.strip())
+
+
+def insight_for(data: dict[str, Any], kinds: frozenset[str]) -> dict[str, Any]:
+    """An insight as a client reading ``kinds`` can parse: a kind it does not know is
+    sent as its fallback (the headline and explanation still say what happened)."""
+    kind = data["kind"]
+    if kind in kinds or kind not in INSIGHT_KIND_FALLBACK:
+        return data
+    return {**data, "kind": INSIGHT_KIND_FALLBACK[kind]}
 
 
 def _insight_json(row: Row[Any]) -> dict[str, Any]:

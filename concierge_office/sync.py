@@ -111,9 +111,12 @@ def pull(
             if not row.deleted:
                 wanted[row.entity].append(row.entity_id)
         loaded = {entity: records.load(conn, entity, ids) for entity, ids in wanted.items()}
+    kinds = records.client_kinds(request.headers.get(schemas.INSIGHT_KINDS_HEADER))
     changes = []
     for row in rows:
         data = None if row.deleted else loaded[row.entity].get(row.entity_id)
+        if data is not None and row.entity == "insight":
+            data = records.insight_for(data, kinds)
         changes.append(
             {
                 "entity": row.entity,

@@ -42,8 +42,10 @@ from concierge.api.errors import (
 )
 from concierge.api.retry import TRANSIENT_STATUSES, RetryPolicy, parse_retry_after
 from concierge.api.watchdog import Watchdog, WatchedAdapter
+from concierge.domain import InsightKind
 from concierge.netpolicy import check_server_url
 from concierge.protocol import schemas
+from concierge.protocol.schemas import INSIGHT_KINDS_HEADER
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -99,6 +101,8 @@ class ApiClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["User-Agent"] = f"{APP_NAME}/{__version__}"
+        # Insights of a kind not listed here reach this app as their fallback kind.
+        self._session.headers[INSIGHT_KINDS_HEADER] = ",".join(k.value for k in InsightKind)
 
     def close(self) -> None:
         self._session.close()

@@ -168,6 +168,9 @@ def headline_msg(headline: str) -> Msg | str:
 
 
 def _headline(text: str) -> Msg | None:
+    if m := re.fullmatch(r"(.+?): unusual behaviour", text):
+        label = _known_label(m.group(1))
+        return msg("{metric}: unusual behaviour", metric=label) if label else None
     if m := re.fullmatch(r"(.+?): service limit reached", text):
         label = _known_label(m.group(1))
         return msg("{metric}: service limit reached", metric=label) if label else None
@@ -248,11 +251,13 @@ def explanation_msg(insight: Any) -> Msg | None:
         value = evidence.get(name)
         return float(value) if isinstance(value, int | float) else None
 
+    kind = str(getattr(insight, "kind", ""))
+    if kind == "anomaly":
+        return _unusual_msg(Msg(spec.label), evidence)
     params: dict[str, Any] = {
         "metric": Msg(spec.label),
         "confidence": _Amount(round(100 * float(insight.confidence)), "%"),
     }
-    kind = str(getattr(insight, "kind", ""))
     slope, level, threshold = number("slope_per_day"), number("recent_mean"), number("threshold")
     if kind == "trend" and slope is not None:
         params["rate"] = _Amount(abs(slope), spec.unit)
@@ -273,6 +278,45 @@ def explanation_msg(insight: Any) -> Msg | None:
     else:
         return None
     return Msg(text, params=params)
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """A time of day with its weekday and date, in the reader's time zone."""
+
+    ts: float
+
+    def render(self, t: Translator) -> str:
+        moment = datetime.fromtimestamp(self.ts, UTC)
+        same_year = moment.year == datetime.now(UTC).year
+        day = t.format_skeleton(moment, "MMMEd" if same_year else "yMMMEd")
+        return f"{day} {t.format_time(moment)}"
+
+
+_UNUSUAL = {
+    "variance": msg("{metric} variance is {ratio}× its usual level since {since} ({confidence})."),
+    "level": msg("{metric} is {ratio} times its usual spread from its usual level since {since} "
+                 "({confidence})."),
+    "shift": msg("{metric} moved by {ratio} times its usual spread since {since} ({confidence})."),
+    "range": msg("{metric} went beyond its usual range by {ratio} times its usual spread since "
+                 "{since} ({confidence})."),
+    "shape": msg("{metric} changed its usual pattern since {since} ({confidence})."),
+}
+_CONFIDENCE_WORDS = {"low": msg("low confidence"), "medium": msg("medium confidence"),
+                     "high": msg("high confidence")}
+
+
+def _unusual_msg(metric: Msg, evidence: dict[str, Any]) -> Msg | None:
+    """What the streaming detector saw change (an "unusual behaviour" insight's evidence:
+    channel, ratio, onset and confidence level), in words."""
+    text = _UNUSUAL.get(str(evidence.get("channel")))
+    word = _CONFIDENCE_WORDS.get(str(evidence.get("confidence_level")))
+    ratio, onset = evidence.get("ratio"), evidence.get("onset")
+    if text is None or word is None or not isinstance(ratio, int | float) \
+            or not isinstance(onset, int | float):
+        return None
+    return text.with_params(metric=metric, ratio=_Amount(float(ratio), ""),
+                            since=_Moment(float(onset)), confidence=word)
 
 
 def _kind_of_metric(metric: str) -> str:

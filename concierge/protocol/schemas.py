@@ -23,6 +23,7 @@ DEFAULT_PULL_PAGE = 500
 MAX_INGEST_READINGS = 50_000
 MAX_QUERY_POINTS = 5_000
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+INSIGHT_KINDS_HEADER = "X-Insight-Kinds"  # the insight kinds a client reads (comma-separated)
 ATTACHMENT_CONTENT_TYPES = frozenset(
     {"image/png", "image/jpeg", "application/pdf", "text/plain", "application/json"}
 )

@@ -46,3 +46,31 @@ def test_explanations_from_the_evidence() -> None:
     assert DE.render(message) == (
         "Türzyklen bei 1.900.000 Zyklen von 2.000.000 Zyklen bis zur Wartungsgrenze "
         "(Sicherheit 90\u00a0%).")
+
+
+def test_unusual_behaviour_explained_in_words_from_the_alarm_data() -> None:
+    """The office's alarm data (channel, ratio, onset, confidence level) reads as a
+    sentence per locale, with the confidence in words, never a bare number."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    onset = datetime(2026, 12, 1, 14, 0, tzinfo=UTC).timestamp()
+    evidence = {"channel": "variance", "ratio": 4.1, "onset": onset, "at": onset + 3600,
+                "confidence_level": "high", "score": 0.93, "threshold": 0.6}
+    insight = SimpleNamespace(metric="vibration", kind="anomaly", confidence=0.9,
+                              evidence=evidence)
+    en, de = translator_for("en", UTC), translator_for("de", UTC)
+    message = explanation_msg(insight)
+    assert message is not None
+    assert en.render(message) == (
+        "Vibration variance is 4.1× its usual level since Tue, Dec 1 2:00\u202fPM "
+        "(high confidence).")
+    assert de.render(message) == (
+        "Die Streuung von Vibration ist seit Di., 1. Dez. 14:00 4,1-mal so groß wie üblich "
+        "(hohe Sicherheit).")
+    assert "0.9" not in en.render(message) and "93" not in en.render(message)
+    assert de.render(headline_msg("Vibration: unusual behaviour")) == (
+        "Vibration: auffälliges Verhalten")
+    unknown = SimpleNamespace(metric="vibration", kind="anomaly", confidence=0.9,
+                              evidence={**evidence, "channel": "telepathy"})
+    assert explanation_msg(unknown) is None  # the office's English wording is shown instead
