@@ -41,11 +41,12 @@ def _fail(message: str) -> int:
 
 
 @contextmanager
-def _store(paths: AppPaths) -> Iterator[Store]:
+def _store(paths: AppPaths, *, exclusive: bool = False) -> Iterator[Store]:
+    """``exclusive``: refused while the app (or another sign-in) has this data open."""
     from concierge.store import Store, StoreError
 
     try:
-        store = Store.open(paths.store_file, paths.attachments)
+        store = Store.open(paths.store_file, paths.attachments, exclusive=exclusive)
     except StoreError as exc:
         raise CommandError(str(exc)) from exc
     try:
@@ -100,7 +101,7 @@ def login(args: argparse.Namespace) -> int:
         _("Password for {user}: ").format(user=args.user))
     paths = _paths(args)
     tokens = open_token_store(paths.keyring_service)
-    with _store(paths) as store:
+    with _store(paths, exclusive=True) as store:
         user = Account(store, tokens).sign_in(args.server, args.user, password)
     print(_("Signed in as {name} ({login}).").format(name=user.name, login=user.login))
     if tokens.warning:
@@ -122,7 +123,7 @@ def logout(args: argparse.Namespace) -> int:
     from concierge.auth import Account, open_token_store
 
     paths = _paths(args)
-    with _store(paths) as store:
+    with _store(paths, exclusive=True) as store:
         account = Account(store, open_token_store(paths.keyring_service))
         account.sign_out(discard_unsynced=args.discard_unsynced)
     print(_("Signed out; local data removed."))

@@ -45,7 +45,7 @@ def open_store(paths: AppPaths, read_board: Callable[[Any], Any] | None = None) 
     """Database worker: open the store; who is signed in (from the cache); the board."""
     from concierge.store import Store
 
-    store = Store.open(paths.store_file, paths.attachments)
+    store = Store.open(paths.store_file, paths.attachments, exclusive=True)
     try:
         cached = store.account()
         board = read_board(store) if read_board is not None else None

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -430,7 +431,12 @@ class MainWindow(QMainWindow):
         if account is None:
             return
 
+        store = self.ctx.store
+        pending = [0]
+
         def work() -> None:
+            if store is not None:
+                pending[0] = store.status().pending_ops  # what the dialog says is at stake
             account.sign_out(discard_unsynced=discard_unsynced)
 
         def done(_r: Any) -> None:
@@ -445,17 +451,25 @@ class MainWindow(QMainWindow):
             if type(exc).__name__ != "UnsyncedChanges":
                 self.show_task_error(_("Signing out"), exc)
                 return
-            box = self._message(_("Unsent changes"), people_message(exc),
-                                QMessageBox.StandardButton.Cancel)
-            box.setIcon(QMessageBox.Icon.Warning)
-            anyway = box.addButton(_("Sign out anyway"), QMessageBox.ButtonRole.DestructiveRole)
-            anyway.setObjectName("signOutAnyway")
-            anyway.setAccessibleName(_("Sign out anyway and discard the unsent changes"))
-            anyway.clicked.connect(lambda: self.sign_out(discard_unsynced=True))
-            self.sign_out_box = box
+            self._ask_before_discarding(people_message(exc), pending[0])
 
         (self.ctx.tasks.db(work, parent=self).success(done).failure(failed)
             .label(_("Signing out")).run())
+
+    def _ask_before_discarding(self, text: str, pending: int) -> None:
+        """Sync first is the default, then Cancel; discarding is explicit and counted."""
+        from ui.dialogs.common import confirm_destructive
+
+        discard = (ngettext("Discard {count} change and sign out",
+                            "Discard {count} changes and sign out", pending).format(count=pending)
+                   if pending else _("Discard the changes and sign out"))
+        box = confirm_destructive(self, _("Unsent changes"), text, safe=_("Sync first"),
+                                  destructive=discard, destructive_name="signOutDiscard",
+                                  object_name="signOutBox")
+        box.findChild(QPushButton, "signOutBoxSafe").clicked.connect(self.sync_now)
+        box.findChild(QPushButton, "signOutDiscard").clicked.connect(
+            lambda: self.sign_out(discard_unsynced=True))
+        self.sign_out_box = box
 
     def open_settings(self) -> Any:
         from ui.dialogs.settings import SettingsDialog
@@ -511,6 +525,14 @@ class MainWindow(QMainWindow):
         log.error("%s failed", label, exc_info=exc)
         self.statusBar().showMessage(_("{task} failed: {reason}").format(
             task=label, reason=people_message(exc)), 15_000)
+
+    def second_launch(self, _arguments: list[str]) -> None:
+        """Someone started the app again on this data folder: here it already is."""
+        from ui.single_instance import bring_forward
+
+        bring_forward(self)
+        self.statusBar().showMessage(_("Field Concierge is already open: this is its window."),
+                                     8_000)
 
     # --- geometry and last view ------------------------------------------------------
     def _restore(self) -> None:

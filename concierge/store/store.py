@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from concierge.domain import AssetKind
 from concierge.protocol import schemas
-from concierge.store import attachments, jsonutil, outbox, records, telemetry
+from concierge.store import attachments, jsonutil, outbox, records, telemetry, writer_lock
 from concierge.store.board import SyncStatus, VisitRow, board_rows, meta_get, sync_status
 from concierge.store.clock import from_iso, utcnow
 from concierge.store.db import Database
@@ -41,13 +41,26 @@ class Store:
     def __init__(self, db: Database, attachments_dir: Path) -> None:
         self._db = db
         self._attachments = attachments_dir
+        self._writer_lock: Path | None = None
         self.events = StoreEvents()
         self.replication = Replication(db, attachments_dir, self._announce)
 
     @classmethod
-    def open(cls, path: Path, attachments_dir: Path) -> Store:
+    def open(cls, path: Path, attachments_dir: Path, *, exclusive: bool = False) -> Store:
+        """``exclusive``: as the technician's one writer (the app, sign-in and sign-out);
+        another process asking for that is refused (``StoreInUse``) while this is open.
+        Syncs take turns through the sync lock instead, and may run beside the app."""
         attachments_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return cls(Database(path), attachments_dir)
+        if not exclusive:
+            return cls(Database(path), attachments_dir)
+        lock = writer_lock.acquire(path)
+        try:
+            store = cls(Database(path), attachments_dir)
+        except BaseException:
+            writer_lock.release(lock)
+            raise
+        store._writer_lock = lock
+        return store
 
     @property
     def path(self) -> Path:
@@ -56,6 +69,9 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        lock, self._writer_lock = self._writer_lock, None
+        if lock is not None:
+            writer_lock.release(lock)
 
     def __enter__(self) -> Store:
         return self
