@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -28,7 +27,7 @@ from ui.board.model import prepare_rows
 from ui.board.view import BoardView
 from ui.context import AppContext
 from ui.dialogs.common import people_message
-from ui.format import summary_text
+from ui.format import mark_withdrawn, summary_text
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.statusbar import SyncStatusWidget
@@ -97,6 +96,8 @@ class MainWindow(QMainWindow):
         self.status.attention_requested.connect(lambda: self.open_conflicts(1))
         self._reload_timer = QTimer(self, singleShot=True, interval=STORE_RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self.reload)
+        self._visit_timer = QTimer(self, singleShot=True, interval=STORE_RELOAD_DELAY_MS)
+        self._visit_timer.timeout.connect(self.refresh_visit)
         bridge = ctx.bridge
         bridge.store_changed.connect(self._store_changed)
         bridge.sync_started.connect(lambda _v: self.status.set_running(True))
@@ -219,7 +220,12 @@ class MainWindow(QMainWindow):
         self.banner_label.setText(
             _("The demo could not start. {reason}").format(reason=people_message(exc)))
 
-    def _store_changed(self, _change: Any) -> None:
+    def _store_changed(self, change: Any) -> None:
+        if self.detail is not None and self.pages.currentWidget() is self.visit_page:
+            ids: frozenset[str] = getattr(change, "ids", frozenset())
+            entities: frozenset[str] = getattr(change, "entities", frozenset())
+            if self.detail.bundle.visit.id in ids or "*" in ids or "session" in entities:
+                self._visit_timer.start()
         if not self._reload_timer.isActive():
             syncing = self._sync_running()
             self._reload_timer.start(SYNCING_RELOAD_DELAY_MS if syncing else STORE_RELOAD_DELAY_MS)
@@ -269,8 +275,11 @@ class MainWindow(QMainWindow):
         if store is None:
             return
         sort = self.board.model.sort_state
-        (self.ctx.tasks.db(lambda: (prepare_rows(store.visit_rows(), sort), store.status()),
-                           parent=self)
+        def read() -> tuple[Any, Any]:
+            rows = mark_withdrawn(store.visit_rows(), store.withdrawn_visits())
+            return prepare_rows(rows, sort), store.status()
+
+        (self.ctx.tasks.db(read, parent=self)
             .success(self._loaded).label(_("Reading your visits")).run())
 
     def _loaded(self, data: tuple[Any, Any]) -> None:
@@ -351,9 +360,14 @@ class MainWindow(QMainWindow):
         if self.detail is not None:
             self.detail.setParent(None)
             self.detail.deleteLater()
-        self.detail = VisitDetail(bundle)
+        visit = bundle.visit
+        seen_key = f"officeNotesSeen/{visit.id}"
+        seen = self.ui_settings.value(seen_key)
+        self.detail = VisitDetail(bundle, office_notes_seen=None if seen is None else str(seen))
+        self.ui_settings.setValue(seen_key, visit.office_notes.strip())
         self.detail.back_requested.connect(self.show_board)
         self.detail.start_session.connect(self.open_session)
+        self.detail.notes_saved.connect(self.save_visit_notes)
         if self.visit_page is None:
             self.visit_page = QWidget()
             self.visit_page.setObjectName("visitPage")
@@ -365,6 +379,42 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.visit_page)
         self.detail.back.setFocus()
         self.visit_opened.emit(bundle.visit.id)
+
+    def refresh_visit(self) -> None:
+        """The store changed under the open visit page: read it again (status, times,
+        the office's notes and the actions its state allows)."""
+        from ui.visit.data import load_bundle
+
+        store = self.ctx.store
+        on_visit = self.pages.currentWidget() is self.visit_page
+        if store is None or self.detail is None or not on_visit:
+            return
+        visit_id = self.detail.bundle.visit.id
+        typing = self.detail.my_notes.toPlainText()
+        edited = typing != self.detail.bundle.visit.technician_notes
+
+        def shown(bundle: Any) -> None:
+            if self.detail is None or self.detail.bundle.visit.id != visit_id:
+                return
+            focus = self.focusWidget()
+            self._show_visit(bundle)
+            if edited:  # never lose what is being typed
+                self.detail.my_notes.setPlainText(typing)
+            if focus is None or focus.objectName() != "visitBack":
+                self.detail.setFocus()
+
+        (self.ctx.tasks.db(lambda: load_bundle(store, visit_id), parent=self)
+            .success(shown).label(_("Opening the visit")).run())
+
+    def save_visit_notes(self, visit_id: str, notes: str) -> None:
+        store = self.ctx.store
+        if store is None:
+            return
+        (self.ctx.tasks.db(lambda: store.update_visit(visit_id, technician_notes=notes),
+                           parent=self)
+            .success(lambda _r: self.statusBar().showMessage(
+                _("Notes saved. They go to the office with the next sync."), 8_000))
+            .label(_("Saving your notes")).run())
 
     def show_board(self) -> None:
         if not self.ctx.signed_in:
@@ -463,13 +513,13 @@ class MainWindow(QMainWindow):
         discard = (ngettext("Discard {count} change and sign out",
                             "Discard {count} changes and sign out", pending).format(count=pending)
                    if pending else _("Discard the changes and sign out"))
-        box = confirm_destructive(self, _("Unsent changes"), text, safe=_("Sync first"),
-                                  destructive=discard, destructive_name="signOutDiscard",
-                                  object_name="signOutBox")
-        box.findChild(QPushButton, "signOutBoxSafe").clicked.connect(self.sync_now)
-        box.findChild(QPushButton, "signOutDiscard").clicked.connect(
-            lambda: self.sign_out(discard_unsynced=True))
-        self.sign_out_box = box
+        asked = confirm_destructive(self, _("Unsent changes"), text, safe=_("Sync first"),
+                                    destructive=discard, destructive_name="signOutDiscard",
+                                    object_name="signOutBox")
+        assert asked.safe is not None
+        asked.safe.clicked.connect(self.sync_now)
+        asked.destructive.clicked.connect(lambda: self.sign_out(discard_unsynced=True))
+        self.sign_out_box = asked.box
 
     def open_settings(self) -> Any:
         from ui.dialogs.settings import SettingsDialog
@@ -564,6 +614,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_view_state()
         self._reload_timer.stop()
+        self._visit_timer.stop()
         for window in list(self.session_windows):
             window.close()
         for dialog in list(self._dialogs.values()):

@@ -140,6 +140,12 @@ class Store:
         with self._db.read() as conn:
             return telemetry.metrics(conn, asset_id)
 
+    def withdrawn_visits(self) -> set[str]:
+        """Visits the office took off this technician (reassigned or removed), kept here."""
+        with self._db.read() as conn:
+            return {r[0] for r in conn.execute(
+                "SELECT id FROM records WHERE entity = 'withdrawn'")}
+
     def status(self) -> SyncStatus:
         with self._db.read() as conn:
             return sync_status(conn)

@@ -103,3 +103,149 @@ def test_the_store_refuses_a_second_writer(tmp_path) -> None:
     finally:
         holder.communicate("", timeout=30)
     Store.open(store_file, tmp_path / "att", exclusive=True).close()  # free once it is gone
+
+
+def _open_visit(window, qtbot, visit_id: str) -> None:
+    with qtbot.waitSignal(window.visit_opened, timeout=10_000):
+        window.open_visit(visit_id)
+
+
+def _sync(window, qtbot):
+    with qtbot.waitSignal(window.ctx.bridge.sync_finished, timeout=60_000) as blocker:
+        window.sync_now()
+    return blocker.args[0]
+
+
+def _draft(store, visit_id: str) -> None:
+    from datetime import UTC, datetime
+
+    store.save_session({"id": f"ses-{visit_id}", "visit_id": visit_id, "status": "in_progress",
+                        "step": "delight", "attachments": [],
+                        "data": {"wishes": [{"text": "Quieter doors at night"}]},
+                        "started_at": datetime.now(UTC), "completed_at": None})
+
+
+def _active(window) -> list:
+    return [r for r in window.board.model.rows() if r.status in ("scheduled", "proposed")]
+
+
+def test_a_reassigned_visit_stays_marked_with_its_draft(harness: Harness, office: Office, qtbot,
+                                                      tmp_path) -> None:
+    import json
+
+    from PySide6.QtWidgets import QDialog, QListWidget
+
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    visit_id = _active(window)[0].id
+    _draft(window.ctx.store, visit_id)
+    office.patch_visit(visit_id, technician_id="tech-ben",
+                       office_notes="Ben has the spare part")
+    assert _sync(window, qtbot).ok
+    qtbot.waitUntil(lambda: window.board.model.row_of(visit_id) >= 0
+                    and window.board.model.rows()[window.board.model.row_of(visit_id)].status
+                    == "withdrawn", timeout=10_000)
+    _open_visit(window, qtbot, visit_id)
+    detail = window.detail
+    assert detail.state_banner is not None and detail.state_banner.isVisibleTo(detail)
+    assert "took this visit off your round" in detail.state_banner.text()
+    assert not detail.session_button.isVisibleTo(detail)  # no session on someone else's visit
+    assert detail.export_button.isVisibleTo(detail)
+    out = tmp_path / "draft.json"
+    detail.export_draft(str(out))
+    assert "Quieter doors at night" in json.dumps(json.loads(out.read_text()))
+    # the draft's refused push never shows an internal code
+    dialog = window.open_conflicts(1)
+    qtbot.waitUntil(lambda: dialog.rejected_list.count() >= 0 and dialog.tabs.count() == 2,
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: "(" in dialog.tabs.tabText(1), timeout=10_000)
+    texts = [dialog.findChild(QListWidget, "rejectedList").item(i).text()
+             for i in range(dialog.rejected_list.count())]
+    assert all("not_found" not in t for t in texts)
+    dialog.done(QDialog.DialogCode.Rejected)
+
+
+def test_a_cancelled_visit_stays_with_the_office_note_and_no_session(harness: Harness,
+                                                                   office: Office, qtbot) -> None:
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    visit_id = _active(window)[0].id
+    office.patch_visit(visit_id, office_notes="Customer may close the site")
+    assert _sync(window, qtbot).ok
+    _open_visit(window, qtbot, visit_id)
+    assert window.detail.session_button.isVisible()
+    assert window.detail.session_button.text() == "Start session"
+    office.patch_visit(visit_id, status="cancelled")
+    assert _sync(window, qtbot).ok
+    # the open page follows the store: status, reason, actions
+    qtbot.waitUntil(lambda: window.detail.state_banner is not None, timeout=10_000)
+    assert "Customer may close the site" in window.detail.state_banner.text()
+    assert not window.detail.session_button.isVisibleTo(window.detail)
+    row = window.board.model.rows()[window.board.model.row_of(visit_id)]
+    assert row.status == "withdrawn"  # still on the board, in Done, marked
+
+
+def test_the_visit_page_offers_only_what_its_state_allows(harness: Harness, office: Office,
+                                                           qtbot) -> None:
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    visit_id = _active(window)[0].id
+    _open_visit(window, qtbot, visit_id)
+    assert window.detail.session_button.text() == "Start session"
+    _draft(window.ctx.store, visit_id)  # a session begun (in the session window, say)
+    qtbot.waitUntil(lambda: window.detail.session_button.text() == "Resume session",
+                    timeout=10_000)
+    office.patch_visit(visit_id, priority=1)
+    assert _sync(window, qtbot).ok
+    qtbot.waitUntil(lambda: window.detail.bundle.visit.priority == 1, timeout=10_000)
+
+
+def test_office_notes_show_updated_and_my_notes_sync(harness: Harness, office: Office,
+                                                     qtbot) -> None:
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    visit_id = _active(window)[0].id
+    office.patch_visit(visit_id, office_notes="Bring the 24 V controller")
+    assert _sync(window, qtbot).ok
+    _open_visit(window, qtbot, visit_id)
+    assert window.detail.office_notes.text() == "Bring the 24 V controller"
+    assert not window.detail.office_notes_updated  # first look: nothing to compare with
+    office.patch_visit(visit_id, office_notes="Moved to Tuesday; bring the controller")
+    assert _sync(window, qtbot).ok
+    qtbot.waitUntil(lambda: "Tuesday" in window.detail.office_notes.text(), timeout=10_000)
+    assert window.detail.office_notes_updated
+    assert "Updated" in window.detail.office_heading.text()
+    # my own notes: typed offline, saved locally, sent with the next sync
+    office.stop()
+    window.detail.my_notes.setPlainText("Gate code 4711")
+    assert window.detail.save_notes.isEnabled()
+    window.detail.save_notes.click()
+    store = window.ctx.store
+    qtbot.waitUntil(lambda: store.visit(visit_id).technician_notes == "Gate code 4711",
+                    timeout=10_000)
+    assert store.status().pending_ops == 1
+    office.start()
+    assert _sync(window, qtbot).ok
+    assert store.status().pending_ops == 0
+
+
+def test_dismissing_a_refused_change_asks_with_cancel_as_default(harness: Harness,
+                                                                  office: Office, qtbot) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    visit_id = _active(window)[0].id
+    window.ctx.store.update_visit(visit_id, technician_notes="Bring a ladder")
+    office.patch_visit(visit_id, technician_id="tech-ben")
+    assert _sync(window, qtbot).rejected == 1  # the office no longer has it for us
+    dialog = window.open_conflicts(1)
+    qtbot.waitUntil(lambda: dialog.rejected_list.count() == 1, timeout=10_000)
+    assert "not_found" not in dialog.rejected_list.item(0).text()
+    dialog.dismiss.click()
+    box = dialog.dismiss_box
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter keeps it
+    assert dialog.rejected_list.count() == 1
+    assert window.ctx.store.rejected_ops()
+    dialog.done(QDialog.DialogCode.Rejected)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 
@@ -45,9 +47,15 @@ def people_message(exc: BaseException) -> str:
     return message(exc)
 
 
+class Confirmation(NamedTuple):
+    box: QMessageBox
+    safe: QPushButton | None  # the default when there is one
+    destructive: QPushButton
+
+
 def confirm_destructive(parent: QWidget, title: str, text: str, *, safe: str | None,
                         destructive: str, destructive_name: str, object_name: str
-                        ) -> QMessageBox:
+                        ) -> Confirmation:
     """A warning whose default is the safe choice: ``safe`` (accept role) when given, else
     Cancel; the destructive action is explicit, never the default and never Escape.
 
@@ -73,4 +81,4 @@ def confirm_destructive(parent: QWidget, title: str, text: str, *, safe: str | N
     box.setEscapeButton(cancel)
     box.open()
     default.setFocus()
-    return box
+    return Confirmation(box, safe_button, danger)

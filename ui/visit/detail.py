@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -102,12 +103,28 @@ def _card(title: str, name: str) -> tuple[QFrame, QVBoxLayout]:
     return frame, layout
 
 
+def session_action(bundle: VisitBundle) -> str | None:
+    """The one action the visit's state allows: start, resume, view the report; none for a
+    visit the office cancelled or took away (its draft can still be exported)."""
+    status = str(bundle.visit.status)
+    session = bundle.session or {}
+    if bundle.withdrawn or status == "cancelled":
+        return None
+    if session.get("status") == "completed" or status == "completed":
+        return "report"
+    if session:
+        return "resume"
+    return "start"
+
+
 class VisitDetail(QWidget):
     back_requested = Signal()
     start_session = Signal(str)
+    notes_saved = Signal(str, str)  # visit id, the technician's notes
 
     def __init__(self, bundle: VisitBundle, parent: QWidget | None = None,
-                 open_address: Callable[[Any], None] = open_maps) -> None:
+                 open_address: Callable[[Any], None] = open_maps,
+                 office_notes_seen: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("visitDetail")
         self.bundle = bundle
@@ -128,11 +145,23 @@ class VisitDetail(QWidget):
                             "padding:2px 10px; font-weight:600;")
         meta = _label(f"{window_text(visit.window_start, visit.window_end)} · "
                       f"{status_name(visit.status)}", "visitMeta", "muted", wrap=False)
-        self.session_button = QPushButton(_("Start session"))
+        self.action = session_action(bundle)
+        texts = {"start": (_("Start session"), _("Start the visit's session")),
+                 "resume": (_("Resume session"), _("Resume the visit's session")),
+                 "report": (_("View report"), _("View the visit's report")),
+                 None: (_("Start session"), _("Start the visit's session"))}
+        text, spoken = texts[self.action]
+        self.session_button = QPushButton(text)
         self.session_button.setObjectName("startSession")
-        self.session_button.setAccessibleName(_("Start the visit's session"))
+        self.session_button.setAccessibleName(spoken)
         self.session_button.setProperty("primary", True)
+        self.session_button.setVisible(self.action is not None)
         self.session_button.clicked.connect(lambda: self.start_session.emit(visit.id))
+        self.export_button = QPushButton(_("Export draft…"))
+        self.export_button.setObjectName("exportDraft")
+        self.export_button.setAccessibleName(_("Export the session draft to a file"))
+        self.export_button.setVisible(self.action is None and bundle.session is not None)
+        self.export_button.clicked.connect(self._choose_export)
         header = QHBoxLayout()
         header.addWidget(self.back)
         header.addSpacing(8)
@@ -141,6 +170,7 @@ class VisitDetail(QWidget):
         header.addSpacing(8)
         header.addWidget(meta)
         header.addStretch(1)
+        header.addWidget(self.export_button)
         header.addWidget(self.session_button)
 
         body = QWidget()
@@ -155,6 +185,7 @@ class VisitDetail(QWidget):
         left.addWidget(self._history_card(bundle.history))
         left.addStretch(1)
         right = QVBoxLayout()
+        right.addWidget(self._notes_card(bundle, office_notes_seen))
         right.addWidget(self._insights_card(bundle))
         right.addWidget(self._charts_card(bundle))
         right.addStretch(1)
@@ -170,6 +201,9 @@ class VisitDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(header)
+        self.state_banner = self._state_banner(bundle)
+        if self.state_banner is not None:
+            layout.addWidget(self.state_banner)
         layout.addWidget(scroll, 1)
         QWidget.setTabOrder(self.back, self.session_button)
 
@@ -180,6 +214,91 @@ class VisitDetail(QWidget):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    # --- the office's word and the technician's notes -------------------------------
+    def _state_banner(self, bundle: VisitBundle) -> QLabel | None:
+        """A visit the office cancelled or took away says so, with the office's reason."""
+        visit = bundle.visit
+        if bundle.withdrawn:
+            text = _("The office took this visit off your round (cancelled or given to someone "
+                     "else).")
+        elif str(visit.status) == "cancelled":
+            text = _("The office cancelled this visit.")
+        else:
+            return None
+        note = visit.office_notes.strip()
+        text = f"{text} " + (_("Last office note: {note}").format(note=note) if note
+                             else _("The office gave no note."))
+        if bundle.session is not None:
+            text += " " + _("Your draft is kept: read it or export it here.")
+        banner = _label(text, "visitStateBanner", "warning")
+        banner.setAccessibleName(text)
+        return banner
+
+    def _notes_card(self, bundle: VisitBundle, seen: str | None) -> QFrame:
+        card, layout = _card(_("Notes"), "notesCard")
+        office = bundle.visit.office_notes.strip()
+        updated = bool(office) and seen is not None and seen != office
+        heading = _("From the office") + (f"  ·  {_('Updated')}" if updated else "")
+        self.office_heading = _label(heading, "officeNotesHeading", "warning" if updated else None)
+        self.office_notes = _label(office if office
+                                   else _("No instructions from the office."),
+                                   "officeNotes", None if office else "muted")
+        self.office_notes.setTextFormat(Qt.TextFormat.PlainText)
+        self.office_notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.office_notes_updated = updated
+        layout.addWidget(self.office_heading)
+        layout.addWidget(self.office_notes)
+        mine = _label(_("Your notes (kept offline, sent with the next sync)"), "myNotesHeading")
+        self.my_notes = QPlainTextEdit(bundle.visit.technician_notes)
+        self.my_notes.setObjectName("myNotes")
+        self.my_notes.setAccessibleName(_("Your notes on this visit"))
+        self.my_notes.setMaximumHeight(110)
+        self.my_notes.setReadOnly(bundle.withdrawn)
+        self.save_notes = QPushButton(_("Save notes"))
+        self.save_notes.setObjectName("saveNotes")
+        self.save_notes.setAccessibleName(_("Save your notes on this visit"))
+        self.save_notes.setEnabled(False)
+        self.save_notes.setVisible(not bundle.withdrawn)
+        self.my_notes.textChanged.connect(lambda: self.save_notes.setEnabled(
+            self.my_notes.toPlainText() != self.bundle.visit.technician_notes))
+        self.save_notes.clicked.connect(lambda: self.notes_saved.emit(
+            self.bundle.visit.id, self.my_notes.toPlainText()))
+        layout.addWidget(mine)
+        layout.addWidget(self.my_notes)
+        layout.addWidget(self.save_notes, alignment=Qt.AlignmentFlag.AlignRight)
+        return card
+
+    def _choose_export(self) -> None:
+        from PySide6.QtCore import QStandardPaths
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog = QFileDialog(self, _("Export the session draft"), folder,
+                             _("Session draft (*.json)"))
+        dialog.setObjectName("exportDraftDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("json")
+        dialog.selectFile(f"{self.bundle.visit.id}-draft.json")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.export_draft)
+        dialog.open()
+
+    def export_draft(self, path: str) -> None:
+        """Write the session draft (what the technician typed) as readable JSON."""
+        import json
+
+        session = dict(self.bundle.session or {})
+        for key in ("started_at", "completed_at"):
+            if session.get(key) is not None:
+                session[key] = session[key].isoformat()
+        visit = self.bundle.visit
+        document = {"visit": visit.id, "customer": self.bundle.site.customer_name,
+                    "site": self.bundle.site.name, "office_notes": visit.office_notes,
+                    "technician_notes": visit.technician_notes, "session": session}
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(document, out, ensure_ascii=False, indent=2)
 
     # --- cards ---------------------------------------------------------------------
     def _site_card(self, site: Any) -> QFrame:
