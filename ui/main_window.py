@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -88,6 +89,15 @@ class MainWindow(QMainWindow):
         self.statusBar().setObjectName("statusBar")
         self.statusBar().addPermanentWidget(self.status, 1)
         self.notifier = Notifier(self, lambda text: self.statusBar().showMessage(text, 15_000))
+        self.day_changes: list[Any] = []  # since the technician last looked
+        self._day_before: dict[str, Any] | None = None  # the day as a sync began
+        self._diff_after_load = False
+        self.changes_button = QPushButton()
+        self.changes_button.setObjectName("dayChangesButton")
+        self.changes_button.setProperty("flat", True)
+        self.changes_button.hide()
+        self.changes_button.clicked.connect(self.open_day_changes)
+        self.statusBar().addPermanentWidget(self.changes_button)
         self._build_actions()
 
         self.board.open_visit.connect(self.open_visit)
@@ -100,7 +110,7 @@ class MainWindow(QMainWindow):
         self._visit_timer.timeout.connect(self.refresh_visit)
         bridge = ctx.bridge
         bridge.store_changed.connect(self._store_changed)
-        bridge.sync_started.connect(lambda _v: self.status.set_running(True))
+        bridge.sync_started.connect(self._sync_started)
         bridge.sync_progress.connect(self.status.set_progress)
         bridge.sync_finished.connect(self._sync_finished)
         bridge.online_changed.connect(self.status.set_online)
@@ -230,6 +240,54 @@ class MainWindow(QMainWindow):
             syncing = self._sync_running()
             self._reload_timer.start(SYNCING_RELOAD_DELAY_MS if syncing else STORE_RELOAD_DELAY_MS)
 
+    def _sync_started(self, _value: Any = None) -> None:
+        self.status.set_running(True)
+        if self._rows_loaded and self.board.model.rowCount():
+            from ui.day_changes import snapshot
+
+            self._day_before = snapshot(self.board.model.rows())
+
+    def _note_day_changes(self) -> None:
+        """After a sync: what changed in the day, listed and notified."""
+        from ui.day_changes import diff_day, snapshot
+
+        before, self._day_before = self._day_before, None
+        if not before:
+            return  # the first fill of an empty board is no change
+        changes = diff_day(before, snapshot(self.board.model.rows()))
+        if not changes:
+            return
+        self.day_changes = changes + self.day_changes
+        self._show_changes_button()
+        lines = [c.text for c in changes[:3]]
+        if len(changes) > 3:
+            lines.append(ngettext("and {count} more", "and {count} more", len(changes) - 3)
+                         .format(count=len(changes) - 3))
+        self.notifier.notify(ngettext("{count} change to your day", "{count} changes to your day",
+                                      len(changes)).format(count=len(changes)), "\n".join(lines))
+
+    def _show_changes_button(self) -> None:
+        count = len(self.day_changes)
+        self.changes_button.setText(ngettext("What changed ({count})", "What changed ({count})",
+                                             count).format(count=count))
+        self.changes_button.setAccessibleName(
+            ngettext("{count} change to your day since you last looked",
+                     "{count} changes to your day since you last looked", count)
+            .format(count=count))
+        self.changes_button.setVisible(count > 0)
+
+    def open_day_changes(self) -> Any:
+        from ui.day_changes import DayChangesDialog
+
+        dialog = self._open_dialog("day_changes",
+                                   lambda: DayChangesDialog(self, list(self.day_changes)))
+        dialog.seen.connect(self._changes_seen)
+        return dialog
+
+    def _changes_seen(self) -> None:
+        self.day_changes = []
+        self._show_changes_button()
+
     def _start_sync(self) -> None:
         if self.ctx.sync is None:
             core.start_sync(self.ctx)
@@ -290,6 +348,9 @@ class MainWindow(QMainWindow):
         self.status.set_status(status)
         if self.ctx.signed_in and self.pages.currentWidget() is not self.visit_page:
             self._show_board_or_placeholder()
+        if self._diff_after_load:
+            self._diff_after_load = False
+            self._note_day_changes()
         self.board_loaded.emit()
         if self._sync_after_load:
             self._sync_after_load = False
@@ -318,6 +379,7 @@ class MainWindow(QMainWindow):
         elif not result.ok and result.error:
             self.statusBar().showMessage(
                 _("Sync failed: {reason}").format(reason=sync_error_text(result)), 15_000)
+        self._diff_after_load = self._day_before is not None
         self.reload()
         urgent = list(result.new_urgent_visit_ids or [])
         if urgent:

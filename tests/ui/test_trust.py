@@ -145,6 +145,8 @@ def test_a_reassigned_visit_stays_marked_with_its_draft(harness: Harness, office
     qtbot.waitUntil(lambda: window.board.model.row_of(visit_id) >= 0
                     and window.board.model.rows()[window.board.model.row_of(visit_id)].status
                     == "withdrawn", timeout=10_000)
+    qtbot.waitUntil(lambda: bool(window.notifier.sent), timeout=10_000)  # told, not silent
+    assert "Withdrawn by the office" in window.notifier.sent[-1][1]
     _open_visit(window, qtbot, visit_id)
     detail = window.detail
     assert detail.state_banner is not None and detail.state_banner.isVisibleTo(detail)
@@ -249,3 +251,29 @@ def test_dismissing_a_refused_change_asks_with_cancel_as_default(harness: Harnes
     assert dialog.rejected_list.count() == 1
     assert window.ctx.store.rejected_ops()
     dialog.done(QDialog.DialogCode.Rejected)
+
+
+def test_a_sync_that_changes_the_day_says_what_changed(harness: Harness, office: Office,
+                                                       qtbot) -> None:
+    from datetime import timedelta
+
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    moved, raised = [r for r in _active(window) if r.priority > 1][:2]
+    start = moved.window_start + timedelta(days=1)
+    office.patch_visit(moved.id, window_start=start.isoformat(),
+                       window_end=(moved.window_end + timedelta(days=1)).isoformat())
+    office.patch_visit(raised.id, priority=1)
+    assert _sync(window, qtbot).ok
+    qtbot.waitUntil(lambda: window.changes_button.isVisibleTo(window), timeout=10_000)
+    assert window.changes_button.text() == "What changed (2)"
+    title, text = window.notifier.sent[-1]
+    assert title == "2 changes to your day"
+    assert "priority" in text and "moved from" in text
+    dialog = window.open_day_changes()
+    items = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    assert items[0].startswith("⚠") and "Urgent" in items[0]  # the raised priority first
+    assert any("moved from" in item for item in items)
+    dialog.seen_button.click()
+    assert not window.changes_button.isVisibleTo(window)
+    assert window.day_changes == []
