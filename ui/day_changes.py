@@ -15,7 +15,6 @@ from concierge.i18n import _
 from ui.format import local, place_text, priority_name, status_name, window_text
 
 
-
 @dataclass(frozen=True)
 class DayChange:
     visit_id: str
