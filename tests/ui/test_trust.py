@@ -277,3 +277,20 @@ def test_a_sync_that_changes_the_day_says_what_changed(harness: Harness, office:
     dialog.seen_button.click()
     assert not window.changes_button.isVisibleTo(window)
     assert window.day_changes == []
+
+
+def test_the_demo_day_is_today_even_on_a_weekend(office: Office) -> None:
+    """The demo plans visits on the day it runs; a real office keeps to its working week."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from concierge_office.engine import visit_window
+
+    berlin = ZoneInfo("Europe/Berlin")
+    saturday_morning = datetime(2026, 12, 5, 7, 0, tzinfo=berlin).timestamp()
+    assert office.server is not None
+    demo_days = office.server.service.engine.work_days
+    start, _end = visit_window(1, None, saturday_morning, berlin, days=demo_days)
+    assert datetime.fromtimestamp(start, berlin).date().isoformat() == "2026-12-05"
+    start, _end = visit_window(1, None, saturday_morning, berlin)
+    assert datetime.fromtimestamp(start, berlin).weekday() == 0  # the working week: Monday
