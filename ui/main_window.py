@@ -586,7 +586,9 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> Any:
         from ui.dialogs.settings import SettingsDialog
 
-        dialog = self._open_dialog("settings", lambda: SettingsDialog(self, self.ctx.settings))
+        active = self.server_in_use() if self.ctx.signed_in or self.ctx.backoffice else None
+        dialog = self._open_dialog("settings", lambda: SettingsDialog(
+            self, self.ctx.settings, active_server=active))
         dialog.saved.connect(self._save_settings)
         return dialog
 
@@ -610,18 +612,64 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(self.reload, Qt.ConnectionType.UniqueConnection)
         return dialog
 
+    def server_in_use(self) -> str:
+        """The office this window talks to: the signed-in account's, the demo's, or the
+        one in the settings (for the next sign-in)."""
+        account = self.ctx.account
+        url = getattr(account, "server_url", None) if self.ctx.signed_in else None
+        if not url and self.ctx.backoffice is not None:
+            url = getattr(self.ctx.backoffice, "url", None)
+        return str(url or self.ctx.settings.server_url or "")
+
+    def diagnostics(self) -> str:
+        """Facts support asks for, without secrets: version, platform, folders, server, sync."""
+        import platform
+
+        from PySide6 import __version__ as pyside_version
+
+        from concierge import __version__
+
+        status = self._status
+        lines = [
+            f"Field Concierge {__version__}",
+            f"Python {platform.python_version()}, PySide6 {pyside_version}, "
+            f"{platform.system()} {platform.release()}",
+            f"Data folder: {self.ctx.paths.data}",
+            f"Logs: {self.ctx.paths.logs}",
+            f"Server: {self.server_in_use() or '-'}",
+            f"Signed in: {bool(self.ctx.signed_in)}",
+        ]
+        if status is not None:
+            lines += [f"Last sync: {status.last_sync_at}", f"Unsent changes: {status.pending_ops}",
+                      f"Conflicts: {status.conflicts}", f"Refused: {status.rejected}"]
+        return "\n".join(lines)
+
     def _about(self) -> QMessageBox:
         from concierge import __version__, licenses
 
+        server = self.server_in_use()
         text = "\n\n".join((
             _("Field Concierge {version}").format(version=__version__),
             _("Proactive visits with their telemetry evidence, offline first."),
             _("Licensed under the Apache License 2.0. Third-party components: see Show "
               "Details."),
+            _("Data folder: {folder}").format(folder=self.ctx.paths.data),
+            _("Server: {server}").format(server=server) if server else _("Server: not set"),
         ))
         box = self._message(_("About Field Concierge"), text)
         box.setDetailedText(licenses.summary_text(licenses.summary()))
+        copy = box.addButton(_("Copy diagnostics"), QMessageBox.ButtonRole.ActionRole)
+        copy.setObjectName("copyDiagnostics")
+        copy.setAccessibleName(_("Copy diagnostics to the clipboard"))
+        copy.clicked.disconnect()  # an action here: the box stays open
+        copy.clicked.connect(self._copy_diagnostics)
         return box
+
+    def _copy_diagnostics(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().setText(self.diagnostics())
+        self.statusBar().showMessage(_("Diagnostics copied to the clipboard."), 8_000)
 
     def _message(self, title: str, text: str,
                  buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok

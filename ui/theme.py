@@ -40,11 +40,19 @@ def current_scheme() -> str:
     return scheme if scheme in PALETTES else "light"
 
 
-def stylesheet(scheme: str, *, large_touch: bool = False) -> str:
+def system_point_size() -> float:
+    """The system font's size (the app font before any style sheet), 10 pt if unknown."""
+    size = QGuiApplication.font().pointSizeF() if QGuiApplication.instance() else -1.0
+    return size if size > 0 else 10.0
+
+
+def stylesheet(scheme: str, *, large_touch: bool = False, base_pt: float | None = None) -> str:
+    """``base_pt``: the system font size the text follows (scaled up for large targets)."""
+    base = (base_pt or system_point_size()) * (1.15 if large_touch else 1.0)
     values = dict(PALETTES[scheme])
     values.update(
-        font_size="11" if large_touch else "10",
-        title_size="18" if large_touch else "15",
+        font_size=f"{base:.1f}",
+        title_size=f"{base * 1.5:.1f}",
         pad="8" if large_touch else "4",
         pad2="16" if large_touch else "10",
         touch="44" if large_touch else "24",
@@ -73,6 +81,7 @@ class ThemeController(QObject):
         self._app = app
         self.theme = theme
         self.large_touch = large_touch
+        self.base_pt = system_point_size()  # read before our style sheet sets sizes
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
 
     @property
@@ -85,7 +94,8 @@ class ThemeController(QObject):
         if large_touch is not None:
             self.large_touch = large_touch
         self._app.setProperty("conciergeScheme", self.scheme)
-        self._app.setStyleSheet(stylesheet(self.scheme, large_touch=self.large_touch))
+        self._app.setStyleSheet(stylesheet(self.scheme, large_touch=self.large_touch,
+                                           base_pt=self.base_pt))
         self.changed.emit(self.scheme)
 
     def _on_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:

@@ -294,3 +294,73 @@ def test_the_demo_day_is_today_even_on_a_weekend(office: Office) -> None:
     assert datetime.fromtimestamp(start, berlin).date().isoformat() == "2026-12-05"
     start, _end = visit_window(1, None, saturday_morning, berlin)
     assert datetime.fromtimestamp(start, berlin).weekday() == 0  # the working week: Monday
+
+
+def test_settings_and_about_name_the_server_in_use(harness: Harness, office: Office, qtbot,
+                                                    qapp) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    window = harness.window(Settings(server_url="https://office.example.invalid"))
+    dialog = window.open_sign_in()
+    dialog.server.setText(office.url)  # signs in somewhere else than the settings said
+    dialog.username.setText("ana")
+    from concierge_office.demo_fleet import DEMO_PASSWORD
+    dialog.password.setText(DEMO_PASSWORD)
+    with qtbot.waitSignal(window.ctx.bridge.sync_finished, timeout=60_000):
+        dialog.submit.click()
+    window.ctx.settings = window.ctx.settings.replace(server_url="https://stale.example.invalid")
+    settings = window.open_settings()
+    assert settings.server.text() == office.url
+    assert settings.server.isReadOnly()
+    settings.reject()
+    box = window._about()
+    assert str(window.ctx.paths.data) in box.text()
+    assert office.url in box.text()
+    copy = box.findChild(QPushButton, "copyDiagnostics")
+    copy.click()
+    assert box.isVisible()  # copying is an action, not a way out
+    copied = QGuiApplication.clipboard().text()
+    assert office.url in copied and str(window.ctx.paths.data) in copied
+    assert "token" not in copied.lower()
+    box.close()
+
+
+def test_fonts_follow_the_system_size(qapp) -> None:
+    from PySide6.QtGui import QFont
+
+    from ui.theme import ThemeController
+
+    before = qapp.font()
+    theme = ThemeController(qapp, "light", False)
+    try:
+        big = QFont(before)
+        big.setPointSizeF(14.0)
+        qapp.setFont(big)
+        theme.base_pt = ThemeController(qapp).base_pt  # what a start with this font reads
+        theme.apply()
+        assert "font-size: 14.0pt" in qapp.styleSheet()
+        theme.apply(large_touch=True)
+        assert "font-size: 16.1pt" in qapp.styleSheet()  # scaled up, not pinned
+    finally:
+        qapp.setStyleSheet("")
+        qapp.setFont(before)
+        theme.deleteLater()
+
+
+def test_a_routine_sync_leaves_the_log_quiet(harness: Harness, office: Office, qtbot,
+                                             caplog) -> None:
+    import logging
+
+    from concierge.logs import QUIET_LOGGERS
+
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    caplog.clear()
+    for name in QUIET_LOGGERS:  # as setup_logging leaves them in the app
+        caplog.set_level(logging.WARNING, logger=name)
+    with caplog.at_level(logging.INFO):
+        for _round in range(2):
+            assert _sync(window, qtbot).ok
+            qtbot.waitUntil(lambda: not window.ctx.sync.running, timeout=10_000)
+    noise = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.INFO]
+    assert noise == [], noise
