@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 import resources
@@ -64,6 +64,32 @@ def stylesheet(scheme: str, *, large_touch: bool = False, base_pt: float | None 
     return qss
 
 
+def palette_for(scheme: str) -> QPalette:
+    """The QPalette of a scheme: what the style sheet does not paint (the session window's
+    pages, charts, menus, views) takes its colours from here, so dark is dark everywhere."""
+    colours = {k: QColor(v) for k, v in PALETTES[scheme].items()}
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        for name, key in (
+            (role.Window, "window"), (role.WindowText, "text"), (role.Base, "base"),
+            (role.AlternateBase, "alt_base"), (role.Text, "text"), (role.Button, "button"),
+            (role.ButtonText, "text"), (role.Highlight, "accent"),
+            (role.HighlightedText, "on_accent"), (role.ToolTipBase, "base"),
+            (role.ToolTipText, "text"), (role.PlaceholderText, "muted"),
+            (role.Link, "accent"), (role.BrightText, "error"), (role.Mid, "border"),
+            (role.Dark, "border"), (role.Light, "base"), (role.Midlight, "alt_base"),
+            (role.Shadow, "border"),
+        ):
+            palette.setColor(group, name, colours[key])
+    disabled = QPalette.ColorGroup.Disabled
+    for name in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(disabled, name, colours["muted"])
+    for name, key in ((role.Window, "window"), (role.Base, "base"), (role.Button, "button")):
+        palette.setColor(disabled, name, colours[key])
+    return palette
+
+
 def app_icon() -> QIcon:
     icon = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256, 512):
@@ -94,6 +120,7 @@ class ThemeController(QObject):
         if large_touch is not None:
             self.large_touch = large_touch
         self._app.setProperty("conciergeScheme", self.scheme)
+        self._app.setPalette(palette_for(self.scheme))
         self._app.setStyleSheet(stylesheet(self.scheme, large_touch=self.large_touch,
                                            base_pt=self.base_pt))
         self.changed.emit(self.scheme)

@@ -364,3 +364,80 @@ def test_a_routine_sync_leaves_the_log_quiet(harness: Harness, office: Office, q
             qtbot.waitUntil(lambda: not window.ctx.sync.running, timeout=10_000)
     noise = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.INFO]
     assert noise == [], noise
+
+
+def _wheel(widget, ctrl: bool):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    modifiers = (Qt.KeyboardModifier.ControlModifier if ctrl
+                 else Qt.KeyboardModifier.NoModifier)
+    event = QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 240),
+                        Qt.MouseButton.NoButton, modifiers, Qt.ScrollPhase.NoScrollPhase, False)
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def test_charts_zoom_only_on_purpose_read_out_values_and_follow_the_theme(qtbot, qapp
+                                                                          ) -> None:
+    import numpy as np
+
+    from concierge.domain import AssetKind, metric_spec
+    from ui.charts import TelemetryChart
+    from ui.theme import PALETTES, ThemeController
+
+    spec = metric_spec(AssetKind.ELEVATOR, "motor_temp")
+    chart = TelemetryChart(spec, "Motor temperature")
+    qtbot.addWidget(chart)
+    chart.resize(600, 300)
+    chart.show()
+    qtbot.waitExposed(chart)
+    t0 = 1_700_000_000.0
+    t = t0 + np.arange(0, 7 * 86_400.0, 600.0)
+    chart.set_series(t, 60 + (t - t0) / 86_400.0, 59 + (t - t0) / 86_400.0,
+                     61 + (t - t0) / 86_400.0)
+    before = chart.viewbox.viewRange()[0]
+    event = _wheel(chart.viewport(), ctrl=False)
+    assert not event.isAccepted()  # left to the page to scroll
+    assert chart.viewbox.viewRange()[0] == before
+    _wheel(chart.viewport(), ctrl=True)
+    after = chart.viewbox.viewRange()[0]
+    assert after != before
+    assert after[1] - after[0] <= 3 * (t[-1] - t[0])  # never to absurd ranges
+    text = chart.hover_at(t0 + 86_400.0)
+    assert "61" in text and "°C" in text and ":" in text
+    assert chart.readout.isVisible()
+    names = [label.text for _sample, label in chart.legend.items]
+    assert "Hourly mean" in names
+    theme = ThemeController(qapp, "dark")
+    try:
+        theme.apply()
+        assert chart.backgroundBrush().color().name() == PALETTES["dark"]["base"]
+        theme.apply("light")
+        assert chart.backgroundBrush().color().name() == PALETTES["light"]["base"]
+    finally:
+        qapp.setStyleSheet("")
+        qapp.setPalette(qapp.style().standardPalette())
+        qapp.setProperty("conciergeScheme", None)
+        theme.deleteLater()
+
+
+def test_a_completed_visit_shows_its_evidence_or_says_why_not(harness: Harness, office: Office,
+                                                              qtbot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    visit_id = _active(window)[0].id
+    office.patch_visit(visit_id, status="completed")  # closed in the office
+    assert _sync(window, qtbot).ok
+    _open_visit(window, qtbot, visit_id)
+    detail = window.detail
+    assert detail.bundle.charts  # it has evidence to show
+    assert all(chart._t.size for chart in detail.charts)  # no empty chart with a bad range
+    reasons = [label.text() for label in detail.findChildren(QLabel, "chartNoData")]
+    assert len(reasons) + len(detail.charts) == len(detail.bundle.charts)
+    assert all("closed" in text for text in reasons)

@@ -405,15 +405,25 @@ class VisitDetail(QWidget):
 
     def _charts_card(self, bundle: VisitBundle) -> QFrame:
         card, layout = _card(_("Telemetry evidence"), "chartsCard")
-        hint = _label(_("Drag to pan, wheel to zoom; with a chart focused: +/− zoom, arrows pan, "
-                      "0 fits. Reads the local copy, so it works offline."), "chartsHint", "muted")
+        hint = _label(_("Drag to pan; Ctrl+wheel (or click, then wheel) zooms; with a chart "
+                        "focused: +/− zoom, arrows pan, 0 fits. Point at a chart to read a "
+                        "value. Reads the local copy, so it works offline."), "chartsHint", "muted")
         layout.addWidget(hint)
+        done = str(bundle.visit.status) not in ("proposed", "scheduled", "in_progress")
         for data in bundle.charts:
             label = label_name(data.spec.label) if data.spec else data.metric
-            chart = TelemetryChart(data.spec, f"{label} · {data.asset.model}")
+            title = f"{label} · {data.asset.model}"
             window = data.window
-            if window is not None and len(window.t):
-                chart.set_series(window.t, window.mean, window.min, window.max)
+            if window is None or not len(window.t):
+                why = (_("{chart}: no readings on this laptop. Telemetry is kept offline for "
+                         "open visits; this one is closed, so its readings were not fetched.")
+                       if done else
+                       _("{chart}: no readings on this laptop yet. Sync while online to fetch "
+                         "them."))
+                layout.addWidget(_label(why.format(chart=title), "chartNoData", "muted"))
+                continue
+            chart = TelemetryChart(data.spec, title)
+            chart.set_series(window.t, window.mean, window.min, window.max)
             if data.insight is not None:
                 chart.set_forecast(Forecast.from_evidence(
                     data.insight.evidence, data.insight.predicted_impact_at))
