@@ -16,11 +16,12 @@ from PySide6.QtCore import QDateTime, QLocale
 from concierge.i18n import SOURCE, _, ngettext, pgettext, ui
 from concierge.store import board
 
-PRIORITY_COLOURS = {1: "#d03b2f", 2: "#e07a1f", 3: "#1f7a8c", 4: "#7b8794"}
+# badge and dot fills under white text: each reaches WCAG AA (4.5:1) with white
+PRIORITY_COLOURS = {1: "#c0392b", 2: "#a85500", 3: "#1f7a8c", 4: "#5f6b76"}
 STATUS_KEYS = ("proposed", "scheduled", "in_progress", "completed", "cancelled")
 WITHDRAWN = "withdrawn"  # shown for a visit the office took off this technician
 DONE_STATUSES = frozenset((*board.DONE_STATUSES, WITHDRAWN))
-SEVERITY_COLOURS = {"info": "#1f7a8c", "warning": "#d08c00", "critical": "#d03b2f"}
+SEVERITY_TONES = {"info": "accent", "warning": "warn", "critical": "error"}  # ui.theme.tone
 
 
 def priority_name(priority: int) -> str:

@@ -40,6 +40,15 @@ def current_scheme() -> str:
     return scheme if scheme in PALETTES else "light"
 
 
+TONES = {"ok": "ok", "error": "error", "warn": "warn", "accent": "accent", "muted": "muted"}
+
+
+def tone(name: str) -> str:
+    """A status colour for text (ok, error, warn, accent, muted) readable on the current
+    scheme's background: text colours come from the palette, never fixed."""
+    return PALETTES[current_scheme()][TONES.get(name, "muted")]
+
+
 def system_point_size() -> float:
     """The system font's size (the app font before any style sheet), 10 pt if unknown."""
     size = QGuiApplication.font().pointSizeF() if QGuiApplication.instance() else -1.0

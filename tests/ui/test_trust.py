@@ -441,3 +441,40 @@ def test_a_completed_visit_shows_its_evidence_or_says_why_not(harness: Harness, 
     reasons = [label.text() for label in detail.findChildren(QLabel, "chartNoData")]
     assert len(reasons) + len(detail.charts) == len(detail.bundle.charts)
     assert all("closed" in text for text in reasons)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_window_reads_in_light_and_dark(harness: Harness, office: Office, qtbot, qapp,
+                                              scheme: str) -> None:
+    from tests.ui.contrast import contrast_failures
+    from ui.theme import ThemeController
+
+    theme = ThemeController(qapp, scheme)
+    theme.apply()
+    try:
+        window = harness.window(Settings(server_url=office.url, theme=scheme))
+        window.theme = theme  # a sign-in saves the settings and applies their theme again
+        harness.sign_in(window, office)
+        assert qapp.property("conciergeScheme") == scheme
+        window.resize(1280, 800)
+        failures = {"board": contrast_failures(window)}
+        visit_id = _active(window)[0].id
+        _open_visit(window, qtbot, visit_id)
+        failures["visit"] = contrast_failures(window)
+        for name, dialog in (("settings", window.open_settings()),
+                             ("conflicts", window.open_conflicts(0)),
+                             ("about", window._about())):
+            qtbot.waitExposed(dialog)
+            failures[name] = contrast_failures(dialog)
+            dialog.close()
+        window.open_session(visit_id)
+        session = window.session_windows[-1]
+        qtbot.waitUntil(lambda: getattr(session, "ready", False), timeout=20_000)
+        failures["session"] = contrast_failures(session)
+        session.close()
+        assert {k: v for k, v in failures.items() if v} == {}
+    finally:
+        qapp.setStyleSheet("")
+        qapp.setPalette(qapp.style().standardPalette())
+        qapp.setProperty("conciergeScheme", None)
+        theme.deleteLater()

@@ -32,6 +32,7 @@ from ui.format import (
     summary_text,
     window_text,
 )
+from ui.theme import tone
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -222,8 +223,8 @@ class VisitTableModel(QAbstractTableModel):
             return self._dots.get(row.priority)
         if role == Qt.ItemDataRole.ForegroundRole and col == Column.OFFLINE:
             if row.has_conflict:
-                return QColor("#d03b2f")
-            return None if row.offline_ready else QColor("#b07a00")
+                return QColor(tone("error"))
+            return None if row.offline_ready else QColor(tone("warn"))
         if role == ROW_ROLE:
             return row
         if role == GROUP_ROLE:

@@ -27,7 +27,7 @@ from concierge.session.text import fmt_value, kind_label, label_name
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     PRIORITY_COLOURS,
-    SEVERITY_COLOURS,
+    SEVERITY_TONES,
     date_text,
     local,
     place_text,
@@ -38,10 +38,11 @@ from ui.format import (
     when_text,
     window_text,
 )
+from ui.theme import tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
 
-VERDICT_COLOURS = {"held": "#2e7d32", "regressed": "#c62828", "unchanged": "#5b6670",
-                   "no data yet": "#7b8794"}
+VERDICT_TONES = {"held": "ok", "regressed": "error", "unchanged": "muted",
+                 "no data yet": "muted"}  # ui.theme.tone: readable on light and dark
 
 
 def verdict_name(verdict: str) -> str:
@@ -138,7 +139,7 @@ class VisitDetail(QWidget):
         self.back.setToolTip(_("Back to the board (Esc, Alt+Left)"))
         self.back.clicked.connect(self.back_requested)
         title = _label(place_text(site.customer_name, site.name), "visitTitle", wrap=False)
-        colour = PRIORITY_COLOURS.get(visit.priority, "#7b8794")
+        colour = PRIORITY_COLOURS.get(visit.priority, PRIORITY_COLOURS[4])
         badge = QLabel(priority_name(visit.priority))
         badge.setObjectName("priorityBadge")
         badge.setStyleSheet(f"background:{colour}; color:white; border-radius:9px;"
@@ -362,7 +363,7 @@ class VisitDetail(QWidget):
             if o.verdict == "no data yet":
                 waiting.append(f"{o.kpi.label} · {where}")
                 continue
-            colour = VERDICT_COLOURS.get(o.verdict, "#7b8794")
+            colour = tone(VERDICT_TONES.get(o.verdict, "muted"))
             rows.append(
                 f"<tr><td>{html.escape(o.kpi.label)} · {html.escape(where)}&nbsp;</td>"
                 f"<td nowrap>{html.escape(fmt_value(o.baseline, unit))} → "
@@ -374,7 +375,7 @@ class VisitDetail(QWidget):
             text += "<table cellspacing='0'>" + "".join(rows) + "</table>"
         if waiting:
             waiting_text = _("No data yet: {kpis}.").format(kpis=html.escape(", ".join(waiting)))
-            text += f"<span style='color:{VERDICT_COLOURS['no data yet']}'>{waiting_text}</span>"
+            text += f"<span style='color:{tone('muted')}'>{waiting_text}</span>"
         label = _label(text, f"historyOutcome:{visit_id}")
         label.setAccessibleName(_("Outcome since the visit: {outcomes}")
                                 .format(outcomes="; ".join(spoken)))
@@ -384,7 +385,7 @@ class VisitDetail(QWidget):
         card, layout = _card(_("Why this visit"), "insightsCard")
         assets = {a.id: a for a in bundle.assets}
         for insight in sorted(bundle.insights, key=_severity_rank):
-            colour = SEVERITY_COLOURS.get(str(insight.severity), "#7b8794")
+            colour = tone(SEVERITY_TONES.get(str(insight.severity), "muted"))
             asset = assets.get(insight.asset_id)
             where = f" · {asset.model}" if asset is not None else ""
             text = (
