@@ -491,6 +491,12 @@ class MainWindow(QMainWindow):
 
         window = SessionWindow(self.ctx, visit_id)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        close = QAction(_("Close the session window"), window)
+        close.setObjectName("actionCloseSession")
+        close.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Close)
+                           or [QKeySequence("Ctrl+W")])
+        close.triggered.connect(window.close)
+        window.addAction(close)  # the session window can be closed from the keyboard
         window.destroyed.connect(lambda _o=None, w=window: self._forget_session(w))
         self.session_windows.append(window)
         window.show()

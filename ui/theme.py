@@ -65,7 +65,8 @@ def stylesheet(scheme: str, *, large_touch: bool = False, base_pt: float | None 
         pad="8" if large_touch else "4",
         pad2="16" if large_touch else "10",
         touch="44" if large_touch else "24",
-        touch_field="40" if large_touch else "22",
+        touch_field="44" if large_touch else "22",
+        indicator="28" if large_touch else "16",
     )
     qss = (RESOURCES / "theme" / "base.qss").read_text(encoding="utf-8")
     for key, value in values.items():

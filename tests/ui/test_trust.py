@@ -478,3 +478,71 @@ def test_every_window_reads_in_light_and_dark(harness: Harness, office: Office, 
         qapp.setPalette(qapp.style().standardPalette())
         qapp.setProperty("conciergeScheme", None)
         theme.deleteLater()
+
+
+def test_large_touch_targets_and_columns_that_say_it_all(harness: Harness, office: Office,
+                                                          qtbot, qapp) -> None:
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QCheckBox,
+        QComboBox,
+        QLineEdit,
+        QSpinBox,
+        QStyle,
+        QStyleOptionButton,
+    )
+
+    from ui.board.model import Column
+    from ui.theme import ThemeController
+
+    theme = ThemeController(qapp, "light", True)
+    theme.apply()
+    try:
+        window = harness.window(Settings(server_url=office.url, large_touch_targets=True))
+        window.theme = theme
+        harness.sign_in(window, office)
+        window.resize(1280, 800)
+        _open_visit(window, qtbot, _active(window)[0].id)
+        settings = window.open_settings()
+        qtbot.waitExposed(settings)
+        small = []
+        for top in (window, settings):
+            widgets = [w for kind in (QAbstractButton, QLineEdit, QComboBox, QSpinBox)
+                       for w in top.findChildren(kind)]
+            for widget in widgets:
+                if widget.isVisibleTo(top) and widget.height() < 44 and widget.objectName() \
+                        not in ("", "qt_scrollarea_hcontainer"):
+                    small.append(f"{widget.objectName()}: {widget.height()}")
+        assert small == []
+        box = settings.touch
+        assert isinstance(box, QCheckBox)
+        option = QStyleOptionButton()
+        box.initStyleOption(option)
+        indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+        assert indicator.height() >= 24
+        settings.reject()
+        window.show_board()
+        model = window.board.model
+        assert model.index(0, Column.WINDOW).data(Qt.ItemDataRole.ToolTipRole)
+        when = window.board.table.horizontalHeader().sectionSize(Column.WINDOW)
+        metrics = window.board.table.fontMetrics()
+        longest = max(metrics.horizontalAdvance(model.index(r, Column.WINDOW).data())
+                      for r in range(model.rowCount()))
+        assert when >= longest  # When is never cut
+    finally:
+        qapp.setStyleSheet("")
+        qapp.setPalette(qapp.style().standardPalette())
+        qapp.setProperty("conciergeScheme", None)
+        theme.deleteLater()
+
+
+def test_the_session_window_closes_from_the_keyboard(harness: Harness, office: Office,
+                                                     qtbot) -> None:
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    window.open_session(_active(window)[0].id)
+    session = window.session_windows[-1]
+    qtbot.waitUntil(lambda: getattr(session, "ready", False), timeout=20_000)
+    session.activateWindow()
+    qtbot.keyClick(session, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.session_windows, timeout=10_000)

@@ -218,6 +218,10 @@ class VisitTableModel(QAbstractTableModel):
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
             if col == Column.REASON:
                 return summary_text(str(row.summary))
+            if col == Column.WINDOW:
+                return window_text(row.window_start, row.window_end)
+            if col == Column.STATUS:
+                return status_name(row.status)
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == Column.PRIORITY:
             return self._dots.get(row.priority)
