@@ -72,6 +72,7 @@ class DayChangesDialog(QDialog):
         self.list.setObjectName("dayChangesList")
         self.list.setAccessibleName(_("Changes to your day"))
         self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for change in changes:
             self.list.addItem(("⚠ " if change.urgent else "") + change.text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

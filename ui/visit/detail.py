@@ -28,6 +28,7 @@ from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     PRIORITY_COLOURS,
     SEVERITY_TONES,
+    WITHDRAWN,
     date_text,
     local,
     place_text,
@@ -144,8 +145,9 @@ class VisitDetail(QWidget):
         badge.setObjectName("priorityBadge")
         badge.setStyleSheet(f"background:{colour}; color:white; border-radius:9px;"
                             "padding:2px 10px; font-weight:600;")
+        status = WITHDRAWN if bundle.withdrawn else visit.status
         meta = _label(f"{window_text(visit.window_start, visit.window_end)} · "
-                      f"{status_name(visit.status)}", "visitMeta", "muted", wrap=False)
+                      f"{status_name(status)}", "visitMeta", "muted", wrap=False)
         self.action = session_action(bundle)
         texts = {"start": (_("Start session"), _("Start the visit's session")),
                  "resume": (_("Resume session"), _("Resume the visit's session")),
