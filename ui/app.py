@@ -87,14 +87,12 @@ def run_gui(args: argparse.Namespace) -> int:
 
     paths = resolve_paths(args.data_dir, demo=args.demo).ensure()
     app = make_app()
-    instance = None
     if not args.screenshot:
-        from ui.single_instance import InstanceServer, hand_over
+        from ui.single_instance import hand_over
 
         if hand_over(paths.data, sys.argv[1:]):
             log.info("Already running on %s: handed over to that window", paths.data)
             return 0
-        instance = InstanceServer(paths.data, app)
     # The language first: Qt needs its translator before any widget (or board text) exists.
     settings, problems = load_settings(paths.settings_file)
     install_language(app, getattr(args, "lang", None) or settings.language)
@@ -120,6 +118,10 @@ def run_gui(args: argparse.Namespace) -> int:
 
     def store_opened(parts: core.CoreParts) -> None:
         log.debug("Store open")
+        if not args.screenshot:  # after the first paint: later launches come here
+            from ui.single_instance import InstanceServer
+
+            InstanceServer(paths.data, app).launched.connect(window.second_launch)
         window.store_ready(parts)
         (tasks.io(lambda: core.open_account(parts, paths.keyring_service)).success(account_opened)
             .label(_("Opening your account")).run())
@@ -164,8 +166,6 @@ def run_gui(args: argparse.Namespace) -> int:
 
         director = ScreenshotDirector(window, args.screenshot, args.view)
     window.show()
-    if instance is not None:
-        instance.launched.connect(window.second_launch)
     for message in problems:
         window.statusBar().showMessage(message, 15_000)
     reports = [] if args.screenshot else pending_reports(paths.logs)

@@ -9,14 +9,18 @@ running window comes to the front. The store's writer lock
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+import os
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:  # QtNetwork loads only once the window is up (start-up cost)
+    from PySide6.QtNetwork import QLocalSocket
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_MS = 500
@@ -24,20 +28,43 @@ SEND_TIMEOUT_MS = 2_000
 
 
 def server_name(data_folder: Path) -> str:
-    digest = hashlib.sha256(str(data_folder.resolve()).encode()).hexdigest()[:16]
-    return f"field-concierge-{digest}"
+    """A name per data folder (zlib, not hashlib: OpenSSL would cost start-up memory)."""
+    path = str(data_folder.resolve()).encode()
+    return f"field-concierge-{zlib.crc32(path):08x}{zlib.adler32(path):08x}"
 
 
 def hand_over(data_folder: Path, arguments: Sequence[str]) -> bool:
-    """Pass ``arguments`` to an app already running on ``data_folder``; False if none."""
+    """Pass ``arguments`` to an app already running on ``data_folder``; False if none.
+
+    On POSIX a plain Unix socket speaks to the running app's QLocalServer (its socket
+    lives in the temp folder), so a start that finds nobody pays no QtNetwork import."""
+    message = json.dumps(list(arguments)).encode() + b"\n"
+    if os.name == "posix":
+        return _hand_over_posix(server_name(data_folder), message)
+    from PySide6.QtNetwork import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(server_name(data_folder))
     if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
         return False
-    socket.write(json.dumps(list(arguments)).encode() + b"\n")
+    socket.write(message)
     socket.flush()
     socket.waitForBytesWritten(SEND_TIMEOUT_MS)
     socket.disconnectFromServer()
+    return True
+
+
+def _hand_over_posix(name: str, message: bytes) -> bool:
+    import socket
+
+    path = os.path.join(os.environ.get("TMPDIR") or "/tmp", name)  # QDir::tempPath()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as peer:
+        peer.settimeout(CONNECT_TIMEOUT_MS / 1000)
+        try:
+            peer.connect(path)
+            peer.sendall(message)
+        except OSError:
+            return False  # nobody listening (or a crashed app's stale socket)
     return True
 
 
@@ -47,6 +74,8 @@ class InstanceServer(QObject):
     launched = Signal(list)
 
     def __init__(self, data_folder: Path, parent: QObject | None = None) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
         super().__init__(parent)
         self.server = QLocalServer(self)
         self._sockets: list[QLocalSocket] = []
@@ -70,7 +99,7 @@ class InstanceServer(QObject):
         for socket in list(self._sockets):
             while socket.canReadLine():
                 self._arrived(bytes(socket.readLine().data()))
-            if socket.state() == QLocalSocket.LocalSocketState.UnconnectedState:
+            if socket.state() == socket.LocalSocketState.UnconnectedState:
                 self._sockets.remove(socket)
                 socket.deleteLater()
 
