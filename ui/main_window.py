@@ -28,7 +28,7 @@ from ui.board.model import prepare_rows
 from ui.board.view import BoardView
 from ui.context import AppContext
 from ui.dialogs.common import people_message
-from ui.format import mark_withdrawn, summary_text
+from ui.format import mark_withdrawn, place_text, summary_text
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.statusbar import SyncStatusWidget
@@ -84,6 +84,13 @@ class MainWindow(QMainWindow):
         self.column.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._show_banner(bool(ctx.settings.demo_mode or ctx.backoffice))
+        from ui.day_status import DayStatusBar
+
+        self.day_bar = DayStatusBar(self.ui_settings, self._visit_for_day)
+        self.day_bar.changed.connect(lambda _s: self.send_day_status())
+        self.day_bar.hide()
+        self._day_sending = self._day_again = False
+        self.column.insertWidget(self.column.indexOf(self.pages), self.day_bar)
 
         self.status = SyncStatusWidget()
         self.statusBar().setObjectName("statusBar")
@@ -297,9 +304,53 @@ class MainWindow(QMainWindow):
             self.status.set_online(bool(self.ctx.sync.online))
 
     # --- state --------------------------------------------------------------------
+    def _visit_for_day(self) -> tuple[str, str] | None:
+        """The visit "On my way" and "On site" are about: the open one, else the selected."""
+        if self.detail is not None and self.pages.currentWidget() is self.visit_page:
+            bundle = self.detail.bundle
+            return bundle.visit.id, place_text(bundle.site.customer_name, bundle.site.name)
+        visit_id = self.board.current_visit_id()
+        position = self.board.model.row_of(visit_id) if visit_id else -1
+        if position < 0:
+            return None
+        return str(visit_id), place_text(self.board.model.rows()[position])
+
+    def send_day_status(self) -> None:
+        """Tell the office (now, or after the next sync when offline). One report in
+        flight at a time, and always the latest: a tap during a send is sent after it."""
+        account = self.ctx.account
+        bar = self.day_bar
+        if not self.ctx.signed_in or account is None or not bar.status:
+            return
+        if self._day_sending:
+            self._day_again = True
+            return
+        self._day_sending, self._day_again = True, False
+        report = bar.report()
+
+        def send() -> None:
+            with account.client() as client:
+                client.put_day_status(report)
+
+        def finished(sent: bool) -> None:
+            self._day_sending = False
+            if self._day_again:
+                self.send_day_status()
+            elif sent:
+                bar.mark_pending(False)
+
+        def failed(exc: BaseException) -> None:
+            log.debug("Day status not sent yet: %s", exc)
+            self._day_again = False  # the next sync sends the latest
+            finished(False)
+
+        (self.ctx.tasks.io(send, parent=self).success(lambda _r: finished(True))
+            .failure(failed).label(_("Telling the office your status")).run())
+
     def show_current_state(self) -> None:
         """Pick the page for where we are: signed out, first sync, empty or the board."""
         signed_in = self.ctx.signed_in
+        self.day_bar.setVisible(signed_in)
         self.sign_in_action.setVisible(not signed_in)
         self.sign_out_action.setVisible(signed_in)
         self.sync_action.setEnabled(signed_in)
@@ -374,6 +425,8 @@ class MainWindow(QMainWindow):
         from ui.statusbar import sync_error_text
 
         self.status.set_finished(result)
+        if result.ok and self.day_bar.pending:
+            self.send_day_status()
         if getattr(result, "busy", False):
             self.statusBar().showMessage(sync_error_text(result), 8_000)
         elif not result.ok and result.error:

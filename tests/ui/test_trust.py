@@ -546,3 +546,48 @@ def test_the_session_window_closes_from_the_keyboard(harness: Harness, office: O
     session.activateWindow()
     qtbot.keyClick(session, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not window.session_windows, timeout=10_000)
+
+
+def _office_day(office: Office) -> dict:
+    import requests
+
+    from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD
+
+    with requests.Session() as session:
+        reply = session.post(f"{office.url}/v1/auth/login", timeout=10,
+                             json={"username": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
+        session.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+        rows = session.get(f"{office.url}/v1/admin/day-status", timeout=10).json()
+    return {row["technician_id"]: row["report"] for row in rows}
+
+
+def test_the_day_status_is_one_tap_and_tells_the_office(harness: Harness, office: Office,
+                                                        qtbot) -> None:
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    bar = window.day_bar
+    assert bar.isVisible()
+    visit_id = _active(window)[0].id
+    _open_visit(window, qtbot, visit_id)
+    clock = [1_000_000.0]
+    bar._clock = lambda: clock[0]
+    bar.buttons["travelling"].click()  # "On my way" tells the office
+    qtbot.waitUntil(lambda: not bar.pending, timeout=10_000)
+    report = _office_day(office)["tech-ana"]
+    assert (report["status"], report["visit_id"]) == ("travelling", visit_id)
+    bar.buttons["on_site"].click()
+    clock[0] += 42 * 60  # 42 minutes on site
+    bar.buttons["break"].click()
+    qtbot.waitUntil(lambda: not bar.pending, timeout=10_000)
+    report = _office_day(office)["tech-ana"]
+    assert report["status"] == "break"
+    assert report["on_site_seconds"][visit_id] == pytest.approx(42 * 60)
+    # offline: kept, and sent with the next sync
+    office.stop()
+    bar.buttons["done"].click()
+    qtbot.waitUntil(lambda: "not yet sent" in bar.summary.text(), timeout=10_000)
+    assert bar.pending
+    office.start()
+    assert _sync(window, qtbot).ok
+    qtbot.waitUntil(lambda: not bar.pending, timeout=10_000)
+    assert _office_day(office)["tech-ana"]["status"] == "done"
