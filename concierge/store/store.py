@@ -144,7 +144,8 @@ class Store:
         """Visits the office took off this technician (reassigned or removed), kept here."""
         with self._db.read() as conn:
             return {r[0] for r in conn.execute(
-                "SELECT id FROM records WHERE entity = 'withdrawn'")}
+                "SELECT w.id FROM records w JOIN records v ON v.entity = 'visit' AND v.id = w.id"
+                " WHERE w.entity = 'withdrawn'")}
 
     def status(self) -> SyncStatus:
         with self._db.read() as conn:
