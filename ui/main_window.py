@@ -384,12 +384,28 @@ class MainWindow(QMainWindow):
         if store is None:
             return
         sort = self.board.model.sort_state
+        seen = self._notes_seen()
+
         def read() -> tuple[Any, Any]:
+            from dataclasses import replace
+
             rows = mark_withdrawn(store.visit_rows(), store.withdrawn_visits())
-            return prepare_rows(rows, sort), store.status()
+            marks = {visit_id: ("new" if visit_id not in seen else "updated", note.strip())
+                     for visit_id, note in store.office_notes().items()
+                     if seen.get(visit_id) != note.strip()}
+            return replace(prepare_rows(rows, sort), note_marks=marks), store.status()
 
         (self.ctx.tasks.db(read, parent=self)
             .success(self._loaded).label(_("Reading your visits")).run())
+
+    def _notes_seen(self) -> dict[str, str]:
+        """The office notes the technician last saw on each visit's page."""
+        settings = self.ui_settings
+        settings.beginGroup("officeNotesSeen")
+        try:
+            return {key: str(settings.value(key) or "") for key in settings.childKeys()}
+        finally:
+            settings.endGroup()
 
     def _loaded(self, data: tuple[Any, Any]) -> None:
         rows, status = data
@@ -480,6 +496,7 @@ class MainWindow(QMainWindow):
         seen = self.ui_settings.value(seen_key)
         self.detail = VisitDetail(bundle, office_notes_seen=None if seen is None else str(seen))
         self.ui_settings.setValue(seen_key, visit.office_notes.strip())
+        self.board.model.clear_note_mark(visit.id)
         self.detail.back_requested.connect(self.show_board)
         self.detail.start_session.connect(self.open_session)
         self.detail.notes_saved.connect(self.save_visit_notes)

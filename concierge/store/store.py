@@ -140,6 +140,13 @@ class Store:
         with self._db.read() as conn:
             return telemetry.metrics(conn, asset_id)
 
+    def office_notes(self) -> dict[str, str]:
+        """The office's notes per visit, where there are any (for the board's marks)."""
+        with self._db.read() as conn:
+            return {r[0]: r[1] for r in conn.execute(
+                "SELECT id, data ->> '$.office_notes' FROM records WHERE entity = 'visit' "
+                "AND COALESCE(data ->> '$.office_notes', '') != ''")}
+
     def withdrawn_visits(self) -> set[str]:
         """Visits the office took off this technician (reassigned or removed), kept here."""
         with self._db.read() as conn:

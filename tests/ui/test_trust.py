@@ -209,14 +209,30 @@ def test_office_notes_show_updated_and_my_notes_sync(harness: Harness, office: O
     visit_id = _active(window)[0].id
     office.patch_visit(visit_id, office_notes="Bring the 24 V controller")
     assert _sync(window, qtbot).ok
+    model = window.board.model
+
+    def why() -> str:
+        return model.index(model.row_of(visit_id), 3).data()
+
+    qtbot.waitUntil(lambda: why().startswith("✎ Office note"), timeout=10_000)  # board card
+    assert "Bring the 24 V controller" in model.index(model.row_of(visit_id), 3).data(
+        Qt.ItemDataRole.ToolTipRole)
     _open_visit(window, qtbot, visit_id)
+    assert not why().startswith("✎")  # read
     assert window.detail.office_notes.text() == "Bring the 24 V controller"
     assert not window.detail.office_notes_updated  # first look: nothing to compare with
+    window.show_board()
     office.patch_visit(visit_id, office_notes="Moved to Tuesday; bring the controller")
     assert _sync(window, qtbot).ok
-    qtbot.waitUntil(lambda: "Tuesday" in window.detail.office_notes.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: why().startswith("✎ Note updated"), timeout=10_000)
+    _open_visit(window, qtbot, visit_id)
+    assert "Tuesday" in window.detail.office_notes.text()
     assert window.detail.office_notes_updated
     assert "Updated" in window.detail.office_heading.text()
+    office.patch_visit(visit_id, office_notes="Moved to Wednesday; bring the controller")
+    assert _sync(window, qtbot).ok  # the open page follows, marked
+    qtbot.waitUntil(lambda: "Wednesday" in window.detail.office_notes.text(), timeout=10_000)
+    assert window.detail.office_notes_updated
     # my own notes: typed offline, saved locally, sent with the next sync
     office.stop()
     window.detail.my_notes.setPlainText("Gate code 4711")
