@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PO_FILES := $(wildcard concierge/locale/*/LC_MESSAGES/concierge.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: setup lock test-oldest bundle bundle-test run test lint typecheck contracts pytest \
+.PHONY: screenshots setup lock test-oldest bundle bundle-test run test lint typecheck contracts pytest \
 	core-only system-deps screenshot bench clean i18n-update
 
 setup: $(STAMP) $(MO_FILES)
@@ -77,6 +77,11 @@ run: setup
 
 screenshot: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/concierge --demo --screenshot docs/screenshot-board.png
+
+# Every fixed screen, light and dark, English and German, into docs/ui/ (see docs/ui.md).
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python scripts/screenshots_dialogs.py
 
 system-deps:
 	@scripts/system-deps.sh

@@ -48,11 +48,12 @@ def _fail(message: str, exit_code: int = 1) -> int:
 
 
 @contextmanager
-def _store(paths: AppPaths) -> Iterator[Store]:
+def _store(paths: AppPaths, *, exclusive: bool = False) -> Iterator[Store]:
+    """``exclusive``: refused while the app (or another sign-in) has this data open."""
     from concierge.store import CorruptStoreError, Store, StoreError
 
     try:
-        store = Store.open(paths.store_file, paths.attachments)
+        store = Store.open(paths.store_file, paths.attachments, exclusive=exclusive)
     except CorruptStoreError as exc:
         raise CommandError(
             _("{problem} Run `concierge recover` to do that.").format(problem=exc),
@@ -112,7 +113,7 @@ def login(args: argparse.Namespace) -> int:
         _("Password for {user}: ").format(user=args.user))
     paths = _paths(args)
     tokens = open_token_store(paths.keyring_service)
-    with _store(paths) as store:
+    with _store(paths, exclusive=True) as store:
         user = Account(store, tokens).sign_in(args.server, args.user, password)
     print(_("Signed in as {name} ({login}).").format(name=user.name, login=user.login))
     if tokens.warning:
@@ -134,7 +135,7 @@ def logout(args: argparse.Namespace) -> int:
     from concierge.auth import Account, open_token_store
 
     paths = _paths(args)
-    with _store(paths) as store:
+    with _store(paths, exclusive=True) as store:
         account = Account(store, open_token_store(paths.keyring_service))
         account.sign_out(discard_unsynced=args.discard_unsynced)
     print(_("Signed out; local data removed."))

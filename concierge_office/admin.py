@@ -75,6 +75,18 @@ def patch_visit(
     return records.visit(updated)
 
 
+@router.get("/day-status", response_model=list[schemas.TechnicianDayStatus])
+def day_status(user: AdminUser, request: Request) -> list[schemas.TechnicianDayStatus]:
+    """Every technician's latest day status (PUT /v1/me/day-status)."""
+    with state_of(request).db.read() as conn:
+        rows = conn.execute(
+            select(db.meta.c.key, db.meta.c.value).where(db.meta.c.key.like("day_status:%"))
+        ).all()
+    return [schemas.TechnicianDayStatus(
+        technician_id=key.split(":", 1)[1],
+        report=schemas.DayStatusReport.model_validate_json(value)) for key, value in rows]
+
+
 @router.post("/engine/run", response_model=schemas.EngineRun)
 def run_engine(user: AdminUser, request: Request) -> schemas.EngineRun:
     state = state_of(request)

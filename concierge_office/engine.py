@@ -82,15 +82,18 @@ def priority(severity: str, impact: float | None, now: float) -> int:
 
 
 DEFAULT_TIMEZONE = "Europe/Berlin"  # regions without a row in ``regions``
-WORK_SLOTS = ((8, 12), (13, 17))  # local hours of the visit slots, Monday to Friday
+WORK_SLOTS = ((8, 12), (13, 17))  # local hours of the visit slots
+WORK_DAYS = frozenset(range(5))  # Monday to Friday
+EVERY_DAY = frozenset(range(7))  # the demo: its day is today, whatever the weekday
 MIN_SLOT_LEFT = HOUR  # a slot already under way is offered while this much of it is left
 
 
-def working_slots(after: float, zone: ZoneInfo) -> Iterator[tuple[float, float]]:
+def working_slots(after: float, zone: ZoneInfo, days: frozenset[int] = WORK_DAYS
+                  ) -> Iterator[tuple[float, float]]:
     """Working-hour slots (local time of ``zone``) that end after ``after``, in order."""
     day = datetime.fromtimestamp(after, zone).date()
     while True:
-        if day.weekday() < 5:
+        if day.weekday() in days:
             for first, last in WORK_SLOTS:
                 start = datetime.combine(day, time(first), zone).timestamp()
                 end = datetime.combine(day, time(last), zone).timestamp()
@@ -107,6 +110,7 @@ def visit_window(
     *,
     taken: Collection[float] = (),
     asap: bool = False,
+    days: frozenset[int] = WORK_DAYS,
 ) -> tuple[float, float]:
     """A free working-hour slot of the site's local time for a visit of priority ``prio``.
 
@@ -120,7 +124,7 @@ def visit_window(
     """
     lead = 0.0 if asap or prio == 1 else _LEAD_HOURS[prio] * HOUR
     usable: list[tuple[float, float]] = []
-    for slot in working_slots(now + MIN_SLOT_LEFT, zone):
+    for slot in working_slots(now + MIN_SLOT_LEFT, zone, days):
         if slot[0] in taken:
             continue
         usable.append(slot)
@@ -158,8 +162,9 @@ class RemoteFirstHook(Protocol):
 class ProactiveEngine:
     """Runs are serialised: the scheduler job and ``/admin/engine/run`` share a lock."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, work_days: frozenset[int] = WORK_DAYS) -> None:
         self.db = database
+        self.work_days = work_days
         self._lock = threading.Lock()
         self.remote_first: RemoteFirstHook | None = None  # set by the devices link
         self.watch = AnomalyWatch(database)
@@ -359,7 +364,7 @@ class ProactiveEngine:
             keep = [i for i in visit.insight_ids if i not in gone]
             rows = list(conn.execute(select(ins).where(ins.c.id.in_(keep))).all())
             if rows:
-                plan = _plan(rows, now, _local_time(sites, visit.site_id))
+                plan = _plan(rows, now, _local_time(sites, visit.site_id), days=self.work_days)
                 values = {"summary": plan["summary"], "priority": plan["priority"]}
             else:
                 values = {"summary": f"Findings resolved: {visit.summary}"[:400]}
@@ -446,6 +451,7 @@ class ProactiveEngine:
             zone,
             taken=board.taken(technician, ident),
             asap=technician not in served,
+            days=self.work_days,
         )
         served.add(technician)
         board.slots[technician][ident] = values["window_start"]
@@ -477,6 +483,7 @@ class ProactiveEngine:
             now,
             _local_time(board.sites, visit.site_id),
             taken=board.taken(visit.technician_id, visit.id),
+            days=self.work_days,
         )
         # Keep the window of a visit under way, and an earlier one than the new plan's.
         if (
@@ -638,11 +645,12 @@ def _plan(
     *,
     taken: Collection[float] = (),
     asap: bool = False,
+    days: frozenset[int] = WORK_DAYS,
 ) -> dict[str, Any]:
     """Priority, window and summary of a visit for these insights."""
     top = min(insights, key=lambda r: urgency(r.severity, r.predicted_impact_at, r.confidence))
     prio = min(priority(r.severity, r.predicted_impact_at, now) for r in insights)
     impacts = [r.predicted_impact_at for r in insights if r.predicted_impact_at is not None]
     deadline = min(impacts) - 12 * HOUR if impacts else None
-    start, end = visit_window(prio, deadline, now, zone, taken=taken, asap=asap)
+    start, end = visit_window(prio, deadline, now, zone, taken=taken, asap=asap, days=days)
     return {"priority": prio, "window_start": start, "window_end": end, "summary": top.headline}

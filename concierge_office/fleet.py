@@ -44,6 +44,22 @@ def me(user: CurrentUser) -> schemas.UserInfo:
     return user.info()
 
 
+@router.put("/me/day-status", response_model=schemas.DayStatusReport)
+def put_day_status(
+    body: schemas.DayStatusReport, user: CurrentUser, request: Request
+) -> schemas.DayStatusReport:
+    """The technician's day: travelling (on my way), on site, break or done; the time on
+    site per visit. Kept as the latest report per technician; the office reads it back."""
+    if body.visit_id is not None:
+        with state_of(request).db.read() as conn:
+            if visible_visit(conn, user, body.visit_id) is None:
+                raise not_found("visit", body.visit_id)
+    database = state_of(request).db
+    with database.write() as conn:
+        db.meta_set(database, conn, f"day_status:{user.id}", body.model_dump_json())
+    return body
+
+
 @router.get("/metrics", response_model=schemas.MetricCatalogue)
 def metrics(user: CurrentUser) -> schemas.MetricCatalogue:
     return schemas.MetricCatalogue(

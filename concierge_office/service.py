@@ -26,7 +26,7 @@ from concierge_office.demo_fleet import (
     seed_fleet,
 )
 from concierge_office.devices.link import attach as attach_devices
-from concierge_office.engine import ProactiveEngine
+from concierge_office.engine import EVERY_DAY, WORK_DAYS, ProactiveEngine
 from concierge_office.jobs import purge_runs, run_due, worker_id
 from concierge_office.state import DAY, AppState, Clock, Config, Readiness
 
@@ -89,7 +89,7 @@ class BackOffice:
             tombstone_retention=tombstone_retention_seconds,
         )
         self.clock = Clock(speed, origin=max(time.time(), sim_now))
-        self.engine = ProactiveEngine(self.db)
+        self.engine = ProactiveEngine(self.db, EVERY_DAY if has_demo else WORK_DAYS)
         self.ready = Readiness()
         self.state = AppState(self.config, self.db, self.clock, self.engine, ready=self.ready)
         self.app: FastAPI = create_app(self.state)

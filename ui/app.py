@@ -38,8 +38,10 @@ PAINT_FALLBACK_MS = 500  # a window never painted (minimised, say) must not stal
 def read_board(store: Any) -> tuple[PreparedRows, Any]:
     """Database worker: the board's rows, prepared, and the sync status."""
     from ui.board.model import prepare_rows
+    from ui.format import mark_withdrawn
 
-    return prepare_rows(store.visit_rows()), store.status()
+    return prepare_rows(mark_withdrawn(store.visit_rows(), store.withdrawn_visits())), \
+        store.status()
 
 
 def first_screen(paths: AppPaths, rows: int = FIRST_SCREEN_ROWS
@@ -85,6 +87,12 @@ def run_gui(args: argparse.Namespace) -> int:
 
     paths = resolve_paths(args.data_dir, demo=args.demo).ensure()
     app = make_app()
+    if not args.screenshot:
+        from ui.single_instance import hand_over
+
+        if hand_over(paths.data, sys.argv[1:]):
+            log.info("Already running on %s: handed over to that window", paths.data)
+            return 0
     # The language first: Qt needs its translator before any widget (or board text) exists.
     settings, problems = load_settings(paths.settings_file)
     install_language(app, getattr(args, "lang", None) or settings.language)
@@ -110,6 +118,10 @@ def run_gui(args: argparse.Namespace) -> int:
 
     def store_opened(parts: core.CoreParts) -> None:
         log.debug("Store open")
+        if not args.screenshot:  # after the first paint: later launches come here
+            from ui.single_instance import InstanceServer
+
+            InstanceServer(paths.data, app).launched.connect(window.second_launch)
         window.store_ready(parts)
         for notice in parts.notices:  # e.g. a damaged store was kept aside and recovered
             window.statusBar().showMessage(notice, 120_000)

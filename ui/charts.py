@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import QLocale, Qt, QTimer
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtCore import QEvent, QLocale, Qt, QTimer
+from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from concierge.domain import MetricSpec
@@ -152,17 +152,15 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         self.setAccessibleName(_("Chart: {title}").format(title=title))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(220)
-        scheme = current_scheme()
-        colours = PALETTES[scheme]
-        self.setBackground(colours["base"])
+        self.title = title
+        self.engaged = False  # the wheel zooms after a click on the chart (or with Ctrl)
         item = self.getPlotItem()
-        item.setTitle(title, color=colours["text"], size="10pt")
-        for name in ("bottom", "left"):
-            ax = item.getAxis(name)
-            ax.setPen(colours["border"])
-            ax.setTextPen(colours["muted"])
-        if spec is not None and spec.unit:
-            item.setLabel("left", units=None, text=spec.unit, color=colours["muted"])
+        self.legend = item.addLegend(offset=(-10, 10))
+        self.readout = pg.TextItem("", anchor=(0, 0))
+        self.readout.setZValue(10)
+        item.addItem(self.readout, ignoreBounds=True)
+        self.readout.hide()
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
         item.showGrid(x=False, y=False)
         item.setMenuEnabled(False)
         item.hideButtons()
@@ -170,14 +168,9 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         self.viewbox.setMouseEnabled(x=True, y=True)
         self._t: Array = np.zeros(0)
         self._lo = self._mean = self._hi = self._t
-        accent = QColor(MEAN_COLOUR[scheme])
-        fill = QColor(accent)
-        fill.setAlpha(60)
         self.band = QGraphicsPathItem()  # min/max envelope as one filled polygon
         self.band.setPen(pg.mkPen(None))
-        self.band.setBrush(fill)
-        self.mean_line = pg.PlotCurveItem(pen=pg.mkPen(accent, width=1),
-                                          skipFiniteCheck=True, name="mean")
+        self.mean_line = pg.PlotCurveItem(skipFiniteCheck=True, name=_("Hourly mean"))
         item.addItem(self.band)
         item.addItem(self.mean_line)
         self.threshold_lines: dict[str, pg.InfiniteLine] = {}
@@ -186,6 +179,8 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         self.crossing_marker: pg.ScatterPlotItem | None = None
         self.crossing_label: pg.TextItem | None = None
         self.forecast: Forecast | None = None
+        self._scheme = ""
+        self.restyle()
         self._redraw = QTimer(self, singleShot=True, interval=0)
         self._redraw.timeout.connect(self._refresh)
         self.viewbox.sigXRangeChanged.connect(self._redraw.start)
@@ -194,6 +189,92 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
             self._add_threshold("critical", spec.critical, CRITICAL_COLOUR)
         elif spec is not None and spec.service_limit is not None:
             self._add_threshold("service limit", spec.service_limit, CRITICAL_COLOUR)
+
+    def restyle(self) -> None:
+        """Colours of the scheme now applied (again when the theme switches live)."""
+        scheme = current_scheme()
+        if scheme == self._scheme:
+            return
+        self._scheme = scheme
+        colours = PALETTES[scheme]
+        self.setBackground(colours["base"])
+        item = self.getPlotItem()
+        item.setTitle(self.title, color=colours["text"], size="10pt")
+        for name in ("bottom", "left"):
+            ax = item.getAxis(name)
+            ax.setPen(colours["border"])
+            ax.setTextPen(colours["muted"])
+        if self.spec is not None and self.spec.unit:
+            item.setLabel("left", units=None, text=self.spec.unit, color=colours["muted"])
+        accent = QColor(MEAN_COLOUR[scheme])
+        fill = QColor(accent)
+        fill.setAlpha(60)
+        self.band.setBrush(fill)
+        self.mean_line.setPen(pg.mkPen(accent, width=1))
+        self.legend.setLabelTextColor(colours["text"])
+        self.legend.setBrush(pg.mkBrush(QColor(colours["base"])))
+        self.readout.setColor(colours["text"])
+        self.readout.fill = pg.mkBrush(QColor(colours["base"]))
+        for line in (self.trend_line, self.forecast_line):
+            if line is not None:
+                pen = line.opts["pen"]
+                pen.setColor(QColor(TREND_COLOUR[scheme]))
+                line.setPen(pen)
+
+    def changeEvent(self, event: QEvent) -> None:
+        ready = hasattr(self, "_scheme")  # not while the base class is being built
+        if ready and event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self.restyle()
+        super().changeEvent(event)
+
+    # --- wheel, hover -----------------------------------------------------------------
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """The wheel scrolls the page; it zooms only with Ctrl or after a click here."""
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if ctrl or self.engaged:
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.engaged = True
+        super().mousePressEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self.engaged = False
+        self.readout.hide()
+        super().leaveEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.engaged = False
+        super().focusOutEvent(event)
+
+    def _mouse_moved(self, pos: Any) -> None:
+        if not self.getPlotItem().sceneBoundingRect().contains(pos):
+            self.readout.hide()
+            return
+        self.hover_at(float(self.viewbox.mapSceneToView(pos).x()))
+
+    def hover_at(self, x: float) -> str:
+        """Show the reading nearest to time ``x``: time, value and unit. Returns the text."""
+        if not self._t.size:
+            self.readout.hide()
+            return ""
+        i = int(np.clip(np.searchsorted(self._t, x), 0, self._t.size - 1))
+        if i > 0 and abs(self._t[i - 1] - x) < abs(self._t[i] - x):
+            i -= 1
+        t, value = float(self._t[i]), float(self._mean[i])
+        moment = datetime.fromtimestamp(t).astimezone()
+        unit = f" {unit_name(self.spec.unit)}" if self.spec and self.spec.unit else ""
+        text = f"{day_text(moment)} {clock(moment)}: {number(float(f'{value:.4g}'))}{unit}"
+        if self._lo is not self._mean and self._hi is not self._mean:
+            text += " " + _("(min {low}, max {high})").format(
+                low=number(float(f"{self._lo[i]:.4g}")), high=number(float(f"{self._hi[i]:.4g}")))
+        (x0, _x1), (_y0, y1) = self.viewbox.viewRange()
+        self.readout.setText(text)
+        self.readout.setPos(x0, y1)
+        self.readout.show()
+        return text
 
     def _add_threshold(self, name: str, value: float, colour: str) -> None:
         unit = f" {unit_name(self.spec.unit)}" if self.spec and self.spec.unit else ""
@@ -233,10 +314,10 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         end = forecast.crossing_at or forecast.t_ref + 7 * DAY
         xs = np.array([start, forecast.t_ref])
         self.trend_line = pg.PlotCurveItem(xs, forecast.value_at(xs),
-                                           pen=pg.mkPen(colour, width=2), name="trend")
+                                           pen=pg.mkPen(colour, width=2), name=_("Trend"))
         fx = np.array([forecast.t_ref, max(end, forecast.t_ref)])
         self.forecast_line = pg.PlotCurveItem(
-            fx, forecast.value_at(fx), name="forecast",
+            fx, forecast.value_at(fx), name=_("Forecast"),
             pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
         item.addItem(self.trend_line)
         item.addItem(self.forecast_line)
@@ -274,6 +355,10 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         if finite_x:
             x0, x1 = min(finite_x), max(finite_x)
             x1 = x1 if x1 > x0 else x0 + 3600
+            span = x1 - x0
+            # no zooming out to years or in below a few minutes
+            self.viewbox.setLimits(xMin=x0 - span, xMax=x1 + span, maxXRange=3 * span,
+                                   minXRange=min(600.0, span))
             self.viewbox.setXRange(x0, x1, padding=0.03)
         if finite_y:
             y0, y1 = min(finite_y), max(finite_y)

@@ -50,9 +50,10 @@ def open_store(paths: AppPaths, read_board: Callable[[Any], Any] | None = None) 
 
     notices: list[str] = []
     try:
-        store = Store.open(paths.store_file, paths.attachments)
+        store = Store.open(paths.store_file, paths.attachments, exclusive=True)
     except CorruptStoreError as exc:
-        store, report = Store.recover(paths.store_file, paths.attachments, exc.kept_as)
+        store, report = Store.recover(paths.store_file, paths.attachments, exc.kept_as,
+                                      exclusive=True)
         notices.append(f"{exc} {report.summary()}")
     try:
         cached = store.account()

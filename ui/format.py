@@ -16,10 +16,12 @@ from PySide6.QtCore import QDateTime, QLocale
 from concierge.i18n import SOURCE, _, ngettext, pgettext, ui
 from concierge.store import board
 
-PRIORITY_COLOURS = {1: "#d03b2f", 2: "#e07a1f", 3: "#1f7a8c", 4: "#7b8794"}
+# badge and dot fills under white text: each reaches WCAG AA (4.5:1) with white
+PRIORITY_COLOURS = {1: "#c0392b", 2: "#a85500", 3: "#1f7a8c", 4: "#5f6b76"}
 STATUS_KEYS = ("proposed", "scheduled", "in_progress", "completed", "cancelled")
-DONE_STATUSES = frozenset(board.DONE_STATUSES)
-SEVERITY_COLOURS = {"info": "#1f7a8c", "warning": "#d08c00", "critical": "#d03b2f"}
+WITHDRAWN = "withdrawn"  # shown for a visit the office took off this technician
+DONE_STATUSES = frozenset((*board.DONE_STATUSES, WITHDRAWN))
+SEVERITY_TONES = {"info": "accent", "warning": "warn", "critical": "error"}  # ui.theme.tone
 
 
 def priority_name(priority: int) -> str:
@@ -45,6 +47,7 @@ def _status_names(_language: str) -> dict[str, str]:
         "in_progress": pgettext("visit status", "In progress"),
         "completed": pgettext("visit status", "Completed"),
         "cancelled": pgettext("visit status", "Cancelled"),
+        WITHDRAWN: pgettext("visit status", "Withdrawn by the office"),
     }
 
 
@@ -174,3 +177,12 @@ def when_text(value: Any, now: datetime | None = None) -> str:
         rel = ngettext("in ~{count} day", "in ~{count} days", days).format(count=days)
     return _("{relative} ({moment})").format(relative=rel,
                                              moment=f"{day_text(moment)} {clock(moment)}")
+
+
+def mark_withdrawn(rows: list[Any], withdrawn: set[str]) -> list[Any]:
+    """Board rows with a visit the office took away shown as such (worker thread)."""
+    if not withdrawn:
+        return rows
+    from dataclasses import replace
+
+    return [replace(r, status=WITHDRAWN) if r.id in withdrawn else r for r in rows]

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -27,7 +28,7 @@ from ui.board.model import prepare_rows
 from ui.board.view import BoardView
 from ui.context import AppContext
 from ui.dialogs.common import people_message
-from ui.format import summary_text
+from ui.format import mark_withdrawn, place_text, summary_text
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.statusbar import SyncStatusWidget
@@ -83,11 +84,27 @@ class MainWindow(QMainWindow):
         self.column.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._show_banner(bool(ctx.settings.demo_mode or ctx.backoffice))
+        from ui.day_status import DayStatusBar
+
+        self.day_bar = DayStatusBar(self.ui_settings, self._visit_for_day)
+        self.day_bar.changed.connect(lambda _s: self.send_day_status())
+        self.day_bar.hide()
+        self._day_sending = self._day_again = False
+        self.column.insertWidget(self.column.indexOf(self.pages), self.day_bar)
 
         self.status = SyncStatusWidget()
         self.statusBar().setObjectName("statusBar")
         self.statusBar().addPermanentWidget(self.status, 1)
         self.notifier = Notifier(self, lambda text: self.statusBar().showMessage(text, 15_000))
+        self.day_changes: list[Any] = []  # since the technician last looked
+        self._day_before: dict[str, Any] | None = None  # the day as a sync began
+        self._diff_after_load = False
+        self.changes_button = QPushButton()
+        self.changes_button.setObjectName("dayChangesButton")
+        self.changes_button.setProperty("flat", True)
+        self.changes_button.hide()
+        self.changes_button.clicked.connect(self.open_day_changes)
+        self.statusBar().addPermanentWidget(self.changes_button)
         self._build_actions()
 
         self.board.open_visit.connect(self.open_visit)
@@ -96,9 +113,11 @@ class MainWindow(QMainWindow):
         self.status.attention_requested.connect(lambda: self.open_conflicts(1))
         self._reload_timer = QTimer(self, singleShot=True, interval=STORE_RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self.reload)
+        self._visit_timer = QTimer(self, singleShot=True, interval=STORE_RELOAD_DELAY_MS)
+        self._visit_timer.timeout.connect(self.refresh_visit)
         bridge = ctx.bridge
         bridge.store_changed.connect(self._store_changed)
-        bridge.sync_started.connect(lambda _v: self.status.set_running(True))
+        bridge.sync_started.connect(self._sync_started)
         bridge.sync_progress.connect(self.status.set_progress)
         bridge.sync_finished.connect(self._sync_finished)
         bridge.online_changed.connect(self.status.set_online)
@@ -218,10 +237,63 @@ class MainWindow(QMainWindow):
         self.banner_label.setText(
             _("The demo could not start. {reason}").format(reason=people_message(exc)))
 
-    def _store_changed(self, _change: Any) -> None:
+    def _store_changed(self, change: Any) -> None:
+        if self.detail is not None and self.pages.currentWidget() is self.visit_page:
+            ids: frozenset[str] = getattr(change, "ids", frozenset())
+            entities: frozenset[str] = getattr(change, "entities", frozenset())
+            if self.detail.bundle.visit.id in ids or "*" in ids or "session" in entities:
+                self._visit_timer.start()
         if not self._reload_timer.isActive():
             syncing = self._sync_running()
             self._reload_timer.start(SYNCING_RELOAD_DELAY_MS if syncing else STORE_RELOAD_DELAY_MS)
+
+    def _sync_started(self, _value: Any = None) -> None:
+        self.status.set_running(True)
+        if self._rows_loaded and self.board.model.rowCount():
+            from ui.day_changes import snapshot
+
+            self._day_before = snapshot(self.board.model.rows())
+
+    def _note_day_changes(self) -> None:
+        """After a sync: what changed in the day, listed and notified."""
+        from ui.day_changes import diff_day, snapshot
+
+        before, self._day_before = self._day_before, None
+        if not before:
+            return  # the first fill of an empty board is no change
+        changes = diff_day(before, snapshot(self.board.model.rows()))
+        if not changes:
+            return
+        self.day_changes = changes + self.day_changes
+        self._show_changes_button()
+        lines = [c.text for c in changes[:3]]
+        if len(changes) > 3:
+            lines.append(ngettext("and {count} more", "and {count} more", len(changes) - 3)
+                         .format(count=len(changes) - 3))
+        self.notifier.notify(ngettext("{count} change to your day", "{count} changes to your day",
+                                      len(changes)).format(count=len(changes)), "\n".join(lines))
+
+    def _show_changes_button(self) -> None:
+        count = len(self.day_changes)
+        self.changes_button.setText(ngettext("What changed ({count})", "What changed ({count})",
+                                             count).format(count=count))
+        self.changes_button.setAccessibleName(
+            ngettext("{count} change to your day since you last looked",
+                     "{count} changes to your day since you last looked", count)
+            .format(count=count))
+        self.changes_button.setVisible(count > 0)
+
+    def open_day_changes(self) -> Any:
+        from ui.day_changes import DayChangesDialog
+
+        dialog = self._open_dialog("day_changes",
+                                   lambda: DayChangesDialog(self, list(self.day_changes)))
+        dialog.seen.connect(self._changes_seen)
+        return dialog
+
+    def _changes_seen(self) -> None:
+        self.day_changes = []
+        self._show_changes_button()
 
     def _start_sync(self) -> None:
         if self.ctx.sync is None:
@@ -232,9 +304,53 @@ class MainWindow(QMainWindow):
             self.status.set_online(bool(self.ctx.sync.online))
 
     # --- state --------------------------------------------------------------------
+    def _visit_for_day(self) -> tuple[str, str] | None:
+        """The visit "On my way" and "On site" are about: the open one, else the selected."""
+        if self.detail is not None and self.pages.currentWidget() is self.visit_page:
+            bundle = self.detail.bundle
+            return bundle.visit.id, place_text(bundle.site.customer_name, bundle.site.name)
+        visit_id = self.board.current_visit_id()
+        position = self.board.model.row_of(visit_id) if visit_id else -1
+        if position < 0:
+            return None
+        return str(visit_id), place_text(self.board.model.rows()[position])
+
+    def send_day_status(self) -> None:
+        """Tell the office (now, or after the next sync when offline). One report in
+        flight at a time, and always the latest: a tap during a send is sent after it."""
+        account = self.ctx.account
+        bar = self.day_bar
+        if not self.ctx.signed_in or account is None or not bar.status:
+            return
+        if self._day_sending:
+            self._day_again = True
+            return
+        self._day_sending, self._day_again = True, False
+        report = bar.report()
+
+        def send() -> None:
+            with account.client() as client:
+                client.put_day_status(report)
+
+        def finished(sent: bool) -> None:
+            self._day_sending = False
+            if self._day_again:
+                self.send_day_status()
+            elif sent:
+                bar.mark_pending(False)
+
+        def failed(exc: BaseException) -> None:
+            log.debug("Day status not sent yet: %s", exc)
+            self._day_again = False  # the next sync sends the latest
+            finished(False)
+
+        (self.ctx.tasks.io(send, parent=self).success(lambda _r: finished(True))
+            .failure(failed).label(_("Telling the office your status")).run())
+
     def show_current_state(self) -> None:
         """Pick the page for where we are: signed out, first sync, empty or the board."""
         signed_in = self.ctx.signed_in
+        self.day_bar.setVisible(signed_in)
         self.sign_in_action.setVisible(not signed_in)
         self.sign_out_action.setVisible(signed_in)
         self.sync_action.setEnabled(signed_in)
@@ -268,9 +384,28 @@ class MainWindow(QMainWindow):
         if store is None:
             return
         sort = self.board.model.sort_state
-        (self.ctx.tasks.db(lambda: (prepare_rows(store.visit_rows(), sort), store.status()),
-                           parent=self)
+        seen = self._notes_seen()
+
+        def read() -> tuple[Any, Any]:
+            from dataclasses import replace
+
+            rows = mark_withdrawn(store.visit_rows(), store.withdrawn_visits())
+            marks = {visit_id: ("new" if visit_id not in seen else "updated", note.strip())
+                     for visit_id, note in store.office_notes().items()
+                     if seen.get(visit_id) != note.strip()}
+            return replace(prepare_rows(rows, sort), note_marks=marks), store.status()
+
+        (self.ctx.tasks.db(read, parent=self)
             .success(self._loaded).label(_("Reading your visits")).run())
+
+    def _notes_seen(self) -> dict[str, str]:
+        """The office notes the technician last saw on each visit's page."""
+        settings = self.ui_settings
+        settings.beginGroup("officeNotesSeen")
+        try:
+            return {key: str(settings.value(key) or "") for key in settings.childKeys()}
+        finally:
+            settings.endGroup()
 
     def _loaded(self, data: tuple[Any, Any]) -> None:
         rows, status = data
@@ -280,6 +415,9 @@ class MainWindow(QMainWindow):
         self.status.set_status(status)
         if self.ctx.signed_in and self.pages.currentWidget() is not self.visit_page:
             self._show_board_or_placeholder()
+        if self._diff_after_load:
+            self._diff_after_load = False
+            self._note_day_changes()
         self.board_loaded.emit()
         if self._sync_after_load:
             self._sync_after_load = False
@@ -303,11 +441,14 @@ class MainWindow(QMainWindow):
         from ui.statusbar import sync_error_text
 
         self.status.set_finished(result)
+        if result.ok and self.day_bar.pending:
+            self.send_day_status()
         if getattr(result, "busy", False):
             self.statusBar().showMessage(sync_error_text(result), 8_000)
         elif not result.ok and result.error:
             self.statusBar().showMessage(
                 _("Sync failed: {reason}").format(reason=sync_error_text(result)), 15_000)
+        self._diff_after_load = self._day_before is not None
         self.reload()
         urgent = list(result.new_urgent_visit_ids or [])
         if urgent:
@@ -350,9 +491,15 @@ class MainWindow(QMainWindow):
         if self.detail is not None:
             self.detail.setParent(None)
             self.detail.deleteLater()
-        self.detail = VisitDetail(bundle)
+        visit = bundle.visit
+        seen_key = f"officeNotesSeen/{visit.id}"
+        seen = self.ui_settings.value(seen_key)
+        self.detail = VisitDetail(bundle, office_notes_seen=None if seen is None else str(seen))
+        self.ui_settings.setValue(seen_key, visit.office_notes.strip())
+        self.board.model.clear_note_mark(visit.id)
         self.detail.back_requested.connect(self.show_board)
         self.detail.start_session.connect(self.open_session)
+        self.detail.notes_saved.connect(self.save_visit_notes)
         if self.visit_page is None:
             self.visit_page = QWidget()
             self.visit_page.setObjectName("visitPage")
@@ -364,6 +511,42 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.visit_page)
         self.detail.back.setFocus()
         self.visit_opened.emit(bundle.visit.id)
+
+    def refresh_visit(self) -> None:
+        """The store changed under the open visit page: read it again (status, times,
+        the office's notes and the actions its state allows)."""
+        from ui.visit.data import load_bundle
+
+        store = self.ctx.store
+        on_visit = self.pages.currentWidget() is self.visit_page
+        if store is None or self.detail is None or not on_visit:
+            return
+        visit_id = self.detail.bundle.visit.id
+        typing = self.detail.my_notes.toPlainText()
+        edited = typing != self.detail.bundle.visit.technician_notes
+
+        def shown(bundle: Any) -> None:
+            if self.detail is None or self.detail.bundle.visit.id != visit_id:
+                return
+            focus = self.focusWidget()
+            self._show_visit(bundle)
+            if edited:  # never lose what is being typed
+                self.detail.my_notes.setPlainText(typing)
+            if focus is None or focus.objectName() != "visitBack":
+                self.detail.setFocus()
+
+        (self.ctx.tasks.db(lambda: load_bundle(store, visit_id), parent=self)
+            .success(shown).label(_("Opening the visit")).run())
+
+    def save_visit_notes(self, visit_id: str, notes: str) -> None:
+        store = self.ctx.store
+        if store is None:
+            return
+        (self.ctx.tasks.db(lambda: store.update_visit(visit_id, technician_notes=notes),
+                           parent=self)
+            .success(lambda _r: self.statusBar().showMessage(
+                _("Notes saved. They go to the office with the next sync."), 8_000))
+            .label(_("Saving your notes")).run())
 
     def show_board(self) -> None:
         if not self.ctx.signed_in:
@@ -378,6 +561,12 @@ class MainWindow(QMainWindow):
 
         window = SessionWindow(self.ctx, visit_id)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        close = QAction(_("Close the session window"), window)
+        close.setObjectName("actionCloseSession")
+        close.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Close)
+                           or [QKeySequence("Ctrl+W")])
+        close.triggered.connect(window.close)
+        window.addAction(close)  # the session window can be closed from the keyboard
         window.destroyed.connect(lambda _o=None, w=window: self._forget_session(w))
         self.session_windows.append(window)
         window.show()
@@ -430,7 +619,12 @@ class MainWindow(QMainWindow):
         if account is None:
             return
 
+        store = self.ctx.store
+        pending = [0]
+
         def work() -> None:
+            if store is not None:
+                pending[0] = store.status().pending_ops  # what the dialog says is at stake
             account.sign_out(discard_unsynced=discard_unsynced)
 
         def done(_r: Any) -> None:
@@ -445,22 +639,32 @@ class MainWindow(QMainWindow):
             if type(exc).__name__ != "UnsyncedChanges":
                 self.show_task_error(_("Signing out"), exc)
                 return
-            box = self._message(_("Unsent changes"), people_message(exc),
-                                QMessageBox.StandardButton.Cancel)
-            box.setIcon(QMessageBox.Icon.Warning)
-            anyway = box.addButton(_("Sign out anyway"), QMessageBox.ButtonRole.DestructiveRole)
-            anyway.setObjectName("signOutAnyway")
-            anyway.setAccessibleName(_("Sign out anyway and discard the unsent changes"))
-            anyway.clicked.connect(lambda: self.sign_out(discard_unsynced=True))
-            self.sign_out_box = box
+            self._ask_before_discarding(people_message(exc), pending[0])
 
         (self.ctx.tasks.db(work, parent=self).success(done).failure(failed)
             .label(_("Signing out")).run())
 
+    def _ask_before_discarding(self, text: str, pending: int) -> None:
+        """Sync first is the default, then Cancel; discarding is explicit and counted."""
+        from ui.dialogs.common import confirm_destructive
+
+        discard = (ngettext("Discard {count} change and sign out",
+                            "Discard {count} changes and sign out", pending).format(count=pending)
+                   if pending else _("Discard the changes and sign out"))
+        asked = confirm_destructive(self, _("Unsent changes"), text, safe=_("Sync first"),
+                                    destructive=discard, destructive_name="signOutDiscard",
+                                    object_name="signOutBox")
+        assert asked.safe is not None
+        asked.safe.clicked.connect(self.sync_now)
+        asked.destructive.clicked.connect(lambda: self.sign_out(discard_unsynced=True))
+        self.sign_out_box = asked.box
+
     def open_settings(self) -> Any:
         from ui.dialogs.settings import SettingsDialog
 
-        dialog = self._open_dialog("settings", lambda: SettingsDialog(self, self.ctx.settings))
+        active = self.server_in_use() if self.ctx.signed_in or self.ctx.backoffice else None
+        dialog = self._open_dialog("settings", lambda: SettingsDialog(
+            self, self.ctx.settings, active_server=active))
         dialog.saved.connect(self._save_settings)
         return dialog
 
@@ -484,18 +688,64 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(self.reload, Qt.ConnectionType.UniqueConnection)
         return dialog
 
+    def server_in_use(self) -> str:
+        """The office this window talks to: the signed-in account's, the demo's, or the
+        one in the settings (for the next sign-in)."""
+        account = self.ctx.account
+        url = getattr(account, "server_url", None) if self.ctx.signed_in else None
+        if not url and self.ctx.backoffice is not None:
+            url = getattr(self.ctx.backoffice, "url", None)
+        return str(url or self.ctx.settings.server_url or "")
+
+    def diagnostics(self) -> str:
+        """Facts support asks for, without secrets: version, platform, folders, server, sync."""
+        import platform
+
+        from PySide6 import __version__ as pyside_version
+
+        from concierge import __version__
+
+        status = self._status
+        lines = [
+            f"Field Concierge {__version__}",
+            f"Python {platform.python_version()}, PySide6 {pyside_version}, "
+            f"{platform.system()} {platform.release()}",
+            f"Data folder: {self.ctx.paths.data}",
+            f"Logs: {self.ctx.paths.logs}",
+            f"Server: {self.server_in_use() or '-'}",
+            f"Signed in: {bool(self.ctx.signed_in)}",
+        ]
+        if status is not None:
+            lines += [f"Last sync: {status.last_sync_at}", f"Unsent changes: {status.pending_ops}",
+                      f"Conflicts: {status.conflicts}", f"Refused: {status.rejected}"]
+        return "\n".join(lines)
+
     def _about(self) -> QMessageBox:
         from concierge import __version__, licenses
 
+        server = self.server_in_use()
         text = "\n\n".join((
             _("Field Concierge {version}").format(version=__version__),
             _("Proactive visits with their telemetry evidence, offline first."),
             _("Licensed under the Apache License 2.0. Third-party components: see Show "
               "Details."),
+            _("Data folder: {folder}").format(folder=self.ctx.paths.data),
+            _("Server: {server}").format(server=server) if server else _("Server: not set"),
         ))
         box = self._message(_("About Field Concierge"), text)
         box.setDetailedText(licenses.summary_text(licenses.summary()))
+        copy = box.addButton(_("Copy diagnostics"), QMessageBox.ButtonRole.ActionRole)
+        copy.setObjectName("copyDiagnostics")
+        copy.setAccessibleName(_("Copy diagnostics to the clipboard"))
+        copy.clicked.disconnect()  # an action here: the box stays open
+        copy.clicked.connect(self._copy_diagnostics)
         return box
+
+    def _copy_diagnostics(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().setText(self.diagnostics())
+        self.statusBar().showMessage(_("Diagnostics copied to the clipboard."), 8_000)
 
     def _message(self, title: str, text: str,
                  buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok
@@ -511,6 +761,14 @@ class MainWindow(QMainWindow):
         log.error("%s failed", label, exc_info=exc)
         self.statusBar().showMessage(_("{task} failed: {reason}").format(
             task=label, reason=people_message(exc)), 15_000)
+
+    def second_launch(self, _arguments: list[str]) -> None:
+        """Someone started the app again on this data folder: here it already is."""
+        from ui.single_instance import bring_forward
+
+        bring_forward(self)
+        self.statusBar().showMessage(_("Field Concierge is already open: this is its window."),
+                                     8_000)
 
     # --- geometry and last view ------------------------------------------------------
     def _restore(self) -> None:
@@ -542,6 +800,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_view_state()
         self._reload_timer.stop()
+        self._visit_timer.stop()
         for window in list(self.session_windows):
             window.close()
         for dialog in list(self._dialogs.values()):

@@ -145,6 +145,10 @@ class ApiClient:
     def me(self) -> schemas.UserInfo:
         return self._call("GET", "/me", schemas.UserInfo)
 
+    def put_day_status(self, report: schemas.DayStatusReport) -> schemas.DayStatusReport:
+        """The latest report replaces the last: safe to repeat."""
+        return self._call("PUT", "/me/day-status", schemas.DayStatusReport, json=report)
+
     def health(self) -> schemas.Health:
         return self._call("GET", "/health", schemas.Health, auth=False)
 

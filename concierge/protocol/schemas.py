@@ -408,6 +408,27 @@ class Health(Schema):
     time: datetime
 
 
+# --- the technician's day -----------------------------------------------------------
+
+DayStatus = Literal["travelling", "on_site", "break", "done"]
+
+
+class DayStatusReport(Schema):
+    """Where the technician is in the day ("On my way" is ``travelling`` to ``visit_id``),
+    and the time on site so far per visit of the day, in seconds."""
+
+    status: DayStatus
+    visit_id: Id | None = None
+    at: AwareDatetime
+    on_site_seconds: dict[Id, Annotated[float, Field(ge=0.0, le=86_400.0 * 7)]] = Field(
+        default={}, max_length=200)
+
+
+class TechnicianDayStatus(Schema):
+    technician_id: Id
+    report: DayStatusReport
+
+
 # --- back office administration (office side; the laptop does not use these) -----
 
 

@@ -82,12 +82,18 @@ class Replication:
                 text = None if change.deleted else jsonutil.dumps(change.data)
                 if key in blocked:
                     records.defer(conn, key, change.version, text)
+                elif text is None and change.entity == "visit" and _withdraw(conn, change.id):
+                    pass  # kept, marked withdrawn: the technician may be at the site
+                elif text is None and _still_shown(conn, change.entity, change.id):
+                    pass  # the site and assets of a visit kept on the board
                 elif text is None:
                     deletes.append((*key, change.version))
                 else:
                     upserts.append((*key, change.version, text))
                 outcome.changed.add(key)
             records.upsert_many(conn, upserts)
+            conn.executemany("DELETE FROM records WHERE entity = 'withdrawn' AND id = ?",
+                             [(u[1],) for u in upserts if u[0] == "visit"])  # given back
             records.delete_many(conn, deletes)
             if resetting:
                 conn.executemany(
@@ -342,3 +348,29 @@ def _reject(conn: sqlite3.Connection, op: OutboxOp, result: schemas.MutationResu
         ),
     )
     records.settle(conn, (op.entity, op.entity_id))
+
+
+def _still_shown(conn: sqlite3.Connection, entity: str, ident: str) -> bool:
+    """A site or asset that a visit on this laptop still shows is kept."""
+    if entity == "site":
+        sql = ("SELECT 1 FROM records WHERE entity = 'visit' "
+               "AND json_extract(data, '$.site_id') = ? LIMIT 1")
+    elif entity == "asset":
+        sql = ("SELECT 1 FROM records v, json_each(v.data, '$.asset_ids') a "
+               "WHERE v.entity = 'visit' AND a.value = ? LIMIT 1")
+    else:
+        return False
+    return conn.execute(sql, (ident,)).fetchone() is not None
+
+
+def _withdraw(conn: sqlite3.Connection, visit_id: str) -> bool:
+    """The office took a visit we hold off this technician (reassigned or removed): keep
+    it, with a ``withdrawn`` marker, rather than have it vanish. False if we never had it."""
+    if conn.execute("SELECT 1 FROM records WHERE entity = 'visit' AND id = ?",
+                    (visit_id,)).fetchone() is None:
+        return False
+    conn.execute(
+        "INSERT INTO records (entity, id, version, data) VALUES ('withdrawn', ?, NULL, ?) "
+        "ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data",
+        (visit_id, jsonutil.dumps({"visit_id": visit_id, "at": utcnow().isoformat()})))
+    return True

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from concierge.domain import AssetKind
 from concierge.protocol import schemas
-from concierge.store import attachments, jsonutil, outbox, records, telemetry
+from concierge.store import attachments, jsonutil, outbox, records, telemetry, writer_lock
 from concierge.store.board import SyncStatus, VisitRow, board_rows, meta_get, sync_status
 from concierge.store.clock import from_iso, utcnow
 from concierge.store.db import Database
@@ -42,23 +42,37 @@ class Store:
     def __init__(self, db: Database, attachments_dir: Path) -> None:
         self._db = db
         self._attachments = attachments_dir
+        self._writer_lock: Path | None = None
         self.events = StoreEvents()
         self.replication = Replication(db, attachments_dir, self._announce)
 
     @classmethod
-    def open(cls, path: Path, attachments_dir: Path) -> Store:
+    def open(cls, path: Path, attachments_dir: Path, *, exclusive: bool = False) -> Store:
         """Open (or create) the store.  A damaged file raises ``CorruptStoreError`` after
-        being moved aside unchanged; ``recover`` then salvages it into a fresh store."""
+        being moved aside unchanged; ``recover`` then salvages it into a fresh store.
+
+        ``exclusive``: as the technician's one writer (the app, sign-in and sign-out);
+        another process asking for that is refused (``StoreInUse``) while this is open.
+        Syncs take turns through the sync lock instead, and may run beside the app."""
         attachments_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return cls(Database(path), attachments_dir)
+        if not exclusive:
+            return cls(Database(path), attachments_dir)
+        lock = writer_lock.acquire(path)
+        try:
+            store = cls(Database(path), attachments_dir)
+        except BaseException:
+            writer_lock.release(lock)
+            raise
+        store._writer_lock = lock
+        return store
 
     @classmethod
     def recover(
-        cls, path: Path, attachments_dir: Path, kept_as: Path
+        cls, path: Path, attachments_dir: Path, kept_as: Path, *, exclusive: bool = False
     ) -> tuple[Store, SalvageReport]:
         """A fresh store at ``path`` holding what the damaged ``kept_as`` still yields:
         the account, unsent changes (same op ids), session drafts, attachments."""
-        store = cls.open(path, attachments_dir)
+        store = cls.open(path, attachments_dir, exclusive=exclusive)
         try:
             report = salvage(kept_as, store._db, attachments_dir)
         except BaseException:
@@ -74,6 +88,9 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        lock, self._writer_lock = self._writer_lock, None
+        if lock is not None:
+            writer_lock.release(lock)
 
     def __enter__(self) -> Store:
         return self
@@ -141,6 +158,20 @@ class Store:
     def metrics_for_asset(self, asset_id: str) -> list[str]:
         with self._db.read() as conn:
             return telemetry.metrics(conn, asset_id)
+
+    def office_notes(self) -> dict[str, str]:
+        """The office's notes per visit, where there are any (for the board's marks)."""
+        with self._db.read() as conn:
+            return {r[0]: r[1] for r in conn.execute(
+                "SELECT id, data ->> '$.office_notes' FROM records WHERE entity = 'visit' "
+                "AND COALESCE(data ->> '$.office_notes', '') != ''")}
+
+    def withdrawn_visits(self) -> set[str]:
+        """Visits the office took off this technician (reassigned or removed), kept here."""
+        with self._db.read() as conn:
+            return {r[0] for r in conn.execute(
+                "SELECT w.id FROM records w JOIN records v ON v.entity = 'visit' AND v.id = w.id"
+                " WHERE w.entity = 'withdrawn'")}
 
     def status(self) -> SyncStatus:
         with self._db.read() as conn:

@@ -100,7 +100,7 @@ class SyncService:
         """Ask for a sync on a pool thread; False if one is already running."""
         if self.running or self.engine.lock.locked() or not self._scheduler.running:
             return False
-        log.info("sync requested (%s)", reason)
+        log.debug("sync requested (%s)", reason)  # routine: not worth the log at INFO
         self._requested = True
         self._scheduler.modify_job(SYNC_JOB, next_run_time=datetime.now(UTC))
         return True

@@ -127,13 +127,18 @@ def test_refused_change_is_listed_and_the_local_view_reverts(
     assert laptop.store.rejected_ops() == []
 
 
-def test_office_cancellation_removes_the_visit(laptop: Laptop, office: Office) -> None:
+def test_office_cancellation_keeps_the_visit_marked_withdrawn(laptop: Laptop,
+                                                              office: Office) -> None:
+    """#16: a visit the office takes away stays on the laptop, marked, never vanishes."""
     laptop.sync()
     visit_id = _first_visit(laptop.store)
     office.patch_visit(visit_id, status="cancelled")
     assert laptop.sync().ok
-    assert laptop.store.visit(visit_id) is None
-    assert local_visits(laptop.store) == office.server_visits("ana")
+    assert laptop.store.visit(visit_id) is not None
+    assert laptop.store.withdrawn_visits() == {visit_id}
+    kept = local_visits(laptop.store)
+    kept.pop(visit_id)
+    assert kept == office.server_visits("ana")
 
 
 def test_session_with_attachment_is_uploaded_first(laptop: Laptop, office: Office) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import IntEnum
 from typing import Any
@@ -32,6 +32,7 @@ from ui.format import (
     summary_text,
     window_text,
 )
+from ui.theme import tone
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -84,6 +85,8 @@ class PreparedRows:
     sort: tuple[int, Qt.SortOrder]
     counts: dict[str, int] | None = None
     """Each group's full count when ``rows`` are only the first screen of the board."""
+    note_marks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Visit id: ("new" or "updated", the office's note) for notes not yet looked at."""
 
 
 DEFAULT_SORT = (int(Column.PRIORITY), Qt.SortOrder.AscendingOrder)
@@ -132,6 +135,7 @@ class VisitTableModel(QAbstractTableModel):
         self._groups: list[str] = []
         self._search: list[str] = []
         self._counts: dict[str, int] | None = None
+        self.note_marks: dict[str, tuple[str, str]] = {}
         self._sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
         self._dots = {p: _dot(c) for p, c in PRIORITY_COLOURS.items()}
 
@@ -143,9 +147,11 @@ class VisitTableModel(QAbstractTableModel):
         """Replace all rows; prepared ones are re-sorted only if the sort changed since."""
         prepared = rows if isinstance(rows, PreparedRows) else prepare_rows(rows, self._sort)
         if prepared.sort != self._sort:
-            prepared = replace(prepare_rows(prepared.rows, self._sort), counts=prepared.counts)
+            prepared = replace(prepare_rows(prepared.rows, self._sort), counts=prepared.counts,
+                               note_marks=prepared.note_marks)
         self.beginResetModel()
         self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
+        self.note_marks = prepared.note_marks
         self._counts = prepared.counts
         self.endResetModel()
 
@@ -156,6 +162,14 @@ class VisitTableModel(QAbstractTableModel):
 
     def rows(self) -> list[Any]:
         return list(self._rows)
+
+    def clear_note_mark(self, visit_id: str) -> None:
+        """The technician has read the office's note on this visit."""
+        if self.note_marks.pop(visit_id, None) is not None:
+            position = self.row_of(visit_id)
+            if position >= 0:
+                index = self.index(position, Column.REASON)
+                self.dataChanged.emit(index, index)
 
     def row_of(self, visit_id: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == visit_id), -1)
@@ -216,14 +230,23 @@ class VisitTableModel(QAbstractTableModel):
             if col == Column.CUSTOMER:
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
             if col == Column.REASON:
-                return summary_text(str(row.summary))
+                note = self.note_marks.get(row.id)
+                reason = summary_text(str(row.summary))
+                if not note:
+                    return reason
+                said = _("Office note: {note}").format(note=note[1])
+                return f"{reason}\n{said}"
+            if col == Column.WINDOW:
+                return window_text(row.window_start, row.window_end)
+            if col == Column.STATUS:
+                return status_name(row.status)
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == Column.PRIORITY:
             return self._dots.get(row.priority)
         if role == Qt.ItemDataRole.ForegroundRole and col == Column.OFFLINE:
             if row.has_conflict:
-                return QColor("#d03b2f")
-            return None if row.offline_ready else QColor("#b07a00")
+                return QColor(tone("error"))
+            return None if row.offline_ready else QColor(tone("warn"))
         if role == ROW_ROLE:
             return row
         if role == GROUP_ROLE:
@@ -238,7 +261,11 @@ class VisitTableModel(QAbstractTableModel):
         if col == Column.CUSTOMER:
             return place_text(row)
         if col == Column.REASON:
-            return summary_text(str(row.summary))
+            note = self.note_marks.get(row.id)
+            mark = {"new": _("✎ Office note"), "updated": _("✎ Note updated")}.get(
+                note[0] if note else "", "")
+            reason = summary_text(str(row.summary))
+            return f"{mark} · {reason}" if mark else reason
         if col == Column.STATUS:
             return status_name(row.status)
         return offline_text(row)

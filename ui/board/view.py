@@ -121,6 +121,7 @@ class BoardView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # the tooltip has it all
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
         self.table.setTabKeyNavigation(False)
@@ -234,8 +235,14 @@ class BoardView(QWidget):
     def _words_width(self, column: Column) -> int:
         """Room for the longest word a column shows in the UI language (longer in German
         than in English), so no priority or status is cut off."""
+        from datetime import datetime, timedelta
+
+        from ui.format import WITHDRAWN, window_text
+
+        late = datetime(2030, 9, 25, 8, 0).astimezone()  # a long weekday and month name
         words = {Column.PRIORITY: [priority_name(p) for p in (1, 2, 3, 4)],
-                 Column.STATUS: [status_name(k) for k in STATUS_KEYS],
+                 Column.STATUS: [status_name(k) for k in (*STATUS_KEYS, WITHDRAWN)],
+                 Column.WINDOW: [window_text(late, late + timedelta(hours=4))],
                  Column.OFFLINE: [f"{_('✓ Ready')} · {_('conflict')}"]}.get(column, [])
         metrics = self.table.fontMetrics()
         icon = 22 if column == Column.PRIORITY else 0  # the priority dot

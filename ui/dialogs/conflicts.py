@@ -208,10 +208,23 @@ class ConflictsDialog(QDialog):
         return page
 
     def _dismiss(self) -> None:
+        """Dismissing drops the refused change for good: ask, Cancel is the default."""
+        from ui.dialogs.common import confirm_destructive
+
         row = self.rejected_list.currentRow()
         if not 0 <= row < len(self._rejected):
             return
         op_id = self._rejected[row].op_id
+        asked = confirm_destructive(
+            self, _("Dismiss the refused change?"),
+            _("The office did not take this change, and dismissing it removes it from this "
+              "list for good. Copy what you still need first."),
+            safe=None, destructive=_("Dismiss the change"), destructive_name="dismissConfirm",
+            object_name="dismissBox")
+        asked.destructive.clicked.connect(lambda: self._dismiss_now(op_id))
+        self.dismiss_box = asked.box
+
+    def _dismiss_now(self, op_id: str) -> None:
         store = self._store
         (self._tasks.db(lambda: store.dismiss_rejected(op_id), parent=self)
             .success(lambda _r: self._after_change())
@@ -245,9 +258,12 @@ class ConflictsDialog(QDialog):
         for op in self._rejected:
             when = local(op.made_at)
             stamp = f"{date_text(when, with_year=False)} {clock(when)}" if when else ""
-            reason = office_error_text(op.code, op.reason)
+            reason = (_("The office no longer has this for you: it was cancelled or given to "
+                        "someone else. What you typed is kept on the visit's page.")
+                      if op.code == "not_found" and op.entity in ("visit", "session")
+                      else office_error_text(op.code, op.reason))
             self.rejected_list.addItem(
-                f"{entity_name(op.entity)} {op.entity_id} · {stamp}\n{reason} ({op.code})")
+                f"{entity_name(op.entity)} {op.entity_id} · {stamp}\n{reason}")
         if self._rejected:
             self.rejected_list.setCurrentRow(0)
         self.dismiss.setEnabled(bool(self._rejected))

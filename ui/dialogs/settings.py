@@ -32,13 +32,22 @@ def languages() -> tuple[tuple[str, str], ...]:
 class SettingsDialog(QDialog):
     saved = Signal(object)  # Settings
 
-    def __init__(self, parent: QWidget | None, settings: Settings) -> None:
+    def __init__(self, parent: QWidget | None, settings: Settings,
+                 active_server: str | None = None) -> None:
+        """``active_server``: the office in use now (signed in, or the demo's); shown as it
+        is and read-only, since changing it means signing out first."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setAccessibleName(_("Settings"))
         self.setWindowTitle(_("Settings"))
         self._settings = settings
-        self.server = line_edit("settingsServer", _("Server address"), settings.server_url)
+        self.server = line_edit("settingsServer", _("Server address"),
+                                active_server or settings.server_url)
+        self._server_locked = bool(active_server)
+        if active_server:
+            self.server.setReadOnly(True)
+            self.server.setToolTip(_("You are connected to this office. Sign out to use "
+                                     "another."))
         self.interval = QSpinBox()
         named(self.interval, "settingsSyncInterval", _("Sync interval in minutes"))
         self.interval.setRange(1, 24 * 60)
@@ -83,7 +92,8 @@ class SettingsDialog(QDialog):
     def _save(self) -> None:
         try:
             updated = self._settings.replace(
-                server_url=self.server.text().strip(),
+                server_url=(self._settings.server_url if self._server_locked
+                            else self.server.text().strip()),
                 sync_interval_minutes=self.interval.value(),
                 theme=self.theme.currentData(),
                 large_touch_targets=self.touch.isChecked(),

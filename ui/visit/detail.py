@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -26,7 +27,8 @@ from concierge.session.text import fmt_value, kind_label, label_name
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     PRIORITY_COLOURS,
-    SEVERITY_COLOURS,
+    SEVERITY_TONES,
+    WITHDRAWN,
     date_text,
     local,
     place_text,
@@ -37,10 +39,11 @@ from ui.format import (
     when_text,
     window_text,
 )
+from ui.theme import tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
 
-VERDICT_COLOURS = {"held": "#2e7d32", "regressed": "#c62828", "unchanged": "#5b6670",
-                   "no data yet": "#7b8794"}
+VERDICT_TONES = {"held": "ok", "regressed": "error", "unchanged": "muted",
+                 "no data yet": "muted"}  # ui.theme.tone: readable on light and dark
 
 
 def verdict_name(verdict: str) -> str:
@@ -103,12 +106,28 @@ def _card(title: str, name: str) -> tuple[QFrame, QVBoxLayout]:
     return frame, layout
 
 
+def session_action(bundle: VisitBundle) -> str | None:
+    """The one action the visit's state allows: start, resume, view the report; none for a
+    visit the office cancelled or took away (its draft can still be exported)."""
+    status = str(bundle.visit.status)
+    session = bundle.session or {}
+    if bundle.withdrawn or status == "cancelled":
+        return None
+    if session.get("status") == "completed" or status == "completed":
+        return "report"
+    if session:
+        return "resume"
+    return "start"
+
+
 class VisitDetail(QWidget):
     back_requested = Signal()
     start_session = Signal(str)
+    notes_saved = Signal(str, str)  # visit id, the technician's notes
 
     def __init__(self, bundle: VisitBundle, parent: QWidget | None = None,
-                 open_address: Callable[[Any], None] = open_maps) -> None:
+                 open_address: Callable[[Any], None] = open_maps,
+                 office_notes_seen: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("visitDetail")
         self.bundle = bundle
@@ -122,18 +141,31 @@ class VisitDetail(QWidget):
         self.back.setToolTip(_("Back to the board (Esc, Alt+Left)"))
         self.back.clicked.connect(self.back_requested)
         title = _label(place_text(site.customer_name, site.name), "visitTitle", wrap=False)
-        colour = PRIORITY_COLOURS.get(visit.priority, "#7b8794")
+        colour = PRIORITY_COLOURS.get(visit.priority, PRIORITY_COLOURS[4])
         badge = QLabel(priority_name(visit.priority))
         badge.setObjectName("priorityBadge")
         badge.setStyleSheet(f"background:{colour}; color:white; border-radius:9px;"
                             "padding:2px 10px; font-weight:600;")
+        status = WITHDRAWN if bundle.withdrawn else visit.status
         meta = _label(f"{window_text(visit.window_start, visit.window_end)} · "
-                      f"{status_name(visit.status)}", "visitMeta", "muted", wrap=False)
-        self.session_button = QPushButton(_("Start session"))
+                      f"{status_name(status)}", "visitMeta", "muted", wrap=False)
+        self.action = session_action(bundle)
+        texts = {"start": (_("Start session"), _("Start the visit's session")),
+                 "resume": (_("Resume session"), _("Resume the visit's session")),
+                 "report": (_("View report"), _("View the visit's report")),
+                 None: (_("Start session"), _("Start the visit's session"))}
+        text, spoken = texts[self.action]
+        self.session_button = QPushButton(text)
         self.session_button.setObjectName("startSession")
-        self.session_button.setAccessibleName(_("Start the visit's session"))
+        self.session_button.setAccessibleName(spoken)
         self.session_button.setProperty("primary", True)
+        self.session_button.setVisible(self.action is not None)
         self.session_button.clicked.connect(lambda: self.start_session.emit(visit.id))
+        self.export_button = QPushButton(_("Export draft…"))
+        self.export_button.setObjectName("exportDraft")
+        self.export_button.setAccessibleName(_("Export the session draft to a file"))
+        self.export_button.setVisible(self.action is None and bundle.session is not None)
+        self.export_button.clicked.connect(self._choose_export)
         header = QHBoxLayout()
         header.addWidget(self.back)
         header.addSpacing(8)
@@ -142,6 +174,7 @@ class VisitDetail(QWidget):
         header.addSpacing(8)
         header.addWidget(meta)
         header.addStretch(1)
+        header.addWidget(self.export_button)
         header.addWidget(self.session_button)
 
         body = QWidget()
@@ -156,6 +189,7 @@ class VisitDetail(QWidget):
         left.addWidget(self._history_card(bundle.history))
         left.addStretch(1)
         right = QVBoxLayout()
+        right.addWidget(self._notes_card(bundle, office_notes_seen))
         right.addWidget(self._insights_card(bundle))
         right.addWidget(self._charts_card(bundle))
         right.addStretch(1)
@@ -171,6 +205,9 @@ class VisitDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(header)
+        self.state_banner = self._state_banner(bundle)
+        if self.state_banner is not None:
+            layout.addWidget(self.state_banner)
         layout.addWidget(scroll, 1)
         QWidget.setTabOrder(self.back, self.session_button)
 
@@ -181,6 +218,91 @@ class VisitDetail(QWidget):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    # --- the office's word and the technician's notes -------------------------------
+    def _state_banner(self, bundle: VisitBundle) -> QLabel | None:
+        """A visit the office cancelled or took away says so, with the office's reason."""
+        visit = bundle.visit
+        if bundle.withdrawn:
+            text = _("The office took this visit off your round (cancelled or given to someone "
+                     "else).")
+        elif str(visit.status) == "cancelled":
+            text = _("The office cancelled this visit.")
+        else:
+            return None
+        note = visit.office_notes.strip()
+        text = f"{text} " + (_("Last office note: {note}").format(note=note) if note
+                             else _("The office gave no note."))
+        if bundle.session is not None:
+            text += " " + _("Your draft is kept: read it or export it here.")
+        banner = _label(text, "visitStateBanner", "warning")
+        banner.setAccessibleName(text)
+        return banner
+
+    def _notes_card(self, bundle: VisitBundle, seen: str | None) -> QFrame:
+        card, layout = _card(_("Notes"), "notesCard")
+        office = bundle.visit.office_notes.strip()
+        updated = bool(office) and seen is not None and seen != office
+        heading = _("From the office") + (f"  ·  {_('Updated')}" if updated else "")
+        self.office_heading = _label(heading, "officeNotesHeading", "warning" if updated else None)
+        self.office_notes = _label(office if office
+                                   else _("No instructions from the office."),
+                                   "officeNotes", None if office else "muted")
+        self.office_notes.setTextFormat(Qt.TextFormat.PlainText)
+        self.office_notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.office_notes_updated = updated
+        layout.addWidget(self.office_heading)
+        layout.addWidget(self.office_notes)
+        mine = _label(_("Your notes (kept offline, sent with the next sync)"), "myNotesHeading")
+        self.my_notes = QPlainTextEdit(bundle.visit.technician_notes)
+        self.my_notes.setObjectName("myNotes")
+        self.my_notes.setAccessibleName(_("Your notes on this visit"))
+        self.my_notes.setMaximumHeight(110)
+        self.my_notes.setReadOnly(bundle.withdrawn)
+        self.save_notes = QPushButton(_("Save notes"))
+        self.save_notes.setObjectName("saveNotes")
+        self.save_notes.setAccessibleName(_("Save your notes on this visit"))
+        self.save_notes.setEnabled(False)
+        self.save_notes.setVisible(not bundle.withdrawn)
+        self.my_notes.textChanged.connect(lambda: self.save_notes.setEnabled(
+            self.my_notes.toPlainText() != self.bundle.visit.technician_notes))
+        self.save_notes.clicked.connect(lambda: self.notes_saved.emit(
+            self.bundle.visit.id, self.my_notes.toPlainText()))
+        layout.addWidget(mine)
+        layout.addWidget(self.my_notes)
+        layout.addWidget(self.save_notes, alignment=Qt.AlignmentFlag.AlignRight)
+        return card
+
+    def _choose_export(self) -> None:
+        from PySide6.QtCore import QStandardPaths
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog = QFileDialog(self, _("Export the session draft"), folder,
+                             _("Session draft (*.json)"))
+        dialog.setObjectName("exportDraftDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("json")
+        dialog.selectFile(f"{self.bundle.visit.id}-draft.json")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.export_draft)
+        dialog.open()
+
+    def export_draft(self, path: str) -> None:
+        """Write the session draft (what the technician typed) as readable JSON."""
+        import json
+
+        session = dict(self.bundle.session or {})
+        for key in ("started_at", "completed_at"):
+            if session.get(key) is not None:
+                session[key] = session[key].isoformat()
+        visit = self.bundle.visit
+        document = {"visit": visit.id, "customer": self.bundle.site.customer_name,
+                    "site": self.bundle.site.name, "office_notes": visit.office_notes,
+                    "technician_notes": visit.technician_notes, "session": session}
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(document, out, ensure_ascii=False, indent=2)
 
     # --- cards ---------------------------------------------------------------------
     def _site_card(self, site: Any) -> QFrame:
@@ -244,7 +366,7 @@ class VisitDetail(QWidget):
             if o.verdict == "no data yet":
                 waiting.append(f"{o.kpi.label} · {where}")
                 continue
-            colour = VERDICT_COLOURS.get(o.verdict, "#7b8794")
+            colour = tone(VERDICT_TONES.get(o.verdict, "muted"))
             rows.append(
                 f"<tr><td>{html.escape(o.kpi.label)} · {html.escape(where)}&nbsp;</td>"
                 f"<td nowrap>{html.escape(fmt_value(o.baseline, unit))} → "
@@ -256,7 +378,7 @@ class VisitDetail(QWidget):
             text += "<table cellspacing='0'>" + "".join(rows) + "</table>"
         if waiting:
             waiting_text = _("No data yet: {kpis}.").format(kpis=html.escape(", ".join(waiting)))
-            text += f"<span style='color:{VERDICT_COLOURS['no data yet']}'>{waiting_text}</span>"
+            text += f"<span style='color:{tone('muted')}'>{waiting_text}</span>"
         label = _label(text, f"historyOutcome:{visit_id}")
         label.setAccessibleName(_("Outcome since the visit: {outcomes}")
                                 .format(outcomes="; ".join(spoken)))
@@ -266,7 +388,7 @@ class VisitDetail(QWidget):
         card, layout = _card(_("Why this visit"), "insightsCard")
         assets = {a.id: a for a in bundle.assets}
         for insight in sorted(bundle.insights, key=_severity_rank):
-            colour = SEVERITY_COLOURS.get(str(insight.severity), "#7b8794")
+            colour = tone(SEVERITY_TONES.get(str(insight.severity), "muted"))
             asset = assets.get(insight.asset_id)
             where = f" · {asset.model}" if asset is not None else ""
             text = (
@@ -287,15 +409,25 @@ class VisitDetail(QWidget):
 
     def _charts_card(self, bundle: VisitBundle) -> QFrame:
         card, layout = _card(_("Telemetry evidence"), "chartsCard")
-        hint = _label(_("Drag to pan, wheel to zoom; with a chart focused: +/− zoom, arrows pan, "
-                      "0 fits. Reads the local copy, so it works offline."), "chartsHint", "muted")
+        hint = _label(_("Drag to pan; Ctrl+wheel (or click, then wheel) zooms; with a chart "
+                        "focused: +/− zoom, arrows pan, 0 fits. Point at a chart to read a "
+                        "value. Reads the local copy, so it works offline."), "chartsHint", "muted")
         layout.addWidget(hint)
+        done = str(bundle.visit.status) not in ("proposed", "scheduled", "in_progress")
         for data in bundle.charts:
             label = label_name(data.spec.label) if data.spec else data.metric
-            chart = TelemetryChart(data.spec, f"{label} · {data.asset.model}")
+            title = f"{label} · {data.asset.model}"
             window = data.window
-            if window is not None and len(window.t):
-                chart.set_series(window.t, window.mean, window.min, window.max)
+            if window is None or not len(window.t):
+                why = (_("{chart}: no readings on this laptop. Telemetry is kept offline for "
+                         "open visits; this one is closed, so its readings were not fetched.")
+                       if done else
+                       _("{chart}: no readings on this laptop yet. Sync while online to fetch "
+                         "them."))
+                layout.addWidget(_label(why.format(chart=title), "chartNoData", "muted"))
+                continue
+            chart = TelemetryChart(data.spec, title)
+            chart.set_series(window.t, window.mean, window.min, window.max)
             if data.insight is not None:
                 chart.set_forecast(Forecast.from_evidence(
                     data.insight.evidence, data.insight.predicted_impact_at))

@@ -1,0 +1,59 @@
+"""WCAG contrast of the text a window shows, as rendered (for the theme tests)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+AA_NORMAL = 4.5
+AA_LARGE = 3.0  # 18 pt, or 14 pt bold
+
+
+def luminance(colour: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
+            + 0.0722 * channel(colour.blueF()))
+
+
+def ratio(a: QColor, b: QColor) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _background(image: QImage, widget: QWidget, top: QWidget) -> QColor:
+    """The commonest colour under the widget as painted: its background, text is thin."""
+    origin = widget.mapTo(top, widget.rect().topLeft())
+    scale = image.devicePixelRatio()
+    counts: Counter[int] = Counter()
+    w, h = widget.width(), widget.height()
+    for y in range(0, h, max(1, h // 12)):
+        for x in range(0, w, max(1, w // 24)):
+            px, py = int((origin.x() + x) * scale), int((origin.y() + y) * scale)
+            if 0 <= px < image.width() and 0 <= py < image.height():
+                counts[image.pixel(px, py)] += 1
+    return QColor.fromRgb(counts.most_common(1)[0][0]) if counts else QColor("white")
+
+
+def contrast_failures(top: QWidget) -> list[str]:
+    """Each visible text widget whose text does not reach WCAG AA on what is behind it."""
+    image = top.grab().toImage()
+    failures: list[str] = []
+    widgets: list[Any] = [*top.findChildren(QLabel), *top.findChildren(QAbstractButton)]
+    for widget in widgets:
+        if not widget.isVisibleTo(top) or not widget.text().strip() or widget.width() < 4:
+            continue
+        fg = widget.palette().color(widget.foregroundRole())
+        bg = _background(image, widget, top)
+        font = widget.font()
+        large = font.pointSizeF() >= 18 or (font.bold() and font.pointSizeF() >= 14)
+        need = AA_LARGE if large else AA_NORMAL
+        got = ratio(fg, bg)
+        if got < need:
+            failures.append(f"{widget.objectName() or type(widget).__name__} "
+                            f"{widget.text()[:30]!r}: {fg.name()} on {bg.name()} = {got:.2f}")
+    return failures
