@@ -49,7 +49,7 @@ def test_live_mode_runs_jobs_and_stops_without_dangling_threads() -> None:
         assert requests.get(f"{bo.url}/v1/health", timeout=5).status_code == 200
         assert bo.service.wait_ready()  # the jobs start once the demo is complete
         jobs = {job.id for job in bo.service._scheduler.get_jobs()}  # type: ignore[union-attr]
-        assert jobs == {"live-telemetry", "proactive-engine", "purge-tombstones"}
+        assert jobs == {"live-telemetry", "proactive-engine", "purge-tombstones", "did-it-hold"}
     leftover = [t for t in set(threading.enumerate()) - before if t.is_alive() and not t.daemon]
     assert not leftover and not _http_threads()
 
