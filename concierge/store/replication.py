@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from concierge.protocol import schemas
+from concierge.protocol.columns import SeriesColumns
 from concierge.store import attachments, jsonutil, outbox, records, telemetry
 from concierge.store.board import ACTIVE_STATUSES, meta_get
 from concierge.store.clock import utcnow
@@ -207,16 +208,14 @@ class Replication:
         bucket: int,
         *,
         asset_ids: Sequence[str],
-        series: Sequence[schemas.TelemetrySeries],
+        series: Sequence[SeriesColumns],
         replace_from: float,
         keep_from: float,
         until: float,
     ) -> None:
         with self._db.write() as conn:
             for s in series:
-                fresh = TelemetryWindow(
-                    *(telemetry.as_array(v) for v in (s.t, s.mean, s.min, s.max))
-                )
+                fresh = TelemetryWindow(s.t, s.mean, s.min, s.max)
                 telemetry.merge(
                     conn, s.asset_id, s.metric, bucket,
                     fresh=fresh, replace_from=replace_from, keep_from=keep_from,
