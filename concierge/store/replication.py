@@ -47,6 +47,18 @@ class Replication:
         with self._db.read() as conn:
             return meta_get(conn, "cursor")
 
+    def snapshot_in_progress(self) -> bool:
+        """A first pull or a re-snapshot has begun and not reached its last page yet (its
+        pages are records the laptop never had, not news: no "new urgent visit")."""
+        with self._db.read() as conn:
+            return (meta_get(conn, "cursor") is None or meta_get(conn, "first_pull") is not None
+                    or meta_get(conn, "resetting") is not None)
+
+    def begin_first_pull(self) -> None:
+        with self._db.write() as conn:
+            if meta_get(conn, "cursor") is None:
+                meta_set(conn, "first_pull", "1")
+
     def begin_reset(self) -> None:
         """Re-snapshot: forget the cursor, mark synced rows stale; the outbox stays."""
         with self._db.write() as conn:
@@ -97,7 +109,9 @@ class Replication:
                 if not page.has_more:
                     _drop_stale(conn, blocked)
                     meta_set(conn, "resetting", None)
-            meta_set(conn, "cursor", page.cursor)
+            if not page.has_more:
+                meta_set(conn, "first_pull", None)
+            meta_set(conn, "cursor", page.cursor)  # checkpoint: in the page's transaction
             outcome.applied = len(upserts) + len(deletes)
         self._announce(outcome.changed)
         return outcome

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import uuid
@@ -233,7 +234,10 @@ class SyncEngine:
     def _pull(self, tally: _Tally) -> None:
         replication = self.store.replication
         cursor = replication.cursor()
-        incremental = cursor is not None
+        # An interrupted first pull (or re-snapshot) resumes at its stored cursor: each
+        # page's cursor is stored in the transaction that stores the page.
+        incremental = not replication.snapshot_in_progress()
+        replication.begin_first_pull()
         reset = False
         done = 0
         seen: set[str | None] = {cursor}
@@ -290,10 +294,15 @@ class SyncEngine:
         for bucket, span in RESOLUTIONS:
             until = replication.telemetry_fetched_until(bucket)
             for chunk in chunks:
-                self._refresh_chunk(chunk, bucket, now - span, until, now)
+                if not self._fetched_recently(chunk, until, now):  # else: before an interruption
+                    self._refresh_chunk(chunk, bucket, now - span, until, now)
                 done += 1
                 self._progress("telemetry", done, total)
         replication.set_meta("telemetry_at", repr(now))
+
+    def _fetched_recently(self, chunk: list[str], until: dict[str, float], now: float) -> bool:
+        return all(0 <= now - until.get(a, -math.inf) < self.options.telemetry_every
+                   for a in chunk)
 
     def _refresh_chunk(
         self, chunk: list[str], bucket: int, window_start: float, until: dict[str, float],
