@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from concierge.protocol import schemas
@@ -212,6 +213,27 @@ class Replication:
                 ACTIVE_STATUSES,
             )
             return [str(r[0]) for r in rows]
+
+    def near_telemetry_assets(self, before: datetime) -> list[str]:
+        """Assets of the visits still to do that start before ``before`` (today's and
+        tomorrow's work, and anything overdue): their evidence is fetched first."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT v.window_start, j.value FROM board_visits v, json_each(v.asset_ids) j "
+                f"WHERE v.status IN ({','.join('?' * len(ACTIVE_STATUSES))})",
+                ACTIVE_STATUSES,
+            ).fetchall()
+        near = set()
+        for start, asset_id in rows:
+            try:
+                when = datetime.fromisoformat(str(start))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            if when < before:
+                near.add(str(asset_id))
+        return sorted(near)
 
     def telemetry_fetched_until(self, bucket: int) -> dict[str, float]:
         with self._db.read() as conn:

@@ -278,6 +278,8 @@ class SyncEngine:
     # --- telemetry ---------------------------------------------------------------------
 
     def _telemetry(self) -> None:
+        """Windows of today's and tomorrow's work first (phase "telemetry"): then the board
+        is usable; then those of the other open visits (phase "history")."""
         replication = self.store.replication
         assets = replication.telemetry_assets()
         replication.forget_telemetry_except(set(assets))
@@ -287,18 +289,25 @@ class SyncEngine:
         fresh = last is not None and 0 <= now - float(last) < self.options.telemetry_every
         if fresh and all(a in fetched for a in assets):
             return
+        near = replication.near_telemetry_assets(_end_of_tomorrow(now))
+        later = [a for a in assets if a not in set(near)]
+        self._refresh_assets("telemetry", near, now)
+        self._refresh_assets("history", later, now)
+        replication.set_meta("telemetry_at", repr(now))
+
+    def _refresh_assets(self, phase: Phase, assets: list[str], now: float) -> None:
+        replication = self.store.replication
         per = self.options.telemetry_assets_per_request
         chunks = [assets[i : i + per] for i in range(0, len(assets), per)]
         total, done = len(chunks) * len(RESOLUTIONS), 0
-        self._progress("telemetry", 0, total)
+        self._progress(phase, 0, total)
         for bucket, span in RESOLUTIONS:
             until = replication.telemetry_fetched_until(bucket)
             for chunk in chunks:
                 if not self._fetched_recently(chunk, until, now):  # else: before an interruption
                     self._refresh_chunk(chunk, bucket, now - span, until, now)
                 done += 1
-                self._progress("telemetry", done, total)
-        replication.set_meta("telemetry_at", repr(now))
+                self._progress(phase, done, total)
 
     def _fetched_recently(self, chunk: list[str], until: dict[str, float], now: float) -> bool:
         return all(0 <= now - until.get(a, -math.inf) < self.options.telemetry_every
@@ -340,6 +349,13 @@ def _mutation(op: OutboxOp) -> schemas.Mutation:
         op_id=uuid.UUID(op.op_id), entity=op.entity, entity_id=op.entity_id,
         base_version=op.base_version, payload=op.payload, made_at=op.made_at,
     )
+
+
+def _end_of_tomorrow(now: float) -> datetime:
+    """Local midnight after tomorrow (the technician's day), as an aware datetime."""
+    today = datetime.fromtimestamp(now).astimezone().replace(hour=0, minute=0, second=0,
+                                                             microsecond=0)
+    return today + timedelta(days=2)
 
 
 def _utc(ts: float) -> datetime:

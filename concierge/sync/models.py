@@ -9,7 +9,10 @@ from typing import Literal
 
 from concierge.events import Event
 
-Phase = Literal["push", "pull", "telemetry"]
+# "telemetry": evidence of today's and tomorrow's open visits (and overdue ones).
+# "history": the board is usable; the other open visits' telemetry follows.
+Phase = Literal["push", "pull", "telemetry", "history"]
+BOARD_READY_PHASES: frozenset[Phase] = frozenset({"history"})
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,11 @@ class SyncProgress:
     phase: Phase
     done: int
     total: int
+
+    @property
+    def board_ready(self) -> bool:
+        """Today's work is on the board with its evidence; the rest comes in the background."""
+        return self.phase in BOARD_READY_PHASES
 
 
 @dataclass(frozen=True)
