@@ -102,6 +102,7 @@ class ApiClient:
         self.request_limit = request_limit
         self.server_time: float | None = None  # from the last response's Date header
         self.request_codings: frozenset[str] = frozenset()  # what the office said it reads
+        self.compact_telemetry = True  # ask for compact columns (False: JSON, as before)
         self._cancel = threading.Event()
         self._deadline: float | None = None  # time.monotonic() by which a run must end
         self._session = requests.Session()
@@ -183,8 +184,9 @@ class ApiClient:
         answers JSON, which is read as before.
         """
         body, coding = encode_body(request.model_dump_json().encode(), self.request_codings)
+        accept = f"{columns.MEDIA_TYPE}, application/json;q=0.5"
         headers = {"Content-Type": "application/json",
-                   "Accept": f"{columns.MEDIA_TYPE}, application/json;q=0.5"}
+                   "Accept": accept if self.compact_telemetry else "application/json"}
         if coding:
             headers["Content-Encoding"] = coding
         reply = self._send("POST", "/telemetry/windows", data=body, headers=headers)
