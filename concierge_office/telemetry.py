@@ -186,17 +186,13 @@ def windows(body: schemas.TelemetryWindowRequest, user: CurrentUser, request: Re
             )
     unavailable = [a for a in asset_ids if a not in kinds]
     if _wants_columns(request):
-        compact = columns.encode_message(series, unavailable, counters=_COUNTERS)
+        compact = columns.encode_message(series, unavailable)
         return Response(compact, media_type=columns.MEDIA_TYPE, headers={"Vary": "Accept"})
     payload = {"series": series, "unavailable": unavailable}
     return Response(
         json.dumps(payload, separators=(",", ":")), media_type="application/json",
         headers={"Vary": "Accept"},
     )
-
-
-# Counters keep float64 in compact columns: their small steps on a large total matter.
-_COUNTERS = frozenset(s.key for specs in METRIC_CATALOGUE.values() for s in specs if s.counter)
 
 
 def _wants_columns(request: Request) -> bool:

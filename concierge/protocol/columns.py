@@ -2,7 +2,8 @@
 """Compact telemetry columns, shared by the wire format and the laptop's store.
 
 A column of floats is sent as float32 when that changes no value by more than a
-ten-thousandth of the column's spread (a chart cannot show it), else as float64.  Each
+ten-thousandth of the column's spread (a chart cannot show it; mantissa bits below that are
+cleared), else as float64.  Each
 value's bits are XORed with the previous value's, the bytes regrouped by position and
 the result deflated: slowly moving sensor values share sign, exponent and high mantissa
 bits, which become runs of zeros.  Timestamps are whole milliseconds, delta-encoded the
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,18 +83,39 @@ def _unshuffle(data: bytes, width: int) -> Any:
     return np.ascontiguousarray(planes.T).reshape(-1)
 
 
-def float_codec(values: FloatArray, *, allow_float32: bool = True) -> str:
-    """F4 if float32 keeps every value within the tolerance, else F8."""
+def _float32_bits(values: FloatArray) -> Any:
+    """float32 bits of ``values`` with the low mantissa bits that stay below the tolerance
+    (a ten-thousandth of the column's spread) cleared: noise a chart cannot show, which
+    would otherwise not compress."""
     import numpy as np
 
-    if not allow_float32 or values.size == 0:
-        return F8 if values.size else F4
+    bits = values.astype("<f4").view("<u4")
+    spread = float(values.max() - values.min()) if values.size else 0.0
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if spread <= 0.0 or largest <= 0.0:
+        return bits
+    ulp = 2.0 ** (np.floor(np.log2(largest)) - 23)  # float32 step at the largest value
+    room = FLOAT32_TOLERANCE * spread / ulp - 0.5  # truncation error < 2**k ulp, rounding ulp/2
+    drop = int(min(23, np.floor(np.log2(room)))) if room >= 2.0 else 0
+    return bits & np.uint32((0xFFFFFFFF << drop) & 0xFFFFFFFF)
+
+
+def float_codec(values: FloatArray, *, allow_float32: bool = True) -> str:
+    """F4 if float32 (trimmed) keeps every value within the tolerance, else F8.  A counter
+    whose steps are small beside its total fails the test (its spread is small)."""
+    import numpy as np
+
+    if values.size == 0:
+        return F4
     if not np.all(np.isfinite(values)):
         return F8
-    narrowed = values.astype("<f4").astype(np.float64)
-    spread = float(values.max() - values.min())
-    error = float(np.max(np.abs(narrowed - values)))
-    return F4 if error <= FLOAT32_TOLERANCE * spread or error == 0.0 else F8
+    if allow_float32:
+        narrowed = _float32_bits(values).view("<f4").astype(np.float64)
+        spread = float(values.max() - values.min())
+        error = float(np.max(np.abs(narrowed - values)))
+        if error <= FLOAT32_TOLERANCE * spread or error == 0.0:
+            return F4
+    return F8
 
 
 def time_codec(t: FloatArray) -> str:
@@ -113,12 +135,14 @@ def encode(values: FloatArray | Sequence[float], codec: str, level: int = 6) -> 
         ms = np.round(array * 1000.0).astype("<i8")
         deltas = np.diff(ms, prepend=np.int64(0)).astype("<i8")
         return zlib.compress(_shuffle(deltas, 8), level)
-    if codec not in (F4, F8):
+    if codec == F4:
+        bits = _float32_bits(array)
+    elif codec == F8:
+        bits = array.astype("<f8").view("<u8")
+    else:
         raise ColumnsError(f"unknown column codec {codec!r}")
-    typed = array.astype("<" + codec)
-    bits = typed.view("<u4" if codec == F4 else "<u8")
     xored = bits ^ np.concatenate((bits[:1] * 0, bits[:-1])) if bits.size else bits
-    return zlib.compress(_shuffle(xored, typed.itemsize), level)
+    return zlib.compress(_shuffle(xored, bits.itemsize), level)
 
 
 def decode(data: bytes, codec: str) -> FloatArray:
@@ -152,12 +176,9 @@ def encode_times(t: FloatArray) -> tuple[str, bytes]:
 # --- a windows message -----------------------------------------------------------------
 
 
-def encode_message(
-    series: Sequence[dict[str, Any]], unavailable: Sequence[str], *, counters: Collection[str] = ()
-) -> bytes:
+def encode_message(series: Sequence[dict[str, Any]], unavailable: Sequence[str]) -> bytes:
     """``series``: dicts with asset_id, metric, start, end, bucket_seconds and the columns
-    t, mean, min, max, count (lists or arrays).  ``counters``: metric keys whose values
-    keep float64 (cumulative counters: their small steps matter)."""
+    t, mean, min, max (lists or arrays)."""
     import numpy as np
 
     header: list[dict[str, Any]] = []
@@ -173,18 +194,17 @@ def encode_message(
         mean = np.asarray(s["mean"], dtype=np.float64)
         low = np.asarray(s["min"], dtype=np.float64)
         high = np.asarray(s["max"], dtype=np.float64)
-        allow32 = s["metric"] not in counters
         entry: dict[str, Any] = {
             k: s[k] for k in ("asset_id", "metric", "start", "end", "bucket_seconds")
         }
         entry["n"] = int(t.size)
         entry["t"] = add(t, time_codec(t))
-        entry["mean"] = add(mean, float_codec(mean, allow_float32=allow32))
+        entry["mean"] = add(mean, float_codec(mean))
         if np.array_equal(low, mean) and np.array_equal(high, mean):
             entry["min"] = entry["max"] = None  # raw readings: the same as mean
         else:
-            entry["min"] = add(low, float_codec(low, allow_float32=allow32))
-            entry["max"] = add(high, float_codec(high, allow_float32=allow32))
+            entry["min"] = add(low, float_codec(low))
+            entry["max"] = add(high, float_codec(high))
         header.append(entry)
     head = json.dumps(
         {"version": FORMAT_VERSION, "series": header, "unavailable": list(unavailable)},

@@ -96,10 +96,7 @@ def write_chunks(
         part = TelemetryWindow(*(getattr(points, n)[lo:hi] for n in _COLUMNS))
         t_codec, t_blob = columns.encode_times(part.t)
         raw = np.array_equal(part.min, part.mean) and np.array_equal(part.max, part.mean)
-        value_codec = columns.F8
-        if allow_float32 and not keeps_float64(metric):
-            codecs = {columns.float_codec(getattr(part, n)) for n in ("mean", "min", "max")}
-            value_codec = columns.F8 if columns.F8 in codecs else columns.F4
+        value_codec = _chunk_codec(part, allow_float32)
         rows.append((
             asset_id, metric, bucket, int(starts[lo]), int(hi - lo), t_codec, t_blob,
             value_codec, columns.encode(part.mean, value_codec),
@@ -112,6 +109,14 @@ def write_chunks(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
+
+
+def _chunk_codec(part: TelemetryWindow, allow_float32: bool) -> str:
+    """One codec for a chunk's value columns: F4 if all of them may narrow, else F8."""
+    values = (part.mean, part.min, part.max)
+    if allow_float32 and all(columns.float_codec(v) == columns.F4 for v in values):
+        return columns.F4
+    return columns.F8
 
 
 def merge(
@@ -249,14 +254,6 @@ def forget_except(conn: sqlite3.Connection, keep_assets: set[str]) -> None:
         conn.executemany(
             f"DELETE FROM {table} WHERE asset_id = ?", [(a,) for a in stored - keep_assets]
         )
-
-
-def keeps_float64(metric: str) -> bool:
-    """Cumulative counters keep float64: their small steps on a large total matter."""
-    from concierge.domain import METRIC_CATALOGUE
-
-    return any(s.key == metric and s.counter for specs in METRIC_CATALOGUE.values()
-               for s in specs)
 
 
 def as_array(values: Sequence[float]) -> FloatArray:

@@ -53,7 +53,7 @@ class SyncOptions:
     batch_size: int = 100  # ops per push request
     page_size: int = 500  # changes per pull request
     telemetry_every: float = 300.0  # seconds (server time) between telemetry refreshes
-    telemetry_assets_per_request: int = 25
+    telemetry_assets_per_request: int = 100  # the most one request may name
     deadline: float | None = 600.0  # seconds one run may take in all; then it is rescheduled
     retry_delay: float = 60.0  # seconds before the first retry of a failed run; doubles
     max_retry_delay: float = 3600.0  # longest wait between runs, Retry-After included
