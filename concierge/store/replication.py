@@ -235,6 +235,16 @@ class Replication:
                 near.add(str(asset_id))
         return sorted(near)
 
+    def assets_with_telemetry(self, asset_ids: Sequence[str]) -> set[str]:
+        """Those of ``asset_ids`` with any stored telemetry."""
+        with self._db.read() as conn:
+            stored = {r[0] for r in conn.execute("SELECT DISTINCT asset_id FROM telemetry_chunks")}
+        return stored & set(asset_ids)
+
+    def mark_telemetry_fetched(self, asset_ids: Sequence[str], bucket: int, until: float) -> None:
+        with self._db.write() as conn:
+            telemetry.mark_fetched(conn, asset_ids, bucket, until)
+
     def telemetry_fetched_until(self, bucket: int) -> dict[str, float]:
         with self._db.read() as conn:
             return telemetry.fetched_until(conn, bucket)

@@ -54,6 +54,7 @@ class SyncOptions:
     page_size: int = 500  # changes per pull request
     telemetry_every: float = 300.0  # seconds (server time) between telemetry refreshes
     telemetry_assets_per_request: int = 100  # the most one request may name
+    telemetry_in_flight: int = 2  # windows requests at once (the office reads while we store)
     deadline: float | None = 600.0  # seconds one run may take in all; then it is rescheduled
     retry_delay: float = 60.0  # seconds before the first retry of a failed run; doubles
     max_retry_delay: float = 3600.0  # longest wait between runs, Retry-After included

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from concierge.api.retry import RetryPolicy
+from concierge.protocol import columns
 from concierge.store import Store
 from concierge.sync import SyncOptions
 from tests.sync.cli_helpers import concierge, sync_until
@@ -80,10 +81,16 @@ def test_a_resumed_first_pull_announces_no_urgent_visits_as_new(
     assert result.new_urgent_visit_ids == []  # records of the first sync, not news
 
 
+def _fetched(proxy: FaultProxy) -> set[tuple[str, int]]:
+    """(asset, resolution) of every telemetry window the office delivered."""
+    return {(s.asset_id, s.bucket_seconds) for p, body in proxy.replies if p == WINDOWS
+            for s in columns.decode_message(body).series}
+
+
 def test_telemetry_interrupted_mid_first_sync_fetches_only_what_is_missing(
     office: Office, proxy: FaultProxy, laptop_factory: Callable[..., Laptop]
 ) -> None:
-    options = SyncOptions(telemetry_assets_per_request=1)
+    options = SyncOptions(telemetry_assets_per_request=1, telemetry_in_flight=1)
     laptop = laptop_factory(office, BULK_TECH, url=proxy.url, options=options)
     laptop.client.retry = RetryPolicy(attempts=1)
     windows = 0
@@ -95,11 +102,12 @@ def test_telemetry_interrupted_mid_first_sync_fetches_only_what_is_missing(
 
     proxy.choose_fault = offline_after_three_windows
     assert not laptop.sync().ok
-    asked_before = [p for p, _ in proxy.replies if p == WINDOWS]
-    assert len(asked_before) == 3
-    assets = laptop.store.replication.telemetry_assets()
+    before = _fetched(proxy)
+    assert len(before) == 3
     proxy.choose_fault = lambda method, path: None
     proxy.replies.clear()
     assert laptop.sync().ok
-    asked_after = [p for p, _ in proxy.replies if p == WINDOWS]
-    assert len(asked_after) == 2 * len(assets) - 3  # two resolutions per asset, 3 were stored
+    after = _fetched(proxy)
+    assert after and not before & after  # nothing stored before is asked again
+    assets = laptop.store.replication.telemetry_assets()
+    assert {a for a, bucket in before | after if bucket == 900} == set(assets)
