@@ -127,14 +127,14 @@ def time_codec(t: FloatArray) -> str:
     return MS if np.all(np.isfinite(t)) and np.array_equal(ms / 1000.0, t) else F8
 
 
-def encode(values: FloatArray | Sequence[float], codec: str, level: int = 6) -> bytes:
+def pack(values: FloatArray | Sequence[float], codec: str) -> bytes:
+    """The column's bytes before deflating (delta or XOR, byte-shuffled)."""
     import numpy as np
 
     array = np.asarray(values, dtype=np.float64)
     if codec == MS:
         ms = np.round(array * 1000.0).astype("<i8")
-        deltas = np.diff(ms, prepend=np.int64(0)).astype("<i8")
-        return zlib.compress(_shuffle(deltas, 8), level)
+        return _shuffle(np.diff(ms, prepend=np.int64(0)).astype("<i8"), 8)
     if codec == F4:
         bits = _float32_bits(array)
     elif codec == F8:
@@ -142,25 +142,39 @@ def encode(values: FloatArray | Sequence[float], codec: str, level: int = 6) -> 
     else:
         raise ColumnsError(f"unknown column codec {codec!r}")
     xored = bits ^ np.concatenate((bits[:1] * 0, bits[:-1])) if bits.size else bits
-    return zlib.compress(_shuffle(xored, bits.itemsize), level)
+    return _shuffle(xored, bits.itemsize)
 
 
-def decode(data: bytes, codec: str) -> FloatArray:
+def unpack(raw: bytes, codec: str) -> FloatArray:
     import numpy as np
 
-    try:
-        raw = zlib.decompress(data)
-    except zlib.error as exc:
-        raise ColumnsError(f"damaged column: {exc}") from exc
     if codec == MS:
-        deltas = _unshuffle(raw, 8).view("<i8")
-        return np.cumsum(deltas).astype(np.float64) / 1000.0
+        return np.cumsum(_unshuffle(raw, 8).view("<i8")).astype(np.float64) / 1000.0
     if codec not in (F4, F8):
         raise ColumnsError(f"unknown column codec {codec!r}")
     width = 4 if codec == F4 else 8
     bits = _unshuffle(raw, width).view("<u4" if codec == F4 else "<u8")
     restored = np.bitwise_xor.accumulate(bits) if bits.size else bits
     return restored.view("<" + codec).astype(np.float64)
+
+
+def width(codec: str) -> int:
+    """Bytes per value of a packed column."""
+    if codec not in CODECS:
+        raise ColumnsError(f"unknown column codec {codec!r}")
+    return 4 if codec == F4 else 8
+
+
+def encode(values: FloatArray | Sequence[float], codec: str, level: int = 6) -> bytes:
+    return zlib.compress(pack(values, codec), level)
+
+
+def decode(data: bytes, codec: str) -> FloatArray:
+    try:
+        raw = zlib.decompress(data)
+    except zlib.error as exc:
+        raise ColumnsError(f"damaged column: {exc}") from exc
+    return unpack(raw, codec)
 
 
 def encode_values(values: FloatArray, *, allow_float32: bool = True) -> tuple[str, bytes]:

@@ -163,10 +163,11 @@ INSERT INTO board_sites SELECT {_SITE_COLUMNS.replace("new.", "")}
     FROM records WHERE entity = 'site';
 """
 
-# Telemetry as one row per (series, chunk) with compact columns (``protocol.columns``):
-# ``t_codec`` / ``value_codec`` say how ``t`` and the values are encoded; ``min`` and
-# ``max`` are NULL for raw readings (equal to ``mean``).  The old one-row-per-series
-# float64 table is converted by ``telemetry.migrate_series_rows``, then dropped.
+# Telemetry as one row per (series, day) with compact columns (``protocol.columns``):
+# ``data`` is the deflated packed columns t, mean[, min, max] (min and max left out for raw
+# readings, equal to mean); ``t_codec`` / ``value_codec`` say how they are packed.  The
+# old one-row-per-series float64 table is converted by ``telemetry.migrate_series_rows``,
+# then dropped.
 V3_CREATE = """
 CREATE TABLE telemetry_chunks (
     asset_id TEXT NOT NULL,
@@ -175,11 +176,8 @@ CREATE TABLE telemetry_chunks (
     chunk_start INTEGER NOT NULL,
     points INTEGER NOT NULL,
     t_codec TEXT NOT NULL,
-    t BLOB NOT NULL,
     value_codec TEXT NOT NULL,
-    mean BLOB NOT NULL,
-    min BLOB,
-    max BLOB,
+    data BLOB NOT NULL,
     PRIMARY KEY (asset_id, metric, bucket_seconds, chunk_start)
 ) WITHOUT ROWID;
 """

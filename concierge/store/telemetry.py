@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,11 @@ RESOLUTIONS = ((COARSE_BUCKET, COARSE_SPAN), (DETAIL_BUCKET, DETAIL_SPAN))
 
 _COLUMNS = ("t", "mean", "min", "max")
 # One row per (series, chunk): the points of a series from ``chunk_start`` for this long.
-CHUNK_SECONDS = {COARSE_BUCKET: 7 * 86_400, DETAIL_BUCKET: 86_400}
+# A day per row keeps a row within what SQLite stores in its b-tree page (no overflow
+# pages, whose unused ends would cost more than the data: measured 24 % vs 34 % of the
+# old layout's size with 7-day chunks).
+CHUNK_SECONDS = {COARSE_BUCKET: 86_400, DETAIL_BUCKET: 86_400}
+STORE_LEVEL = 9  # deflate level of stored chunks (written once, read often)
 
 
 def chunk_span(bucket: int) -> int:
@@ -40,15 +45,23 @@ def empty() -> TelemetryWindow:
     return TelemetryWindow(nothing, nothing, nothing, nothing)
 
 
-def _decode_row(row: tuple[str, bytes, str, bytes, bytes | None, bytes | None]) -> TelemetryWindow:
-    t_codec, t, value_codec, mean, low, high = row
-    mean_values = columns.decode(mean, value_codec)
-    return TelemetryWindow(
-        columns.decode(t, t_codec),
-        mean_values,
-        mean_values if low is None else columns.decode(low, value_codec),
-        mean_values if high is None else columns.decode(high, value_codec),
-    )
+_ROW = "points, t_codec, value_codec, data"
+
+
+def _decode_row(row: tuple[int, str, str, bytes]) -> TelemetryWindow:
+    """One chunk: ``data`` is the deflated packed columns t, mean[, min, max] back to back
+    (min and max only when they differ from mean)."""
+    points, t_codec, value_codec, data = row
+    raw = zlib.decompress(data)
+    t_end = points * columns.width(t_codec)
+    step = points * columns.width(value_codec)
+    t = columns.unpack(raw[:t_end], t_codec)
+    mean = columns.unpack(raw[t_end : t_end + step], value_codec)
+    if len(raw) == t_end + step:
+        return TelemetryWindow(t, mean, mean, mean)
+    low = columns.unpack(raw[t_end + step : t_end + 2 * step], value_codec)
+    high = columns.unpack(raw[t_end + 2 * step :], value_codec)
+    return TelemetryWindow(t, mean, low, high)
 
 
 def _concat(parts: Sequence[TelemetryWindow]) -> TelemetryWindow:
@@ -69,7 +82,7 @@ def read(
     """The series' points (of the chunks that may hold points from ``since`` on)."""
     low = -math.inf if since is None else since - chunk_span(bucket)
     rows = conn.execute(
-        "SELECT t_codec, t, value_codec, mean, min, max FROM telemetry_chunks "
+        f"SELECT {_ROW} FROM telemetry_chunks "
         "WHERE asset_id = ? AND metric = ? AND bucket_seconds = ? AND chunk_start > ? "
         "ORDER BY chunk_start",
         (asset_id, metric, bucket, low),
@@ -94,19 +107,17 @@ def write_chunks(
         np.concatenate(([0], bounds)), np.concatenate((bounds, [len(points)])), strict=True
     ):
         part = TelemetryWindow(*(getattr(points, n)[lo:hi] for n in _COLUMNS))
-        t_codec, t_blob = columns.encode_times(part.t)
+        t_codec = columns.time_codec(part.t)
         raw = np.array_equal(part.min, part.mean) and np.array_equal(part.max, part.mean)
         value_codec = _chunk_codec(part, allow_float32)
-        rows.append((
-            asset_id, metric, bucket, int(starts[lo]), int(hi - lo), t_codec, t_blob,
-            value_codec, columns.encode(part.mean, value_codec),
-            None if raw else columns.encode(part.min, value_codec),
-            None if raw else columns.encode(part.max, value_codec),
-        ))
+        packed = [columns.pack(part.t, t_codec), columns.pack(part.mean, value_codec)]
+        if not raw:
+            packed += [columns.pack(part.min, value_codec), columns.pack(part.max, value_codec)]
+        rows.append((asset_id, metric, bucket, int(starts[lo]), int(hi - lo), t_codec,
+                     value_codec, zlib.compress(b"".join(packed), STORE_LEVEL)))
     conn.executemany(
         "INSERT OR REPLACE INTO telemetry_chunks (asset_id, metric, bucket_seconds, "
-        "chunk_start, points, t_codec, t, value_codec, mean, min, max) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"chunk_start, {_ROW}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
@@ -165,7 +176,7 @@ def _trim_chunk(
     if chunk_start >= before:
         return
     row = conn.execute(
-        "SELECT t_codec, t, value_codec, mean, min, max FROM telemetry_chunks "
+        f"SELECT {_ROW} FROM telemetry_chunks "
         "WHERE asset_id = ? AND metric = ? AND bucket_seconds = ? AND chunk_start = ?",
         (*key, chunk_start),
     ).fetchone()
