@@ -177,16 +177,6 @@ def decode(data: bytes, codec: str) -> FloatArray:
     return unpack(raw, codec)
 
 
-def encode_values(values: FloatArray, *, allow_float32: bool = True) -> tuple[str, bytes]:
-    codec = float_codec(values, allow_float32=allow_float32)
-    return codec, encode(values, codec)
-
-
-def encode_times(t: FloatArray) -> tuple[str, bytes]:
-    codec = time_codec(t)
-    return codec, encode(t, codec)
-
-
 # --- a windows message -----------------------------------------------------------------
 
 
