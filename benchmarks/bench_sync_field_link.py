@@ -85,6 +85,7 @@ def first_sync(url: str, folder: Path, *, plain: bool = False) -> tuple[float, f
         with account.client() as client:
             if plain:  # the baseline: what the same sync moves as plain JSON
                 client._session.headers["Accept-Encoding"] = "identity"
+                client.compact_telemetry = False
             watch = BoardWatch(path)
             began = time.perf_counter()
             watch.start(began)

@@ -2,7 +2,11 @@
 
 20,000 visits, 2,000 assets, 7 days of 5-minute telemetry for 200 assets.  Prints
 records/s beside raw SQLite executemany of the same rows (the baseline), the time
-to the board being complete (push + pull) and the client's peak RSS growth.
+to the board being complete (push + pull), the whole first sync, the telemetry storing
+rate beside raw executemany of the same points (one row per point) into the same SQLite
+file, the store's size per million telemetry points beside the old layout (one row per
+series, float64 arrays: written by a baseline writer from the same points) and the
+client's peak RSS growth.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import targets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from concierge.auth import Account, MemoryTokenStore
-from concierge.store import Store
+from concierge.store import Store, telemetry
 from concierge.sync import SyncEngine, SyncOptions, SyncProgress
 from concierge_office.demo_fleet import DEMO_PASSWORD, seed_bulk
 
@@ -63,11 +68,27 @@ def _reset_peak_rss() -> float:
     return _status_mib("VmRSS")
 
 
-def _one_sync(url: str, folder: Path) -> tuple[float, float, int, int]:
-    """(seconds to pulled, seconds in all, records, telemetry points)."""
+class _StoreTimer:
+    """Wraps ``Replication.store_telemetry``: seconds spent in it and points stored."""
+
+    def __init__(self, store: Store) -> None:
+        self.seconds, self.points = 0.0, 0
+        self._inner = store.replication.store_telemetry
+        store.replication.store_telemetry = self  # type: ignore[method-assign]
+
+    def __call__(self, bucket: int, **kwargs: Any) -> None:
+        began = time.perf_counter()
+        self._inner(bucket, **kwargs)
+        self.seconds += time.perf_counter() - began
+        self.points += sum(len(s.t) for s in kwargs["series"])
+
+
+def _one_sync(url: str, folder: Path) -> tuple[float, float, int, int, float]:
+    """(seconds to pulled, seconds in all, records, telemetry points, storing points/s)."""
     with Store.open(folder / "concierge.sqlite3", folder / "att") as store:
         account = Account(store, MemoryTokenStore())
         account.sign_in(url, "bulk", DEMO_PASSWORD)
+        timer = _StoreTimer(store)
         with account.client() as client:
             engine = SyncEngine(store, client, SyncOptions(page_size=1000))
             marks: dict[str, float] = {}
@@ -83,8 +104,69 @@ def _one_sync(url: str, folder: Path) -> tuple[float, float, int, int]:
             pulled = marks.get("telemetry", began + total) - began
         with sqlite3.connect(folder / "concierge.sqlite3") as db:
             records = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
-            points = db.execute("SELECT SUM(length(t)) / 8 FROM telemetry").fetchone()[0] or 0
-        return pulled, total, records, points
+            points = db.execute("SELECT SUM(points) FROM telemetry_chunks").fetchone()[0] or 0
+        return pulled, total, records, points, timer.points / timer.seconds
+
+
+def _raw_points_rate(path: Path) -> float:
+    """Points/s of raw executemany, one row per point, into a table of the same file."""
+    with sqlite3.connect(path) as db:
+        chunks = db.execute("SELECT asset_id, metric, bucket_seconds FROM telemetry_chunks "
+                            "GROUP BY asset_id, metric, bucket_seconds").fetchall()
+        windows = [(a, m, b, telemetry.read(db, a, m, b)) for a, m, b in chunks]
+    rows = [(a, m, b, t, mean, low, high) for a, m, b, w in windows
+            for t, mean, low, high in zip(w.t.tolist(), w.mean.tolist(), w.min.tolist(),
+                                          w.max.tolist(), strict=True)]
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("DROP TABLE IF EXISTS raw_points")
+        db.execute("CREATE TABLE raw_points (asset_id TEXT, metric TEXT, bucket INTEGER, "
+                   "t REAL, mean REAL, min REAL, max REAL, "
+                   "PRIMARY KEY (asset_id, metric, bucket, t))")
+        began = time.perf_counter()
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO raw_points VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.execute("COMMIT")
+        elapsed = time.perf_counter() - began
+        db.execute("DROP TABLE raw_points")
+    finally:
+        db.close()
+    return len(rows) / elapsed
+
+
+_OLD_LAYOUT = """CREATE TABLE telemetry (asset_id TEXT NOT NULL, metric TEXT NOT NULL,
+    bucket_seconds INTEGER NOT NULL, t BLOB NOT NULL, mean BLOB NOT NULL, min BLOB NOT NULL,
+    max BLOB NOT NULL, PRIMARY KEY (asset_id, metric, bucket_seconds))"""
+
+
+def _bytes_per_million_points(source: Path, tmp: Path) -> tuple[float, float]:
+    """(this store's telemetry, the old one-row-per-series float64 layout), in MB per
+    million points: each written alone into a fresh SQLite file, same points."""
+    with sqlite3.connect(source) as db:
+        chunks = db.execute("SELECT * FROM telemetry_chunks").fetchall()
+        columns = ", ".join(r[1] for r in db.execute("PRAGMA table_info(telemetry_chunks)"))
+        schema = db.execute("SELECT sql FROM sqlite_master WHERE name = 'telemetry_chunks'"
+                            ).fetchone()[0]
+        series = db.execute("SELECT asset_id, metric, bucket_seconds FROM telemetry_chunks "
+                            "GROUP BY asset_id, metric, bucket_seconds").fetchall()
+        windows = [(a, m, b, telemetry.read(db, a, m, b)) for a, m, b in series]
+    points = sum(len(w) for *_, w in windows)
+    sizes = []
+    for name, create, insert, rows in (
+        ("new", schema, f"INSERT INTO telemetry_chunks ({columns}) VALUES "
+                        f"({', '.join('?' * len(chunks[0]))})", chunks),
+        ("old", _OLD_LAYOUT, "INSERT INTO telemetry VALUES (?, ?, ?, ?, ?, ?, ?)",
+         [(a, m, b, *(getattr(w, c).astype("<f8").tobytes() for c in ("t", "mean", "min", "max")))
+          for a, m, b, w in windows]),
+    ):
+        path = tmp / f"{name}.sqlite3"
+        with sqlite3.connect(path) as db:
+            db.execute(create)
+            db.executemany(insert, rows)
+        with sqlite3.connect(path) as db:
+            db.execute("VACUUM")
+        sizes.append(path.stat().st_size / points)  # bytes per point = MB per million
+    return sizes[0], sizes[1]
 
 
 def _baseline(source: Path) -> float:
@@ -120,11 +202,14 @@ def main() -> int:
             rss_growth = _status_mib("VmHWM") - rss_before
         finally:
             office.stop()
-        baseline = statistics.median(_baseline(root / "laptop0" / "concierge.sqlite3")
-                                     for _ in range(REPEATS))
+        laptop = root / "laptop0" / "concierge.sqlite3"
+        baseline = statistics.median(_baseline(laptop) for _ in range(REPEATS))
+        raw_rate = statistics.median(_raw_points_rate(laptop) for _ in range(REPEATS))
+        new_size, old_size = _bytes_per_million_points(laptop, root)
     pulled = statistics.median(r[0] for r in runs)
     total = statistics.median(r[1] for r in runs)
     records, points = runs[0][2], runs[0][3]
+    storing = statistics.median(r[4] for r in runs)
     print(f"initial sync, median of {REPEATS}: {records:,} records + {points:,} telemetry points")
     print(f"  push + pull (board complete): {pulled:.2f} s = {records / pulled:,.0f} records/s "
           f"(target: 20,000 visits in <= 5 s)")
@@ -133,6 +218,13 @@ def main() -> int:
           f"{records / baseline:,.0f} records/s")
     targets.check("initial sync, 20,000 visits (push + pull)", pulled, "s", at_most=5.0,
                   baseline=f"raw executemany {baseline:.3f} s")
+    targets.check("demo-size account: complete first sync (loopback)", total, "s", at_most=8.0,
+                  baseline=f"push + pull {pulled:.2f} s")
+    targets.check("telemetry storing vs raw executemany (same file)", storing / raw_rate, "x",
+                  at_least=0.3, baseline=f"raw {raw_rate:,.0f} points/s; ours {storing:,.0f}")
+    targets.check("local store size per million telemetry points vs old layout",
+                  100 * new_size / old_size, "%", at_most=25.0,
+                  baseline=f"old layout {old_size:.1f} MB, now {new_size:.1f} MB per 1M points")
     targets.check("client peak RSS growth during the sync", rss_growth, "MiB", at_most=150.0)
     return targets.exit_code()
 

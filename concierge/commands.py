@@ -212,7 +212,8 @@ def _pending(count: int) -> Any:
 
 
 def _print_progress(progress: SyncProgress) -> None:
-    line = {"phase": progress.phase, "done": progress.done, "total": progress.total}
+    line = {"phase": progress.phase, "done": progress.done, "total": progress.total,
+            "board_ready": progress.board_ready}
     print(json.dumps(line), file=sys.stderr, flush=True)
 
 

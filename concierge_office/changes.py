@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, func, select
+from sqlalchemy import Connection, Select, and_, delete, exists, func, select
 
 from concierge.domain import VisitStatus
 from concierge_office import db
@@ -152,9 +152,10 @@ def visible_among(conn: Connection, technician_id: str, candidates: set[Key]) ->
     if wanted["site"]:
         stmt = select(v.c.site_id).where(own, v.c.site_id.in_(wanted["site"]))
         found |= {("site", i) for i in _column(conn, stmt)}
-    if wanted["asset"]:
-        stmt = select(va.c.asset_id).join(v, v.c.id == va.c.visit_id)
-        stmt = stmt.where(own, va.c.asset_id.in_(wanted["asset"]))
+    if wanted["asset"]:  # per asset, one of its visits (not all of a technician's visits)
+        stmt = select(va.c.asset_id).distinct().where(
+            va.c.asset_id.in_(wanted["asset"]), exists().where(v.c.id == va.c.visit_id, own)
+        )
         found |= {("asset", i) for i in _column(conn, stmt)}
     if wanted["insight"]:
         stmt = select(vi.c.insight_id).join(v, v.c.id == vi.c.visit_id)

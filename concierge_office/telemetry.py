@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind
-from concierge.protocol import schemas
+from concierge.protocol import columns, schemas
 from concierge_office import db
 from concierge_office.auth import CurrentUser, IngestUser
 from concierge_office.changes import visible_among
@@ -184,8 +184,24 @@ def windows(body: schemas.TelemetryWindowRequest, user: CurrentUser, request: Re
                     "count": cols.count,
                 }
             )
-    payload = {"series": series, "unavailable": [a for a in asset_ids if a not in kinds]}
-    return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")
+    unavailable = [a for a in asset_ids if a not in kinds]
+    if _wants_columns(request):
+        compact = columns.encode_message(series, unavailable)
+        return Response(compact, media_type=columns.MEDIA_TYPE, headers={"Vary": "Accept"})
+    payload = {"series": series, "unavailable": unavailable}
+    return Response(
+        json.dumps(payload, separators=(",", ":")), media_type="application/json",
+        headers={"Vary": "Accept"},
+    )
+
+
+def _wants_columns(request: Request) -> bool:
+    """Compact columns (protocol version 1) if the client lists them in ``Accept``;
+    JSON otherwise, so clients from before them keep working."""
+    accept = request.headers.get("accept", "")
+    return any(
+        part.split(";")[0].strip().lower() == columns.MEDIA_TYPE for part in accept.split(",")
+    )
 
 
 def _check_readings(

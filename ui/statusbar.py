@@ -14,7 +14,8 @@ from ui.format import ago
 
 def phase_name(phase: str) -> str:
     names = {"push": _("Sending changes"), "pull": _("Receiving updates"),
-             "telemetry": _("Fetching telemetry"), "attachments": _("Transferring files")}
+             "telemetry": _("Fetching telemetry"), "attachments": _("Transferring files"),
+             "history": _("Today's work is ready; fetching history")}
     return names.get(phase, _("Syncing"))
 
 

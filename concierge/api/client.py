@@ -44,7 +44,7 @@ from concierge.api.retry import TRANSIENT_STATUSES, RetryPolicy, parse_retry_aft
 from concierge.api.watchdog import Watchdog, WatchedAdapter
 from concierge.domain import InsightKind
 from concierge.netpolicy import check_server_url
-from concierge.protocol import schemas
+from concierge.protocol import columns, schemas
 from concierge.protocol.schemas import INSIGHT_KINDS_HEADER
 
 M = TypeVar("M", bound=BaseModel)
@@ -58,6 +58,16 @@ _NETWORK_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+
+
+def _json_windows(windows: schemas.TelemetryWindows) -> columns.WindowColumns:
+    import numpy as np
+
+    def arrays(s: schemas.TelemetrySeries) -> columns.SeriesColumns:
+        t, mean, low, high = (np.asarray(v, dtype=np.float64) for v in (s.t, s.mean, s.min, s.max))
+        return columns.SeriesColumns(s.asset_id, s.metric, s.bucket_seconds, t, mean, low, high)
+
+    return columns.WindowColumns([arrays(s) for s in windows.series], list(windows.unavailable))
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class ApiClient:
         self.request_limit = request_limit
         self.server_time: float | None = None  # from the last response's Date header
         self.request_codings: frozenset[str] = frozenset()  # what the office said it reads
+        self.compact_telemetry = True  # ask for compact columns (False: JSON, as before)
         self._cancel = threading.Event()
         self._deadline: float | None = None  # time.monotonic() by which a run must end
         self._session = requests.Session()
@@ -174,9 +185,30 @@ class ApiClient:
 
     def telemetry_windows(
         self, request: schemas.TelemetryWindowRequest
-    ) -> schemas.TelemetryWindows:
-        """Read-only, so retried like a GET."""
-        return self._call("POST", "/telemetry/windows", schemas.TelemetryWindows, json=request)
+    ) -> columns.WindowColumns:
+        """Read-only, so retried like a GET.
+
+        Asks for compact columns (``columns.MEDIA_TYPE``); an office from before them
+        answers JSON, which is read as before.
+        """
+        body, coding = encode_body(request.model_dump_json().encode(), self.request_codings)
+        accept = f"{columns.MEDIA_TYPE}, application/json;q=0.5"
+        headers = {"Content-Type": "application/json",
+                   "Accept": accept if self.compact_telemetry else "application/json"}
+        if coding:
+            headers["Content-Encoding"] = coding
+        reply = self._send("POST", "/telemetry/windows", data=body, headers=headers)
+        kind = reply.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        try:
+            if kind == columns.MEDIA_TYPE:
+                return columns.decode_message(reply.body)
+            return _json_windows(schemas.TelemetryWindows.model_validate_json(reply.body))
+        except (ValidationError, columns.ColumnsError) as exc:
+            raise MalformedResponseError(
+                f"The server at {self.base_url} sent telemetry this app does not understand "
+                f"({exc}). Check that the app is up to date.",
+                status=reply.status,
+            ) from exc
 
     def telemetry(
         self, asset_id: str, metric: str, start: datetime, end: datetime, max_points: int = 2000

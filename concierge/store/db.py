@@ -129,10 +129,20 @@ class Database:
                 f"The local store {self.path} was written by a newer version of the app "
                 f"(schema {version}); update the app."
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            if isinstance(step, str):
+                conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{step}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+                continue
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                step(conn)
+                conn.execute(f"PRAGMA user_version = {number}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
 
 def _header_problem(path: Path) -> str | None:

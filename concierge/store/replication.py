@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from concierge.protocol import schemas
+from concierge.protocol.columns import SeriesColumns
 from concierge.store import attachments, jsonutil, outbox, records, telemetry
 from concierge.store.board import ACTIVE_STATUSES, meta_get
 from concierge.store.clock import utcnow
@@ -45,6 +47,18 @@ class Replication:
     def cursor(self) -> str | None:
         with self._db.read() as conn:
             return meta_get(conn, "cursor")
+
+    def snapshot_in_progress(self) -> bool:
+        """A first pull or a re-snapshot has begun and not reached its last page yet (its
+        pages are records the laptop never had, not news: no "new urgent visit")."""
+        with self._db.read() as conn:
+            return (meta_get(conn, "cursor") is None or meta_get(conn, "first_pull") is not None
+                    or meta_get(conn, "resetting") is not None)
+
+    def begin_first_pull(self) -> None:
+        with self._db.write() as conn:
+            if meta_get(conn, "cursor") is None:
+                meta_set(conn, "first_pull", "1")
 
     def begin_reset(self) -> None:
         """Re-snapshot: forget the cursor, mark synced rows stale; the outbox stays."""
@@ -102,7 +116,9 @@ class Replication:
                 if not page.has_more:
                     _drop_stale(conn, blocked)
                     meta_set(conn, "resetting", None)
-            meta_set(conn, "cursor", page.cursor)
+            if not page.has_more:
+                meta_set(conn, "first_pull", None)
+            meta_set(conn, "cursor", page.cursor)  # checkpoint: in the page's transaction
             outcome.applied = len(upserts) + len(deletes)
         self._announce(outcome.changed)
         return outcome
@@ -204,6 +220,37 @@ class Replication:
             )
             return [str(r[0]) for r in rows]
 
+    def near_telemetry_assets(self, before: datetime) -> list[str]:
+        """Assets of the visits still to do that start before ``before`` (today's and
+        tomorrow's work, and anything overdue): their evidence is fetched first."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT v.window_start, j.value FROM board_visits v, json_each(v.asset_ids) j "
+                f"WHERE v.status IN ({','.join('?' * len(ACTIVE_STATUSES))})",
+                ACTIVE_STATUSES,
+            ).fetchall()
+        near = set()
+        for start, asset_id in rows:
+            try:
+                when = datetime.fromisoformat(str(start))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            if when < before:
+                near.add(str(asset_id))
+        return sorted(near)
+
+    def assets_with_telemetry(self, asset_ids: Sequence[str]) -> set[str]:
+        """Those of ``asset_ids`` with any stored telemetry."""
+        with self._db.read() as conn:
+            stored = {r[0] for r in conn.execute("SELECT DISTINCT asset_id FROM telemetry_chunks")}
+        return stored & set(asset_ids)
+
+    def mark_telemetry_fetched(self, asset_ids: Sequence[str], bucket: int, until: float) -> None:
+        with self._db.write() as conn:
+            telemetry.mark_fetched(conn, asset_ids, bucket, until)
+
     def telemetry_fetched_until(self, bucket: int) -> dict[str, float]:
         with self._db.read() as conn:
             return telemetry.fetched_until(conn, bucket)
@@ -213,16 +260,14 @@ class Replication:
         bucket: int,
         *,
         asset_ids: Sequence[str],
-        series: Sequence[schemas.TelemetrySeries],
+        series: Sequence[SeriesColumns],
         replace_from: float,
         keep_from: float,
         until: float,
     ) -> None:
         with self._db.write() as conn:
             for s in series:
-                fresh = TelemetryWindow(
-                    *(telemetry.as_array(v) for v in (s.t, s.mean, s.min, s.max))
-                )
+                fresh = TelemetryWindow(s.t, s.mean, s.min, s.max)
                 telemetry.merge(
                     conn, s.asset_id, s.metric, bucket,
                     fresh=fresh, replace_from=replace_from, keep_from=keep_from,

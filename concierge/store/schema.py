@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -160,4 +163,35 @@ INSERT INTO board_sites SELECT {_SITE_COLUMNS.replace("new.", "")}
     FROM records WHERE entity = 'site';
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2)
+# Telemetry as one row per (series, day) with compact columns (``protocol.columns``):
+# ``data`` is the deflated packed columns t, mean[, min, max] (min and max left out for raw
+# readings, equal to mean); ``t_codec`` / ``value_codec`` say how they are packed.  The
+# old one-row-per-series float64 table is converted by ``telemetry.migrate_series_rows``,
+# then dropped.
+V3_CREATE = """
+CREATE TABLE telemetry_chunks (
+    asset_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    bucket_seconds INTEGER NOT NULL,
+    chunk_start INTEGER NOT NULL,
+    points INTEGER NOT NULL,
+    t_codec TEXT NOT NULL,
+    value_codec TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (asset_id, metric, bucket_seconds, chunk_start)
+) WITHOUT ROWID;
+"""
+V3_DROP = "DROP TABLE telemetry;"
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    from concierge.store import telemetry
+
+    conn.execute(V3_CREATE)
+    telemetry.migrate_series_rows(conn)
+    conn.execute(V3_DROP)
+
+
+# A step is a script, or a function run inside the migration's transaction.
+Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, _v3)

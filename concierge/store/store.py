@@ -373,7 +373,7 @@ class Store:
         """Forget everything: records, outbox, conflicts, telemetry, attachments, account."""
         with self._db.write() as conn:
             for table in ("meta", "records", "outbox", "deferred", "conflicts", "rejected",
-                          "attachments", "telemetry", "telemetry_fetched"):
+                          "attachments", "telemetry_chunks", "telemetry_fetched"):
                 conn.execute(f"DELETE FROM {table}")
         shutil.rmtree(self._attachments, ignore_errors=True)
         self._attachments.mkdir(parents=True, exist_ok=True, mode=0o700)

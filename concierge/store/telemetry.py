@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Telemetry windows: one row per asset, metric and resolution, arrays as float64 BLOBs.
+"""Telemetry windows: one row per (series, chunk), columns compact (``protocol.columns``).
 
 numpy is imported by the functions that use it, so opening the store and reading the
 board (the app's first paint) does not wait for it.
@@ -7,10 +7,13 @@ board (the app's first paint) does not wait for it.
 
 from __future__ import annotations
 
+import math
 import sqlite3
+import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from concierge.protocol import columns
 from concierge.store.models import TelemetryWindow
 
 if TYPE_CHECKING:
@@ -23,18 +26,16 @@ DETAIL_SPAN = 86_400.0  # ... over the last 24 h
 RESOLUTIONS = ((COARSE_BUCKET, COARSE_SPAN), (DETAIL_BUCKET, DETAIL_SPAN))
 
 _COLUMNS = ("t", "mean", "min", "max")
+# One row per (series, chunk): the points of a series from ``chunk_start`` for this long.
+# A day per row keeps a row within what SQLite stores in its b-tree page (no overflow
+# pages, whose unused ends would cost more than the data: measured 24 % vs 34 % of the
+# old layout's size with 7-day chunks).
+CHUNK_SECONDS = {COARSE_BUCKET: 86_400, DETAIL_BUCKET: 86_400}
+STORE_LEVEL = 9  # deflate level of stored chunks (written once, read often)
 
 
-def _blob(values: Sequence[float] | FloatArray) -> bytes:
-    import numpy as np
-
-    return np.asarray(values, dtype="<f8").tobytes()
-
-
-def _array(blob: bytes) -> FloatArray:
-    import numpy as np
-
-    return np.frombuffer(blob, dtype="<f8").astype(np.float64)
+def chunk_span(bucket: int) -> int:
+    return CHUNK_SECONDS.get(bucket, 86_400)
 
 
 def empty() -> TelemetryWindow:
@@ -44,13 +45,89 @@ def empty() -> TelemetryWindow:
     return TelemetryWindow(nothing, nothing, nothing, nothing)
 
 
-def read(conn: sqlite3.Connection, asset_id: str, metric: str, bucket: int) -> TelemetryWindow:
-    row = conn.execute(
-        "SELECT t, mean, min, max FROM telemetry WHERE asset_id = ? AND metric = ? "
-        "AND bucket_seconds = ?",
-        (asset_id, metric, bucket),
-    ).fetchone()
-    return empty() if row is None else TelemetryWindow(*(_array(b) for b in row))
+_ROW = "points, t_codec, value_codec, data"
+
+
+def _decode_row(row: tuple[int, str, str, bytes]) -> TelemetryWindow:
+    """One chunk: ``data`` is the deflated packed columns t, mean[, min, max] back to back
+    (min and max only when they differ from mean)."""
+    points, t_codec, value_codec, data = row
+    raw = zlib.decompress(data)
+    t_end = points * columns.width(t_codec)
+    step = points * columns.width(value_codec)
+    t = columns.unpack(raw[:t_end], t_codec)
+    mean = columns.unpack(raw[t_end : t_end + step], value_codec)
+    if len(raw) == t_end + step:
+        return TelemetryWindow(t, mean, mean, mean)
+    low = columns.unpack(raw[t_end + step : t_end + 2 * step], value_codec)
+    high = columns.unpack(raw[t_end + 2 * step :], value_codec)
+    return TelemetryWindow(t, mean, low, high)
+
+
+def _concat(parts: Sequence[TelemetryWindow]) -> TelemetryWindow:
+    import numpy as np
+
+    if not parts:
+        return empty()
+    if len(parts) == 1:
+        return parts[0]
+    return TelemetryWindow(
+        *(np.concatenate([getattr(p, name) for p in parts]) for name in _COLUMNS)
+    )
+
+
+def read(
+    conn: sqlite3.Connection, asset_id: str, metric: str, bucket: int, since: float | None = None
+) -> TelemetryWindow:
+    """The series' points (of the chunks that may hold points from ``since`` on)."""
+    low = -math.inf if since is None else since - chunk_span(bucket)
+    rows = conn.execute(
+        f"SELECT {_ROW} FROM telemetry_chunks "
+        "WHERE asset_id = ? AND metric = ? AND bucket_seconds = ? AND chunk_start > ? "
+        "ORDER BY chunk_start",
+        (asset_id, metric, bucket, low),
+    ).fetchall()
+    return _concat([_decode_row(r) for r in rows])
+
+
+def write_chunks(
+    conn: sqlite3.Connection, asset_id: str, metric: str, bucket: int, points: TelemetryWindow,
+    *, allow_float32: bool = True,
+) -> None:
+    """Store ``points`` (sorted by t) as chunks, replacing the chunks they fall in."""
+    import numpy as np
+
+    if not len(points):
+        return
+    span = chunk_span(bucket)
+    starts = np.floor(points.t / span) * span
+    bounds = np.flatnonzero(np.diff(starts)) + 1
+    rows = []
+    for lo, hi in zip(
+        np.concatenate(([0], bounds)), np.concatenate((bounds, [len(points)])), strict=True
+    ):
+        part = TelemetryWindow(*(getattr(points, n)[lo:hi] for n in _COLUMNS))
+        t_codec = columns.time_codec(part.t)
+        raw = np.array_equal(part.min, part.mean) and np.array_equal(part.max, part.mean)
+        value_codec = _chunk_codec(part, allow_float32)
+        packed = [columns.pack(part.t, t_codec), columns.pack(part.mean, value_codec)]
+        if not raw:
+            packed += [columns.pack(part.min, value_codec), columns.pack(part.max, value_codec)]
+        rows.append((asset_id, metric, bucket, int(starts[lo]), int(hi - lo), t_codec,
+                     value_codec, zlib.compress(b"".join(packed), STORE_LEVEL)))
+    conn.executemany(
+        "INSERT OR REPLACE INTO telemetry_chunks (asset_id, metric, bucket_seconds, "
+        f"chunk_start, {_ROW}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def _chunk_codec(part: TelemetryWindow, allow_float32: bool) -> str:
+    """One codec for a chunk's value columns: F4 if all of them may narrow, else F8."""
+    values = (part.mean, part.min, part.max)
+    if allow_float32 and all(columns.float_codec(v) == columns.F4 for v in values):
+        return columns.F4
+    return columns.F8
 
 
 def merge(
@@ -62,21 +139,75 @@ def merge(
     fresh: TelemetryWindow,
     replace_from: float,
     keep_from: float,
+    allow_float32: bool = True,
 ) -> None:
-    """Replace points from ``replace_from`` on with ``fresh``; drop those before ``keep_from``."""
+    """Replace points from ``replace_from`` on with ``fresh``; drop those before ``keep_from``.
+
+    Only the chunks from ``replace_from`` on are rewritten.
+    """
     import numpy as np
 
-    old = read(conn, asset_id, metric, bucket)
-    keep_old = old.t < replace_from
+    span = chunk_span(bucket)
+    first_touched = math.floor(replace_from / span) * span
+    old = read(conn, asset_id, metric, bucket, since=replace_from)
+    keep_old = (old.t < replace_from) & (old.t >= first_touched)
     parts = [
         np.concatenate((getattr(old, name)[keep_old], getattr(fresh, name))) for name in _COLUMNS
     ]
     recent = parts[0] >= keep_from
+    key = (asset_id, metric, bucket)
     conn.execute(
-        "INSERT OR REPLACE INTO telemetry (asset_id, metric, bucket_seconds, t, mean, min, max) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (asset_id, metric, bucket, *(_blob(p[recent]) for p in parts)),
+        "DELETE FROM telemetry_chunks WHERE asset_id = ? AND metric = ? AND bucket_seconds = ? "
+        "AND (chunk_start >= ? OR chunk_start + ? <= ?)",
+        (*key, first_touched, span, keep_from),
     )
+    _trim_chunk(conn, key, span, keep_from, before=first_touched, allow_float32=allow_float32)
+    write_chunks(
+        conn, *key, TelemetryWindow(*(p[recent] for p in parts)), allow_float32=allow_float32
+    )
+
+
+def _trim_chunk(
+    conn: sqlite3.Connection, key: tuple[str, str, int], span: int, keep_from: float, *,
+    before: float, allow_float32: bool,
+) -> None:
+    """Drop the points before ``keep_from`` from the chunk holding it (if not rewritten)."""
+    chunk_start = math.floor(keep_from / span) * span
+    if chunk_start >= before:
+        return
+    row = conn.execute(
+        f"SELECT {_ROW} FROM telemetry_chunks "
+        "WHERE asset_id = ? AND metric = ? AND bucket_seconds = ? AND chunk_start = ?",
+        (*key, chunk_start),
+    ).fetchone()
+    if row is None:
+        return
+    points = _decode_row(row)
+    keep = points.t >= keep_from
+    if keep.all():
+        return
+    conn.execute(
+        "DELETE FROM telemetry_chunks WHERE asset_id = ? AND metric = ? AND bucket_seconds = ? "
+        "AND chunk_start = ?",
+        (*key, chunk_start),
+    )
+    trimmed = TelemetryWindow(*(getattr(points, n)[keep] for n in _COLUMNS))
+    write_chunks(conn, *key, trimmed, allow_float32=allow_float32)
+
+
+def migrate_series_rows(conn: sqlite3.Connection) -> None:
+    """Schema 3: the one-row-per-series float64 table becomes chunks (nothing dropped)."""
+    import numpy as np
+
+    for asset_id, metric, bucket, *blobs in conn.execute(
+        "SELECT asset_id, metric, bucket_seconds, t, mean, min, max FROM telemetry"
+    ).fetchall():
+        arrays = [np.frombuffer(b, dtype="<f8").astype(np.float64) for b in blobs]
+        order = np.argsort(arrays[0], kind="stable")
+        write_chunks(
+            conn, asset_id, metric, bucket, TelemetryWindow(*(a[order] for a in arrays)),
+            allow_float32=False,  # lossless: the next refresh narrows what it may
+        )
 
 
 def window(
@@ -104,7 +235,8 @@ def window(
 
 def metrics(conn: sqlite3.Connection, asset_id: str) -> list[str]:
     rows = conn.execute(
-        "SELECT DISTINCT metric FROM telemetry WHERE asset_id = ? ORDER BY metric", (asset_id,)
+        "SELECT DISTINCT metric FROM telemetry_chunks WHERE asset_id = ? ORDER BY metric",
+        (asset_id,),
     )
     return [r[0] for r in rows]
 
@@ -128,7 +260,7 @@ def mark_fetched(
 
 def forget_except(conn: sqlite3.Connection, keep_assets: set[str]) -> None:
     """Drop windows of assets no longer assigned."""
-    for table in ("telemetry", "telemetry_fetched"):
+    for table in ("telemetry_chunks", "telemetry_fetched"):
         stored = {r[0] for r in conn.execute(f"SELECT DISTINCT asset_id FROM {table}")}
         conn.executemany(
             f"DELETE FROM {table} WHERE asset_id = ?", [(a,) for a in stored - keep_assets]

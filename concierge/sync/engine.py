@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import uuid
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +26,7 @@ from concierge.api.errors import (
     ServerError,
 )
 from concierge.protocol import schemas
+from concierge.protocol.columns import WindowColumns
 from concierge.store import OutboxOp, Store
 from concierge.store.clock import utcnow
 from concierge.store.telemetry import RESOLUTIONS
@@ -233,7 +238,10 @@ class SyncEngine:
     def _pull(self, tally: _Tally) -> None:
         replication = self.store.replication
         cursor = replication.cursor()
-        incremental = cursor is not None
+        # An interrupted first pull (or re-snapshot) resumes at its stored cursor: each
+        # page's cursor is stored in the transaction that stores the page.
+        incremental = not replication.snapshot_in_progress()
+        replication.begin_first_pull()
         reset = False
         done = 0
         seen: set[str | None] = {cursor}
@@ -274,6 +282,8 @@ class SyncEngine:
     # --- telemetry ---------------------------------------------------------------------
 
     def _telemetry(self) -> None:
+        """Windows of today's and tomorrow's work first (phase "telemetry"): then the board
+        is usable; then those of the other open visits (phase "history")."""
         replication = self.store.replication
         assets = replication.telemetry_assets()
         replication.forget_telemetry_except(set(assets))
@@ -283,37 +293,79 @@ class SyncEngine:
         fresh = last is not None and 0 <= now - float(last) < self.options.telemetry_every
         if fresh and all(a in fetched for a in assets):
             return
-        per = self.options.telemetry_assets_per_request
-        chunks = [assets[i : i + per] for i in range(0, len(assets), per)]
-        total, done = len(chunks) * len(RESOLUTIONS), 0
-        self._progress("telemetry", 0, total)
-        for bucket, span in RESOLUTIONS:
-            until = replication.telemetry_fetched_until(bucket)
-            for chunk in chunks:
-                self._refresh_chunk(chunk, bucket, now - span, until, now)
-                done += 1
-                self._progress("telemetry", done, total)
+        near = replication.near_telemetry_assets(_end_of_tomorrow(now))
+        later = [a for a in assets if a not in set(near)]
+        self._refresh_assets("telemetry", near, now)
+        self._refresh_assets("history", later, now)
         replication.set_meta("telemetry_at", repr(now))
 
-    def _refresh_chunk(
-        self, chunk: list[str], bucket: int, window_start: float, until: dict[str, float],
-        now: float,
-    ) -> None:
-        since = max(window_start, min(until.get(a, window_start) for a in chunk))
-        if bucket:
-            since -= since % bucket
-        request = schemas.TelemetryWindowRequest(
-            asset_ids=chunk, start=_utc(since), end=_utc(now), bucket_seconds=bucket
-        )
-        try:
-            windows = self.client.telemetry_windows(request)
-        except InvalidRequestError as exc:
-            log.warning("telemetry of %s skipped: %s", chunk, exc.message)
-            return
-        self.store.replication.store_telemetry(
-            bucket, asset_ids=chunk, series=windows.series, replace_from=since,
-            keep_from=window_start, until=now,
-        )
+    def _refresh_assets(self, phase: Phase, assets: list[str], now: float) -> None:
+        """Both resolutions of ``assets``: coarse first; raw readings then only for the
+        assets with any reading in the coarse window (the raw window lies inside it).
+        Up to ``telemetry_in_flight`` requests run at once; replies are stored in order."""
+        replication = self.store.replication
+        per = self.options.telemetry_assets_per_request
+        total = done = 0
+        self._progress(phase, 0, 0)
+        for number, (bucket, span) in enumerate(RESOLUTIONS):
+            wanted = assets
+            if number:
+                have_data = replication.assets_with_telemetry(assets)
+                replication.mark_telemetry_fetched([a for a in assets if a not in have_data],
+                                                   bucket, now)
+                wanted = [a for a in assets if a in have_data]
+            until = replication.telemetry_fetched_until(bucket)
+            chunks = [c for c in (wanted[i : i + per] for i in range(0, len(wanted), per))
+                      if not self._fetched_recently(c, until, now)]  # else: before a stop
+            total += len(chunks)
+            for chunk, since, windows in self._fetch_windows(chunks, bucket, now - span, until,
+                                                             now):
+                if windows is not None:
+                    replication.store_telemetry(
+                        bucket, asset_ids=chunk, series=windows.series, replace_from=since,
+                        keep_from=now - span, until=now,
+                    )
+                done += 1
+                self._progress(phase, done, max(total, done))
+
+    def _fetched_recently(self, chunk: list[str], until: dict[str, float], now: float) -> bool:
+        return all(0 <= now - until.get(a, -math.inf) < self.options.telemetry_every
+                   for a in chunk)
+
+    def _fetch_windows(
+        self, chunks: list[list[str]], bucket: int, window_start: float,
+        until: dict[str, float], now: float,
+    ) -> Iterator[tuple[list[str], float, WindowColumns | None]]:
+        """(chunk, since, windows or None if refused) in the order of ``chunks``."""
+
+        def fetch(chunk: list[str], since: float) -> WindowColumns | None:
+            request = schemas.TelemetryWindowRequest(
+                asset_ids=chunk, start=_utc(since), end=_utc(now), bucket_seconds=bucket
+            )
+            try:
+                return self.client.telemetry_windows(request)
+            except InvalidRequestError as exc:
+                log.warning("telemetry of %s skipped: %s", chunk, exc.message)
+                return None
+
+        starts = []
+        for chunk in chunks:
+            since = max(window_start, min(until.get(a, window_start) for a in chunk))
+            starts.append(since - since % bucket if bucket else since)
+        with ThreadPoolExecutor(max_workers=self.options.telemetry_in_flight) as pool:
+            pending: deque[tuple[list[str], float, Future[WindowColumns | None]]] = deque()
+            try:
+                for chunk, since in zip(chunks, starts, strict=True):
+                    pending.append((chunk, since, pool.submit(fetch, chunk, since)))
+                    if len(pending) >= self.options.telemetry_in_flight:
+                        done_chunk, done_since, future = pending.popleft()
+                        yield done_chunk, done_since, future.result()
+                while pending:
+                    done_chunk, done_since, future = pending.popleft()
+                    yield done_chunk, done_since, future.result()
+            finally:
+                for _, _, future in pending:
+                    future.cancel()
 
 
 # Refusals of a request's content, in the office's error format: the change itself is at
@@ -331,6 +383,13 @@ def _mutation(op: OutboxOp) -> schemas.Mutation:
         op_id=uuid.UUID(op.op_id), entity=op.entity, entity_id=op.entity_id,
         base_version=op.base_version, payload=op.payload, made_at=op.made_at,
     )
+
+
+def _end_of_tomorrow(now: float) -> datetime:
+    """Local midnight after tomorrow (the technician's day), as an aware datetime."""
+    today = datetime.fromtimestamp(now).astimezone().replace(hour=0, minute=0, second=0,
+                                                             microsecond=0)
+    return today + timedelta(days=2)
 
 
 def _utc(ts: float) -> datetime:

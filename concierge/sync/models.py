@@ -9,7 +9,10 @@ from typing import Literal
 
 from concierge.events import Event
 
-Phase = Literal["push", "pull", "telemetry"]
+# "telemetry": evidence of today's and tomorrow's open visits (and overdue ones).
+# "history": the board is usable; the other open visits' telemetry follows.
+Phase = Literal["push", "pull", "telemetry", "history"]
+BOARD_READY_PHASES: frozenset[Phase] = frozenset({"history"})
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,11 @@ class SyncProgress:
     phase: Phase
     done: int
     total: int
+
+    @property
+    def board_ready(self) -> bool:
+        """Today's work is on the board with its evidence; the rest comes in the background."""
+        return self.phase in BOARD_READY_PHASES
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,8 @@ class SyncOptions:
     batch_size: int = 100  # ops per push request
     page_size: int = 500  # changes per pull request
     telemetry_every: float = 300.0  # seconds (server time) between telemetry refreshes
-    telemetry_assets_per_request: int = 25
+    telemetry_assets_per_request: int = 100  # the most one request may name
+    telemetry_in_flight: int = 2  # windows requests at once (the office reads while we store)
     deadline: float | None = 600.0  # seconds one run may take in all; then it is rescheduled
     retry_delay: float = 60.0  # seconds before the first retry of a failed run; doubles
     max_retry_delay: float = 3600.0  # longest wait between runs, Retry-After included

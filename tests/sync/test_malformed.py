@@ -76,7 +76,7 @@ def snapshot(path: Path) -> dict[str, list[Any]]:
                                  "FROM outbox ORDER BY seq").fetchall(),
             "cursor": db.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchall(),
             "others": [db.execute(f"SELECT * FROM {t}").fetchall()
-                       for t in ("deferred", "conflicts", "rejected", "telemetry")],
+                       for t in ("deferred", "conflicts", "rejected", "telemetry_chunks")],
         }
 
 
