@@ -607,3 +607,29 @@ def test_the_day_status_is_one_tap_and_tells_the_office(harness: Harness, office
     assert _sync(window, qtbot).ok
     qtbot.waitUntil(lambda: not bar.pending, timeout=10_000)
     assert _office_day(office)["tech-ana"]["status"] == "done"
+
+
+def test_an_open_session_window_follows_a_live_theme_switch(harness: Harness, office: Office,
+                                                             qtbot, qapp) -> None:
+    from ui.session.common import session_stylesheet
+    from ui.theme import ThemeController
+
+    theme = ThemeController(qapp, "light")
+    theme.apply()
+    try:
+        window = harness.window(Settings(server_url=office.url, theme="light"))
+        window.theme = theme
+        harness.sign_in(window, office)
+        window.open_session(_active(window)[0].id)
+        session = window.session_windows[-1]
+        qtbot.waitUntil(lambda: getattr(session, "ready", False), timeout=20_000)
+        light = session.styleSheet()
+        theme.apply("dark")  # as a live switch of the system scheme does
+        qtbot.waitUntil(lambda: session.styleSheet() == session_stylesheet(), timeout=5_000)
+        assert session.styleSheet() != light
+        session.close()
+    finally:
+        qapp.setStyleSheet("")
+        qapp.setPalette(qapp.style().standardPalette())
+        qapp.setProperty("conciergeScheme", None)
+        theme.deleteLater()

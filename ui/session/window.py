@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,6 +30,7 @@ from ui.session.optimise import OptimisePage
 from ui.session.progress import StepProgressBar
 from ui.session.verify import VerifyPage
 from ui.session.welcome import WelcomePage
+from ui.theme import current_scheme
 
 
 class SessionWindow(QWidget):
@@ -54,6 +55,7 @@ class SessionWindow(QWidget):
         self.io = SessionIO(context.tasks, context.store, self)
         self._unsubscribe: Callable[[], None] = lambda: None
         self.setWindowTitle(_("Session"))
+        self._scheme = current_scheme()
         self.setStyleSheet(session_stylesheet())
         self.resize(1180, 780)
         self.loading = label(_("Loading the session: reading the telemetry and working out "
@@ -287,6 +289,15 @@ class SessionWindow(QWidget):
         if not self.engine.completed:
             for page in (self.welcome, self.optimise, self.delight):
                 page.flush()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Follow a live light/dark switch: the page styles are built from the scheme."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            scheme = current_scheme()
+            if getattr(self, "_scheme", scheme) != scheme:
+                self._scheme = scheme
+                self.setStyleSheet(session_stylesheet())
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()
