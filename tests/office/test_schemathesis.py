@@ -1,4 +1,5 @@
-"""Property-based fuzzing of the live API from its own OpenAPI document."""
+"""Schemathesis over the live OpenAPI document, as a technician and as an admin, with every
+check schemathesis has (bounded: a few examples per operation)."""
 
 from __future__ import annotations
 
@@ -8,75 +9,58 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
+import schemathesis.specs.openapi.checks  # registers the OpenAPI checks
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from concierge_office.demo_fleet import DEMO_PASSWORD
+from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import demo_office
 from tests.officedb import Template
 
-EXAMPLES = 6
+EXAMPLES = 4
+# Not applicable: the office has no DELETE to follow (use_after_free, resource
+# availability); schema-valid input may still break a business rule the schema cannot say
+# (start before end, ids that exist, versions that match), refused with a documented
+# 404/409/422, so positive_data_acceptance's "2xx for valid data" does not hold.
+SKIPPED = {"use_after_free", "ensure_resource_availability", "positive_data_acceptance"}
+ALL_CHECKS = [check for check in CHECKS.get_all() if check.__name__ not in SKIPPED]
 
 
 @pytest.fixture(scope="module")
-def fuzzed_office(
-    demo_database: Template,
-) -> Iterator[EmbeddedBackOffice]:
+def fuzzed(demo_database: Template) -> Iterator[Any]:
     with demo_office(demo_database) as bo:
         yield bo
 
 
-@pytest.fixture(scope="module")
-def token(fuzzed_office: EmbeddedBackOffice) -> str:
-    response = requests.post(
-        f"{fuzzed_office.url}/v1/auth/login",
-        json={"username": "ana", "password": DEMO_PASSWORD},
-        timeout=10,
-    )
-    return str(response.json()["access_token"])
+def _token(bo: EmbeddedBackOffice, login: str, password: str) -> str:
+    reply = requests.post(f"{bo.url}/v1/auth/login",
+                          json={"username": login, "password": password}, timeout=10)
+    return str(reply.json()["access_token"])
 
 
-CHECKS = [
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-    content_type_conformance,
-]
-
-
+@pytest.mark.parametrize("role", ["technician", "admin"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_no_server_errors_and_responses_match_the_schema(
-    fuzzed_office: EmbeddedBackOffice, token: str, mode: GenerationMode
+def test_every_operation_passes_every_check(
+    fuzzed: EmbeddedBackOffice, role: str, mode: GenerationMode
 ) -> None:
-    schema = schemathesis.openapi.from_url(f"{fuzzed_office.url}/openapi.json")
-    headers = {"Authorization": f"Bearer {token}"}
+    login = ("ana", DEMO_PASSWORD) if role == "technician" else (ADMIN_LOGIN, ADMIN_PASSWORD)
+    headers = {"Authorization": f"Bearer {_token(fuzzed, *login)}"}
+    schema = schemathesis.openapi.from_url(f"{fuzzed.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20
     with requests.Session() as http:
         for operation in operations:
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-                phases=[Phase.generate],
-            )
+            @settings(max_examples=EXAMPLES, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck), phases=[Phase.generate])
             def check(case: Any) -> None:
-                case.call_and_validate(session=http, headers=headers, checks=CHECKS)
+                case.call_and_validate(session=http, headers=headers, checks=ALL_CHECKS)
 
             try:
                 check()
             except Unsatisfiable:
-                assert (
-                    mode is GenerationMode.NEGATIVE
-                )  # nothing in this operation can be made invalid
+                assert mode is GenerationMode.NEGATIVE  # nothing here can be made invalid
