@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+import targets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -185,13 +186,15 @@ def _report(
         f"  ratio: {ready / names:.2f} of raw {baseline} (target >= 0.5), {ready / keys:.2f} of "
         f"the stricter one; with the client's encoding {encoded / names:.2f} / {encoded / keys:.2f}"
     )
+    targets.check(f"{backend} ingestion vs raw {baseline}", ready / names, "x", at_least=0.5,
+                  baseline=f"raw {baseline} {names:,.0f} readings/s")
 
 
 def _demo(url: str) -> None:
     start_embedded(url, live=False).stop()
 
 
-def main() -> None:
+def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = Backend(SQLITE, None, Path(tmp))
         _report("SQLite", "executemany", sqlite.template("demo", _demo),
@@ -203,7 +206,8 @@ def main() -> None:
                 lambda start, keys: _raw_copy(start, cluster, series_keys=keys))
     finally:
         cluster.destroy()
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

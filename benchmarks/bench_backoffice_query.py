@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
+import targets
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -108,9 +109,11 @@ def _measure(name: str, backend: Backend) -> None:
         "(target p50 <= 50 ms)"
     )
     print(f"  baseline, raw GROUP BY on the readings: p50 {statistics.median(raw) * 1000:.1f} ms")
+    targets.check(f"{name}: 30-day downsampled query p50", statistics.median(timings) * 1000,
+                  "ms", at_most=50, baseline=f"raw GROUP BY {statistics.median(raw) * 1000:.1f} ms")
 
 
-def main() -> None:
+def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         _measure("SQLite", Backend(SQLITE, None, Path(tmp)))
     cluster = PrivateCluster()
@@ -118,7 +121,8 @@ def main() -> None:
         _measure("PostgreSQL", Backend(POSTGRESQL, cluster, cluster.root))
     finally:
         cluster.destroy()
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

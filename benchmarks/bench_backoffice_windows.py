@@ -11,12 +11,14 @@ python benchmarks/bench_backoffice_windows.py
 from __future__ import annotations
 
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+import targets
 
 from concierge_office.demo_fleet import DEMO_PASSWORD, seed_bulk
 from concierge_office.server import start_embedded
@@ -31,7 +33,7 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
-def main() -> None:
+def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bulk.sqlite'}"
         seed_bulk(
@@ -91,7 +93,12 @@ def main() -> None:
     )
     print(f"  whole phase: median {statistics.median(totals):.2f} s of {REPEATS}")
     print(f"  per request: median {statistics.median(per_request) * 1000:.1f} ms")
+    # The office's side of a 1,000-asset technician's telemetry phase, on loopback.
+    per_request_ms = statistics.median(per_request) * 1000
+    targets.check("telemetry windows for 1,000 assets (whole phase)", statistics.median(totals),
+                  "s", at_most=20.0, baseline=f"per request {per_request_ms:.1f} ms")
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
