@@ -174,6 +174,23 @@ class GoodwillRequest(Model):
     at: datetime
 
 
+HelpKind = Literal["remote", "expert", "handover"]
+HelpStatus = Literal["pending", "accepted", "declined"]
+
+
+class HelpRequest(Model):
+    """Help the technician asked for from the field (#19.4): a colleague's remote
+    assistance, an expert, or a hand-over of the visit; the office answers once."""
+
+    id: str
+    kind: HelpKind
+    note: str
+    reason: str = ""  # a hand-over needs one
+    status: HelpStatus = "pending"
+    answer: str = ""  # the office's words
+    helper: str = ""  # who helps, or takes the visit over
+    at: datetime
+
 
 class SessionDoc(Model):
     doc_version: int = DOC_VERSION
@@ -196,6 +213,7 @@ class SessionDoc(Model):
     goodwill: list[GoodwillRequest] = []
     prep_rating: int | None = Field(default=None, ge=1, le=5)  # the office's preparation
     prep_note: str = ""
+    help: list[HelpRequest] = []
 
     def result(self, item_id: str) -> StepResult:
         return self.results.get(item_id) or StepResult()
