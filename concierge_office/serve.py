@@ -341,7 +341,7 @@ def check_held(database: Any, now: float) -> int:
     from concierge.session.kpi import compare, judge, window_kpi
     from concierge.session.model import SessionDoc
     from concierge_office.changes import record_changes
-    from concierge_office.engine import insight_id
+    from concierge_office.engine import HELD_KEY_PREFIX, insight_id
     from concierge_office.series import read_series
 
     s, v, h = db.sessions, db.visits, held_checks
@@ -388,9 +388,9 @@ def check_held(database: Any, now: float) -> int:
                                else "regressed")
                     insight = None
                     if verdict == "regressed":
-                        insight = insight_id(f"held:{key}")
+                        insight = insight_id(HELD_KEY_PREFIX + key)
                         conn.execute(db.insights.insert().values(
-                            id=insight, key=f"held:{key}", asset_id=c.asset_id,
+                            id=insight, key=HELD_KEY_PREFIX + key, asset_id=c.asset_id,
                             site_id=r.site_id, metric=c.kpi.metric, kind="deviation",
                             severity="warning", confidence=0.8, predicted_impact_at=None,
                             evidence={"before": c.before, "after": c.after, "since": since,
