@@ -218,6 +218,14 @@ def my_held(user: CurrentUser, request: Request) -> list[schemas.HeldCheck]:
     return _held(request, sites)
 
 
+@router.get("/v1/serve/digest", response_model=schemas.ServeDigest)
+def my_digest(user: CurrentUser, request: Request) -> schemas.ServeDigest:
+    """The caller's items and the checks at their sites, in one reply (the laptop fetches
+    it after each sync and keeps it for offline use)."""
+    return schemas.ServeDigest(tasks=_list(request, user.id, None, None, None),
+                               held=my_held(user, request))
+
+
 @router.post("/v1/admin/serve/held/run", response_model=schemas.HeldRun)
 def run_held(user: AdminUser, request: Request) -> schemas.HeldRun:
     """Make the checks that are due now (the scheduled job does the same)."""

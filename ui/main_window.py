@@ -32,6 +32,7 @@ from ui.format import mark_withdrawn, place_text, summary_text
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.serve.answers import HelpAnswers
+from ui.serve.digest import install as install_digest
 from ui.statusbar import SyncStatusWidget
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ class MainWindow(QMainWindow):
         view_menu = menu.addMenu(_("&View"))
         view_menu.addAction(self.board_action)
         view_menu.addAction(self.conflicts_action)
+        self.digest = install_digest(self, view_menu)  # praise, follow-ups, did it hold
         menu.addMenu(_("&Help")).addAction(self.about_action)
 
     # --- the core arrives ---------------------------------------------------------
@@ -457,6 +459,7 @@ class MainWindow(QMainWindow):
         self.reload()
         if result.ok:
             self.help_answers.check()  # the office's answers to help from the field
+            self.digest.refresh()
         urgent = list(result.new_urgent_visit_ids or [])
         if urgent:
             self._notify_urgent(urgent)

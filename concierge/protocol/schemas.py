@@ -548,14 +548,14 @@ class RemoteFigures(Schema):
 # --- serve, don't service (#19): the office's tracked items -------------------------
 
 
-class ServeTaskEvent(Schema):
+class ServeTaskEvent(Record):
     at: float = Field(description="Epoch seconds.")
     by: str
     status: str
     note: str = ""
 
 
-class ServeTask(Schema):
+class ServeTask(Record):
     """A follow-up of a wish not solved, or a call-back after a low rating or a "not yet"."""
 
     id: str
@@ -665,7 +665,7 @@ class DelightRow(Schema):
     mean_preparation: float | None
 
 
-class HeldCheck(Schema):
+class HeldCheck(Record):
     """Did an improvement hold: a KPI the session improved, 7 or 30 days later (#19.3)."""
 
     id: str
@@ -682,6 +682,15 @@ class HeldCheck(Schema):
     verdict: Literal["held", "regressed", "no data"]
     insight_id: str | None
     checked_at: AwareDatetime
+
+
+class ServeDigest(Record):
+    """What the office serves a technician (#19.3, #19.4): the praise, follow-ups and
+    call-backs of their own visits, and whether earlier work held at their sites. The
+    laptop keeps the last copy for offline use."""
+
+    tasks: list[ServeTask]
+    held: list[HeldCheck]
 
 
 class HeldRun(Schema):

@@ -127,3 +127,20 @@ def test_help_from_the_field_is_answered_once_and_a_hand_over_moves_the_visit(
     kept = {h["request_id"]: h["status"] for h in office.ok("GET", "/v1/admin/serve/help")
             if h["session_id"] == session_id}
     assert kept == {"help-1": "declined", "help-2": "accepted"}
+
+
+def test_the_digest_holds_only_the_callers_own(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, ben = login(fresh_office, "ana"), login(fresh_office, "ben")
+    visit = ana.ok("GET", "/v1/visits")[0]
+    session_id = str(uuid.uuid4())
+    wishes = [{"id": "w-1", "text": "Quieter doors", "answer": "not_yet"}]
+    session = completed(visit["id"], 5, wishes)
+    assert ana.push(mutation("session", session_id, None, session))[0]["status"] == "applied"
+    mine = ana.ok("GET", "/v1/serve/digest")
+    kinds = sorted(t["kind"] for t in mine["tasks"] if t["session_id"] == session_id)
+    assert kinds == ["call_back", "praise", "wish_follow_up"]
+    assert mine["held"] == [] or all(isinstance(h["verdict"], str) for h in mine["held"])
+    theirs = ben.ok("GET", "/v1/serve/digest")
+    assert not [t for t in theirs["tasks"] if t["session_id"] == session_id]
