@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from concierge.settings import Settings
+from concierge.sync.digest import cached_digest
 from concierge_office import db
 from concierge_office.db import Database
 from concierge_office.serve import held_checks, serve_tasks
@@ -68,8 +69,8 @@ def test_praise_follow_ups_and_did_it_hold_reach_the_technician_offline(
     harness.sign_in(window, office)
     visit_id = next(r.id for r in window.board.model.rows() if r.asset_count)
     seed(office, visit_id)
-    with qtbot.waitSignal(window.digest.updated, timeout=20_000):
-        sync_until_clean(qtbot, window)
+    sync_until_clean(qtbot, window)  # the digest is fetched after it, in the background
+    qtbot.waitUntil(lambda: len(cached_digest(window.ctx.store).tasks) == 2, timeout=20_000)
 
     office.stop()  # offline from here: the kept digest is what shows
     with qtbot.waitSignal(window.digest.opened, timeout=10_000) as opened:
@@ -81,7 +82,8 @@ def test_praise_follow_ups_and_did_it_hold_reach_the_technician_offline(
     assert [row[0] for row in follow] == ["Quieter doors"]  # not another technician's
     assert follow[0][2] == "open" and follow[0][3] and follow[0][4]  # status, owner, due
     held = texts(dialog.held)
-    assert [row[4] for row in held] == ["regressed"]
+    assert [(row[2], row[4]) for row in held] == [("Door cycle time", "regressed")]
+    assert "(" in held[0][1]  # the asset by model and serial, not its id
     dialog.close()
 
     window.open_visit(visit_id)
@@ -89,3 +91,4 @@ def test_praise_follow_ups_and_did_it_hold_reach_the_technician_offline(
                     and window.detail.bundle.visit.id == visit_id, timeout=10_000)
     card = window.detail.findChild(object, "heldChecks")
     assert card is not None and "7 days after the visit: regressed" in card.text()
+    assert "door_cycle_time" not in card.text()  # the KPI by its name, not its key

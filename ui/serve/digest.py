@@ -5,7 +5,9 @@ work held. Fetched after each sync, kept in the store, shown offline."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +98,39 @@ def _day(moment: datetime) -> str:
     return date_text(when) if when else ""
 
 
+@dataclass(frozen=True)
+class HeldRow:
+    """An office check in words: where, which asset and KPI, how long after, the verdict."""
+
+    place: str
+    asset: str
+    kpi: str
+    day: int
+    verdict: str
+    checked_at: datetime
+
+
+def _held_rows(store: Any, checks: list[Any], places: dict[str, str]) -> list[HeldRow]:
+    """Names instead of ids (the asset as the earlier visit knew it, the KPI's label)."""
+    from concierge.session.kpi import kpi_def
+    from concierge.session.text import label_name
+
+    assets: dict[str, Any] = {}
+    rows = []
+    for h in checks:
+        if h.asset_id not in assets:
+            assets.update({a.id: a for a in store.assets_for_visit(h.visit_id)})
+        asset = assets.get(h.asset_id)
+        kpi = h.kpi
+        if asset is not None:
+            with contextlib.suppress(KeyError, ValueError):  # a KPI this app does not know
+                kpi = label_name(kpi_def(asset.kind, h.kpi).label)
+        rows.append(HeldRow(_place(store, h.site_id, places),
+                            f"{asset.model} ({asset.serial})" if asset else h.asset_id, kpi,
+                            h.day, h.verdict, h.checked_at))
+    return rows
+
+
 def digest_rows(store: Any) -> dict[str, list[list[str]]]:
     """The three tables' rows, from the kept digest (runs on the database worker)."""
     from concierge.sync.digest import cached_digest
@@ -110,11 +145,11 @@ def digest_rows(store: Any) -> dict[str, list[list[str]]]:
                _place(store, t.site_id, places)]
               for t in sorted(digest.tasks, key=lambda t: (t.status != "open", t.due_at))
               if t.kind != "praise"]
-    held = [[_place(store, h.site_id, places), h.asset_id, h.kpi,
-             _("{days} days").format(days=h.day), _word(HELD_WORDS, h.verdict)]
-            for h in digest.held]
-    return {"praise": praise, "follow_ups": follow, "held": held,
-            "verdicts": [[h.verdict] for h in digest.held]}
+    held = _held_rows(store, digest.held, places)
+    return {"praise": praise, "follow_ups": follow,
+            "held": [[h.place, h.asset, h.kpi, _("{days} days").format(days=h.day),
+                      _word(HELD_WORDS, h.verdict)] for h in held],
+            "verdicts": [[h.verdict] for h in held]}
 
 
 class DigestDialog(QDialog):
@@ -162,22 +197,22 @@ class DigestDialog(QDialog):
         fill(self.held, rows["held"], colours)
 
 
-def held_lines(store: Any, site_id: str) -> list[Any]:
+def held_lines(store: Any, site_id: str) -> list[HeldRow]:
     """The office's checks at a site (for the visit page; runs on the database worker)."""
     from concierge.sync.digest import cached_digest
 
     if not hasattr(store, "replication"):
         return []  # a store without the office's digest
-    return [h for h in cached_digest(store).held if h.site_id == site_id]
+    checks = [h for h in cached_digest(store).held if h.site_id == site_id]
+    return _held_rows(store, checks, {})
 
 
-def held_text(checks: list[Any], asset_names: dict[str, str]) -> str:
-    """One line per check: KPI on asset, days after the visit, held or regressed."""
+def held_text(rows: list[HeldRow]) -> str:
+    """One line per check, latest first: KPI on asset, days after the visit, verdict."""
     return "\n".join(
         _("{kpi} on {asset}, {days} days after the visit: {result}").format(
-            kpi=h.kpi, asset=asset_names.get(h.asset_id, h.asset_id), days=h.day,
-            result=_word(HELD_WORDS, h.verdict))
-        for h in sorted(checks, key=lambda h: (h.checked_at, h.day), reverse=True))
+            kpi=h.kpi, asset=h.asset, days=h.day, result=_word(HELD_WORDS, h.verdict))
+        for h in sorted(rows, key=lambda h: (h.checked_at, h.day), reverse=True))
 
 
 def install(window: Any, menu: Any) -> DigestRefresher:

@@ -195,8 +195,7 @@ class VisitDetail(QWidget):
         if bundle.held:  # the office's 7- and 30-day checks of earlier work here
             held, held_layout = _card(_("Did earlier work hold (the office's checks)"),
                                       "heldCard")
-            names = {a.id: f"{a.model} ({a.serial})" for a in bundle.assets}
-            held_layout.addWidget(_label(held_text(bundle.held, names), "heldChecks"))
+            held_layout.addWidget(_label(held_text(bundle.held), "heldChecks"))
             right.addWidget(held)
         right.addWidget(self._charts_card(bundle))
         right.addStretch(1)
