@@ -193,6 +193,10 @@ class HelpRequest(Model):
 
 
 class SessionDoc(Model):
+    # a field a newer app version added (e.g. "help" before this one knew it) is kept as it
+    # came, so saving the session here does not drop what the office or a colleague wrote
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+
     doc_version: int = DOC_VERSION
     visited: list[str] = []
     wishes: Wishes = Wishes()

@@ -35,3 +35,19 @@ def test_help_is_asked_offline_and_the_office_answers(tmp_path: Path) -> None:
         ("declined", "Nobody free", ""), ("accepted", "Ben takes over", "ben")]
     assert "help" in seen
     assert not e.adopt_office_answers(pulled)  # nothing new the second time
+
+
+def test_a_newer_versions_fields_survive_a_save_here(tmp_path: Path) -> None:
+    """A session field this app does not know (a newer app or office wrote it) is kept when
+    this app saves the session: it was dropped before ("help" on an older laptop)."""
+    store = seeded_store(tmp_path)
+    e = SessionEngine(store, "visit-1", clock=lambda: NOW_DT)
+    record = store.load_session("visit-1")
+    assert record is not None
+    record["data"] = dict(record["data"], future_items=[{"id": "f-1", "note": "kept"}])
+    store.save_session(record)
+    again = SessionEngine(store, "visit-1", clock=lambda: NOW_DT)
+    again.set_wish_text("Quieter doors")  # a save through the engine
+    saved = store.load_session("visit-1")
+    assert saved is not None and saved["data"]["future_items"] == [{"id": "f-1", "note": "kept"}]
+    assert e.id == again.id
