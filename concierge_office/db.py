@@ -122,6 +122,7 @@ sites = Table(
     Column("contact_email", String(200), nullable=False, default=""),
     Column("access_notes", Text, nullable=False, default=""),
     Column("language", String(35), nullable=False, default="en", server_default="en"),
+    Column("contract", JSON),  # schemas.Contract as JSON; None: the standard terms (#19.2)
     Column("version", Integer, nullable=False, default=1),
     Column("updated_at", Float, nullable=False),
 )

@@ -53,6 +53,9 @@ Series = dict[str, dict[str, tuple[FloatArray, FloatArray]]]  # asset: metric: (
 _RANK = {Severity.CRITICAL.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
 
 
+HELD_KEY_PREFIX = "held:"  # insights opened by "did it hold", not by the analysis
+
+
 def insight_id(key: str) -> str:
     return "ins-" + hashlib.sha256(key.encode()).hexdigest()[:20]
 
@@ -280,6 +283,8 @@ class ProactiveEngine:
         for key, row in existing.items():
             if row.kind == InsightKind.ANOMALY.value:
                 continue  # an alarm is not a finding of the analysis: see _store_alarms
+            if key.startswith(HELD_KEY_PREFIX):
+                continue  # a regression after a visit (serve.check_held) is no finding either
             if row.status == "open" and row.asset_id in analysed and key not in current:
                 conn.execute(
                     update(ins)

@@ -43,6 +43,7 @@ SCHEMA_MODULES = tuple(importlib.import_module(name) for name in (
     "concierge_office.guard_tables",
     "concierge_office.serve",
     "concierge_office.foresight",
+    "concierge_office.field_help",
 ))
 
 # What later revisions added: an unversioned database is compared with the first
@@ -53,8 +54,9 @@ _TABLES_AFTER_FIRST = frozenset({
     "op_digests", "login_failures", "refresh_successors", "token_uses",  # 0005
     "serve_tasks", "goodwill_requests", "held_checks",  # 0006
     "anomaly_states",  # 0007
+    "help_requests",  # 0010
 })
-_COLUMNS_AFTER_FIRST = {"sites": ("language",)}  # 0003
+_COLUMNS_AFTER_FIRST = {"sites": ("language", "contract")}  # 0003, 0010
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)
 _POLL_SECONDS = 0.2
 

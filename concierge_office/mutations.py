@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row, select, update
 
 from concierge.domain import VisitStatus
 from concierge.protocol import schemas
-from concierge_office import db, records, serve
+from concierge_office import db, field_help, records, serve
 from concierge_office.auth import User
 from concierge_office.changes import publish_own
 from concierge_office.db import Database
@@ -242,12 +242,14 @@ def _apply_session(
             raise Rejected("invalid", "A session cannot move to another visit.")
     _check_attachments(conn, user, record.attachments)
     record = serve.keep_decisions(conn, record)  # the office's goodwill answers stand
+    record = field_help.keep_answers(conn, record)  # and its answers to help requests
     if record.status == "completed" and record.completed_at is None:
         record = record.model_copy(update={"completed_at": db.utc(now)})
     conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))
     op = str(m.op_id)
     publish_own(database, conn, user.id, ("session", record.id), version, visible=True, op_id=op)
     serve.sync_goodwill(conn, visit, record, now)  # requests beyond the contract
+    field_help.sync_help(conn, visit, record, now)  # help from the field
     if record.status != "completed":
         return version, record.model_dump(mode="json")
     serve.open_for_session(database, conn, visit, record, now)  # follow-ups, call-backs

@@ -36,6 +36,7 @@ def site(row: Row[Any]) -> schemas.Site:
         contact_email=row.contact_email,
         access_notes=row.access_notes,
         language=row.language,
+        contract=row.contract,
         version=row.version,
         updated_at=utc(row.updated_at),
     )
@@ -181,6 +182,7 @@ def _site_json(row: Row[Any]) -> dict[str, Any]:
         "contact_email": r["contact_email"],
         "access_notes": r["access_notes"],
         "language": r["language"],
+        "contract": r["contract"],
         "version": r["version"],
         "updated_at": _iso(r["updated_at"]),
     }

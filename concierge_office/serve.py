@@ -28,7 +28,8 @@ from sqlalchemy import (
     update,
 )
 
-from concierge.session.goodwill import reconcile
+from concierge.protocol import schemas
+from concierge.session.goodwill import allowance_of, reconcile
 from concierge.session.model import Allowance, GoodwillRequest
 from concierge_office import db
 from concierge_office.db import metadata, utc
@@ -144,6 +145,9 @@ def keep_decisions(conn: Connection, session: Any) -> Any:
 
 def _reconcile_site(conn: Connection, site_id: str, now: float) -> None:
     g = goodwill_requests
+    contract = conn.execute(select(db.sites.c.contract).where(db.sites.c.id == site_id)).scalar()
+    allowance = allowance_of(None) if contract is None else Allowance.model_validate(
+        schemas.Contract.model_validate(contract).allowance.model_dump())
     rows = conn.execute(select(g).where(g.c.site_id == site_id, g.c.kind == "goodwill")).all()
     by_year: dict[int, list[Any]] = {}
     for r in rows:
@@ -153,7 +157,7 @@ def _reconcile_site(conn: Connection, site_id: str, now: float) -> None:
                                     money=r.money, status=r.status,
                                     at=datetime.fromtimestamp(r.given_at, UTC))
                     for r in year_rows if not r.over_allowance]
-        for key in reconcile(Allowance(), requests):
+        for key in reconcile(allowance, requests):
             row = next(r for r in year_rows if r.id == key)
             conn.execute(update(g).where(g.c.id == key).values(
                 status="pending", over_allowance=True, version=row.version + 1,
@@ -337,7 +341,7 @@ def check_held(database: Any, now: float) -> int:
     from concierge.session.kpi import compare, judge, window_kpi
     from concierge.session.model import SessionDoc
     from concierge_office.changes import record_changes
-    from concierge_office.engine import insight_id
+    from concierge_office.engine import HELD_KEY_PREFIX, insight_id
     from concierge_office.series import read_series
 
     s, v, h = db.sessions, db.visits, held_checks
@@ -384,9 +388,9 @@ def check_held(database: Any, now: float) -> int:
                                else "regressed")
                     insight = None
                     if verdict == "regressed":
-                        insight = insight_id(f"held:{key}")
+                        insight = insight_id(HELD_KEY_PREFIX + key)
                         conn.execute(db.insights.insert().values(
-                            id=insight, key=f"held:{key}", asset_id=c.asset_id,
+                            id=insight, key=HELD_KEY_PREFIX + key, asset_id=c.asset_id,
                             site_id=r.site_id, metric=c.kpi.metric, kind="deviation",
                             severity="warning", confidence=0.8, predicted_impact_at=None,
                             evidence={"before": c.before, "after": c.after, "since": since,

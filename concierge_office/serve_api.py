@@ -12,9 +12,15 @@ from sqlalchemy import Connection, select, update
 from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import AdminUser, CurrentUser
-from concierge_office.changes import publish_own
+from concierge_office.changes import publish_own, record_change
 from concierge_office.db import utc
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute, not_found
+from concierge_office.field_help import (
+    answer_in_session,
+    help_out,
+    help_requests,
+    reassign_visit,
+)
 from concierge_office.serve import (
     check_held,
     delight_rows,
@@ -212,6 +218,14 @@ def my_held(user: CurrentUser, request: Request) -> list[schemas.HeldCheck]:
     return _held(request, sites)
 
 
+@router.get("/v1/serve/digest", response_model=schemas.ServeDigest)
+def my_digest(user: CurrentUser, request: Request) -> schemas.ServeDigest:
+    """The caller's items and the checks at their sites, in one reply (the laptop fetches
+    it after each sync and keeps it for offline use)."""
+    return schemas.ServeDigest(tasks=_list(request, user.id, None, None, None),
+                               held=my_held(user, request))
+
+
 @router.post("/v1/admin/serve/held/run", response_model=schemas.HeldRun)
 def run_held(user: AdminUser, request: Request) -> schemas.HeldRun:
     """Make the checks that are due now (the scheduled job does the same)."""
@@ -229,3 +243,114 @@ def load(user: AdminUser, request: Request,
     with state.db.read() as conn:
         rows = technician_load(conn, now - days * 86_400.0, now + days * 86_400.0)
     return [schemas.TechnicianLoad.model_validate(r) for r in rows]
+
+
+# --- the site's contract: goodwill allowance and the office's phone (#19.2) ----------
+
+SiteId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+@router.get("/v1/admin/sites/{site_id}/contract", response_model=schemas.Contract)
+def get_contract(site_id: SiteId, user: AdminUser, request: Request) -> schemas.Contract:
+    """The site's contract (the standard terms until the office sets one)."""
+    with state_of(request).db.read() as conn:
+        row = records.get_row(conn, db.sites, site_id)
+    if row is None:
+        raise not_found("site", site_id)
+    return schemas.Contract.model_validate(row.contract or {})
+
+
+@router.put("/v1/admin/sites/{site_id}/contract", response_model=schemas.Contract)
+def put_contract(site_id: SiteId, body: schemas.ContractTerms, user: AdminUser,
+                 request: Request) -> schemas.Contract:
+    """Set the site's contract: the technicians get it with the site at their next sync
+    and count their goodwill against its allowance, offline too."""
+    state = state_of(request)
+    with state.db.write() as conn:
+        row = records.get_row(conn, db.sites, site_id)
+        if row is None:
+            raise not_found("site", site_id)
+        contract = schemas.Contract.model_validate(body.model_dump()).model_dump(mode="json")
+        version = row.version + 1
+        conn.execute(update(db.sites).where(db.sites.c.id == site_id).values(
+            contract=contract, version=version, updated_at=state.clock.now()))
+        record_change(state.db, conn, ("site", site_id), version)
+    return schemas.Contract.model_validate(contract)
+
+
+# --- help from the field (#19.4) ----------------------------------------------------
+
+HelpStatus = Annotated[Literal["pending", "accepted", "declined"] | None, Query()]
+
+
+def _help(request: Request, technician: str | None, status: str | None
+          ) -> list[schemas.HelpItem]:
+    h = help_requests
+    query = select(h).order_by(h.c.asked_at, h.c.id)
+    if technician is not None:
+        query = query.where(h.c.technician_id == technician)
+    if status is not None:
+        query = query.where(h.c.status == status)
+    with state_of(request).db.read() as conn:
+        rows = conn.execute(query.limit(1000)).all()
+    return [schemas.HelpItem.model_validate(help_out(r)) for r in rows]
+
+
+@router.get("/v1/admin/serve/help", response_model=list[schemas.HelpItem])
+def admin_help(user: AdminUser, request: Request, status: HelpStatus = None
+               ) -> list[schemas.HelpItem]:
+    """Help asked from the field: pending requests wait for an answer."""
+    return _help(request, None, status)
+
+
+@router.get("/v1/serve/help", response_model=list[schemas.HelpItem])
+def my_help(user: CurrentUser, request: Request, status: HelpStatus = None
+            ) -> list[schemas.HelpItem]:
+    """The caller's own help requests."""
+    return _help(request, user.id, status)
+
+
+@router.post(
+    "/v1/admin/serve/help/{item_id}/answer",
+    response_model=schemas.HelpItem,
+    responses={409: {"model": schemas.ErrorResponse,
+                     "description": "Already answered; the details carry the current state."},
+               422: {"model": schemas.ErrorResponse,
+                     "description": "A hand-over accepted without a technician to take it."}},
+)
+def answer_help(item_id: TaskId, body: schemas.HelpAnswer, user: AdminUser,
+                request: Request) -> schemas.HelpItem:
+    """Answer a help request once; the technician gets the answer with the session at the
+    next sync. An accepted hand-over moves the visit to ``helper``."""
+    state = state_of(request)
+    h = help_requests
+    with state.db.write() as conn:
+        row = conn.execute(select(h).where(h.c.id == item_id)).first()
+        if row is None:
+            raise not_found("help request", item_id)
+        if row.status != "pending":
+            raise ApiError(409, "already_answered",
+                           f"The request is {row.status}; nothing to answer.",
+                           [schemas.ErrorDetail(loc=["status"], message=row.status,
+                                                code=row.status)])
+        visit = records.get_row(conn, db.visits, row.visit_id)
+        handover = body.accepted and row.kind == "handover"
+        if handover:
+            role = conn.execute(select(db.users.c.role).where(
+                db.users.c.id == body.helper)).scalar_one_or_none() if body.helper else None
+            if role != "technician" or body.helper == row.technician_id or visit is None:
+                raise ApiError(422, "unknown_technician",
+                               "Name another technician (helper) to take the visit over.")
+        now = state.clock.now()
+        status = "accepted" if body.accepted else "declined"
+        conn.execute(update(h).where(h.c.id == item_id).values(
+            status=status, answer=body.answer, helper=body.helper, answered_by=user.id,
+            version=row.version + 1, updated_at=now,
+            history=[*row.history, {"at": now, "by": user.id, "status": status,
+                                    "note": body.answer}]))
+        updated = conn.execute(select(h).where(h.c.id == item_id)).one()
+        answer_in_session(state.db, conn, updated, now)
+        if handover and visit is not None and visit.technician_id == row.technician_id:
+            assert body.helper is not None
+            reassign_visit(state.db, conn, visit, body.helper, now)
+    return schemas.HelpItem.model_validate(help_out(updated))

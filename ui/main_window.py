@@ -31,6 +31,8 @@ from ui.dialogs.common import people_message
 from ui.format import mark_withdrawn, place_text, summary_text
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
+from ui.serve.answers import HelpAnswers
+from ui.serve.digest import install as install_digest
 from ui.statusbar import SyncStatusWidget
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status, 1)
         self.notifier = Notifier(self, lambda text: self.statusBar().showMessage(text, 15_000))
         self.day_changes: list[Any] = []  # since the technician last looked
+        self.help_answers = HelpAnswers(self.ctx, self, self.add_day_changes)
         self._day_before: dict[str, Any] | None = None  # the day as a sync began
         self._diff_after_load = False
         self.changes_button = QPushButton()
@@ -180,6 +183,7 @@ class MainWindow(QMainWindow):
         view_menu = menu.addMenu(_("&View"))
         view_menu.addAction(self.board_action)
         view_menu.addAction(self.conflicts_action)
+        self.digest = install_digest(self, view_menu)  # praise, follow-ups, did it hold
         menu.addMenu(_("&Help")).addAction(self.about_action)
 
     # --- the core arrives ---------------------------------------------------------
@@ -261,7 +265,10 @@ class MainWindow(QMainWindow):
         before, self._day_before = self._day_before, None
         if not before:
             return  # the first fill of an empty board is no change
-        changes = diff_day(before, snapshot(self.board.model.rows()))
+        self.add_day_changes(diff_day(before, snapshot(self.board.model.rows())))
+
+    def add_day_changes(self, changes: list[Any]) -> None:
+        """Listed under "What changed" and notified (the sync's, the office's answers)."""
         if not changes:
             return
         self.day_changes = changes + self.day_changes
@@ -450,6 +457,9 @@ class MainWindow(QMainWindow):
                 _("Sync failed: {reason}").format(reason=sync_error_text(result)), 15_000)
         self._diff_after_load = self._day_before is not None
         self.reload()
+        if result.ok:
+            self.help_answers.check()  # the office's answers to help from the field
+            self.digest.refresh()
         urgent = list(result.new_urgent_visit_ids or [])
         if urgent:
             self._notify_urgent(urgent)

@@ -160,6 +160,10 @@ class ApiClient:
         """The latest report replaces the last: safe to repeat."""
         return self._call("PUT", "/me/day-status", schemas.DayStatusReport, json=report)
 
+    def serve_digest(self) -> schemas.ServeDigest:
+        """Praise, follow-ups and "did it hold" of the technician's own customers (#19)."""
+        return self._call("GET", "/serve/digest", schemas.ServeDigest)
+
     def health(self) -> schemas.Health:
         return self._call("GET", "/health", schemas.Health, auth=False)
 

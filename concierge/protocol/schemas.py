@@ -66,6 +66,15 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+class Record(Schema):
+    """Base of what the office serves for the laptop to keep (sync records and their
+    envelopes): a newer office may add fields, and an older laptop must still read the
+    record. Unknown fields are ignored when parsed (the stored copy keeps them, as sent);
+    what the office *accepts* stays strict (``Schema``)."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
 # --- errors -------------------------------------------------------------------
 
 
@@ -117,7 +126,7 @@ class TokenPair(Schema):
 # --- fleet ---------------------------------------------------------------------
 
 
-class MetricInfo(Schema):
+class MetricInfo(Record):
     key: str
     label: str
     unit: str
@@ -130,11 +139,47 @@ class MetricInfo(Schema):
     service_limit: float | None = None
 
 
-class MetricCatalogue(Schema):
+class MetricCatalogue(Record):
     kinds: dict[AssetKind, list[MetricInfo]]
 
 
-class Site(Schema):
+MAX_ALLOWANCE_MINUTES = 100_000.0  # beyond this a figure is a typing error
+MAX_ALLOWANCE_MONEY = 10_000_000.0
+AllowanceMinutes = Annotated[float, Field(ge=0, le=MAX_ALLOWANCE_MINUTES)]
+AllowanceMoney = Annotated[float, Field(ge=0, le=MAX_ALLOWANCE_MONEY)]
+
+
+class GoodwillAllowance(Record):
+    """What a technician may give as goodwill without asking (#19.2): minutes of work and
+    money for material, per visit and per calendar year at the site."""
+
+    minutes_per_visit: AllowanceMinutes = 30.0
+    money_per_visit: AllowanceMoney = 50.0
+    minutes_per_year: AllowanceMinutes = 240.0
+    money_per_year: AllowanceMoney = 500.0
+
+
+class Contract(Record):
+    """The site's service contract as the technician needs it: its goodwill allowance and
+    the office's phone for the customer's report."""
+
+    name: ShortText = ""
+    allowance: GoodwillAllowance = GoodwillAllowance()
+    office_phone: Annotated[str, Field(max_length=64)] = ""
+
+
+class StrictGoodwillAllowance(GoodwillAllowance):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ContractTerms(Contract):
+    """A site's contract as the office sets it (``PUT /v1/admin/sites/{id}/contract``)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    allowance: StrictGoodwillAllowance = StrictGoodwillAllowance()
+
+
+class Site(Record):
     id: Id
     customer_name: str
     name: str
@@ -150,11 +195,13 @@ class Site(Schema):
         max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$",
         description="The customer's preferred language (BCP 47, e.g. 'de'): the report's.",
     )] = "en"
+    contract: Contract | None = Field(
+        default=None, description="None: the standard allowance and no office phone.")
     version: int = 1
     updated_at: Timestamp
 
 
-class Asset(Schema):
+class Asset(Record):
     id: Id
     site_id: Id
     kind: AssetKind
@@ -166,7 +213,7 @@ class Asset(Schema):
     updated_at: Timestamp
 
 
-class RemoteAttempt(Schema):
+class RemoteAttempt(Record):
     """A remote action the office tried for an insight before (or instead of) a visit."""
 
     decision_key: str = Field(description="'<insight id>:<playbook id>': one per decision.")
@@ -190,7 +237,7 @@ class RemoteAttempt(Schema):
     customer_note: str = ""
 
 
-class Insight(Schema):
+class Insight(Record):
     id: Id
     asset_id: Id
     site_id: Id
@@ -209,7 +256,7 @@ class Insight(Schema):
     remote_attempts: list[RemoteAttempt] = []
 
 
-class Visit(Schema):
+class Visit(Record):
     id: Id
     site_id: Id
     technician_id: Id
@@ -235,7 +282,7 @@ VISIT_TECHNICIAN_FIELDS = frozenset({"status", "technician_notes", "outcome"})
 """Fields of a visit that a technician's mutation may change."""
 
 
-class ChecklistStepTemplate(Schema):
+class ChecklistStepTemplate(Record):
     key: Id
     title: ShortText
     instructions: LongText = ""
@@ -254,7 +301,7 @@ class ChecklistStepTemplate(Schema):
     )
 
 
-class ChecklistTemplate(Schema):
+class ChecklistTemplate(Record):
     id: Id
     asset_kind: AssetKind
     name: str
@@ -353,7 +400,7 @@ EntityName = Literal["site", "asset", "insight", "visit", "template", "session"]
 MutableEntity = Literal["visit", "session"]
 
 
-class Change(Schema):
+class Change(Record):
     entity: EntityName
     id: Id
     seq: int
@@ -362,7 +409,7 @@ class Change(Schema):
     data: dict[str, Any] | None = Field(default=None, description="The record; None when deleted.")
 
 
-class PullResponse(Schema):
+class PullResponse(Record):
     changes: list[Change]
     cursor: str = Field(min_length=1,
                         description="Opaque, server-assigned; send it back to continue.")
@@ -387,7 +434,7 @@ class PushRequest(Schema):
 MutationStatus = Literal["applied", "duplicate", "conflict", "rejected"]
 
 
-class MutationResult(Schema):
+class MutationResult(Record):
     op_id: UUID
     status: MutationStatus
     version: int | None = None
@@ -398,7 +445,7 @@ class MutationResult(Schema):
     code: str | None = None
 
 
-class PushResponse(Schema):
+class PushResponse(Record):
     results: list[MutationResult]
 
 
@@ -501,14 +548,14 @@ class RemoteFigures(Schema):
 # --- serve, don't service (#19): the office's tracked items -------------------------
 
 
-class ServeTaskEvent(Schema):
+class ServeTaskEvent(Record):
     at: float = Field(description="Epoch seconds.")
     by: str
     status: str
     note: str = ""
 
 
-class ServeTask(Schema):
+class ServeTask(Record):
     """A follow-up of a wish not solved, or a call-back after a low rating or a "not yet"."""
 
     id: str
@@ -564,6 +611,38 @@ class GoodwillItem(Schema):
     updated_at: AwareDatetime
 
 
+class HelpItem(Schema):
+    """Help a technician asked for from the field, as the office tracks it (#19.4)."""
+
+    id: str
+    request_id: str
+    session_id: Id
+    visit_id: Id
+    site_id: Id
+    technician_id: Id
+    kind: Literal["remote", "expert", "handover"] = Field(
+        description="A colleague's remote assistance, an expert, or a hand-over of the visit.")
+    note: str
+    reason: str
+    status: Literal["pending", "accepted", "declined"]
+    answer: str
+    helper: str | None = Field(description="Who helps, or takes the visit over.")
+    answered_by: str | None
+    asked_at: AwareDatetime
+    history: list[ServeTaskEvent]
+    version: int
+    updated_at: AwareDatetime
+
+
+class HelpAnswer(Schema):
+    """The office's answer to a help request. Accepting a hand-over names the technician
+    who takes the visit over (it moves to them)."""
+
+    accepted: bool
+    answer: Annotated[str, Field(min_length=1, max_length=2000)]
+    helper: Id | None = None
+
+
 class GoodwillDecision(Schema):
     approved: bool
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
@@ -586,7 +665,7 @@ class DelightRow(Schema):
     mean_preparation: float | None
 
 
-class HeldCheck(Schema):
+class HeldCheck(Record):
     """Did an improvement hold: a KPI the session improved, 7 or 30 days later (#19.3)."""
 
     id: str
@@ -603,6 +682,15 @@ class HeldCheck(Schema):
     verdict: Literal["held", "regressed", "no data"]
     insight_id: str | None
     checked_at: AwareDatetime
+
+
+class ServeDigest(Record):
+    """What the office serves a technician (#19.3, #19.4): the praise, follow-ups and
+    call-backs of their own visits, and whether earlier work held at their sites. The
+    laptop keeps the last copy for offline use."""
+
+    tasks: list[ServeTask]
+    held: list[HeldCheck]
 
 
 class HeldRun(Schema):

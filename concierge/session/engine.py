@@ -35,6 +35,7 @@ from concierge.session.model import (
     Allowance,
     ChecklistItem,
     GoodwillRequest,
+    HelpRequest,
     Measurement,
     Point,
     SessionDoc,
@@ -463,9 +464,9 @@ class SessionEngine:
 
     @property
     def allowance(self) -> Allowance:
-        """The contract's goodwill allowance (every contract has the standard one until
-        the office models contracts)."""
-        return Allowance()
+        """The site's contract's goodwill allowance, as last synced (the standard one for a
+        site without a contract)."""
+        return goodwill.allowance_of(self.site)
 
     def goodwill_spent(self) -> tuple[goodwill.Spent, goodwill.Spent]:
         """Goodwill counted against the allowance: this visit, and this calendar year at
@@ -524,8 +525,9 @@ class SessionEngine:
                                request_id=request_id))
 
     def adopt_office_answers(self, record: dict[str, Any] | None) -> bool:
-        """Take the office's decisions on goodwill requests from a pulled copy of this
-        session (the office's decision stands); True when anything changed."""
+        """Take the office's decisions on goodwill requests and its answers to help
+        requests from a pulled copy of this session (the office's word stands); True when
+        anything changed."""
         if not record or str(record.get("id")) != self.id:
             return False
         pulled = SessionDoc.model_validate(record.get("data") or {})
@@ -539,7 +541,36 @@ class SessionEngine:
                 changed = True
         if changed:
             self.changed.emit("goodwill")
-        return changed
+        answered = {h.id: h for h in pulled.help if h.status != "pending"}
+        helped = False
+        for h in self.doc.help:
+            reply = answered.get(h.id)
+            if reply is not None and (h.status, h.answer, h.helper) != (
+                    reply.status, reply.answer, reply.helper):
+                h.status, h.answer, h.helper = reply.status, reply.answer, reply.helper
+                helped = True
+        if helped:
+            self.changed.emit("help")
+        return changed or helped
+
+    # --- help from the field (#19.4) --------------------------------------------
+
+    def ask_help(self, kind: str, note: str, reason: str = "") -> HelpRequest:
+        """Ask for a colleague's remote assistance, an expert, or a hand-over of the
+        visit; it is saved at once and reaches the office at the next sync."""
+        self._editable()
+        if kind not in ("remote", "expert", "handover"):
+            raise SessionError(msg("Choose remote assistance, an expert or a hand-over."))
+        if not note.strip():
+            raise SessionError(msg("Say what you need help with."))
+        if kind == "handover" and not reason.strip():
+            raise SessionError(msg("Say why the visit should be handed over."))
+        request = HelpRequest(id=f"help-{uuid.uuid4().hex[:12]}", kind=kind,
+                              note=note.strip()[:2000], reason=reason.strip()[:2000],
+                              at=self.clock())
+        self.doc.help.append(request)
+        self._save("help")
+        return request
 
     # --- delight ---------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from concierge.protocol import schemas
 from concierge.session.model import Allowance, GoodwillRequest
 
 MAX_MINUTES = 24 * 60.0  # more than a day of goodwill in one request is a typing error
@@ -36,6 +37,13 @@ def spent(requests: Iterable[GoodwillRequest]) -> Spent:
         if r.kind == "goodwill" and r.status in COUNTED:
             total = total.plus(r.minutes, r.money)
     return total
+
+
+def allowance_of(site: schemas.Site | None) -> Allowance:
+    """The goodwill allowance of a site's contract (the standard one without a contract)."""
+    if site is None or site.contract is None:
+        return Allowance()
+    return Allowance.model_validate(site.contract.allowance.model_dump())
 
 
 def valid_amount(value: float, limit: float) -> bool:

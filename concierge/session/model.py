@@ -174,8 +174,29 @@ class GoodwillRequest(Model):
     at: datetime
 
 
+HelpKind = Literal["remote", "expert", "handover"]
+HelpStatus = Literal["pending", "accepted", "declined"]
+
+
+class HelpRequest(Model):
+    """Help the technician asked for from the field (#19.4): a colleague's remote
+    assistance, an expert, or a hand-over of the visit; the office answers once."""
+
+    id: str
+    kind: HelpKind
+    note: str
+    reason: str = ""  # a hand-over needs one
+    status: HelpStatus = "pending"
+    answer: str = ""  # the office's words
+    helper: str = ""  # who helps, or takes the visit over
+    at: datetime
+
 
 class SessionDoc(Model):
+    # a field a newer app version added (e.g. "help" before this one knew it) is kept as it
+    # came, so saving the session here does not drop what the office or a colleague wrote
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+
     doc_version: int = DOC_VERSION
     visited: list[str] = []
     wishes: Wishes = Wishes()
@@ -196,6 +217,7 @@ class SessionDoc(Model):
     goodwill: list[GoodwillRequest] = []
     prep_rating: int | None = Field(default=None, ge=1, le=5)  # the office's preparation
     prep_note: str = ""
+    help: list[HelpRequest] = []
 
     def result(self, item_id: str) -> StepResult:
         return self.results.get(item_id) or StepResult()

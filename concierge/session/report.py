@@ -89,6 +89,7 @@ class ReportContent:
     photos: list[str] = field(default_factory=list)  # file paths of the photos taken
     language: str = SOURCE
     horizon_days: float = HORIZON_DAYS
+    office_phone: str = ""  # the site's contract's, for "who to call"
 
     @property
     def translator(self) -> Translator:
@@ -174,6 +175,7 @@ def build_report(
         started_at=started_at,
         photos=list(photos),
         language=language,
+        office_phone=site.contract.office_phone if site and site.contract else "",
     )
 
 

@@ -250,6 +250,18 @@ class Store:
             "version": row[1] or 0,
         }
 
+    def session_items(self, field: str) -> list[tuple[str, list[Any]]]:
+        """Per session: its visit and the list ``data.<field>`` of its document (e.g. the
+        help requests), for the sessions that have one."""
+        path = f"$.data.{field}"
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT json_extract(data, '$.visit_id'), json_extract(data, ?) FROM records "
+                "WHERE entity = 'session' AND json_type(data, ?) = 'array'",
+                (path, path),
+            ).fetchall()
+        return [(str(visit_id), jsonutil.loads(items)) for visit_id, items in rows]
+
     def save_session(self, record: dict[str, Any]) -> None:
         """Upsert a session; its unsent op is updated in place (one pending op per session).
 

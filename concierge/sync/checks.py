@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from concierge.api.errors import MalformedResponseError
 from concierge.protocol import schemas
@@ -28,6 +29,12 @@ def _bad(what: str) -> MalformedResponseError:
     )
 
 
+def _absent_means_none(field: FieldInfo) -> bool:
+    """A field added later with the default None (an older office does not send it, and
+    a missing value cannot be mistaken for a real one)."""
+    return not field.is_required() and field.default is None
+
+
 def _record_problem(entity: str, ident: str, data: dict[str, object]) -> str | None:
     """Why a record cannot be stored, or None.  Valid, and complete: records are stored
     as sent, so a field the schema would default (e.g. a missing ``version``) must not be
@@ -39,7 +46,8 @@ def _record_problem(entity: str, ident: str, data: dict[str, object]) -> str | N
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"]))
         return f"{where}: {first['msg']}" if where else str(first["msg"])
-    missing = sorted(set(model.model_fields) - set(data))
+    missing = sorted(name for name, field in model.model_fields.items()
+                     if name not in data and not _absent_means_none(field))
     if missing:
         return f"incomplete: no {', '.join(missing)}"
     if getattr(record, "id", None) != ident:

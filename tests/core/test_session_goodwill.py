@@ -87,3 +87,30 @@ def test_reconcile_flags_the_later_of_two_offline_yeses() -> None:
     b = GoodwillRequest(id="b", text="b", kind="goodwill", minutes=20, status="done",
                         at=at + timedelta(days=1))
     assert reconcile(ALLOWANCE, [b, a]) == {"b"}
+
+
+def _with_contract(store: object, allowance: dict[str, float]) -> None:
+    from concierge.protocol.schemas import Change, PullResponse
+    from tests.core.session_factories import site
+
+    record = site().model_dump(mode="json") | {
+        "version": 2, "contract": {"name": "Gold", "office_phone": "+49 30 1234567",
+                                   "allowance": allowance}}
+    change = Change(entity="site", id="site-1", seq=99, version=2, data=record)
+    store.replication.apply_page(  # type: ignore[attr-defined]
+        PullResponse(changes=[change], cursor="c2", has_more=False), report_urgent=False)
+
+
+def test_the_sites_contract_sets_the_allowance_offline(tmp_path: Path) -> None:
+    """The office's contract for the site (synced with the site) is what the technician
+    may give without asking; the standard allowance would have allowed all of it."""
+    store = seeded_store(tmp_path)
+    _with_contract(store, {"minutes_per_visit": 60, "money_per_visit": 0,
+                           "minutes_per_year": 60, "money_per_year": 0})
+    e = SessionEngine(store, "visit-1", clock=lambda: NOW_DT)
+    assert e.allowance == Allowance(minutes_per_visit=60, money_per_visit=0,
+                                    minutes_per_year=60, money_per_year=0)
+    assert e.record_goodwill("Oil the door", "goodwill", minutes=45).status == "done"
+    assert e.record_goodwill("More oil", "goodwill", minutes=10).status == "done"
+    assert e.record_goodwill("Even more", "goodwill", minutes=10).status == "pending"  # 65 > 60
+    assert e.record_goodwill("A new bulb", "goodwill", money=5).status == "pending"  # no money

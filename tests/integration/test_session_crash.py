@@ -36,6 +36,7 @@ DRIVER = textwrap.dedent("""
     e.answer_wish(e.doc.wishes.items[0].id, "partly", "Better, not silent")
     e.record_goodwill("Oil the garage door", "goodwill", minutes=20)
     e.record_goodwill("New garage door spring", "goodwill", minutes=25)
+    e.ask_help("handover", "Cannot finish the spring", "Called to an emergency")
     e.add_stroke([(0.1, 0.5), (0.2, 0.4), (0.3, 0.6)])
     e.add_stroke([(0.4, 0.5), (0.5, 0.45)])
     print("READY", flush=True)
@@ -67,6 +68,8 @@ def test_kill_9_mid_session_then_resume(tmp_path: Path) -> None:
             "partly", "Better, not silent")
         assert [(r.text, r.status) for r in e.doc.goodwill] == [
             ("Oil the garage door", "done"), ("New garage door spring", "pending")]
+        assert [(h.kind, h.reason, h.status) for h in e.doc.help] == [
+            ("handover", "Called to an emergency", "pending")]
         assert e.doc.spot[0].value == 5.9
         assert e.doc.result("e1/door-adjust").value == 4.4
         assert e.doc.result("e1/inspect").skip_reason == "Pit flooded"

@@ -216,3 +216,14 @@ def test_did_it_hold_seven_days_later(
     assert regressed["verdict"] == "regressed" and regressed["insight_id"]
     assert {c["id"] for c in ana.ok("GET", "/v1/serve/held")} >= {c["id"] for c in checks.values()}
     assert ana.request("POST", "/v1/admin/serve/held/run").status_code == 403
+
+    # the engine's next pass leaves the regression open: it is no finding of its analysis
+    assert office.ok("POST", "/v1/admin/engine/run")["insights_resolved"] >= 0
+    database = Database(fresh_office.database_url)
+    try:
+        with database.read() as conn:
+            status = conn.execute(select(db.insights.c.status).where(
+                db.insights.c.id == regressed["insight_id"])).scalar_one()
+    finally:
+        database.dispose()
+    assert status == "open"

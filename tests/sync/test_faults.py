@@ -28,7 +28,8 @@ def proxy(office: Office) -> FaultProxy:
 
 
 def served_session(visit_id: str) -> dict[str, Any]:
-    """A completed session with a wish not solved, a low rating and two goodwill requests."""
+    """A completed session with a wish not solved, a low rating, two goodwill requests
+    and two requests for help from the field."""
     now = datetime.now(UTC)
     goodwill = [{"id": f"gw-{n}", "text": f"Garage door {n}", "kind": "goodwill",
                  "minutes": minutes, "status": status, "at": now.isoformat()}
@@ -37,7 +38,10 @@ def served_session(visit_id: str) -> dict[str, Any]:
             "step": "report", "attachments": [], "started_at": now, "completed_at": now,
             "data": {"wishes": {"items": [{"id": "w-1", "text": "Quieter doors",
                                            "answer": "not_yet"}]},
-                     "rating": 2, "goodwill": goodwill}}
+                     "rating": 2, "goodwill": goodwill,
+                     "help": [{"id": f"help-{kind}", "kind": kind, "note": "A hand",
+                               "reason": "Emergency" if kind == "handover" else "",
+                               "at": now.isoformat()} for kind in ("expert", "handover")]}}
 
 
 def test_sync_converges_through_injected_faults(
@@ -72,6 +76,9 @@ def test_sync_converges_through_injected_faults(
                 if g["session_id"] == served["id"]]
     assert sorted((g["request_id"], g["status"]) for g in goodwill) == [
         ("gw-1", "done"), ("gw-2", "pending")]
+    asked = [h for h in office.admin_get("/admin/serve/help") if h["session_id"] == served["id"]]
+    assert sorted((h["request_id"], h["status"]) for h in asked) == [
+        ("help-expert", "pending"), ("help-handover", "pending")]  # each once
     tasks = [t for t in office.admin_get("/admin/serve/tasks")
              if t["session_id"] == served["id"]]
     assert sorted(t["kind"] for t in tasks) == ["call_back", "wish_follow_up"]

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from concierge.domain import AssetKind
+from concierge.protocol.schemas import Contract
 from concierge.session.checklist import generate
 from concierge.session.model import (
     KpiBaseline,
@@ -35,7 +36,8 @@ from ui.session.report_pdf import render_pdf
 pytestmark = pytest.mark.qt
 
 
-def report_pdf(customer_language: str = "en", report_language: str | None = None) -> bytes:
+def report_pdf(customer_language: str = "en", report_language: str | None = None,
+               office_phone: str = "") -> bytes:
     ins = trend_insight("i1", "e1", "door_cycle_time", level=5.5, slope=0.1, threshold=6.0)
     e1 = asset("e1")
     doc = SessionDoc(
@@ -53,7 +55,8 @@ def report_pdf(customer_language: str = "en", report_language: str | None = None
     doc.signature.strokes = [[(0.1, 0.6), (0.2, 0.3), (0.3, 0.7), (0.5, 0.4)]]
     doc.results["e1/door-adjust"] = StepResult(status="done", value=4.0)
     doc.report_language = report_language
-    customer = site().model_copy(update={"language": customer_language})
+    contract = Contract(name="Gold", office_phone=office_phone) if office_phone else None
+    customer = site().model_copy(update={"language": customer_language, "contract": contract})
     content = build_report(doc, visit(["e1"], ["i1"]), customer, [e1], [ins],
                            now=datetime.fromtimestamp(NOW, UTC))
     return render_pdf(content)
@@ -83,3 +86,30 @@ def test_pdf_page_one_renders(tmp_path: Path) -> None:
                     str(tmp_path / "page")], check=True)
     [page] = tmp_path.glob("page*.png")
     assert page.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "Your technician was Sam Tech. For anything about this visit, call our office on "
+           "+49 30 1234567 and mention the date of this report."),
+    ("de", "Ihr Techniker war Sam Tech. Bei allen Fragen zu diesem Einsatz rufen Sie bitte "
+           "unseren Innendienst unter +49 30 1234567 an"),
+])
+def test_who_to_call_gives_the_offices_phone(tmp_path: Path, language: str,
+                                             expected: str) -> None:
+    """The phone of the site's contract, in the customer's language; page 1 is rendered
+    with pdftoppm for a look (docs/ui.md keeps one)."""
+    pdf = report_pdf(customer_language=language, office_phone="+49 30 1234567")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    flat = " ".join(unicodedata.normalize("NFKC", text).split())
+    assert expected in flat, flat
+    pages = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
+                           text=True).stdout
+    last = int(next(line.split()[-1] for line in pages.splitlines()
+                    if line.startswith("Pages:")))
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", str(last), "-l", str(last),
+                    str(path), str(tmp_path / "last")], check=True)
+    [page] = tmp_path.glob("last*.png")
+    assert page.stat().st_size > 5_000

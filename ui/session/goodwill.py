@@ -46,6 +46,8 @@ class GoodwillCard(QWidget):
         super().__init__(parent)
         self.engine = engine
         box, inner = card(_("Beyond the contract"), "goodwillCard")
+        self.terms = label("", "goodwillContract", "muted")
+        self.terms.setAccessibleName(_("The contract's goodwill allowance"))
         self.left = label("", "goodwillAllowance", "muted")
         self.text = named(QLineEdit(), "goodwillText", _("What the customer asked for"))
         self.text.setPlaceholderText(_("What the customer asked for, e.g. the garage door"))
@@ -72,6 +74,7 @@ class GoodwillCard(QWidget):
         second = QHBoxLayout()
         second.addWidget(self.note, 1)
         second.addWidget(self.add)
+        inner.addWidget(self.terms)
         inner.addWidget(self.left)
         inner.addLayout(row)
         inner.addLayout(second)
@@ -105,6 +108,13 @@ class GoodwillCard(QWidget):
         a = self.engine.allowance
         visit, year = self.engine.goodwill_spent()
         n = ui().number
+        site = self.engine.site
+        contract = site.contract.name if site is not None and site.contract else ""
+        self.terms.setText(_("Allowance of the contract {name}: {vmin} min and {vmoney} "
+                             "material per visit, {ymin} min and {ymoney} per year.").format(
+            name=contract or _("(standard)"), vmin=n(a.minutes_per_visit),
+            vmoney=n(a.money_per_visit), ymin=n(a.minutes_per_year),
+            ymoney=n(a.money_per_year)))
         self.left.setText(_("Goodwill left: {vmin} min and {vmoney} material this visit; "
                             "{ymin} min and {ymoney} this year.").format(
             vmin=n(max(a.minutes_per_visit - visit.minutes, 0)),

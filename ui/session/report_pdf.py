@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from html import escape
 
@@ -169,12 +170,28 @@ def report_html(c: ReportContent, width: int) -> str:
     if c.follow_ups:
         parts += [h2("Follow-ups"), _bullets(c.follow_ups)]
     parts += [h2("How did we do?"), _rating(c, t), h2("Sign-off"), _signatures(c, t)]
-    if c.technician:
-        parts += [h2("Who to call"), "<p>" + say(
-            "Your technician was {name}. For anything about this visit, call our office and "
-            "mention the date of this report.", name=c.technician) + "</p>"]
+    if c.technician or c.office_phone:
+        parts += [h2("Who to call"), "<p>" + _who_to_call(c, say) + "</p>"]
     lang = e(c.language)
     return f"<html lang='{lang}'><body>" + "".join(parts) + "</body></html>"
+
+
+def _who_to_call(c: ReportContent, say: Callable[..., str]) -> str:
+    """The technician, and the office's phone from the site's contract when there is one."""
+    if c.office_phone and c.technician:
+        return say("Your technician was {name}. For anything about this visit, call our "
+                   "office on {phone} and mention the date of this report.",
+                   name=c.technician, phone=_unbroken(c.office_phone))
+    if c.office_phone:
+        return say("For anything about this visit, call our office on {phone} and mention "
+                   "the date of this report.", phone=_unbroken(c.office_phone))
+    return say("Your technician was {name}. For anything about this visit, call our office "
+               "and mention the date of this report.", name=c.technician)
+
+
+def _unbroken(phone: str) -> str:
+    """A phone number that never breaks across lines."""
+    return phone.replace(" ", "\u00a0")
 
 
 def _duration(span: timedelta, t: Translator) -> str:

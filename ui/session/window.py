@@ -22,6 +22,7 @@ from concierge.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from concierge.session.engine import SessionEngine, SessionError
 from concierge.session.state import STEPS, Step
 from ui.format import place_text, summary_text
+from ui.serve.help import HelpCard
 from ui.session.baseline import BaselinePage
 from ui.session.common import SessionIO, error_text, label, named, session_stylesheet
 from ui.session.delight import DelightPage
@@ -96,6 +97,12 @@ class SessionWindow(QWidget):
         reason.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         header.addWidget(reason, 1)  # wraps rather than widening the window
         header.addWidget(self._report_language(e))
+        self.help = HelpCard(e)
+        self.help.setVisible(bool(e.doc.help))
+        self.help_button = named(QPushButton(_("Ask for help")), "askHelpButton",
+                                 _("Ask for help from the field"))
+        self.help_button.clicked.connect(lambda: self.help.setVisible(not self.help.isVisible()))
+        header.addWidget(self.help_button)
         self.progress = StepProgressBar()
         self.progress.step_clicked.connect(self.go)
 
@@ -139,6 +146,7 @@ class SessionWindow(QWidget):
         self.loading.hide()
         self._layout.addLayout(header)
         self._layout.addWidget(self.progress)
+        self._layout.addWidget(self.help)
         self._layout.addWidget(self.stack, 1)
         self._layout.addLayout(footer)
         self._unsubscribe = e.changed.connect(self._on_changed)
@@ -154,7 +162,8 @@ class SessionWindow(QWidget):
         e = self.engine
         if e is None or "session" not in change.entities or e.id not in change.ids:
             return
-        if not any(r.status == "pending" for r in e.doc.goodwill):
+        if not any(r.status == "pending" for r in e.doc.goodwill) and not any(
+                h.status == "pending" for h in e.doc.help):
             return
         store, visit_id = e.store, e.visit.id
         (self.io.tasks.db(lambda: store.load_session(visit_id), parent=self)
@@ -164,6 +173,7 @@ class SessionWindow(QWidget):
         if self.engine is not None and self.engine.adopt_office_answers(record):
             self.delight.goodwill.refresh()
             self.delight.goodwill.message.setText(_("The office answered your request."))
+            self.help.refresh()
 
     # --- navigation --------------------------------------------------------------------
 

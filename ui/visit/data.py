@@ -33,6 +33,7 @@ class VisitBundle:
     outcomes: dict[str, list[Any]] = field(default_factory=dict)
     withdrawn: bool = False  # the office took it off this technician (reassigned)
     session: dict[str, Any] | None = None  # the latest session, a draft or completed
+    held: list[Any] = field(default_factory=list)  # the office's checks at the site (#19.3)
 
 
 def spec_for(kind: str, metric: str) -> MetricSpec | None:
@@ -75,6 +76,9 @@ def load_bundle(store: Any, visit_id: str, now: float | None = None) -> VisitBun
     bundle = VisitBundle(visit, site, assets, insights, history,
                          withdrawn=visit_id in store.withdrawn_visits(),
                          session=store.load_session(visit_id))
+    from ui.serve.digest import held_lines
+
+    bundle.held = held_lines(store, visit.site_id)
     until = time.time() if now is None else now
     for past in history[:HISTORY_SHOWN]:
         rows = outcome_since(store, past.id, until)

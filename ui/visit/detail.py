@@ -39,6 +39,7 @@ from ui.format import (
     when_text,
     window_text,
 )
+from ui.serve.digest import held_text
 from ui.theme import tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
 
@@ -191,6 +192,11 @@ class VisitDetail(QWidget):
         right = QVBoxLayout()
         right.addWidget(self._notes_card(bundle, office_notes_seen))
         right.addWidget(self._insights_card(bundle))
+        if bundle.held:  # the office's 7- and 30-day checks of earlier work here
+            held, held_layout = _card(_("Did earlier work hold (the office's checks)"),
+                                      "heldCard")
+            held_layout.addWidget(_label(held_text(bundle.held), "heldChecks"))
+            right.addWidget(held)
         right.addWidget(self._charts_card(bundle))
         right.addStretch(1)
         grid.addLayout(left, 0, 0)

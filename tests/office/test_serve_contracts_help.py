@@ -1,0 +1,146 @@
+"""#19 in the office: each site's contract sets its own goodwill allowance (the admin API
+sets it, the site record carries it to the laptop, the office counts against it); help from
+the field is tracked, answered once, and an accepted hand-over moves the visit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from concierge_office.server import EmbeddedBackOffice
+from tests.office.conftest import LoginFactory, mutation
+from tests.office.test_serve import completed, goodwill
+
+TERMS = {"name": "Gold", "office_phone": "+49 30 1234567",
+         "allowance": {"minutes_per_visit": 20, "money_per_visit": 0,
+                       "minutes_per_year": 40, "money_per_year": 0}}
+
+
+def test_a_sites_contract_sets_its_allowance(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
+    visit = ana.ok("GET", "/v1/visits")[0]
+    path = f"/v1/admin/sites/{visit['site_id']}/contract"
+    standard = office.ok("GET", path)
+    assert standard["allowance"]["minutes_per_year"] == 240
+    _, cursor = ana.pull_all()
+    assert office.ok("PUT", path, json=TERMS)["allowance"]["minutes_per_year"] == 40
+    sites = [c for c in ana.pull_all(cursor)[0] if c["entity"] == "site"]
+    assert sites and sites[-1]["data"]["contract"] == {
+        **TERMS, "allowance": {k: float(v) for k, v in TERMS["allowance"].items()}}
+
+    at = datetime.now(UTC)  # two devices, 30 minutes each: the standard 240 would allow it
+    for n in range(2):
+        session = completed(visit["id"], None, [])
+        session["data"] = {"goodwill": [goodwill(f"gw-c{n}", 30, "done",
+                                                 at + timedelta(minutes=n))]}
+        assert ana.push(mutation("session", str(uuid.uuid4()), None,
+                                 session))[0]["status"] == "applied"
+    rows = {g["request_id"]: g for g in office.ok("GET", "/v1/admin/serve/goodwill")}
+    assert (rows["gw-c0"]["status"], rows["gw-c1"]["status"]) == ("done", "pending")
+    assert rows["gw-c1"]["over_allowance"]
+
+
+def test_contract_bad_input_gets_a_clear_4xx(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
+    site = ana.ok("GET", "/v1/visits")[0]["site_id"]
+    path = f"/v1/admin/sites/{site}/contract"
+    for allowance in ({"minutes_per_visit": -5}, {"money_per_year": 1e12},
+                      {"minutes_per_year": "lots"}, {"colour": 1}):
+        reply = office.request("PUT", path, json={"allowance": allowance})
+        assert reply.status_code == 422, (allowance, reply.text)
+    nan = office.request("PUT", path, data='{"allowance": {"minutes_per_visit": NaN}}',
+                         headers={"Content-Type": "application/json"})
+    assert nan.status_code == 400  # not JSON: a clear 4xx, not a 5xx
+    assert office.request("PUT", path, json={"extra": True}).status_code == 422
+    assert office.request("PUT", "/v1/admin/sites/nope/contract", json={}).status_code == 404
+    assert office.request("GET", "/v1/admin/sites/nope/contract").status_code == 404
+    assert ana.request("PUT", path, json={}).status_code == 403
+    assert office.ok("GET", path)["allowance"]["minutes_per_visit"] == 30  # nothing changed
+
+
+def help_request(ident: str, kind: str, reason: str = "") -> dict[str, object]:
+    return {"id": ident, "kind": kind, "note": f"Need a hand ({kind})", "reason": reason,
+            "status": "pending", "at": datetime.now(UTC).isoformat()}
+
+
+def test_help_from_the_field_is_answered_once_and_a_hand_over_moves_the_visit(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, ben, office = (login(fresh_office, who) for who in ("ana", "ben", "office"))
+    visit = ana.ok("GET", "/v1/visits")[0]
+    session_id = str(uuid.uuid4())
+    session = completed(visit["id"], None, [])
+    session["status"], session["step"] = "in_progress", "work"
+    del session["completed_at"]
+    session["data"] = {"help": [help_request("help-1", "remote"),
+                                help_request("help-2", "handover", "Sick, going home")]}
+    op = mutation("session", session_id, None, session)
+    assert ana.push(op)[0]["status"] == "applied"
+    assert ana.push(op)[0]["status"] in ("applied", "duplicate")  # a replay adds nothing
+
+    pending = [h for h in office.ok("GET", "/v1/admin/serve/help", params={"status": "pending"})
+               if h["session_id"] == session_id]
+    assert sorted((h["request_id"], h["kind"]) for h in pending) == [
+        ("help-1", "remote"), ("help-2", "handover")]
+    assert len(ana.ok("GET", "/v1/serve/help")) >= 2
+    assert not [h for h in ben.ok("GET", "/v1/serve/help") if h["session_id"] == session_id]
+    ids = {h["request_id"]: h["id"] for h in pending}
+
+    remote = f"/v1/admin/serve/help/{ids['help-1']}/answer"
+    answered = office.ok("POST", remote, json={"accepted": False, "answer": "All busy"})
+    assert answered["status"] == "declined" and answered["answered_by"] == office.user["id"]
+    again = office.request("POST", remote, json={"accepted": True, "answer": "Now free"})
+    assert again.status_code == 409 and again.json()["error"]["details"][0]["code"] == "declined"
+    assert office.request("POST", "/v1/admin/serve/help/nope/answer",
+                          json={"accepted": True, "answer": "x"}).status_code == 404
+    assert ana.request("POST", remote, json={"accepted": True, "answer": "x"}).status_code == 403
+
+    handover = f"/v1/admin/serve/help/{ids['help-2']}/answer"
+    for bad in ({"accepted": True, "answer": "Ben takes it"},  # no one named
+                {"accepted": True, "answer": "x", "helper": ana.user["id"]},  # the asker
+                {"accepted": True, "answer": "x", "helper": office.user["id"]},  # no technician
+                {"accepted": True, "answer": ""}):
+        assert office.request("POST", handover, json=bad).status_code == 422, bad
+    _, ben_cursor = ben.pull_all()
+    office.ok("POST", handover, json={"accepted": True, "answer": "Ben takes it over",
+                                      "helper": ben.user["id"]})
+    assert visit["id"] in {v["id"] for v in ben.ok("GET", "/v1/visits")}
+    assert visit["id"] not in {v["id"] for v in ana.ok("GET", "/v1/visits")}
+    moved = [c for c in ben.pull_all(ben_cursor)[0] if c["entity"] == "visit"]
+    assert [c["data"]["technician_id"] for c in moved if c["id"] == visit["id"]] == [
+        ben.user["id"]]
+
+    pulled = [c for c in ana.pull_all()[0] if c["entity"] == "session" and c["id"] == session_id]
+    answers = {h["id"]: h for h in pulled[-1]["data"]["data"]["help"]}
+    assert (answers["help-1"]["status"], answers["help-1"]["answer"]) == ("declined", "All busy")
+    assert (answers["help-2"]["status"], answers["help-2"]["helper"]) == (
+        "accepted", ben.user["id"])
+
+    stale = dict(session, data={"help": [help_request("help-1", "remote"),
+                                         help_request("help-2", "handover", "Sick")]})
+    again_op = mutation("session", session_id, pulled[-1]["version"], stale)
+    ana.push(again_op)  # the visit is Ben's now: refused or not, the answers stand
+    kept = {h["request_id"]: h["status"] for h in office.ok("GET", "/v1/admin/serve/help")
+            if h["session_id"] == session_id}
+    assert kept == {"help-1": "declined", "help-2": "accepted"}
+
+
+def test_the_digest_holds_only_the_callers_own(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana, ben = login(fresh_office, "ana"), login(fresh_office, "ben")
+    visit = ana.ok("GET", "/v1/visits")[0]
+    session_id = str(uuid.uuid4())
+    wishes = [{"id": "w-1", "text": "Quieter doors", "answer": "not_yet"}]
+    session = completed(visit["id"], 5, wishes)
+    assert ana.push(mutation("session", session_id, None, session))[0]["status"] == "applied"
+    mine = ana.ok("GET", "/v1/serve/digest")
+    kinds = sorted(t["kind"] for t in mine["tasks"] if t["session_id"] == session_id)
+    assert kinds == ["call_back", "praise", "wish_follow_up"]
+    assert mine["held"] == [] or all(isinstance(h["verdict"], str) for h in mine["held"])
+    theirs = ben.ok("GET", "/v1/serve/digest")
+    assert not [t for t in theirs["tasks"] if t["session_id"] == session_id]

@@ -1,0 +1,225 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The office's digest on the laptop (#19.3, #19.4): praise and good ratings the
+technician earned, their follow-ups and call-backs (open, owner, due), and whether earlier
+work held. Fetched after each sync, kept in the store, shown offline."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from concierge.i18n import _, pgettext
+from concierge.session.text import VERDICT_COLOURS
+from ui.format import date_text, local
+from ui.session.common import fill, table
+
+log = logging.getLogger(__name__)
+
+TASK_KINDS = {"wish_follow_up": lambda: _("Wish follow-up"),
+              "call_back": lambda: _("Call-back"), "praise": lambda: _("Praise")}
+TASK_STATUSES = {"open": lambda: pgettext("task", "open"),
+                 "in_progress": lambda: pgettext("task", "in progress"),
+                 "done": lambda: pgettext("task", "done"),
+                 "cancelled": lambda: pgettext("task", "cancelled")}
+HELD_WORDS = {"held": lambda: pgettext("outcome", "held"),
+              "regressed": lambda: pgettext("outcome", "regressed"),
+              "no data": lambda: pgettext("outcome", "no data yet")}
+HELD_COLOURS = {"held": VERDICT_COLOURS["improved"], "regressed": VERDICT_COLOURS["worse"]}
+
+
+def _word(words: dict[str, Any], key: str) -> str:
+    return str(words[key]()) if key in words else key
+
+
+class DigestRefresher(QObject):
+    """After a sync: fetch the digest (I/O pool), keep it (database worker), say so.
+    ``open()`` shows the kept digest (offline too)."""
+
+    updated = Signal()
+    opened = Signal(object)  # the dialog
+
+    def __init__(self, ctx: Any, window: Any) -> None:
+        super().__init__(window)
+        self.ctx, self.window = ctx, window
+        self.updated.connect(self._reshow)
+
+    def open(self) -> None:
+        store = getattr(self.ctx, "store", None)
+        if store is None:
+            return
+        (self.ctx.tasks.db(lambda: digest_rows(store), parent=self)
+         .label(_("Reading praise and follow-ups")).success(self._show).run())
+
+    def _show(self, rows: dict[str, list[list[str]]]) -> None:
+        dialog = self.window._open_dialog("digest", lambda: DigestDialog(self.window, rows))
+        dialog.show_rows(rows)
+        self.opened.emit(dialog)
+
+    def _reshow(self) -> None:
+        if "digest" in getattr(self.window, "_dialogs", {}):
+            self.open()
+
+    def refresh(self) -> None:
+        account, store = getattr(self.ctx, "account", None), getattr(self.ctx, "store", None)
+        if not self.ctx.signed_in or account is None or store is None:
+            return
+
+        def fetch() -> Any:
+            with account.client() as client:
+                return client.serve_digest()
+
+        def keep(digest: Any) -> None:
+            from concierge.sync.digest import keep_digest
+
+            (self.ctx.tasks.db(lambda: keep_digest(store, digest),
+                               parent=self).label(_("Keeping the office's digest"))
+             .success(lambda _r: self.updated.emit()).run())
+
+        (self.ctx.tasks.io(fetch, parent=self).label(_("Reading praise and follow-ups"))
+         .success(keep).failure(lambda exc: log.debug("Digest not fetched: %s", exc)).run())
+
+
+def _place(store: Any, site_id: str, cache: dict[str, str]) -> str:
+    if site_id not in cache:
+        site = store.site(site_id)
+        cache[site_id] = (site.name if site.name.startswith(site.customer_name)
+                          else f"{site.customer_name} · {site.name}") if site else site_id
+    return cache[site_id]
+
+
+def _day(moment: datetime) -> str:
+    when = local(moment.timestamp())
+    return date_text(when) if when else ""
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    """An office check in words: where, which asset and KPI, how long after, the verdict."""
+
+    place: str
+    asset: str
+    kpi: str
+    day: int
+    verdict: str
+    checked_at: datetime
+
+
+def _held_rows(store: Any, checks: list[Any], places: dict[str, str]) -> list[HeldRow]:
+    """Names instead of ids (the asset as the earlier visit knew it, the KPI's label)."""
+    from concierge.session.kpi import kpi_def
+    from concierge.session.text import label_name
+
+    assets: dict[str, Any] = {}
+    rows = []
+    for h in checks:
+        if h.asset_id not in assets:
+            assets.update({a.id: a for a in store.assets_for_visit(h.visit_id)})
+        asset = assets.get(h.asset_id)
+        kpi = h.kpi
+        if asset is not None:
+            with contextlib.suppress(KeyError, ValueError):  # a KPI this app does not know
+                kpi = label_name(kpi_def(asset.kind, h.kpi).label)
+        rows.append(HeldRow(_place(store, h.site_id, places),
+                            f"{asset.model} ({asset.serial})" if asset else h.asset_id, kpi,
+                            h.day, h.verdict, h.checked_at))
+    return rows
+
+
+def digest_rows(store: Any) -> dict[str, list[list[str]]]:
+    """The three tables' rows, from the kept digest (runs on the database worker)."""
+    from concierge.sync.digest import cached_digest
+
+    digest = cached_digest(store)
+    places: dict[str, str] = {}
+    praise = [[_day(t.created_at), _place(store, t.site_id, places),
+               f"{t.detail.get('rating', '')} / 5", str(t.detail.get("comment", ""))]
+              for t in digest.tasks if t.kind == "praise"]
+    follow = [[t.title, _word(TASK_KINDS, t.kind),
+               _word(TASK_STATUSES, t.status), t.owner, _day(t.due_at),
+               _place(store, t.site_id, places)]
+              for t in sorted(digest.tasks, key=lambda t: (t.status != "open", t.due_at))
+              if t.kind != "praise"]
+    held = _held_rows(store, digest.held, places)
+    return {"praise": praise, "follow_ups": follow,
+            "held": [[h.place, h.asset, h.kpi, _("{days} days").format(days=h.day),
+                      _word(HELD_WORDS, h.verdict)] for h in held],
+            "verdicts": [[h.verdict] for h in held]}
+
+
+class DigestDialog(QDialog):
+    """Praise, follow-ups and "did it hold", from the last digest kept (works offline)."""
+
+    def __init__(self, parent: QWidget, rows: dict[str, list[list[str]]]) -> None:
+        super().__init__(parent)
+        self.setObjectName("digestDialog")
+        self.setWindowTitle(_("Praise and follow-ups"))
+        self.resize(760, 420)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("digestTabs")
+        self.tabs.setAccessibleName(_("Praise, follow-ups and whether work held"))
+        self.praise = table("digestPraise", _("Praise from your customers"),
+                            [_("Date"), _("Customer"), _("Rating"), _("Comment")], stretch=3)
+        self.follow_ups = table("digestFollowUps", _("Follow-ups of your visits"),
+                                [_("What"), _("Kind"), _("Status"), _("Owner"), _("Due"),
+                                 _("Customer")], stretch=0)
+        self.held = table("digestHeld", _("Did the improvements hold"),
+                          [_("Customer"), _("Asset"), _("KPI"), _("After"), _("Result")],
+                          stretch=0)
+        self.show_rows(rows)
+        for widget, title in ((self.praise, _("Praise")), (self.follow_ups, _("Follow-ups")),
+                              (self.held, _("Did it hold"))):
+            self.tabs.addTab(widget, title)
+        self.empty = QLabel(_("Nothing yet: praise, follow-ups and checks arrive with a sync."))
+        self.empty.setObjectName("digestEmpty")
+        self.empty.setVisible(not any(rows[k] for k in ("praise", "follow_ups", "held")))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setObjectName("digestClose")
+        close.setAccessibleName(_("Close"))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(buttons)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def show_rows(self, rows: dict[str, list[list[str]]]) -> None:
+        fill(self.praise, rows["praise"])
+        fill(self.follow_ups, rows["follow_ups"])
+        colours = {(r, 4): HELD_COLOURS[v] for r, [v] in enumerate(rows["verdicts"])
+                   if v in HELD_COLOURS}
+        fill(self.held, rows["held"], colours)
+
+
+def held_lines(store: Any, site_id: str) -> list[HeldRow]:
+    """The office's checks at a site (for the visit page; runs on the database worker)."""
+    from concierge.sync.digest import cached_digest
+
+    if not hasattr(store, "replication"):
+        return []  # a store without the office's digest
+    checks = [h for h in cached_digest(store).held if h.site_id == site_id]
+    return _held_rows(store, checks, {})
+
+
+def held_text(rows: list[HeldRow]) -> str:
+    """One line per check, latest first: KPI on asset, days after the visit, verdict."""
+    return "\n".join(
+        _("{kpi} on {asset}, {days} days after the visit: {result}").format(
+            kpi=h.kpi, asset=h.asset, days=h.day, result=_word(HELD_WORDS, h.verdict))
+        for h in sorted(rows, key=lambda h: (h.checked_at, h.day), reverse=True))
+
+
+def install(window: Any, menu: Any) -> DigestRefresher:
+    """The digest's refresher and its menu entry (View ▸ Praise and follow-ups)."""
+    refresher = DigestRefresher(window.ctx, window)
+    action = window._action(_("&Praise and follow-ups…"), "actionDigest", refresher.open,
+                            ("Ctrl+Shift+P",))
+    menu.addAction(action)
+    window.digest_action = action
+    return refresher
