@@ -15,7 +15,7 @@ from concierge.domain import INSIGHT_KIND_FALLBACK, LEGACY_INSIGHT_KINDS
 from concierge.protocol import schemas
 from concierge_office import db
 from concierge_office.db import utc
-from concierge_office.devices.attempts import attach_attempts
+from concierge_office.devices.attempts import attach_attempts, attempts_by_insight
 
 
 def _opt_utc(ts: float | None) -> Any:
@@ -55,7 +55,13 @@ def asset(row: Row[Any]) -> schemas.Asset:
     )
 
 
-def insight(row: Row[Any]) -> schemas.Insight:
+def insight(conn: Connection, row: Row[Any]) -> schemas.Insight:
+    """An insight with its remote attempts (as every path that serves one gives them)."""
+    found = attempts_by_insight(conn, [row.id])
+    return _insight(row, found.get(row.id, []))
+
+
+def _insight(row: Row[Any], attempts: list[schemas.RemoteAttempt]) -> schemas.Insight:
     return schemas.Insight(
         id=row.id,
         asset_id=row.asset_id,
@@ -72,10 +78,24 @@ def insight(row: Row[Any]) -> schemas.Insight:
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
         version=row.version,
+        remote_attempts=attempts,
     )
 
 
-def visit(row: Row[Any]) -> schemas.Visit:
+def visit(conn: Connection, row: Row[Any]) -> schemas.Visit:
+    """A visit with the remote attempts of its insights (as the sync pull gives them)."""
+    return visits(conn, [row])[0]
+
+
+def visits(conn: Connection, rows: Iterable[Row[Any]]) -> list[schemas.Visit]:
+    rows = list(rows)
+    found = attempts_by_insight(conn, {i for row in rows for i in row.insight_ids})
+    return [
+        _visit(row, [a for i in row.insight_ids for a in found.get(i, [])]) for row in rows
+    ]
+
+
+def _visit(row: Row[Any], attempts: list[schemas.RemoteAttempt]) -> schemas.Visit:
     return schemas.Visit(
         id=row.id,
         site_id=row.site_id,
@@ -93,6 +113,7 @@ def visit(row: Row[Any]) -> schemas.Visit:
         version=row.version,
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
+        remote_attempts=attempts,
     )
 
 
