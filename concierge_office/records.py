@@ -160,11 +160,12 @@ def session_row(record: schemas.SessionRecord) -> dict[str, Any]:
     }
 
 
+# Row converters; visits and insights without their remote attempts (``load`` adds them).
 ENTITIES: Mapping[str, tuple[Table, Callable[[Row[Any]], BaseModel]]] = {
     "site": (db.sites, site),
     "asset": (db.assets, asset),
-    "insight": (db.insights, insight),
-    "visit": (db.visits, visit),
+    "insight": (db.insights, lambda row: _insight(row, [])),
+    "visit": (db.visits, lambda row: _visit(row, [])),
     "template": (db.templates, template),
     "session": (db.sessions, session),
 }
