@@ -166,6 +166,13 @@ class Asset(Schema):
     updated_at: Timestamp
 
 
+RemoteResult = Literal[
+    "awaiting_approval", "pending", "fixed", "not_fixed", "declined", "approval_timed_out"
+]
+"""Where a remote attempt stands; ``approval_timed_out``: no dispatcher decided in time,
+so a technician goes."""
+
+
 class RemoteAttempt(Schema):
     """A remote action the office tried for an insight before (or instead of) a visit."""
 
@@ -177,7 +184,7 @@ class RemoteAttempt(Schema):
     command_id: str | None = None
     command_state: str | None = None
     safety: Literal["automatic", "approval"]
-    result: Literal["awaiting_approval", "pending", "fixed", "not_fixed", "declined"]
+    result: RemoteResult
     metric: str
     direction: Literal["up", "down"]
     decided_at: AwareDatetime

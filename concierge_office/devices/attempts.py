@@ -21,6 +21,7 @@ _RESULT = {
     "fixed": "fixed",
     "not_fixed": "not_fixed",
     "declined": "declined",
+    "approval_timed_out": "approval_timed_out",
 }
 
 
@@ -113,7 +114,7 @@ def figures(conn: Connection) -> schemas.RemoteFigures:
             k["resolved_remotely"] += 1
             avoided[kind].add((asset_id, action))
             k["t"].append(resolved_at - created_at)
-        elif state in ("not_fixed", "declined"):
+        elif state in ("not_fixed", "declined", "approval_timed_out"):
             k["not_fixed"] += 1
         else:
             k["pending"] += 1

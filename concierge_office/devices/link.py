@@ -69,6 +69,7 @@ class DeviceLink:
             load_playbooks(settings.playbooks),
             now=self.clock.now,
             replan=self._replan,
+            approval_timeout=settings.approval_timeout_seconds,
         )
         self.ingestor = Ingestor(
             self.db,

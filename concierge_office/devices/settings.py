@@ -35,6 +35,7 @@ class BrokerSettings:
     rate_per_second: float = 5.0  # per device; excess telemetry is dropped
     rate_burst: float = 50.0
     playbooks: Path | None = None  # another catalogue than the packaged one
+    approval_timeout_seconds: float = 2 * 3600.0  # then the insight goes to a visit
 
     @staticmethod
     def from_url(url: str, password: str, **options: object) -> BrokerSettings:
@@ -77,6 +78,20 @@ def from_environment(env: Mapping[str, str] = os.environ) -> BrokerSettings | No
         options["cafile"] = env["CONCIERGE_MQTT_CAFILE"]
     if env.get("CONCIERGE_MQTT_USERNAME"):
         options["username"] = options["client_id"] = env["CONCIERGE_MQTT_USERNAME"]
+    if env.get("CONCIERGE_MQTT_APPROVAL_TIMEOUT"):
+        options["approval_timeout_seconds"] = _seconds(env["CONCIERGE_MQTT_APPROVAL_TIMEOUT"])
     if env.get("CONCIERGE_MQTT_PLAYBOOKS"):
         options["playbooks"] = Path(env["CONCIERGE_MQTT_PLAYBOOKS"])
     return BrokerSettings.from_url(url, password, **options)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise SettingsError(
+            f"CONCIERGE_MQTT_APPROVAL_TIMEOUT must be a positive number of seconds: {text!r}"
+        )
+    return value

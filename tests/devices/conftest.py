@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -129,9 +130,10 @@ def office_env(broker: PrivateBroker, monkeypatch: pytest.MonkeyPatch) -> Privat
     return broker
 
 
-@pytest.fixture
-def office(office_env: PrivateBroker, tmp_path: Path) -> Iterator[EmbeddedBackOffice]:
-    """A back office (no demo, no scheduled jobs) with the small fleet, linked to the broker."""
+@contextmanager
+def running_office(tmp_path: Path) -> Iterator[EmbeddedBackOffice]:
+    """A back office (no demo, no scheduled jobs) with the small fleet, linked to the broker
+    the environment names."""
     url = f"sqlite:///{tmp_path / 'office.sqlite'}"
     database = db.Database(url)
     database.create_schema()
@@ -145,6 +147,12 @@ def office(office_env: PrivateBroker, tmp_path: Path) -> Iterator[EmbeddedBackOf
         yield embedded
     finally:
         embedded.stop()
+
+
+@pytest.fixture
+def office(office_env: PrivateBroker, tmp_path: Path) -> Iterator[EmbeddedBackOffice]:
+    with running_office(tmp_path) as embedded:
+        yield embedded
 
 
 @pytest.fixture
