@@ -18,7 +18,7 @@ import queue
 import ssl
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +71,20 @@ class TokenBucket:
 
 
 @dataclass
+class Flood:
+    """One device's telemetry over its rate: how much was dropped, since when."""
+
+    dropped: int = 0  # since the office started
+    since: float = 0.0  # the current flood began (after a quiet minute)
+    last: float = 0.0  # the latest drop
+    logged: float = 0.0
+
+
+FLOODS_SHOWN = 50  # the status lists the devices that dropped the most
+FLOOD_QUIET_SECONDS = 60.0  # no drop for this long: the device no longer floods
+
+
+@dataclass
 class BrokerStatus:
     connected: bool = False
     since: float | None = None
@@ -83,6 +97,7 @@ class BrokerStatus:
     rate_limited: int = 0
     gaps: int = 0
     malformed: Counter[str] = field(default_factory=Counter)
+    floods: dict[str, Flood] = field(default_factory=dict)
 
 
 class Ingestor:
@@ -110,7 +125,6 @@ class Ingestor:
         self._kinds_at = 0.0
         self._stop = threading.Event()
         self._consumer: threading.Thread | None = None
-        self._flood_logged: dict[str, float] = defaultdict(float)
         self._last_seq: dict[tuple[str, str], int] = {}  # (device, boot): highest seq seen
         self.client = self._client()
 
@@ -213,8 +227,23 @@ class Ingestor:
                 "rate_limited": s.rate_limited,
                 "gaps": s.gaps,
                 "malformed": dict(s.malformed),
+                "flooding": self._floods(time.time()),
                 "pending": self._inbox.qsize(),
             }
+
+    def _floods(self, wall: float) -> list[dict[str, Any]]:
+        """Devices whose telemetry was dropped for its rate (most dropped first)."""
+        worst = sorted(self.status.floods.items(), key=lambda kv: (-kv[1].dropped, kv[0]))
+        return [
+            {
+                "device_id": device_id,
+                "dropped": flood.dropped,
+                "since": flood.since,
+                "last_dropped_at": flood.last,
+                "flooding_now": wall - flood.last < FLOOD_QUIET_SECONDS,
+            }
+            for device_id, flood in worst[:FLOODS_SHOWN]
+        ]
 
     # --- consuming ------------------------------------------------------------------
 
@@ -380,11 +409,29 @@ class Ingestor:
         return bucket
 
     def _flooding(self, device_id: str, wall: float) -> None:
+        """Count a dropped message; log when a device starts flooding, then once a minute
+        while it goes on, with how many were dropped."""
         with self._lock:
             self.status.rate_limited += 1
-        if wall - self._flood_logged[device_id] >= 60.0:  # one line per device and minute
-            self._flood_logged[device_id] = wall
-            log.warning("MQTT: device %s floods; messages over its rate are dropped", device_id)
+            flood = self.status.floods.setdefault(device_id, Flood())
+            if wall - flood.last >= FLOOD_QUIET_SECONDS:
+                flood.since = wall  # a new flood
+            flood.dropped += 1
+            flood.last = wall
+            due = wall - flood.logged >= FLOOD_QUIET_SECONDS
+            if due:
+                flood.logged = wall
+            dropped, since = flood.dropped, flood.since
+        if due:
+            log.warning(
+                "MQTT: device %s floods; its telemetry over %g messages/s (bursts of %g) is "
+                "dropped: %d so far, this flood since %s UTC",
+                device_id,
+                self.settings.rate_per_second,
+                self.settings.rate_burst,
+                dropped,
+                time.strftime("%H:%M:%S", time.gmtime(since)),
+            )
 
     def _kind(self, device_id: str) -> str | None:
         kind = self._kinds.get(device_id)

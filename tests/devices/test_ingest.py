@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from concierge_office import db
@@ -108,7 +109,10 @@ def test_malformed_messages_are_counted_and_dropped_and_never_stop_the_others(
 
 
 def test_a_flooding_device_is_rate_limited_while_others_get_through(
-    office: EmbeddedBackOffice, office_env: PrivateBroker
+    office: EmbeddedBackOffice,
+    office_env: PrivateBroker,
+    admin: Api,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     flood, quiet = Peer(office_env, "asset-003"), Peer(office_env, "asset-004")
     try:
@@ -124,7 +128,17 @@ def test_a_flooding_device_is_rate_limited_while_others_get_through(
             what="the flood handled",
         )
         wait_until(lambda: stored(office, "asset-004") == 1, what="the quiet device's reading")
-        assert status(office)["rate_limited"] >= 200
+        reported = admin.ok("GET", "/v1/admin/devices/broker")
+        assert reported["rate_limited"] >= 200
+        # The operator sees which device floods, how much was dropped and since when.
+        (flooding,) = reported["flooding"]
+        assert flooding["device_id"] == "asset-003"
+        assert flooding["dropped"] == reported["rate_limited"]
+        assert flooding["flooding_now"] is True
+        assert flooding["since"] <= flooding["last_dropped_at"]
+        lines = [r.getMessage() for r in caplog.records if "floods" in r.getMessage()]
+        assert len(lines) == 1, lines  # one line per device and minute, not one per message
+        assert lines[0].startswith("MQTT: device asset-003 floods; its telemetry over 5 ")
     finally:
         flood.close()
         quiet.close()
