@@ -41,6 +41,7 @@ from ui.format import (
 )
 from ui.theme import tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
+from ui.visit.evidence import anomaly_spans, attempt_events
 
 VERDICT_TONES = {"held": "ok", "regressed": "error", "unchanged": "muted",
                  "no data yet": "muted"}  # ui.theme.tone: readable on light and dark
@@ -431,6 +432,9 @@ class VisitDetail(QWidget):
             if data.insight is not None:
                 chart.set_forecast(Forecast.from_evidence(
                     data.insight.evidence, data.insight.predicted_impact_at))
+            chart.set_spans(anomaly_spans(data.insights, data.asset.id, data.metric))
+            chart.set_events(attempt_events(data.attempts,
+                                            data.spec.unit if data.spec else None))
             self.charts.append(chart)
             layout.addWidget(chart)
         if not bundle.charts:
