@@ -106,7 +106,9 @@ def _read(request: Request, user: User, entity: str, ident: str) -> Row[Any]:
 
 @router.get("/sites/{site_id}", response_model=schemas.Site)
 def get_site(site_id: IdPath, user: CurrentUser, request: Request) -> schemas.Site:
-    return records.site(_read(request, user, "site", site_id))
+    row = _read(request, user, "site", site_id)
+    with state_of(request).db.read() as conn:
+        return records.site(conn, row)
 
 
 @router.get("/assets/{asset_id}", response_model=schemas.Asset)

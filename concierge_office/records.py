@@ -15,14 +15,19 @@ from concierge.domain import INSIGHT_KIND_FALLBACK, LEGACY_INSIGHT_KINDS
 from concierge.protocol import schemas
 from concierge_office import db
 from concierge_office.db import utc
-from concierge_office.devices.attempts import attach_attempts, attempts_by_insight
+from concierge_office.devices.attempts import attach_attempts, attempts_by_insight, fixes_by_site
 
 
 def _opt_utc(ts: float | None) -> Any:
     return None if ts is None else utc(ts)
 
 
-def site(row: Row[Any]) -> schemas.Site:
+def site(conn: Connection, row: Row[Any]) -> schemas.Site:
+    """A site with its remote fixes (as the sync pull gives them)."""
+    return _site(row, fixes_by_site(conn, [row.id]).get(row.id, []))
+
+
+def _site(row: Row[Any], fixes: list[schemas.RemoteAttempt]) -> schemas.Site:
     return schemas.Site(
         id=row.id,
         customer_name=row.customer_name,
@@ -38,6 +43,7 @@ def site(row: Row[Any]) -> schemas.Site:
         language=row.language,
         version=row.version,
         updated_at=utc(row.updated_at),
+        remote_fixes=fixes,
     )
 
 
@@ -160,9 +166,10 @@ def session_row(record: schemas.SessionRecord) -> dict[str, Any]:
     }
 
 
-# Row converters; visits and insights without their remote attempts (``load`` adds them).
+# Row converters; sites, visits and insights without their remote fixes and attempts
+# (``load`` adds them).
 ENTITIES: Mapping[str, tuple[Table, Callable[[Row[Any]], BaseModel]]] = {
-    "site": (db.sites, site),
+    "site": (db.sites, lambda row: _site(row, [])),
     "asset": (db.assets, asset),
     "insight": (db.insights, lambda row: _insight(row, [])),
     "visit": (db.visits, lambda row: _visit(row, [])),
@@ -205,6 +212,7 @@ def _site_json(row: Row[Any]) -> dict[str, Any]:
         "language": r["language"],
         "version": r["version"],
         "updated_at": _iso(r["updated_at"]),
+        "remote_fixes": [],  # filled in by load()
     }
 
 

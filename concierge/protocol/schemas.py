@@ -134,38 +134,6 @@ class MetricCatalogue(Schema):
     kinds: dict[AssetKind, list[MetricInfo]]
 
 
-class Site(Schema):
-    id: Id
-    customer_name: str
-    name: str
-    address: str
-    latitude: float
-    longitude: float
-    region: str
-    contact_name: str = ""
-    contact_phone: str = ""
-    contact_email: str = ""
-    access_notes: str = ""
-    language: Annotated[str, Field(
-        max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$",
-        description="The customer's preferred language (BCP 47, e.g. 'de'): the report's.",
-    )] = "en"
-    version: int = 1
-    updated_at: Timestamp
-
-
-class Asset(Schema):
-    id: Id
-    site_id: Id
-    kind: AssetKind
-    model: str
-    serial: str
-    install_date: date
-    service_limits: dict[str, float] = {}
-    version: int = 1
-    updated_at: Timestamp
-
-
 RemoteResult = Literal[
     "awaiting_approval", "pending", "fixed", "not_fixed", "declined", "approval_timed_out"
 ]
@@ -195,6 +163,43 @@ class RemoteAttempt(Schema):
     observed: float | None = Field(default=None, description="The metric after it.")
     detail: str = ""
     customer_note: str = ""
+
+
+class Site(Schema):
+    id: Id
+    customer_name: str
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    region: str
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    access_notes: str = ""
+    language: Annotated[str, Field(
+        max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$",
+        description="The customer's preferred language (BCP 47, e.g. 'de'): the report's.",
+    )] = "en"
+    version: int = 1
+    updated_at: Timestamp
+    remote_fixes: list[RemoteAttempt] = Field(
+        default=[],
+        description="Resolved behind the scenes: the office's remote fixes at this site over "
+        "the last 90 days (what was done, when, the telemetry that verified it), newest first.",
+    )
+
+
+class Asset(Schema):
+    id: Id
+    site_id: Id
+    kind: AssetKind
+    model: str
+    serial: str
+    install_date: date
+    service_limits: dict[str, float] = {}
+    version: int = 1
+    updated_at: Timestamp
 
 
 class Insight(Schema):

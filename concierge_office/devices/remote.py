@@ -518,6 +518,7 @@ class RemoteFirst:
         if verdict == "fixed":
             for insight_id in insight_ids:
                 self._resolve_insight(conn, insight_id, now)
+            self._publish_sites(conn, insight_ids, now)
         else:
             self._touch_visits(conn, insight_ids, now)
             self._released.set()
@@ -537,6 +538,18 @@ class RemoteFirst:
             )
             record_changes(self.db, conn, [(("insight", insight_id), row.version + 1)])
         self._drop_from_visits(conn, insight_id, now)
+
+    def _publish_sites(self, conn: Connection, insight_ids: list[str], now: float) -> None:
+        """New versions of the sites fixed behind the scenes: their technicians' laptops
+        pull the site again, with its ``remote_fixes``."""
+        s, ins = db.sites, db.insights
+        site_ids = select(ins.c.site_id).where(ins.c.id.in_(insight_ids))
+        sites = conn.execute(select(s.c.id, s.c.version).where(s.c.id.in_(site_ids))).all()
+        for site in sites:
+            conn.execute(
+                update(s).where(s.c.id == site.id).values(version=site.version + 1, updated_at=now)
+            )
+        record_changes(self.db, conn, [(("site", r.id), r.version + 1) for r in sites])
 
     def _drop_from_visits(self, conn: Connection, insight_id: str, now: float) -> None:
         """Open visits stop listing an insight fixed remotely; one left with nothing to do
