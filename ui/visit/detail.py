@@ -39,6 +39,7 @@ from ui.format import (
     when_text,
     window_text,
 )
+from ui.remote_fixes import site_fixes_card
 from ui.theme import tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
 from ui.visit.evidence import anomaly_spans, attempt_events
@@ -188,6 +189,9 @@ class VisitDetail(QWidget):
         left.addWidget(self._site_card(site))
         left.addWidget(self._assets_card(bundle.assets))
         left.addWidget(self._history_card(bundle.history))
+        fixes = site_fixes_card(site, bundle.assets)  # resolved behind the scenes here
+        if fixes is not None:
+            left.addWidget(fixes)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self._notes_card(bundle, office_notes_seen))
