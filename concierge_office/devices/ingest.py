@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind
 from concierge_office import db
@@ -174,7 +174,10 @@ class Ingestor:
             log.warning("MQTT broker refused the office's connection: %s", reason)
             return
         # Subscribe on every connect, whatever session_present says (mosquitto 2.0.11).
-        client.subscribe([(t, topics.QOS) for t in topics.OFFICE_SUBSCRIPTIONS])
+        group = self.settings.share_group
+        client.subscribe([(t, topics.QOS) for t in topics.office_subscriptions(group)])
+        if group is not None:  # plain filters of a session from before sharing: every
+            client.unsubscribe(list(topics.OFFICE_SUBSCRIPTIONS))  # message would come twice
         with self._lock:
             self.status.connected = True
             self.status.since = time.time()
@@ -332,40 +335,32 @@ class Ingestor:
             return
         m = mqtt_messages
         unique = {(t.device_id, t.boot_id, t.seq): t for t in messages}  # repeats within a batch
-        keys = list(unique)
-        seen: set[tuple[str, str, int]] = set()
-        for start in range(0, len(keys), 300):
-            chunk = keys[start : start + 300]
-            seen.update(
-                tuple(row)
-                for row in conn.execute(
-                    select(m.c.device_id, m.c.boot_id, m.c.seq).where(
-                        tuple_(m.c.device_id, m.c.boot_id, m.c.seq).in_(chunk)
-                    )
-                )
-            )
-        new = [unique[k] for k in keys if k not in seen]
         received = time.time()
+        # The keys this transaction inserted: a message another office (or a redelivery)
+        # stored first is a no-op here, also when both try at once (ON CONFLICT DO NOTHING).
+        inserted = conn.execute(
+            self.db.insert_ignore(m).returning(m.c.device_id, m.c.boot_id, m.c.seq),
+            [
+                {
+                    "device_id": t.device_id,
+                    "boot_id": t.boot_id,
+                    "seq": t.seq,
+                    "samples": len(t.readings),
+                    "received_at": received,
+                }
+                for t in unique.values()
+            ],
+        )
+        stored = {tuple(row) for row in inserted}
+        new = [t for key, t in unique.items() if key in stored]
         if new:
-            conn.execute(
-                self.db.insert_ignore(m),
-                [
-                    {
-                        "device_id": t.device_id,
-                        "boot_id": t.boot_id,
-                        "seq": t.seq,
-                        "samples": len(t.readings),
-                        "received_at": received,
-                    }
-                    for t in new
-                ],
-            )
             asset_ids = [t.device_id for t in new for _ in t.readings]
             metrics = [metric for t in new for metric, _, _ in t.readings]
             ts = np.array([r[1] for t in new for r in t.readings], np.float64)
             values = np.array([r[2] for t in new for r in t.readings], np.float64)
             store_columns(self.db, conn, ReadingColumns(asset_ids, metrics, ts, values))
-            self._record_gaps(conn, new, received)
+            if self.settings.share_group is None:  # sharing: this office sees only some seqs
+                self._record_gaps(conn, new, received)
         with self._lock:
             self.status.duplicates += len(messages) - len(new)
             self.status.stored_messages += len(new)

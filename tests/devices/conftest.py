@@ -22,6 +22,7 @@ from tests.devices.mqtt_helpers import wait_until
 from tests.office.conftest import Api
 
 TEST_DEVICES = [f"asset-{n:03d}" for n in range(1, 13)] + ["dev-a", "dev-b", "dev-flood"]
+OFFICE_WORKERS = ["fc-office-1", "fc-office-2"]  # several ingesting offices, one account each
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateBroker]:
     workdir: Path = tmp_path_factory.mktemp("mosquitto")
     broker = PrivateBroker(workdir, devices={})
     broker.add_devices(TEST_DEVICES)
+    broker.add_offices(OFFICE_WORKERS)
     broker.start()
     try:
         _check_office_login(broker)
