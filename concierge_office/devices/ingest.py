@@ -70,6 +70,27 @@ class TokenBucket:
         return False
 
 
+class Activity:
+    """A counter the devices link bumps on every change (connected, disconnected, a batch
+    stored, a sweep): whoever waits for one (tests, status pages) blocks until it moves
+    instead of polling."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.count = 0
+
+    def bump(self) -> None:
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def wait_past(self, seen: int, timeout: float) -> int:
+        """Block until the counter differs from ``seen`` (or ``timeout``); the counter."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.count != seen, timeout)
+            return self.count
+
+
 @dataclass
 class Flood:
     """One device's telemetry over its rate: how much was dropped, since when."""
@@ -118,6 +139,7 @@ class Ingestor:
         self.on_acks = on_acks
         self.on_executed = on_executed
         self.status = BrokerStatus()
+        self.activity = Activity()
         self._lock = threading.Lock()
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self._buckets: dict[str, TokenBucket] = {}
@@ -182,6 +204,7 @@ class Ingestor:
             self.status.connected = True
             self.status.since = time.time()
             self.status.connects += 1
+        self.activity.bump()
         log.info(
             "MQTT: connected to %s:%s (session present: %s)",
             self.settings.host,
@@ -196,6 +219,7 @@ class Ingestor:
             self.status.since = time.time()
             if reason.is_failure:
                 self.status.last_error = f"connection lost: {reason}"
+        self.activity.bump()
         if was and not self._stop.is_set():
             log.warning("MQTT: disconnected from the broker (%s); reconnecting", reason)
 
@@ -265,6 +289,7 @@ class Ingestor:
             self._ingest_until_stored(batch)
             for message in batch:
                 self.client.ack(message.mid, message.qos)
+            self.activity.bump()
 
     def _ingest_until_stored(self, batch: list[mqtt.MQTTMessage]) -> None:
         """Store a batch, retrying with backoff (a database briefly away); if it still

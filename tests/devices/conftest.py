@@ -145,7 +145,7 @@ def running_office(tmp_path: Path) -> Iterator[EmbeddedBackOffice]:
     embedded = start_embedded(url, demo=False, live=False)
     try:
         link = embedded.service.devices
-        wait_until(lambda: link.status()["connected"], what="the office's broker connection")
+        wait_until(lambda: link.status()["connected"], link, what="the office's broker connection")
         yield embedded
     finally:
         embedded.stop()

@@ -56,7 +56,8 @@ def test_an_approval_that_never_comes_times_out_into_a_visit_carrying_the_attemp
     assert (attempt["decision_key"], attempt["result"]) == (DECISION, "awaiting_approval")
     assert visits_with(admin, INSIGHT) == []  # held back while the dispatcher may decide
 
-    (visit,) = wait_until(lambda: visits_with(admin, INSIGHT), what="the visit after the timeout")
+    (visit,) = wait_until(lambda: visits_with(admin, INSIGHT), office,
+                          what="the visit after the timeout")
     (carried,) = visit["remote_attempts"]
     assert carried["decision_key"] == DECISION
     assert carried["result"] == "approval_timed_out"

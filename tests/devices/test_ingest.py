@@ -60,11 +60,14 @@ def test_telemetry_lands_in_the_telemetry_store_once_despite_redelivery(
             [{"t": now_ms(-1), "m": {"door_cycle_time": 3.5, "motor_temp": 41.0}}],
         )
         device.publish(topics.telemetry("asset-001"), first)
-        wait_until(lambda: stored(office, "asset-001") == 1, what="the first message stored")
+        wait_until(
+            lambda: stored(office, "asset-001") == 1, office=office, what="the first message stored"
+        )
         for payload in (first, second, first):  # QoS 1 redeliveries of seq 0, later batches
             device.publish(topics.telemetry("asset-001"), payload)
         wait_until(
             lambda: status(office)["duplicates"] == 2 and stored(office, "asset-001") == 3,
+            office=office,
             what="two redeliveries ignored, three readings stored",
         )
         # What MQTT stored, HTTP serves back.
@@ -94,7 +97,9 @@ def test_malformed_messages_are_counted_and_dropped_and_never_stop_the_others(
             device.publish(topics.telemetry("asset-002"), payload)
         device.publish(topics.telemetry("asset-002"), envelope("asset-002", 8, [good]))
         # The good message, published last, is stored once every bad one was handled.
-        wait_until(lambda: stored(office, "asset-002") == 1, what="the good message stored")
+        wait_until(
+            lambda: stored(office, "asset-002") == 1, office=office, what="the good message stored"
+        )
         broker = admin.ok("GET", "/v1/admin/devices/broker")
         assert broker["connected"] is True
         counted = dict(broker["malformed"])
@@ -125,9 +130,14 @@ def test_a_flooding_device_is_rate_limited_while_others_get_through(
         )
         wait_until(
             lambda: stored(office, "asset-003") + status(office)["rate_limited"] == 300,
+            office=office,
             what="the flood handled",
         )
-        wait_until(lambda: stored(office, "asset-004") == 1, what="the quiet device's reading")
+        wait_until(
+            lambda: stored(office, "asset-004") == 1,
+            office=office,
+            what="the quiet device's reading",
+        )
         reported = admin.ok("GET", "/v1/admin/devices/broker")
         assert reported["rate_limited"] >= 200
         # The operator sees which device floods, how much was dropped and since when.
@@ -155,7 +165,11 @@ def test_a_jump_in_seq_records_a_gap_and_stores_the_rest(
                 topics.telemetry("asset-005"),
                 envelope("asset-005", seq, [{"t": base + seq * 1000, "m": {"snr": 35.0}}], "b7"),
             )
-            wait_until(lambda n=n: stored(office, "asset-005") == n + 1, what="stored in turn")
+            wait_until(
+                lambda n=n: stored(office, "asset-005") == n + 1,
+                office=office,
+                what="stored in turn",
+            )
         gaps = tables.telemetry_gaps
         with office.service.db.read() as conn:
             rows = conn.execute(select(gaps.c.after_seq, gaps.c.missing)).all()
