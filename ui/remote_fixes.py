@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Resolved behind the scenes: what the office fixed remotely at the technician's customers
 (what was done, when, the telemetry that verified it). Read from the local store, so it
 works offline; the sync brings it with the customers' sites."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the evidence chart marks: the office's remote attempts and the window of an
 "unusual behaviour" insight, in words of the UI language."""
 
