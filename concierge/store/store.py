@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -130,17 +131,24 @@ class Store:
         ]
 
     def remote_fixes(
-        self,
+        self, now: float | None = None, days: float = 90.0
     ) -> list[tuple[schemas.Site, schemas.RemoteAttempt, schemas.Asset | None]]:
         """What the office resolved behind the scenes at the technician's customers (the
-        sites the sync brought), newest first, with the asset if it is on this laptop."""
+        sites the sync brought) in the last ``days``, newest first, with the asset if it is
+        on this laptop."""
         with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT data FROM records WHERE entity = 'site' "
                 "AND json_array_length(data, '$.remote_fixes') > 0"
             ).fetchall()
         sites = [schemas.Site.model_validate_json(data) for (data,) in rows]
-        fixes = [(site, fix) for site in sites for fix in site.remote_fixes]
+        since = (time.time() if now is None else now) - days * 86_400
+        fixes = [
+            (site, fix)
+            for site in sites
+            for fix in site.remote_fixes
+            if (fix.concluded_at or fix.decided_at).timestamp() >= since
+        ]
         assets = self._many("asset", sorted({fix.asset_id for _site, fix in fixes}))
         found = [
             (site, fix, schemas.Asset.model_validate_json(assets[fix.asset_id])

@@ -4,6 +4,7 @@ the customer's next visit shows it too."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,16 +59,19 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def test_the_store_lists_fixes_newest_first_with_their_asset(store: Store) -> None:
-    rows = store.remote_fixes()
+    rows = store.remote_fixes(now=NOW)
     assert [(f.asset_id, a.id if a else None) for _s, f, a in rows] == [
         ("e2", "e2"), ("e7", None), ("e1", "e1")]
     assert {s.id for s, _f, _a in rows} == {"site-1"}
+    # A site not synced for months still lists old fixes: the list keeps 90 days.
+    assert [f.asset_id for _s, f, _a in store.remote_fixes(now=NOW + 89.5 * 86_400)] == [
+        "e2", "e7"]
 
 
 def test_the_list_says_what_when_and_what_verified_it(qtbot: QtBot, store: Store) -> None:
     dialog = RemoteFixesDialog()
     qtbot.addWidget(dialog)
-    dialog.set_fixes(store.remote_fixes())
+    dialog.set_fixes(store.remote_fixes(now=NOW))
     tree = dialog.tree
     assert tree.topLevelItemCount() == 3
     first = tree.topLevelItem(0)
@@ -103,7 +107,7 @@ def test_reachable_from_the_board_offline(qtbot: QtBot, harness: Harness) -> Non
     store = window.ctx.store
     assert store is not None
     assert window.ctx.sync is None  # signed out: no office to ask, only the local store
-    add_fixes(store, [fix("e1", NOW)])
+    add_fixes(store, [fix("e1", time.time() - 3600)])
     assert window.remote_fixes_action.shortcut().toString() == "Ctrl+Shift+R"
     window.remote_fixes_action.trigger()
     dialog = window._dialogs["remote_fixes"]
