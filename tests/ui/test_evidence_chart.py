@@ -3,7 +3,7 @@ the window in which an "unusual behaviour" insight was seen; colours from the pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,10 +64,9 @@ def chart_with_series(qtbot: QtBot) -> TelemetryChart:
 
 
 @pytest.fixture
-def dark(qapp: QApplication) -> Iterator[None]:
+def scheme(qapp: QApplication) -> Iterator[Callable[[str], None]]:
     before = qapp.property("conciergeScheme")
-    qapp.setProperty("conciergeScheme", "dark")
-    yield
+    yield lambda name: qapp.setProperty("conciergeScheme", name)
     qapp.setProperty("conciergeScheme", before)
 
 
@@ -98,12 +97,21 @@ def test_remote_attempts_are_markers_with_their_result_on_the_mean_line(qtbot: Q
     assert x0 <= first.t and second.t <= x1
 
 
-def test_markers_take_the_dark_palette_on_a_live_switch(qtbot: QtBot, dark: None) -> None:
+def test_markers_and_spans_follow_a_live_switch_to_dark(
+        qtbot: QtBot, scheme: Callable[[str], None]) -> None:
+    scheme("light")
     chart = chart_with_series(qtbot)
     chart.set_events(attempt_events([attempt("awaiting_approval", NOW - 86_400,
                                              sent_at=None, acked_at=None, command_id=None)]))
+    chart.set_spans(anomaly_spans([anomaly(NOW - 3 * 86_400, NOW - 2 * 86_400)], "e1",
+                                  "door_cycle_time"))
     ((event, marker),) = chart.events
+    ((_span, region, _label),) = chart.spans
+    assert _brush(marker) == PALETTES["light"]["warn"]
+    scheme("dark")
+    chart.restyle()  # what a palette change event does
     assert _brush(marker) == PALETTES["dark"]["warn"]
+    assert region.brush.color().name() == PALETTES["dark"]["warn"]
     assert event.tooltip.splitlines()[1].startswith("Decided ")
     assert event.tooltip.splitlines()[-1] == "Result: waiting for approval"
 
