@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select, tuple_
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind
 from concierge_office import db
@@ -47,6 +47,7 @@ from concierge_office.series import ReadingColumns, store_columns
 log = logging.getLogger(__name__)
 
 BATCH_MESSAGES = 500
+GAP_GRACE_SECONDS = 2.0  # shared ingestion: a missing seq may still be on its way
 _METRICS = {kind.value: frozenset(s.key for s in specs) for kind, specs in METRIC_CATALOGUE.items()}
 
 
@@ -148,6 +149,7 @@ class Ingestor:
         self._stop = threading.Event()
         self._consumer: threading.Thread | None = None
         self._last_seq: dict[tuple[str, str], int] = {}  # (device, boot): highest seq seen
+        self._gap_candidates: list[tuple[str, str, int, float]] = []  # device, boot, seq, at
         self.client = self._client()
 
     # --- connection ---------------------------------------------------------------
@@ -384,12 +386,73 @@ class Ingestor:
             ts = np.array([r[1] for t in new for r in t.readings], np.float64)
             values = np.array([r[2] for t in new for r in t.readings], np.float64)
             store_columns(self.db, conn, ReadingColumns(asset_ids, metrics, ts, values))
-            if self.settings.share_group is None:  # sharing: this office sees only some seqs
+            if self.settings.share_group is None:
                 self._record_gaps(conn, new, received)
+            else:  # sharing: this office sees only some seqs; decided by scan_gaps
+                self._note_gap_candidates(conn, new)
         with self._lock:
             self.status.duplicates += len(messages) - len(new)
             self.status.stored_messages += len(new)
             self.status.stored_readings += sum(len(t.readings) for t in new)
+
+    def _note_gap_candidates(self, conn: Connection, messages: list[Telemetry]) -> None:
+        """Shared ingestion: a message whose predecessor is not stored yet may follow a gap,
+        or its predecessor is with another office right now; ``scan_gaps`` decides later."""
+        m = mqtt_messages
+        wanted = [(t.device_id, t.boot_id, t.seq - 1) for t in messages if t.seq > 0]
+        present: set[tuple[str, str, int]] = set()
+        for start in range(0, len(wanted), 300):
+            chunk = wanted[start : start + 300]
+            present.update(
+                (r.device_id, r.boot_id, r.seq)
+                for r in conn.execute(
+                    select(m.c.device_id, m.c.boot_id, m.c.seq).where(
+                        tuple_(m.c.device_id, m.c.boot_id, m.c.seq).in_(chunk)
+                    )
+                )
+            )
+        wall = time.time()
+        with self._lock:
+            self._gap_candidates += [
+                (d, b, seq + 1, wall) for d, b, seq in wanted if (d, b, seq) not in present
+            ]
+
+    def scan_gaps(self) -> int:
+        """Shared ingestion (each office sees only some of a device's seqs): a candidate
+        whose predecessor is still missing after a grace time follows a gap, recorded from
+        the nearest stored seq before it; the key (device, boot, after_seq) makes two
+        offices record each gap once.  The gaps recorded now."""
+        m, g = mqtt_messages, telemetry_gaps
+        settled = time.time() - GAP_GRACE_SECONDS
+        with self._lock:
+            due = [c for c in self._gap_candidates if c[3] <= settled]
+            self._gap_candidates = [c for c in self._gap_candidates if c[3] > settled]
+        if not due:
+            return 0
+        recorded = 0
+        with self.db.write() as conn:
+            for device_id, boot_id, seq, _at in due:
+                key = (m.c.device_id == device_id, m.c.boot_id == boot_id)
+                previous = conn.execute(select(func.max(m.c.seq)).where(*key, m.c.seq < seq))
+                after = previous.scalar()
+                if after is None or after == seq - 1:  # the boot's first seen, or arrived
+                    continue
+                recorded += len(
+                    conn.execute(
+                        self.db.insert_ignore(g)
+                        .values(
+                            device_id=device_id,
+                            boot_id=boot_id,
+                            after_seq=after,
+                            missing=seq - after - 1,
+                            detected_at=time.time(),
+                        )
+                        .returning(g.c.after_seq)
+                    ).all()
+                )
+        with self._lock:
+            self.status.gaps += recorded
+        return recorded
 
     def _record_gaps(self, conn: Connection, messages: list[Telemetry], now: float) -> None:
         """A jump in seq within a boot records a gap row (a late message is just stored)."""

@@ -126,6 +126,9 @@ class DeviceLink:
         while not self._stop.wait(SWEEP_SECONDS):
             try:
                 self.remote.sweep()
+                if self.settings is not None and self.settings.share_group is not None:
+                    assert self.ingestor is not None
+                    self.ingestor.scan_gaps()
             except Exception:
                 log.exception("devices: the remote-first sweep failed")
             if self.ingestor is not None:

@@ -110,8 +110,8 @@ def two_offices(
         pg_cluster.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def envelope(device_id: str, seq: int, t_ms: int) -> bytes:
-    return json.dumps({"v": 1, "device_id": device_id, "boot_id": "b1", "seq": seq,
+def envelope(device_id: str, seq: int, t_ms: int, boot: str = "b1") -> bytes:
+    return json.dumps({"v": 1, "device_id": device_id, "boot_id": boot, "seq": seq,
                        "sent_at": t_ms, "samples": [{"t": t_ms, "m": {"motor_temp": 50.0}}]
                        }).encode()
 
@@ -155,6 +155,23 @@ def test_each_message_is_ingested_once_and_one_decision_sends_one_command(
         assert sum(s["duplicates"] for s in each) == 1
         assert count(database, tables.mqtt_messages) == total
         assert count(database, db.telemetry) == total
+        assert count(database, tables.telemetry_gaps) == 0  # no seq missing, none recorded
+
+        # A device's seq jumps (3 and 4 never arrive, 2 comes late): one gap, recorded once
+        # although neither office saw all of the device's messages.
+        gappy = SENDERS[1]
+        for seq in (0, 1, 5, 6, 2):
+            peers[gappy].publish(topics.telemetry(gappy), envelope(gappy, seq, start + seq,
+                                                                   boot="b2"))
+        g = tables.telemetry_gaps
+        deadline = time.monotonic() + 20
+        while count(database, g) == 0:
+            assert time.monotonic() < deadline, "no gap recorded"
+            time.sleep(0.1)  # other processes: poll with a deadline
+        with database.read() as conn:
+            gaps = conn.execute(select(g.c.device_id, g.c.boot_id, g.c.after_seq, g.c.missing))
+            assert [tuple(r) for r in gaps] == [(gappy, "b2", 2, 2)]
+        assert sum(s["gaps"] for s in statuses()) == 1
 
         # One decision, one command, although both offices run the engine and both sweep.
         device = peers["asset-001"]
