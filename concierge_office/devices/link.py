@@ -126,11 +126,13 @@ class DeviceLink:
         while not self._stop.wait(SWEEP_SECONDS):
             try:
                 self.remote.sweep()
-                if self.settings is not None and self.settings.share_group is not None:
-                    assert self.ingestor is not None
-                    self.ingestor.scan_gaps()
             except Exception:
                 log.exception("devices: the remote-first sweep failed")
+            try:
+                if self.ingestor is not None and self.ingestor.settings.share_group is not None:
+                    self.ingestor.scan_gaps()
+            except Exception:
+                log.exception("devices: looking for telemetry gaps failed")
             if self.ingestor is not None:
                 self.ingestor.activity.bump()  # commands sent, verdicts reached
 
