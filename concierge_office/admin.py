@@ -71,8 +71,8 @@ def patch_visit(
         for technician in {row.technician_id, new_tech}:
             refresh_visibility(database, conn, technician, refs)
         updated = records.get_row(conn, db.visits, visit_id)
-    assert updated is not None
-    return records.visit(updated)
+        assert updated is not None
+        return records.visit(conn, updated)
 
 
 @router.get("/day-status", response_model=list[schemas.TechnicianDayStatus])

@@ -83,16 +83,16 @@ def list_visits(
     if status is not None:
         stmt = stmt.where(v.c.status == status.value)
     with state_of(request).db.read() as conn:
-        return [records.visit(row) for row in conn.execute(stmt)]
+        return records.visits(conn, conn.execute(stmt))
 
 
 @router.get("/visits/{visit_id}", response_model=schemas.Visit)
 def get_visit(visit_id: IdPath, user: CurrentUser, request: Request) -> schemas.Visit:
     with state_of(request).db.read() as conn:
         row = visible_visit(conn, user, visit_id)
-    if row is None:
-        raise not_found("visit", visit_id)
-    return records.visit(row)
+        if row is None:
+            raise not_found("visit", visit_id)
+        return records.visit(conn, row)
 
 
 def _read(request: Request, user: User, entity: str, ident: str) -> Row[Any]:
@@ -106,7 +106,9 @@ def _read(request: Request, user: User, entity: str, ident: str) -> Row[Any]:
 
 @router.get("/sites/{site_id}", response_model=schemas.Site)
 def get_site(site_id: IdPath, user: CurrentUser, request: Request) -> schemas.Site:
-    return records.site(_read(request, user, "site", site_id))
+    row = _read(request, user, "site", site_id)
+    with state_of(request).db.read() as conn:
+        return records.site(conn, row)
 
 
 @router.get("/assets/{asset_id}", response_model=schemas.Asset)
@@ -116,7 +118,9 @@ def get_asset(asset_id: IdPath, user: CurrentUser, request: Request) -> schemas.
 
 @router.get("/insights/{insight_id}", response_model=schemas.Insight)
 def get_insight(insight_id: IdPath, user: CurrentUser, request: Request) -> schemas.Insight:
-    insight = records.insight(_read(request, user, "insight", insight_id))
+    row = _read(request, user, "insight", insight_id)
+    with state_of(request).db.read() as conn:
+        insight = records.insight(conn, row)
     kinds = records.client_kinds(request.headers.get(schemas.INSIGHT_KINDS_HEADER))
     kind = records.insight_for({"kind": insight.kind.value}, kinds)["kind"]
     return insight.model_copy(update={"kind": InsightKind(kind)})

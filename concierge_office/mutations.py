@@ -184,7 +184,7 @@ def _apply_visit(
         raise Rejected("invalid", "Visits are created by the office, not from the field.")
     changes = _visit_changes(m.payload)
     if m.base_version != row.version:
-        raise Conflict(row.version, records.visit(row).model_dump(mode="json"))
+        raise Conflict(row.version, records.visit(conn, row).model_dump(mode="json"))
     status = changes.get("status", row.status)
     if status != row.status and status not in TECHNICIAN_TRANSITIONS[row.status]:
         raise Rejected("invalid_transition", f"A visit cannot go from {row.status} to {status}.")

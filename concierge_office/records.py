@@ -15,14 +15,19 @@ from concierge.domain import INSIGHT_KIND_FALLBACK, LEGACY_INSIGHT_KINDS
 from concierge.protocol import schemas
 from concierge_office import db
 from concierge_office.db import utc
-from concierge_office.devices.attempts import attach_attempts
+from concierge_office.devices.attempts import attach_attempts, attempts_by_insight, fixes_by_site
 
 
 def _opt_utc(ts: float | None) -> Any:
     return None if ts is None else utc(ts)
 
 
-def site(row: Row[Any]) -> schemas.Site:
+def site(conn: Connection, row: Row[Any]) -> schemas.Site:
+    """A site with its remote fixes (as the sync pull gives them)."""
+    return _site(row, fixes_by_site(conn, [row.id]).get(row.id, []))
+
+
+def _site(row: Row[Any], fixes: list[schemas.RemoteAttempt]) -> schemas.Site:
     return schemas.Site(
         id=row.id,
         customer_name=row.customer_name,
@@ -39,6 +44,7 @@ def site(row: Row[Any]) -> schemas.Site:
         contract=row.contract,
         version=row.version,
         updated_at=utc(row.updated_at),
+        remote_fixes=fixes,
     )
 
 
@@ -56,7 +62,13 @@ def asset(row: Row[Any]) -> schemas.Asset:
     )
 
 
-def insight(row: Row[Any]) -> schemas.Insight:
+def insight(conn: Connection, row: Row[Any]) -> schemas.Insight:
+    """An insight with its remote attempts (as every path that serves one gives them)."""
+    found = attempts_by_insight(conn, [row.id])
+    return _insight(row, found.get(row.id, []))
+
+
+def _insight(row: Row[Any], attempts: list[schemas.RemoteAttempt]) -> schemas.Insight:
     return schemas.Insight(
         id=row.id,
         asset_id=row.asset_id,
@@ -73,10 +85,24 @@ def insight(row: Row[Any]) -> schemas.Insight:
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
         version=row.version,
+        remote_attempts=attempts,
     )
 
 
-def visit(row: Row[Any]) -> schemas.Visit:
+def visit(conn: Connection, row: Row[Any]) -> schemas.Visit:
+    """A visit with the remote attempts of its insights (as the sync pull gives them)."""
+    return visits(conn, [row])[0]
+
+
+def visits(conn: Connection, rows: Iterable[Row[Any]]) -> list[schemas.Visit]:
+    rows = list(rows)
+    found = attempts_by_insight(conn, {i for row in rows for i in row.insight_ids})
+    return [
+        _visit(row, [a for i in row.insight_ids for a in found.get(i, [])]) for row in rows
+    ]
+
+
+def _visit(row: Row[Any], attempts: list[schemas.RemoteAttempt]) -> schemas.Visit:
     return schemas.Visit(
         id=row.id,
         site_id=row.site_id,
@@ -94,6 +120,7 @@ def visit(row: Row[Any]) -> schemas.Visit:
         version=row.version,
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
+        remote_attempts=attempts,
     )
 
 
@@ -140,11 +167,13 @@ def session_row(record: schemas.SessionRecord) -> dict[str, Any]:
     }
 
 
+# Row converters; sites, visits and insights without their remote fixes and attempts
+# (``load`` adds them).
 ENTITIES: Mapping[str, tuple[Table, Callable[[Row[Any]], BaseModel]]] = {
-    "site": (db.sites, site),
+    "site": (db.sites, lambda row: _site(row, [])),
     "asset": (db.assets, asset),
-    "insight": (db.insights, insight),
-    "visit": (db.visits, visit),
+    "insight": (db.insights, lambda row: _insight(row, [])),
+    "visit": (db.visits, lambda row: _visit(row, [])),
     "template": (db.templates, template),
     "session": (db.sessions, session),
 }
@@ -185,6 +214,7 @@ def _site_json(row: Row[Any]) -> dict[str, Any]:
         "contract": r["contract"],
         "version": r["version"],
         "updated_at": _iso(r["updated_at"]),
+        "remote_fixes": [],  # filled in by load()
     }
 
 

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Telemetry charts: mean line, min/max band, thresholds, trend and forecast crossing.
+"""Telemetry charts: mean line, min/max band, thresholds, trend and forecast crossing,
+events (markers with a tooltip, e.g. remote attempts) and shaded time spans (e.g. the
+window an anomaly was seen in).
 
 Large series (a million points) stay fluid because only what is visible is
 drawn, reduced to about two points per horizontal pixel (min/max per bin, so
@@ -24,7 +26,7 @@ from concierge.domain import MetricSpec
 from concierge.i18n import _
 from concierge.session.text import unit_name
 from ui.format import clock, day_text, number
-from ui.theme import PALETTES, current_scheme
+from ui.theme import PALETTES, current_scheme, tone
 
 Array = npt.NDArray[np.float64]
 DAY = 86_400.0
@@ -93,6 +95,29 @@ class Forecast:
             crossing = impact_at.timestamp()
         return cls(slope, intercept, t_ref, threshold, crossing,
                    _epoch(evidence.get("window_start")))
+
+
+@dataclass(frozen=True)
+class ChartEvent:
+    """A moment marked on the chart: ``legend`` names its kind (one legend entry per
+    kind), ``tooltip`` says what happened; ``tone`` is a palette tone (ui.theme.tone)."""
+
+    t: float
+    legend: str
+    tooltip: str
+    tone: str = "accent"
+    symbol: str = "d"
+
+
+@dataclass(frozen=True)
+class ChartSpan:
+    """A time span shaded on the chart, labelled at its top."""
+
+    start: float
+    end: float
+    label: str
+    tooltip: str
+    tone: str = "warn"
 
 
 def _float(value: Any) -> float | None:
@@ -179,6 +204,8 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         self.crossing_marker: pg.ScatterPlotItem | None = None
         self.crossing_label: pg.TextItem | None = None
         self.forecast: Forecast | None = None
+        self.events: list[tuple[ChartEvent, pg.ScatterPlotItem]] = []
+        self.spans: list[tuple[ChartSpan, pg.LinearRegionItem, pg.TextItem]] = []
         self._scheme = ""
         self.restyle()
         self._redraw = QTimer(self, singleShot=True, interval=0)
@@ -220,6 +247,10 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
                 pen = line.opts["pen"]
                 pen.setColor(QColor(TREND_COLOUR[scheme]))
                 line.setPen(pen)
+        for event, marker in self.events:
+            _paint_event(marker, event)
+        for span, region, label in self.spans:
+            _paint_span(region, label, span)
 
     def changeEvent(self, event: QEvent) -> None:
         ready = hasattr(self, "_scheme")  # not while the base class is being built
@@ -338,8 +369,60 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
             item.addItem(self.crossing_label)
         self.fit()
 
+    def set_events(self, events: list[ChartEvent]) -> None:
+        """Mark moments on the mean line, each with its tooltip; one legend entry per kind."""
+        item = self.getPlotItem()
+        for _event, old in self.events:
+            item.removeItem(old)
+            self.legend.removeItem(old)
+        self.events = []
+        named: set[str] = set()
+        for event in sorted(events, key=lambda e: e.t):
+            marker = pg.ScatterPlotItem([event.t], [self._value_at(event.t)], size=14,
+                                        symbol=event.symbol,
+                                        name=None if event.legend in named else event.legend)
+            named.add(event.legend)
+            marker.setZValue(5)
+            marker.setToolTip(event.tooltip)
+            _paint_event(marker, event)
+            item.addItem(marker)
+            self.events.append((event, marker))
+        self._describe()
+        self.fit()
+
+    def set_spans(self, spans: list[ChartSpan]) -> None:
+        """Shade time spans (e.g. where an anomaly was seen), labelled and explained."""
+        item = self.getPlotItem()
+        for _span, region, label in self.spans:
+            item.removeItem(region)
+            item.removeItem(label)
+        self.spans = []
+        for span in spans:
+            end = max(span.end, span.start + 60.0)  # a moment still shows as a thin band
+            region = pg.LinearRegionItem((span.start, end), movable=False)
+            region.setZValue(-5)
+            region.setToolTip(span.tooltip)
+            label = pg.TextItem(span.label, anchor=(0, 0))
+            _paint_span(region, label, span)
+            item.addItem(region, ignoreBounds=True)
+            item.addItem(label, ignoreBounds=True)
+            self.spans.append((span, region, label))
+        self._describe()
+        self.fit()
+
+    def _value_at(self, t: float) -> float:
+        """The mean line at ``t`` (interpolated), where a marker sits."""
+        if not self._t.size:
+            return 0.0
+        return float(np.interp(t, self._t, self._mean))
+
+    def _describe(self) -> None:
+        """What the markers and spans say, for screen readers (tooltips need a mouse)."""
+        lines = [s.tooltip for s, _r, _l in self.spans] + [e.tooltip for e, _m in self.events]
+        self.setAccessibleDescription("\n".join(lines))
+
     def fit(self) -> None:
-        """Show all data, the thresholds and the forecast crossing."""
+        """Show all data, the thresholds, the forecast crossing, events and spans."""
         xs: list[float] = []
         ys: list[float] = []
         if self._t.size:
@@ -350,6 +433,8 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
             xs.append(self.forecast.t_ref)
             if self.forecast.crossing_at is not None:
                 xs.append(self.forecast.crossing_at)
+        xs += [event.t for event, _marker in self.events]
+        xs += [t for span, _r, _l in self.spans for t in (span.start, span.end)]
         finite_x = [x for x in xs if math.isfinite(x)]
         finite_y = [y for y in ys if math.isfinite(y)]
         if finite_x:
@@ -369,6 +454,9 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         return int(self.mean_line.xData.size) if self.mean_line.xData is not None else 0
 
     def _refresh(self) -> None:
+        (_x0, _x1), (_y0, y1) = self.viewbox.viewRange()
+        for span, _region, label in self.spans:
+            label.setPos(span.start, y1)  # the label stays at the top of the view
         if not self._t.size:
             return
         (x0, x1), _ = self.viewbox.viewRange()
@@ -398,3 +486,20 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
             super().keyPressEvent(event)
             return
         event.accept()
+
+
+def _paint_event(marker: pg.ScatterPlotItem, event: ChartEvent) -> None:
+    colour = QColor(tone(event.tone))
+    marker.setPen(pg.mkPen(QColor(PALETTES[current_scheme()]["base"]), width=1.5))
+    marker.setBrush(pg.mkBrush(colour))
+
+
+def _paint_span(region: pg.LinearRegionItem, label: pg.TextItem, span: ChartSpan) -> None:
+    colour = QColor(tone(span.tone))
+    fill = QColor(colour)
+    fill.setAlpha(45)
+    region.setBrush(pg.mkBrush(fill))
+    region.setHoverBrush(pg.mkBrush(fill))
+    for line in region.lines:
+        line.setPen(pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine))
+    label.setColor(colour)

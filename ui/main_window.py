@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
         self.conflicts_action = self._action(_("&Conflicts and needs attention…"),
                                              "actionConflicts", lambda: self.open_conflicts(0),
                                              ("Ctrl+Shift+C",))
+        self.remote_fixes_action = self._action(_("&Resolved remotely…"), "actionRemoteFixes",
+                                                self.open_remote_fixes, ("Ctrl+Shift+R",))
         self.about_action = self._action(_("&About Field Concierge"), "actionAbout", self._about)
         file_menu = menu.addMenu(_("&File"))
         for action in (self.sync_action, self.sign_in_action, self.sign_out_action,
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.board_action)
         view_menu.addAction(self.conflicts_action)
         self.digest = install_digest(self, view_menu)  # praise, follow-ups, did it hold
+        view_menu.addAction(self.remote_fixes_action)
         menu.addMenu(_("&Help")).addAction(self.about_action)
 
     # --- the core arrives ---------------------------------------------------------
@@ -696,6 +699,24 @@ class MainWindow(QMainWindow):
             self, self.ctx.tasks, self.ctx.store))
         dialog.tabs.setCurrentIndex(tab)
         dialog.changed.connect(self.reload, Qt.ConnectionType.UniqueConnection)
+        return dialog
+
+    def open_remote_fixes(self) -> Any:
+        """What the office resolved behind the scenes at this technician's customers."""
+        from ui.remote_fixes import RemoteFixesDialog
+
+        store = self.ctx.store
+        if store is None:
+            return None
+        dialog: RemoteFixesDialog = self._open_dialog("remote_fixes",
+                                                      lambda: RemoteFixesDialog(self))
+
+        def show(fixes: list[Any]) -> None:
+            if self._dialogs.get("remote_fixes") is dialog:  # not closed meanwhile
+                dialog.set_fixes(fixes)
+
+        self.ctx.tasks.db(store.remote_fixes).success(show).label(
+            _("Reading what was resolved remotely")).run()
         return dialog
 
     def server_in_use(self) -> str:

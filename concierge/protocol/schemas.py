@@ -179,6 +179,37 @@ class ContractTerms(Contract):
     allowance: StrictGoodwillAllowance = StrictGoodwillAllowance()
 
 
+RemoteResult = Literal[
+    "awaiting_approval", "pending", "fixed", "not_fixed", "declined", "approval_timed_out"
+]
+"""Where a remote attempt stands; ``approval_timed_out``: no dispatcher decided in time,
+so a technician goes."""
+
+
+class RemoteAttempt(Record):
+    """A remote action the office tried for an insight before (or instead of) a visit."""
+
+    decision_key: str = Field(description="'<insight id>:<playbook id>': one per decision.")
+    insight_id: Id
+    asset_id: Id
+    action: str = Field(description="The playbook, e.g. 'elevator-door-recalibrate'.")
+    command: str | None = Field(default=None, description="None until approved.")
+    command_id: str | None = None
+    command_state: str | None = None
+    safety: Literal["automatic", "approval"]
+    result: RemoteResult
+    metric: str
+    direction: Literal["up", "down"]
+    decided_at: AwareDatetime
+    sent_at: AwareDatetime | None = None
+    acked_at: AwareDatetime | None = None
+    concluded_at: AwareDatetime | None = None
+    baseline: float | None = Field(default=None, description="The metric before the action.")
+    observed: float | None = Field(default=None, description="The metric after it.")
+    detail: str = ""
+    customer_note: str = ""
+
+
 class Site(Record):
     id: Id
     customer_name: str
@@ -199,6 +230,11 @@ class Site(Record):
         default=None, description="None: the standard allowance and no office phone.")
     version: int = 1
     updated_at: Timestamp
+    remote_fixes: list[RemoteAttempt] = Field(
+        default=[],
+        description="Resolved behind the scenes: the office's remote fixes at this site over "
+        "the last 90 days (what was done, when, the telemetry that verified it), newest first.",
+    )
 
 
 class Asset(Record):
@@ -211,30 +247,6 @@ class Asset(Record):
     service_limits: dict[str, float] = {}
     version: int = 1
     updated_at: Timestamp
-
-
-class RemoteAttempt(Record):
-    """A remote action the office tried for an insight before (or instead of) a visit."""
-
-    decision_key: str = Field(description="'<insight id>:<playbook id>': one per decision.")
-    insight_id: Id
-    asset_id: Id
-    action: str = Field(description="The playbook, e.g. 'elevator-door-recalibrate'.")
-    command: str | None = Field(default=None, description="None until approved.")
-    command_id: str | None = None
-    command_state: str | None = None
-    safety: Literal["automatic", "approval"]
-    result: Literal["awaiting_approval", "pending", "fixed", "not_fixed", "declined"]
-    metric: str
-    direction: Literal["up", "down"]
-    decided_at: AwareDatetime
-    sent_at: AwareDatetime | None = None
-    acked_at: AwareDatetime | None = None
-    concluded_at: AwareDatetime | None = None
-    baseline: float | None = Field(default=None, description="The metric before the action.")
-    observed: float | None = Field(default=None, description="The metric after it.")
-    detail: str = ""
-    customer_note: str = ""
 
 
 class Insight(Record):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -128,6 +129,33 @@ class Store:
         return [
             schemas.Insight.model_validate_json(found[i]) for i in visit.insight_ids if i in found
         ]
+
+    def remote_fixes(
+        self, now: float | None = None, days: float = 90.0
+    ) -> list[tuple[schemas.Site, schemas.RemoteAttempt, schemas.Asset | None]]:
+        """What the office resolved behind the scenes at the technician's customers (the
+        sites the sync brought) in the last ``days``, newest first, with the asset if it is
+        on this laptop."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT data FROM records WHERE entity = 'site' "
+                "AND json_array_length(data, '$.remote_fixes') > 0"
+            ).fetchall()
+        sites = [schemas.Site.model_validate_json(data) for (data,) in rows]
+        since = (time.time() if now is None else now) - days * 86_400
+        fixes = [
+            (site, fix)
+            for site in sites
+            for fix in site.remote_fixes
+            if (fix.concluded_at or fix.decided_at).timestamp() >= since
+        ]
+        assets = self._many("asset", sorted({fix.asset_id for _site, fix in fixes}))
+        found = [
+            (site, fix, schemas.Asset.model_validate_json(assets[fix.asset_id])
+             if fix.asset_id in assets else None)
+            for site, fix in fixes
+        ]
+        return sorted(found, key=lambda f: f[1].concluded_at or f[1].decided_at, reverse=True)
 
     def site_history(self, site_id: str, exclude_visit: str | None = None) -> list[schemas.Visit]:
         """The site's visits, newest window first."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
@@ -45,7 +45,7 @@ def list_attempts(
     user: AdminUser,
     request: Request,
     result: Annotated[
-        Literal["awaiting_approval", "pending", "fixed", "not_fixed", "declined"] | None, Query()
+        schemas.RemoteResult | None, Query()
     ] = None,
 ) -> list[schemas.RemoteAttempt]:
     with state_of(request).db.read() as conn:

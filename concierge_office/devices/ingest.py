@@ -18,7 +18,7 @@ import queue
 import ssl
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, func, select, tuple_
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind
 from concierge_office import db
@@ -47,6 +47,7 @@ from concierge_office.series import ReadingColumns, store_columns
 log = logging.getLogger(__name__)
 
 BATCH_MESSAGES = 500
+GAP_GRACE_SECONDS = 2.0  # shared ingestion: a missing seq may still be on its way
 _METRICS = {kind.value: frozenset(s.key for s in specs) for kind, specs in METRIC_CATALOGUE.items()}
 
 
@@ -70,6 +71,41 @@ class TokenBucket:
         return False
 
 
+class Activity:
+    """A counter the devices link bumps on every change (connected, disconnected, a batch
+    stored, a sweep): whoever waits for one (tests, status pages) blocks until it moves
+    instead of polling."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.count = 0
+
+    def bump(self) -> None:
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def wait_past(self, seen: int, timeout: float) -> int:
+        """Block until the counter differs from ``seen`` (or ``timeout``); the counter."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.count != seen, timeout)
+            return self.count
+
+
+@dataclass
+class Flood:
+    """One device's telemetry over its rate: how much was dropped, since when."""
+
+    dropped: int = 0  # since the office started
+    since: float = 0.0  # the current flood began (after a quiet minute)
+    last: float = 0.0  # the latest drop
+    logged: float = 0.0
+
+
+FLOODS_SHOWN = 50  # the status lists the devices that dropped the most
+FLOOD_QUIET_SECONDS = 60.0  # no drop for this long: the device no longer floods
+
+
 @dataclass
 class BrokerStatus:
     connected: bool = False
@@ -83,6 +119,7 @@ class BrokerStatus:
     rate_limited: int = 0
     gaps: int = 0
     malformed: Counter[str] = field(default_factory=Counter)
+    floods: dict[str, Flood] = field(default_factory=dict)
 
 
 class Ingestor:
@@ -103,6 +140,7 @@ class Ingestor:
         self.on_acks = on_acks
         self.on_executed = on_executed
         self.status = BrokerStatus()
+        self.activity = Activity()
         self._lock = threading.Lock()
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self._buckets: dict[str, TokenBucket] = {}
@@ -110,8 +148,8 @@ class Ingestor:
         self._kinds_at = 0.0
         self._stop = threading.Event()
         self._consumer: threading.Thread | None = None
-        self._flood_logged: dict[str, float] = defaultdict(float)
         self._last_seq: dict[tuple[str, str], int] = {}  # (device, boot): highest seq seen
+        self._gap_candidates: list[tuple[str, str, int, float]] = []  # device, boot, seq, at
         self.client = self._client()
 
     # --- connection ---------------------------------------------------------------
@@ -160,11 +198,15 @@ class Ingestor:
             log.warning("MQTT broker refused the office's connection: %s", reason)
             return
         # Subscribe on every connect, whatever session_present says (mosquitto 2.0.11).
-        client.subscribe([(t, topics.QOS) for t in topics.OFFICE_SUBSCRIPTIONS])
+        group = self.settings.share_group
+        client.subscribe([(t, topics.QOS) for t in topics.office_subscriptions(group)])
+        if group is not None:  # plain filters of a session from before sharing: every
+            client.unsubscribe(list(topics.OFFICE_SUBSCRIPTIONS))  # message would come twice
         with self._lock:
             self.status.connected = True
             self.status.since = time.time()
             self.status.connects += 1
+        self.activity.bump()
         log.info(
             "MQTT: connected to %s:%s (session present: %s)",
             self.settings.host,
@@ -179,6 +221,7 @@ class Ingestor:
             self.status.since = time.time()
             if reason.is_failure:
                 self.status.last_error = f"connection lost: {reason}"
+        self.activity.bump()
         if was and not self._stop.is_set():
             log.warning("MQTT: disconnected from the broker (%s); reconnecting", reason)
 
@@ -213,8 +256,23 @@ class Ingestor:
                 "rate_limited": s.rate_limited,
                 "gaps": s.gaps,
                 "malformed": dict(s.malformed),
+                "flooding": self._floods(time.time()),
                 "pending": self._inbox.qsize(),
             }
+
+    def _floods(self, wall: float) -> list[dict[str, Any]]:
+        """Devices whose telemetry was dropped for its rate (most dropped first)."""
+        worst = sorted(self.status.floods.items(), key=lambda kv: (-kv[1].dropped, kv[0]))
+        return [
+            {
+                "device_id": device_id,
+                "dropped": flood.dropped,
+                "since": flood.since,
+                "last_dropped_at": flood.last,
+                "flooding_now": wall - flood.last < FLOOD_QUIET_SECONDS,
+            }
+            for device_id, flood in worst[:FLOODS_SHOWN]
+        ]
 
     # --- consuming ------------------------------------------------------------------
 
@@ -233,6 +291,7 @@ class Ingestor:
             self._ingest_until_stored(batch)
             for message in batch:
                 self.client.ack(message.mid, message.qos)
+            self.activity.bump()
 
     def _ingest_until_stored(self, batch: list[mqtt.MQTTMessage]) -> None:
         """Store a batch, retrying with backoff (a database briefly away); if it still
@@ -303,44 +362,97 @@ class Ingestor:
             return
         m = mqtt_messages
         unique = {(t.device_id, t.boot_id, t.seq): t for t in messages}  # repeats within a batch
-        keys = list(unique)
-        seen: set[tuple[str, str, int]] = set()
-        for start in range(0, len(keys), 300):
-            chunk = keys[start : start + 300]
-            seen.update(
-                tuple(row)
-                for row in conn.execute(
-                    select(m.c.device_id, m.c.boot_id, m.c.seq).where(
-                        tuple_(m.c.device_id, m.c.boot_id, m.c.seq).in_(chunk)
-                    )
-                )
-            )
-        new = [unique[k] for k in keys if k not in seen]
         received = time.time()
+        # The keys this transaction inserted: a message another office (or a redelivery)
+        # stored first is a no-op here, also when both try at once (ON CONFLICT DO NOTHING).
+        inserted = conn.execute(
+            self.db.insert_ignore(m).returning(m.c.device_id, m.c.boot_id, m.c.seq),
+            [
+                {
+                    "device_id": t.device_id,
+                    "boot_id": t.boot_id,
+                    "seq": t.seq,
+                    "samples": len(t.readings),
+                    "received_at": received,
+                }
+                for t in unique.values()
+            ],
+        )
+        stored = {tuple(row) for row in inserted}
+        new = [t for key, t in unique.items() if key in stored]
         if new:
-            conn.execute(
-                self.db.insert_ignore(m),
-                [
-                    {
-                        "device_id": t.device_id,
-                        "boot_id": t.boot_id,
-                        "seq": t.seq,
-                        "samples": len(t.readings),
-                        "received_at": received,
-                    }
-                    for t in new
-                ],
-            )
             asset_ids = [t.device_id for t in new for _ in t.readings]
             metrics = [metric for t in new for metric, _, _ in t.readings]
             ts = np.array([r[1] for t in new for r in t.readings], np.float64)
             values = np.array([r[2] for t in new for r in t.readings], np.float64)
             store_columns(self.db, conn, ReadingColumns(asset_ids, metrics, ts, values))
-            self._record_gaps(conn, new, received)
+            if self.settings.share_group is None:
+                self._record_gaps(conn, new, received)
+            else:  # sharing: this office sees only some seqs; decided by scan_gaps
+                self._note_gap_candidates(conn, new)
         with self._lock:
             self.status.duplicates += len(messages) - len(new)
             self.status.stored_messages += len(new)
             self.status.stored_readings += sum(len(t.readings) for t in new)
+
+    def _note_gap_candidates(self, conn: Connection, messages: list[Telemetry]) -> None:
+        """Shared ingestion: a message whose predecessor is not stored yet may follow a gap,
+        or its predecessor is with another office right now; ``scan_gaps`` decides later."""
+        m = mqtt_messages
+        wanted = [(t.device_id, t.boot_id, t.seq - 1) for t in messages if t.seq > 0]
+        present: set[tuple[str, str, int]] = set()
+        for start in range(0, len(wanted), 300):
+            chunk = wanted[start : start + 300]
+            present.update(
+                (r.device_id, r.boot_id, r.seq)
+                for r in conn.execute(
+                    select(m.c.device_id, m.c.boot_id, m.c.seq).where(
+                        tuple_(m.c.device_id, m.c.boot_id, m.c.seq).in_(chunk)
+                    )
+                )
+            )
+        wall = time.time()
+        with self._lock:
+            self._gap_candidates += [
+                (d, b, seq + 1, wall) for d, b, seq in wanted if (d, b, seq) not in present
+            ]
+
+    def scan_gaps(self) -> int:
+        """Shared ingestion (each office sees only some of a device's seqs): a candidate
+        whose predecessor is still missing after a grace time follows a gap, recorded from
+        the nearest stored seq before it; the key (device, boot, after_seq) makes two
+        offices record each gap once.  The gaps recorded now."""
+        m, g = mqtt_messages, telemetry_gaps
+        settled = time.time() - GAP_GRACE_SECONDS
+        with self._lock:
+            due = [c for c in self._gap_candidates if c[3] <= settled]
+            self._gap_candidates = [c for c in self._gap_candidates if c[3] > settled]
+        if not due:
+            return 0
+        recorded = 0
+        with self.db.write() as conn:
+            for device_id, boot_id, seq, _at in due:
+                key = (m.c.device_id == device_id, m.c.boot_id == boot_id)
+                previous = conn.execute(select(func.max(m.c.seq)).where(*key, m.c.seq < seq))
+                after = previous.scalar()
+                if after is None or after == seq - 1:  # the boot's first seen, or arrived
+                    continue
+                recorded += len(
+                    conn.execute(
+                        self.db.insert_ignore(g)
+                        .values(
+                            device_id=device_id,
+                            boot_id=boot_id,
+                            after_seq=after,
+                            missing=seq - after - 1,
+                            detected_at=time.time(),
+                        )
+                        .returning(g.c.after_seq)
+                    ).all()
+                )
+        with self._lock:
+            self.status.gaps += recorded
+        return recorded
 
     def _record_gaps(self, conn: Connection, messages: list[Telemetry], now: float) -> None:
         """A jump in seq within a boot records a gap row (a late message is just stored)."""
@@ -380,11 +492,29 @@ class Ingestor:
         return bucket
 
     def _flooding(self, device_id: str, wall: float) -> None:
+        """Count a dropped message; log when a device starts flooding, then once a minute
+        while it goes on, with how many were dropped."""
         with self._lock:
             self.status.rate_limited += 1
-        if wall - self._flood_logged[device_id] >= 60.0:  # one line per device and minute
-            self._flood_logged[device_id] = wall
-            log.warning("MQTT: device %s floods; messages over its rate are dropped", device_id)
+            flood = self.status.floods.setdefault(device_id, Flood())
+            if wall - flood.last >= FLOOD_QUIET_SECONDS:
+                flood.since = wall  # a new flood
+            flood.dropped += 1
+            flood.last = wall
+            due = wall - flood.logged >= FLOOD_QUIET_SECONDS
+            if due:
+                flood.logged = wall
+            dropped, since = flood.dropped, flood.since
+        if due:
+            log.warning(
+                "MQTT: device %s floods; its telemetry over %g messages/s (bursts of %g) is "
+                "dropped: %d so far, this flood since %s UTC",
+                device_id,
+                self.settings.rate_per_second,
+                self.settings.rate_burst,
+                dropped,
+                time.strftime("%H:%M:%S", time.gmtime(since)),
+            )
 
     def _kind(self, device_id: str) -> str | None:
         kind = self._kinds.get(device_id)

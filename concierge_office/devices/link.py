@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from concierge_office.db import Database, metadata
 from concierge_office.devices import demo, tables
-from concierge_office.devices.ingest import Ingestor
+from concierge_office.devices.ingest import Activity, Ingestor
 from concierge_office.devices.playbooks import load_playbooks
 from concierge_office.devices.remote import RemoteFirst
 from concierge_office.devices.settings import BrokerSettings, from_environment
@@ -69,6 +69,7 @@ class DeviceLink:
             load_playbooks(settings.playbooks),
             now=self.clock.now,
             replan=self._replan,
+            approval_timeout=settings.approval_timeout_seconds,
         )
         self.ingestor = Ingestor(
             self.db,
@@ -83,6 +84,11 @@ class DeviceLink:
     @property
     def enabled(self) -> bool:
         return self.ingestor is not None
+
+    @property
+    def activity(self) -> Activity | None:
+        """Bumped on every change the link makes: wait on it rather than poll."""
+        return None if self.ingestor is None else self.ingestor.activity
 
     @property
     def simulates_fleet(self) -> bool:
@@ -122,6 +128,13 @@ class DeviceLink:
                 self.remote.sweep()
             except Exception:
                 log.exception("devices: the remote-first sweep failed")
+            try:
+                if self.ingestor is not None and self.ingestor.settings.share_group is not None:
+                    self.ingestor.scan_gaps()
+            except Exception:
+                log.exception("devices: looking for telemetry gaps failed")
+            if self.ingestor is not None:
+                self.ingestor.activity.bump()  # commands sent, verdicts reached
 
     def _replan(self) -> None:
         """A remote attempt failed: plan its visit now rather than at the next engine run."""

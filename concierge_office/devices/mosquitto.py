@@ -26,18 +26,25 @@ from concierge_office.devices.topics import OFFICE_ACCOUNT, check_device_id
 READY_SECONDS = 10.0
 MESSAGE_SIZE_LIMIT = 256 * 1024
 
-ACL = f"""\
-user {OFFICE_ACCOUNT}
+OFFICE_ACL = """\
+user {account}
 topic read fc/v1/dev/+/telemetry
 topic read fc/v1/dev/+/state
 topic read fc/v1/dev/+/ack/+
 topic write fc/v1/dev/+/cmd/+
-
+"""
+DEVICE_ACL = """\
 pattern write fc/v1/dev/%u/telemetry
 pattern write fc/v1/dev/%u/state
 pattern write fc/v1/dev/%u/ack/+
 pattern read fc/v1/dev/%u/cmd/+
 """
+
+
+def acl(offices: Iterable[str] = (OFFICE_ACCOUNT,)) -> str:
+    """The ACL file: a block per office account, then the devices' pattern lines."""
+    blocks = [OFFICE_ACL.format(account=account) for account in offices]
+    return "\n".join([*blocks, DEVICE_ACL])
 
 
 class BrokerUnavailable(RuntimeError):
@@ -67,6 +74,8 @@ class PrivateBroker:
     devices: dict[str, str] = field(default_factory=dict)  # device id: password
     persistence: bool = False
     office_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    # more office accounts (several ingesting offices, one account each): name: password
+    offices: dict[str, str] = field(default_factory=dict)
     host: str = "127.0.0.1"
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
@@ -88,14 +97,28 @@ class PrivateBroker:
             self._write_passwords()
             self.process.send_signal(signal.SIGHUP)
 
+    def add_offices(self, accounts: Iterable[str]) -> None:
+        """Office accounts beside ``fc-office``, each with the office's ACL block."""
+        for account in accounts:
+            check_device_id(account)
+            self.offices.setdefault(account, secrets.token_urlsafe(18))
+        if self.process is not None:
+            self._write_acl()
+            self._write_passwords()
+            self.process.send_signal(signal.SIGHUP)
+
+    def _write_acl(self) -> None:
+        path = self.workdir / "acl"
+        path.write_text(acl([OFFICE_ACCOUNT, *sorted(self.offices)]))
+        os.chmod(path, 0o600)
+
     def start(self) -> PrivateBroker:
         problem = mosquitto_missing()
         if problem is not None:
             raise BrokerUnavailable(problem)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._write_passwords()
-        (self.workdir / "acl").write_text(ACL)
-        os.chmod(self.workdir / "acl", 0o600)
+        self._write_acl()
         for _attempt in range(5):  # a port found free can be taken before mosquitto binds it
             self.port = self.port or _free_port(self.host)
             if self._launch():
@@ -106,6 +129,7 @@ class PrivateBroker:
     def _write_passwords(self) -> None:
         path = self.workdir / "passwords"
         lines = [f"{OFFICE_ACCOUNT}:{self.office_password}"]
+        lines += [f"{account}:{password}" for account, password in sorted(self.offices.items())]
         lines += [f"{device}:{password}" for device, password in sorted(self.devices.items())]
         path.write_text("\n".join(lines) + "\n")
         os.chmod(path, 0o600)

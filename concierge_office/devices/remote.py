@@ -48,6 +48,7 @@ SETTLE_DAYS = 7.0  # a remote fix keeps its insight closed this long, then it ma
 LEASE_SECONDS = 10.0
 DONE_SECONDS = 300.0  # accepted but never done: failed
 FAILED_COMMAND = ("expired", "ack_timeout", "rejected", "failed")
+APPROVAL_TIMEOUT_SECONDS = 2 * 3600.0  # no dispatcher's word by then: a technician goes
 
 
 class RemoteFirst:
@@ -59,8 +60,10 @@ class RemoteFirst:
         now: Callable[[], float],
         replan: Callable[[], None],
         publish: Callable[[str, bytes], bool] | None = None,
+        approval_timeout: float = APPROVAL_TIMEOUT_SECONDS,
     ) -> None:
         self.db = database
+        self.approval_timeout = approval_timeout
         self.catalogue = catalogue
         self.now = now
         self.replan = replan
@@ -257,6 +260,7 @@ class RemoteFirst:
     def sweep(self) -> None:
         self._send_queued()
         with self.db.write() as conn:
+            self._time_out_approvals(conn)
             self._time_out(conn)
             self._verify(conn)
         if self._released.is_set():
@@ -343,6 +347,40 @@ class RemoteFirst:
                 )
                 if result.rowcount:
                     self._conclude_failed(conn, command_id, detail)
+
+    def _time_out_approvals(self, conn: Connection) -> None:
+        """A decision no dispatcher approved or declined in time releases its insights
+        (and those that joined it) to visit planning; the visit carries the attempt."""
+        d = remote_decisions
+        now = self.now()
+        overdue = conn.execute(
+            select(d).where(
+                d.c.state == "awaiting_approval", d.c.decided_at <= now - self.approval_timeout
+            )
+        ).all()
+        minutes = round(self.approval_timeout / 60)
+        detail = f"no dispatcher's approval within {minutes} min: a technician goes"
+        for row in overdue:
+            timed_out = conn.execute(
+                update(d)
+                .where(d.c.decision_key == row.decision_key, d.c.state == "awaiting_approval")
+                .values(state="approval_timed_out", resolved_at=now, detail=detail)
+            )
+            if not timed_out.rowcount:
+                continue
+            joined = and_(
+                d.c.asset_id == row.asset_id, d.c.action == row.action, d.c.state == "joined"
+            )
+            insight_ids = [row.insight_id]
+            insight_ids += conn.execute(select(d.c.insight_id).where(joined)).scalars().all()
+            conn.execute(
+                update(d).where(joined).values(
+                    state="approval_timed_out", resolved_at=now, detail=detail
+                )
+            )
+            log.warning("remote first: %s for %s: %s", row.action, row.insight_id, detail)
+            self._touch_visits(conn, insight_ids, now)
+            self._released.set()
 
     def _verify(self, conn: Connection) -> None:
         c, d = device_commands, remote_decisions
@@ -480,6 +518,7 @@ class RemoteFirst:
         if verdict == "fixed":
             for insight_id in insight_ids:
                 self._resolve_insight(conn, insight_id, now)
+            self._publish_sites(conn, insight_ids, now)
         else:
             self._touch_visits(conn, insight_ids, now)
             self._released.set()
@@ -499,6 +538,18 @@ class RemoteFirst:
             )
             record_changes(self.db, conn, [(("insight", insight_id), row.version + 1)])
         self._drop_from_visits(conn, insight_id, now)
+
+    def _publish_sites(self, conn: Connection, insight_ids: list[str], now: float) -> None:
+        """New versions of the sites fixed behind the scenes: their technicians' laptops
+        pull the site again, with its ``remote_fixes``."""
+        s, ins = db.sites, db.insights
+        site_ids = select(ins.c.site_id).where(ins.c.id.in_(insight_ids))
+        sites = conn.execute(select(s.c.id, s.c.version).where(s.c.id.in_(site_ids))).all()
+        for site in sites:
+            conn.execute(
+                update(s).where(s.c.id == site.id).values(version=site.version + 1, updated_at=now)
+            )
+        record_changes(self.db, conn, [(("site", r.id), r.version + 1) for r in sites])
 
     def _drop_from_visits(self, conn: Connection, insight_id: str, now: float) -> None:
         """Open visits stop listing an insight fixed remotely; one left with nothing to do

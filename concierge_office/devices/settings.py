@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from concierge_office.devices.topics import OFFICE_ACCOUNT
+from concierge_office.devices.topics import OFFICE_ACCOUNT, SHARE_GROUP
 
 
 class SettingsError(ValueError):
@@ -35,6 +35,8 @@ class BrokerSettings:
     rate_per_second: float = 5.0  # per device; excess telemetry is dropped
     rate_burst: float = 50.0
     playbooks: Path | None = None  # another catalogue than the packaged one
+    approval_timeout_seconds: float = 2 * 3600.0  # then the insight goes to a visit
+    share_group: str | None = None  # several ingesting offices: $share/<group>/... each
 
     @staticmethod
     def from_url(url: str, password: str, **options: object) -> BrokerSettings:
@@ -77,6 +79,27 @@ def from_environment(env: Mapping[str, str] = os.environ) -> BrokerSettings | No
         options["cafile"] = env["CONCIERGE_MQTT_CAFILE"]
     if env.get("CONCIERGE_MQTT_USERNAME"):
         options["username"] = options["client_id"] = env["CONCIERGE_MQTT_USERNAME"]
+    if env.get("CONCIERGE_MQTT_APPROVAL_TIMEOUT"):
+        options["approval_timeout_seconds"] = _seconds(env["CONCIERGE_MQTT_APPROVAL_TIMEOUT"])
+    if env.get("CONCIERGE_MQTT_SHARE_GROUP"):
+        group = env["CONCIERGE_MQTT_SHARE_GROUP"]
+        if not SHARE_GROUP.match(group):
+            raise SettingsError(
+                f"CONCIERGE_MQTT_SHARE_GROUP must be letters, digits, '-' or '_': {group!r}"
+            )
+        options["share_group"] = group
     if env.get("CONCIERGE_MQTT_PLAYBOOKS"):
         options["playbooks"] = Path(env["CONCIERGE_MQTT_PLAYBOOKS"])
     return BrokerSettings.from_url(url, password, **options)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise SettingsError(
+            f"CONCIERGE_MQTT_APPROVAL_TIMEOUT must be a positive number of seconds: {text!r}"
+        )
+    return value

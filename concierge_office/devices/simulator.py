@@ -165,6 +165,8 @@ class _Device:
 
     def _on_subscribe(self, *_args: Any) -> None:
         self.listening = True
+        if self.sim.listening():
+            self.sim.ready.set()
 
     def _on_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         parsed = topics.parse(message.topic)
@@ -253,6 +255,7 @@ class Simulator:
         self.executions: list[tuple[str, str]] = []  # (device, command id) actually run
         self.devices = [_Device(self, asset) for asset in assets]
         self._stop = threading.Event()
+        self.ready = threading.Event()  # every asset listens for its commands
         self._thread: threading.Thread | None = None
         self._rng = np.random.default_rng(seed)
 

@@ -26,6 +26,15 @@ OFFICE_SUBSCRIPTIONS = (
     f"{PREFIX}/+/state",
     f"{PREFIX}/+/ack/+",
 )
+SHARE_GROUP = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def office_subscriptions(share_group: str | None = None) -> tuple[str, ...]:
+    """The office's topic filters; with a share group, MQTT shared subscriptions
+    (``$share/<group>/...``): the broker hands each message to one office of the group."""
+    if share_group is None:
+        return OFFICE_SUBSCRIPTIONS
+    return tuple(f"$share/{share_group}/{t}" for t in OFFICE_SUBSCRIPTIONS)
 
 
 def check_device_id(device_id: str) -> str:

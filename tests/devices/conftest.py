@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -21,6 +22,7 @@ from tests.devices.mqtt_helpers import wait_until
 from tests.office.conftest import Api
 
 TEST_DEVICES = [f"asset-{n:03d}" for n in range(1, 13)] + ["dev-a", "dev-b", "dev-flood"]
+OFFICE_WORKERS = ["fc-office-1", "fc-office-2"]  # several ingesting offices, one account each
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +33,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateBroker]:
     workdir: Path = tmp_path_factory.mktemp("mosquitto")
     broker = PrivateBroker(workdir, devices={})
     broker.add_devices(TEST_DEVICES)
+    broker.add_offices(OFFICE_WORKERS)
     broker.start()
     try:
         _check_office_login(broker)
@@ -129,9 +132,10 @@ def office_env(broker: PrivateBroker, monkeypatch: pytest.MonkeyPatch) -> Privat
     return broker
 
 
-@pytest.fixture
-def office(office_env: PrivateBroker, tmp_path: Path) -> Iterator[EmbeddedBackOffice]:
-    """A back office (no demo, no scheduled jobs) with the small fleet, linked to the broker."""
+@contextmanager
+def running_office(tmp_path: Path) -> Iterator[EmbeddedBackOffice]:
+    """A back office (no demo, no scheduled jobs) with the small fleet, linked to the broker
+    the environment names."""
     url = f"sqlite:///{tmp_path / 'office.sqlite'}"
     database = db.Database(url)
     database.create_schema()
@@ -141,10 +145,16 @@ def office(office_env: PrivateBroker, tmp_path: Path) -> Iterator[EmbeddedBackOf
     embedded = start_embedded(url, demo=False, live=False)
     try:
         link = embedded.service.devices
-        wait_until(lambda: link.status()["connected"], what="the office's broker connection")
+        wait_until(lambda: link.status()["connected"], link, what="the office's broker connection")
         yield embedded
     finally:
         embedded.stop()
+
+
+@pytest.fixture
+def office(office_env: PrivateBroker, tmp_path: Path) -> Iterator[EmbeddedBackOffice]:
+    with running_office(tmp_path) as embedded:
+        yield embedded
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from concierge_office.devices.ingest import Activity
 from concierge_office.devices.mosquitto import PrivateBroker
 from concierge_office.devices.topics import OFFICE_ACCOUNT
 
@@ -72,13 +73,19 @@ class Peer:
         self.client.loop_stop()
 
 
-def wait_until(condition: Any, timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll ``condition`` until it returns something true, or fail after ``timeout``."""
+def wait_until(condition: Any, office: Any, timeout: float = 10.0, what: str = "condition") -> Any:
+    """Wait until ``condition`` returns something true, re-checking it each time the
+    office's devices link changes something (connects, stores a batch, sweeps): driven by
+    the link's events, never by sleeping.  ``office``: an embedded office or its link."""
+    link = getattr(getattr(office, "service", None), "devices", office)
+    activity: Activity = link.activity
     deadline = time.monotonic() + timeout
     while True:
+        seen = activity.count
         value = condition()
         if value:
             return value
-        if time.monotonic() > deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+        activity.wait_past(seen, left)

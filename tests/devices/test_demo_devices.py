@@ -30,6 +30,7 @@ def test_the_demo_runs_its_fleet_over_a_private_mosquitto(
         status = wait_until(
             lambda: (s := link.status())["stored_messages"] >= 120 and s,
             timeout=30,
+            office=office,
             what="every simulated device's first telemetry over MQTT",
         )
         assert status["kind"] == "demo mosquitto"
@@ -41,7 +42,10 @@ def test_the_demo_runs_its_fleet_over_a_private_mosquitto(
             ).scalar_one()
         assert decisions > 0  # the first engine run tried remote fixes
         wait_until(
-            lambda: _sent(office) > 0, timeout=30, what="the demo's commands sent to devices"
+            lambda: _sent(office) > 0,
+            timeout=30,
+            office=office,
+            what="the demo's commands sent to devices",
         )
     finally:
         office.stop()
@@ -61,6 +65,7 @@ def test_without_mosquitto_the_demo_falls_back_to_amqtt_and_says_so(
         wait_until(
             lambda: link.status()["stored_messages"] >= 120,
             timeout=30,
+            office=office,
             what="the simulated fleet's telemetry through amqtt",
         )
         assert link.status()["kind"] == "demo amqtt"

@@ -22,7 +22,7 @@ from concierge_office.devices.simulator import SimulatedAsset, Simulator
 from concierge_office.series import store_readings
 from tests.devices.conftest import seed_small_fleet
 from tests.devices.fleet_helpers import elevator_signals, quick_playbooks
-from tests.devices.mqtt_helpers import Peer, wait_until
+from tests.devices.mqtt_helpers import Peer
 
 
 @pytest.fixture
@@ -212,7 +212,7 @@ def test_the_device_runs_a_repeated_command_once(broker: PrivateBroker, tmp_path
 def _running(simulator: Simulator) -> Iterator[Simulator]:
     simulator.start()
     try:
-        wait_until(simulator.listening, what="the device listening")
+        assert simulator.ready.wait(10), "the device is not listening"
         yield simulator
     finally:
         simulator.stop()

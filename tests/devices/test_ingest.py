@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from concierge_office import db
@@ -59,11 +60,14 @@ def test_telemetry_lands_in_the_telemetry_store_once_despite_redelivery(
             [{"t": now_ms(-1), "m": {"door_cycle_time": 3.5, "motor_temp": 41.0}}],
         )
         device.publish(topics.telemetry("asset-001"), first)
-        wait_until(lambda: stored(office, "asset-001") == 1, what="the first message stored")
+        wait_until(
+            lambda: stored(office, "asset-001") == 1, office=office, what="the first message stored"
+        )
         for payload in (first, second, first):  # QoS 1 redeliveries of seq 0, later batches
             device.publish(topics.telemetry("asset-001"), payload)
         wait_until(
             lambda: status(office)["duplicates"] == 2 and stored(office, "asset-001") == 3,
+            office=office,
             what="two redeliveries ignored, three readings stored",
         )
         # What MQTT stored, HTTP serves back.
@@ -93,7 +97,9 @@ def test_malformed_messages_are_counted_and_dropped_and_never_stop_the_others(
             device.publish(topics.telemetry("asset-002"), payload)
         device.publish(topics.telemetry("asset-002"), envelope("asset-002", 8, [good]))
         # The good message, published last, is stored once every bad one was handled.
-        wait_until(lambda: stored(office, "asset-002") == 1, what="the good message stored")
+        wait_until(
+            lambda: stored(office, "asset-002") == 1, office=office, what="the good message stored"
+        )
         broker = admin.ok("GET", "/v1/admin/devices/broker")
         assert broker["connected"] is True
         counted = dict(broker["malformed"])
@@ -108,7 +114,10 @@ def test_malformed_messages_are_counted_and_dropped_and_never_stop_the_others(
 
 
 def test_a_flooding_device_is_rate_limited_while_others_get_through(
-    office: EmbeddedBackOffice, office_env: PrivateBroker
+    office: EmbeddedBackOffice,
+    office_env: PrivateBroker,
+    admin: Api,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     flood, quiet = Peer(office_env, "asset-003"), Peer(office_env, "asset-004")
     try:
@@ -121,10 +130,25 @@ def test_a_flooding_device_is_rate_limited_while_others_get_through(
         )
         wait_until(
             lambda: stored(office, "asset-003") + status(office)["rate_limited"] == 300,
+            office=office,
             what="the flood handled",
         )
-        wait_until(lambda: stored(office, "asset-004") == 1, what="the quiet device's reading")
-        assert status(office)["rate_limited"] >= 200
+        wait_until(
+            lambda: stored(office, "asset-004") == 1,
+            office=office,
+            what="the quiet device's reading",
+        )
+        reported = admin.ok("GET", "/v1/admin/devices/broker")
+        assert reported["rate_limited"] >= 200
+        # The operator sees which device floods, how much was dropped and since when.
+        (flooding,) = reported["flooding"]
+        assert flooding["device_id"] == "asset-003"
+        assert flooding["dropped"] == reported["rate_limited"]
+        assert flooding["flooding_now"] is True
+        assert flooding["since"] <= flooding["last_dropped_at"]
+        lines = [r.getMessage() for r in caplog.records if "floods" in r.getMessage()]
+        assert len(lines) == 1, lines  # one line per device and minute, not one per message
+        assert lines[0].startswith("MQTT: device asset-003 floods; its telemetry over 5 ")
     finally:
         flood.close()
         quiet.close()
@@ -141,7 +165,11 @@ def test_a_jump_in_seq_records_a_gap_and_stores_the_rest(
                 topics.telemetry("asset-005"),
                 envelope("asset-005", seq, [{"t": base + seq * 1000, "m": {"snr": 35.0}}], "b7"),
             )
-            wait_until(lambda n=n: stored(office, "asset-005") == n + 1, what="stored in turn")
+            wait_until(
+                lambda n=n: stored(office, "asset-005") == n + 1,
+                office=office,
+                what="stored in turn",
+            )
         gaps = tables.telemetry_gaps
         with office.service.db.read() as conn:
             rows = conn.execute(select(gaps.c.after_seq, gaps.c.missing)).all()

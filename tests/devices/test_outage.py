@@ -46,10 +46,11 @@ def test_office_rides_out_a_broker_outage_and_its_own_restart(
     office = start_embedded(url, demo=False, live=False)
     admin = Api(office.url, ADMIN_LOGIN, ADMIN_PASSWORD)
     try:
-        wait_until(lambda: admin.ok("GET", "/v1/admin/devices/broker")["connected"])
+        wait_until(lambda: admin.ok("GET", "/v1/admin/devices/broker")["connected"], office=office)
         durable_broker.stop()
         down = wait_until(
             lambda: (s := admin.ok("GET", "/v1/admin/devices/broker"))["connected"] is False and s,
+            office=office,
             what="the broker shown as down",
         )
         assert down["enabled"] is True
@@ -57,6 +58,7 @@ def test_office_rides_out_a_broker_outage_and_its_own_restart(
         wait_until(
             lambda: admin.ok("GET", "/v1/admin/devices/broker")["connected"],
             timeout=20,
+            office=office,
             what="the office reconnected with backoff",
         )
         device = Peer(durable_broker, "asset-001")
@@ -65,7 +67,9 @@ def test_office_rides_out_a_broker_outage_and_its_own_restart(
                 topics.telemetry("asset-001"),
                 envelope("asset-001", 0, [{"t": now_ms(), "m": {"vibration": 1.0}}]),
             )
-            wait_until(lambda: stored(office, "asset-001") == 1, what="ingestion resumed")
+            wait_until(
+                lambda: stored(office, "asset-001") == 1, office=office, what="ingestion resumed"
+            )
         finally:
             device.close()
     finally:
@@ -86,7 +90,9 @@ def test_office_rides_out_a_broker_outage_and_its_own_restart(
     office = start_embedded(url, demo=False, live=False)
     try:
         try:
-            wait_until(lambda: stored(office, "asset-002") == 5, what="the queued messages")
+            wait_until(
+                lambda: stored(office, "asset-002") == 5, office=office, what="the queued messages"
+            )
         except AssertionError:
             print(office.service.devices.status(), durable_broker.log_path.read_text())
             raise

@@ -44,8 +44,11 @@ def remote_office(
     seed_small_fleet(database, now)
     ensure_admin(database)  # the demo's office account, for the admin API
     with database.write() as conn:  # the technician can sign in and pull
-        conn.execute(update(db.users).where(db.users.c.role != "admin")
-                     .values(password_hash=DEMO_PASSWORD_HASH))
+        conn.execute(
+            update(db.users)
+            .where(db.users.c.role != "admin")
+            .values(password_hash=DEMO_PASSWORD_HASH)
+        )
     assets = []
     for n, asset_id in enumerate((FIXABLE, STUBBORN)):
         signals = elevator_signals(asset_id, drifting=True, now=now, seed=n)
@@ -76,7 +79,9 @@ def test_remote_fix_resolves_without_a_visit_and_a_failed_one_sends_a_technician
     admin = Api(office.url, ADMIN_LOGIN, ADMIN_PASSWORD)
     tech = Api(office.url, "ana", DEMO_PASSWORD)
     try:
-        wait_until(lambda: _live_samples(office, STUBBORN) >= 12, what="live telemetry")
+        wait_until(
+            lambda: _live_samples(office, STUBBORN) >= 12, office=office, what="live telemetry"
+        )
         run = admin.ok("POST", "/v1/admin/engine/run")
         assert run["insights_created"] >= 2
         assert run["visits_created"] == 0  # both held back for the remote attempt
@@ -84,7 +89,10 @@ def test_remote_fix_resolves_without_a_visit_and_a_failed_one_sends_a_technician
         assert set(insights) == {FIXABLE, STUBBORN}
 
         attempts = wait_until(
-            lambda: _concluded(admin), timeout=30, what="both remote attempts concluded"
+            lambda: _concluded(admin),
+            timeout=30,
+            office=office,
+            what="both remote attempts concluded",
         )
         by_asset = {a["asset_id"]: a for a in attempts}
         fixed, failed = by_asset[FIXABLE], by_asset[STUBBORN]
@@ -96,7 +104,7 @@ def test_remote_fix_resolves_without_a_visit_and_a_failed_one_sends_a_technician
         assert sorted(d for d, _ in simulator.executions) == [FIXABLE, STUBBORN]
 
         # The fixed insight is closed; only the stubborn asset gets a visit, carrying it.
-        visits = wait_until(lambda: admin.ok("GET", "/v1/visits"), what="the visit")
+        visits = wait_until(lambda: admin.ok("GET", "/v1/visits"), office=office, what="the visit")
         assert [v["asset_ids"] for v in visits] == [[STUBBORN]]
         with office.service.db.read() as conn:
             statuses = dict(conn.execute(select(db.insights.c.id, db.insights.c.status)).all())

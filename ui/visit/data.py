@@ -19,6 +19,8 @@ class ChartData:
     metric: str
     window: Any  # TelemetryWindow: t, mean, min, max
     insight: Any | None
+    insights: list[Any] = field(default_factory=list)  # every insight on this metric
+    attempts: list[Any] = field(default_factory=list)  # remote attempts on this metric
 
 
 @dataclass
@@ -34,6 +36,18 @@ class VisitBundle:
     withdrawn: bool = False  # the office took it off this technician (reassigned)
     session: dict[str, Any] | None = None  # the latest session, a draft or completed
     held: list[Any] = field(default_factory=list)  # the office's checks at the site (#19.3)
+
+
+def attempts_on_chart(visit: Any, insights: list[Any], asset_id: str, metric: str
+                      ) -> list[Any]:
+    """The remote attempts of one asset's metric: the visit's and its insights', once each,
+    in the order they were tried."""
+    found: dict[str, Any] = {}
+    for attempt in [*getattr(visit, "remote_attempts", []),
+                    *(a for i in insights for a in getattr(i, "remote_attempts", []))]:
+        if attempt.asset_id == asset_id and attempt.metric == metric:
+            found.setdefault(attempt.decision_key, attempt)
+    return sorted(found.values(), key=lambda a: a.sent_at or a.decided_at)
 
 
 def spec_for(kind: str, metric: str) -> MetricSpec | None:
@@ -87,9 +101,10 @@ def load_bundle(store: Any, visit_id: str, now: float | None = None) -> VisitBun
     for asset in assets:
         available = list(store.metrics_for_asset(asset.id))
         for metric in chart_metrics(asset, insights, available):
-            insight = next((i for i in insights
-                            if i.asset_id == asset.id and i.metric == metric), None)
+            related = [i for i in insights if i.asset_id == asset.id and i.metric == metric]
+            trend = next((i for i in related if str(i.kind) != "anomaly"), None)
             bundle.charts.append(ChartData(
                 asset, spec_for(asset.kind, metric), metric,
-                store.telemetry(asset.id, metric), insight))
+                store.telemetry(asset.id, metric), trend or next(iter(related), None),
+                related, attempts_on_chart(visit, related, asset.id, metric)))
     return bundle

@@ -39,9 +39,11 @@ from ui.format import (
     when_text,
     window_text,
 )
+from ui.remote_fixes import site_fixes_card
 from ui.serve.digest import held_text
 from ui.theme import tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
+from ui.visit.evidence import anomaly_spans, attempt_events
 
 VERDICT_TONES = {"held": "ok", "regressed": "error", "unchanged": "muted",
                  "no data yet": "muted"}  # ui.theme.tone: readable on light and dark
@@ -188,6 +190,9 @@ class VisitDetail(QWidget):
         left.addWidget(self._site_card(site))
         left.addWidget(self._assets_card(bundle.assets))
         left.addWidget(self._history_card(bundle.history))
+        fixes = site_fixes_card(site, bundle.assets)  # resolved behind the scenes here
+        if fixes is not None:
+            left.addWidget(fixes)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self._notes_card(bundle, office_notes_seen))
@@ -437,6 +442,9 @@ class VisitDetail(QWidget):
             if data.insight is not None:
                 chart.set_forecast(Forecast.from_evidence(
                     data.insight.evidence, data.insight.predicted_impact_at))
+            chart.set_spans(anomaly_spans(data.insights, data.asset.id, data.metric))
+            chart.set_events(attempt_events(data.attempts,
+                                            data.spec.unit if data.spec else None))
             self.charts.append(chart)
             layout.addWidget(chart)
         if not bundle.charts:
