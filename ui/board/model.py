@@ -22,17 +22,17 @@ from concierge.i18n import SOURCE, _, pgettext, ui
 from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
-    PRIORITY_COLOURS,
     STATUS_KEYS,
     as_datetime,
     local,
     place_text,
     priority_name,
+    priority_tone,
     status_name,
     summary_text,
     window_text,
 )
-from ui.theme import tone
+from ui.theme import AA_GRAPHIC, semantic
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -137,7 +137,7 @@ class VisitTableModel(QAbstractTableModel):
         self._counts: dict[str, int] | None = None
         self.note_marks: dict[str, tuple[str, str]] = {}
         self._sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
-        self._dots = {p: _dot(c) for p, c in PRIORITY_COLOURS.items()}
+        self._dots: dict[tuple[int, int], QPixmap] = {}  # (priority, rgba) -> dot
 
     @property
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
@@ -242,16 +242,25 @@ class VisitTableModel(QAbstractTableModel):
                 return status_name(row.status)
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == Column.PRIORITY:
-            return self._dots.get(row.priority)
+            return self._dot(row.priority)
         if role == Qt.ItemDataRole.ForegroundRole and col == Column.OFFLINE:
             if row.has_conflict:
-                return QColor(tone("error"))
-            return None if row.offline_ready else QColor(tone("warn"))
+                return semantic("error")
+            return None if row.offline_ready else semantic("warn")
         if role == ROW_ROLE:
             return row
         if role == GROUP_ROLE:
             return self._groups[position]
         return None
+
+    def _dot(self, priority: int) -> QPixmap:
+        """The priority's dot in the palette's colour for it (a new one after a switch)."""
+        colour = semantic(priority_tone(priority), need=AA_GRAPHIC)
+        key = (priority, colour.rgba())
+        dot = self._dots.get(key)
+        if dot is None:
+            dot = self._dots[key] = _dot(colour)
+        return dot
 
     def _text(self, row: Any, col: int) -> str:
         if col == Column.PRIORITY:
@@ -308,9 +317,9 @@ def _sort_key(column: int) -> Callable[[Any], Any]:
     return lambda r: (r.priority, _start(r))
 
 
-def _dot(colour: str) -> QPixmap:
+def _dot(colour: QColor) -> QPixmap:
     pixmap = QPixmap(10, 10)
-    pixmap.fill(QColor(colour))
+    pixmap.fill(colour)
     return pixmap
 
 
