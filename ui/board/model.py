@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import IntEnum
+from time import time as epoch_seconds
 from typing import Any
 
 from PySide6.QtCore import (
@@ -38,6 +39,12 @@ Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
 NO_PARENT = QModelIndex()
+DISPLAY_ROLES = frozenset((Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole))
+# the roles the board answers; the view asks each cell for more (font, alignment,
+# background, check state...) on every paint: those are turned away before any work
+ANSWERED_ROLES = frozenset((*DISPLAY_ROLES, Qt.ItemDataRole.ToolTipRole,
+                            Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ForegroundRole,
+                            ROW_ROLE, GROUP_ROLE))
 
 
 class Column(IntEnum):
@@ -138,6 +145,8 @@ class VisitTableModel(QAbstractTableModel):
         self.note_marks: dict[str, tuple[str, str]] = {}
         self._sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
         self._dots: dict[tuple[int, int], QPixmap] = {}  # (priority, rgba) -> dot
+        self._texts: list[tuple[str, ...] | None] = []  # per row, made when first painted
+        self._texts_until = 0.0  # "Today"/"Tomorrow" in them: made again after midnight
 
     @property
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
@@ -153,6 +162,7 @@ class VisitTableModel(QAbstractTableModel):
         self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
         self.note_marks = prepared.note_marks
         self._counts = prepared.counts
+        self._forget_texts()
         self.endResetModel()
 
     @property
@@ -168,6 +178,7 @@ class VisitTableModel(QAbstractTableModel):
         if self.note_marks.pop(visit_id, None) is not None:
             position = self.row_of(visit_id)
             if position >= 0:
+                self._texts[position] = None
                 index = self.index(position, Column.REASON)
                 self.dataChanged.emit(index, index)
 
@@ -200,7 +211,7 @@ class VisitTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in ANSWERED_ROLES or not index.isValid():
             return None
         return self.cell(index.row(), index.column(), role)
 
@@ -223,9 +234,9 @@ class VisitTableModel(QAbstractTableModel):
         ]
 
     def cell(self, position: int, col: int, role: int) -> Any:
+        if role in DISPLAY_ROLES:
+            return self.texts(position)[col]
         row = self._rows[position]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == Column.CUSTOMER:
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
@@ -262,6 +273,20 @@ class VisitTableModel(QAbstractTableModel):
             dot = self._dots[key] = _dot(colour)
         return dot
 
+    def texts(self, position: int) -> tuple[str, ...]:
+        """The row's cell texts, formatted once (scrolling paints them again and again)."""
+        if epoch_seconds() >= self._texts_until:
+            self._forget_texts()
+        texts = self._texts[position]
+        if texts is None:
+            row = self._rows[position]
+            texts = self._texts[position] = tuple(self._text(row, col) for col in Column)
+        return texts
+
+    def _forget_texts(self) -> None:
+        self._texts = [None] * len(self._rows)
+        self._texts_until = next_midnight().timestamp()
+
     def _text(self, row: Any, col: int) -> str:
         if col == Column.PRIORITY:
             return priority_name(row.priority)
@@ -286,6 +311,7 @@ class VisitTableModel(QAbstractTableModel):
         old = self._rows
         prepared = prepare_rows(old, self._sort)
         self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
+        self._forget_texts()
         moved = {id(r): i for i, r in enumerate(self._rows)}
         persistent = self.persistentIndexList()
         self.changePersistentIndexList(
@@ -395,7 +421,7 @@ class VisitFilterProxy(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if self._model is None or not index.isValid():
+        if role not in ANSWERED_ROLES or self._model is None or not index.isValid():
             return None
         return self._model.cell(self._visible[index.row()], index.column(), role)
 
