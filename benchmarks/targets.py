@@ -15,6 +15,13 @@ from pathlib import Path
 RESULTS_ENV = "BENCH_RESULTS"
 _misses: list[str] = []
 
+# Board scroll over 100k visits (#17, bench_board_scroll). A scroll step is input: it should
+# be drawn within one frame at 60 Hz (16.7 ms) as a rule, and no step may hold the GUI
+# thread past 50 ms, the stall limit (and RAIL's budget for answering input, beyond
+# which a person feels the lag).
+BOARD_SCROLL_MEDIAN_MS = 16.7
+BOARD_SCROLL_MAX_MS = 50.0
+
 
 def check(
     figure: str,

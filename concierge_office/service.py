@@ -132,6 +132,7 @@ class BackOffice:
             self.ready.set(failed=True)
         else:
             self.ready.set()
+            log.info("back office ready")
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until the data is complete; False on timeout or failure."""

@@ -16,8 +16,8 @@ from PySide6.QtCore import QDateTime, QLocale
 from concierge.i18n import SOURCE, _, ngettext, pgettext, ui
 from concierge.store import board
 
-# badge and dot fills under white text: each reaches WCAG AA (4.5:1) with white
-PRIORITY_COLOURS = {1: "#c0392b", 2: "#a85500", 3: "#1f7a8c", 4: "#5f6b76"}
+# the meaning (ui.theme.semantic) whose colour marks each priority: badges and board dots
+PRIORITY_TONES = {1: "urgent", 2: "high", 3: "accent", 4: "muted"}
 STATUS_KEYS = ("proposed", "scheduled", "in_progress", "completed", "cancelled")
 WITHDRAWN = "withdrawn"  # shown for a visit the office took off this technician
 DONE_STATUSES = frozenset((*board.DONE_STATUSES, WITHDRAWN))
@@ -26,6 +26,10 @@ SEVERITY_TONES = {"info": "accent", "warning": "warn", "critical": "error"}  # u
 
 def priority_name(priority: int) -> str:
     return _priority_names(ui().language).get(priority, str(priority))
+
+
+def priority_tone(priority: int) -> str:
+    return PRIORITY_TONES.get(priority, PRIORITY_TONES[4])
 
 
 def status_name(status: str) -> str:

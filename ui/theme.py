@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 import resources
 
@@ -40,13 +42,135 @@ def current_scheme() -> str:
     return scheme if scheme in PALETTES else "light"
 
 
-TONES = {"ok": "ok", "error": "error", "warn": "warn", "accent": "accent", "muted": "muted"}
+AA_TEXT = 4.5  # WCAG AA for normal text
+AA_GRAPHIC = 3.0  # WCAG AA for large text and the parts of a graphic that carry meaning
+# Meanings with a palette role take their colour from that role ...
+ROLES = {"text": QPalette.ColorRole.WindowText, "accent": QPalette.ColorRole.Link,
+         "muted": QPalette.ColorRole.PlaceholderText}
+# ... the others a hue (given as the light scheme's colour), made readable on the palette
+HUES = {"error": "#b3261e", "warn": "#a15c00", "ok": "#1e7d32", "star": "#e0a100",
+        "urgent": "#c0392b", "high": "#a85500"}
+_SEMANTIC: dict[tuple[str, int, float], QColor] = {}
+
+
+def luminance(colour: QColor) -> float:
+    """WCAG relative luminance."""
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
+            + 0.0722 * channel(colour.blueF()))
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable(colour: QColor, backgrounds: Sequence[QColor], need: float = AA_TEXT) -> QColor:
+    """``colour`` with its hue kept, darkened or lightened (away from the backgrounds) just
+    enough to reach ``need`` against every one of them."""
+    def worst(c: QColor) -> float:
+        return min(contrast(c, b) for b in backgrounds)
+
+    if worst(colour) >= need:
+        return QColor(colour)
+    lighten = sum(luminance(b) for b in backgrounds) / len(backgrounds) < 0.18
+    hue, saturation = max(colour.hslHueF(), 0.0), colour.hslSaturationF()
+    lightness = colour.lightnessF()
+    while 0.0 < lightness < 1.0:
+        lightness = min(1.0, lightness + 0.01) if lighten else max(0.0, lightness - 0.01)
+        candidate = QColor.fromHslF(hue, saturation, lightness)
+        if worst(candidate) >= need:
+            return candidate
+    return QColor("white" if lighten else "black")
+
+
+def backgrounds(palette: QPalette) -> list[QColor]:
+    """What text is drawn on: the window, and views' base and alternate rows."""
+    role = QPalette.ColorRole
+    return [palette.color(r) for r in (role.Window, role.Base, role.AlternateBase)]
+
+
+def semantic(name: str, palette: QPalette | None = None, need: float = AA_TEXT) -> QColor:
+    """The colour of a meaning (error, warn, ok, accent, muted, text, star, urgent, high)
+    derived from ``palette`` (the application's by default): readable on its backgrounds
+    in any scheme, and new whenever the palette changes (a live light/dark switch)."""
+    palette = palette if palette is not None else QGuiApplication.palette()
+    key = (name, palette.cacheKey(), need)
+    colour = _SEMANTIC.get(key)
+    if colour is None:
+        seed = palette.color(ROLES[name]) if name in ROLES else QColor(HUES.get(name, "#5b6670"))
+        colour = readable(seed, backgrounds(palette), need)
+        if len(_SEMANTIC) > 512:
+            _SEMANTIC.clear()
+        _SEMANTIC[key] = colour
+    return QColor(colour)
 
 
 def tone(name: str) -> str:
-    """A status colour for text (ok, error, warn, accent, muted) readable on the current
-    scheme's background: text colours come from the palette, never fixed."""
-    return PALETTES[current_scheme()][TONES.get(name, "muted")]
+    """A status colour for text (ok, error, warn, accent, muted), as ``#rrggbb``, from the
+    application's palette (see ``semantic``)."""
+    return semantic(name).name()
+
+
+def soft(name: str, palette: QPalette | None = None) -> tuple[QColor, QColor]:
+    """(background, text) of a gently tinted note: the meaning's colour faintly over the
+    base colour, and that colour again, made readable on the tint."""
+    palette = palette if palette is not None else QGuiApplication.palette()
+    base, colour = palette.color(QPalette.ColorRole.Base), semantic(name, palette)
+    tint = QColor.fromRgbF(*(0.86 * b + 0.14 * c for b, c in (
+        (base.redF(), colour.redF()), (base.greenF(), colour.greenF()),
+        (base.blueF(), colour.blueF()))))
+    return tint, readable(colour, [tint])
+
+
+def badge_colours(name: str, palette: QPalette | None = None) -> tuple[QColor, QColor]:
+    """(fill, text) of a badge: the meaning's colour filled, the base colour as its text
+    (AA both ways: the fill is made readable on the base)."""
+    palette = palette if palette is not None else QGuiApplication.palette()
+    return semantic(name, palette), palette.color(QPalette.ColorRole.Base)
+
+
+class _PaletteFollower(QObject):
+    CHANGES = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+
+    def __init__(self, widget: QWidget, apply: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._widget, self._apply = widget, apply
+        self._applied = QGuiApplication.palette().cacheKey()
+        self._window: QWidget | None = None
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.Show, QEvent.Type.ParentChange) and watched is self._widget:
+            self._watch_window()
+        elif kind in self.CHANGES:
+            # once per new palette: the colours applied may change the widget's palette
+            key = QGuiApplication.palette().cacheKey()
+            if key != self._applied:
+                self._applied = key
+                self._apply()
+        return False
+
+    def _watch_window(self) -> None:
+        """A widget whose style sheet sets its colours hears of no palette change: its
+        window does."""
+        window = self._widget.window()
+        if window is not self._window and window is not self._widget:
+            if self._window is not None:
+                self._window.removeEventFilter(self)
+            self._window = window
+            window.installEventFilter(self)
+
+
+def follow_palette(widget: QWidget, apply: Callable[[], None]) -> None:
+    """Call ``apply()`` now and whenever the application's palette changes (for colours a
+    widget was given rather than takes from its palette: style sheets, rich text)."""
+    apply()
+    _PaletteFollower(widget, apply)
 
 
 def system_point_size() -> float:
@@ -98,6 +222,13 @@ def palette_for(scheme: str) -> QPalette:
     for name, key in ((role.Window, "window"), (role.Base, "base"), (role.Button, "button")):
         palette.setColor(disabled, name, colours[key])
     return palette
+
+
+@lru_cache(maxsize=1)
+def paper_palette() -> QPalette:
+    """The colours of what is printed (the report, its chart, the signature image): the
+    light scheme's, whatever the screen shows."""
+    return palette_for("light")
 
 
 def app_icon() -> QIcon:

@@ -53,7 +53,6 @@ VERDICT_WORDS: dict[str, Msg] = {
     "worse": pmsg("kpi change", "worse"),
     "unchanged": pmsg("kpi change", "unchanged"),
 }
-VERDICT_COLOURS = {"improved": "#2e7d32", "worse": "#c62828"}
 
 
 def fmt_change(change: float | None, verdict: str, *, t: Translator | None = None) -> str:

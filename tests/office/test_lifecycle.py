@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,9 +33,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+LISTENING = "Uvicorn running on"  # uvicorn's line once its socket listens
+READY = "back office ready"  # the office's line once its data is prepared
+
+
 class OfficeProcess:
+    """``concierge-office serve`` in its own process; its output is read as it comes."""
+
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.database = args[args.index("--db") + 1] if "--db" in args else ""
+        workers = int(args[args.index("--workers") + 1]) if "--workers" in args else 1
+        # with workers: the office that prepares the data before them, then each worker
+        self.ready_lines = 1 if workers == 1 else workers + 1
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -42,25 +52,52 @@ class OfficeProcess:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, **(env or {})},
         )
+        self._lines: list[str] = []
+        self._ended = False
+        self._said = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        with self.process.stdout as out:
+            for line in out:
+                with self._said:
+                    self._lines.append(line)
+                    self._said.notify_all()
+        with self._said:
+            self._ended = True
+            self._said.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._said:
+            return "".join(self._lines)
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + _DEADLINE
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stdout.read()  # type: ignore[union-attr]
-            try:
-                if requests.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("the office did not become ready")
+        """Until the office says it listens and has its data ready (or it ends)."""
+        def said_ready() -> bool:
+            text = "".join(self._lines)
+            return self._ended or (LISTENING in text and text.count(READY) >= self.ready_lines)
+
+        with self._said:
+            assert self._said.wait_for(said_ready, timeout=_DEADLINE), self.output
+            assert not self._ended, "".join(self._lines)
+        assert requests.get(f"{self.url}/readyz", timeout=10).status_code == 200
 
     def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
         began = time.monotonic()
         self.process.send_signal(sig)
-        out, _ = self.process.communicate(timeout=30)
+        code = self.process.wait(timeout=30)
         assert time.monotonic() - began < 30
-        return self.process.returncode, out
+        self._reader.join(timeout=30)
+        return code, self.output
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        self._reader.join(timeout=30)
 
 
 @pytest.fixture
@@ -68,9 +105,7 @@ def office_process(office_backend: Backend) -> Iterator[tuple[OfficeProcess, str
     url = office_backend.empty("proc")
     office = OfficeProcess("--db", url.replace("postgresql+psycopg://", "postgresql://"))
     yield office, url
-    if office.process.poll() is None:
-        office.process.kill()
-        office.process.communicate()
+    office.kill()
     office_backend.drop(url)
 
 
@@ -98,8 +133,7 @@ def test_first_start_bootstraps_an_admin_and_a_signal_stops_it_cleanly(
 def test_the_setup_token_creates_one_admin_once(office_process: tuple[OfficeProcess, str]) -> None:
     office, _ = office_process
     office.wait_ready()
-    office.process.send_signal(signal.SIGTERM)
-    out, _ = office.process.communicate(timeout=30)
+    _, out = office.stop()
     token = re.search(r"one-time setup token \(15 min\): (\S+)", out)
     assert token, out
     again = OfficeProcess("--db", office.database)
@@ -124,9 +158,7 @@ def test_the_setup_token_creates_one_admin_once(office_process: tuple[OfficeProc
         )
         assert more.returncode == 1 and "administrator exists already" in more.stderr
     finally:
-        if again.process.poll() is None:
-            again.process.kill()
-            again.process.communicate()
+        again.kill()
 
 
 def test_settings_refuse_unknown_keys_and_bad_values_naming_them(tmp_path: Path) -> None:
@@ -203,7 +235,5 @@ def test_three_workers_serve_one_postgresql_database_and_stop_cleanly(
         code, out = office.stop()
         assert code == 0, out
     finally:
-        if office.process.poll() is None:
-            office.process.kill()
-            office.process.communicate()
+        office.kill()
         backend.drop(url)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPalette
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QWidget
 
 AA_NORMAL = 4.5
 AA_LARGE = 3.0  # 18 pt, or 14 pt bold
@@ -56,4 +57,31 @@ def contrast_failures(top: QWidget) -> list[str]:
         if got < need:
             failures.append(f"{widget.objectName() or type(widget).__name__} "
                             f"{widget.text()[:30]!r}: {fg.name()} on {bg.name()} = {got:.2f}")
+    for view in top.findChildren(QAbstractItemView):
+        if view.isVisibleTo(top):
+            failures += item_failures(view)
+    return failures
+
+
+def item_failures(view: QAbstractItemView, rows: int = 200) -> list[str]:
+    """Each item coloured by its model (ForegroundRole) that does not reach AA on the
+    view's base and alternate rows."""
+    model = view.model()
+    if model is None:
+        return []
+    palette = view.palette()
+    grounds = [palette.color(QPalette.ColorRole.Base),
+               palette.color(QPalette.ColorRole.AlternateBase)]
+    failures = []
+    for r in range(min(model.rowCount(), rows)):
+        for c in range(model.columnCount()):
+            index = model.index(r, c)
+            fg = index.data(Qt.ItemDataRole.ForegroundRole)
+            if fg is None or not index.data():
+                continue
+            colour = fg.color() if isinstance(fg, QBrush) else QColor(fg)
+            got = min(ratio(colour, g) for g in grounds)
+            if got < AA_NORMAL:
+                failures.append(f"{view.objectName()} ({r}, {c}) {index.data()[:30]!r}: "
+                                f"{colour.name()} = {got:.2f}")
     return failures

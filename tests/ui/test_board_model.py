@@ -103,3 +103,31 @@ def test_every_interactive_widget_is_named(board: BoardView) -> None:
             name = widget.objectName()
             if widget.parent() is board or (name and not name.startswith("qt_")):
                 assert widget.objectName() and widget.accessibleName(), widget
+
+
+def test_cell_texts_are_made_once_and_again_after_midnight(board: BoardView,
+                                                           monkeypatch) -> None:
+    import ui.board.model as model_module
+    from ui.format import window_text
+
+    model = board.model
+    v2 = model.row_of("v2")
+    calls: list[object] = []
+    counted = model._text
+
+    def text(row, col):
+        calls.append(col)
+        return counted(row, col)
+
+    monkeypatch.setattr(model, "_text", text)
+    index = model.index(v2, Column.WINDOW)
+    first = index.data()
+    assert first.startswith("Today") and index.data() == first
+    assert len(calls) == len(Column)  # formatted once, for the whole row
+    # after midnight the same visit is yesterday's: the texts are made again
+    tomorrow = model._texts_until + 1
+    monkeypatch.setattr(model_module, "epoch_seconds", lambda: tomorrow)
+    monkeypatch.setattr(model_module, "window_text", lambda a, b: window_text(
+        a, b, now=now_plus(1)))
+    assert index.data().startswith("Yesterday")
+    assert len(calls) == 2 * len(Column)

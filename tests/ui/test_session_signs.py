@@ -13,9 +13,9 @@ from concierge.store import Store
 from tests.core.session_factories import NOW_DT, seeded_store
 from ui.session.report_pdf import render_pdf
 from ui.session.verify import VerifyPage
+from ui.theme import semantic
 
 pytestmark = pytest.mark.qt
-GREEN = "#2e7d32"
 
 
 @pytest.fixture
@@ -53,9 +53,10 @@ def test_usage_kpi_keeps_its_sign_without_a_verdict(qtbot: QtBot, store: Store,
              for r in range(page.table.rowCount())}
     trips, door = cells["Trips per day"], cells["Door cycle time"]
     assert trips.text() == "-2.1%"
-    assert trips.foreground().color().name() != GREEN
+    green = semantic("ok").name()  # "improved", in the palette's colour for it
+    assert trips.foreground().color().name() != green
     assert door.text() == "-20.0% · improved"
-    assert door.foreground().color().name() == GREEN
+    assert door.foreground().color().name() == green
 
     text = pdf_text(render_pdf(engine.report_content()), tmp_path)
     assert "Trips per day 480 trips/day 470 trips/day -2.1%" in text

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import IntEnum
+from time import time as epoch_seconds
 from typing import Any
 
 from PySide6.QtCore import (
@@ -22,22 +23,28 @@ from concierge.i18n import SOURCE, _, pgettext, ui
 from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
-    PRIORITY_COLOURS,
     STATUS_KEYS,
     as_datetime,
     local,
     place_text,
     priority_name,
+    priority_tone,
     status_name,
     summary_text,
     window_text,
 )
-from ui.theme import tone
+from ui.theme import AA_GRAPHIC, semantic
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
 NO_PARENT = QModelIndex()
+DISPLAY_ROLES = frozenset((Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole))
+# the roles the board answers; the view asks each cell for more (font, alignment,
+# background, check state...) on every paint: those are turned away before any work
+ANSWERED_ROLES = frozenset((*DISPLAY_ROLES, Qt.ItemDataRole.ToolTipRole,
+                            Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ForegroundRole,
+                            ROW_ROLE, GROUP_ROLE))
 
 
 class Column(IntEnum):
@@ -137,7 +144,9 @@ class VisitTableModel(QAbstractTableModel):
         self._counts: dict[str, int] | None = None
         self.note_marks: dict[str, tuple[str, str]] = {}
         self._sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
-        self._dots = {p: _dot(c) for p, c in PRIORITY_COLOURS.items()}
+        self._dots: dict[tuple[int, int], QPixmap] = {}  # (priority, rgba) -> dot
+        self._texts: list[tuple[str, ...] | None] = []  # per row, made when first painted
+        self._texts_until = 0.0  # "Today"/"Tomorrow" in them: made again after midnight
 
     @property
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
@@ -153,6 +162,7 @@ class VisitTableModel(QAbstractTableModel):
         self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
         self.note_marks = prepared.note_marks
         self._counts = prepared.counts
+        self._forget_texts()
         self.endResetModel()
 
     @property
@@ -168,6 +178,7 @@ class VisitTableModel(QAbstractTableModel):
         if self.note_marks.pop(visit_id, None) is not None:
             position = self.row_of(visit_id)
             if position >= 0:
+                self._texts[position] = None
                 index = self.index(position, Column.REASON)
                 self.dataChanged.emit(index, index)
 
@@ -200,7 +211,7 @@ class VisitTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in ANSWERED_ROLES or not index.isValid():
             return None
         return self.cell(index.row(), index.column(), role)
 
@@ -223,9 +234,9 @@ class VisitTableModel(QAbstractTableModel):
         ]
 
     def cell(self, position: int, col: int, role: int) -> Any:
+        if role in DISPLAY_ROLES:
+            return self.texts(position)[col]
         row = self._rows[position]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == Column.CUSTOMER:
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
@@ -242,16 +253,39 @@ class VisitTableModel(QAbstractTableModel):
                 return status_name(row.status)
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == Column.PRIORITY:
-            return self._dots.get(row.priority)
+            return self._dot(row.priority)
         if role == Qt.ItemDataRole.ForegroundRole and col == Column.OFFLINE:
             if row.has_conflict:
-                return QColor(tone("error"))
-            return None if row.offline_ready else QColor(tone("warn"))
+                return semantic("error")
+            return None if row.offline_ready else semantic("warn")
         if role == ROW_ROLE:
             return row
         if role == GROUP_ROLE:
             return self._groups[position]
         return None
+
+    def _dot(self, priority: int) -> QPixmap:
+        """The priority's dot in the palette's colour for it (a new one after a switch)."""
+        colour = semantic(priority_tone(priority), need=AA_GRAPHIC)
+        key = (priority, colour.rgba())
+        dot = self._dots.get(key)
+        if dot is None:
+            dot = self._dots[key] = _dot(colour)
+        return dot
+
+    def texts(self, position: int) -> tuple[str, ...]:
+        """The row's cell texts, formatted once (scrolling paints them again and again)."""
+        if epoch_seconds() >= self._texts_until:
+            self._forget_texts()
+        texts = self._texts[position]
+        if texts is None:
+            row = self._rows[position]
+            texts = self._texts[position] = tuple(self._text(row, col) for col in Column)
+        return texts
+
+    def _forget_texts(self) -> None:
+        self._texts = [None] * len(self._rows)
+        self._texts_until = next_midnight().timestamp()
 
     def _text(self, row: Any, col: int) -> str:
         if col == Column.PRIORITY:
@@ -277,6 +311,7 @@ class VisitTableModel(QAbstractTableModel):
         old = self._rows
         prepared = prepare_rows(old, self._sort)
         self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
+        self._forget_texts()
         moved = {id(r): i for i, r in enumerate(self._rows)}
         persistent = self.persistentIndexList()
         self.changePersistentIndexList(
@@ -308,9 +343,9 @@ def _sort_key(column: int) -> Callable[[Any], Any]:
     return lambda r: (r.priority, _start(r))
 
 
-def _dot(colour: str) -> QPixmap:
+def _dot(colour: QColor) -> QPixmap:
     pixmap = QPixmap(10, 10)
-    pixmap.fill(QColor(colour))
+    pixmap.fill(colour)
     return pixmap
 
 
@@ -386,7 +421,7 @@ class VisitFilterProxy(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if self._model is None or not index.isValid():
+        if role not in ANSWERED_ROLES or self._model is None or not index.isValid():
             return None
         return self._model.cell(self._visible[index.row()], index.column(), role)
 

@@ -15,7 +15,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from concierge.i18n import _, pgettext
-from concierge.session.text import VERDICT_COLOURS
 from ui.format import date_text, local
 from ui.session.common import fill, table
 
@@ -30,7 +29,7 @@ TASK_STATUSES = {"open": lambda: pgettext("task", "open"),
 HELD_WORDS = {"held": lambda: pgettext("outcome", "held"),
               "regressed": lambda: pgettext("outcome", "regressed"),
               "no data": lambda: pgettext("outcome", "no data yet")}
-HELD_COLOURS = {"held": VERDICT_COLOURS["improved"], "regressed": VERDICT_COLOURS["worse"]}
+HELD_TONES = {"held": "ok", "regressed": "error"}  # ui.theme.semantic meanings
 
 
 def _word(words: dict[str, Any], key: str) -> str:
@@ -192,8 +191,8 @@ class DigestDialog(QDialog):
     def show_rows(self, rows: dict[str, list[list[str]]]) -> None:
         fill(self.praise, rows["praise"])
         fill(self.follow_ups, rows["follow_ups"])
-        colours = {(r, 4): HELD_COLOURS[v] for r, [v] in enumerate(rows["verdicts"])
-                   if v in HELD_COLOURS}
+        colours = {(r, 4): HELD_TONES[v] for r, [v] in enumerate(rows["verdicts"])
+                   if v in HELD_TONES}
         fill(self.held, rows["held"], colours)
 
 

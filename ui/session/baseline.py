@@ -62,7 +62,7 @@ class BaselinePage(QWidget):
                          fmt_value(b.value, d.unit) if b.n else _("no data"), span, slope,
                          fmt_value(spot.value, d.unit) if spot else ""])
             if b.value is not None and d.spec.severity_of(b.value / d.scale) is not None:
-                colours[(r, 2)] = "#c62828"
+                colours[(r, 2)] = "error"
         fill(self.kpis, rows, colours)
         outcomes = {o.insight.id: o for o in e.outcomes()}
         open_insights = [i for i in e.insights if i.status == "open"]

@@ -7,8 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHeaderView,
@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from concierge.i18n import Msg, _, tr
-from ui.theme import PALETTES, current_scheme
+from ui.theme import AA_GRAPHIC, follow_palette, semantic, soft
 
 W = TypeVar("W", bound=QWidget)
+TONE_ROLE = Qt.ItemDataRole.UserRole + 1  # the meaning (ui.theme.semantic) an item is coloured by
 TEXT_SAVE_MS = 300  # text is saved this long after the last keystroke (and on leaving)
 
 
@@ -68,6 +69,7 @@ def table(name: str, accessible: str, headers: list[str], stretch: int | None = 
     t.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
     t.setAlternatingRowColors(True)
     t.setCornerButtonEnabled(False)
+    follow_palette(t, lambda: _recolour(t))
     header = t.horizontalHeader()
     if stretch is None:
         header.setStretchLastSection(True)
@@ -79,22 +81,29 @@ def table(name: str, accessible: str, headers: list[str], stretch: int | None = 
     return t
 
 
-def fill(t: QTableWidget, rows: list[list[str]], colours: dict[tuple[int, int], str] | None = None
+def fill(t: QTableWidget, rows: list[list[str]], tones: dict[tuple[int, int], str] | None = None
          ) -> None:
+    """``tones``: (row, column) -> the meaning its text is coloured by (error, ok, ...)."""
     t.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
-            colour = (colours or {}).get((r, c))
-            if colour:
-                item.setForeground(_brush(colour))
+            name = (tones or {}).get((r, c))
+            if name:
+                item.setData(TONE_ROLE, name)
+                item.setForeground(QBrush(semantic(name)))
             t.setItem(r, c, item)
     if t.horizontalHeader().stretchLastSection():
         t.resizeColumnsToContents()
 
 
-def _brush(colour: str) -> QBrush:
-    return QBrush(QColor(colour))
+def _recolour(t: QTableWidget) -> None:
+    """The coloured items in the new palette's colours (after a live theme switch)."""
+    for r in range(t.rowCount()):
+        for c in range(t.columnCount()):
+            item = t.item(r, c)
+            if item is not None and item.data(TONE_ROLE):
+                item.setForeground(QBrush(semantic(item.data(TONE_ROLE))))
 
 
 class TextSaver(QObject):
@@ -120,7 +129,19 @@ class TextSaver(QObject):
 
 
 def session_stylesheet() -> str:
-    p = PALETTES[current_scheme()]
+    """The session pages' styles, every colour from the application's palette."""
+    palette = QGuiApplication.palette()
+    role = QPalette.ColorRole
+    p = {name: palette.color(r).name() for name, r in (
+        ("base", role.Base), ("border", role.Mid), ("text", role.WindowText),
+        ("button", role.Button), ("accent", role.Highlight), ("on_accent", role.HighlightedText))}
+    for name in ("muted", "error", "ok", "warn"):
+        p[name] = semantic(name, palette).name()
+    flag_bg, flag_text = soft("warn", palette)
+    p.update(flag_bg=flag_bg.name(), flag=flag_text.name(),
+             star=semantic("star", palette, AA_GRAPHIC).name(),
+             done=semantic("ok", palette, AA_GRAPHIC).name(),
+             attention=semantic("warn", palette, AA_GRAPHIC).name())
     return f"""
 QFrame[sessionCard="true"] {{ background: {p['base']}; border: 1px solid {p['border']};
     border-radius: 8px; }}
@@ -128,19 +149,21 @@ QFrame[sessionCard="true"] QLabel {{ border: none; }}
 QLabel[role="cardTitle"] {{ font-weight: 600; font-size: 11pt; color: {p['text']}; }}
 QLabel[role="pageTitle"] {{ font-size: 16pt; font-weight: 600; color: {p['text']}; }}
 QLabel[role="muted"] {{ color: {p['muted']}; }}
-QLabel[role="error"] {{ color: #c62828; font-weight: 600; }}
-QLabel[role="flag"] {{ color: #a15c00; background: #fff4dc; border-radius: 4px; padding: 4px; }}
-QLabel[role="ok"] {{ color: #2e7d32; }}
-QLabel[role="missing"] {{ color: #a15c00; }}
+QLabel[role="error"] {{ color: {p['error']}; font-weight: 600; }}
+QLabel[role="flag"] {{ color: {p['flag']}; background: {p['flag_bg']}; border-radius: 4px;
+    padding: 4px; }}
+QLabel[role="ok"] {{ color: {p['ok']}; }}
+QLabel[role="missing"] {{ color: {p['warn']}; }}
 QPushButton[tag="true"]:checked {{ background: {p['accent']}; color: {p['on_accent']};
     border-color: {p['accent']}; }}
-QToolButton[star="true"] {{ font-size: 20pt; border: none; color: #c9ced3; background: none; }}
-QToolButton[star="true"]:checked {{ color: #e0a100; }}
+QToolButton[star="true"] {{ font-size: 20pt; border: none; color: {p['muted']};
+    background: none; }}
+QToolButton[star="true"]:checked {{ color: {p['star']}; }}
 QPushButton:disabled {{ background: {p['button']}; color: {p['muted']};
     border-color: {p['border']}; }}
 QFrame#stepProgress QPushButton {{ text-align: left; padding: 4px 10px; min-height: 40px; }}
-QFrame#stepProgress QPushButton[state="done"] {{ border-color: #2e7d32; }}
-QFrame#stepProgress QPushButton[state="attention"] {{ border-color: #d08c00; }}
+QFrame#stepProgress QPushButton[state="done"] {{ border-color: {p['done']}; }}
+QFrame#stepProgress QPushButton[state="attention"] {{ border-color: {p['attention']}; }}
 QFrame#stepProgress QPushButton[current="true"] {{ background: {p['accent']};
     color: {p['on_accent']}; border-color: {p['accent']}; }}
 """

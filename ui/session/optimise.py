@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLineEdit,
@@ -33,6 +32,7 @@ from concierge.session.model import ChecklistItem
 from concierge.session.text import fmt_value
 from concierge.session.validation import MeasurementError, target_msg
 from ui.session.common import SessionIO, TextSaver, error_text, label, named
+from ui.session.photo_picker import PhotoDialog
 
 CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                  ".pdf": "application/pdf", ".txt": "text/plain", ".json": "application/json"}
@@ -173,10 +173,10 @@ class StepCard(QFrame):
         self._apply(lambda: self.engine.set_note_value(self.item.id, text))
 
     def _pick_file(self) -> None:
-        dialog = QFileDialog(self, _("Attach to “{step}”").format(step=self.title))
+        dialog = PhotoDialog(self, _("Attach to “{step}”").format(step=self.title),
+                             self.io.tasks if self.io is not None else None)
         dialog.setObjectName("attachDialog")
         dialog.setNameFilter(_("Photos and files") + " (*.png *.jpg *.jpeg *.pdf *.txt *.json)")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.attach_file)
         dialog.open()
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QImage,
     QPageLayout,
     QPageSize,
+    QPalette,
     QPdfWriter,
     QTextCursor,
     QTextDocument,
@@ -21,9 +22,10 @@ from PySide6.QtGui import (
 from concierge.i18n import Msg, Translator, msg, pmsg
 from concierge.insights.text import headline_msg
 from concierge.session.report import ReportContent, ReportLine
-from concierge.session.text import VERDICT_COLOURS, fmt_change, fmt_days, fmt_value, label_name
-from ui.session.chart import chart_image
+from concierge.session.text import fmt_change, fmt_days, fmt_value, label_name
+from ui.session.chart import chart_image, paper_colours
 from ui.session.signature import signature_image
+from ui.theme import AA_GRAPHIC, paper_palette, semantic
 
 # The report is written in the report's language (``content.language``: the customer's),
 # never the UI's: every text here goes through ``content.translator``.
@@ -31,16 +33,25 @@ STATUS_WORDS = {"resolved": pmsg("insight outcome", "Resolved"),
                 "mitigated": pmsg("insight outcome", "Mitigated"),
                 "open": pmsg("insight outcome", "Still open")}
 CSS = """
-body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; color: #1d2329; }
-h1 { font-size: 18pt; color: #1f7a8c; margin: 0; }
-h2 { font-size: 12pt; color: #1f7a8c; margin-top: 16px; margin-bottom: 4px; }
-.muted { color: #5b6670; }
-table.grid { border-collapse: collapse; }
-table.grid th { background: #eef1f4; color: #5b6670; text-align: left; padding: 4px; }
-table.grid td { padding: 4px; border-bottom: 1px solid #cfd6dc; }
-.quote { font-size: 11pt; font-style: italic; }
-.stars { font-size: 16pt; color: #e0a100; }
+body {{ font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; color: {text}; }}
+h1 {{ font-size: 18pt; color: {accent}; margin: 0; }}
+h2 {{ font-size: 12pt; color: {accent}; margin-top: 16px; margin-bottom: 4px; }}
+.muted {{ color: {muted}; }}
+table.grid {{ border-collapse: collapse; }}
+table.grid th {{ background: {head}; color: {muted}; text-align: left; padding: 4px; }}
+table.grid td {{ padding: 4px; border-bottom: 1px solid {rule}; }}
+.quote {{ font-size: 11pt; font-style: italic; }}
+.stars {{ font-size: 16pt; color: {star}; }}
 """
+
+
+def paper_css() -> str:
+    """The report's styles in the printed (light) palette's colours."""
+    paper, role = paper_palette(), QPalette.ColorRole
+    return CSS.format(
+        text=paper.color(role.Text).name(), accent=semantic("accent", paper).name(),
+        muted=semantic("muted", paper).name(), head=paper.color(role.Button).name(),
+        rule=paper.color(role.Mid).name(), star=semantic("star", paper, AA_GRAPHIC).name())
 THUMB = 150  # photo thumbnails, in page pixels
 
 
@@ -70,7 +81,7 @@ def report_document(content: ReportContent, width: int, height: int | None = Non
     ``height`` tall: then no heading is left alone at the foot of a page)."""
     doc = QTextDocument()
     doc.setDocumentMargin(0)
-    doc.setDefaultStyleSheet(CSS)
+    doc.setDefaultStyleSheet(paper_css())
     doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("report://chart"),
                     chart_image(content.comparisons, content.asset_names, content.translator))
     if content.signature:
@@ -283,7 +294,7 @@ def _lines(lines: list[ReportLine], what: str, t: Translator) -> str:
 def _kpi_table(c: ReportContent, t: Translator) -> str:
     rows = []
     for k in c.comparisons:
-        colour = VERDICT_COLOURS.get(k.verdict, "#5b6670")
+        colour = paper_colours().verdicts.get(k.verdict, paper_colours().text).name()
         source = " " + t.render(msg("(spot)")) if k.before_source == "spot" else ""
         rows.append([
             escape(c.asset_names.get(k.asset_id, k.asset_id)), escape(label_name(k.kpi.label, t=t)),

@@ -6,19 +6,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from concierge.i18n import _
+from ui.theme import AA_GRAPHIC, paper_palette, semantic
 
 Stroke = list[tuple[float, float]]
-INK = QColor("#14213d")
+PAD_HEIGHT = 160  # the pad keeps it, however much else the page shows
 
 
 def draw_strokes(painter: QPainter, rect: QRectF, strokes: Sequence[Sequence[tuple[float, float]]],
-                 width: float) -> None:
+                 width: float, ink: QColor) -> None:
     """Draw normalised strokes (0..1) into ``rect``, keeping the pad's aspect."""
-    pen = QPen(INK, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+    pen = QPen(ink, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                Qt.PenJoinStyle.RoundJoin)
     painter.setPen(pen)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -39,9 +49,11 @@ def signature_image(strokes: Sequence[Sequence[tuple[float, float]]],
                     width: int = 900, height: int = 300) -> QImage:
     size = QSize(width, height)
     image = QImage(size, QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
+    paper = paper_palette()
+    image.fill(paper.color(QPalette.ColorRole.Base))
     painter = QPainter(image)
-    draw_strokes(painter, QRectF(0, 0, size.width(), size.height()), strokes, size.width() / 150)
+    draw_strokes(painter, QRectF(0, 0, size.width(), size.height()), strokes, size.width() / 150,
+                 paper.color(QPalette.ColorRole.Text))
     painter.end()
     return image
 
@@ -64,7 +76,7 @@ class SignaturePad(QWidget):
         self.setAccessibleName(_("Customer signature: sign here with the mouse, pen or finger"))
         self.setMinimumSize(420, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(160)
+        self.setFixedHeight(PAD_HEIGHT)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.strokes: list[Stroke] = []
@@ -104,13 +116,15 @@ class SignaturePad(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.fillRect(rect, QColor("white"))
-        painter.setPen(QPen(QColor("#9aa7b3"), 1, Qt.PenStyle.DashLine))
+        palette = self.palette()
+        painter.fillRect(rect, palette.color(QPalette.ColorRole.Base))
+        painter.setPen(QPen(semantic("muted", palette), 1, Qt.PenStyle.DashLine))
         base = rect.bottom() - rect.height() * 0.22
         painter.drawLine(QPointF(rect.left() + 16, base), QPointF(rect.right() - 16, base))
         if not self.strokes and not self._current:
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, _("Sign here"))
-        painter.setPen(QPen(QColor("#cfd6dc"), 1))
+        painter.setPen(QPen(semantic("muted", palette, AA_GRAPHIC), 1))
         painter.drawRect(rect)
-        draw_strokes(painter, rect, [*self.strokes, self._current], 2.2)
+        draw_strokes(painter, rect, [*self.strokes, self._current], 2.2,
+                     palette.color(QPalette.ColorRole.Text))
         painter.end()

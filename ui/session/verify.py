@@ -9,7 +9,6 @@ from concierge.i18n import _, pmsg, tr
 from concierge.session.engine import SessionEngine
 from concierge.session.impact import HORIZON_DAYS
 from concierge.session.text import (
-    VERDICT_COLOURS,
     fmt_change,
     fmt_days,
     fmt_value,
@@ -20,9 +19,10 @@ from ui.session.chart import BeforeAfterChart
 from ui.session.common import card, fill, label, table
 from ui.session.measure import MeasureEntry
 
-STATUS = {"resolved": (pmsg("insight outcome", "Resolved"), "#2e7d32"),
-          "mitigated": (pmsg("insight outcome", "Mitigated"), "#a15c00"),
-          "open": (pmsg("insight outcome", "Still open"), "#c62828")}
+STATUS = {"resolved": (pmsg("insight outcome", "Resolved"), "ok"),  # tone: ui.theme.semantic
+          "mitigated": (pmsg("insight outcome", "Mitigated"), "warn"),
+          "open": (pmsg("insight outcome", "Still open"), "error")}
+VERDICT_TONES = {"improved": "ok", "worse": "error"}
 
 
 class VerifyPage(QWidget):
@@ -68,8 +68,8 @@ class VerifyPage(QWidget):
             table_rows.append([e.asset_names[c.asset_id], label_name(c.kpi.label),
                                fmt_value(c.before, c.kpi.unit) + source,
                                fmt_value(c.after, c.kpi.unit), fmt_change(c.change_pct, c.verdict)])
-            if c.verdict in VERDICT_COLOURS:
-                colours[(r, 4)] = VERDICT_COLOURS[c.verdict]
+            if c.verdict in VERDICT_TONES:
+                colours[(r, 4)] = VERDICT_TONES[c.verdict]
         fill(self.table, table_rows, colours)
         self.chart.set_rows(rows, e.asset_names)
         outcomes = e.outcomes()

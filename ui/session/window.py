@@ -31,7 +31,6 @@ from ui.session.optimise import OptimisePage
 from ui.session.progress import StepProgressBar
 from ui.session.verify import VerifyPage
 from ui.session.welcome import WelcomePage
-from ui.theme import current_scheme
 
 
 class SessionWindow(QWidget):
@@ -56,7 +55,6 @@ class SessionWindow(QWidget):
         self.io = SessionIO(context.tasks, context.store, self)
         self._unsubscribe: Callable[[], None] = lambda: None
         self.setWindowTitle(_("Session"))
-        self._scheme = current_scheme()
         self.setStyleSheet(session_stylesheet())
         self.resize(1180, 780)
         self.loading = label(_("Loading the session: reading the telemetry and working out "
@@ -301,12 +299,11 @@ class SessionWindow(QWidget):
                 page.flush()
 
     def changeEvent(self, event: QEvent) -> None:
-        """Follow a live light/dark switch: the page styles are built from the scheme."""
+        """Follow a live light/dark switch: the page styles are built from the palette."""
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            scheme = current_scheme()
-            if getattr(self, "_scheme", scheme) != scheme:
-                self._scheme = scheme
-                self.setStyleSheet(session_stylesheet())
+            styles = session_stylesheet()
+            if self.styleSheet() != styles:
+                self.setStyleSheet(styles)
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -26,13 +26,13 @@ from concierge.i18n import SOURCE, _, pgettext, ui
 from concierge.session.text import fmt_value, kind_label, label_name
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
-    PRIORITY_COLOURS,
     SEVERITY_TONES,
     WITHDRAWN,
     date_text,
     local,
     place_text,
     priority_name,
+    priority_tone,
     severity_name,
     status_name,
     summary_text,
@@ -41,12 +41,18 @@ from ui.format import (
 )
 from ui.remote_fixes import site_fixes_card
 from ui.serve.digest import held_text
-from ui.theme import tone
+from ui.theme import badge_colours, follow_palette, tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
 from ui.visit.evidence import anomaly_spans, attempt_events
 
 VERDICT_TONES = {"held": "ok", "regressed": "error", "unchanged": "muted",
                  "no data yet": "muted"}  # ui.theme.tone: readable on light and dark
+
+
+def _paint_badge(label: QLabel, meaning: str) -> None:
+    fill, text = badge_colours(meaning)
+    label.setStyleSheet(f"background:{fill.name()}; color:{text.name()}; border-radius:9px;"
+                        "padding:2px 10px; font-weight:600;")
 
 
 def verdict_name(verdict: str) -> str:
@@ -144,11 +150,9 @@ class VisitDetail(QWidget):
         self.back.setToolTip(_("Back to the board (Esc, Alt+Left)"))
         self.back.clicked.connect(self.back_requested)
         title = _label(place_text(site.customer_name, site.name), "visitTitle", wrap=False)
-        colour = PRIORITY_COLOURS.get(visit.priority, PRIORITY_COLOURS[4])
         badge = QLabel(priority_name(visit.priority))
         badge.setObjectName("priorityBadge")
-        badge.setStyleSheet(f"background:{colour}; color:white; border-radius:9px;"
-                            "padding:2px 10px; font-weight:600;")
+        follow_palette(badge, lambda: _paint_badge(badge, priority_tone(visit.priority)))
         status = WITHDRAWN if bundle.withdrawn else visit.status
         meta = _label(f"{window_text(visit.window_start, visit.window_end)} · "
                       f"{status_name(status)}", "visitMeta", "muted", wrap=False)
