@@ -54,7 +54,10 @@ _TABLES_AFTER_FIRST = frozenset({
     "serve_tasks", "goodwill_requests", "held_checks",  # 0006
     "anomaly_states",  # 0007
 })
-_COLUMNS_AFTER_FIRST = {"sites": ("language",)}  # 0003
+_COLUMNS_AFTER_FIRST = {
+    "sites": ("language",),  # 0003
+    "insights": ("headline_code",), "visits": ("summary_code",),  # 0011
+}
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)
 _POLL_SECONDS = 0.2
 

@@ -465,7 +465,7 @@ class MainWindow(QMainWindow):
             for row in found[:3]:
                 self.notifier.notify(_("New urgent visit"),
                                      f"{row.customer_name} · {row.site_name}: "
-                                     f"{summary_text(row.summary)}")
+                                     f"{summary_text(row.summary, row.summary_code)}")
             if len(found) > 3:
                 more = len(found) - 3
                 self.notifier.notify(_("New urgent visits"),

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind, StepType, metric_spec
 from concierge.i18n import N_, Msg, msg
-from concierge.insights.text import headline_msg
+from concierge.insights.text import headline_text
 from concierge.protocol.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
 from concierge.session.model import WISH_TAGS, ChecklistItem
 
@@ -78,11 +78,14 @@ def choice_msg(choice: str) -> Msg:
 _MEASURE_HINT = re.compile(r"Measure and enter (.+) \((.+)\); normal is \S+ to \S+\.")
 
 
-def reason_msg(reason: str) -> Msg | str:
-    """A stored reason (English, as generated) as a message for the reader."""
+def reason_msg(reason: str, insights: Iterable[Insight] = ()) -> Msg | str:
+    """A stored reason (English, as generated) as a message for the reader; an insight's
+    headline from its code and parameters when one of ``insights`` has that headline."""
     if reason.startswith(INSIGHT_REASON):
-        return msg("Insight: {headline}",
-                   headline=headline_msg(reason.removeprefix(INSIGHT_REASON)))
+        headline = reason.removeprefix(INSIGHT_REASON)
+        coded = next((i.headline_code for i in insights
+                      if i.headline == headline and i.headline_code is not None), None)
+        return msg("Insight: {headline}", headline=headline_text(headline, coded))
     if reason.startswith(WISH_REASON):
         return msg("Customer wish: {wish}", wish=Msg(reason.removeprefix(WISH_REASON)))
     return _own(reason)

@@ -39,7 +39,7 @@ def _record_problem(entity: str, ident: str, data: dict[str, object]) -> str | N
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"]))
         return f"{where}: {first['msg']}" if where else str(first["msg"])
-    missing = sorted(set(model.model_fields) - set(data))
+    missing = sorted(set(model.model_fields) - set(data) - schemas.ADDITIVE_FIELDS)
     if missing:
         return f"incomplete: no {', '.join(missing)}"
     if getattr(record, "id", None) != ident:

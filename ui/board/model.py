@@ -109,9 +109,10 @@ def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_S
         for r in ordered
     ]
     names = {key: status_name(key) for key in STATUS_KEYS}  # once, not per row
-    reason = (lambda text: text) if ui().language == SOURCE else summary_text
+    reason = (lambda r: r.summary) if ui().language == SOURCE else (
+        lambda r: summary_text(r.summary, r.summary_code))
     search = [
-        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{reason(r.summary)}\n"
+        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{reason(r)}\n"
         f"{names.get(r.status, r.status)}".casefold() for r in ordered
     ]
     return PreparedRows(ordered, groups, search, sort)
@@ -231,7 +232,7 @@ class VisitTableModel(QAbstractTableModel):
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
             if col == Column.REASON:
                 note = self.note_marks.get(row.id)
-                reason = summary_text(str(row.summary))
+                reason = summary_text(str(row.summary), row.summary_code)
                 if not note:
                     return reason
                 said = _("Office note: {note}").format(note=note[1])
@@ -264,7 +265,7 @@ class VisitTableModel(QAbstractTableModel):
             note = self.note_marks.get(row.id)
             mark = {"new": _("✎ Office note"), "updated": _("✎ Note updated")}.get(
                 note[0] if note else "", "")
-            reason = summary_text(str(row.summary))
+            reason = summary_text(str(row.summary), row.summary_code)
             return f"{mark} · {reason}" if mark else reason
         if col == Column.STATUS:
             return status_name(row.status)

@@ -30,6 +30,7 @@ from ui.format import (
     SEVERITY_TONES,
     WITHDRAWN,
     date_text,
+    headline_of,
     local,
     place_text,
     priority_name,
@@ -338,7 +339,7 @@ class VisitDetail(QWidget):
         names = {a.id: f"{a.model} ({a.serial})" for a in self.bundle.assets}
         for past in history[:HISTORY_SHOWN]:
             when = local(past.window_start)
-            outcome = past.outcome or summary_text(past.summary)
+            outcome = past.outcome or summary_text(past.summary, past.summary_code)
             outcomes = self.bundle.outcomes.get(past.id, [])
             status = "completed" if outcomes else past.status  # a completed session says so
             layout.addWidget(_label(
@@ -394,7 +395,7 @@ class VisitDetail(QWidget):
             text = (
                 f"<span style='color:{colour}; font-weight:600'>"
                 f"{html.escape(severity_name(str(insight.severity)).upper())}</span> "
-                f"<b>{html.escape(summary_text(insight.headline))}</b>{html.escape(where)}<br>"
+                f"<b>{html.escape(headline_of(insight))}</b>{html.escape(where)}<br>"
                 f"{html.escape(explanation_text(insight))}<br>"
                 "<span>" + html.escape(_("Confidence {confidence} · impact {when}").format(
                     confidence=ui().percent(insight.confidence),
