@@ -168,3 +168,41 @@ def test_old_and_new_records_pass_the_pull_checks() -> None:
     assert _record_problem("insight", "i1", old) is None  # an office from before the codes
     bad = new | {"headline_code": {"code": "Not A Code!", "params": {}}}
     assert _record_problem("insight", "i1", bad) is not None
+
+
+def test_the_board_keeps_a_visits_summary_code(tmp_path) -> None:
+    """A store from before the codes gets the column filled from its records; later
+    writes keep it; the board renders it in the reader's language."""
+    import json
+    import sqlite3
+
+    from concierge.store import Store
+    from concierge.store.schema import MIGRATIONS
+
+    coded = limit_soon_headline(DOOR_CYCLES, 9.2)
+    path = tmp_path / "old.sqlite3"
+    visit = {"id": "v1", "site_id": "s1", "asset_ids": ["a1"], "window_start":
+             "2026-01-01T08:00:00Z", "window_end": "2026-01-01T10:00:00Z", "priority": 2,
+             "status": "scheduled", "summary": coded.text, "summary_code": coded.coded(),
+             "updated_at": "2026-01-01T00:00:00Z"}
+    with sqlite3.connect(path) as conn:
+        conn.executescript(f"BEGIN;{MIGRATIONS[0]}\nPRAGMA user_version = 1;COMMIT;")
+        conn.execute("INSERT INTO records (entity, id, version, data) VALUES (?, ?, 1, ?)",
+                     ("visit", "v1", json.dumps(visit)))
+    with Store.open(path, tmp_path / "att") as store:
+        [row] = store.visit_rows()
+        assert row.summary_code is not None
+        assert DE.render(headline_text(row.summary, json.loads(row.summary_code))) == (
+            "Türzyklen: Wartungsgrenze in ~9 Tagen")
+        later = visit | {"summary_code": limit_reached_headline(DOOR_CYCLES).coded()}
+        with store._db.write() as conn:
+            conn.execute("UPDATE records SET data = ? WHERE entity = 'visit' AND id = 'v1'",
+                         (json.dumps(later),))
+        [row] = store.visit_rows()
+        assert json.loads(row.summary_code)["code"] == "counter.limit_reached"
+        without = visit | {"summary_code": None}
+        with store._db.write() as conn:
+            conn.execute("UPDATE records SET data = ? WHERE entity = 'visit' AND id = 'v1'",
+                         (json.dumps(without),))
+        [row] = store.visit_rows()
+        assert row.summary_code is None
