@@ -47,7 +47,7 @@ def test_store_refusals_are_messages() -> None:
 
 
 def test_people_message_renders_a_store_refusal(monkeypatch) -> None:
-    import concierge.i18n as i18n
+    from concierge import i18n
 
     monkeypatch.setattr(i18n, "_ui", DE)
     from ui.errors import people_message
