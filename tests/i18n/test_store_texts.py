@@ -55,3 +55,15 @@ def test_people_message_renders_a_store_refusal(monkeypatch) -> None:
     text = people_message(StoreInUse(Path("/d"), "4711"))
     assert text == DE.render(StoreInUse(Path("/d"), "4711").msg)
     assert "already open" not in text
+
+
+def test_a_sessions_outcome_line_is_stored_in_english_and_shown_in_german() -> None:
+    from concierge.session.text import outcome_line, outcome_msg
+
+    line = outcome_line(1, [("Door cycle time", -12.4), ("Idle power", 0.0)], 5)
+    assert line == "1 step done; Door cycle time -12 % (improved); rated 5/5"
+    assert outcome_line(3, [], None) == "3 steps done"
+    assert DE.render(outcome_msg(line)) == (
+        "1 Schritt erledigt; Türzykluszeit -12\u00a0% (verbessert); bewertet mit 5/5")
+    assert EN.render(outcome_msg(line)) == "1 step done; Door cycle time -12% (improved); rated 5/5"
+    assert outcome_msg("Replaced the door roller") == "Replaced the door roller"

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.i18n import SOURCE, _, pgettext, ui
-from concierge.session.text import fmt_value, kind_label, label_name
+from concierge.i18n import SOURCE, _, pgettext, tr, ui
+from concierge.session.text import fmt_value, kind_label, label_name, outcome_msg
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     PRIORITY_COLOURS,
@@ -310,7 +310,7 @@ class VisitDetail(QWidget):
         card, layout = _card(_("Customer and site"), "siteCard")
         contact = " · ".join(x for x in (site.contact_name, site.contact_phone,
                                           site.contact_email) if x)
-        layout.addWidget(_label(contact or "No contact on file", "siteContact"))
+        layout.addWidget(_label(contact or _("No contact on file"), "siteContact"))
         self.address = QPushButton(f"{site.address}  ↗")
         self.address.setObjectName("siteAddress")
         self.address.setAccessibleName(_("Open {address} in maps").format(address=site.address))
@@ -339,7 +339,8 @@ class VisitDetail(QWidget):
         names = {a.id: f"{a.model} ({a.serial})" for a in self.bundle.assets}
         for past in history[:HISTORY_SHOWN]:
             when = local(past.window_start)
-            outcome = past.outcome or summary_text(past.summary, past.summary_code)
+            outcome = (tr(outcome_msg(past.outcome)) if past.outcome
+                       else summary_text(past.summary, past.summary_code))
             outcomes = self.bundle.outcomes.get(past.id, [])
             status = "completed" if outcomes else past.status  # a completed session says so
             layout.addWidget(_label(
