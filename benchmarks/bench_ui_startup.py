@@ -140,6 +140,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child_bare() if sys.argv[2] == "bare" else child_app(sys.argv[3])
+        child_bare() if sys.argv[2] == "bare" else child_app(*sys.argv[3:])
     else:
         sys.exit(main())

@@ -7,6 +7,7 @@ from ``QLocale()``, whose default ``ui.i18n.install`` sets to that language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -64,6 +65,22 @@ def summary_text(text: str, coded: Any = None) -> str:
     if ui().language == SOURCE:
         return text
     return _summary_text(ui().language, text, _coded_json(coded))
+
+
+def summaries_of(rows: Sequence[Any]) -> list[str]:
+    """Each board row's summary in the UI language; each distinct one rendered once (the
+    board's search index reads all of them before the first paint)."""
+    if ui().language == SOURCE:
+        return [r.summary for r in rows]
+    said: dict[tuple[str, str | None], str] = {}
+    out = []
+    for r in rows:
+        key = (r.summary, r.summary_code)
+        text = said.get(key)
+        if text is None:
+            text = said[key] = summary_text(*key)
+        out.append(text)
+    return out
 
 
 def headline_of(insight: Any) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPixmap
 
-from concierge.i18n import SOURCE, _, pgettext, ui
+from concierge.i18n import _, pgettext
 from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
@@ -29,6 +29,7 @@ from ui.format import (
     place_text,
     priority_name,
     status_name,
+    summaries_of,
     summary_text,
     window_text,
 )
@@ -109,11 +110,10 @@ def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_S
         for r in ordered
     ]
     names = {key: status_name(key) for key in STATUS_KEYS}  # once, not per row
-    reason = (lambda r: r.summary) if ui().language == SOURCE else (
-        lambda r: summary_text(r.summary, r.summary_code))
     search = [
-        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{reason(r)}\n"
-        f"{names.get(r.status, r.status)}".casefold() for r in ordered
+        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{reason}\n"
+        f"{names.get(r.status, r.status)}".casefold()
+        for r, reason in zip(ordered, summaries_of(ordered), strict=True)
     ]
     return PreparedRows(ordered, groups, search, sort)
 
