@@ -1,15 +1,16 @@
 """What the catalogues cost the cold start: German against English with no catalogue.
 
 The same app start as ``bench_ui_startup`` (10,000 cached visits, first board paint,
-offscreen; on a private copy of the fixture whose visits carry the detectors' summaries
-with their codes, so the board formats numbers and days per locale), once with ``--lang de`` (gettext catalogue, Qt's qtbase_de.qm, Babel where
-the board formats) and once with ``--lang en``, English through NullTranslations: the
-start with i18n doing nothing, measured in the same run as its baseline.  Starts are
-interleaved pair by pair, so drift on the shared machine hits both alike.  The figure
-is the median of the per-pair ratios of CPU time to the first paint (the child's own
-``process_time``: less disturbed by other processes than wall time, which is printed
-too); its noise is the half-width of a bootstrap 95 % interval of that median, and the
-run repeats pairs until the noise is below 1.5 % (or ``MAX_PAIRS``).
+offscreen), on a private copy of its fixture whose visits carry the detectors' summaries
+with their codes, so the board formats numbers and days per locale.  Once with
+``--lang de`` (gettext catalogue, Qt's qtbase_de.qm, German summaries) and once with
+``--lang en``, English through NullTranslations: the start with i18n doing nothing,
+measured in the same run as its baseline.  Starts are interleaved pair by pair, so drift
+on the shared machine hits both alike.  The figure is the median of the per-pair ratios
+of CPU time to the first paint (the child's own ``process_time``: less disturbed by
+other processes than wall time, which is printed too); its noise is the half-width of a
+bootstrap 95 % interval of that median, and the run repeats pairs until the noise is
+below 1.5 % (or ``MAX_PAIRS``).
 Target: German start <= 1.05 x the English one (issue 15: cold start grows <= 5 %).
 """
 
