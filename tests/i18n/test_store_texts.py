@@ -67,3 +67,19 @@ def test_a_sessions_outcome_line_is_stored_in_english_and_shown_in_german() -> N
         "1 Schritt erledigt; Türzykluszeit -12\u00a0% (verbessert); bewertet mit 5/5")
     assert EN.render(outcome_msg(line)) == "1 step done; Door cycle time -12% (improved); rated 5/5"
     assert outcome_msg("Replaced the door roller") == "Replaced the door roller"
+
+
+def test_a_server_address_refusal_is_a_message(monkeypatch) -> None:
+    import pytest
+
+    from concierge import i18n
+    from concierge.netpolicy import ServerAddressError, check_server_url
+
+    with pytest.raises(ServerAddressError) as caught:
+        check_server_url("ftp:/nowhere")
+    assert str(caught.value) == "'ftp:/nowhere' is not a server address; use https://host[:port]."
+    monkeypatch.setattr(i18n, "_ui", DE)
+    from ui.errors import people_message
+
+    assert people_message(caught.value) == (
+        "„ftp:/nowhere“ ist keine Serveradresse; verwenden Sie https://host[:port].")
