@@ -75,7 +75,7 @@ def summaries_of(rows: Sequence[Any]) -> list[str]:
     said: dict[tuple[str, str | None], str] = {}
     out = []
     for r in rows:
-        key = (r.summary, r.summary_code)
+        key = (r.summary, getattr(r, "summary_code", None))
         text = said.get(key)
         if text is None:
             text = said[key] = summary_text(*key)
@@ -90,7 +90,7 @@ def headline_of(insight: Any) -> str:
 
 def summary_of(visit: Any) -> str:
     """A visit's summary in the UI language."""
-    return summary_text(visit.summary, getattr(visit, "summary_code", None))
+    return summary_text(str(visit.summary), getattr(visit, "summary_code", None))
 
 
 def _coded_json(coded: Any) -> str | None:

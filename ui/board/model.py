@@ -30,7 +30,7 @@ from ui.format import (
     priority_name,
     status_name,
     summaries_of,
-    summary_text,
+    summary_of,
     window_text,
 )
 from ui.theme import tone
@@ -232,7 +232,7 @@ class VisitTableModel(QAbstractTableModel):
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
             if col == Column.REASON:
                 note = self.note_marks.get(row.id)
-                reason = summary_text(str(row.summary), row.summary_code)
+                reason = summary_of(row)
                 if not note:
                     return reason
                 said = _("Office note: {note}").format(note=note[1])
@@ -265,7 +265,7 @@ class VisitTableModel(QAbstractTableModel):
             note = self.note_marks.get(row.id)
             mark = {"new": _("✎ Office note"), "updated": _("✎ Note updated")}.get(
                 note[0] if note else "", "")
-            reason = summary_text(str(row.summary), row.summary_code)
+            reason = summary_of(row)
             return f"{mark} · {reason}" if mark else reason
         if col == Column.STATUS:
             return status_name(row.status)
