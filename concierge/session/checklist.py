@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind, StepType, metric_spec
 from concierge.i18n import N_, Msg, msg
-from concierge.insights.text import headline_text
+from concierge.insights.text import explanation_msg, headline_text
 from concierge.protocol.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
 from concierge.session.model import WISH_TAGS, ChecklistItem
 
@@ -58,8 +58,20 @@ def step_title_msg(item: ChecklistItem) -> Msg | str:
     return Msg(item.title)
 
 
-def step_instructions_msg(item: ChecklistItem) -> Msg | str:
-    """Our own instructions, the demo templates' measuring hint, or the office's text."""
+_TUNE = msg("Find the cause, tune, then measure again.")
+_SERVICE = msg("Do the service due at this count and reset the counter.")
+
+
+def step_instructions_msg(item: ChecklistItem, insights: Iterable[Insight] = ()) -> Msg | str:
+    """Our own instructions, the demo templates' measuring hint, or the office's text.
+    An insight's step (its explanation, then what to do) from the insight's data when it
+    is among ``insights``; without that data the English stays for English readers."""
+    for action in (_TUNE, _SERVICE):
+        if item.key.startswith("insight-") and item.instructions.endswith(" " + action.text):
+            insight = next((i for i in insights if i.id in item.insight_ids), None)
+            explained = explanation_msg(insight) if insight is not None else None
+            if explained is not None:
+                return msg("{explanation} {action}", explanation=explained, action=action)
     if m := _MEASURE_HINT.fullmatch(item.instructions):
         label = next((s.label for specs in METRIC_CATALOGUE.values() for s in specs
                       if s.label.lower() == m.group(1)), None)
@@ -163,8 +175,7 @@ def _insight_item(asset: Asset, insight: Insight) -> ChecklistItem:
         title=f"{spec.label}: tuned and measured" if measure
         else f"{spec.label}: service done and counter reset",
         instructions=f"{insight.explanation} "
-        + ("Find the cause, tune, then measure again." if measure
-           else "Do the service due at this count and reset the counter."),
+        + (_TUNE.text if measure else _SERVICE.text),
         type=StepType.MEASUREMENT if measure else StepType.CHECK,
         unit=spec.unit if measure else None,
         target_low=spec.normal_low if measure else None,

@@ -206,3 +206,20 @@ def test_the_board_keeps_a_visits_summary_code(tmp_path) -> None:
                          (json.dumps(without),))
         [row] = store.visit_rows()
         assert row.summary_code is None
+
+
+def test_an_insight_steps_instructions_in_the_readers_language() -> None:
+    from concierge.protocol.schemas import Asset
+    from concierge.session.checklist import generate, step_instructions_msg
+
+    insight = trend_insight("i1", "lift-1", "door_cycle_time", level=5.5, slope=0.1,
+                            threshold=6.0)
+    asset = Asset.model_validate({
+        "id": "lift-1", "site_id": "site-1", "kind": "elevator", "model": "X", "serial": "S1",
+        "install_date": "2020-01-01", "version": 1, "updated_at": "2026-01-01T00:00:00Z"})
+    [item] = [i for i in generate([asset], {}, [insight], []) if i.key.startswith("insight-")]
+    assert item.instructions.endswith("Find the cause, tune, then measure again.")  # stored
+    german = DE.render(step_instructions_msg(item, [insight]))
+    assert german.endswith("Ursache finden, einstellen und erneut messen.")
+    assert "Türzykluszeit" in german and "drifting" not in german
+    assert step_instructions_msg(item) == item.instructions  # without the insight: as stored

@@ -62,7 +62,7 @@ class StepCard(QFrame):
         reasons = "; ".join(tr(reason_msg(r, engine.insights)) for r in item.reasons)
         layout.addWidget(label(f"{where} · {need} · {reasons}", role="muted"))
         if item.instructions:
-            layout.addWidget(label(tr(step_instructions_msg(item))))
+            layout.addWidget(label(tr(step_instructions_msg(item, engine.insights))))
         self.input_row = QHBoxLayout()
         layout.addLayout(self.input_row)
         self.flag = label("", f"flag:{item.id}")
