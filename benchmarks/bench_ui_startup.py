@@ -52,7 +52,7 @@ def child_bare() -> None:
     app.exec()
 
 
-def child_app(home: str) -> None:
+def child_app(home: str, *extra: str) -> None:
     """The real app start (ui.launcher.main), with a probe on the board table's first
     paint with rows (its first screen, or the whole board if that comes first).  The
     probe is patched into ``MainWindow`` as its module loads, so nothing of the app is
@@ -66,7 +66,7 @@ def child_app(home: str) -> None:
     from ui.launcher import main
 
     def painted() -> None:
-        print(f"painted {rss_mb():.1f}", flush=True)
+        print(f"painted {rss_mb():.1f} {time.process_time() * 1000:.1f}", flush=True)
         QApplication.quit()
 
     def patch(window_class) -> None:
@@ -94,7 +94,7 @@ def child_app(home: str) -> None:
             return spec
 
     sys.meta_path.insert(0, PatchOnImport())
-    main(["--data-dir", home])
+    main(["--data-dir", home, *extra])
 
 
 def measure(mode: str, home: str) -> tuple[float, float]:
@@ -140,6 +140,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child_bare() if sys.argv[2] == "bare" else child_app(sys.argv[3])
+        child_bare() if sys.argv[2] == "bare" else child_app(*sys.argv[3:])
     else:
         sys.exit(main())

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from concierge.cli import command
-from concierge.i18n import N_, _, ngettext
+from concierge.i18n import N_, _, ngettext, tr
 from concierge.paths import AppPaths, resolve_paths
 
 if TYPE_CHECKING:
@@ -56,11 +56,11 @@ def _store(paths: AppPaths, *, exclusive: bool = False) -> Iterator[Store]:
         store = Store.open(paths.store_file, paths.attachments, exclusive=exclusive)
     except CorruptStoreError as exc:
         raise CommandError(
-            _("{problem} Run `concierge recover` to do that.").format(problem=exc),
+            _("{problem} Run `concierge recover` to do that.").format(problem=tr(exc.msg)),
             EXIT_CORRUPT_STORE,
         ) from exc
     except StoreError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(tr(exc.msg)) from exc
     try:
         yield store
     finally:
@@ -286,7 +286,7 @@ def status(args: argparse.Namespace) -> int:
 # --- recover ------------------------------------------------------------------------------
 
 
-@command("recover", "move what a damaged local store still holds into a fresh one")
+@command("recover", N_("move what a damaged local store still holds into a fresh one"))
 @_guarded
 def recover(args: argparse.Namespace) -> int:
     from concierge.store import CorruptStoreError, Store
@@ -306,5 +306,5 @@ def recover(args: argparse.Namespace) -> int:
         return 0
     store, report = Store.recover(paths.store_file, paths.attachments, kept[-1])
     store.close()
-    print(report.summary())
+    print(" ".join(tr(m) for m in report.summary_msgs()))
     return 0

@@ -191,6 +191,7 @@ insights = Table(
     Column("evidence", JSON, nullable=False),
     Column("explanation", Text, nullable=False),
     Column("headline", String(400), nullable=False),
+    Column("headline_code", JSON),  # schemas.CodedText; None before codes
     Column("status", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
@@ -210,6 +211,7 @@ visits = Table(
     Column("priority", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("summary", Text, nullable=False),
+    Column("summary_code", JSON),  # schemas.CodedText; None before codes
     Column("office_notes", Text, nullable=False, default=""),
     Column("technician_notes", Text, nullable=False, default=""),
     Column("outcome", Text),

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Row, func, select, update
 
 from concierge.domain import InsightKind, Severity, VisitStatus
 from concierge.insights import Finding, analyze_assets
+from concierge.insights.text import resolved_summary
 from concierge.protocol.schemas import EngineRun
 from concierge_office import db
 from concierge_office.changes import Key, publish_visits, record_changes
@@ -248,6 +249,7 @@ class ProactiveEngine:
                 "evidence": f.evidence,
                 "explanation": f.explanation,
                 "headline": f.headline,
+                "headline_code": f.headline_code,
                 "status": "open",
                 "updated_at": now,
             }
@@ -269,8 +271,9 @@ class ProactiveEngine:
                 continue
             before = _material(row.severity, row.kind, row.confidence, row.predicted_impact_at)
             after = _material(f.severity.value, f.kind.value, f.confidence, f.predicted_impact_at)
-            if row.status == "open" and before == after:
-                continue
+            coded_now = row.headline_code is None and f.headline_code is not None
+            if row.status == "open" and before == after and not coded_now:
+                continue  # (an insight from before the codes gets its code once)
             conn.execute(
                 update(ins).where(ins.c.id == row.id).values(version=row.version + 1, **fields)
             )
@@ -321,7 +324,7 @@ class ProactiveEngine:
                         metric=f.metric, kind=f.kind.value, severity=f.severity.value,
                         confidence=f.confidence, predicted_impact_at=None, evidence=f.evidence,
                         explanation=f.explanation, headline=f.headline,
-                        status="open" if fresh else "resolved",
+                        headline_code=f.headline_code, status="open" if fresh else "resolved",
                         created_at=now, updated_at=now, version=1,
                     )
                     .returning(ins.c.id)
@@ -370,9 +373,11 @@ class ProactiveEngine:
             rows = list(conn.execute(select(ins).where(ins.c.id.in_(keep))).all())
             if rows:
                 plan = _plan(rows, now, _local_time(sites, visit.site_id), days=self.work_days)
-                values = {"summary": plan["summary"], "priority": plan["priority"]}
+                values = {"summary": plan["summary"], "summary_code": plan["summary_code"],
+                          "priority": plan["priority"]}
             else:
-                values = {"summary": f"Findings resolved: {visit.summary}"[:400]}
+                summary, coded = resolved_summary(visit.summary, visit.summary_code)
+                values = {"summary": summary, "summary_code": coded}
             conn.execute(
                 vi.delete().where(vi.c.visit_id == visit.id, vi.c.insight_id.in_(resolved))
             )
@@ -658,4 +663,5 @@ def _plan(
     impacts = [r.predicted_impact_at for r in insights if r.predicted_impact_at is not None]
     deadline = min(impacts) - 12 * HOUR if impacts else None
     start, end = visit_window(prio, deadline, now, zone, taken=taken, asap=asap, days=days)
-    return {"priority": prio, "window_start": start, "window_end": end, "summary": top.headline}
+    return {"priority": prio, "window_start": start, "window_end": end, "summary": top.headline,
+            "summary_code": top.headline_code}

@@ -44,7 +44,7 @@ from concierge.domain import InsightKind, Severity, metric_spec
 from concierge.insights import AnomalyExplanation, AnomalyScorer, Finding
 from concierge.insights.finding import make_finding
 from concierge.insights.scorer import ALARM_THRESHOLD
-from concierge.insights.text import fmt_number
+from concierge.insights.text import fmt_number, unusual_headline
 from concierge_office import db
 from concierge_office.db import Database, metadata
 from concierge_office.series import fetch_plain
@@ -351,7 +351,7 @@ def alarm_finding(alarm: Alarm) -> Finding:
             "confidence_level": e.confidence,
         },
         explanation=f"{label} {change} since {since} ({e.confidence} confidence).",
-        headline=f"{label}: unusual behaviour",
+        headline=unusual_headline(alarm.metric, label),
     )
     return Finding(**{**finding.__dict__, "key": alarm_key(alarm.asset_id, alarm.metric, e.at)})
 

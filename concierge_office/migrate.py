@@ -56,7 +56,10 @@ _TABLES_AFTER_FIRST = frozenset({
     "anomaly_states",  # 0007
     "help_requests",  # 0010
 })
-_COLUMNS_AFTER_FIRST = {"sites": ("language", "contract")}  # 0003, 0010
+_COLUMNS_AFTER_FIRST = {
+    "sites": ("language", "contract"),  # 0003, 0010
+    "insights": ("headline_code",), "visits": ("summary_code",),  # 0011
+}
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)
 _POLL_SECONDS = 0.2
 

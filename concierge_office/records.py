@@ -81,6 +81,7 @@ def _insight(row: Row[Any], attempts: list[schemas.RemoteAttempt]) -> schemas.In
         evidence=row.evidence,
         explanation=row.explanation,
         headline=row.headline,
+        headline_code=row.headline_code,
         status=row.status,
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
@@ -114,6 +115,7 @@ def _visit(row: Row[Any], attempts: list[schemas.RemoteAttempt]) -> schemas.Visi
         priority=row.priority,
         status=row.status,
         summary=row.summary,
+        summary_code=row.summary_code,
         office_notes=row.office_notes,
         technician_notes=row.technician_notes,
         outcome=row.outcome,
@@ -241,6 +243,16 @@ def client_kinds(header: str | None) -> frozenset[str]:
     return frozenset(k.strip() for k in header.split(",") if k.strip())
 
 
+def reads_text_codes(header: str | None) -> bool:
+    """Whether a client reads headline/summary codes (its ``X-Text-Codes`` header)."""
+    return header == "1"
+
+
+def without_text_codes(data: dict[str, Any]) -> dict[str, Any]:
+    """A record as a client from before the codes parses it (the English text stays)."""
+    return {k: v for k, v in data.items() if k not in schemas.ADDITIVE_FIELDS}
+
+
 def insight_for(data: dict[str, Any], kinds: frozenset[str]) -> dict[str, Any]:
     """An insight as a client reading ``kinds`` can parse: a kind it does not know is
     sent as its fallback (the headline and explanation still say what happened)."""
@@ -264,6 +276,7 @@ def _insight_json(row: Row[Any]) -> dict[str, Any]:
         "evidence": {k: _number(v) for k, v in r["evidence"].items()},
         "explanation": r["explanation"],
         "headline": r["headline"],
+        "headline_code": r["headline_code"],
         "status": r["status"],
         "created_at": _iso(r["created_at"]),
         "updated_at": _iso(r["updated_at"]),
@@ -285,6 +298,7 @@ def _visit_json(row: Row[Any]) -> dict[str, Any]:
         "priority": r["priority"],
         "status": r["status"],
         "summary": r["summary"],
+        "summary_code": r["summary_code"],
         "office_notes": r["office_notes"],
         "technician_notes": r["technician_notes"],
         "outcome": r["outcome"],

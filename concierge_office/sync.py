@@ -112,11 +112,14 @@ def pull(
                 wanted[row.entity].append(row.entity_id)
         loaded = {entity: records.load(conn, entity, ids) for entity, ids in wanted.items()}
     kinds = records.client_kinds(request.headers.get(schemas.INSIGHT_KINDS_HEADER))
+    codes = records.reads_text_codes(request.headers.get(schemas.TEXT_CODES_HEADER))
     changes = []
     for row in rows:
         data = None if row.deleted else loaded[row.entity].get(row.entity_id)
         if data is not None and row.entity == "insight":
             data = records.insight_for(data, kinds)
+        if data is not None and not codes:
+            data = records.without_text_codes(data)
         changes.append(
             {
                 "entity": row.entity,

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from concierge.i18n import tr
 from concierge.paths import KEYRING_SERVICE, AppPaths
 from concierge.settings import DEFAULT_SERVER_URL
 from ui.context import AppContext
@@ -54,7 +55,7 @@ def open_store(paths: AppPaths, read_board: Callable[[Any], Any] | None = None) 
     except CorruptStoreError as exc:
         store, report = Store.recover(paths.store_file, paths.attachments, exc.kept_as,
                                       exclusive=True)
-        notices.append(f"{exc} {report.summary()}")
+        notices.append(" ".join(tr(m) for m in (exc.msg, *report.summary_msgs())))
     try:
         cached = store.account()
         board = read_board(store) if read_board is not None else None

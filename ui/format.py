@@ -7,6 +7,7 @@ from ``QLocale()``, whose default ``ui.i18n.install`` sets to that language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -61,16 +62,62 @@ def severity_name(severity: str) -> str:
     return names.get(severity, severity)
 
 
-def summary_text(text: str) -> str:
-    """A visit summary or insight headline (English from the office) in the UI language."""
-    return text if ui().language == SOURCE else _summary_text(ui().language, text)
+def summary_text(text: str, coded: Any = None) -> str:
+    """A visit summary or insight headline in the UI language: from its code and
+    parameters (``summary_code``/``headline_code``: a model, its JSON or a dict) when
+    sent, else read back from the office's English."""
+    if ui().language == SOURCE:
+        return text
+    return _summary_text(ui().language, text, _coded_json(coded))
+
+
+def summaries_of(rows: Sequence[Any]) -> list[str]:
+    """Each board row's summary in the UI language; each distinct one rendered once (the
+    board's search index reads all of them before the first paint)."""
+    if ui().language == SOURCE:
+        return [r.summary for r in rows]
+    said: dict[tuple[str, str | None], str] = {}
+    out = []
+    for r in rows:
+        key = (r.summary, getattr(r, "summary_code", None))
+        text = said.get(key)
+        if text is None:
+            text = said[key] = summary_text(*key)
+        out.append(text)
+    return out
+
+
+def headline_of(insight: Any) -> str:
+    """An insight's headline in the UI language."""
+    return summary_text(insight.headline, getattr(insight, "headline_code", None))
+
+
+def summary_of(visit: Any) -> str:
+    """A visit's summary in the UI language."""
+    return summary_text(str(visit.summary), getattr(visit, "summary_code", None))
+
+
+def _coded_json(coded: Any) -> str | None:
+    if coded is None or isinstance(coded, str):
+        return coded
+    if hasattr(coded, "model_dump_json"):
+        return str(coded.model_dump_json())
+    import json
+
+    return json.dumps(coded, sort_keys=True)
 
 
 @lru_cache(maxsize=4096)
-def _summary_text(language: str, text: str) -> str:
-    from concierge.insights.text import headline_msg
+def _summary_text(language: str, text: str, coded: str | None) -> str:
+    import json
 
-    return ui().render(headline_msg(text))
+    from concierge.insights.text import headline_text
+
+    try:
+        data = None if coded is None else json.loads(coded)
+    except ValueError:
+        data = {}  # not readable: shown as the English text
+    return ui().render(headline_text(text, data))
 
 
 def place_text(customer: Any, site: Any = None) -> str:

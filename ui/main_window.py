@@ -28,7 +28,7 @@ from ui.board.model import prepare_rows
 from ui.board.view import BoardView
 from ui.context import AppContext
 from ui.dialogs.common import people_message
-from ui.format import mark_withdrawn, place_text, summary_text
+from ui.format import mark_withdrawn, place_text, summary_of
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.serve.answers import HelpAnswers
@@ -478,7 +478,7 @@ class MainWindow(QMainWindow):
             for row in found[:3]:
                 self.notifier.notify(_("New urgent visit"),
                                      f"{row.customer_name} · {row.site_name}: "
-                                     f"{summary_text(row.summary)}")
+                                     f"{summary_of(row)}")
             if len(found) > 3:
                 more = len(found) - 3
                 self.notifier.notify(_("New urgent visits"),

@@ -45,7 +45,7 @@ from concierge.api.watchdog import Watchdog, WatchedAdapter
 from concierge.domain import InsightKind
 from concierge.netpolicy import check_server_url
 from concierge.protocol import columns, schemas
-from concierge.protocol.schemas import INSIGHT_KINDS_HEADER
+from concierge.protocol.schemas import INSIGHT_KINDS_HEADER, TEXT_CODES_HEADER
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -114,6 +114,7 @@ class ApiClient:
         self._session.headers["User-Agent"] = f"{APP_NAME}/{__version__}"
         # Insights of a kind not listed here reach this app as their fallback kind.
         self._session.headers[INSIGHT_KINDS_HEADER] = ",".join(k.value for k in InsightKind)
+        self._session.headers[TEXT_CODES_HEADER] = "1"  # reads headline/summary codes
 
     def close(self) -> None:
         self._session.close()

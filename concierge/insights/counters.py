@@ -10,7 +10,15 @@ import numpy as np
 from concierge.domain import InsightKind, MetricSpec, Severity
 from concierge.insights.finding import Finding, make_finding
 from concierge.insights.series import DAY, FloatArray, median
-from concierge.insights.text import fmt_confidence, fmt_date, fmt_number, in_days, in_days_short
+from concierge.insights.text import (
+    fmt_confidence,
+    fmt_date,
+    fmt_number,
+    in_days,
+    limit_reached_headline,
+    limit_share_headline,
+    limit_soon_headline,
+)
 
 WITHIN_DAYS = 45.0
 USED_SHARE = 0.9
@@ -51,16 +59,16 @@ def analyze_counter(
     used = f"{_count(current, spec)} of {_count(limit, spec)}"
     if reached:
         outlook = "service limit reached"
-        headline = f"{spec.label}: service limit reached"
+        headline = limit_reached_headline(spec)
     elif days_left is not None:
         outlook = f"limit reached {in_days(days_left)}"
         if days_left >= 1.0:
             outlook += f" ({fmt_date(now + days_left * DAY, now)})"
         outlook += f" at about {fmt_number(rate)} per day"
-        headline = f"{spec.label}: service limit {in_days_short(days_left)}"
+        headline = limit_soon_headline(spec, days_left)
     else:
         outlook = f"{round(100 * current / limit)}% of the service limit used"
-        headline = f"{spec.label}: {round(100 * current / limit)}% of service limit"
+        headline = limit_share_headline(spec, current, limit)
     return make_finding(
         asset_id=asset_id,
         metric=spec.key,

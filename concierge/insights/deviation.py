@@ -34,7 +34,15 @@ from concierge.insights.series import (
     row_percentiles,
 )
 from concierge.insights.stats import MAD_TO_SIGMA, robust_scale, saturate
-from concierge.insights.text import fmt_date, fmt_number, fmt_span, with_unit
+from concierge.insights.text import (
+    fmt_date,
+    fmt_number,
+    fmt_span,
+    noise_headline,
+    shift_headline,
+    spikes_headline,
+    with_unit,
+)
 from concierge.insights.trend import SlotGrid, Trend, grid_medians, slot_grid
 
 BoolArray = npt.NDArray[np.bool_]
@@ -272,9 +280,8 @@ def _level_shift(
             f"{spec.label} {verb} from {with_unit(before, unit)} to {with_unit(after, unit)} "
             f"(level shift, {z:.1f}σ) since {fmt_date(changed_at, float(w.t[-1]))}"
         ),
-        headline=(
-            f"{spec.label} {'up' if shift > 0 else 'down'} {with_unit(abs(after - before), unit)}"
-            f" since {fmt_date(changed_at, float(w.t[-1]))}"
+        headline=shift_headline(
+            spec, shift > 0, abs(after - before), changed_at, float(w.t[-1])
         ),
     )
 
@@ -320,7 +327,7 @@ def _spikes(asset_id: str, spec: MetricSpec, w: Windows) -> Finding | None:
             f"{fmt_span(w.recent_days)} ({fmt_number(rate)}/day vs "
             f"{fmt_number(base_rate)}/day before), worst {with_unit(worst_value, spec.unit)}"
         ),
-        headline=f"{spec.label} spikes: {events} in {fmt_span(w.recent_days)}",
+        headline=spikes_headline(spec, events, w.recent_days),
     )
 
 
@@ -347,7 +354,7 @@ def _noise_growth(asset_id: str, spec: MetricSpec, w: Windows) -> Finding | None
             f"{spec.label} noise up {ratio:.1f}× over {fmt_span(w.recent_days)} "
             f"(spread {with_unit(spread, spec.unit)} vs {with_unit(reference, spec.unit)} before)"
         ),
-        headline=f"{spec.label} noise {ratio:.1f}× baseline",
+        headline=noise_headline(spec, ratio),
     )
 
 

@@ -11,7 +11,14 @@ from concierge.domain import BadDirection, InsightKind, MetricSpec, Severity
 from concierge.insights.finding import Evidence, Finding, make_finding
 from concierge.insights.forecast import Crossing, forecast_crossing
 from concierge.insights.series import DAY, FloatArray, median
-from concierge.insights.text import fmt_confidence, in_days, in_days_short, per_day, with_unit
+from concierge.insights.text import (
+    beyond_headline,
+    crosses_headline,
+    fmt_confidence,
+    in_days,
+    per_day,
+    with_unit,
+)
 from concierge.insights.trend import (
     LineFit,
     Trend,
@@ -139,8 +146,7 @@ def analyze_trend(
         f"{spec.label} {direction} {per_day(abs(trend.slope_per_day), spec.unit)}; "
         f"{crossings} (confidence {fmt_confidence(confidence)})"
     )
-    target = with_unit(main.threshold, spec.unit)
-    headline = f"{spec.label} crosses {target} {in_days_short(main_days)}"
+    headline = crosses_headline(spec, main.threshold, main_days)
     return make_finding(
         asset_id=asset_id,
         metric=spec.key,
@@ -209,7 +215,7 @@ def _beyond(
         predicted_impact_at=now,
         evidence=evidence,
         explanation=explanation,
-        headline=f"{spec.label} {side} {kind} ({with_unit(threshold, spec.unit)})",
+        headline=beyond_headline(spec, side, kind, threshold),
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from concierge.domain import InsightKind, Severity
+from concierge.insights.text import Headline
 
 Evidence = dict[str, float | str | None]
 
@@ -30,6 +32,7 @@ class Finding:
     explanation: str
     headline: str
     key: str  # stable dedup key: "{asset_id}:{metric}:{kind}"
+    headline_code: dict[str, Any] | None = None  # the headline as code + params (any language)
 
 
 def finding_key(asset_id: str, metric: str, kind: InsightKind) -> str:
@@ -58,8 +61,10 @@ def make_finding(
     predicted_impact_at: float | None,
     evidence: Evidence,
     explanation: str,
-    headline: str,
+    headline: Headline | str,
 ) -> Finding:
+    """A finding; a ``Headline`` gives its English text and its code with parameters."""
+    coded = headline.coded() if isinstance(headline, Headline) else None
     return Finding(
         asset_id=asset_id,
         metric=metric,
@@ -69,6 +74,7 @@ def make_finding(
         predicted_impact_at=predicted_impact_at,
         evidence=clean_evidence(evidence),
         explanation=explanation,
-        headline=headline,
+        headline=headline.text if isinstance(headline, Headline) else headline,
         key=finding_key(asset_id, metric, kind),
+        headline_code=coded,
     )

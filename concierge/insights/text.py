@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -335,3 +336,247 @@ _EXPLANATIONS = (
     msg("{metric} now {level}, usually {usual} (confidence {confidence})."),
     msg("{metric} at {value} of the {limit} service limit (confidence {confidence})."),
 )
+
+
+# --- headlines as codes with typed parameters -------------------------------------------
+# The detectors make each headline here: English text (what an older client shows) plus
+# a stable code and parameters (plain JSON: the metric's key, numbers, epoch seconds),
+# which the office stores and sends and every edge renders in its reader's language.
+# ``headline_msg`` above stays as the reading of records from before the codes.
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline as English text and as a code with parameters."""
+
+    text: str
+    code: str
+    params: dict[str, Any]
+
+    def coded(self) -> dict[str, Any]:
+        """The code and parameters as sent (``schemas.CodedText``)."""
+        return {"code": self.code, "params": dict(self.params)}
+
+
+def limit_reached_headline(spec: Any) -> Headline:
+    return Headline(f"{spec.label}: service limit reached", "counter.limit_reached",
+                    {"metric": spec.key})
+
+
+def limit_soon_headline(spec: Any, days: float) -> Headline:
+    return Headline(f"{spec.label}: service limit {in_days_short(days)}", "counter.limit_soon",
+                    {"metric": spec.key, "days": round(days, 2)})
+
+
+def limit_share_headline(spec: Any, used: float, limit: float) -> Headline:
+    share = round(100 * used / limit)
+    return Headline(f"{spec.label}: {share}% of service limit", "counter.limit_share",
+                    {"metric": spec.key, "percent": share})
+
+
+def crosses_headline(spec: Any, threshold: float, days: float) -> Headline:
+    return Headline(f"{spec.label} crosses {with_unit(threshold, spec.unit)} {in_days_short(days)}",
+                    "trend.crosses", {"metric": spec.key, "value": threshold,
+                                      "days": round(days, 2)})
+
+
+def beyond_headline(spec: Any, side: str, level: str, threshold: float) -> Headline:
+    """``side`` "above"/"below", ``level`` "warning"/"critical"."""
+    return Headline(f"{spec.label} {side} {level} ({with_unit(threshold, spec.unit)})",
+                    "trend.beyond", {"metric": spec.key, "side": side, "level": level,
+                                     "value": threshold})
+
+
+def shift_headline(spec: Any, up: bool, amount: float, since: float, now: float) -> Headline:
+    """A level shift up or down by ``amount`` since the epoch second ``since``."""
+    direction = "up" if up else "down"
+    return Headline(
+        f"{spec.label} {direction} {with_unit(amount, spec.unit)} since {fmt_date(since, now)}",
+        "deviation.shift", {"metric": spec.key, "direction": direction, "amount": amount,
+                            "since": since, "year": datetime.fromtimestamp(since, UTC).year
+                            != datetime.fromtimestamp(now, UTC).year})
+
+
+def spikes_headline(spec: Any, events: int, days: float) -> Headline:
+    return Headline(f"{spec.label} spikes: {events} in {fmt_span(days)}", "deviation.spikes",
+                    {"metric": spec.key, "count": events, "days": round(days, 3)})
+
+
+def noise_headline(spec: Any, ratio: float) -> Headline:
+    return Headline(f"{spec.label} noise {ratio:.1f}× baseline", "deviation.noise",
+                    {"metric": spec.key, "ratio": round(ratio, 1)})
+
+
+def unusual_headline(metric: str, label: str) -> Headline:
+    return Headline(f"{label}: unusual behaviour", "anomaly.unusual", {"metric": metric})
+
+
+RESOLVED_CODE = "visit.findings_resolved"
+
+
+def resolved_summary(summary: str, coded: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]
+                                                                              | None]:
+    """A visit's summary once its findings resolved: English text and, when the
+    previous summary had one, code and parameters."""
+    text = f"Findings resolved: {summary}"[:400]
+    return text, (None if coded is None else {"code": RESOLVED_CODE,
+                                              "params": {"summary": dict(coded)}})
+
+
+@dataclass(frozen=True)
+class _Date:
+    """An epoch second as a day ("29 Nov"; with the year when ``year``)."""
+
+    ts: float
+    year: bool
+
+    def render(self, t: Translator) -> str:
+        day = datetime.fromtimestamp(self.ts, UTC)  # the detectors' day is the UTC day
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        return t.format_skeleton(noon, "dMMMy" if self.year else "dMMM")
+
+
+def _metric(params: Mapping[str, Any]) -> tuple[Msg, str]:
+    """The metric's label (as a message) and unit, from its catalogue key."""
+    from concierge.domain import METRIC_CATALOGUE
+
+    key = params["metric"]
+    for specs in METRIC_CATALOGUE.values():
+        for spec in specs:
+            if spec.key == key:
+                return Msg(spec.label), spec.unit
+    raise KeyError(key)
+
+
+def _num(params: Mapping[str, Any], name: str) -> float:
+    value = params[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TypeError(name)
+    return float(value)
+
+
+def _days(days: float) -> Msg:
+    if days < 1.0:
+        return msg("within a day")
+    n = whole_days(days)
+    return nmsg("in ~{count} day", "in ~{count} days", n)
+
+
+def _choice(params: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    value = params[name]
+    if value not in choices:
+        raise ValueError(name)
+    return str(value)
+
+
+def _limit_reached(p: Mapping[str, Any]) -> Msg:
+    return msg("{metric}: service limit reached", metric=_metric(p)[0])
+
+
+def _limit_soon(p: Mapping[str, Any]) -> Msg:
+    return msg("{metric}: service limit {when}", metric=_metric(p)[0], when=_days(_num(p, "days")))
+
+
+def _limit_share(p: Mapping[str, Any]) -> Msg:
+    return msg("{metric}: {share} of service limit", metric=_metric(p)[0],
+               share=_Amount(_num(p, "percent"), "%"))
+
+
+def _crosses(p: Mapping[str, Any]) -> Msg:
+    label, unit = _metric(p)
+    return msg("{metric} crosses {value} {when}", metric=label,
+               value=_Amount(_num(p, "value"), unit), when=_days(_num(p, "days")))
+
+
+def _beyond(p: Mapping[str, Any]) -> Msg:
+    label, unit = _metric(p)
+    side = _choice(p, "side", ("above", "below"))
+    level = _choice(p, "level", ("warning", "critical"))
+    texts = {("above", "warning"): "{metric} above warning ({value})",
+             ("above", "critical"): "{metric} above critical ({value})",
+             ("below", "warning"): "{metric} below warning ({value})",
+             ("below", "critical"): "{metric} below critical ({value})"}
+    return Msg(texts[(side, level)], params={"metric": label,
+                                              "value": _Amount(_num(p, "value"), unit)})
+
+
+def _shift(p: Mapping[str, Any]) -> Msg:
+    label, unit = _metric(p)
+    up = _choice(p, "direction", ("up", "down")) == "up"
+    text = "{metric} up {amount} since {day}" if up else "{metric} down {amount} since {day}"
+    return Msg(text, params={"metric": label, "amount": _Amount(_num(p, "amount"), unit),
+                             "day": _Date(_num(p, "since"), bool(p.get("year", False)))})
+
+
+def _spikes(p: Mapping[str, Any]) -> Msg:
+    days = _num(p, "days")
+    count = int(_num(p, "count"))
+    if days >= 1.0:
+        n = whole_days(days)
+        span = msg("the last day") if n == 1 else nmsg(
+            "the last {count} day", "the last {count} days", n)
+    else:
+        hours = max(1, math.floor(days * 24.0 + 0.5))
+        span = msg("the last hour") if hours == 1 else nmsg(
+            "the last {count} hour", "the last {count} hours", hours)
+    return nmsg("{metric} spikes: {count} in {span}", "{metric} spikes: {count} in {span}",
+                count, metric=_metric(p)[0], span=span)
+
+
+def _noise(p: Mapping[str, Any]) -> Msg:
+    return msg("{metric} noise {ratio}× baseline", metric=_metric(p)[0],
+               ratio=_Amount(_num(p, "ratio"), ""))
+
+
+def _unusual(p: Mapping[str, Any]) -> Msg:
+    return msg("{metric}: unusual behaviour", metric=_metric(p)[0])
+
+
+def _resolved(p: Mapping[str, Any]) -> Msg:
+    inner = coded_msg(p["summary"])
+    if inner is None:
+        raise ValueError("summary")
+    return msg("Findings resolved: {summary}", summary=inner)
+
+
+_CODES: dict[str, Callable[[Mapping[str, Any]], Msg]] = {
+    "counter.limit_reached": _limit_reached,
+    "counter.limit_soon": _limit_soon,
+    "counter.limit_share": _limit_share,
+    "trend.crosses": _crosses,
+    "trend.beyond": _beyond,
+    "deviation.shift": _shift,
+    "deviation.spikes": _spikes,
+    "deviation.noise": _noise,
+    "anomaly.unusual": _unusual,
+    RESOLVED_CODE: _resolved,
+}
+HEADLINE_CODES = frozenset(_CODES)
+
+
+def coded_msg(coded: Any) -> Msg | None:
+    """A headline's or summary's code and parameters (a ``schemas.CodedText`` or its JSON)
+    as a message; None for a code this version does not know, or parameters that do not
+    fit it (a newer office's)."""
+    if coded is None:
+        return None
+    data = coded.model_dump() if hasattr(coded, "model_dump") else coded
+    if not isinstance(data, Mapping):
+        return None
+    make = _CODES.get(str(data.get("code")))
+    params = data.get("params") or {}
+    if make is None or not isinstance(params, Mapping):
+        return None
+    try:
+        return make(params)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def headline_text(text: str, coded: Any = None) -> Msg | str:
+    """What to show for a headline or visit summary: its code rendered when this version
+    knows it; the English text as sent when it does not (a newer office's code); a
+    record from before the codes read back from its English (``headline_msg``)."""
+    if coded is not None:
+        return coded_msg(coded) or text
+    return headline_msg(text)

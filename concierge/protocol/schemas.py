@@ -24,6 +24,7 @@ MAX_INGEST_READINGS = 50_000
 MAX_QUERY_POINTS = 5_000
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 INSIGHT_KINDS_HEADER = "X-Insight-Kinds"  # the insight kinds a client reads (comma-separated)
+TEXT_CODES_HEADER = "X-Text-Codes"  # "1": the client reads headline_code/summary_code
 ATTACHMENT_CONTENT_TYPES = frozenset(
     {"image/png", "image/jpeg", "application/pdf", "text/plain", "application/json"}
 )
@@ -249,6 +250,25 @@ class Asset(Record):
     updated_at: Timestamp
 
 
+class CodedText(Record):
+    """Text made in the core as a stable code with typed parameters (JSON numbers, strings,
+    a metric's key, epoch seconds, or a nested coded text); each client renders it in its
+    reader's language.  The English text beside it is what a client that does not know
+    the code shows."""
+
+    code: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$")]
+    params: dict[
+        Annotated[str, Field(max_length=64)],
+        CodedText | bool | int | float | Annotated[str, Field(max_length=400)] | None,
+    ] = {}
+
+
+ADDITIVE_FIELDS = frozenset({"headline_code", "summary_code", "remote_fixes", "contract"})
+"""Record fields newer than the sync protocol: an older office leaves them out, and an
+office sends them only to a client announcing ``TEXT_CODES_HEADER`` (laptops from before
+it refuse fields they do not know)."""
+
+
 class Insight(Record):
     id: Id
     asset_id: Id
@@ -261,6 +281,8 @@ class Insight(Record):
     evidence: dict[str, float | str | None] = {}
     explanation: str
     headline: str
+    headline_code: CodedText | None = Field(
+        default=None, description="The headline as a code with parameters (any language).")
     status: Literal["open", "resolved"] = "open"
     created_at: Timestamp
     updated_at: Timestamp
@@ -279,6 +301,8 @@ class Visit(Record):
     priority: Annotated[int, Field(ge=1, le=4, description="1 is the most urgent.")]
     status: VisitStatus
     summary: str = Field(description="Top reason in plain words, for the board.")
+    summary_code: CodedText | None = Field(
+        default=None, description="The summary as a code with parameters (any language).")
     office_notes: LongText = ""
     technician_notes: LongText = ""
     outcome: LongText | None = None

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from concierge.domain import METRIC_CATALOGUE, AssetKind, StepType, metric_spec
 from concierge.i18n import N_, Msg, msg
-from concierge.insights.text import headline_msg
+from concierge.insights.text import explanation_msg, headline_text
 from concierge.protocol.schemas import Asset, ChecklistStepTemplate, ChecklistTemplate, Insight
 from concierge.session.model import WISH_TAGS, ChecklistItem
 
@@ -58,8 +58,20 @@ def step_title_msg(item: ChecklistItem) -> Msg | str:
     return Msg(item.title)
 
 
-def step_instructions_msg(item: ChecklistItem) -> Msg | str:
-    """Our own instructions, the demo templates' measuring hint, or the office's text."""
+_TUNE = msg("Find the cause, tune, then measure again.")
+_SERVICE = msg("Do the service due at this count and reset the counter.")
+
+
+def step_instructions_msg(item: ChecklistItem, insights: Iterable[Insight] = ()) -> Msg | str:
+    """Our own instructions, the demo templates' measuring hint, or the office's text.
+    An insight's step (its explanation, then what to do) from the insight's data when it
+    is among ``insights``; without that data the English stays for English readers."""
+    for action in (_TUNE, _SERVICE):
+        if item.key.startswith("insight-") and item.instructions.endswith(" " + action.text):
+            insight = next((i for i in insights if i.id in item.insight_ids), None)
+            explained = explanation_msg(insight) if insight is not None else None
+            if explained is not None:
+                return msg("{explanation} {action}", explanation=explained, action=action)
     if m := _MEASURE_HINT.fullmatch(item.instructions):
         label = next((s.label for specs in METRIC_CATALOGUE.values() for s in specs
                       if s.label.lower() == m.group(1)), None)
@@ -78,11 +90,14 @@ def choice_msg(choice: str) -> Msg:
 _MEASURE_HINT = re.compile(r"Measure and enter (.+) \((.+)\); normal is \S+ to \S+\.")
 
 
-def reason_msg(reason: str) -> Msg | str:
-    """A stored reason (English, as generated) as a message for the reader."""
+def reason_msg(reason: str, insights: Iterable[Insight] = ()) -> Msg | str:
+    """A stored reason (English, as generated) as a message for the reader; an insight's
+    headline from its code and parameters when one of ``insights`` has that headline."""
     if reason.startswith(INSIGHT_REASON):
-        return msg("Insight: {headline}",
-                   headline=headline_msg(reason.removeprefix(INSIGHT_REASON)))
+        headline = reason.removeprefix(INSIGHT_REASON)
+        coded = next((i.headline_code for i in insights
+                      if i.headline == headline and i.headline_code is not None), None)
+        return msg("Insight: {headline}", headline=headline_text(headline, coded))
     if reason.startswith(WISH_REASON):
         return msg("Customer wish: {wish}", wish=Msg(reason.removeprefix(WISH_REASON)))
     return _own(reason)
@@ -160,8 +175,7 @@ def _insight_item(asset: Asset, insight: Insight) -> ChecklistItem:
         title=f"{spec.label}: tuned and measured" if measure
         else f"{spec.label}: service done and counter reset",
         instructions=f"{insight.explanation} "
-        + ("Find the cause, tune, then measure again." if measure
-           else "Do the service due at this count and reset the counter."),
+        + (_TUNE.text if measure else _SERVICE.text),
         type=StepType.MEASUREMENT if measure else StepType.CHECK,
         unit=spec.unit if measure else None,
         target_low=spec.normal_low if measure else None,

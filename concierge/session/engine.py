@@ -50,7 +50,7 @@ from concierge.session.report import (
 )
 from concierge.session.state import Step, StepProgress, next_step, parse_step, previous_step
 from concierge.session.state import progress as step_progress
-from concierge.session.text import asset_label
+from concierge.session.text import asset_label, outcome_line
 from concierge.session.validation import Flag, blockers, check_range, parse_measurement
 
 
@@ -713,14 +713,10 @@ class SessionEngine:
 
     def outcome_text(self) -> str:
         """One line for the visit's outcome: what improved."""
-        better = [c for c in self.comparisons() if c.verdict == "improved"]
+        better = [(c.kpi.label, c.change_pct) for c in self.comparisons()
+                  if c.verdict == "improved" and c.change_pct]
         done = sum(1 for r in self.doc.results.values() if r.status == "done")
-        parts = [f"{done} steps done"]
-        parts += [f"{c.kpi.label} {c.change_pct:+.0f} % (improved)" for c in better
-                  if c.change_pct]
-        if self.doc.rating:
-            parts.append(f"rated {self.doc.rating}/5")
-        return "; ".join(parts)
+        return outcome_line(done, better, self.doc.rating)
 
     def report_path(self) -> Path | None:
         return self.store.attachment_path(self.doc.report) if self.doc.report else None

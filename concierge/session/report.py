@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from concierge.domain import StepType
 from concierge.i18n import SOURCE, Translator, msg, negotiate, nmsg, pmsg, translator_for
-from concierge.insights.text import headline_msg
+from concierge.insights.text import headline_text
 from concierge.protocol.schemas import Asset, Insight, Site, Visit
 from concierge.session.checklist import choice_msg, step_title_msg
 from concierge.session.impact import HORIZON_DAYS, InsightOutcome, insight_outcomes
@@ -149,7 +149,7 @@ def build_report(
         site=site.name if site else "",
         address=site.address if site else "",
         visit_id=visit.id,
-        reason=t.render(headline_msg(visit.summary)),
+        reason=t.render(headline_text(visit.summary, visit.summary_code)),
         technician=doc.sign_off.name if doc.sign_off else "",
         date=now,
         present=list(doc.wishes.present),

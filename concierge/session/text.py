@@ -7,6 +7,9 @@ its own language (``concierge.i18n.ui()``), the report always passes the custome
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from concierge.i18n import Msg, Translator, msg, nmsg, pmsg, ui
 
 
@@ -95,3 +98,46 @@ def asset_label(kind: str, model: str, serial: str, *, t: Translator | None = No
     t = t or ui()
     return t.render(msg("{kind} {model} ({serial})", kind=kind_label(kind), model=model,
                         serial=serial))
+
+
+# --- a completed session's outcome line --------------------------------------------------
+# Stored on the visit in English (the office reads it); shown on the laptop in the reader's
+# language by reading it back.  Both sides live here so they cannot drift apart.
+
+_OUTCOME_SEP = "; "
+
+
+def outcome_line(done: int, improved: list[tuple[str, float]], rating: int | None) -> str:
+    """"3 steps done; Door cycle time -12 % (improved); rated 5/5" (English, stored)."""
+    parts = [f"{done} step done" if done == 1 else f"{done} steps done"]
+    parts += [f"{label} {pct:+.0f} % (improved)" for label, pct in improved if pct]
+    if rating:
+        parts.append(f"rated {rating}/5")
+    return _OUTCOME_SEP.join(parts)
+
+
+@dataclass(frozen=True)
+class _SignedPercent:
+    value: float
+
+    def render(self, t: Translator) -> str:
+        return t.percent(self.value / 100.0, signed=True)
+
+
+def outcome_msg(text: str) -> Msg | str:
+    """A stored outcome line (``outcome_line``) as a message; other text as it is."""
+    parts: list[Msg] = []
+    for piece in text.split(_OUTCOME_SEP):
+        if m := re.fullmatch(r"(\d+) steps? done", piece):
+            parts.append(nmsg("{count} step done", "{count} steps done", int(m.group(1))))
+        elif m := re.fullmatch(r"(.+) ([+-]\d+) % \(improved\)", piece):
+            parts.append(msg("{kpi} {change} (improved)", kpi=Msg(m.group(1)),
+                             change=_SignedPercent(float(m.group(2)))))
+        elif m := re.fullmatch(r"rated ([1-5])/5", piece):
+            parts.append(msg("rated {rating}/5", rating=int(m.group(1))))
+        else:
+            return text  # an office's own words, or a line from elsewhere
+    joined = parts[0]
+    for later in parts[1:]:
+        joined = msg("{first}; {then}", first=joined, then=later)
+    return joined

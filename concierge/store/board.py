@@ -43,6 +43,7 @@ class VisitRow:
     pending_changes: bool
     has_conflict: bool
     updated_at: datetime
+    summary_code: str | None = None  # the summary as code + params (JSON), if sent
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ _COLUMNS = f"""
         WHERE a.value NOT IN usable
         OR (v.status IN ({_sql_list(ACTIVE_STATUSES)}) AND a.value NOT IN fetched)
     ),
-    v.updated_at"""
+    v.updated_at, v.summary_code"""
 _READINESS = """
 usable(id) AS MATERIALIZED (
     SELECT id FROM records WHERE entity = 'asset' AND data ->> '$.kind' IN (
@@ -132,10 +133,10 @@ def _visit_rows(conn: sqlite3.Connection, rows: list[Any]) -> list[VisitRow]:
         VisitRow(
             vid, site_id, customer or "", site_name or "", address or "", parse(start),
             parse(end), int(prio), status, summary, count, bool(ready), vid in pending,
-            vid in conflicted, parse(updated),
+            vid in conflicted, parse(updated), summary_code,
         )
         for (vid, site_id, customer, site_name, address, start, end, prio, status, summary,
-             count, ready, updated) in rows
+             count, ready, updated, summary_code) in rows
     ]
 
 

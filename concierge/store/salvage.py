@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from concierge.i18n import Msg, msg, nmsg
 from concierge.store import attachments
-from concierge.store.db import Database
+from concierge.store.db import Database, english
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +33,25 @@ class SalvageReport:
     account: bool = False
     problems: list[str] = field(default_factory=list)
 
+    def summary_msgs(self) -> list[Msg]:
+        """What was recovered, as messages for the reader's language (a sentence each)."""
+        counts = {
+            "changes": nmsg("{count} unsent change", "{count} unsent changes", self.changes),
+            "drafts": nmsg("{count} session draft", "{count} session drafts", self.sessions),
+            "attachments": nmsg("{count} attachment", "{count} attachments", self.attachments),
+            "file": self.kept_as.name,
+        }
+        said = [msg("Recovered {changes}, {drafts} and {attachments} from {file}.", **counts)]
+        if self.changes:
+            said.append(msg("The changes are sent at the next sync."))
+        if self.problems:
+            said.append(msg("Some of it could not be read ({problem}).",
+                            problem=self.problems[0]))
+        return said
+
     def summary(self) -> str:
-        found = (
-            f"Recovered {self.changes} unsent change(s), {self.sessions} session draft(s) and "
-            f"{self.attachments} attachment(s) from {self.kept_as.name}"
-        )
-        sent = "; they are sent at the next sync." if self.changes else "."
-        unread = f" Some of it could not be read ({self.problems[0]})." if self.problems else ""
-        return found + sent + unread
+        """In English, for the log."""
+        return " ".join(english(m) for m in self.summary_msgs())
 
 
 def salvage(kept_as: Path, into: Database, attachments_dir: Path) -> SalvageReport:

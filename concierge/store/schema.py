@@ -192,6 +192,27 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.execute(V3_DROP)
 
 
+# A visit's summary as a code with parameters (``schemas.CodedText`` JSON), beside its
+# English text, so the board shows it in the reader's language.
+_VISIT_COLUMNS_V4 = _VISIT_COLUMNS + ", new.data ->> '$.summary_code'"
+V4 = f"""
+ALTER TABLE board_visits ADD COLUMN summary_code TEXT;
+DROP TRIGGER board_visit_inserted;
+DROP TRIGGER board_visit_updated;
+CREATE TRIGGER board_visit_inserted AFTER INSERT ON records WHEN new.entity = 'visit' BEGIN
+    DELETE FROM board_visits WHERE id = new.id;
+    INSERT INTO board_visits VALUES ({_VISIT_COLUMNS_V4});
+END;
+CREATE TRIGGER board_visit_updated AFTER UPDATE OF data ON records WHEN new.entity = 'visit'
+BEGIN
+    DELETE FROM board_visits WHERE id = new.id;
+    INSERT INTO board_visits VALUES ({_VISIT_COLUMNS_V4});
+END;
+UPDATE board_visits SET summary_code = (
+    SELECT data ->> '$.summary_code' FROM records r
+    WHERE r.entity = 'visit' AND r.id = board_visits.id);
+"""
+
 # A step is a script, or a function run inside the migration's transaction.
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, _v3)
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, _v3, V4)

@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from concierge.i18n import _
+from concierge.i18n import msg
 from concierge.store.db import StoreError
 
 _held: dict[Path, tuple[int, int]] = {}  # lock file -> (fd, holders in this process)
@@ -27,10 +27,10 @@ class StoreInUse(StoreError):
     def __init__(self, folder: Path, pid: str) -> None:
         self.folder = folder
         self.pid = pid
-        super().__init__(_(
+        super().__init__(msg(
             "Your data in {folder} is already open in another Field Concierge (process "
-            "{pid}). Close that one first, or switch to its window.").format(
-                folder=folder, pid=pid or "?"))
+            "{pid}). Close that one first, or switch to its window.",
+            folder=str(folder), pid=pid or "?"))
 
 
 def lock_path(store_file: Path) -> Path:

@@ -47,7 +47,8 @@ def _record_problem(entity: str, ident: str, data: dict[str, object]) -> str | N
         where = ".".join(map(str, first["loc"]))
         return f"{where}: {first['msg']}" if where else str(first["msg"])
     missing = sorted(name for name, field in model.model_fields.items()
-                     if name not in data and not _absent_means_none(field))
+                     if name not in data and not _absent_means_none(field)
+                     and name not in schemas.ADDITIVE_FIELDS)
     if missing:
         return f"incomplete: no {', '.join(missing)}"
     if getattr(record, "id", None) != ident:

@@ -223,3 +223,26 @@ def test_demo_templates_only_use_the_agreed_wish_tags() -> None:
     ]
     assert tags, "some demo steps depend on wish tags"
     assert set(tags) <= set(WISH_TAGS), sorted(set(tags) - set(WISH_TAGS))
+
+
+def test_an_insight_from_before_the_codes_gets_its_code_once(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    from sqlalchemy import select, update
+
+    office = login(fresh_office, "office")
+    ins = db.insights
+    with fresh_office.service.db.read() as conn:
+        row = conn.execute(
+            select(ins).where(ins.c.status == "open", ins.c.kind == "trend").limit(1)).one()
+    assert row.headline_code is not None and row.headline_code["code"].startswith("trend.")
+    with fresh_office.service.db.write() as conn:  # as revision 0011 leaves an older row
+        conn.execute(update(ins).where(ins.c.id == row.id).values(headline_code=None))
+    run = office.ok("POST", "/v1/admin/engine/run")
+    assert run["insights_updated"] == 1
+    with fresh_office.service.db.read() as conn:
+        after = conn.execute(select(ins).where(ins.c.id == row.id)).one()
+    assert after.headline_code["code"] == row.headline_code["code"]
+    assert after.headline_code["params"]["metric"] == row.metric
+    assert after.version == row.version + 1
+    assert office.ok("POST", "/v1/admin/engine/run")["insights_updated"] == 0

@@ -249,3 +249,30 @@ def test_pulled_records_are_exactly_what_the_models_would_write(
     page = ana.ok("GET", "/v1/sync/changes", params={"limit": 10})
     assert page["changes"] and page["has_more"]
     assert schemas.PullResponse.model_validate(page).model_dump(mode="json") == page
+
+
+def test_headline_codes_only_for_a_client_that_reads_them(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    """A client from before the codes (no X-Text-Codes) gets records its strict schema
+    parses, with the English text; one that reads them gets the codes as well."""
+    from concierge.insights.text import HEADLINE_CODES, coded_msg
+    from concierge.sync.checks import _record_problem
+
+    ana = login(office, "ana")
+    old, _ = ana.pull_all()
+    ana.http.headers[schemas.TEXT_CODES_HEADER] = "1"
+    new, _ = ana.pull_all()
+    for changes in (old, new):
+        for c in changes:
+            if c["entity"] in ("insight", "visit"):
+                assert _record_problem(c["entity"], c["id"], c["data"]) is None
+    assert not any(schemas.ADDITIVE_FIELDS & set(c["data"]) for c in old)
+    insights = [c["data"] for c in new if c["entity"] == "insight"]
+    visits = [c["data"] for c in new if c["entity"] == "visit"]
+    assert insights and visits
+    for data, field in [(i, "headline_code") for i in insights] + [
+            (v, "summary_code") for v in visits]:
+        coded = schemas.CodedText.model_validate(data[field])
+        assert coded.code in HEADLINE_CODES
+        assert coded_msg(coded) is not None

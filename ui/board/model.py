@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPixmap
 
-from concierge.i18n import SOURCE, _, pgettext, ui
+from concierge.i18n import _, pgettext
 from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
@@ -30,7 +30,8 @@ from ui.format import (
     priority_name,
     priority_tone,
     status_name,
-    summary_text,
+    summaries_of,
+    summary_of,
     window_text,
 )
 from ui.theme import AA_GRAPHIC, semantic
@@ -116,10 +117,10 @@ def prepare_rows(rows: Sequence[Any], sort: tuple[int, Qt.SortOrder] = DEFAULT_S
         for r in ordered
     ]
     names = {key: status_name(key) for key in STATUS_KEYS}  # once, not per row
-    reason = (lambda text: text) if ui().language == SOURCE else summary_text
     search = [
-        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{reason(r.summary)}\n"
-        f"{names.get(r.status, r.status)}".casefold() for r in ordered
+        f"{r.customer_name}\n{r.site_name}\n{r.address}\n{reason}\n"
+        f"{names.get(r.status, r.status)}".casefold()
+        for r, reason in zip(ordered, summaries_of(ordered), strict=True)
     ]
     return PreparedRows(ordered, groups, search, sort)
 
@@ -242,7 +243,7 @@ class VisitTableModel(QAbstractTableModel):
                 return f"{row.customer_name} · {row.site_name}\n{row.address}"
             if col == Column.REASON:
                 note = self.note_marks.get(row.id)
-                reason = summary_text(str(row.summary))
+                reason = summary_of(row)
                 if not note:
                     return reason
                 said = _("Office note: {note}").format(note=note[1])
@@ -298,7 +299,7 @@ class VisitTableModel(QAbstractTableModel):
             note = self.note_marks.get(row.id)
             mark = {"new": _("✎ Office note"), "updated": _("✎ Note updated")}.get(
                 note[0] if note else "", "")
-            reason = summary_text(str(row.summary))
+            reason = summary_of(row)
             return f"{mark} · {reason}" if mark else reason
         if col == Column.STATUS:
             return status_name(row.status)

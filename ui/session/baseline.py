@@ -10,7 +10,7 @@ from concierge.session.engine import SessionEngine
 from concierge.session.impact import HORIZON_DAYS
 from concierge.session.kpi import kpi_def
 from concierge.session.text import fmt_days, fmt_value, label_name
-from ui.format import number, severity_name, summary_text
+from ui.format import headline_of, number, severity_name
 from ui.session.common import card, fill, label, table
 from ui.session.measure import MeasureEntry
 
@@ -67,7 +67,7 @@ class BaselinePage(QWidget):
         outcomes = {o.insight.id: o for o in e.outcomes()}
         open_insights = [i for i in e.insights if i.status == "open"]
         fill(self.insights, [
-            [f"{summary_text(i.headline)}\n{e.asset_names.get(i.asset_id, i.asset_id)}",
+            [f"{headline_of(i)}\n{e.asset_names.get(i.asset_id, i.asset_id)}",
              severity_name(str(i.severity)),
              fmt_days(outcomes[i.id].days_before, HORIZON_DAYS) if i.id in outcomes else "—"]
             for i in open_insights

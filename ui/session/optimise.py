@@ -59,10 +59,10 @@ class StepCard(QFrame):
         layout.addWidget(label(title, role="cardTitle"))
         where = engine.asset_names.get(item.asset_id, _("Whole site"))
         need = _("Required") if item.required else _("Optional")
-        reasons = "; ".join(tr(reason_msg(r)) for r in item.reasons)
+        reasons = "; ".join(tr(reason_msg(r, engine.insights)) for r in item.reasons)
         layout.addWidget(label(f"{where} · {need} · {reasons}", role="muted"))
         if item.instructions:
-            layout.addWidget(label(tr(step_instructions_msg(item))))
+            layout.addWidget(label(tr(step_instructions_msg(item, engine.insights))))
         self.input_row = QHBoxLayout()
         layout.addLayout(self.input_row)
         self.flag = label("", f"flag:{item.id}")

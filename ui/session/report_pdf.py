@@ -20,7 +20,7 @@ from PySide6.QtGui import (
 )
 
 from concierge.i18n import Msg, Translator, msg, pmsg
-from concierge.insights.text import headline_msg
+from concierge.insights.text import headline_text
 from concierge.session.report import ReportContent, ReportLine
 from concierge.session.text import fmt_change, fmt_days, fmt_value, label_name
 from ui.session.chart import chart_image, paper_colours
@@ -328,7 +328,8 @@ def insight_title(insight: object, c: ReportContent, t: Translator) -> str:
     English): "Motortemperatur: Drift zur Grenze · Aufzug X (S/N)"."""
     from concierge.domain import metric_spec
 
-    headline = headline_msg(str(getattr(insight, "headline", "")))
+    headline = headline_text(str(getattr(insight, "headline", "")),
+                             getattr(insight, "headline_code", None))
     if isinstance(headline, Msg):
         return t.render(headline)
     kind = str(getattr(insight, "kind", ""))

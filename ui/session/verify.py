@@ -14,7 +14,7 @@ from concierge.session.text import (
     fmt_value,
     label_name,
 )
-from ui.format import summary_text
+from ui.format import headline_of
 from ui.session.chart import BeforeAfterChart
 from ui.session.common import card, fill, label, table
 from ui.session.measure import MeasureEntry
@@ -74,7 +74,7 @@ class VerifyPage(QWidget):
         self.chart.set_rows(rows, e.asset_names)
         outcomes = e.outcomes()
         fill(self.insights, [
-            [f"{summary_text(o.insight.headline)}\n{e.asset_names.get(o.insight.asset_id, '')}",
+            [f"{headline_of(o.insight)}\n{e.asset_names.get(o.insight.asset_id, '')}",
              tr(STATUS[o.status][0]), fmt_days(o.days_before, HORIZON_DAYS),
              fmt_days(o.days_after, HORIZON_DAYS)
              if o.after is not None or o.status == "resolved" else tr(o.reason)]

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from concierge.i18n import _
 from concierge.session.engine import SessionEngine
 from concierge.session.model import WISH_TAGS, Wish
-from ui.format import summary_text
+from ui.format import summary_of
 from ui.session.common import TextSaver, card, label, named
 
 
@@ -38,7 +38,7 @@ class WelcomePage(QWidget):
         layout.addWidget(label(_("How can I help you today?"), "welcomeTitle", "pageTitle"))
         layout.addWidget(label(
             _("Why we are here: {reason}. Before we start, what matters most to you?")
-            .format(reason=summary_text(engine.visit.summary)), role="muted"))
+            .format(reason=summary_of(engine.visit)), role="muted"))
 
         self.earlier, earlier_layout = card(_("Last time"), "earlierWishesCard")
         self.earlier_lines = [label(earlier_text(w), f"earlierWish:{w.origin}")

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from concierge.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from concierge.session.engine import SessionEngine, SessionError
 from concierge.session.state import STEPS, Step
-from ui.format import place_text, summary_text
+from ui.format import place_text, summary_of
 from ui.serve.help import HelpCard
 from ui.session.baseline import BaselinePage
 from ui.session.common import SessionIO, error_text, label, named, session_stylesheet
@@ -91,7 +91,7 @@ class SessionWindow(QWidget):
         title = place_text(site.customer_name, site.name) if site else self.visit_id
         header = QHBoxLayout()
         header.addWidget(label(title, "sessionTitle", "pageTitle", wrap=False))
-        reason = label(summary_text(e.visit.summary), "sessionReason", "muted")
+        reason = label(summary_of(e.visit), "sessionReason", "muted")
         reason.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         header.addWidget(reason, 1)  # wraps rather than widening the window
         header.addWidget(self._report_language(e))

@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.i18n import SOURCE, _, pgettext, ui
-from concierge.session.text import fmt_value, kind_label, label_name
+from concierge.i18n import SOURCE, _, pgettext, tr, ui
+from concierge.session.text import fmt_value, kind_label, label_name, outcome_msg
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     SEVERITY_TONES,
     WITHDRAWN,
     date_text,
+    headline_of,
     local,
     place_text,
     priority_name,
@@ -324,7 +325,7 @@ class VisitDetail(QWidget):
         card, layout = _card(_("Customer and site"), "siteCard")
         contact = " · ".join(x for x in (site.contact_name, site.contact_phone,
                                           site.contact_email) if x)
-        layout.addWidget(_label(contact or "No contact on file", "siteContact"))
+        layout.addWidget(_label(contact or _("No contact on file"), "siteContact"))
         self.address = QPushButton(f"{site.address}  ↗")
         self.address.setObjectName("siteAddress")
         self.address.setAccessibleName(_("Open {address} in maps").format(address=site.address))
@@ -353,7 +354,8 @@ class VisitDetail(QWidget):
         names = {a.id: f"{a.model} ({a.serial})" for a in self.bundle.assets}
         for past in history[:HISTORY_SHOWN]:
             when = local(past.window_start)
-            outcome = past.outcome or summary_text(past.summary)
+            outcome = (tr(outcome_msg(past.outcome)) if past.outcome
+                       else summary_text(past.summary, past.summary_code))
             outcomes = self.bundle.outcomes.get(past.id, [])
             status = "completed" if outcomes else past.status  # a completed session says so
             layout.addWidget(_label(
@@ -409,7 +411,7 @@ class VisitDetail(QWidget):
             text = (
                 f"<span style='color:{colour}; font-weight:600'>"
                 f"{html.escape(severity_name(str(insight.severity)).upper())}</span> "
-                f"<b>{html.escape(summary_text(insight.headline))}</b>{html.escape(where)}<br>"
+                f"<b>{html.escape(headline_of(insight))}</b>{html.escape(where)}<br>"
                 f"{html.escape(explanation_text(insight))}<br>"
                 "<span>" + html.escape(_("Confidence {confidence} · impact {when}").format(
                     confidence=ui().percent(insight.confidence),
