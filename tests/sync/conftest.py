@@ -16,6 +16,7 @@ import requests
 from sqlalchemy import text
 
 from concierge.auth import Account, MemoryTokenStore, TokenStore
+from concierge.protocol.schemas import TEXT_CODES_HEADER
 from concierge.store import Store
 from concierge.sync import SyncEngine, SyncOptions
 from concierge_office.db import Database
@@ -105,6 +106,7 @@ class Office:
                                  json={"username": login, "password": PASSWORD},
                                  timeout=10).json()["access_token"]
             session.headers["Authorization"] = f"Bearer {token}"
+            session.headers[TEXT_CODES_HEADER] = "1"  # as the laptop reads records
             found: dict[str, dict[str, Any]] = {}
             cursor = None
             while True:

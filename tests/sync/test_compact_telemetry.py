@@ -15,7 +15,7 @@ import requests
 import concierge_office.telemetry as office_telemetry
 from concierge.protocol import columns, schemas
 from concierge.store import Store, telemetry
-from concierge.store.schema import V1, V2
+from concierge.store.schema import MIGRATIONS, V1, V2
 from concierge.store.telemetry import COARSE_BUCKET, DETAIL_BUCKET
 from tests.sync.conftest import Laptop, Office
 
@@ -182,7 +182,7 @@ def test_an_old_store_migrates_in_place_with_nothing_lost(tmp_path: Path) -> Non
             version = db.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
             chunks = db.execute("SELECT COUNT(*), SUM(points) FROM telemetry_chunks").fetchone()
-        assert version == 3 and "telemetry" not in tables
+        assert version == len(MIGRATIONS) and "telemetry" not in tables
         assert chunks[1] == sum(len(c[0]) for c in written.values()) and chunks[0] > 8
         with sqlite3.connect(path) as conn:  # the exact stored columns, per resolution
             for (asset, metric, bucket), cols in written.items():

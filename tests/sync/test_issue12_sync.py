@@ -337,7 +337,7 @@ def test_12_4_a_damaged_store_is_kept_and_the_cli_says_what_to_do(
     assert kept.read_bytes() == damaged  # kept as it was, never reset or overwritten
 
     recovered = concierge(data_dir, "recover")
-    assert "Recovered 1 unsent change(s)" in recovered.stdout
+    assert "Recovered 1 unsent change," in recovered.stdout
     assert re.search(r"^Pending: +1 change$", concierge(data_dir, "status").stdout, re.M)
     assert kept.read_bytes() == damaged
 
