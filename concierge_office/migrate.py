@@ -53,6 +53,7 @@ _TABLES_AFTER_FIRST = frozenset({
     "op_digests", "login_failures", "refresh_successors", "token_uses",  # 0005
     "serve_tasks", "goodwill_requests", "held_checks",  # 0006
     "anomaly_states",  # 0007
+    "withdrawals",  # 0008
 })
 _COLUMNS_AFTER_FIRST = {"sites": ("language",)}  # 0003
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)

@@ -24,6 +24,8 @@ MAX_INGEST_READINGS = 50_000
 MAX_QUERY_POINTS = 5_000
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 INSIGHT_KINDS_HEADER = "X-Insight-Kinds"  # the insight kinds a client reads (comma-separated)
+SYNC_FEATURES_HEADER = "X-Sync-Features"  # additions to the pull a client reads (comma-separated)
+WITHDRAWAL_REASONS = "withdrawal-reasons"  # a feature: reasons on visit tombstones
 ATTACHMENT_CONTENT_TYPES = frozenset(
     {"image/png", "image/jpeg", "application/pdf", "text/plain", "application/json"}
 )
@@ -353,6 +355,22 @@ EntityName = Literal["site", "asset", "insight", "visit", "template", "session"]
 MutableEntity = Literal["visit", "session"]
 
 
+WITHDRAWAL_CODES = frozenset({"cancelled", "reassigned", "resolved_remotely"})
+"""Why the office took a visit off a technician; a client shows a general reason for a code
+it does not know (a later office may add codes)."""
+
+
+class Withdrawal(BaseModel):
+    """Why a visit's tombstone took it off this technician's round (tolerant: a later office
+    may add fields, and codes beyond ``WITHDRAWAL_CODES``)."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
+    note: LongText = Field(default="", description="The office's note, in its words.")
+    at: Timestamp = Field(description="When the office withdrew the visit.")
+
+
 class Change(Schema):
     entity: EntityName
     id: Id
@@ -360,6 +378,14 @@ class Change(Schema):
     version: int
     deleted: bool = False
     data: dict[str, Any] | None = Field(default=None, description="The record; None when deleted.")
+    withdrawal: Withdrawal | None = Field(
+        default=None,
+        description=f"A deleted visit: why (only to clients that send {SYNC_FEATURES_HEADER}: "
+        f"{WITHDRAWAL_REASONS}).",
+    )
+
+
+PullScope = Literal["near"]
 
 
 class PullResponse(Schema):
@@ -367,6 +393,10 @@ class PullResponse(Schema):
     cursor: str = Field(min_length=1,
                         description="Opaque, server-assigned; send it back to continue.")
     has_more: bool
+    scope: PullScope | None = Field(
+        default=None,
+        description="'near': the office honoured near_from/near_until (only then present).",
+    )
 
 
 class Mutation(Schema):
@@ -441,6 +471,11 @@ class VisitPatch(Schema):
     priority: Annotated[int, Field(ge=1, le=4)] | None = None
     technician_id: Id | None = None
     status: VisitStatus | None = None
+    withdrawal_note: LongText | None = Field(
+        default=None,
+        description="Why the visit is cancelled or reassigned, for the technician who loses "
+        "it (default: the visit's office notes). Not stored on the visit.",
+    )
     base_version: Version | None = Field(
         default=None, description="If given, the edit is refused (409) unless it is current."
     )

@@ -98,13 +98,18 @@ class Office:
             reply.raise_for_status()
             return dict(reply.json())
 
+    def session(self, login: str) -> requests.Session:
+        """A plain HTTP session signed in as a technician (an older client, say)."""
+        session = requests.Session()
+        token = session.post(f"{self.url}/v1/auth/login",
+                             json={"username": login, "password": PASSWORD},
+                             timeout=10).json()["access_token"]
+        session.headers["Authorization"] = f"Bearer {token}"
+        return session
+
     def server_visits(self, login: str) -> dict[str, dict[str, Any]]:
         """The technician's visits as the server has them (a fresh full pull)."""
-        with requests.Session() as session:
-            token = session.post(f"{self.url}/v1/auth/login",
-                                 json={"username": login, "password": PASSWORD},
-                                 timeout=10).json()["access_token"]
-            session.headers["Authorization"] = f"Bearer {token}"
+        with self.session(login) as session:
             found: dict[str, dict[str, Any]] = {}
             cursor = None
             while True:
