@@ -28,7 +28,6 @@ from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     PRIORITY_COLOURS,
     SEVERITY_TONES,
-    WITHDRAWN,
     date_text,
     local,
     place_text,
@@ -41,6 +40,7 @@ from ui.format import (
 )
 from ui.theme import tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
+from ui.withdrawal import office_note_text, withdrawal_sentence, withdrawal_status
 
 VERDICT_TONES = {"held": "ok", "regressed": "error", "unchanged": "muted",
                  "no data yet": "muted"}  # ui.theme.tone: readable on light and dark
@@ -146,9 +146,10 @@ class VisitDetail(QWidget):
         badge.setObjectName("priorityBadge")
         badge.setStyleSheet(f"background:{colour}; color:white; border-radius:9px;"
                             "padding:2px 10px; font-weight:600;")
-        status = WITHDRAWN if bundle.withdrawn else visit.status
-        meta = _label(f"{window_text(visit.window_start, visit.window_end)} · "
-                      f"{status_name(status)}", "visitMeta", "muted", wrap=False)
+        status = (withdrawal_status(bundle.withdrawal) if bundle.withdrawn
+                  else status_name(visit.status))
+        meta = _label(f"{window_text(visit.window_start, visit.window_end)} · {status}",
+                      "visitMeta", "muted", wrap=False)
         self.action = session_action(bundle)
         texts = {"start": (_("Start session"), _("Start the visit's session")),
                  "resume": (_("Resume session"), _("Resume the visit's session")),
@@ -224,15 +225,13 @@ class VisitDetail(QWidget):
         """A visit the office cancelled or took away says so, with the office's reason."""
         visit = bundle.visit
         if bundle.withdrawn:
-            text = _("The office took this visit off your round (cancelled or given to someone "
-                     "else).")
+            text = withdrawal_sentence(bundle.withdrawal)
+            withdrawal = bundle.withdrawal
         elif str(visit.status) == "cancelled":
-            text = _("The office cancelled this visit.")
+            text, withdrawal = _("The office cancelled this visit."), None
         else:
             return None
-        note = visit.office_notes.strip()
-        text = f"{text} " + (_("Last office note: {note}").format(note=note) if note
-                             else _("The office gave no note."))
+        text = f"{text} {office_note_text(withdrawal, visit.office_notes)}"
         if bundle.session is not None:
             text += " " + _("Your draft is kept: read it or export it here.")
         banner = _label(text, "visitStateBanner", "warning")
