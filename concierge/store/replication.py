@@ -323,9 +323,11 @@ class Replication:
         with self._db.write() as conn:
             meta_set(conn, "last_attempt_at", utcnow().isoformat())
 
-    def record_outcome(self, error: str | None) -> None:
+    def record_outcome(self, error: str | None, failure: str | None = None) -> None:
+        """``error``: English, for the log; ``failure``: its code and parameters (JSON)."""
         with self._db.write() as conn:
             meta_set(conn, "last_error", error)
+            meta_set(conn, "last_failure", failure if error is not None else None)
             if error is None:
                 meta_set(conn, "last_sync_at", utcnow().isoformat())
 

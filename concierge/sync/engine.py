@@ -33,6 +33,7 @@ from concierge.store.clock import utcnow
 from concierge.store.models import NearPull
 from concierge.store.telemetry import RESOLUTIONS
 from concierge.sync.checks import check_page, check_results
+from concierge.sync.failures import SyncFailure, failure_of
 from concierge.sync.lock import ProcessLock
 from concierge.sync.models import (
     ANOTHER_SYNC_RUNNING,
@@ -101,6 +102,7 @@ class SyncEngine:
     def _cycle(self) -> SyncResult:
         tally = _Tally()
         error, offline, retry_at = None, False, None
+        failure: SyncFailure | None = None
         self.store.replication.record_attempt()
         try:
             with self.client.deadline(self.options.deadline):
@@ -116,17 +118,20 @@ class SyncEngine:
             if isinstance(exc, OfflineError | ServerError):
                 retry_at = self._retry_at(exc.retry_after)
                 error = f"{error} Sync will retry at {retry_at.astimezone():%H:%M}."
+            failure = failure_of(exc, retry_at)
             log.warning("sync stopped: %s", error)
         except Exception as exc:
             log.exception("sync failed")
             error = f"Sync failed unexpectedly ({type(exc).__name__}); details are in the log."
+            failure = failure_of(exc)
         self._failures = 0 if error is None else self._failures + 1
-        self.store.replication.record_outcome(error)
+        self.store.replication.record_outcome(error, None if failure is None
+                                              else failure.to_json())
         return SyncResult(
             ok=error is None, error=error, pushed=tally.pushed, pulled=tally.pulled,
             conflicts=tally.conflicts, rejected=tally.rejected,
             new_urgent_visit_ids=tally.urgent, finished_at=utcnow(), offline=offline,
-            set_aside=tally.set_aside, retry_at=retry_at,
+            set_aside=tally.set_aside, retry_at=retry_at, failure=failure,
         )
 
     def _retry_at(self, retry_after: float | None) -> datetime:

@@ -1,0 +1,49 @@
+"""The status bar says why a sync failed in the UI language, from the failure's code
+(#15 part 4); a code this app does not know still reads sensibly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from concierge.i18n import translator_for
+from concierge.sync import SyncResult
+from concierge.sync.failures import SyncFailure
+from ui.i18n import install
+from ui.statusbar import SyncStatusWidget, sync_error_text
+
+pytestmark = pytest.mark.qt
+
+
+@pytest.fixture
+def german(qapp: QApplication) -> Iterator[None]:
+    install(qapp, "de")
+    yield
+    install(qapp, "en")
+
+
+def _failed(failure: SyncFailure, *, offline: bool = False) -> SyncResult:
+    return SyncResult(ok=False, error="English text for the log", pushed=0, pulled=0,
+                      conflicts=0, rejected=0, new_urgent_visit_ids=[],
+                      finished_at=datetime.now(UTC), offline=offline, failure=failure)
+
+
+def test_a_failed_sync_reads_in_german_with_the_retry_time(german: None, qtbot) -> None:
+    retry = datetime(2026, 12, 5, 14, 42, tzinfo=UTC)
+    result = _failed(SyncFailure("server_error", {"status": 503,
+                                                  "retry_at": retry.isoformat()}))
+    status = SyncStatusWidget()
+    qtbot.addWidget(status)
+    status.set_finished(result)
+    tip = status.last_sync.toolTip()
+    assert tip.startswith("Der Innendienst hat ein Problem oder ist ausgelastet.")
+    assert translator_for("de").format_time(retry) in tip
+    assert "English" not in tip and "letzter Versuch fehlgeschlagen" in status.last_sync.text()
+
+
+def test_an_unknown_code_reads_sensibly(german: None) -> None:
+    text = sync_error_text(_failed(SyncFailure("quota_exceeded")))
+    assert text.startswith("Die Synchronisierung ist fehlgeschlagen (quota_exceeded).")
