@@ -63,8 +63,11 @@ def _auth_text(exc: BaseException) -> str | None:
 
 
 def office_error_text(code: str | None, detail: str) -> str:
-    """The sentence for an office error ``code`` (``detail``: the office's English text)."""
-    known = OFFICE_CODES.get(code or "")
+    """The sentence for an office error ``code`` (``detail``: the office's English text),
+    or for a code this app set a change aside with."""
+    from concierge.sync.failures import local_rejection_message
+
+    known = OFFICE_CODES.get(code or "") or local_rejection_message(code)
     if known is not None:
         return tr(known)
     if not detail:

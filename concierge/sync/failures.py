@@ -161,3 +161,19 @@ def stored_failure_text(failure: str | None, error: str | None,
     if parsed is not None:
         return failure_text(parsed, translator)
     return error
+
+
+def local_rejection_message(code: str | None) -> Msg | None:
+    """The sentence for a change or record this app set aside itself (not the office), by
+    its code in "needs attention"; None for the office's own codes."""
+    return {
+        "unsendable": msg("This change cannot be sent: it holds values the office cannot "
+                          "read. Edit it again, or dismiss it."),
+        "attachment_unreadable": msg("A file attached to this session could not be read "
+                                     "from this computer (damaged or missing), so the session "
+                                     "was not sent. Attach the file again in the session and "
+                                     "save, or dismiss this."),
+        "unreadable_record": msg("The office sent a record this app cannot read, so it was "
+                                 "set aside; the rest was stored. Check that the app is up "
+                                 "to date."),
+    }.get(code or "")

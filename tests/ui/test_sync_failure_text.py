@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from concierge.i18n import translator_for
 from concierge.sync import SyncResult
-from concierge.sync.failures import SyncFailure
+from concierge.sync.failures import SyncFailure, local_rejection_message
 from ui.i18n import install
 from ui.statusbar import SyncStatusWidget, sync_error_text
 
@@ -47,3 +47,15 @@ def test_a_failed_sync_reads_in_german_with_the_retry_time(german: None, qtbot) 
 def test_an_unknown_code_reads_sensibly(german: None) -> None:
     text = sync_error_text(_failed(SyncFailure("quota_exceeded")))
     assert text.startswith("Die Synchronisierung ist fehlgeschlagen (quota_exceeded).")
+
+
+@pytest.mark.parametrize("code", ["unsendable", "attachment_unreadable", "unreadable_record"])
+def test_a_change_this_app_set_aside_says_why_in_german_not_as_the_offices_words(
+        german: None, code: str) -> None:
+    """The class of #15 part 4: codes the app itself gives in "needs attention"."""
+    from ui.errors import office_error_text
+
+    text = office_error_text(code, "An English sentence for the log.")
+    assert "English" not in text and "Innendienst sagt" not in text
+    message = local_rejection_message(code)
+    assert message is not None and text == translator_for("de").render(message)
