@@ -9,7 +9,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -121,6 +121,8 @@ def pull(
         if not cursor:
             where = and_(where, f.c.deleted.is_(False))
         if near is not None and skipped is None:
+            if at is None:  # the window is fixed on a near pull's first page
+                near = (near[0], _two_days_with_work(conn, user.id, near))
             where = and_(where, _among(near_keys(conn, user.id, near)))
         elif near is not None and skipped is not None:
             sent = near_keys(conn, user.id, near, settled_by=_near_start(skipped))
@@ -170,6 +172,7 @@ def pull(
     page: dict[str, Any] = {"changes": changes, "cursor": next_cursor, "has_more": has_more}
     if near is not None and skipped is None:
         page["scope"] = "near"
+        page["near_until"] = datetime.fromtimestamp(near[1], UTC).isoformat()
     return Response(json.dumps(page, separators=(",", ":")), media_type="application/json")
 
 
@@ -184,6 +187,27 @@ def _near_window(start: datetime | None, end: datetime | None) -> tuple[float, f
     if start is None or end is None or start >= end:
         raise ApiError(400, "invalid_query", "near_from must come with a later near_until.")
     return start.timestamp(), end.timestamp()
+
+
+def _two_days_with_work(conn: Connection, technician_id: str, near: tuple[float, float],
+                        *, days: int = 2, scan: int = 500) -> float:
+    """The near window's end, moved on to the end of the second day (counted from its start)
+    with open visits when the window holds fewer: on a free day, the next working days."""
+    v = db.visits
+    start, end = near
+    upcoming = conn.execute(
+        select(v.c.window_start)
+        .where(v.c.technician_id == technician_id, v.c.window_start >= start,
+               v.c.status.in_(_ACTIVE))
+        .order_by(v.c.window_start)
+        .limit(scan)
+    ).scalars()
+    seen: set[int] = set()
+    for window_start in upcoming:
+        seen.add(int((window_start - start) // 86_400))
+        if len(seen) == days:
+            return max(end, start + (max(seen) + 1) * 86_400)
+    return end
 
 
 def _near_start(skipped: Cursor) -> int:

@@ -397,6 +397,11 @@ class PullResponse(Schema):
         default=None,
         description="'near': the office honoured near_from/near_until (only then present).",
     )
+    near_until: Timestamp | None = Field(
+        default=None,
+        description="A near pull's window end: near_until, or later when that window holds "
+        "fewer than two days with open visits (send it back with the next pages and skip).",
+    )
 
 
 class Mutation(Schema):

@@ -142,6 +142,10 @@ class Replication:
                              [(u[1],) for u in upserts if u[0] == "visit"])  # given back
             records.delete_many(conn, deletes)
             if near:
+                if page.near_until is not None:  # the office's window: kept for every page
+                    window = meta_get(conn, "near_window") or ""
+                    meta_set(conn, "near_window", f"{window.partition('|')[0]}|"
+                                                  f"{page.near_until.isoformat()}")
                 meta_set(conn, "near_cursor", page.cursor if page.has_more else None)
                 meta_set(conn, "near_skip", None if page.has_more else page.cursor)
                 outcome.applied = len(upserts) + len(deletes)

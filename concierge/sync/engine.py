@@ -109,7 +109,7 @@ class SyncEngine:
                 self._push(tally)
                 near = self._pull_near(tally)
                 if near is not None:  # a first sync: today's work is on the board first
-                    self._telemetry("near")
+                    self._telemetry("near", near.end)
                 self._pull(tally, near)
                 self._telemetry("rest" if near is not None else "all")
         except ApiError as exc:
@@ -282,6 +282,8 @@ class SyncEngine:
                 )
             seen.add(page.cursor)
             self._apply_page(page, cursor, tally, report_urgent=False, near=True)
+            if page.near_until is not None:
+                near = replace(near, end=page.near_until)
             done += len(page.changes)
             cursor = page.cursor
             self._progress("pull", done, 0 if page.has_more else done)
@@ -348,7 +350,9 @@ class SyncEngine:
 
     # --- telemetry ---------------------------------------------------------------------
 
-    def _telemetry(self, part: Literal["all", "near", "rest"] = "all") -> None:
+    def _telemetry(
+        self, part: Literal["all", "near", "rest"] = "all", near_end: datetime | None = None
+    ) -> None:
         """Windows of today's and tomorrow's work first (phase "telemetry"): then the board
         is usable; then those of the other open visits (phase "history").  A first sync
         fetches the "near" part right after its near pull, the "rest" after the rest."""
@@ -362,7 +366,7 @@ class SyncEngine:
         fresh = last is not None and 0 <= now - float(last) < self.options.telemetry_every
         if part == "all" and fresh and all(a in fetched for a in assets):
             return
-        near = replication.near_telemetry_assets(_end_of_tomorrow(now))
+        near = replication.near_telemetry_assets(near_end or _end_of_tomorrow(now))
         if part != "rest":
             self._refresh_assets("telemetry", near, now)
         if part == "near":

@@ -32,9 +32,9 @@ def _today() -> datetime:
     return datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _near(visits: dict[str, dict[str, Any]]) -> set[str]:
-    """The visits of today and tomorrow, and open ones before them."""
-    start, end = _today(), _today() + timedelta(days=2)
+def _near(visits: dict[str, dict[str, Any]], end: datetime | None = None) -> set[str]:
+    """The visits of today and tomorrow (or up to ``end``), and open ones before them."""
+    start, end = _today(), end or _today() + timedelta(days=2)
     return {ident for ident, v in visits.items()
             if datetime.fromisoformat(v["window_start"]) < end
             and (datetime.fromisoformat(v["window_end"]) >= start
@@ -43,6 +43,14 @@ def _near(visits: dict[str, dict[str, Any]]) -> set[str]:
 
 def _pulls(proxy: FaultProxy) -> list[dict[str, list[str]]]:
     return [parse_qs(urlsplit(path).query) for path, _ in proxy.replies if path.startswith(PULL)]
+
+
+def _near_end(proxy: FaultProxy) -> datetime:
+    """The window the office fixed on the near pull's first page."""
+    first = next(json.loads(body) for path, body in proxy.replies
+                 if path.startswith(PULL) and "near_from" in path)
+    assert first["scope"] == "near"
+    return datetime.fromisoformat(first["near_until"])
 
 
 def _delivered(proxy: FaultProxy) -> list[tuple[str, str]]:
@@ -65,6 +73,8 @@ def test_the_board_has_today_and_tomorrow_before_the_rest_arrives(
 
     laptop.engine.events.progress.connect(note)
     assert laptop.sync().ok
+    near = _near(server, _near_end(proxy))  # the window may reach the next working days
+    assert len(near) < len(server)
     ready = {row.id for row in at_ready}
     assert near <= ready  # today's work, each with its site (the board joins it) ...
     assert all(row.customer_name for row in at_ready)
@@ -97,7 +107,7 @@ def test_a_first_sync_stopped_in_the_near_pull_resumes_there(
     with sqlite3.connect(laptop.store.path) as db:  # the two pages are stored
         kept = db.execute("SELECT entity, id FROM records").fetchall()
     assert len(kept) == 4
-    assert {ident for entity, ident in kept if entity == "visit"} <= _near(server)
+    assert {ident for entity, ident in kept if entity == "visit"} <= _near(server, stopped.end)
     proxy.choose_fault = lambda method, path: None
     before = len(_pulls(proxy))
     assert laptop.sync().ok
@@ -139,3 +149,26 @@ def test_against_an_office_without_near_pulls_the_first_sync_pulls_in_its_order(
     assert local_visits(laptop.store) == office.server_visits(BULK_TECH)
     assert laptop.store.replication.near_pull() is None
     assert laptop.sync().ok and laptop.sync().pulled == 0
+
+
+def test_a_near_window_without_two_days_of_work_reaches_the_next_working_days(
+    office: Office
+) -> None:
+    """On a free day (a weekend, say) the first screen is the next two days with work."""
+    server = office.server_visits(BULK_TECH)
+    opened = sorted(datetime.fromisoformat(v["window_start"]) for v in server.values()
+                    if v["status"] in ACTIVE_STATUSES)
+    start = opened[0].replace(minute=0, second=0, microsecond=0) - timedelta(days=3)
+    asked = start + timedelta(hours=1)  # nothing to do in it
+    with office.session(BULK_TECH) as session:
+        reply = session.get(f"{office.url}/v1/sync/changes", timeout=10, params={
+            "limit": 1000, "near_from": start.isoformat(), "near_until": asked.isoformat()})
+    reply.raise_for_status()
+    page = reply.json()
+    end = datetime.fromisoformat(page["near_until"])
+    days = {(t - start).days for t in opened if t < end}
+    assert page["scope"] == "near" and end > asked and len(days) == 2
+    sent = {c["id"] for c in page["changes"] if c["entity"] == "visit"}
+    assert {ident for ident, v in server.items()
+            if v["status"] in ACTIVE_STATUSES
+            and datetime.fromisoformat(v["window_start"]) < end} <= sent
