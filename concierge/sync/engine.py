@@ -107,10 +107,10 @@ class SyncEngine:
         try:
             with self.client.deadline(self.options.deadline):
                 self._push(tally)
-                near = self._pull_near(tally)
+                near, plain = self._pull_near(tally)
                 if near is not None:  # a first sync: today's work is on the board first
                     self._telemetry("near", near.end)
-                self._pull(tally, near)
+                self._pull(tally, near, plain)
                 self._telemetry("rest" if near is not None else "all")
         except ApiError as exc:
             offline = isinstance(exc, OfflineError)
@@ -245,11 +245,14 @@ class SyncEngine:
 
     # --- pull --------------------------------------------------------------------------
 
-    def _pull_near(self, tally: _Tally) -> NearPull | None:
+    def _pull_near(
+        self, tally: _Tally
+    ) -> tuple[NearPull | None, schemas.PullResponse | None]:
         """A first sync's first step: the visits of today and tomorrow (and overdue ones) and
         what they reference, each page stored with its own cursor.  Returns the finished
         near pull (the rest then skips what it sent), or None: no first sync, or an office
-        that pulls in its own order only."""
+        that pulls in its own order only; then also its answer, if it is the first page of
+        its plain snapshot (so no request is wasted on an older office)."""
         replication = self.store.replication
         near = replication.near_pull()
         if near is None:
@@ -257,9 +260,9 @@ class SyncEngine:
             near = replication.begin_near_pull(_start_of_today(now), _end_of_tomorrow(
                 now.timestamp()))
             if near is None:
-                return None
+                return None, None
         if near.skip is not None:
-            return near  # done before an interruption: the rest goes on
+            return near, None  # done before an interruption: the rest goes on
         cursor, seen = near.cursor, {near.cursor}
         done = 0
         self._progress("pull", 0, 0)
@@ -270,11 +273,11 @@ class SyncEngine:
             except ResetRequiredError:
                 log.info("the near pull's cursor expired; pulling everything in order")
                 replication.abandon_near_pull()
-                return None
+                return None, None
             if page.scope != "near":
                 log.info("the office pulls in its own order only (no near pull)")
                 replication.abandon_near_pull()
-                return None
+                return None, page if cursor is None else None
             if page.has_more and page.cursor in seen:
                 raise MalformedResponseError(
                     "The server sent pull pages that go round in a circle (a cursor came back); "
@@ -288,7 +291,7 @@ class SyncEngine:
             cursor = page.cursor
             self._progress("pull", done, 0 if page.has_more else done)
             if not page.has_more:
-                return replace(near, cursor=None, skip=page.cursor)
+                return replace(near, cursor=None, skip=page.cursor), None
 
     def _apply_page(
         self, page: schemas.PullResponse, cursor: str | None, tally: _Tally, *,
@@ -306,9 +309,12 @@ class SyncEngine:
         tally.pulled += outcome.applied
         tally.urgent.extend(outcome.new_urgent_visit_ids)
 
-    def _pull(self, tally: _Tally, near: NearPull | None = None) -> None:
+    def _pull(
+        self, tally: _Tally, near: NearPull | None = None,
+        first: schemas.PullResponse | None = None,
+    ) -> None:
         """Changes since the cursor; after a near pull, the rest of the first snapshot
-        (phase "history": the board is usable)."""
+        (phase "history": the board is usable).  ``first``: the first page, already here."""
         replication = self.store.replication
         phase: Phase = "pull" if near is None else "history"
         skip = None if near is None else near.skip
@@ -323,10 +329,11 @@ class SyncEngine:
         self._progress(phase, 0, 0)
         while True:
             try:
-                page = self.client.pull(
+                page = first or self.client.pull(
                     cursor, self.options.page_size, skip=skip,
                     near=None if near is None or skip is None else (near.start, near.end),
                 )
+                first = None
             except ResetRequiredError:
                 if reset:
                     raise

@@ -131,7 +131,7 @@ def test_token_expiry_mid_sync_recovers(
     expired = []
 
     def expire_all_access_tokens(progress: SyncProgress) -> None:
-        if progress.phase == "pull" and progress.done == 20 and not expired:
+        if progress.phase in ("pull", "history") and progress.done >= 20 and not expired:
             database = Database(office.database_url)
             try:
                 with database.write() as conn:

@@ -148,6 +148,8 @@ def test_against_an_office_without_near_pulls_the_first_sync_pulls_in_its_order(
     assert laptop.sync().ok
     assert local_visits(laptop.store) == office.server_visits(BULK_TECH)
     assert laptop.store.replication.near_pull() is None
+    starts = [q for q in _pulls(proxy) if "cursor" not in q]
+    assert len(starts) == 1  # its answer to the near request is its first page: none wasted
     assert laptop.sync().ok and laptop.sync().pulled == 0
 
 
