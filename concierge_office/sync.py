@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 from sqlalchemy import ColumnElement, Connection, and_, exists, false, func, not_, or_, select
 
 from concierge.domain import VisitStatus
@@ -91,12 +90,12 @@ def pull(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=schemas.MAX_PULL_PAGE)] = schemas.DEFAULT_PULL_PAGE,
     near_from: Annotated[
-        AwareDatetime | None,
+        schemas.Timestamp | None,
         Query(description="With near_until: a first pull of only the technician's visits in "
               "this window (and open ones before it) and what they reference; the reply "
               "says scope 'near'."),
     ] = None,
-    near_until: Annotated[AwareDatetime | None, Query()] = None,
+    near_until: Annotated[schemas.Timestamp | None, Query()] = None,
     skip: Annotated[
         str | None,
         Query(max_length=200, description="The last cursor of a near pull (with the same "
@@ -206,7 +205,8 @@ def _two_days_with_work(conn: Connection, technician_id: str, near: tuple[float,
     for window_start in upcoming:
         seen.add(int((window_start - start) // 86_400))
         if len(seen) == days:
-            return max(end, start + (max(seen) + 1) * 86_400)
+            moved = start + (max(seen) + 1) * 86_400
+            return max(end, min(moved, schemas.LATEST_TIME.timestamp() - 1))
     return end
 
 

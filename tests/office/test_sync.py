@@ -248,4 +248,9 @@ def test_pulled_records_are_exactly_what_the_models_would_write(
     ana = login(office, "ana")
     page = ana.ok("GET", "/v1/sync/changes", params={"limit": 10})
     assert page["changes"] and page["has_more"]
-    assert schemas.PullResponse.model_validate(page).model_dump(mode="json") == page
+    dumped = schemas.PullResponse.model_validate(page).model_dump(mode="json")
+    for additive in (dumped, *dumped["changes"]):  # sent only when set: an older client
+        for name in ("scope", "near_until", "withdrawal"):  # refuses fields it does not know
+            if additive.get(name, 0) is None:
+                del additive[name]
+    assert dumped == page

@@ -174,3 +174,23 @@ def test_a_near_window_without_two_days_of_work_reaches_the_next_working_days(
     assert {ident for ident, v in server.items()
             if v["status"] in ACTIVE_STATUSES
             and datetime.fromisoformat(v["window_start"]) < end} <= sent
+
+
+@pytest.mark.parametrize(("params", "status"), [
+    ({"near_from": "2026-01-02T00:00:00+00:00"}, 400),  # half a window
+    ({"near_from": "2026-01-02T00:00:00+00:00", "near_until": "2026-01-01T00:00:00+00:00"}, 400),
+    ({"near_from": "2026-01-01T00:00:00", "near_until": "2026-01-02T00:00:00"}, 422),  # no zone
+    ({"skip": "c2VxOjE"}, 400),  # skip without its window
+    ({"near_from": "2026-01-01T00:00:00+00:00", "near_until": "2026-01-02T00:00:00+00:00",
+      "skip": "garbage"}, 400),
+    ({"near_from": "0001-01-01T00:00:00+14:00", "near_until": "2026-01-02T00:00:00+00:00"}, 422),
+    ({"near_from": "2199-12-31T00:00:00+00:00", "near_until": "2199-12-31T23:00:00+00:00"}, 200),
+])
+def test_a_near_pull_with_bad_input_gets_a_clear_error_never_a_5xx(
+    office: Office, params: dict[str, str], status: int
+) -> None:
+    with office.session(BULK_TECH) as session:
+        reply = session.get(f"{office.url}/v1/sync/changes", params=params, timeout=10)
+    assert reply.status_code == status, reply.text
+    if status != 200:
+        assert reply.json()["error"]["code"]
