@@ -36,6 +36,14 @@ def withdrawal_status(withdrawal: Any | None) -> str:
     return pgettext("visit status", "Withdrawn by the office")  # no reason, or a newer one
 
 
+def withdrawal_statuses(moment: datetime) -> list[str]:
+    """Every reason the status column may show (for its width); ``moment``: a long time."""
+    from concierge.store import WithdrawnVisit
+
+    return [withdrawal_status(WithdrawnVisit("", code, "", moment))
+            for code in ("cancelled", "reassigned", "resolved_remotely")]
+
+
 def withdrawal_sentence(withdrawal: Any | None) -> str:
     """A sentence for the visit page: what happened and that nobody needs to go."""
     code = getattr(withdrawal, "code", None)

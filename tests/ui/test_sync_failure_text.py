@@ -59,3 +59,17 @@ def test_a_change_this_app_set_aside_says_why_in_german_not_as_the_offices_words
     assert "English" not in text and "Innendienst sagt" not in text
     message = local_rejection_message(code)
     assert message is not None and text == translator_for("de").render(message)
+
+
+def test_a_visit_resolved_remotely_reads_in_german_with_the_german_time(german: None) -> None:
+    """#18 item 5 in the reader's language; a reason this app does not know reads as
+    withdrawn."""
+    from concierge.store import WithdrawnVisit
+    from ui.withdrawal import withdrawal_sentence, withdrawal_status
+
+    at = datetime.now().astimezone().replace(hour=10, minute=42, second=0, microsecond=0)
+    fixed = WithdrawnVisit("vis-1", "resolved_remotely", "Tür neu kalibriert", at)
+    assert withdrawal_status(fixed) == "Aus der Ferne behoben um 10:42"
+    assert "um 10:42 aus der Ferne behoben" in withdrawal_sentence(fixed)
+    later = WithdrawnVisit("vis-2", "merged_into_another", "", None)
+    assert withdrawal_status(later) == "Vom Innendienst zurückgezogen"
