@@ -87,6 +87,12 @@ def people_message(exc: BaseException) -> str:
     text = getattr(exc, "message", None)
     if isinstance(code, str) and code:
         return office_error_text(code, text if isinstance(text, str) else "")
+    from concierge.api.errors import ApiError
+
+    if isinstance(exc, ApiError):  # offline, not responding, TLS, ...: by its class
+        from concierge.sync.failures import failure_message, failure_of
+
+        return tr(failure_message(failure_of(exc)))
     if isinstance(text, str) and text:
         return text
     if isinstance(exc, ValueError | OSError) and str(exc):

@@ -73,3 +73,15 @@ def test_a_visit_resolved_remotely_reads_in_german_with_the_german_time(german: 
     assert "um 10:42 aus der Ferne behoben" in withdrawal_sentence(fixed)
     later = WithdrawnVisit("vis-2", "merged_into_another", "", None)
     assert withdrawal_status(later) == "Vom Innendienst zurückgezogen"
+
+
+def test_a_background_task_cut_off_from_the_office_says_so_in_german(german: None) -> None:
+    """The class: an API failure without an office code reaching a person elsewhere (a task
+    that failed, say) is worded by its kind, not the client's English message."""
+    from concierge.api.errors import NotRespondingError, OfflineError
+    from ui.errors import people_message
+
+    assert people_message(OfflineError("The server could not be reached.")).startswith(
+        "Der Innendienst ist nicht erreichbar.")
+    assert people_message(NotRespondingError("Too slow.")).startswith(
+        "Der Innendienst antwortet nicht rechtzeitig.")
