@@ -50,6 +50,15 @@ def _auth_text(exc: BaseException) -> str | None:
         return tr(msg("Too many failed sign-ins; try again later."))
     if name == "ServerUnreachable":
         return tr(msg("The back office cannot be reached. Check the address and the network."))
+    if name == "ServerTrouble":
+        return tr(msg("The back office has a problem. Try signing in again in a few minutes; "
+                      "if it keeps failing, tell the office."))
+    if name == "ClockSkew":
+        return tr(msg("The secure connection failed because this computer's date or time "
+                      "looks wrong. Correct the clock, then sign in again."))
+    if name == "CertificateProblem":
+        return tr(msg("The secure connection to the back office failed: its certificate is "
+                      "not trusted. Check the server address, or ask the office."))
     if name == "InsecureServer":
         return tr(msg("Use an https:// address (plain http:// only to this computer)."))
     if name == "UnsyncedChanges":

@@ -85,3 +85,13 @@ def test_a_background_task_cut_off_from_the_office_says_so_in_german(german: Non
         "Der Innendienst ist nicht erreichbar.")
     assert people_message(NotRespondingError("Too slow.")).startswith(
         "Der Innendienst antwortet nicht rechtzeitig.")
+
+
+def test_sign_in_troubles_read_in_german(german: None) -> None:
+    from concierge.auth import CertificateProblem, ClockSkew, ServerTrouble
+    from ui.errors import people_message
+
+    assert people_message(ServerTrouble("The server at x has a problem (HTTP 503).")) \
+        .startswith("Der Innendienst hat ein Problem.")
+    assert "Uhr" in people_message(ClockSkew("certificate not yet valid"))
+    assert "Zertifikat" in people_message(CertificateProblem("self-signed certificate"))
