@@ -235,7 +235,11 @@ def _print_result(result: SyncResult) -> None:
                 "`concierge status` counts them under Refused.",
                 result.set_aside).format(count=result.set_aside), flush=True)
     else:
-        print(_("concierge: sync failed: {error}").format(error=result.error),
+        from concierge.i18n import ui
+        from concierge.sync.failures import failure_text
+
+        reason = result.error if result.failure is None else failure_text(result.failure, ui())
+        print(_("concierge: sync failed: {error}").format(error=reason),
               file=sys.stderr, flush=True)
 
 
@@ -255,6 +259,7 @@ def status(args: argparse.Namespace) -> int:
     if args.json:
         fields = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                   for k, v in vars(state).items()}
+        fields["last_failure"] = json.loads(state.last_failure) if state.last_failure else None
         print(json.dumps(fields, indent=2))
         return 0
     from concierge.i18n import ui
@@ -270,7 +275,10 @@ def status(args: argparse.Namespace) -> int:
     rows = [(_("Account:"), account), (_("Last sync:"), moment(state.last_sync_at)),
             (_("Last attempt:"), moment(state.last_attempt_at))]
     if state.last_error:
-        rows.append((_("Last error:"), str(state.last_error)))
+        from concierge.sync.failures import stored_failure_text
+
+        rows.append((_("Last error:"),
+                     str(stored_failure_text(state.last_failure, state.last_error, t))))
     rows += [
         (_("Pending:"), t.render(_pending(state.pending_ops))),
         (_("Conflicts:"), t.number(state.conflicts)),

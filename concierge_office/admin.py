@@ -12,7 +12,7 @@ from concierge.domain import VisitStatus
 from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import AdminUser
-from concierge_office.changes import publish_own, refresh_visibility, visit_refs
+from concierge_office.changes import Withdrawal, publish_own, refresh_visibility, visit_refs
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute, not_found
 from concierge_office.fleet import IdPath
 from concierge_office.state import state_of
@@ -32,7 +32,7 @@ def patch_visit(
 ) -> schemas.Visit:
     state = state_of(request)
     database = state.db
-    changes = body.model_dump(exclude_none=True, exclude={"base_version"})
+    changes = body.model_dump(exclude_none=True, exclude={"base_version", "withdrawal_note"})
     with database.write() as conn:
         row = records.get_row(conn, db.visits, visit_id)
         if row is None:
@@ -62,10 +62,16 @@ def patch_visit(
         )
         new_tech = changes.get("technician_id", row.technician_id)
         visible = changes.get("status", row.status) != VisitStatus.CANCELLED.value
-        publish_own(database, conn, new_tech, ("visit", visit_id), version, visible=visible)
+        note = body.withdrawal_note
+        if note is None:
+            note = changes.get("office_notes", row.office_notes)
+        cancelled = Withdrawal("cancelled", note)
+        publish_own(database, conn, new_tech, ("visit", visit_id), version, visible=visible,
+                    withdrawal=cancelled)
         if new_tech != row.technician_id:
             publish_own(
-                database, conn, row.technician_id, ("visit", visit_id), version, visible=False
+                database, conn, row.technician_id, ("visit", visit_id), version, visible=False,
+                withdrawal=cancelled if not visible else Withdrawal("reassigned", note),
             )
         refs = visit_refs(conn, [visit_id])
         for technician in {row.technician_id, new_tech}:

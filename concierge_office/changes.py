@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, exists, func, select
 
 from concierge.domain import VisitStatus
+from concierge.protocol import schemas
 from concierge_office import db
 from concierge_office.db import Database
 
@@ -62,7 +65,7 @@ def _publish(
     *,
     deleted: bool,
     op_id: str | None,
-) -> None:
+) -> int:
     entity, entity_id = key
     seq = _append(conn, technician_id, key, version, deleted=deleted, op_id=op_id)
     conn.execute(
@@ -76,6 +79,7 @@ def _publish(
             at=time.time(),
         )
     )
+    return seq
 
 
 def record_change(
@@ -114,14 +118,65 @@ def publish_own(
     *,
     visible: bool,
     op_id: str | None = None,
+    withdrawal: Withdrawal | None = None,
 ) -> None:
-    """Publish a change of a technician's own visit or session (a tombstone if not visible)."""
+    """Publish a change of a technician's own visit or session (a tombstone if not visible;
+    ``withdrawal`` says why a visit's tombstone took it off their round)."""
     if visible:
         _publish(database, conn, technician_id, key, version, deleted=False, op_id=op_id)
     elif _is_live(conn, technician_id, key):
-        _publish(database, conn, technician_id, key, version, deleted=True, op_id=op_id)
+        seq = _publish(database, conn, technician_id, key, version, deleted=True, op_id=op_id)
+        if withdrawal is not None and key[0] == "visit":
+            _record_withdrawal(database, conn, technician_id, key[1], seq=seq,
+                               withdrawal=withdrawal)
     else:
         _append(conn, None, key, version, deleted=True, op_id=op_id)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Why the office took a visit off a technician: a code from ``WITHDRAWAL_CODES`` and
+    the office's note, in the office's words."""
+
+    code: str
+    note: str = ""
+
+
+def _record_withdrawal(
+    database: Database, conn: Connection, technician_id: str, visit_id: str, *, seq: int,
+    withdrawal: Withdrawal,
+) -> None:
+    assert withdrawal.code in schemas.WITHDRAWAL_CODES, withdrawal.code
+    values = {"seq": seq, "code": withdrawal.code, "note": withdrawal.note, "at": time.time()}
+    conn.execute(
+        database.upsert(db.withdrawals, ["technician_id", "visit_id"]).values(
+            technician_id=technician_id, visit_id=visit_id, **values
+        )
+    )
+
+
+def withdrawals_for(
+    conn: Connection, technician_id: str, tombstones: dict[str, int]
+) -> dict[str, dict[str, Any]]:
+    """The reasons of a technician's visit tombstones (visit id: its seq), in wire form;
+    a tombstone without a recorded reason (or with an older one) has none."""
+    if not tombstones:
+        return {}
+    w = db.withdrawals
+    rows = conn.execute(
+        select(w.c.visit_id, w.c.seq, w.c.code, w.c.note, w.c.at).where(
+            w.c.technician_id == technician_id, w.c.visit_id.in_(sorted(tombstones))
+        )
+    )
+    return {
+        row.visit_id: {
+            "code": row.code,
+            "note": row.note,
+            "at": datetime.fromtimestamp(row.at, UTC).isoformat(),
+        }
+        for row in rows
+        if row.seq == tombstones[row.visit_id]
+    }
 
 
 def _is_live(conn: Connection, technician_id: str, key: Key) -> bool:

@@ -334,6 +334,19 @@ feed = Table(
     Index("ix_feed_technician_seq", "technician_id", "seq"),
 )
 
+# Why a visit left a technician's feed: the reason of the tombstone at ``seq`` (a code such
+# as cancelled, reassigned, resolved_remotely, and the office's note), sent to their laptop.
+withdrawals = Table(
+    "withdrawals",
+    metadata,
+    Column("technician_id", String(64), primary_key=True),
+    Column("visit_id", String(64), primary_key=True),
+    Column("seq", _Seq, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("at", Float, nullable=False),
+)
+
 # One-time tokens that let the first administrator be created over the network (hashed;
 # valid until expires_at; used_at set when consumed).
 setup_tokens = Table(

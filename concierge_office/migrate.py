@@ -54,11 +54,12 @@ _TABLES_AFTER_FIRST = frozenset({
     "op_digests", "login_failures", "refresh_successors", "token_uses",  # 0005
     "serve_tasks", "goodwill_requests", "held_checks",  # 0006
     "anomaly_states",  # 0007
-    "help_requests",  # 0010
+    "withdrawals",  # 0008
+    "help_requests",  # 0009
 })
 _COLUMNS_AFTER_FIRST = {
-    "sites": ("language", "contract"),  # 0003, 0010
-    "insights": ("headline_code",), "visits": ("summary_code",),  # 0011
+    "sites": ("language", "contract"),  # 0003, 0009
+    "insights": ("headline_code",), "visits": ("summary_code",),  # 0010
 }
 _LOCK_KEY = 7302  # pg_advisory_lock key of the migrator (7301 serialises writers)
 _POLL_SECONDS = 0.2

@@ -243,11 +243,6 @@ def client_kinds(header: str | None) -> frozenset[str]:
     return frozenset(k.strip() for k in header.split(",") if k.strip())
 
 
-def reads_text_codes(header: str | None) -> bool:
-    """Whether a client reads headline/summary codes (its ``X-Text-Codes`` header)."""
-    return header == "1"
-
-
 def without_text_codes(data: dict[str, Any]) -> dict[str, Any]:
     """A record as a client from before the codes parses it (the English text stays)."""
     return {k: v for k, v in data.items() if k not in schemas.ADDITIVE_FIELDS}

@@ -9,15 +9,18 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, false, func, not_, or_, select
 
+from concierge.domain import VisitStatus
 from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import CurrentUser
+from concierge_office.changes import Key, visit_refs, withdrawals_for
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute
 from concierge_office.mutations import apply_mutation, refuse_reused_op_ids
 from concierge_office.state import state_of
@@ -83,10 +86,27 @@ def _reset(message: str) -> ApiError:
 def pull(
     user: CurrentUser,
     request: Request,
+    *,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=schemas.MAX_PULL_PAGE)] = schemas.DEFAULT_PULL_PAGE,
+    near_from: Annotated[
+        schemas.Timestamp | None,
+        Query(description="With near_until: a first pull of only the technician's visits in "
+              "this window (and open ones before it) and what they reference; the reply "
+              "says scope 'near'."),
+    ] = None,
+    near_until: Annotated[schemas.Timestamp | None, Query()] = None,
+    skip: Annotated[
+        str | None,
+        Query(max_length=200, description="The last cursor of a near pull (with the same "
+              "near_from/near_until): this snapshot leaves out what that pull sent."),
+    ] = None,
 ) -> Any:
     at = decode_cursor(cursor) if cursor else None
+    near = _near_window(near_from, near_until)
+    skipped = decode_cursor(skip) if skip else None
+    if skipped is not None and near is None:
+        raise ApiError(400, "invalid_query", "skip needs near_from and near_until.")
     after = at.seq if at else 0
     f = db.feed
     with state_of(request).db.read() as conn:
@@ -99,6 +119,13 @@ def pull(
         where = and_(f.c.technician_id == user.id, f.c.seq > after, f.c.seq <= high)
         if not cursor:
             where = and_(where, f.c.deleted.is_(False))
+        if near is not None and skipped is None:
+            if at is None:  # the window is fixed on a near pull's first page
+                near = (near[0], _two_days_with_work(conn, user.id, near))
+            where = and_(where, _among(near_keys(conn, user.id, near)))
+        elif near is not None and skipped is not None:
+            sent = near_keys(conn, user.id, near, settled_by=_near_start(skipped))
+            where = and_(where, not_(and_(f.c.seq <= skipped.seq, _among(sent))))
         rows = list(
             conn.execute(
                 select(f).where(where).order_by(f.c.seq, f.c.entity, f.c.entity_id).limit(limit + 1)
@@ -111,8 +138,13 @@ def pull(
             if not row.deleted:
                 wanted[row.entity].append(row.entity_id)
         loaded = {entity: records.load(conn, entity, ids) for entity, ids in wanted.items()}
+        features = _features(request)
+        reasons: dict[str, dict[str, Any]] = {}
+        if schemas.WITHDRAWAL_REASONS in features:
+            tombstones = {r.entity_id: r.seq for r in rows if r.deleted and r.entity == "visit"}
+            reasons = withdrawals_for(conn, user.id, tombstones)
     kinds = records.client_kinds(request.headers.get(schemas.INSIGHT_KINDS_HEADER))
-    codes = records.reads_text_codes(request.headers.get(schemas.TEXT_CODES_HEADER))
+    codes = schemas.TEXT_CODES in features
     changes = []
     for row in rows:
         data = None if row.deleted else loaded[row.entity].get(row.entity_id)
@@ -120,24 +152,113 @@ def pull(
             data = records.insight_for(data, kinds)
         if data is not None and not codes:
             data = records.without_text_codes(data)
-        changes.append(
-            {
-                "entity": row.entity,
-                "id": row.entity_id,
-                "seq": row.seq,
-                "version": int(data["version"]) if data is not None else row.version,
-                "deleted": data is None,
-                "data": data,
-            }
-        )
+        change = {
+            "entity": row.entity,
+            "id": row.entity_id,
+            "seq": row.seq,
+            "version": int(data["version"]) if data is not None else row.version,
+            "deleted": data is None,
+            "data": data,
+        }
+        if data is None and row.entity_id in reasons and row.entity == "visit":
+            change["withdrawal"] = reasons[row.entity_id]
+        changes.append(change)
     if not has_more:
-        next_cursor = encode_cursor(high)
+        # A near pull's last cursor keeps where it began: the snapshot after it (``skip``)
+        # leaves out only what was settled then.
+        next_cursor = encode_cursor(high, (at.snapshot_from if at else high)
+                                    if near is not None and skipped is None else None)
     else:
         snapshot_from = high if at is None else at.snapshot_from
         next_cursor = encode_cursor(rows[-1].seq, snapshot_from)
     # Trusted rows, already in wire form: the page is written as JSON without a model round.
-    page = {"changes": changes, "cursor": next_cursor, "has_more": has_more}
+    page: dict[str, Any] = {"changes": changes, "cursor": next_cursor, "has_more": has_more}
+    if near is not None and skipped is None:
+        page["scope"] = "near"
+        page["near_until"] = datetime.fromtimestamp(near[1], UTC).isoformat()
     return Response(json.dumps(page, separators=(",", ":")), media_type="application/json")
+
+
+def _features(request: Request) -> set[str]:
+    header = request.headers.get(schemas.SYNC_FEATURES_HEADER, "")
+    return {part.strip() for part in header.split(",") if part.strip()}
+
+
+def _near_window(start: datetime | None, end: datetime | None) -> tuple[float, float] | None:
+    if start is None and end is None:
+        return None
+    if start is None or end is None or start >= end:
+        raise ApiError(400, "invalid_query", "near_from must come with a later near_until.")
+    return start.timestamp(), end.timestamp()
+
+
+def _two_days_with_work(conn: Connection, technician_id: str, near: tuple[float, float],
+                        *, days: int = 2, scan: int = 500) -> float:
+    """The near window's end, moved on to the end of the second day (counted from its start)
+    with open visits when the window holds fewer: on a free day, the next working days."""
+    v = db.visits
+    start, end = near
+    upcoming = conn.execute(
+        select(v.c.window_start)
+        .where(v.c.technician_id == technician_id, v.c.window_start >= start,
+               v.c.status.in_(_ACTIVE))
+        .order_by(v.c.window_start)
+        .limit(scan)
+    ).scalars()
+    seen: set[int] = set()
+    for window_start in upcoming:
+        seen.add(int((window_start - start) // 86_400))
+        if len(seen) == days:
+            moved = start + (max(seen) + 1) * 86_400
+            return max(end, min(moved, schemas.LATEST_TIME.timestamp() - 1))
+    return end
+
+
+def _near_start(skipped: Cursor) -> int:
+    """Where the near pull began (what was settled then was sent on every one of its pages)."""
+    return skipped.seq if skipped.snapshot_from is None else skipped.snapshot_from
+
+
+_ACTIVE = (VisitStatus.PROPOSED.value, VisitStatus.SCHEDULED.value, VisitStatus.IN_PROGRESS.value)
+
+
+def near_keys(
+    conn: Connection, technician_id: str, near: tuple[float, float],
+    settled_by: int | None = None,
+) -> set[Key]:
+    """A technician's visits in the window (and open ones before it), with their sessions and
+    what they reference.  ``settled_by``: only visits unchanged since that seq (a visit that
+    changed since may have joined the window after the pages that held its references)."""
+    v, f, s = db.visits, db.feed, db.sessions
+    start, end = near
+    stmt = select(v.c.id).where(
+        v.c.technician_id == technician_id,
+        v.c.window_start < end,
+        or_(v.c.window_end >= start, v.c.status.in_(_ACTIVE)),
+    )
+    if settled_by is not None:
+        stmt = stmt.where(exists().where(
+            f.c.technician_id == technician_id, f.c.entity == "visit",
+            f.c.entity_id == v.c.id, f.c.seq <= settled_by,
+        ))
+    ids = sorted(str(i) for i in conn.execute(stmt).scalars())
+    if not ids:
+        return set()
+    keys: set[Key] = {("visit", i) for i in ids} | visit_refs(conn, ids)
+    sessions = select(s.c.id).where(s.c.technician_id == technician_id, s.c.visit_id.in_(ids))
+    keys |= {("session", str(i)) for i in conn.execute(sessions).scalars()}
+    return keys
+
+
+def _among(keys: set[Key]) -> ColumnElement[bool]:
+    f = db.feed
+    by_entity: dict[str, list[str]] = defaultdict(list)
+    for entity, ident in keys:
+        by_entity[entity].append(ident)
+    if not by_entity:
+        return false()
+    return or_(*(and_(f.c.entity == entity, f.c.entity_id.in_(sorted(ids)))
+                 for entity, ids in sorted(by_entity.items())))
 
 
 @router.post(

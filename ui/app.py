@@ -37,11 +37,14 @@ PAINT_FALLBACK_MS = 500  # a window never painted (minimised, say) must not stal
 
 def read_board(store: Any) -> tuple[PreparedRows, Any]:
     """Database worker: the board's rows, prepared, and the sync status."""
+    from dataclasses import replace
+
     from ui.board.model import prepare_rows
     from ui.format import mark_withdrawn
 
-    return prepare_rows(mark_withdrawn(store.visit_rows(), store.withdrawn_visits())), \
-        store.status()
+    withdrawn = store.withdrawn_visits()
+    rows = prepare_rows(mark_withdrawn(store.visit_rows(), withdrawn))
+    return replace(rows, withdrawals=withdrawn), store.status()
 
 
 def first_screen(paths: AppPaths, rows: int = FIRST_SCREEN_ROWS

@@ -4,7 +4,7 @@ visits. Compared on board rows, before and after; shown as a list and a notifica
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,35 +12,43 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QVBoxLayout, QWidget
 
 from concierge.i18n import _
-from ui.format import local, place_text, priority_name, status_name, window_text
+from ui.format import WITHDRAWN, local, place_text, priority_name, status_name, window_text
+from ui.withdrawal import office_note_text, withdrawal_sentence
 
 
 @dataclass(frozen=True)
 class DayChange:
     visit_id: str
-    kind: str  # new, rescheduled, priority, status
+    kind: str  # new, rescheduled, priority, status, withdrawn
     text: str
     urgent: bool = False
 
 
-def snapshot(rows: Iterable[Any]) -> dict[str, tuple[Any, ...]]:
-    return {r.id: (r.window_start, r.window_end, r.priority, r.status, place_text(r))
-            for r in rows}
+def snapshot(rows: Iterable[Any], withdrawals: Mapping[str, Any] | None = None
+             ) -> dict[str, tuple[Any, ...]]:
+    """What the diff compares, per visit; ``withdrawals``: why the office took visits away."""
+    reasons = withdrawals or {}
+    return {r.id: (r.window_start, r.window_end, r.priority, r.status, place_text(r),
+                   reasons.get(r.id)) for r in rows}
 
 
 def diff_day(before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]
              ) -> list[DayChange]:
     """The changes between two snapshots, most urgent first."""
     changes: list[DayChange] = []
-    for visit_id, (start, end, priority, status, place) in after.items():
+    for visit_id, (start, end, priority, status, place, withdrawal) in after.items():
         old = before.get(visit_id)
         if old is None:
             changes.append(DayChange(visit_id, "new", _("New visit: {place}, {when}, {priority}")
                                      .format(place=place, when=window_text(start, end),
                                              priority=priority_name(priority)), priority == 1))
             continue
-        old_start, old_end, old_priority, old_status, _place = old
-        if old_status != status:
+        old_start, old_end, old_priority, old_status, _place, _reason = old
+        if old_status != status and status == WITHDRAWN:
+            changes.append(DayChange(visit_id, "withdrawn", _("{place}: {reason} {note}").format(
+                place=place, reason=withdrawal_sentence(withdrawal),
+                note=office_note_text(withdrawal)), True))
+        elif old_status != status:
             changes.append(DayChange(visit_id, "status", _("{place}: now {status}").format(
                 place=place, status=status_name(status)), True))
         if (local(old_start), local(old_end)) != (local(start), local(end)):

@@ -50,6 +50,15 @@ def _auth_text(exc: BaseException) -> str | None:
         return tr(msg("Too many failed sign-ins; try again later."))
     if name == "ServerUnreachable":
         return tr(msg("The back office cannot be reached. Check the address and the network."))
+    if name == "ServerTrouble":
+        return tr(msg("The back office has a problem. Try signing in again in a few minutes; "
+                      "if it keeps failing, tell the office."))
+    if name == "ClockSkew":
+        return tr(msg("The secure connection failed because this computer's date or time "
+                      "looks wrong. Correct the clock, then sign in again."))
+    if name == "CertificateProblem":
+        return tr(msg("The secure connection to the back office failed: its certificate is "
+                      "not trusted. Check the server address, or ask the office."))
     if name == "InsecureServer":
         return tr(msg("Use an https:// address (plain http:// only to this computer)."))
     if name == "UnsyncedChanges":
@@ -63,8 +72,11 @@ def _auth_text(exc: BaseException) -> str | None:
 
 
 def office_error_text(code: str | None, detail: str) -> str:
-    """The sentence for an office error ``code`` (``detail``: the office's English text)."""
-    known = OFFICE_CODES.get(code or "")
+    """The sentence for an office error ``code`` (``detail``: the office's English text),
+    or for a code this app set a change aside with."""
+    from concierge.sync.failures import local_rejection_message
+
+    known = OFFICE_CODES.get(code or "") or local_rejection_message(code)
     if known is not None:
         return tr(known)
     if not detail:
@@ -84,6 +96,12 @@ def people_message(exc: BaseException) -> str:
     text = getattr(exc, "message", None)
     if isinstance(code, str) and code:
         return office_error_text(code, text if isinstance(text, str) else "")
+    from concierge.api.errors import ApiError
+
+    if isinstance(exc, ApiError):  # offline, not responding, TLS, ...: by its class
+        from concierge.sync.failures import failure_message, failure_of
+
+        return tr(failure_message(failure_of(exc)))
     if isinstance(text, str) and text:
         return text
     if isinstance(exc, ValueError | OSError) and str(exc):

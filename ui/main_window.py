@@ -259,7 +259,7 @@ class MainWindow(QMainWindow):
         if self._rows_loaded and self.board.model.rowCount():
             from ui.day_changes import snapshot
 
-            self._day_before = snapshot(self.board.model.rows())
+            self._day_before = snapshot(self.board.model.rows(), self.board.model.withdrawals)
 
     def _note_day_changes(self) -> None:
         """After a sync: what changed in the day, listed and notified."""
@@ -268,7 +268,8 @@ class MainWindow(QMainWindow):
         before, self._day_before = self._day_before, None
         if not before:
             return  # the first fill of an empty board is no change
-        self.add_day_changes(diff_day(before, snapshot(self.board.model.rows())))
+        self.add_day_changes(diff_day(before, snapshot(self.board.model.rows(),
+                                                       self.board.model.withdrawals)))
 
     def add_day_changes(self, changes: list[Any]) -> None:
         """Listed under "What changed" and notified (the sync's, the office's answers)."""
@@ -399,11 +400,13 @@ class MainWindow(QMainWindow):
         def read() -> tuple[Any, Any]:
             from dataclasses import replace
 
-            rows = mark_withdrawn(store.visit_rows(), store.withdrawn_visits())
+            withdrawn = store.withdrawn_visits()
+            rows = mark_withdrawn(store.visit_rows(), withdrawn)
             marks = {visit_id: ("new" if visit_id not in seen else "updated", note.strip())
                      for visit_id, note in store.office_notes().items()
                      if seen.get(visit_id) != note.strip()}
-            return replace(prepare_rows(rows, sort), note_marks=marks), store.status()
+            return replace(prepare_rows(rows, sort), note_marks=marks,
+                           withdrawals=withdrawn), store.status()
 
         (self.ctx.tasks.db(read, parent=self)
             .success(self._loaded).label(_("Reading your visits")).run())

@@ -20,12 +20,27 @@ def phase_name(phase: str) -> str:
 
 
 def sync_error_text(result: Any) -> str:
-    """Why a sync failed, for the person: offline and busy by their flags, else the cause."""
-    if getattr(result, "offline", False):
-        return _("The back office cannot be reached; working offline.")
+    """Why a sync failed, for the person, in the UI language: busy by its flag, else the
+    failure's code rendered from the catalogue (English ``error`` only from an older core)."""
+    from concierge.i18n import ui
+    from concierge.sync.failures import failure_text
+
     if getattr(result, "busy", False):
         return _("Another sync of this data is running (another window or `concierge sync`).")
+    failure = getattr(result, "failure", None)
+    if failure is not None:
+        return failure_text(failure, ui())
+    if getattr(result, "offline", False):
+        return _("The back office cannot be reached; working offline.")
     return str(getattr(result, "error", "") or _("unknown cause"))
+
+
+def stored_error_text(status: Any) -> str | None:
+    """The store's last sync failure (it outlives the app) in the UI language."""
+    from concierge.i18n import ui
+    from concierge.sync.failures import stored_failure_text
+
+    return stored_failure_text(getattr(status, "last_failure", None), status.last_error, ui())
 
 
 class SyncStatusWidget(QWidget):
@@ -99,7 +114,7 @@ class SyncStatusWidget(QWidget):
         self._last_sync = status.last_sync_at
         failed_since = status.last_sync_at is None or (
             status.last_attempt_at is not None and status.last_attempt_at > status.last_sync_at)
-        self._last_error = status.last_error if failed_since else None
+        self._last_error = stored_error_text(status) if failed_since else None
         self.set_counts(status.pending_ops, status.conflicts, status.rejected)
         self._show_last_sync()
 
@@ -139,7 +154,7 @@ class SyncStatusWidget(QWidget):
             self._last_sync = result.finished_at
             self._last_error = None
         else:
-            self._last_error = result.error
+            self._last_error = sync_error_text(result)
         self._show_last_sync()
 
     def _show_last_sync(self) -> None:

@@ -45,7 +45,12 @@ from concierge.api.watchdog import Watchdog, WatchedAdapter
 from concierge.domain import InsightKind
 from concierge.netpolicy import check_server_url
 from concierge.protocol import columns, schemas
-from concierge.protocol.schemas import INSIGHT_KINDS_HEADER, TEXT_CODES_HEADER
+from concierge.protocol.schemas import (
+    INSIGHT_KINDS_HEADER,
+    SYNC_FEATURES_HEADER,
+    TEXT_CODES,
+    WITHDRAWAL_REASONS,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -114,7 +119,8 @@ class ApiClient:
         self._session.headers["User-Agent"] = f"{APP_NAME}/{__version__}"
         # Insights of a kind not listed here reach this app as their fallback kind.
         self._session.headers[INSIGHT_KINDS_HEADER] = ",".join(k.value for k in InsightKind)
-        self._session.headers[TEXT_CODES_HEADER] = "1"  # reads headline/summary codes
+        # Additions to the pull this client reads (an office sends older clients none).
+        self._session.headers[SYNC_FEATURES_HEADER] = f"{WITHDRAWAL_REASONS},{TEXT_CODES}"
 
     def close(self) -> None:
         self._session.close()
@@ -168,10 +174,21 @@ class ApiClient:
     def health(self) -> schemas.Health:
         return self._call("GET", "/health", schemas.Health, auth=False)
 
-    def pull(self, cursor: str | None, limit: int) -> schemas.PullResponse:
+    def pull(
+        self, cursor: str | None, limit: int, *,
+        near: tuple[datetime, datetime] | None = None, skip: str | None = None,
+    ) -> schemas.PullResponse:
+        """A page of changes.  ``near``: only the visits in that window (and open ones
+        before it) and what they reference; with ``skip`` (a near pull's last cursor): the
+        snapshot without what that near pull sent.  An office that does not know them
+        answers a plain pull (its reply has no ``scope``)."""
         params: dict[str, str | int] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
+        if near is not None:
+            params["near_from"], params["near_until"] = (t.isoformat() for t in near)
+        if skip is not None:
+            params["skip"] = skip
         return self._call("GET", "/sync/changes", schemas.PullResponse, params=params)
 
     def push(self, mutations: list[schemas.Mutation]) -> schemas.PushResponse:

@@ -24,7 +24,9 @@ MAX_INGEST_READINGS = 50_000
 MAX_QUERY_POINTS = 5_000
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 INSIGHT_KINDS_HEADER = "X-Insight-Kinds"  # the insight kinds a client reads (comma-separated)
-TEXT_CODES_HEADER = "X-Text-Codes"  # "1": the client reads headline_code/summary_code
+SYNC_FEATURES_HEADER = "X-Sync-Features"  # additions to the pull a client reads (comma-separated)
+WITHDRAWAL_REASONS = "withdrawal-reasons"  # a feature: reasons on visit tombstones
+TEXT_CODES = "text-codes"  # a feature: headline/summary codes and the ADDITIVE_FIELDS
 ATTACHMENT_CONTENT_TYPES = frozenset(
     {"image/png", "image/jpeg", "application/pdf", "text/plain", "application/json"}
 )
@@ -265,8 +267,8 @@ class CodedText(Record):
 
 ADDITIVE_FIELDS = frozenset({"headline_code", "summary_code", "remote_fixes", "contract"})
 """Record fields newer than the sync protocol: an older office leaves them out, and an
-office sends them only to a client announcing ``TEXT_CODES_HEADER`` (laptops from before
-it refuse fields they do not know)."""
+office sends them only to a client announcing the ``TEXT_CODES`` sync feature (laptops
+from before it refuse fields they do not know)."""
 
 
 class Insight(Record):
@@ -436,6 +438,20 @@ EntityName = Literal["site", "asset", "insight", "visit", "template", "session"]
 MutableEntity = Literal["visit", "session"]
 
 
+WITHDRAWAL_CODES = frozenset({"cancelled", "reassigned", "resolved_remotely"})
+"""Why the office took a visit off a technician; a client shows a general reason for a code
+it does not know (a later office may add codes)."""
+
+
+class Withdrawal(Record):
+    """Why a visit's tombstone took it off this technician's round (tolerant: a later office
+    may add fields, and codes beyond ``WITHDRAWAL_CODES``)."""
+
+    code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
+    note: LongText = Field(default="", description="The office's note, in its words.")
+    at: Timestamp = Field(description="When the office withdrew the visit.")
+
+
 class Change(Record):
     entity: EntityName
     id: Id
@@ -443,6 +459,14 @@ class Change(Record):
     version: int
     deleted: bool = False
     data: dict[str, Any] | None = Field(default=None, description="The record; None when deleted.")
+    withdrawal: Withdrawal | None = Field(
+        default=None,
+        description=f"A deleted visit: why (only to clients that send {SYNC_FEATURES_HEADER}: "
+        f"{WITHDRAWAL_REASONS}).",
+    )
+
+
+PullScope = Literal["near"]
 
 
 class PullResponse(Record):
@@ -450,6 +474,15 @@ class PullResponse(Record):
     cursor: str = Field(min_length=1,
                         description="Opaque, server-assigned; send it back to continue.")
     has_more: bool
+    scope: PullScope | None = Field(
+        default=None,
+        description="'near': the office honoured near_from/near_until (only then present).",
+    )
+    near_until: Timestamp | None = Field(
+        default=None,
+        description="A near pull's window end: near_until, or later when that window holds "
+        "fewer than two days with open visits (send it back with the next pages and skip).",
+    )
 
 
 class Mutation(Schema):
@@ -524,6 +557,11 @@ class VisitPatch(Schema):
     priority: Annotated[int, Field(ge=1, le=4)] | None = None
     technician_id: Id | None = None
     status: VisitStatus | None = None
+    withdrawal_note: LongText | None = Field(
+        default=None,
+        description="Why the visit is cancelled or reassigned, for the technician who loses "
+        "it (default: the visit's office notes). Not stored on the visit.",
+    )
     base_version: Version | None = Field(
         default=None, description="If given, the edit is refused (409) unless it is current."
     )

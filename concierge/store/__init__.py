@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         StoreChange,
         StoreEvents,
         TelemetryWindow,
+        WithdrawnVisit,
     )
     from concierge.store.store import Store
 
@@ -33,7 +34,7 @@ _HOMES = {
     "VisitRow": "concierge.store.board",
     **dict.fromkeys(
         ("ConflictRow", "OutboxOp", "RejectedOp", "StoreChange", "StoreEvents",
-         "TelemetryWindow"),
+         "TelemetryWindow", "WithdrawnVisit"),
         "concierge.store.models",
     ),
 }
@@ -49,6 +50,7 @@ __all__ = [
     "SyncStatus",
     "TelemetryWindow",
     "VisitRow",
+    "WithdrawnVisit",
 ]
 
 

@@ -59,6 +59,7 @@ class SyncStatus:
     cursor: str | None
     account: str | None
     server_url: str | None = None
+    last_failure: str | None = None  # last_error's code and parameters (JSON, SyncFailure)
 
 
 ACTIVE_STATUSES = ("proposed", "scheduled", "in_progress")
@@ -177,6 +178,7 @@ def sync_status(conn: sqlite3.Connection) -> SyncStatus:
         cursor=meta_get(conn, "cursor"),
         account=info["user"]["login"] if info else None,
         server_url=info["server_url"] if info else None,
+        last_failure=meta_get(conn, "last_failure"),
     )
 
 

@@ -100,6 +100,32 @@ class PushOutcome:
     changed: set[tuple[str, str]] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class WithdrawnVisit:
+    """A visit the office took off this technician, kept on the laptop, and why.
+
+    ``code``: cancelled, reassigned, resolved_remotely, or one this app does not know; None
+    when the office sent no reason (an older office).  ``note``: the office's words.
+    ``at``: when the office withdrew it (else when this laptop learnt of it).
+    """
+
+    visit_id: str
+    code: str | None
+    note: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class NearPull:
+    """A first sync's pull of today's and tomorrow's work, before the rest: its window, the
+    cursor it has reached, and once done its last cursor (the rest's ``skip``)."""
+
+    start: datetime
+    end: datetime
+    cursor: str | None = None
+    skip: str | None = None
+
+
 @dataclass
 class PageOutcome:
     applied: int = 0

@@ -18,6 +18,7 @@ from concierge.store.board import ACTIVE_STATUSES, meta_get
 from concierge.store.clock import utcnow
 from concierge.store.db import Database
 from concierge.store.models import (
+    NearPull,
     OutboxOp,
     PageOutcome,
     PushOutcome,
@@ -60,11 +61,37 @@ class Replication:
             if meta_get(conn, "cursor") is None:
                 meta_set(conn, "first_pull", "1")
 
+    def near_pull(self) -> NearPull | None:
+        """The first sync's near pull, begun and not abandoned (None: there is none)."""
+        with self._db.read() as conn:
+            window = meta_get(conn, "near_window")
+            if window is None:
+                return None
+            start, _, end = window.partition("|")
+            return NearPull(datetime.fromisoformat(start), datetime.fromisoformat(end),
+                            meta_get(conn, "near_cursor"), meta_get(conn, "near_skip"))
+
+    def begin_near_pull(self, start: datetime, end: datetime) -> NearPull | None:
+        """Start a first sync with today's and tomorrow's work; None if this is no first
+        sync (a cursor is stored, or a re-snapshot runs)."""
+        with self._db.write() as conn:
+            if meta_get(conn, "cursor") is not None or meta_get(conn, "resetting") is not None:
+                return None
+            meta_set(conn, "first_pull", "1")
+            meta_set(conn, "near_window", f"{start.isoformat()}|{end.isoformat()}")
+        return NearPull(start, end)
+
+    def abandon_near_pull(self) -> None:
+        """Pull everything in the office's order (an older office, or a re-snapshot)."""
+        with self._db.write() as conn:
+            _forget_near_pull(conn)
+
     def begin_reset(self) -> None:
         """Re-snapshot: forget the cursor, mark synced rows stale; the outbox stays."""
         with self._db.write() as conn:
             meta_set(conn, "cursor", None)
             meta_set(conn, "resetting", "1")
+            _forget_near_pull(conn)
             conn.execute("UPDATE records SET stale = 1 WHERE version IS NOT NULL")
 
     def apply_page(
@@ -73,8 +100,12 @@ class Replication:
         *,
         report_urgent: bool,
         set_aside: Sequence[SetAside] = (),
+        near: bool = False,
     ) -> PageOutcome:
         """Apply one pulled page and its cursor together.
+
+        ``near``: a page of the first sync's near pull; its cursor is the near pull's own,
+        and its last one is kept as the ``skip`` of the snapshot that follows.
 
         ``set_aside``: changes of the page this app cannot read.  They are left out of the
         records (a local copy stays as it was) and listed with the refused changes, so the
@@ -96,7 +127,8 @@ class Replication:
                 text = None if change.deleted else jsonutil.dumps(change.data)
                 if key in blocked:
                     records.defer(conn, key, change.version, text)
-                elif text is None and change.entity == "visit" and _withdraw(conn, change.id):
+                elif text is None and change.entity == "visit" and _withdraw(
+                        conn, change.id, change.withdrawal):
                     pass  # kept, marked withdrawn: the technician may be at the site
                 elif text is None and _still_shown(conn, change.entity, change.id):
                     pass  # the site and assets of a visit kept on the board
@@ -109,17 +141,27 @@ class Replication:
             conn.executemany("DELETE FROM records WHERE entity = 'withdrawn' AND id = ?",
                              [(u[1],) for u in upserts if u[0] == "visit"])  # given back
             records.delete_many(conn, deletes)
-            if resetting:
+            if near:
+                if page.near_until is not None:  # the office's window: kept for every page
+                    window = meta_get(conn, "near_window") or ""
+                    meta_set(conn, "near_window", f"{window.partition('|')[0]}|"
+                                                  f"{page.near_until.isoformat()}")
+                meta_set(conn, "near_cursor", page.cursor if page.has_more else None)
+                meta_set(conn, "near_skip", None if page.has_more else page.cursor)
+                outcome.applied = len(upserts) + len(deletes)
+            elif resetting:
                 conn.executemany(
                     "UPDATE records SET stale = 0 WHERE entity = ? AND id = ?", outcome.changed
                 )
                 if not page.has_more:
                     _drop_stale(conn, blocked)
                     meta_set(conn, "resetting", None)
-            if not page.has_more:
-                meta_set(conn, "first_pull", None)
-            meta_set(conn, "cursor", page.cursor)  # checkpoint: in the page's transaction
-            outcome.applied = len(upserts) + len(deletes)
+            if not near:
+                if not page.has_more:
+                    meta_set(conn, "first_pull", None)
+                    _forget_near_pull(conn)
+                meta_set(conn, "cursor", page.cursor)  # checkpoint: in the page's transaction
+                outcome.applied = len(upserts) + len(deletes)
         self._announce(outcome.changed)
         return outcome
 
@@ -285,9 +327,11 @@ class Replication:
         with self._db.write() as conn:
             meta_set(conn, "last_attempt_at", utcnow().isoformat())
 
-    def record_outcome(self, error: str | None) -> None:
+    def record_outcome(self, error: str | None, failure: str | None = None) -> None:
+        """``error``: English, for the log; ``failure``: its code and parameters (JSON)."""
         with self._db.write() as conn:
             meta_set(conn, "last_error", error)
+            meta_set(conn, "last_failure", failure if error is not None else None)
             if error is None:
                 meta_set(conn, "last_sync_at", utcnow().isoformat())
 
@@ -408,14 +452,26 @@ def _still_shown(conn: sqlite3.Connection, entity: str, ident: str) -> bool:
     return conn.execute(sql, (ident,)).fetchone() is not None
 
 
-def _withdraw(conn: sqlite3.Connection, visit_id: str) -> bool:
-    """The office took a visit we hold off this technician (reassigned or removed): keep
-    it, with a ``withdrawn`` marker, rather than have it vanish. False if we never had it."""
+def _forget_near_pull(conn: sqlite3.Connection) -> None:
+    for key in ("near_window", "near_cursor", "near_skip"):
+        meta_set(conn, key, None)
+
+
+def _withdraw(
+    conn: sqlite3.Connection, visit_id: str, reason: schemas.Withdrawal | None
+) -> bool:
+    """The office took a visit we hold off this technician (cancelled, reassigned, resolved
+    remotely): keep it, with a ``withdrawn`` marker and the office's reason, rather than have
+    it vanish. False if we never had it."""
     if conn.execute("SELECT 1 FROM records WHERE entity = 'visit' AND id = ?",
                     (visit_id,)).fetchone() is None:
         return False
+    marker: dict[str, str] = {"visit_id": visit_id, "at": utcnow().isoformat()}
+    if reason is not None:
+        marker |= {"code": reason.code, "note": reason.note,
+                   "withdrawn_at": reason.at.isoformat()}
     conn.execute(
         "INSERT INTO records (entity, id, version, data) VALUES ('withdrawn', ?, NULL, ?) "
         "ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data",
-        (visit_id, jsonutil.dumps({"visit_id": visit_id, "at": utcnow().isoformat()})))
+        (visit_id, jsonutil.dumps(marker)))
     return True

@@ -28,6 +28,7 @@ from concierge.store.models import (
     StoreChange,
     StoreEvents,
     TelemetryWindow,
+    WithdrawnVisit,
 )
 from concierge.store.records import Key
 from concierge.store.replication import Replication, meta_set
@@ -194,12 +195,14 @@ class Store:
                 "SELECT id, data ->> '$.office_notes' FROM records WHERE entity = 'visit' "
                 "AND COALESCE(data ->> '$.office_notes', '') != ''")}
 
-    def withdrawn_visits(self) -> set[str]:
-        """Visits the office took off this technician (reassigned or removed), kept here."""
+    def withdrawn_visits(self) -> dict[str, WithdrawnVisit]:
+        """Visits the office took off this technician (cancelled, reassigned, resolved
+        remotely), kept here, with the office's reason where it sent one."""
         with self._db.read() as conn:
-            return {r[0] for r in conn.execute(
-                "SELECT w.id FROM records w JOIN records v ON v.entity = 'visit' AND v.id = w.id"
-                " WHERE w.entity = 'withdrawn'")}
+            rows = conn.execute(
+                "SELECT w.id, w.data FROM records w JOIN records v ON v.entity = 'visit' "
+                "AND v.id = w.id WHERE w.entity = 'withdrawn'").fetchall()
+        return {str(ident): _withdrawn(str(ident), data) for ident, data in rows}
 
     def status(self) -> SyncStatus:
         with self._db.read() as conn:
@@ -516,3 +519,26 @@ def _mirror_completion(conn: sqlite3.Connection, visit_id: str, document: dict[s
         (outcome if isinstance(outcome, str) and outcome else None,) * 2 + (visit_id,),
     )
     return cursor.rowcount > 0
+
+
+def _withdrawn(visit_id: str, data: str | None) -> WithdrawnVisit:
+    """The ``withdrawn`` marker's reason (an older marker has only the time it was noted)."""
+    marker = jsonutil.loads(data) if data else {}
+    if not isinstance(marker, dict):
+        marker = {}
+    code, note = marker.get("code"), marker.get("note")
+    return WithdrawnVisit(
+        visit_id=visit_id,
+        code=code if isinstance(code, str) and code else None,
+        note=note if isinstance(note, str) else "",
+        at=_moment(marker.get("withdrawn_at") or marker.get("at")),
+    )
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return from_iso(value)
+    except ValueError:
+        return None

@@ -14,6 +14,7 @@ from concierge.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from concierge.sync.engine import SyncEngine
+    from concierge.sync.failures import SyncFailure
     from concierge.sync.models import SyncEvents, SyncOptions, SyncProgress, SyncResult
     from concierge.sync.service import ClockWatch, SyncService
 
@@ -21,6 +22,7 @@ _WHERE = {
     "ClockWatch": "concierge.sync.service",
     "SyncEngine": "concierge.sync.engine",
     "SyncEvents": "concierge.sync.models",
+    "SyncFailure": "concierge.sync.failures",
     "SyncOptions": "concierge.sync.models",
     "SyncProgress": "concierge.sync.models",
     "SyncResult": "concierge.sync.models",
@@ -31,6 +33,7 @@ __all__ = [
     "ClockWatch",
     "SyncEngine",
     "SyncEvents",
+    "SyncFailure",
     "SyncOptions",
     "SyncProgress",
     "SyncResult",

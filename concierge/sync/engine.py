@@ -11,8 +11,9 @@ import uuid
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from pydantic_core import PydanticSerializationError
 
@@ -29,8 +30,10 @@ from concierge.protocol import schemas
 from concierge.protocol.columns import WindowColumns
 from concierge.store import OutboxOp, Store
 from concierge.store.clock import utcnow
+from concierge.store.models import NearPull
 from concierge.store.telemetry import RESOLUTIONS
 from concierge.sync.checks import check_page, check_results
+from concierge.sync.failures import SyncFailure, failure_of
 from concierge.sync.lock import ProcessLock
 from concierge.sync.models import (
     ANOTHER_SYNC_RUNNING,
@@ -99,29 +102,36 @@ class SyncEngine:
     def _cycle(self) -> SyncResult:
         tally = _Tally()
         error, offline, retry_at = None, False, None
+        failure: SyncFailure | None = None
         self.store.replication.record_attempt()
         try:
             with self.client.deadline(self.options.deadline):
                 self._push(tally)
-                self._pull(tally)
-                self._telemetry()
+                near, plain = self._pull_near(tally)
+                if near is not None:  # a first sync: today's work is on the board first
+                    self._telemetry("near", near.end)
+                self._pull(tally, near, plain)
+                self._telemetry("rest" if near is not None else "all")
         except ApiError as exc:
             offline = isinstance(exc, OfflineError)
             error = exc.message
             if isinstance(exc, OfflineError | ServerError):
                 retry_at = self._retry_at(exc.retry_after)
                 error = f"{error} Sync will retry at {retry_at.astimezone():%H:%M}."
+            failure = failure_of(exc, retry_at)
             log.warning("sync stopped: %s", error)
         except Exception as exc:
             log.exception("sync failed")
             error = f"Sync failed unexpectedly ({type(exc).__name__}); details are in the log."
+            failure = failure_of(exc)
         self._failures = 0 if error is None else self._failures + 1
-        self.store.replication.record_outcome(error)
+        self.store.replication.record_outcome(error, None if failure is None
+                                              else failure.to_json())
         return SyncResult(
             ok=error is None, error=error, pushed=tally.pushed, pulled=tally.pulled,
             conflicts=tally.conflicts, rejected=tally.rejected,
             new_urgent_visit_ids=tally.urgent, finished_at=utcnow(), offline=offline,
-            set_aside=tally.set_aside, retry_at=retry_at,
+            set_aside=tally.set_aside, retry_at=retry_at, failure=failure,
         )
 
     def _retry_at(self, retry_after: float | None) -> datetime:
@@ -235,8 +245,79 @@ class SyncEngine:
 
     # --- pull --------------------------------------------------------------------------
 
-    def _pull(self, tally: _Tally) -> None:
+    def _pull_near(
+        self, tally: _Tally
+    ) -> tuple[NearPull | None, schemas.PullResponse | None]:
+        """A first sync's first step: the visits of today and tomorrow (and overdue ones) and
+        what they reference, each page stored with its own cursor.  Returns the finished
+        near pull (the rest then skips what it sent), or None: no first sync, or an office
+        that pulls in its own order only; then also its answer, if it is the first page of
+        its plain snapshot (so no request is wasted on an older office)."""
         replication = self.store.replication
+        near = replication.near_pull()
+        if near is None:
+            now = utcnow()
+            near = replication.begin_near_pull(_start_of_today(now), _end_of_tomorrow(
+                now.timestamp()))
+            if near is None:
+                return None, None
+        if near.skip is not None:
+            return near, None  # done before an interruption: the rest goes on
+        cursor, seen = near.cursor, {near.cursor}
+        done = 0
+        self._progress("pull", 0, 0)
+        while True:
+            try:
+                page = self.client.pull(cursor, self.options.page_size,
+                                        near=(near.start, near.end))
+            except ResetRequiredError:
+                log.info("the near pull's cursor expired; pulling everything in order")
+                replication.abandon_near_pull()
+                return None, None
+            if page.scope != "near":
+                log.info("the office pulls in its own order only (no near pull)")
+                replication.abandon_near_pull()
+                return None, page if cursor is None else None
+            if page.has_more and page.cursor in seen:
+                raise MalformedResponseError(
+                    "The server sent pull pages that go round in a circle (a cursor came back); "
+                    "the pull does not advance. Nothing was lost; tell the office."
+                )
+            seen.add(page.cursor)
+            self._apply_page(page, cursor, tally, report_urgent=False, near=True)
+            if page.near_until is not None:
+                near = replace(near, end=page.near_until)
+            done += len(page.changes)
+            cursor = page.cursor
+            self._progress("pull", done, 0 if page.has_more else done)
+            if not page.has_more:
+                return replace(near, cursor=None, skip=page.cursor), None
+
+    def _apply_page(
+        self, page: schemas.PullResponse, cursor: str | None, tally: _Tally, *,
+        report_urgent: bool, near: bool = False,
+    ) -> None:
+        replication = self.store.replication
+        set_aside = check_page(page, cursor)
+        for item in set_aside:
+            log.warning("set aside %s %r from the server: %s", item.change.entity,
+                        item.change.id, item.problem)
+        outcome = replication.apply_page(
+            page, report_urgent=report_urgent, set_aside=set_aside, near=near
+        )
+        tally.set_aside += len(set_aside)
+        tally.pulled += outcome.applied
+        tally.urgent.extend(outcome.new_urgent_visit_ids)
+
+    def _pull(
+        self, tally: _Tally, near: NearPull | None = None,
+        first: schemas.PullResponse | None = None,
+    ) -> None:
+        """Changes since the cursor; after a near pull, the rest of the first snapshot
+        (phase "history": the board is usable).  ``first``: the first page, already here."""
+        replication = self.store.replication
+        phase: Phase = "pull" if near is None else "history"
+        skip = None if near is None else near.skip
         cursor = replication.cursor()
         # An interrupted first pull (or re-snapshot) resumes at its stored cursor: each
         # page's cursor is stored in the transaction that stores the page.
@@ -245,16 +326,20 @@ class SyncEngine:
         reset = False
         done = 0
         seen: set[str | None] = {cursor}
-        self._progress("pull", 0, 0)
+        self._progress(phase, 0, 0)
         while True:
             try:
-                page = self.client.pull(cursor, self.options.page_size)
+                page = first or self.client.pull(
+                    cursor, self.options.page_size, skip=skip,
+                    near=None if near is None or skip is None else (near.start, near.end),
+                )
+                first = None
             except ResetRequiredError:
                 if reset:
                     raise
                 log.info("server asked for a re-snapshot; the outbox is kept")
                 replication.begin_reset()
-                cursor, reset, incremental = None, True, False
+                cursor, reset, incremental, skip = None, True, False, None
                 seen = {None}
                 continue
             if page.has_more and page.cursor in seen:
@@ -263,39 +348,38 @@ class SyncEngine:
                     "the pull does not advance. Nothing was lost; tell the office."
                 )
             seen.add(page.cursor)
-            set_aside = check_page(page, cursor)
-            for item in set_aside:
-                log.warning("set aside %s %r from the server: %s", item.change.entity,
-                            item.change.id, item.problem)
-            outcome = replication.apply_page(
-                page, report_urgent=incremental, set_aside=set_aside
-            )
-            tally.set_aside += len(set_aside)
-            tally.pulled += outcome.applied
-            tally.urgent.extend(outcome.new_urgent_visit_ids)
+            self._apply_page(page, cursor, tally, report_urgent=incremental)
             done += len(page.changes)
             cursor = page.cursor
-            self._progress("pull", done, 0 if page.has_more else done)
+            self._progress(phase, done, 0 if page.has_more else done)
             if not page.has_more:
                 return
 
     # --- telemetry ---------------------------------------------------------------------
 
-    def _telemetry(self) -> None:
+    def _telemetry(
+        self, part: Literal["all", "near", "rest"] = "all", near_end: datetime | None = None
+    ) -> None:
         """Windows of today's and tomorrow's work first (phase "telemetry"): then the board
-        is usable; then those of the other open visits (phase "history")."""
+        is usable; then those of the other open visits (phase "history").  A first sync
+        fetches the "near" part right after its near pull, the "rest" after the rest."""
         replication = self.store.replication
         assets = replication.telemetry_assets()
-        replication.forget_telemetry_except(set(assets))
+        if part != "near":
+            replication.forget_telemetry_except(set(assets))
         now = self.client.server_time or self.client.health().time.timestamp()
         last = replication.meta("telemetry_at")
         fetched = replication.telemetry_fetched_until(RESOLUTIONS[0][0])
         fresh = last is not None and 0 <= now - float(last) < self.options.telemetry_every
-        if fresh and all(a in fetched for a in assets):
+        if part == "all" and fresh and all(a in fetched for a in assets):
             return
-        near = replication.near_telemetry_assets(_end_of_tomorrow(now))
-        later = [a for a in assets if a not in set(near)]
-        self._refresh_assets("telemetry", near, now)
+        near = replication.near_telemetry_assets(near_end or _end_of_tomorrow(now))
+        if part != "rest":
+            self._refresh_assets("telemetry", near, now)
+        if part == "near":
+            return
+        # after a near pull, its assets were fetched a moment ago: skipped as recent
+        later = assets if part == "rest" else [a for a in assets if a not in set(near)]
         self._refresh_assets("history", later, now)
         replication.set_meta("telemetry_at", repr(now))
 
@@ -383,6 +467,11 @@ def _mutation(op: OutboxOp) -> schemas.Mutation:
         op_id=uuid.UUID(op.op_id), entity=op.entity, entity_id=op.entity_id,
         base_version=op.base_version, payload=op.payload, made_at=op.made_at,
     )
+
+
+def _start_of_today(now: datetime) -> datetime:
+    """Local midnight that began the technician's day, as an aware datetime."""
+    return now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _end_of_tomorrow(now: float) -> datetime:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from concierge.events import Event
+from concierge.sync.failures import SyncFailure
 
 # "telemetry": evidence of today's and tomorrow's open visits (and overdue ones).
 # "history": the board is usable; the other open visits' telemetry follows.
@@ -32,7 +33,7 @@ class SyncProgress:
 @dataclass(frozen=True)
 class SyncResult:
     ok: bool
-    error: str | None
+    error: str | None  # English, for the log; people see ``failure`` rendered
     pushed: int
     pulled: int
     conflicts: int
@@ -43,6 +44,7 @@ class SyncResult:
     busy: bool = False  # another process was syncing this data folder: nothing was done
     set_aside: int = 0  # pulled records this app cannot read: listed under "needs attention"
     retry_at: datetime | None = None  # after a transient failure: when the next try runs
+    failure: SyncFailure | None = None  # why it failed, as a code: render with failure_text
 
 
 ANOTHER_SYNC_RUNNING = "Another sync of this data is running (another window or `concierge sync`)."

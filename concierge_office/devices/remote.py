@@ -32,7 +32,14 @@ from sqlalchemy import Connection, Row, and_, or_, select, update
 
 from concierge.domain import VisitStatus
 from concierge_office import db
-from concierge_office.changes import publish_visits, record_changes
+from concierge_office.changes import (
+    Withdrawal,
+    publish_own,
+    publish_visits,
+    record_changes,
+    refresh_visibility,
+    visit_refs,
+)
 from concierge_office.db import Database
 from concierge_office.devices import topics
 from concierge_office.devices.envelope import Ack
@@ -579,8 +586,30 @@ class RemoteFirst:
                 .where(v.c.id == visit.id)
                 .values(version=visit.version + 1, updated_at=now, **values)
             )
-            published.append((visit.technician_id, visit.id, visit.version + 1))
+            if keep:
+                published.append((visit.technician_id, visit.id, visit.version + 1))
+            else:  # off the technician's round, with the reason their board shows
+                self._withdraw(conn, visit.technician_id, visit.id, visit.version + 1,
+                               self._fix_note(conn, insight_id))
         publish_visits(self.db, conn, published)
+
+    def _withdraw(
+        self, conn: Connection, technician_id: str, visit_id: str, version: int, note: str
+    ) -> None:
+        publish_own(self.db, conn, technician_id, ("visit", visit_id), version, visible=False,
+                    withdrawal=Withdrawal("resolved_remotely", note))
+        refresh_visibility(self.db, conn, technician_id, visit_refs(conn, [visit_id]))
+
+    def _fix_note(self, conn: Connection, insight_id: str) -> str:
+        """What was done remotely, in the office's words (the fixed attempt's detail)."""
+        r = remote_decisions
+        note = conn.execute(
+            select(r.c.detail)
+            .where(r.c.insight_id == insight_id, r.c.state == "fixed")
+            .order_by(r.c.resolved_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        return str(note or "")
 
     def _touch_visits(self, conn: Connection, insight_ids: list[str], now: float) -> None:
         """New versions of the open visits of these insights: their remote attempts changed."""

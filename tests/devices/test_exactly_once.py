@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -299,6 +300,38 @@ def test_a_remote_fix_cancels_the_visit_it_made_unnecessary_saying_why(
     assert visit.insight_ids == []
     assert visit.outcome.startswith("Resolved remotely at ")
     assert visit.version == 2
+
+
+def test_a_remote_fix_takes_the_visit_off_the_round_with_its_reason(
+    database: db.Database, tmp_path: Path
+) -> None:
+    """#18 item 5: the technician's feed gets a tombstone whose reason is resolved_remotely,
+    with what was done, never a silent removal."""
+    from concierge_office.changes import publish_own, withdrawals_for
+
+    add_insight(database, "asset-001", "door_cycle_time", "ins-door")
+    now = time.time()
+    with database.write() as conn:  # a visit on Ana's round, in her feed
+        conn.execute(db.visits.insert().values(
+            id="vis-1", site_id="site-001", technician_id="tech-ana", asset_ids=["asset-001"],
+            insight_ids=["ins-door"], window_start=now + 3600, window_end=now + 7200,
+            priority=2, summary="Door slowing", **db.new_visit_fields(now)))
+        conn.execute(db.visit_insights.insert().values(visit_id="vis-1", insight_id="ins-door"))
+        publish_own(database, conn, "tech-ana", ("visit", "vis-1"), 1, visible=True)
+    sender = Sender(database, quick_playbooks(tmp_path / "pb.json", window=60.0))
+    sender.triage()
+    sender.remote.sweep()
+    _fix_by_telemetry(sender, database, "asset-001", "door_cycle_time")
+    f = db.feed
+    with database.read() as conn:
+        entry = conn.execute(select(f).where(
+            f.c.technician_id == "tech-ana", f.c.entity == "visit", f.c.entity_id == "vis-1")
+        ).one()
+        reasons = withdrawals_for(conn, "tech-ana", {"vis-1": entry.seq})
+    assert entry.deleted and entry.version == 2
+    assert reasons["vis-1"]["code"] == "resolved_remotely"
+    assert "fixed remotely" in reasons["vis-1"]["note"]
+    assert reasons["vis-1"]["at"] >= datetime.fromtimestamp(now, UTC).isoformat()[:19]
 
 
 def test_a_lost_ack_is_recovered_from_the_devices_state(

@@ -236,7 +236,7 @@ def test_an_insight_from_before_the_codes_gets_its_code_once(
         row = conn.execute(
             select(ins).where(ins.c.status == "open", ins.c.kind == "trend").limit(1)).one()
     assert row.headline_code is not None and row.headline_code["code"].startswith("trend.")
-    with fresh_office.service.db.write() as conn:  # as revision 0011 leaves an older row
+    with fresh_office.service.db.write() as conn:  # as revision 0010 leaves an older row
         conn.execute(update(ins).where(ins.c.id == row.id).values(headline_code=None))
     run = office.ok("POST", "/v1/admin/engine/run")
     assert run["insights_updated"] == 1

@@ -248,20 +248,25 @@ def test_pulled_records_are_exactly_what_the_models_would_write(
     ana = login(office, "ana")
     page = ana.ok("GET", "/v1/sync/changes", params={"limit": 10})
     assert page["changes"] and page["has_more"]
-    assert schemas.PullResponse.model_validate(page).model_dump(mode="json") == page
+    dumped = schemas.PullResponse.model_validate(page).model_dump(mode="json")
+    for additive in (dumped, *dumped["changes"]):  # sent only when set: an older client
+        for name in ("scope", "near_until", "withdrawal"):  # refuses fields it does not know
+            if additive.get(name, 0) is None:
+                del additive[name]
+    assert dumped == page
 
 
 def test_headline_codes_only_for_a_client_that_reads_them(
     office: EmbeddedBackOffice, login: LoginFactory
 ) -> None:
-    """A client from before the codes (no X-Text-Codes) gets records its strict schema
+    """A client from before the codes (no text-codes sync feature) gets records its strict schema
     parses, with the English text; one that reads them gets the codes as well."""
     from concierge.insights.text import HEADLINE_CODES, coded_msg
     from concierge.sync.checks import _record_problem
 
     ana = login(office, "ana")
     old, _ = ana.pull_all()
-    ana.http.headers[schemas.TEXT_CODES_HEADER] = "1"
+    ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES
     new, _ = ana.pull_all()
     for changes in (old, new):
         for c in changes:

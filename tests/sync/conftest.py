@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import text
 
 from concierge.auth import Account, MemoryTokenStore, TokenStore
-from concierge.protocol.schemas import TEXT_CODES_HEADER
+from concierge.protocol.schemas import SYNC_FEATURES_HEADER, TEXT_CODES
 from concierge.store import Store
 from concierge.sync import SyncEngine, SyncOptions
 from concierge_office.db import Database
@@ -99,14 +99,19 @@ class Office:
             reply.raise_for_status()
             return dict(reply.json())
 
+    def session(self, login: str) -> requests.Session:
+        """A plain HTTP session signed in as a technician (an older client, say)."""
+        session = requests.Session()
+        token = session.post(f"{self.url}/v1/auth/login",
+                             json={"username": login, "password": PASSWORD},
+                             timeout=10).json()["access_token"]
+        session.headers["Authorization"] = f"Bearer {token}"
+        return session
+
     def server_visits(self, login: str) -> dict[str, dict[str, Any]]:
         """The technician's visits as the server has them (a fresh full pull)."""
-        with requests.Session() as session:
-            token = session.post(f"{self.url}/v1/auth/login",
-                                 json={"username": login, "password": PASSWORD},
-                                 timeout=10).json()["access_token"]
-            session.headers["Authorization"] = f"Bearer {token}"
-            session.headers[TEXT_CODES_HEADER] = "1"  # as the laptop reads records
+        with self.session(login) as session:
+            session.headers[SYNC_FEATURES_HEADER] = TEXT_CODES  # as the laptop reads records
             found: dict[str, dict[str, Any]] = {}
             cursor = None
             while True:

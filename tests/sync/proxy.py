@@ -37,6 +37,7 @@ class FaultProxy:
         self.trickle_pace = 0.5  # seconds per byte of a trickled reply
         self.log: list[tuple[str, str, str]] = []
         self.replies: list[tuple[str, bytes]] = []  # (path with query, body) delivered whole
+        self.drop_params: frozenset[str] = frozenset()  # query parameters the office never sees
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -68,6 +69,15 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # broken connections are the point here
+
+
+def _without(path: str, params: frozenset[str]) -> str:
+    """``path`` without the query parameters named (as an older office ignores them)."""
+    if not params or "?" not in path:
+        return path
+    base, query = path.split("?", 1)
+    kept = [part for part in query.split("&") if part.split("=", 1)[0] not in params]
+    return f"{base}?{'&'.join(kept)}" if kept else base
 
 
 def _decoded(headers: list[tuple[str, str]], data: bytes) -> bytes:
@@ -164,7 +174,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             conn = http.client.HTTPConnection(*proxy.upstream, timeout=60)
             try:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
-                conn.request(self.command, self.path, body=body, headers=headers)
+                conn.request(self.command, _without(self.path, proxy.drop_params), body=body,
+                             headers=headers)
                 reply = conn.getresponse()
                 return reply.status, reply.getheaders(), reply.read()
             finally:

@@ -95,7 +95,11 @@ def test_headless_commands(office: Office, tmp_path: Path) -> None:
     offline = concierge(data, "sync", "--once", check=False)
     assert offline.returncode == 1 and "Check your network" in offline.stderr
     assert "Traceback" not in offline.stderr
-    last_error = json.loads(concierge(data, "status", "--json").stdout)["last_error"]
-    assert "Check your network" in last_error
+    stored = json.loads(concierge(data, "status", "--json").stdout)
+    assert "Check your network" in stored["last_error"]
+    assert stored["last_failure"]["code"] == "offline"  # #15: a code, rendered per reader
+    german = concierge(data, "--lang", "de", "sync", "--once", check=False)
+    assert german.returncode == 1 and "Der Innendienst ist nicht erreichbar" in german.stderr
+    assert "Netzwerkverbindung" in concierge(data, "--lang", "de", "status").stdout
     assert "Signed out" in concierge(data, "logout").stdout
     assert status(data)["account"] is None

@@ -132,13 +132,46 @@ def test_office_cancellation_keeps_the_visit_marked_withdrawn(laptop: Laptop,
     """#16: a visit the office takes away stays on the laptop, marked, never vanishes."""
     laptop.sync()
     visit_id = _first_visit(laptop.store)
-    office.patch_visit(visit_id, status="cancelled")
+    before = datetime.now(UTC)
+    office.patch_visit(visit_id, status="cancelled", withdrawal_note="Customer closed the site")
     assert laptop.sync().ok
     assert laptop.store.visit(visit_id) is not None
-    assert laptop.store.withdrawn_visits() == {visit_id}
+    [withdrawn] = laptop.store.withdrawn_visits().values()
+    assert withdrawn.visit_id == visit_id
+    assert (withdrawn.code, withdrawn.note) == ("cancelled", "Customer closed the site")
+    assert withdrawn.at is not None and withdrawn.at >= before.replace(microsecond=0)
     kept = local_visits(laptop.store)
     kept.pop(visit_id)
     assert kept == office.server_visits("ana")
+
+
+def test_a_reassigned_visit_carries_the_office_note_as_its_reason(laptop: Laptop,
+                                                                   office: Office) -> None:
+    """#16 item 3: the reason reaches the laptop; the office's notes are the default note."""
+    laptop.sync()
+    visit_id = _first_visit(laptop.store)
+    office.patch_visit(visit_id, technician_id="tech-ben", office_notes="Ben has the part")
+    assert laptop.sync().ok
+    withdrawn = laptop.store.withdrawn_visits()[visit_id]
+    assert (withdrawn.code, withdrawn.note) == ("reassigned", "Ben has the part")
+    office.patch_visit(visit_id, technician_id="tech-ana")  # given back: no longer withdrawn
+    assert laptop.sync().ok
+    assert visit_id not in laptop.store.withdrawn_visits()
+
+
+def test_an_older_client_gets_no_withdrawal_reason(laptop: Laptop, office: Office) -> None:
+    """Additive: a client that does not ask for reasons gets the tombstone as before."""
+    laptop.sync()
+    visit_id = _first_visit(laptop.store)
+    cursor = laptop.store.status().cursor
+    office.patch_visit(visit_id, status="cancelled")
+    with office.session("ana") as session:
+        reply = session.get(f"{office.url}/v1/sync/changes", params={"cursor": cursor},
+                            timeout=10)
+    reply.raise_for_status()
+    [tombstone] = [c for c in reply.json()["changes"] if c["id"] == visit_id]
+    assert tombstone["deleted"] is True and "withdrawal" not in tombstone
+    assert "scope" not in reply.json()
 
 
 def test_session_with_attachment_is_uploaded_first(laptop: Laptop, office: Office) -> None:

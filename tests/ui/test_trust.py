@@ -146,11 +146,14 @@ def test_a_reassigned_visit_stays_marked_with_its_draft(harness: Harness, office
                     and window.board.model.rows()[window.board.model.row_of(visit_id)].status
                     == "withdrawn", timeout=10_000)
     qtbot.waitUntil(lambda: bool(window.notifier.sent), timeout=10_000)  # told, not silent
-    assert "Withdrawn by the office" in window.notifier.sent[-1][1]
+    told = window.notifier.sent[-1][1]
+    assert "gave this visit to another technician" in told and "Ben has the spare part" in told
+    assert _status_cell(window, visit_id) == "Reassigned"
     _open_visit(window, qtbot, visit_id)
     detail = window.detail
     assert detail.state_banner is not None and detail.state_banner.isVisibleTo(detail)
-    assert "took this visit off your round" in detail.state_banner.text()
+    assert "gave this visit to another technician" in detail.state_banner.text()
+    assert "Office note: Ben has the spare part" in detail.state_banner.text()
     assert not detail.session_button.isVisibleTo(detail)  # no session on someone else's visit
     assert detail.export_button.isVisibleTo(detail)
     out = tmp_path / "draft.json"
@@ -185,6 +188,65 @@ def test_a_cancelled_visit_stays_with_the_office_note_and_no_session(harness: Ha
     assert not window.detail.session_button.isVisibleTo(window.detail)
     row = window.board.model.rows()[window.board.model.row_of(visit_id)]
     assert row.status == "withdrawn"  # still on the board, in Done, marked
+    assert _status_cell(window, visit_id) == "Cancelled by the office"
+    assert "The office cancelled this visit." in window.detail.state_banner.text()
+
+
+def _status_cell(window, visit_id: str, role=Qt.ItemDataRole.DisplayRole) -> str:
+    from ui.board.model import Column
+
+    model = window.board.model
+    return str(model.data(model.index(model.row_of(visit_id), Column.STATUS), role))
+
+
+def _resolve_remotely(office: Office, visit_id: str, at, note: str) -> None:
+    """What the office's remote-first flow does for a visit a remote fix made unnecessary
+    (``concierge_office.devices.remote``), at a chosen time."""
+    from sqlalchemy import select, update
+
+    from concierge_office import db
+    from concierge_office.changes import Withdrawal, publish_own
+
+    database = db.Database(office.database_url)
+    try:
+        with database.write() as conn:
+            v = db.visits
+            row = conn.execute(select(v).where(v.c.id == visit_id)).one()
+            conn.execute(update(v).where(v.c.id == visit_id)
+                         .values(status="cancelled", version=row.version + 1))
+            publish_own(database, conn, row.technician_id, ("visit", visit_id), row.version + 1,
+                        visible=False, withdrawal=Withdrawal("resolved_remotely", note))
+            w = db.withdrawals
+            conn.execute(update(w).where(w.c.visit_id == visit_id).values(at=at.timestamp()))
+    finally:
+        database.dispose()
+
+
+def test_a_visit_resolved_remotely_says_so_on_the_board_with_the_local_time(
+        harness: Harness, office: Office, qtbot) -> None:
+    """#18 item 5: never silently: "Resolved remotely at 10:42", the time in the UI locale."""
+    from datetime import datetime
+
+    from ui.format import clock
+
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    visit_id = _active(window)[0].id
+    at = datetime.now().astimezone().replace(hour=10, minute=42, second=0, microsecond=0)
+    _resolve_remotely(office, visit_id, at, "Door operator recalibrated; closes in 4.1 s")
+    assert _sync(window, qtbot).ok
+    qtbot.waitUntil(lambda: _status_cell(window, visit_id).startswith("Resolved"),
+                    timeout=10_000)
+    assert _status_cell(window, visit_id) == f"Resolved remotely at {clock(at)}"
+    assert "10:42" in clock(at)
+    tip = _status_cell(window, visit_id, Qt.ItemDataRole.ToolTipRole)
+    assert "Door operator recalibrated" in tip
+    qtbot.waitUntil(lambda: bool(window.notifier.sent), timeout=10_000)  # told, not silent
+    assert f"resolved this remotely at {clock(at)}" in window.notifier.sent[-1][1]
+    _open_visit(window, qtbot, visit_id)
+    banner = window.detail.state_banner
+    assert banner is not None and "Door operator recalibrated" in banner.text()
+    assert not window.detail.session_button.isVisibleTo(window.detail)
 
 
 def test_the_visit_page_offers_only_what_its_state_allows(harness: Harness, office: Office,

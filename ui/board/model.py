@@ -24,6 +24,7 @@ from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
     STATUS_KEYS,
+    WITHDRAWN,
     as_datetime,
     local,
     place_text,
@@ -35,6 +36,7 @@ from ui.format import (
     window_text,
 )
 from ui.theme import AA_GRAPHIC, semantic
+from ui.withdrawal import office_note_text, withdrawal_sentence, withdrawal_status
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -95,6 +97,8 @@ class PreparedRows:
     """Each group's full count when ``rows`` are only the first screen of the board."""
     note_marks: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Visit id: ("new" or "updated", the office's note) for notes not yet looked at."""
+    withdrawals: dict[str, Any] = field(default_factory=dict)
+    """Visit id: why the office took it off this technician (``WithdrawnVisit``)."""
 
 
 DEFAULT_SORT = (int(Column.PRIORITY), Qt.SortOrder.AscendingOrder)
@@ -144,6 +148,7 @@ class VisitTableModel(QAbstractTableModel):
         self._search: list[str] = []
         self._counts: dict[str, int] | None = None
         self.note_marks: dict[str, tuple[str, str]] = {}
+        self.withdrawals: dict[str, Any] = {}
         self._sort: tuple[int, Qt.SortOrder] = DEFAULT_SORT
         self._dots: dict[tuple[int, int], QPixmap] = {}  # (priority, rgba) -> dot
         self._texts: list[tuple[str, ...] | None] = []  # per row, made when first painted
@@ -158,10 +163,12 @@ class VisitTableModel(QAbstractTableModel):
         prepared = rows if isinstance(rows, PreparedRows) else prepare_rows(rows, self._sort)
         if prepared.sort != self._sort:
             prepared = replace(prepare_rows(prepared.rows, self._sort), counts=prepared.counts,
-                               note_marks=prepared.note_marks)
+                               note_marks=prepared.note_marks,
+                               withdrawals=prepared.withdrawals)
         self.beginResetModel()
         self._rows, self._groups, self._search = prepared.rows, prepared.groups, prepared.search
         self.note_marks = prepared.note_marks
+        self.withdrawals = prepared.withdrawals
         self._counts = prepared.counts
         self._forget_texts()
         self.endResetModel()
@@ -251,7 +258,7 @@ class VisitTableModel(QAbstractTableModel):
             if col == Column.WINDOW:
                 return window_text(row.window_start, row.window_end)
             if col == Column.STATUS:
-                return status_name(row.status)
+                return self._status_tooltip(row)
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == Column.PRIORITY:
             return self._dot(row.priority)
@@ -302,8 +309,20 @@ class VisitTableModel(QAbstractTableModel):
             reason = summary_of(row)
             return f"{mark} · {reason}" if mark else reason
         if col == Column.STATUS:
-            return status_name(row.status)
+            return self._status_text(row)
         return offline_text(row)
+
+    def _status_text(self, row: Any) -> str:
+        if row.status == WITHDRAWN:
+            return withdrawal_status(self.withdrawals.get(row.id))
+        return status_name(row.status)
+
+    def _status_tooltip(self, row: Any) -> str:
+        """A withdrawn visit's reason, with the office's note."""
+        if row.status != WITHDRAWN:
+            return status_name(row.status)
+        withdrawal = self.withdrawals.get(row.id)
+        return f"{withdrawal_sentence(withdrawal)}\n{office_note_text(withdrawal)}"
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorted here, in Python, once per change (a proxy would call data() per comparison)."""

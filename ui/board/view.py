@@ -238,10 +238,12 @@ class BoardView(QWidget):
         from datetime import datetime, timedelta
 
         from ui.format import WITHDRAWN, window_text
+        from ui.withdrawal import withdrawal_statuses
 
         late = datetime(2030, 9, 25, 8, 0).astimezone()  # a long weekday and month name
         words = {Column.PRIORITY: [priority_name(p) for p in (1, 2, 3, 4)],
-                 Column.STATUS: [status_name(k) for k in (*STATUS_KEYS, WITHDRAWN)],
+                 Column.STATUS: [*(status_name(k) for k in (*STATUS_KEYS, WITHDRAWN)),
+                                 *withdrawal_statuses(late)],
                  Column.WINDOW: [window_text(late, late + timedelta(hours=4))],
                  Column.OFFLINE: [f"{_('✓ Ready')} · {_('conflict')}"]}.get(column, [])
         metrics = self.table.fontMetrics()

@@ -34,6 +34,7 @@ class VisitBundle:
     # per earlier visit with a completed session: did it hold? (KpiOutcome rows)
     outcomes: dict[str, list[Any]] = field(default_factory=dict)
     withdrawn: bool = False  # the office took it off this technician (reassigned)
+    withdrawal: Any = None  # then why: concierge.store.WithdrawnVisit
     session: dict[str, Any] | None = None  # the latest session, a draft or completed
     held: list[Any] = field(default_factory=list)  # the office's checks at the site (#19.3)
 
@@ -87,8 +88,9 @@ def load_bundle(store: Any, visit_id: str, now: float | None = None) -> VisitBun
     assets = list(store.assets_for_visit(visit_id))
     insights = list(store.insights_for_visit(visit_id))
     history = list(store.site_history(visit.site_id, visit_id))
+    withdrawal = store.withdrawn_visits().get(visit_id)
     bundle = VisitBundle(visit, site, assets, insights, history,
-                         withdrawn=visit_id in store.withdrawn_visits(),
+                         withdrawn=withdrawal is not None, withdrawal=withdrawal,
                          session=store.load_session(visit_id))
     from ui.serve.digest import held_lines
 

@@ -27,7 +27,6 @@ from concierge.session.text import fmt_value, kind_label, label_name, outcome_ms
 from ui.charts import Forecast, TelemetryChart
 from ui.format import (
     SEVERITY_TONES,
-    WITHDRAWN,
     date_text,
     headline_of,
     local,
@@ -45,6 +44,7 @@ from ui.serve.digest import held_text
 from ui.theme import badge_colours, follow_palette, tone
 from ui.visit.data import HISTORY_SHOWN, VisitBundle
 from ui.visit.evidence import anomaly_spans, attempt_events
+from ui.withdrawal import office_note_text, withdrawal_sentence, withdrawal_status
 
 VERDICT_TONES = {"held": "ok", "regressed": "error", "unchanged": "muted",
                  "no data yet": "muted"}  # ui.theme.tone: readable on light and dark
@@ -154,9 +154,10 @@ class VisitDetail(QWidget):
         badge = QLabel(priority_name(visit.priority))
         badge.setObjectName("priorityBadge")
         follow_palette(badge, lambda: _paint_badge(badge, priority_tone(visit.priority)))
-        status = WITHDRAWN if bundle.withdrawn else visit.status
-        meta = _label(f"{window_text(visit.window_start, visit.window_end)} · "
-                      f"{status_name(status)}", "visitMeta", "muted", wrap=False)
+        status = (withdrawal_status(bundle.withdrawal) if bundle.withdrawn
+                  else status_name(visit.status))
+        meta = _label(f"{window_text(visit.window_start, visit.window_end)} · {status}",
+                      "visitMeta", "muted", wrap=False)
         self.action = session_action(bundle)
         texts = {"start": (_("Start session"), _("Start the visit's session")),
                  "resume": (_("Resume session"), _("Resume the visit's session")),
@@ -240,15 +241,13 @@ class VisitDetail(QWidget):
         """A visit the office cancelled or took away says so, with the office's reason."""
         visit = bundle.visit
         if bundle.withdrawn:
-            text = _("The office took this visit off your round (cancelled or given to someone "
-                     "else).")
+            text = withdrawal_sentence(bundle.withdrawal)
+            withdrawal = bundle.withdrawal
         elif str(visit.status) == "cancelled":
-            text = _("The office cancelled this visit.")
+            text, withdrawal = _("The office cancelled this visit."), None
         else:
             return None
-        note = visit.office_notes.strip()
-        text = f"{text} " + (_("Last office note: {note}").format(note=note) if note
-                             else _("The office gave no note."))
+        text = f"{text} {office_note_text(withdrawal, visit.office_notes)}"
         if bundle.session is not None:
             text += " " + _("Your draft is kept: read it or export it here.")
         banner = _label(text, "visitStateBanner", "warning")

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Why the office took a visit off the technician, in the UI language: the board's status,
+the visit page's banner and the change list say the same."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from concierge.i18n import _, pgettext
+from ui.format import clock, day_text, local
+
+
+def moment_text(moment: datetime | None) -> str:
+    """``10:42`` today, else ``Tue 14 May 10:42`` (in the UI locale)."""
+    when = local(moment)
+    if when is None:
+        return ""
+    today = datetime.now().astimezone().date()
+    return clock(when) if when.date() == today else f"{day_text(when)} {clock(when)}"
+
+
+def withdrawal_status(withdrawal: Any | None) -> str:
+    """Short, for the board's status column: "Resolved remotely at 10:42"."""
+    code = getattr(withdrawal, "code", None)
+    at = getattr(withdrawal, "at", None)
+    if code == "cancelled":
+        return pgettext("visit status", "Cancelled by the office")
+    if code == "reassigned":
+        return pgettext("visit status", "Reassigned")
+    if code == "resolved_remotely":
+        if at is None:
+            return pgettext("visit status", "Resolved remotely")
+        return pgettext("visit status", "Resolved remotely at {time}").format(
+            time=moment_text(at))
+    return pgettext("visit status", "Withdrawn by the office")  # no reason, or a newer one
+
+
+def withdrawal_statuses(moment: datetime) -> list[str]:
+    """Every reason the status column may show (for its width); ``moment``: a long time."""
+    from concierge.store import WithdrawnVisit
+
+    return [withdrawal_status(WithdrawnVisit("", code, "", moment))
+            for code in ("cancelled", "reassigned", "resolved_remotely")]
+
+
+def withdrawal_sentence(withdrawal: Any | None) -> str:
+    """A sentence for the visit page: what happened and that nobody needs to go."""
+    code = getattr(withdrawal, "code", None)
+    at = getattr(withdrawal, "at", None)
+    if code == "cancelled":
+        return _("The office cancelled this visit.")
+    if code == "reassigned":
+        return _("The office gave this visit to another technician.")
+    if code == "resolved_remotely":
+        if at is None:
+            return _("The office resolved this remotely: no visit is needed.")
+        return _("The office resolved this remotely at {time}: no visit is needed.").format(
+            time=moment_text(at))
+    return _("The office took this visit off your round (cancelled or given to someone else).")
+
+
+def office_note_text(withdrawal: Any | None, office_notes: str = "") -> str:
+    """The office's note on the withdrawal (else its last note on the visit), or that
+    there is none."""
+    note = (getattr(withdrawal, "note", "") or office_notes or "").strip()
+    return _("Office note: {note}").format(note=note) if note else _("The office gave no note.")
