@@ -14,18 +14,28 @@ advance a series) and a checkpoint of the scorer (``to_state``, written every
 ``CHECKPOINT_POINTS`` points, as it can reach ~200 kB).  A worker whose in-memory scorer
 is not at ``scored_until`` (a restart, or another worker ran meanwhile) continues from the
 checkpoint and re-scores the points after it: the scorer is deterministic, so it reaches
-the same state and the same alarms, with no new probation.  Points that arrive with a
-time at or before ``scored_until`` (late or back-filled) are stored but not scored.
+the same state and the same alarms, with no new probation.
+
+Late points: a point that arrives out of order but after its series' last scored point
+is scored in time order with the others (each pass reads the new points sorted by time).
+One at or before the last scored point is stored but never scored, since the scorer only
+streams forwards; ingestion counts such points (:func:`note_late`), logs them and adds them
+to ``late_points``.  If one lands after the series' last checkpoint, a resume from that
+checkpoint learns it too, so the alarms after it may differ from those of the uninterrupted run.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import (
     Column,
     Connection,
@@ -56,6 +66,9 @@ MAX_POINTS_PER_SERIES = 20_000  # points of one series resumed in one pass
 BATCH_POINTS = 200_000  # points read at once for the series whose scorer is in memory
 OPEN_DAYS = 7.0  # an unusual-behaviour insight stays open this long after its alarm
 _NEVER = -math.inf
+
+log = logging.getLogger(__name__)
+late_points: Counter[int] = Counter()  # per series: late readings stored, never scored
 
 anomaly_states = Table(
     "anomaly_states",
@@ -291,6 +304,40 @@ def _points_after(conn: Connection, series_id: int, after: float) -> list[tuple[
         .limit(MAX_POINTS_PER_SERIES),
     )
     return [(ts, value) for ts, value in rows]
+
+
+def note_late(
+    conn: Connection, series_ids: npt.NDArray[np.int64], ts: npt.NDArray[np.float64]
+) -> int:
+    """Count and log the incoming readings at or before their series' last scored point
+    (they will be stored but never scored); repeats of stored readings are not counted.
+
+    Call before the readings are inserted.  Returns the number of late readings.
+    """
+    a, t = anomaly_states, db.telemetry
+    ids = sorted({int(i) for i in np.unique(series_ids)})
+    if not ids:
+        return 0
+    until = dict(conn.execute(
+        select(a.c.series_id, a.c.scored_until).where(a.c.series_id.in_(ids))
+    ).all())
+    limit = np.array([until.get(int(i), _NEVER) for i in series_ids.tolist()])
+    late = ts <= limit
+    if not late.any():
+        return 0
+    late_ids, late_ts = series_ids[late].tolist(), ts[late].tolist()
+    stored = {(int(i), float(x)) for i, x in conn.execute(
+        select(t.c.series_id, t.c.ts).where(
+            t.c.series_id.in_(sorted(set(late_ids))),
+            t.c.ts >= min(late_ts), t.c.ts <= max(late_ts))
+    )}
+    counts = Counter(i for i, x in zip(late_ids, late_ts, strict=True) if (i, x) not in stored)
+    total = sum(counts.values())
+    if total:
+        late_points.update(counts)
+        log.warning("%d late readings of %d series stored but not scored (at or before the "
+                    "series' last scored point)", total, len(counts))
+    return total
 
 
 def start_after(database: Database, until: float) -> None:

@@ -233,6 +233,9 @@ def store_columns(database: Database, conn: Connection, readings: ReadingColumns
     ids = np.array(series_ids(database, conn, names), np.int64)
     order = np.lexsort((readings.ts, ids[series]))
     series, ts, values = series[order], readings.ts[order], readings.values[order]
+    from concierge_office.foresight import note_late  # foresight reads through this module
+
+    note_late(conn, ids[series], ts)
     rows: list[Any] = [None] * (3 * n)  # db.telemetry's columns, row after row
     rows[0::3], rows[1::3], rows[2::3] = ids[series].tolist(), ts.tolist(), values.tolist()
     if database.insert_flat(conn, db.telemetry, rows, skip_existing=True) == n:
