@@ -19,9 +19,10 @@ the same state and the same alarms, with no new probation.
 Late points: a point that arrives out of order but after its series' last scored point
 is scored in time order with the others (each pass reads the new points sorted by time).
 One at or before the last scored point is stored but never scored, since the scorer only
-streams forwards; ingestion counts such points (:func:`note_late`), logs them and adds them
-to ``late_points``.  If one lands after the series' last checkpoint, a resume from that
-checkpoint learns it too, so the alarms after it may differ from those of the uninterrupted run.
+streams forwards; ingestion counts such points (:func:`late_readings`, :func:`note_late`),
+logs them and adds them to ``late_points``.  If one lands after the series' last checkpoint,
+a resume from that checkpoint learns it too, so the alarms after it may differ from those of
+the uninterrupted run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,7 +68,14 @@ OPEN_DAYS = 7.0  # an unusual-behaviour insight stays open this long after its a
 _NEVER = -math.inf
 
 log = logging.getLogger(__name__)
-late_points: Counter[int] = Counter()  # per series: late readings stored, never scored
+
+
+@dataclass
+class LatePoints:
+    total: int = 0  # late readings stored but never scored, since the process started
+
+
+late_points = LatePoints()
 
 anomaly_states = Table(
     "anomaly_states",
@@ -306,38 +313,38 @@ def _points_after(conn: Connection, series_id: int, after: float) -> list[tuple[
     return [(ts, value) for ts, value in rows]
 
 
-def note_late(
+def late_readings(
     conn: Connection, series_ids: npt.NDArray[np.int64], ts: npt.NDArray[np.float64]
 ) -> int:
-    """Count and log the incoming readings at or before their series' last scored point
-    (they will be stored but never scored); repeats of stored readings are not counted.
-
-    Call before the readings are inserted.  Returns the number of late readings.
-    """
-    a, t = anomaly_states, db.telemetry
-    ids = sorted({int(i) for i in np.unique(series_ids)})
-    if not ids:
+    """How many incoming readings fall at or before their series' last scored point (one
+    query on the series' states; call before the readings are inserted)."""
+    uniq, where = np.unique(series_ids, return_inverse=True)
+    if uniq.size == 0:
         return 0
+    a = anomaly_states
     until = dict(conn.execute(
-        select(a.c.series_id, a.c.scored_until).where(a.c.series_id.in_(ids))
+        select(a.c.series_id, a.c.scored_until).where(a.c.series_id.in_(uniq.tolist()))
     ).all())
-    limit = np.array([until.get(int(i), _NEVER) for i in series_ids.tolist()])
-    late = ts <= limit
-    if not late.any():
+    if not until:
         return 0
-    late_ids, late_ts = series_ids[late].tolist(), ts[late].tolist()
-    stored = {(int(i), float(x)) for i, x in conn.execute(
-        select(t.c.series_id, t.c.ts).where(
-            t.c.series_id.in_(sorted(set(late_ids))),
-            t.c.ts >= min(late_ts), t.c.ts <= max(late_ts))
-    )}
-    counts = Counter(i for i, x in zip(late_ids, late_ts, strict=True) if (i, x) not in stored)
-    total = sum(counts.values())
-    if total:
-        late_points.update(counts)
-        log.warning("%d late readings of %d series stored but not scored (at or before the "
-                    "series' last scored point)", total, len(counts))
-    return total
+    limits = np.array([until.get(i, _NEVER) for i in uniq.tolist()], dtype=np.float64)
+    return int(np.count_nonzero(ts <= limits[where]))
+
+
+def note_late(late: int, repeats: int) -> int:
+    """Count and log the late readings of one stored batch: stored, never scored.
+
+    ``late`` is :func:`late_readings` before the insert, ``repeats`` the readings the insert
+    skipped as already stored; those are taken to be among the late ones (a re-sent batch
+    is not late), so the count is exact unless one batch mixes repeats of readings not yet
+    scored with late ones.  Returns the number counted.
+    """
+    counted = max(0, late - repeats)
+    if counted:
+        late_points.total += counted
+        log.warning("%d late readings stored but not scored (at or before their series' "
+                    "last scored point)", counted)
+    return counted
 
 
 def start_after(database: Database, until: float) -> None:
