@@ -56,7 +56,7 @@ RANGE_TOLERANCE = 0.2  # robust scales a new extreme must clear beyond the seen 
 RESONANCE_SHARE = 1.0 / 150.0  # block length of the resonance channel / probation (4-5 at 750)
 RESONANCE_LEVEL = 0.95  # resonance confidence that scores 1 (a new shape, clearly novel)
 
-ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 73.6
+ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 73.8
 SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.60: p ~ 6e-8)
 
 SHORT = 2  # raw surprises averaged for the current block
