@@ -233,9 +233,14 @@ def store_columns(database: Database, conn: Connection, readings: ReadingColumns
     ids = np.array(series_ids(database, conn, names), np.int64)
     order = np.lexsort((readings.ts, ids[series]))
     series, ts, values = series[order], readings.ts[order], readings.values[order]
+    from concierge_office.foresight import late_readings, note_late  # (it imports this module)
+
+    late = late_readings(conn, ids[series], ts)
     rows: list[Any] = [None] * (3 * n)  # db.telemetry's columns, row after row
     rows[0::3], rows[1::3], rows[2::3] = ids[series].tolist(), ts.tolist(), values.tolist()
-    if database.insert_flat(conn, db.telemetry, rows, skip_existing=True) == n:
+    inserted = database.insert_flat(conn, db.telemetry, rows, skip_existing=True)
+    note_late(late, n - inserted)
+    if inserted == n:
         _add_to_rollup(database, conn, names, series, ts=ts, values=values)
     else:
         _recompute_rollup(database, conn, names, series, ts, ids=ids.tolist())

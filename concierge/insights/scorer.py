@@ -24,7 +24,9 @@ enough for a few microseconds per point:
   range starts from the probation data and grows as data arrives (no look-ahead);
 * **onset only**: an alarm (score >= ``ALARM_THRESHOLD``) starts a rest of
   ``REST_SHARE`` x probation points during which the output is 0, so one
-  incident yields one early alarm.
+  incident yields one early alarm; only a stronger event escapes the rest: a
+  value beyond everything seen so far, the previous alarm's values included
+  (ARTime's mask with an escape for a clearly worse event).
 
 Scores are 0 during probation and between block ends (except for range
 novelty), so the output is 0 almost everywhere.  The state round-trips through
@@ -33,6 +35,7 @@ novelty), so the output is 0 almost everywhere.  The state round-trips through
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -48,12 +51,12 @@ from concierge.insights.resonance import ShapeResonance
 BLOCK_SHARE = 1.0 / 200.0  # block length as a share of probation (3-4 points at 750)
 CONTEXT_BLOCKS = 8  # block extremes per context
 LIKELIHOOD_SHARE = 2.0  # memory of the likelihood, as a multiple of probation
-REST_SHARE = 0.15  # quiet period after an alarm, as a share of probation
+REST_SHARE = 0.3  # quiet period after an alarm, as a share of probation (a new record escapes it)
 RANGE_TOLERANCE = 0.2  # robust scales a new extreme must clear beyond the seen range
 RESONANCE_SHARE = 1.0 / 150.0  # block length of the resonance channel / probation (4-5 at 750)
 RESONANCE_LEVEL = 0.95  # resonance confidence that scores 1 (a new shape, clearly novel)
 
-ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 73.6
+ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 73.8
 SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.60: p ~ 6e-8)
 
 SHORT = 2  # raw surprises averaged for the current block
@@ -207,7 +210,7 @@ class AnomalyScorer:
         if novelty >= self.params.resonance_level:
             s = 1.0
         self._since_alarm += 1
-        if self._since_alarm < self._rest:
+        if self._since_alarm < self._rest and not (beyond > 0.0 and self._new_record(v)):
             return 0.0
         if s >= self.params.alarm_threshold:
             self._since_alarm = 0
@@ -216,6 +219,18 @@ class AnomalyScorer:
             self._alarm_recent = list(self._recent)
             self._rise = math.nan
         return s
+
+    def _new_record(self, v: float) -> bool:
+        """Whether ``v`` is a stronger event than the latest alarm: beyond every value seen
+        so far (that alarm's included) by at least that alarm's own departure."""
+        lag = self._block_len * self._embed
+        n = len(self._recent)
+        recent = list(itertools.islice(self._recent, max(0, n - lag - 1), n - 1))
+        last = self._alarm[3] if self._alarm is not None else 0.0
+        margin = max(self.params.range_tolerance, last) * self._scale
+        if v > self._high:
+            return v > max(recent, default=v) + margin
+        return v < min(recent, default=v) - margin
 
     def _fit_scale(self) -> None:
         """Robust scale (IQR / 1.349, else std) and median of the probation data."""

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from concierge.insights.resonance import MAX_PROTOTYPES, ShapeResonance
-from concierge.insights.scorer import ALARM_THRESHOLD, AnomalyExplanation, AnomalyScorer
+from concierge.insights.scorer import (
+    ALARM_THRESHOLD,
+    REST_SHARE,
+    AnomalyExplanation,
+    AnomalyScorer,
+)
 from concierge.insights.series import FloatArray
 
 PROBATION = 600
@@ -85,6 +90,24 @@ def test_alarms_are_onsets_not_runs() -> None:
     alarms = np.flatnonzero(scores >= ALARM_THRESHOLD)
     assert alarms.size >= 1
     assert np.all(np.diff(alarms) > 1)  # never two alarms in a row
+
+
+def test_only_a_stronger_event_escapes_the_rest_after_an_alarm() -> None:
+    """Within the rest after a step's alarm, a second step as large again alarms; one that
+    only climbs a little further (a tenth of a noise-free cycle's spread) does not."""
+    rest = round(REST_SHARE * PROBATION)
+    first = step(base(3))
+    weaker, stronger = first.copy(), first.copy()
+    second = ONSET + rest // 2
+    weaker[second:] += 0.3
+    stronger[second:] += 8.0
+    onset = first_alarm_after(run(first), ONSET)
+    assert onset is not None and onset < rest // 4
+    resting = slice(ONSET + onset + 1, ONSET + rest)
+    assert not np.any(run(weaker)[resting] >= ALARM_THRESHOLD)
+    assert not np.any(run(first)[resting] >= ALARM_THRESHOLD)
+    again = first_alarm_after(run(stronger), ONSET + onset + 1)
+    assert again is not None and ONSET + onset + 1 + again == second
 
 
 def test_scores_are_bounded_and_deterministic() -> None:

@@ -66,22 +66,26 @@ def test_fires_early_inside_the_labelled_window_of_jumps_up() -> None:
     assert alarms[alarms > end].size <= 1
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "artificialNoAnomaly/art_daily_no_noise.csv",
-        "artificialNoAnomaly/art_daily_perfect_square_wave.csv",
-        "artificialNoAnomaly/art_daily_small_noise.csv",
-        "artificialNoAnomaly/art_flatline.csv",
-        "artificialNoAnomaly/art_noisy.csv",
-    ],
-)
-def test_silent_on_files_without_anomalies(name: str) -> None:
-    t, v, windows = load(name)
-    assert windows == []
-    s = scores(t, v)
-    assert np.all(s[: probation(t.size)] == 0.0)
-    assert int(np.sum(s >= ALARM_THRESHOLD)) <= 1  # at most one false alarm in ~3400 points
+NO_ANOMALY = [
+    "artificialNoAnomaly/art_daily_no_noise.csv",
+    "artificialNoAnomaly/art_daily_perfect_square_wave.csv",
+    "artificialNoAnomaly/art_daily_small_noise.csv",
+    "artificialNoAnomaly/art_flatline.csv",
+    "artificialNoAnomaly/art_noisy.csv",
+]
+
+
+def test_files_without_anomalies_are_silent_but_for_one_alarm_in_all() -> None:
+    """About 17,000 scored points without an anomaly raise at most one alarm in all
+    (known gap, docs/foresight.md: art_daily_small_noise's likelihood alarm)."""
+    alarms = 0
+    for name in NO_ANOMALY:
+        t, v, windows = load(name)
+        assert windows == []
+        s = scores(t, v)
+        assert np.all(s[: probation(t.size)] == 0.0)
+        alarms += int(np.sum(s >= ALARM_THRESHOLD))
+    assert alarms <= 1
 
 
 def test_scores_are_bounded_and_deterministic() -> None:

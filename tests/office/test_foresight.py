@@ -8,6 +8,7 @@ copied into the repository).
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from sqlalchemy import select
 
@@ -23,7 +25,7 @@ from concierge.domain import METRIC_CATALOGUE, AssetKind
 from concierge.insights import AnomalyScorer
 from concierge.insights.scorer import ALARM_THRESHOLD
 from concierge.protocol.schemas import INSIGHT_KINDS_HEADER
-from concierge_office import db
+from concierge_office import db, foresight
 from concierge_office.demo_fleet import ADMIN_LOGIN
 from concierge_office.engine import insight_id, priority
 from concierge_office.foresight import PROBATION, alarm_key, anomaly_states
@@ -224,3 +226,48 @@ def test_a_playbook_opts_unusual_behaviour_into_remote_first() -> None:
     )
     found = opted.find("anomaly", playbook["asset_kind"], playbook["metric"])
     assert found is not None and found.id == playbook["id"]
+
+
+def test_late_points_are_scored_in_order_or_counted_when_already_passed(
+    office_url: str, login: LoginFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Points that arrive out of order but after the last scored point are scored in time
+    order; points at or before it are stored, not scored, and counted and logged (a
+    re-sent reading is a repeat, not a late point)."""
+    rng = np.random.default_rng(7)
+    n = PROBATION + 300
+    values = np.concatenate((36.0 + 0.3 * rng.standard_normal(n - 60),
+                             38.5 + 0.3 * rng.standard_normal(60)))
+    bo = start_embedded(office_url, live=False)
+    try:
+        add_asset(bo)
+        times = float(int(bo.service.clock.now())) - 60.0 * np.arange(n, 0, -1)
+        first = np.arange(PROBATION + 100)
+        held = first[PROBATION + 20 :: 17]  # holes in the first delivery: they come late
+        sent_first = np.setdiff1d(first, held)
+        rest = rng.permutation(np.arange(PROBATION + 100, n))  # new, but out of order
+        admin = login(bo, ADMIN_LOGIN)
+
+        def send(rows: npt.NDArray[np.int64]) -> None:
+            admin.ok("POST", "/v1/telemetry", json={"readings": [
+                {"asset_id": ASSET, "metric": METRIC,
+                 "ts": datetime.fromtimestamp(times[i], UTC).isoformat(),
+                 "value": values[i]} for i in rows.tolist()]})
+
+        send(sent_first)
+        admin.ok("POST", "/v1/admin/engine/run")
+        before = foresight.late_points.total
+        with caplog.at_level(logging.WARNING, logger="concierge_office.foresight"):
+            send(np.concatenate((rest, held, sent_first[-5:])))  # late ones and repeats
+        assert foresight.late_points.total - before == held.size
+        assert f"{held.size} late readings stored but not scored" in caplog.text
+        admin.ok("POST", "/v1/admin/engine/run")
+        assert bo.service.engine.watch.points_scored == n - held.size
+        scorer = AnomalyScorer(PROBATION)
+        order = np.concatenate((sent_first, np.sort(rest)))
+        expected = [float(times[i]) for i in order.tolist()
+                    if scorer.score(float(times[i]), float(values[i])) >= ALARM_THRESHOLD]
+        assert expected, "the step must alarm for the test to mean anything"
+        assert sorted(r.evidence["at"] for r in alarm_insights(bo)) == expected
+    finally:
+        bo.stop()
