@@ -66,8 +66,7 @@ def child_app(home: str) -> None:
     paint with rows (its first screen, or the whole board if that comes first).  The
     probe is patched into ``MainWindow`` as its module loads, so nothing of the app
     (not even PySide6) is imported ahead of its own start-up."""
-    import importlib.abc
-    import importlib.util
+    from importlib.machinery import PathFinder  # loaded with the interpreter already
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from ui.launcher import main
@@ -87,12 +86,12 @@ def child_app(home: str) -> None:
 
         window_class.__init__ = probed
 
-    class PatchOnImport(importlib.abc.MetaPathFinder):
+    class PatchOnImport:  # a meta path finder (importlib.abc would import ~20 modules)
         def find_spec(self, name, path, target=None):
             if name != "ui.main_window":
                 return None
             sys.meta_path.remove(self)
-            spec = importlib.util.find_spec(name)
+            spec = PathFinder.find_spec(name, path, target)
             run = spec.loader.exec_module
 
             def exec_module(module) -> None:

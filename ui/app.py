@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import QObject, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
-from concierge import APP_NAME, __version__
+import concierge
+from concierge import APP_NAME
 from concierge.i18n import _
 from concierge.paths import AppPaths, resolve_paths
 from ui.tasks import TaskManager
@@ -75,7 +76,6 @@ def make_app() -> QApplication:
     app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Field Concierge")
-    app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_NAME)
     app.setWindowIcon(app_icon())
     return app
@@ -112,6 +112,7 @@ def run_gui(args: argparse.Namespace) -> int:
         after_first_paint(window.board.table.first_painted, open_store, window)
 
     def open_store() -> None:
+        app.setApplicationVersion(concierge.__version__)  # importlib.metadata: not before
         (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
             .failure(lambda exc: window.store_failed(_("Opening your data"), exc))
             .label(_("Opening your data")).run())

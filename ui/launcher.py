@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from concierge.cli import build_parser, choose_language, run_command
+from concierge.cli import build_parser, choose_language, parse_gui_args, run_command
 from concierge.i18n import _
 
 
@@ -28,7 +28,9 @@ def has_display() -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     choose_language(argv)
-    args = build_parser().parse_args(argv)
+    args = parse_gui_args(argv)  # a plain GUI start: without the subcommands' parsers
+    if args is None:
+        args = build_parser().parse_args(argv)
     if args.command is not None:
         return run_command(args)
     if args.screenshot:

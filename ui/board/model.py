@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPixmap
 
-from concierge.i18n import SOURCE, _, pgettext, ui
+from concierge.i18n import N_, SOURCE, _, pgettext, ui
 from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
@@ -49,12 +49,16 @@ class Column(IntEnum):
     OFFLINE = 5
 
 
+_HEADERS = {Column.PRIORITY: N_("Priority"), Column.WINDOW: N_("When"),
+            Column.CUSTOMER: N_("Customer · site"), Column.REASON: N_("Why"),
+            Column.STATUS: N_("Status")}
+
+
 def header(column: Column) -> str:
-    return {
-        Column.PRIORITY: _("Priority"), Column.WINDOW: _("When"),
-        Column.CUSTOMER: _("Customer · site"), Column.REASON: _("Why"),
-        Column.STATUS: _("Status"), Column.OFFLINE: pgettext("board column", "Offline"),
-    }[column]
+    """The column's title (asked for often while the table lays out: one lookup each)."""
+    if column == Column.OFFLINE:
+        return pgettext("board column", "Offline")
+    return _(_HEADERS[column])
 GROUPS = BOARD_GROUPS
 
 
