@@ -10,6 +10,7 @@ the embedded back office).  Only what the first paint needs is imported before i
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -112,6 +113,7 @@ def run_gui(args: argparse.Namespace) -> int:
         after_first_paint(window.board.table.first_painted, open_store, window)
 
     def open_store() -> None:
+        gc.enable()  # off while starting (ui.launcher): the first paint is done
         app.setApplicationVersion(concierge.__version__)  # importlib.metadata: not before
         (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
             .failure(lambda exc: window.store_failed(_("Opening your data"), exc))
@@ -141,6 +143,10 @@ def run_gui(args: argparse.Namespace) -> int:
         window.demo_failed(exc)  # e.g. a bundle has no office
         if director is not None:
             director.capture_now()
+
+    # The GUI thread imports what the read needs (the window needs it too), so the worker
+    # spends its time in SQLite, which runs beside the GUI thread, not on the GIL.
+    import ui.board.model  # noqa: F401  (and concierge.store.board with it)
 
     (tasks.db(lambda: first_screen(paths)).success(first_screen_read)
         .failure(lambda _exc: open_store()).label(_("Reading your board")).run())
