@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -181,8 +182,6 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
 def save_settings(settings: Settings, path: Path) -> None:
     """Write atomically: a crash mid-write leaves the old file intact."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile  # only to save: it imports shutil, random, bz2, lzma
-
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
