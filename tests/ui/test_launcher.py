@@ -109,3 +109,32 @@ def test_the_first_paint_path_leaves_the_rest_for_later() -> None:
              "resolve_paths('/tmp/x')\n"
              "import ui.app, ui.main_window, concierge.logs, concierge.crash, ui.single_instance")
     assert _imported_after(start, LATER) == set()
+
+
+GC_PROBE = """
+import gc, sys
+import ui.main_window as mw
+from ui.launcher import main
+build, ready = mw.MainWindow.__init__, mw.MainWindow.store_ready
+def init(self, *args, **kwargs):
+    print("window built, collecting:", gc.isenabled(), flush=True)
+    build(self, *args, **kwargs)
+def store_ready(self, parts):
+    ready(self, parts)
+    print("store open, collecting:", gc.isenabled(), flush=True)
+    from PySide6.QtWidgets import QApplication
+    QApplication.quit()
+mw.MainWindow.__init__, mw.MainWindow.store_ready = init, store_ready
+sys.exit(main(["--data-dir", sys.argv[1]]))
+"""
+
+
+def test_the_collector_waits_for_the_first_paint_then_resumes(tmp_path) -> None:
+    """Start-up runs without the cyclic collector; once the window is painted (and the
+    store opens) it collects again, or cycles would pile up for the whole session."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", GC_PROBE, str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    lines = [line for line in done.stdout.splitlines() if "collecting" in line]
+    assert lines == ["window built, collecting: False", "store open, collecting: True"], (
+        done.stdout + done.stderr[-2000:])
