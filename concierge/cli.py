@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Command line: global options and the headless subcommands.
 
-``ui.launcher`` parses with this parser and starts the GUI when no subcommand is
-given, so ``concierge sync`` never imports Qt.
+``ui.launcher`` starts the GUI when no subcommand is given, so ``concierge sync``
+never imports Qt.  A plain GUI start is parsed with the global options alone
+(``parse_gui_args``): registering the subcommands, and reading the version, wait
+for a command line that needs them.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ import argparse
 import logging
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-from concierge import __version__
 from concierge.i18n import PSEUDO, SUPPORTED, _, language_from_env, set_ui_language
 
 Command = Callable[[argparse.Namespace], int]
@@ -64,13 +65,8 @@ def _translate_argparse(parser: argparse.ArgumentParser) -> None:
             action.help = _("show the version and exit")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    _load_commands()
-    parser = argparse.ArgumentParser(
-        prog="concierge", formatter_class=_Formatter,
-        description=_("Field Concierge: proactive visits for field technicians."),
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the app itself (the GUI's, which the subcommands share)."""
     parser.add_argument(
         "--data-dir", metavar="DIR",
         help=_("keep all data, settings and logs under DIR (default: the platform's folders, "
@@ -91,6 +87,43 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("render offscreen, save, exit"))
     parser.add_argument("--view", choices=["board", "visit", "session"], default="board",
                         help=_("what --screenshot shows"))
+
+
+class _NotTheGui(Exception):
+    """The command line is more than the GUI's options: the full parser takes it."""
+
+
+class _GuiOptionsParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheGui(message)
+
+
+def parse_gui_args(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The options of a plain GUI start (``command`` None), parsed without registering
+    the subcommands; None when ``argv`` holds anything else (a subcommand, --help,
+    --version, an abbreviation, an error): ``build_parser()`` parses (and reports) that."""
+    parser = _GuiOptionsParser(prog="concierge", add_help=False, allow_abbrev=False)
+    _add_global_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except _NotTheGui:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from concierge import __version__
+
+    _load_commands()
+    parser = argparse.ArgumentParser(
+        prog="concierge", formatter_class=_Formatter,
+        description=_("Field Concierge: proactive visits for field technicians."),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, configure, func) in _COMMANDS.items():
         child = sub.add_parser(name, help=_(help_text), description=_(help_text),

@@ -16,7 +16,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from concierge import __version__
 from concierge.logs import redact
 
 log = logging.getLogger(__name__)
@@ -39,6 +38,8 @@ def write_report(
     *,
     thread: str | None = None,
 ) -> Path:
+    from concierge import __version__  # importlib.metadata: only when writing a report
+
     now = datetime.now(UTC)
     path = logs_dir / f"crash-{now:%Y%m%d-%H%M%S-%f}.txt"
     body = "".join(traceback.format_exception(exc_type, exc, tb))

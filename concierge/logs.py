@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 import re
 import sys
 from pathlib import Path
+from typing import IO
 
 REDACTED = "[REDACTED]"
 _SECRET_KEYS = r"(?:password|passwd|secret|token|access_token|refresh_token|api_key|apikey)"
@@ -33,6 +34,38 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class RotatingLogFile(logging.FileHandler):
+    """A log file that starts afresh once it reaches ``max_bytes``, keeping ``backups`` old
+    ones (``NAME.1`` the newest): ``logging.handlers.RotatingFileHandler``'s rotation
+    without importing ``logging.handlers`` (socket, pickle, queue: ~8 ms of the app's start)."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        super().__init__(path, encoding="utf-8")
+        self.max_bytes = max_bytes
+        self.backups = backups
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stream = self.stream
+        try:
+            if stream is not None and stream.seek(0, os.SEEK_END) >= self.max_bytes:
+                self._rotate(stream)
+        except (OSError, ValueError):
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _rotate(self, stream: IO[str]) -> None:
+        stream.close()
+        base = self.baseFilename
+        try:
+            for number in range(self.backups - 1, 0, -1):
+                if os.path.exists(f"{base}.{number}"):
+                    os.replace(f"{base}.{number}", f"{base}.{number + 1}")
+            os.replace(base, f"{base}.1")
+        finally:
+            self.stream = self._open()
+
+
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 # Libraries that log every scheduler tick or request at INFO.
 QUIET_LOGGERS = ("apscheduler", "uvicorn.access", "urllib3", "hypothesis")
@@ -50,9 +83,7 @@ def setup_logging(logs_dir: Path | None, *, level: int = logging.INFO, stderr: b
     if logs_dir is not None:
         logs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         handlers.append(
-            logging.handlers.RotatingFileHandler(
-                logs_dir / "concierge.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-            )
+            RotatingLogFile(logs_dir / "concierge.log", max_bytes=2_000_000, backups=5)
         )
     if stderr:
         handlers.append(logging.StreamHandler(sys.stderr))

@@ -11,8 +11,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import PlatformDirs
-
 from concierge import APP_AUTHOR, APP_NAME
 
 HOME_ENV = "CONCIERGE_HOME"
@@ -62,6 +60,8 @@ def resolve_paths(data_dir: str | Path | None = None, *, demo: bool = False) -> 
         if demo:
             base = base / DEMO_FOLDER
         return AppPaths(base / "data", base / "config", base / "logs", base / "cache", service)
+    from platformdirs import PlatformDirs  # only when no folder is given: ~10 modules
+
     dirs = PlatformDirs(f"{APP_NAME}-demo" if demo else APP_NAME, APP_AUTHOR)
     return AppPaths(
         Path(dirs.user_data_dir),

@@ -10,6 +10,7 @@ the embedded back office).  Only what the first paint needs is imported before i
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import QObject, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
-from concierge import APP_NAME, __version__
+import concierge
+from concierge import APP_NAME
 from concierge.i18n import _
 from concierge.paths import AppPaths, resolve_paths
 from ui.tasks import TaskManager
@@ -78,7 +80,6 @@ def make_app() -> QApplication:
     app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Field Concierge")
-    app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_NAME)
     app.setWindowIcon(app_icon())
     return app
@@ -115,6 +116,8 @@ def run_gui(args: argparse.Namespace) -> int:
         after_first_paint(window.board.table.first_painted, open_store, window)
 
     def open_store() -> None:
+        gc.enable()  # off while starting (ui.launcher): the first paint is done
+        app.setApplicationVersion(concierge.__version__)  # importlib.metadata: not before
         (tasks.db(lambda: core.open_store(paths, read_board)).success(store_opened)
             .failure(lambda exc: window.store_failed(_("Opening your data"), exc))
             .label(_("Opening your data")).run())
@@ -143,6 +146,10 @@ def run_gui(args: argparse.Namespace) -> int:
         window.demo_failed(exc)  # e.g. a bundle has no office
         if director is not None:
             director.capture_now()
+
+    # The GUI thread imports what the read needs (the window needs it too), so the worker
+    # spends its time in SQLite, which runs beside the GUI thread, not on the GIL.
+    import ui.board.model  # noqa: F401  (and concierge.store.board with it)
 
     (tasks.db(lambda: first_screen(paths)).success(first_screen_read)
         .failure(lambda _exc: open_store()).label(_("Reading your board")).run())

@@ -7,11 +7,12 @@ display (and without PySide6).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
 
-from concierge.cli import build_parser, choose_language, run_command
+from concierge.cli import build_parser, choose_language, parse_gui_args, run_command
 from concierge.i18n import _
 
 
@@ -28,7 +29,9 @@ def has_display() -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     choose_language(argv)
-    args = build_parser().parse_args(argv)
+    args = parse_gui_args(argv)  # a plain GUI start: without the subcommands' parsers
+    if args is None:
+        args = build_parser().parse_args(argv)
     if args.command is not None:
         return run_command(args)
     if args.screenshot:
@@ -36,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif not has_display():
         print(no_display_message(), file=sys.stderr)
         return 2
+    # Start-up makes many long-lived objects (Qt bindings, modules, widgets) and little
+    # garbage: the cyclic collector would walk them again and again (~15 % of the start).
+    # It resumes once the board is painted (ui.app).
+    gc.disable()
     from ui.app import run_gui
 
     return run_gui(args)

@@ -55,9 +55,11 @@ def hand_over(data_folder: Path, arguments: Sequence[str]) -> bool:
 
 
 def _hand_over_posix(name: str, message: bytes) -> bool:
+    path = os.path.join(os.environ.get("TMPDIR") or "/tmp", name)  # QDir::tempPath()
+    if not os.path.exists(path):
+        return False  # nobody listens (no need to import socket to find out)
     import socket
 
-    path = os.path.join(os.environ.get("TMPDIR") or "/tmp", name)  # QDir::tempPath()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as peer:
         peer.settimeout(CONNECT_TIMEOUT_MS / 1000)
         try:

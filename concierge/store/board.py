@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from concierge.store.clock import from_iso
-from concierge.store.schema import MIGRATIONS
-from concierge.store.telemetry import COARSE_BUCKET
+from concierge.store.schema import COARSE_BUCKET, MIGRATIONS
 
 log = logging.getLogger(__name__)
 

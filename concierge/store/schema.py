@@ -6,6 +6,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+COARSE_BUCKET = 900
+"""Seconds per bucket of the coarse telemetry series (``telemetry_fetched.bucket_seconds``):
+here, not in ``concierge.store.telemetry``, so the board's readiness query imports no
+telemetry code."""
+
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from concierge.protocol import columns
 from concierge.store.models import TelemetryWindow
+from concierge.store.schema import COARSE_BUCKET  # 15-minute buckets ...
 
 if TYPE_CHECKING:
     from concierge.store.models import FloatArray
 
-COARSE_BUCKET = 900  # 15-minute buckets ...
 COARSE_SPAN = 14 * 86_400.0  # ... over 14 days
 DETAIL_BUCKET = 0  # raw readings ...
 DETAIL_SPAN = 86_400.0  # ... over the last 24 h

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from concierge.crash import CrashHandler, mark_seen, pending_reports
-from concierge.logs import redact, setup_logging
+from concierge.logs import RotatingLogFile, redact, setup_logging
 
 SECRETS = ["hunter2-pass", "eyJaccess.token.value", "r3fresh-T0ken", "s3cr3t-api"]
 
@@ -33,6 +33,23 @@ def test_secrets_never_reach_the_log_file(log_dir: Path) -> None:
     assert "ana" in text and "[REDACTED]" in text
     for secret in SECRETS:
         assert secret not in text
+
+
+def test_the_log_file_rotates_keeping_the_newest_backups(tmp_path: Path) -> None:
+    path = tmp_path / "concierge.log"
+    handler = RotatingLogFile(path, max_bytes=100, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    lines = [f"line {n:02d} " + "x" * 60 for n in range(6)]
+    try:
+        for line in lines:
+            handler.handle(logging.makeLogRecord({"msg": line}))
+    finally:
+        handler.close()
+    # 2 lines fill a file past 100 bytes: 6 lines make 3 files, the oldest dropped beyond 2
+    assert path.read_text().splitlines() == lines[4:]
+    assert (tmp_path / "concierge.log.1").read_text().splitlines() == lines[2:4]
+    assert (tmp_path / "concierge.log.2").read_text().splitlines() == lines[0:2]
+    assert not (tmp_path / "concierge.log.3").exists()
 
 
 def test_redact_keeps_ordinary_text() -> None:

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from concierge.cli import build_parser, parse_gui_args
 from ui.launcher import no_display_message
 from ui.main_window import MainWindow
 
@@ -37,9 +38,9 @@ def test_main_window_opens_signed_out(qtbot, bare_context) -> None:
 HEAVY = ("numpy", "pydantic", "requests", "keyring", "apscheduler", "PySide6")
 
 
-def _imported_after(code: str) -> set[str]:
+def _imported_after(code: str, modules: tuple[str, ...] = HEAVY) -> set[str]:
     probe = (f"import sys\n{code}\n"
-             f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+             f"print(' '.join(m for m in {modules!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, check=True)
     return set(done.stdout.split())
@@ -73,3 +74,67 @@ def test_the_store_leaves_the_network_and_numpy_out() -> None:
     """Opening the store (after the first paint) loads no numpy, requests, keyring or
     APScheduler."""
     assert _imported_after("from concierge.store import Store") <= {"pydantic"}
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--data-dir", "/x", "--lang", "de"], ["--demo", "--screenshot", "b.png", "--view=visit"],
+    ["--log-level", "DEBUG", "--data-dir=/y"],
+])
+def test_a_plain_gui_start_parses_as_the_full_parser_does(argv: list[str]) -> None:
+    args = parse_gui_args(argv)
+    assert args is not None and args.command is None
+    assert args == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [
+    ["sync"], ["--data-dir", "/x", "status"], ["--help"], ["--version"], ["--lang", "xx"],
+    ["--data", "/x"], ["--bogus"], ["--data-dir"],
+])
+def test_anything_but_a_plain_gui_start_goes_to_the_full_parser(argv: list[str]) -> None:
+    assert parse_gui_args(argv) is None
+
+
+LATER = ("concierge.commands", "importlib.metadata", "platformdirs", "logging.handlers",
+         "socket", "concierge.store.telemetry")
+
+
+def test_the_first_paint_path_leaves_the_rest_for_later() -> None:
+    """A plain start up to the board's first paint registers no subcommands, reads no
+    version (importlib.metadata), and with --data-dir needs no platformdirs; the log file
+    rotates without logging.handlers (socket, pickle) and the board reads no telemetry code."""
+    start = ("from ui.launcher import main\n"
+             "from concierge.cli import parse_gui_args\n"
+             "from concierge.paths import resolve_paths\n"
+             "parse_gui_args(['--data-dir', '/tmp/x'])\n"
+             "resolve_paths('/tmp/x')\n"
+             "import ui.app, ui.main_window, concierge.logs, concierge.crash, ui.single_instance")
+    assert _imported_after(start, LATER) == set()
+
+
+GC_PROBE = """
+import gc, sys
+import ui.main_window as mw
+from ui.launcher import main
+build, ready = mw.MainWindow.__init__, mw.MainWindow.store_ready
+def init(self, *args, **kwargs):
+    print("window built, collecting:", gc.isenabled(), flush=True)
+    build(self, *args, **kwargs)
+def store_ready(self, parts):
+    ready(self, parts)
+    print("store open, collecting:", gc.isenabled(), flush=True)
+    from PySide6.QtWidgets import QApplication
+    QApplication.quit()
+mw.MainWindow.__init__, mw.MainWindow.store_ready = init, store_ready
+sys.exit(main(["--data-dir", sys.argv[1]]))
+"""
+
+
+def test_the_collector_waits_for_the_first_paint_then_resumes(tmp_path) -> None:
+    """Start-up runs without the cyclic collector; once the window is painted (and the
+    store opens) it collects again, or cycles would pile up for the whole session."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", GC_PROBE, str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    lines = [line for line in done.stdout.splitlines() if "collecting" in line]
+    assert lines == ["window built, collecting: False", "store open, collecting: True"], (
+        done.stdout + done.stderr[-2000:])

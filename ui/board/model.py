@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPixmap
 
-from concierge.i18n import _, pgettext
+from concierge.i18n import N_, _, pgettext
 from concierge.store.board import BOARD_GROUPS, FirstScreen
 from ui.format import (
     DONE_STATUSES,
@@ -59,12 +59,16 @@ class Column(IntEnum):
     OFFLINE = 5
 
 
+_HEADERS = {Column.PRIORITY: N_("Priority"), Column.WINDOW: N_("When"),
+            Column.CUSTOMER: N_("Customer · site"), Column.REASON: N_("Why"),
+            Column.STATUS: N_("Status")}
+
+
 def header(column: Column) -> str:
-    return {
-        Column.PRIORITY: _("Priority"), Column.WINDOW: _("When"),
-        Column.CUSTOMER: _("Customer · site"), Column.REASON: _("Why"),
-        Column.STATUS: _("Status"), Column.OFFLINE: pgettext("board column", "Offline"),
-    }[column]
+    """The column's title (asked for often while the table lays out: one lookup each)."""
+    if column == Column.OFFLINE:
+        return pgettext("board column", "Offline")
+    return _(_HEADERS[column])
 GROUPS = BOARD_GROUPS
 
 
