@@ -47,9 +47,8 @@ from concierge.netpolicy import check_server_url
 from concierge.protocol import columns, schemas
 from concierge.protocol.schemas import (
     INSIGHT_KINDS_HEADER,
+    SYNC_FEATURES,
     SYNC_FEATURES_HEADER,
-    TEXT_CODES,
-    WITHDRAWAL_REASONS,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -120,7 +119,7 @@ class ApiClient:
         # Insights of a kind not listed here reach this app as their fallback kind.
         self._session.headers[INSIGHT_KINDS_HEADER] = ",".join(k.value for k in InsightKind)
         # Additions to the pull this client reads (an office sends older clients none).
-        self._session.headers[SYNC_FEATURES_HEADER] = f"{WITHDRAWAL_REASONS},{TEXT_CODES}"
+        self._session.headers[SYNC_FEATURES_HEADER] = SYNC_FEATURES
 
     def close(self) -> None:
         self._session.close()

@@ -27,6 +27,7 @@ INSIGHT_KINDS_HEADER = "X-Insight-Kinds"  # the insight kinds a client reads (co
 SYNC_FEATURES_HEADER = "X-Sync-Features"  # additions to the pull a client reads (comma-separated)
 WITHDRAWAL_REASONS = "withdrawal-reasons"  # a feature: reasons on visit tombstones
 TEXT_CODES = "text-codes"  # a feature: headline/summary codes and the ADDITIVE_FIELDS
+SYNC_FEATURES = f"{WITHDRAWAL_REASONS},{TEXT_CODES}"  # what this version reads, as sent
 ATTACHMENT_CONTENT_TYPES = frozenset(
     {"image/png", "image/jpeg", "application/pdf", "text/plain", "application/json"}
 )

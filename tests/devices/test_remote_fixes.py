@@ -111,7 +111,8 @@ def test_technicians_see_the_remote_fixes_of_their_own_customers_only(
     setup: tuple[db.Database, EmbeddedBackOffice, RemoteFirst],
 ) -> None:
     database, office, remote = setup
-    ana, ben = Api(office.url, "ana", DEMO_PASSWORD), Api(office.url, "ben", DEMO_PASSWORD)
+    ana = Api(office.url, "ana", DEMO_PASSWORD).reads_like_the_laptop()
+    ben = Api(office.url, "ben", DEMO_PASSWORD).reads_like_the_laptop()
     try:
         first, ana_cursor = ana.pull_all()
         assert sites_in(first)["site-001"]["remote_fixes"] == []

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from concierge.protocol import schemas
 from concierge_office.demo_fleet import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
 from concierge_office.server import EmbeddedBackOffice, start_embedded
 from tests.officedb import Backend, Template
@@ -34,6 +35,11 @@ class Api:
         self.tokens = response.json()
         self.user = self.tokens["user"]
         self.http.headers["Authorization"] = f"Bearer {self.tokens['access_token']}"
+
+    def reads_like_the_laptop(self) -> Api:
+        """Announce the pull additions this version's laptop reads (without: an older one)."""
+        self.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.SYNC_FEATURES
+        return self
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self.http.request(method, f"{self.url}{path}", timeout=30, **kwargs)

@@ -19,7 +19,7 @@ TERMS = {"name": "Gold", "office_phone": "+49 30 1234567",
 def test_a_sites_contract_sets_its_allowance(
     fresh_office: EmbeddedBackOffice, login: LoginFactory
 ) -> None:
-    ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
+    ana, office = login(fresh_office, "ana").reads_like_the_laptop(), login(fresh_office, "office")
     visit = ana.ok("GET", "/v1/visits")[0]
     path = f"/v1/admin/sites/{visit['site_id']}/contract"
     standard = office.ok("GET", path)

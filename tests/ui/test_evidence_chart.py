@@ -19,7 +19,7 @@ from concierge.store import Store
 from tests.core.session_factories import NOW, seeded_store, trend_insight, visit
 from ui.charts import TelemetryChart
 from ui.tasks import TaskManager
-from ui.theme import PALETTES
+from ui.theme import PALETTES, palette_for, semantic
 from ui.visit.data import VisitBundle, load_bundle
 from ui.visit.detail import VisitDetail
 from ui.visit.evidence import anomaly_spans, attempt_events
@@ -65,9 +65,15 @@ def chart_with_series(qtbot: QtBot) -> TelemetryChart:
 
 @pytest.fixture
 def scheme(qapp: QApplication) -> Iterator[Callable[[str], None]]:
-    before = qapp.property("conciergeScheme")
-    yield lambda name: qapp.setProperty("conciergeScheme", name)
+    before, palette = qapp.property("conciergeScheme"), qapp.palette()
+
+    def switch(name: str) -> None:  # as the theme controller does
+        qapp.setProperty("conciergeScheme", name)
+        qapp.setPalette(palette_for(name))
+
+    yield switch
     qapp.setProperty("conciergeScheme", before)
+    qapp.setPalette(palette)
 
 
 def test_remote_attempts_are_markers_with_their_result_on_the_mean_line(qtbot: QtBot) -> None:
@@ -107,11 +113,12 @@ def test_markers_and_spans_follow_a_live_switch_to_dark(
                                   "door_cycle_time"))
     ((event, marker),) = chart.events
     ((_span, region, _label),) = chart.spans
-    assert _brush(marker) == PALETTES["light"]["warn"]
+    light = _brush(marker)
+    assert light == semantic("warn", palette_for("light")).name()
     scheme("dark")
     chart.restyle()  # what a palette change event does
-    assert _brush(marker) == PALETTES["dark"]["warn"]
-    assert region.brush.color().name() == PALETTES["dark"]["warn"]
+    assert _brush(marker) == semantic("warn", palette_for("dark")).name() != light
+    assert region.brush.color().name() == _brush(marker)
     assert event.tooltip.splitlines()[1].startswith("Decided ")
     assert event.tooltip.splitlines()[-1] == "Result: waiting for approval"
 
