@@ -175,7 +175,10 @@ class Ingestor:
         return client
 
     def start(self) -> None:
+        """Connect (again, after a ``stop``) and consume."""
         self._stop.clear()
+        while not self._inbox.empty():  # from the last connection: their message ids are
+            self._inbox.get_nowait()  # void now, and the broker delivers them again
         self._consumer = threading.Thread(
             target=self._consume, name="concierge-mqtt-ingest", daemon=True
         )
