@@ -135,10 +135,10 @@ class DeviceLink:
         )
         self._sweeper.start()
         if self.db.is_sqlite:  # one process: nobody to share the account with
-            self._lead()
+            self.hold_connection()
         else:
             self._election = Election(
-                self.db, self.account, on_elected=self._lead, on_deposed=self._follow
+                self.db, self.account, on_elected=self.hold_connection, on_deposed=self.release_connection
             )
             self._election.start()
         if self.demo is not None:
@@ -153,12 +153,12 @@ class DeviceLink:
         if self._sweeper is not None:
             self._sweeper.join()
             self._sweeper = None
-        self._follow()
+        self.release_connection()
         if self.demo is not None:
             self.demo.stop()
             self.demo = None
 
-    def _lead(self) -> None:
+    def hold_connection(self) -> None:
         """This process holds the broker connection now: connect, ingest, send."""
         assert self.ingestor is not None
         with self._lead_lock:
@@ -171,7 +171,7 @@ class DeviceLink:
                      self.process_id, self.account)
         self.ingestor.activity.bump()
 
-    def _follow(self) -> None:
+    def release_connection(self) -> None:
         """Another process holds (or may hold) the broker connection: let go of ours."""
         with self._lead_lock:
             if not self._holding.is_set():

@@ -22,8 +22,9 @@ from concierge_office import db
 from concierge_office.accounts import ADMIN_LOGIN, ADMIN_PASSWORD, ensure_admin
 from concierge_office.devices import tables, topics
 from concierge_office.devices.mosquitto import PrivateBroker
+from concierge_office.server import EmbeddedBackOffice
 from tests.devices.conftest import _check_office_login, seed_small_fleet
-from tests.devices.mqtt_helpers import Peer
+from tests.devices.mqtt_helpers import Peer, wait_until
 from tests.devices.test_two_offices import add_door_insight, envelope
 from tests.office.conftest import Api
 from tests.office.test_lifecycle import OfficeProcess
@@ -208,3 +209,20 @@ def test_one_worker_holds_the_broker_connection_and_another_takes_over_when_it_d
         office.kill()
         database.dispose()
 
+
+
+def test_a_process_elected_again_reconnects_and_gets_what_came_meanwhile(
+    office: EmbeddedBackOffice, office_env: PrivateBroker
+) -> None:
+    link = office.service.devices
+    device = Peer(office_env, "asset-001")
+    try:
+        link.release_connection()  # deposed: another process may hold it now
+        wait_until(lambda: not link.status()["connected"], link, what="the disconnection")
+        t_ms = int(time.time() * 1000)
+        device.publish(topics.telemetry("asset-001"), envelope("asset-001", 0, t_ms))
+        link.hold_connection()  # elected again: the same session, the message waiting in it
+        wait_until(lambda: link.status()["stored_messages"] == 1, link, what="the message")
+        assert link.status()["connected"] and link.status()["connects"] == 2
+    finally:
+        device.close()
