@@ -138,7 +138,10 @@ class DeviceLink:
             self.hold_connection()
         else:
             self._election = Election(
-                self.db, self.account, on_elected=self.hold_connection, on_deposed=self.release_connection
+                self.db,
+                self.account,
+                on_elected=self.hold_connection,
+                on_deposed=self.release_connection,
             )
             self._election.start()
         if self.demo is not None:
