@@ -69,7 +69,7 @@ class DeviceLink:
         self._sweeper: threading.Thread | None = None
         self._election: Election | None = None
         self._holding = threading.Event()  # this process holds the broker connection
-        self._lead_lock = threading.Lock()
+        self._holding_lock = threading.Lock()
         self.process_id = f"{socket.gethostname()}:{os.getpid()}"
         self._status_written: tuple[float, bool] = (0.0, False)  # when, connected
         with self.db.write() as conn:  # ours, whether or not the schema code knows them
@@ -122,10 +122,6 @@ class DeviceLink:
         assert self.settings is not None
         return f"{self.settings.username}@{self.settings.host}:{self.settings.port}"
 
-    @property
-    def holds_connection(self) -> bool:
-        return self._holding.is_set()
-
     def start(self) -> None:
         if self.ingestor is None or self._sweeper is not None:
             return
@@ -164,7 +160,7 @@ class DeviceLink:
     def hold_connection(self) -> None:
         """This process holds the broker connection now: connect, ingest, send."""
         assert self.ingestor is not None
-        with self._lead_lock:
+        with self._holding_lock:
             if self._holding.is_set():
                 return
             self.ingestor.start()
@@ -176,7 +172,7 @@ class DeviceLink:
 
     def release_connection(self) -> None:
         """Another process holds (or may hold) the broker connection: let go of ours."""
-        with self._lead_lock:
+        with self._holding_lock:
             if not self._holding.is_set():
                 return
             self._holding.clear()
