@@ -61,9 +61,11 @@ class BackOffice:
         refresh_grace_seconds: float = 60.0,
         tombstone_retention_seconds: float = 60 * DAY,
         setup_token: bool = True,
+        link_devices: bool = True,
     ) -> None:
         """``setup_token``: with no admin (outside the demo), issue and log a setup token
-        (False in workers: their parent does it once)."""
+        (False in workers: their parent does it once).  ``link_devices``: connect to the
+        MQTT broker once ready (False in the parent of workers: one of them does)."""
         self.db = Database(database_url)
         try:
             self.db.create_schema()
@@ -97,6 +99,7 @@ class BackOffice:
         self._scheduler: BackgroundScheduler | None = None
         self.worker = worker_id()  # owner of this process's job claims
         self._live = live
+        self._link_devices = link_devices
         self._has_demo = has_demo
         self._preparing = threading.Thread(
             target=self._prepare, name="concierge-office-prepare", daemon=True
@@ -126,7 +129,8 @@ class BackOffice:
             self._fleet = None
             if self._live:
                 self._start_jobs(LiveTelemetry(self.db, self.clock) if self._has_demo else None)
-            self.devices.start()
+            if self._link_devices:
+                self.devices.start()
         except Exception:
             log.exception("the back office could not prepare its data")
             self.ready.set(failed=True)

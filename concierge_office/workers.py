@@ -4,7 +4,8 @@
 The parent migrates (and seeds a demo) once, before any worker starts; each worker builds
 its own engine and office after it is spawned (pools are never shared across processes)
 and only verifies the schema.  Scheduled jobs run once per period across workers through
-``job_runs`` claims (jobs.py).  SQLite allows one writer at a time: refused there.
+``job_runs`` claims (jobs.py).  With MQTT, one worker at a time holds the broker
+connection (devices/election.py).  SQLite allows one writer at a time: refused there.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def serve_workers(settings: Settings, *, demo: bool, live: bool) -> int:
     from concierge_office.service import BackOffice
 
     # Once, before the workers: the demo's data, or the setup token while no admin exists.
-    first = BackOffice(settings.database_url, demo=demo, live=False)
+    first = BackOffice(settings.database_url, demo=demo, live=False, link_devices=False)
     first.wait_ready()
     first.close()
     if first.setup_token:

@@ -151,6 +151,7 @@ class Ingestor:
         self._last_seq: dict[tuple[str, str], int] = {}  # (device, boot): highest seq seen
         self._gap_candidates: list[tuple[str, str, int, float]] = []  # device, boot, seq, at
         self.client = self._client()
+        self._connected_before = False
 
     # --- connection ---------------------------------------------------------------
 
@@ -175,7 +176,13 @@ class Ingestor:
         return client
 
     def start(self) -> None:
+        """Connect (again, after a ``stop``) and consume."""
         self._stop.clear()
+        while not self._inbox.empty():  # from the last connection: their message ids are
+            self._inbox.get_nowait()  # void now, and the broker delivers them again
+        if self._connected_before:  # paho's threaded loop is not made to start twice
+            self.client = self._client()
+        self._connected_before = True
         self._consumer = threading.Thread(
             target=self._consume, name="concierge-mqtt-ingest", daemon=True
         )

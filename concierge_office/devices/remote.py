@@ -270,6 +270,11 @@ class RemoteFirst:
             self._time_out_approvals(conn)
             self._time_out(conn)
             self._verify(conn)
+        self.replan_if_released()
+
+    def replan_if_released(self) -> None:
+        """An attempt failed or was declined here: plan its visit now, not at the next
+        engine run."""
         if self._released.is_set():
             self._released.clear()
             self.replan()

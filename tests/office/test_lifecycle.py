@@ -12,8 +12,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import requests
@@ -25,6 +26,7 @@ from tests.officedb import POSTGRESQL, Backend
 from tests.pgcluster import PrivateCluster
 
 _DEADLINE = 60.0
+T = TypeVar("T")
 
 
 def _free_port() -> int:
@@ -73,6 +75,22 @@ class OfficeProcess:
     def output(self) -> str:
         with self._said:
             return "".join(self._lines)
+
+    def wait_output(self, found: Callable[[str], T | None], what: str,
+                    timeout: float = _DEADLINE) -> T:
+        """Until ``found`` finds something in the output so far (each line as it comes)."""
+        result: list[T] = []
+
+        def said() -> bool:
+            value = found("".join(self._lines))
+            if value is not None:
+                result.append(value)
+            return bool(result) or self._ended
+
+        with self._said:
+            assert self._said.wait_for(said, timeout=timeout), f"no {what}:\n{self.output}"
+            assert result, f"the office ended before {what}:\n{''.join(self._lines)}"
+        return result[0]
 
     def wait_ready(self) -> None:
         """Until the office says it listens and has its data ready (or it ends)."""
