@@ -156,7 +156,7 @@ def _reconcile_site(conn: Connection, site_id: str, now: float) -> None:
         requests = [GoodwillRequest(id=r.id, text=r.text, kind="goodwill", minutes=r.minutes,
                                     money=r.money, status=r.status,
                                     at=datetime.fromtimestamp(r.given_at, UTC))
-                    for r in year_rows if not r.over_allowance]
+                    for r in year_rows]  # flagged and then approved was spent: it counts
         for key in reconcile(allowance, requests):
             row = next(r for r in year_rows if r.id == key)
             conn.execute(update(g).where(g.c.id == key).values(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from concierge.protocol import schemas
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import LoginFactory, mutation
 from tests.office.test_serve import completed, goodwill
@@ -20,6 +21,7 @@ def test_a_sites_contract_sets_its_allowance(
     fresh_office: EmbeddedBackOffice, login: LoginFactory
 ) -> None:
     ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
+    ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES  # as the laptop pulls
     visit = ana.ok("GET", "/v1/visits")[0]
     path = f"/v1/admin/sites/{visit['site_id']}/contract"
     standard = office.ok("GET", path)
@@ -144,3 +146,32 @@ def test_the_digest_holds_only_the_callers_own(
     assert mine["held"] == [] or all(isinstance(h["verdict"], str) for h in mine["held"])
     theirs = ben.ok("GET", "/v1/serve/digest")
     assert not [t for t in theirs["tasks"] if t["session_id"] == session_id]
+
+
+def test_goodwill_the_office_approved_over_the_year_still_counts(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    """Goodwill flagged over the year and then approved was spent: later goodwill given
+    offline on another laptop is counted against the year with it, and flagged."""
+    ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
+    visit = ana.ok("GET", "/v1/visits")[0]
+    office.ok("PUT", f"/v1/admin/sites/{visit['site_id']}/contract", json=TERMS)
+    at = datetime.now(UTC)
+    for n, (ident, minutes) in enumerate((("gw-a1", 20), ("gw-b1", 15), ("gw-b2", 15),
+                                          ("gw-a2", 5))):
+        if ident == "gw-a2":  # the office approved gw-b2 (over the year's 40) meanwhile
+            [row] = [g for g in office.ok("GET", "/v1/admin/serve/goodwill")
+                     if g["request_id"] == "gw-b2"]
+            assert row["over_allowance"] and row["status"] == "pending"
+            office.ok("POST", f"/v1/admin/serve/goodwill/{row['id']}/decision",
+                      json={"approved": True, "reason": "Good customer"})
+        session = completed(visit["id"], None, [])
+        session["data"] = {"goodwill": [goodwill(ident, minutes, "done",
+                                                 at + timedelta(minutes=n))]}
+        assert ana.push(mutation("session", str(uuid.uuid4()), None,
+                                 session))[0]["status"] == "applied"
+    rows = {g["request_id"]: g for g in office.ok("GET", "/v1/admin/serve/goodwill")}
+    assert rows["gw-b2"]["status"] == "approved"
+    # 20 + 15 + 15 approved = 50 of 40: the 5 given offline later needs approval too
+    assert rows["gw-a2"]["over_allowance"] and rows["gw-a2"]["status"] == "pending"
+    assert (rows["gw-a1"]["status"], rows["gw-b1"]["status"]) == ("done", "done")
