@@ -338,6 +338,7 @@ def check_held(database: Any, now: float) -> int:
     """7 and 30 days after each completed session, each KPI the session improved against
     the telemetry since: held or regressed (a regression opens an insight). Each check is
     made once; returns how many were made."""
+    from concierge.insights.text import regressed_headline
     from concierge.session.kpi import compare, judge, window_kpi
     from concierge.session.model import SessionDoc
     from concierge_office.changes import record_changes
@@ -389,6 +390,7 @@ def check_held(database: Any, now: float) -> int:
                     insight = None
                     if verdict == "regressed":
                         insight = insight_id(HELD_KEY_PREFIX + key)
+                        headline = regressed_headline(c.kpi)
                         conn.execute(db.insights.insert().values(
                             id=insight, key=HELD_KEY_PREFIX + key, asset_id=c.asset_id,
                             site_id=r.site_id, metric=c.kpi.metric, kind="deviation",
@@ -397,7 +399,7 @@ def check_held(database: Any, now: float) -> int:
                                       "days_after_visit": day},
                             explanation=f"{c.kpi.label} improved at the visit but has "
                                         f"regressed {day} days later.",
-                            headline=f"{c.kpi.label} regressed after the visit",
+                            headline=headline.text, headline_code=headline.coded(),
                             status="open", created_at=now, updated_at=now, version=1))
                         changed.append((("insight", insight), 1))
                     conn.execute(h.insert().values(

@@ -7,6 +7,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from concierge.i18n import translator_for
+from concierge.insights.text import HEADLINE_CODES, headline_text
+from concierge.protocol import schemas
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import LoginFactory, mutation
 
@@ -227,3 +230,14 @@ def test_did_it_hold_seven_days_later(
     finally:
         database.dispose()
     assert status == "open"
+
+    # the insight has a headline code, as the detectors' have: the laptop renders it in German
+    ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES
+    [pulled] = [c["data"] for c in ana.pull_all()[0]
+                if c["entity"] == "insight" and c["id"] == regressed["insight_id"]]
+    assert pulled["headline_code"]["code"] in HEADLINE_CODES
+    german = "Motortemperatur nach dem Besuch wieder verschlechtert"
+    de = translator_for("de")
+    assert de.render(headline_text(pulled["headline"], pulled["headline_code"])) == german
+    # an insight stored before the code reads back from its English
+    assert de.render(headline_text(pulled["headline"], None)) == german
