@@ -166,6 +166,16 @@ def _reconcile_site(conn: Connection, site_id: str, now: float) -> None:
                     "note": "over the year's allowance across devices: needs approval"}]))
 
 
+def with_office_phone(site: dict[str, Any], office_phone: str) -> dict[str, Any]:
+    """A site record as served: a contract naming no phone (or no contract: the standard
+    terms) gives the office's configured phone for the customer's "who to call"."""
+    contract = site.get("contract")
+    if not office_phone or (isinstance(contract, dict) and contract.get("office_phone")):
+        return site
+    terms = contract if isinstance(contract, dict) else schemas.Contract().model_dump(mode="json")
+    return {**site, "contract": {**terms, "office_phone": office_phone}}
+
+
 def goodwill_out(row: Any) -> dict[str, Any]:
     return {
         "id": row.id, "request_id": row.request_id, "session_id": row.session_id,

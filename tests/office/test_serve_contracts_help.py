@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from concierge.protocol import schemas
 from concierge_office.server import EmbeddedBackOffice
-from tests.office.conftest import LoginFactory, mutation
+from tests.office.conftest import LoginFactory, demo_office, mutation
+from tests.officedb import Template
 from tests.office.test_serve import completed, goodwill
 
 TERMS = {"name": "Gold", "office_phone": "+49 30 1234567",
@@ -175,3 +176,35 @@ def test_goodwill_the_office_approved_over_the_year_still_counts(
     # 20 + 15 + 15 approved = 50 of 40: the 5 given offline later needs approval too
     assert rows["gw-a2"]["over_allowance"] and rows["gw-a2"]["status"] == "pending"
     assert (rows["gw-a1"]["status"], rows["gw-b1"]["status"]) == ("done", "done")
+
+
+def test_the_offices_phone_stands_in_for_a_contract_without_one(
+    demo_database: Template, login: LoginFactory
+) -> None:
+    """"Who to call": a site whose contract names no phone (or that has none) reaches the
+    laptop with the office's configured phone; a contract's own phone wins."""
+    with demo_office(demo_database, office_phone="+49 30 999 0") as bo:
+        ana, office = login(bo, "ana"), login(bo, "office")
+        ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES
+        first, second = sorted({v["site_id"] for v in ana.ok("GET", "/v1/visits")})[:2]
+        office.ok("PUT", f"/v1/admin/sites/{first}/contract", json=TERMS)
+        office.ok("PUT", f"/v1/admin/sites/{second}/contract",
+                  json={**TERMS, "office_phone": ""})
+        sites = {c["id"]: c["data"] for c in ana.pull_all()[0] if c["entity"] == "site"}
+        assert sites[first]["contract"]["office_phone"] == "+49 30 1234567"
+        assert sites[second]["contract"]["office_phone"] == "+49 30 999 0"
+        assert sites[second]["contract"]["allowance"]["minutes_per_year"] == 40
+        without = [s for s in sites.values() if s["id"] not in (first, second)]
+        assert without and all(schemas.Site.model_validate(s).contract == schemas.Contract(
+            office_phone="+49 30 999 0") for s in without)  # the standard terms, the phone
+        # the admin API shows the contract as set: the fallback is the office's setting
+        assert office.ok("GET", f"/v1/admin/sites/{second}/contract")["office_phone"] == ""
+
+
+def test_without_an_office_phone_sites_are_served_as_stored(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana = login(fresh_office, "ana")
+    ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES
+    sites = [c["data"] for c in ana.pull_all()[0] if c["entity"] == "site"]
+    assert sites and all(s["contract"] is None for s in sites)
