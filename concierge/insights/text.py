@@ -144,7 +144,6 @@ def _amount(text: str) -> _Amount:
 
 def _known_label(label: str) -> Msg | None:
     from concierge.domain import METRIC_CATALOGUE
-
     from concierge.session.kpi import KPI_DEFS
 
     labels = {s.label for specs in METRIC_CATALOGUE.values() for s in specs}

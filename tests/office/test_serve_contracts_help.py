@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from concierge.protocol import schemas
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import LoginFactory, demo_office, mutation
-from tests.officedb import Template
 from tests.office.test_serve import completed, goodwill
+from tests.officedb import Template
 
 TERMS = {"name": "Gold", "office_phone": "+49 30 1234567",
          "allowance": {"minutes_per_visit": 20, "money_per_visit": 0,
