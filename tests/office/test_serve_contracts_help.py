@@ -121,15 +121,32 @@ def test_help_from_the_field_is_answered_once_and_a_hand_over_moves_the_visit(
     answers = {h["id"]: h for h in pulled[-1]["data"]["data"]["help"]}
     assert (answers["help-1"]["status"], answers["help-1"]["answer"]) == ("declined", "All busy")
     assert (answers["help-2"]["status"], answers["help-2"]["helper"]) == (
-        "accepted", ben.user["id"])
+        "accepted", ben.user["name"])  # the colleague's name for the screen, not an id
 
-    stale = dict(session, data={"help": [help_request("help-1", "remote"),
-                                         help_request("help-2", "handover", "Sick")]})
-    again_op = mutation("session", session_id, pulled[-1]["version"], stale)
-    ana.push(again_op)  # the visit is Ben's now: refused or not, the answers stand
+    # Ana's changes not sent before the hand-over still reach the office, in her session
+    later = dict(session, data={"help": [help_request("help-1", "remote"),
+                                         help_request("help-2", "handover", "Sick")],
+                                "outcome": "Door rollers cleaned before I left"})
+    again_op = mutation("session", session_id, pulled[-1]["version"], later)
+    assert ana.push(again_op)[0]["status"] == "applied"
     kept = {h["request_id"]: h["status"] for h in office.ok("GET", "/v1/admin/serve/help")
             if h["session_id"] == session_id}
-    assert kept == {"help-1": "declined", "help-2": "accepted"}
+    assert kept == {"help-1": "declined", "help-2": "accepted"}  # the answers stand
+    [mine] = [c for c in ana.pull_all()[0] if c["entity"] == "session" and c["id"] == session_id
+              ][-1:]
+    assert mine["data"]["data"]["outcome"] == "Door rollers cleaned before I left"
+    # ... without taking the visit back: it stays Ben's, and open
+    [moved_visit] = [v for v in ben.ok("GET", "/v1/visits") if v["id"] == visit["id"]]
+    assert moved_visit["technician_id"] == ben.user["id"]
+    assert moved_visit["status"] != "completed"
+    done = dict(later, status="completed", completed_at=datetime.now(UTC).isoformat())
+    assert ana.push(mutation("session", session_id, mine["version"], done))[0][
+        "status"] == "applied"
+    assert [v["status"] for v in ben.ok("GET", "/v1/visits") if v["id"] == visit["id"]] != [
+        "completed"]
+    # a new session of Ana's for the visit that is not hers any more is still refused
+    other = mutation("session", str(uuid.uuid4()), None, later)
+    assert ana.push(other)[0]["status"] == "rejected"
 
 
 def test_the_digest_holds_only_the_callers_own(
