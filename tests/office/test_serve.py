@@ -137,6 +137,16 @@ def test_goodwill_is_tracked_decided_once_and_answered_in_the_session(
     answer = {g["id"]: g for g in pulled[-1]["data"]["data"]["goodwill"]}["gw-2"]
     assert (answer["status"], answer["decision_reason"]) == ("approved", "Loyal customer")
 
+    # a change made on the laptop's version 1 before it heard of the decision (version 2 is
+    # only the office's answer): taken, and the answer stands; a device's write since is a
+    # conflict as ever
+    session["data"] = {**session["data"], "comment": "Made before the decision arrived"}
+    first = ana.push(mutation("session", session_id, 1, session))[0]
+    assert first["status"] == "applied", first
+    assert {g["id"]: g for g in first["record"]["data"]["goodwill"]}["gw-2"]["status"] == (
+        "approved")
+    assert ana.push(mutation("session", session_id, 1, session))[0]["status"] == "conflict"
+
 
 def test_two_devices_over_the_year_are_noticed(
     fresh_office: EmbeddedBackOffice, login: LoginFactory
