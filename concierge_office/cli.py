@@ -227,6 +227,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             settings.database_url, demo=args.demo, seed=args.seed, speed=args.speed,
             live=not args.no_live, access_ttl_seconds=settings.access_ttl,
             tombstone_retention_seconds=settings.tombstone_retention_days * 86_400.0,
+            office_phone=settings.office_phone,
         )
     except MigrationError as problem:
         raise _Refused(str(problem)) from None
@@ -262,7 +263,7 @@ def _serve_for_parent(settings: Settings, args: argparse.Namespace) -> int:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     options = {"demo": args.demo, "seed": args.seed, "speed": args.speed,
-               "live": not args.no_live}
+               "live": not args.no_live, "office_phone": settings.office_phone}
     try:
         office = start_embedded(args.db, port=settings.port, **options)
     except OSError:

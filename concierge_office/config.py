@@ -52,6 +52,8 @@ class Settings(BaseModel):
     migrate_at_start: bool = True
     access_ttl: float = Field(default=15 * 60.0, gt=0)
     tombstone_retention_days: float = Field(default=60.0, gt=0)
+    # "who to call" in the customer's report for a site whose contract names no phone
+    office_phone: str = Field(default="", max_length=64)
 
     @field_validator("database_url")
     @classmethod

@@ -76,14 +76,35 @@ def keep_answers(conn: Connection, session: Any) -> Any:
         select(h).where(h.c.session_id == session.id, h.c.status.in_(ANSWERED))).all()}
     if not answered:
         return session
-    kept = [answer_fields(item, answered[item["id"]])
+    kept = [answer_fields(conn, item, answered[item["id"]])
             if isinstance(item, dict) and item.get("id") in answered else item
             for item in items]
     return session.model_copy(update={"data": {**data, "help": kept}})
 
 
-def answer_fields(item: dict[str, Any], row: Any) -> dict[str, Any]:
-    return {**item, "status": row.status, "answer": row.answer, "helper": row.helper or ""}
+def answer_fields(conn: Connection, item: dict[str, Any], row: Any) -> dict[str, Any]:
+    """A session's help item with the office's answer; ``helper`` as the technician sees
+    it: the colleague's name, not their account id."""
+    return {**item, "status": row.status, "answer": row.answer,
+            "helper": helper_name(conn, row.helper)}
+
+
+def helper_name(conn: Connection, user_id: str | None) -> str:
+    from concierge_office import db
+
+    if not user_id:
+        return ""
+    name = conn.execute(select(db.users.c.name).where(db.users.c.id == user_id)).scalar()
+    return str(name or user_id)
+
+
+def handed_over(conn: Connection, session_id: str, technician_id: str) -> bool:
+    """True when the office accepted this technician's hand-over of the session's visit:
+    the session stays theirs, and what they changed in it still reaches the office."""
+    h = help_requests
+    return conn.execute(select(h.c.id).where(
+        h.c.session_id == session_id, h.c.technician_id == technician_id,
+        h.c.kind == "handover", h.c.status == "accepted").limit(1)).first() is not None
 
 
 def help_out(row: Any) -> dict[str, Any]:
@@ -125,7 +146,7 @@ def answer_in_session(database: Any, conn: Connection, row: Any, now: float) -> 
     if session is None:
         return
     data = dict(session.data)
-    data["help"] = [answer_fields(item, row)
+    data["help"] = [answer_fields(conn, item, row)
                     if isinstance(item, dict) and item.get("id") == row.request_id else item
                     for item in data.get("help") or []]
     version = session.version + 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
@@ -232,11 +233,20 @@ def _apply_session(
         raise Rejected("not_found", f"No session with id {m.entity_id!r}.")
     version = 1 if existing is None else existing.version + 1
     record = _session_record(user, m, version, now)
-    visit = visible_visit(conn, user, record.visit_id)
+    visit: Any = visible_visit(conn, user, record.visit_id)
+    handed_over = False
     if visit is None or visit.technician_id != user.id:
-        raise Rejected("not_found", f"No visit with id {record.visit_id!r}.")
+        # the visit was handed over at this technician's request: their session (what
+        # they did before, and changes not sent yet) still reaches the office
+        handed_over = existing is not None and field_help.handed_over(conn, existing.id,
+                                                                      user.id)
+        row = records.get_row(conn, db.visits, record.visit_id) if handed_over else None
+        if row is None:
+            raise Rejected("not_found", f"No visit with id {record.visit_id!r}.")
+        visit = SimpleNamespace(**{**row._mapping, "technician_id": user.id})
     if existing is not None:
-        if m.base_version != existing.version:
+        if m.base_version != existing.version and not _only_office_answers_since(
+                conn, existing.id, m.base_version):
             raise Conflict(existing.version, records.session(existing).model_dump(mode="json"))
         if existing.visit_id != record.visit_id:
             raise Rejected("invalid", "A session cannot move to another visit.")
@@ -250,7 +260,7 @@ def _apply_session(
     publish_own(database, conn, user.id, ("session", record.id), version, visible=True, op_id=op)
     serve.sync_goodwill(conn, visit, record, now)  # requests beyond the contract
     field_help.sync_help(conn, visit, record, now)  # help from the field
-    if record.status != "completed":
+    if record.status != "completed" or handed_over:  # the visit is the colleague's now
         return version, record.model_dump(mode="json")
     serve.open_for_session(database, conn, visit, record, now)  # follow-ups, call-backs
     changed: dict[str, Any] = {}
@@ -270,6 +280,21 @@ def _apply_session(
             database, conn, user.id, ("visit", visit.id), visit.version + 1, visible=True, op_id=op
         )
     return version, record.model_dump(mode="json")
+
+
+def _only_office_answers_since(conn: Connection, session_id: str,
+                               base_version: int | None) -> bool:
+    """True when no device wrote the session since ``base_version``: the versions after it
+    are the office's answers (goodwill decisions, help answers), which stand whatever the
+    laptop sends, so changes made on the older version lose nothing and are no conflict."""
+    if base_version is None:
+        return False
+    o = db.ops
+    last = conn.execute(
+        select(o.c.result).where(o.c.entity == "session", o.c.entity_id == session_id,
+                                 o.c.status == "applied")
+        .order_by(o.c.received_at.desc()).limit(1)).scalar()
+    return isinstance(last, dict) and last.get("version") == base_version
 
 
 def _check_attachments(conn: Connection, user: User, shas: list[str]) -> None:

@@ -156,7 +156,7 @@ def _reconcile_site(conn: Connection, site_id: str, now: float) -> None:
         requests = [GoodwillRequest(id=r.id, text=r.text, kind="goodwill", minutes=r.minutes,
                                     money=r.money, status=r.status,
                                     at=datetime.fromtimestamp(r.given_at, UTC))
-                    for r in year_rows if not r.over_allowance]
+                    for r in year_rows]  # flagged and then approved was spent: it counts
         for key in reconcile(allowance, requests):
             row = next(r for r in year_rows if r.id == key)
             conn.execute(update(g).where(g.c.id == key).values(
@@ -164,6 +164,16 @@ def _reconcile_site(conn: Connection, site_id: str, now: float) -> None:
                 updated_at=now, history=[*row.history, {
                     "at": now, "by": "system", "status": "pending",
                     "note": "over the year's allowance across devices: needs approval"}]))
+
+
+def with_office_phone(site: dict[str, Any], office_phone: str) -> dict[str, Any]:
+    """A site record as served: a contract naming no phone (or no contract: the standard
+    terms) gives the office's configured phone for the customer's "who to call"."""
+    contract = site.get("contract")
+    if not office_phone or (isinstance(contract, dict) and contract.get("office_phone")):
+        return site
+    terms = contract if isinstance(contract, dict) else schemas.Contract().model_dump(mode="json")
+    return {**site, "contract": {**terms, "office_phone": office_phone}}
 
 
 def goodwill_out(row: Any) -> dict[str, Any]:
@@ -338,6 +348,7 @@ def check_held(database: Any, now: float) -> int:
     """7 and 30 days after each completed session, each KPI the session improved against
     the telemetry since: held or regressed (a regression opens an insight). Each check is
     made once; returns how many were made."""
+    from concierge.insights.text import regressed_headline
     from concierge.session.kpi import compare, judge, window_kpi
     from concierge.session.model import SessionDoc
     from concierge_office.changes import record_changes
@@ -389,6 +400,7 @@ def check_held(database: Any, now: float) -> int:
                     insight = None
                     if verdict == "regressed":
                         insight = insight_id(HELD_KEY_PREFIX + key)
+                        headline = regressed_headline(c.kpi)
                         conn.execute(db.insights.insert().values(
                             id=insight, key=HELD_KEY_PREFIX + key, asset_id=c.asset_id,
                             site_id=r.site_id, metric=c.kpi.metric, kind="deviation",
@@ -397,7 +409,7 @@ def check_held(database: Any, now: float) -> int:
                                       "days_after_visit": day},
                             explanation=f"{c.kpi.label} improved at the visit but has "
                                         f"regressed {day} days later.",
-                            headline=f"{c.kpi.label} regressed after the visit",
+                            headline=headline.text, headline_code=headline.coded(),
                             status="open", created_at=now, updated_at=now, version=1))
                         changed.append((("insight", insight), 1))
                     conn.execute(h.insert().values(

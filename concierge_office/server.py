@@ -106,6 +106,7 @@ def start_embedded(
     access_ttl_seconds: float = 15 * 60.0,
     refresh_grace_seconds: float = 60.0,
     tombstone_retention_seconds: float = 60 * 86_400.0,
+    office_phone: str = "",
 ) -> EmbeddedBackOffice:
     """Start a back office on 127.0.0.1 (``port`` 0 picks a free one).
 
@@ -126,6 +127,7 @@ def start_embedded(
             access_ttl_seconds=access_ttl_seconds,
             refresh_grace_seconds=refresh_grace_seconds,
             tombstone_retention_seconds=tombstone_retention_seconds,
+            office_phone=office_phone,
         )
     except BaseException:
         if tempdir is not None:

@@ -62,6 +62,7 @@ class BackOffice:
         tombstone_retention_seconds: float = 60 * DAY,
         setup_token: bool = True,
         link_devices: bool = True,
+        office_phone: str = "",
     ) -> None:
         """``setup_token``: with no admin (outside the demo), issue and log a setup token
         (False in workers: their parent does it once).  ``link_devices``: connect to the
@@ -89,6 +90,7 @@ class BackOffice:
             access_ttl=access_ttl_seconds,
             refresh_grace=refresh_grace_seconds,
             tombstone_retention=tombstone_retention_seconds,
+            office_phone=office_phone,
         )
         self.clock = Clock(speed, origin=max(time.time(), sim_now))
         self.engine = ProactiveEngine(self.db, EVERY_DAY if has_demo else WORK_DAYS)

@@ -25,6 +25,7 @@ class Config:
     refresh_grace: float = 60.0
     tombstone_retention: float = 60 * DAY
     max_json_body: int = 16 * 1024 * 1024
+    office_phone: str = ""  # the fallback for a site contract without one
 
 
 class Clock:

@@ -23,6 +23,7 @@ from concierge_office.auth import CurrentUser
 from concierge_office.changes import Key, visit_refs, withdrawals_for
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute
 from concierge_office.mutations import apply_mutation, refuse_reused_op_ids
+from concierge_office.serve import with_office_phone
 from concierge_office.state import state_of
 
 router = APIRouter(
@@ -144,12 +145,15 @@ def pull(
             tombstones = {r.entity_id: r.seq for r in rows if r.deleted and r.entity == "visit"}
             reasons = withdrawals_for(conn, user.id, tombstones)
     kinds = records.client_kinds(request.headers.get(schemas.INSIGHT_KINDS_HEADER))
+    office_phone = state_of(request).config.office_phone
     codes = schemas.TEXT_CODES in features
     changes = []
     for row in rows:
         data = None if row.deleted else loaded[row.entity].get(row.entity_id)
         if data is not None and row.entity == "insight":
             data = records.insight_for(data, kinds)
+        if data is not None and row.entity == "site":
+            data = with_office_phone(data, office_phone)
         if data is not None and not codes:
             data = records.without_text_codes(data)
         change = {

@@ -100,5 +100,6 @@ def worker_app() -> ASGIApp:
     office = BackOffice(settings.database_url, demo=spec["demo"], live=spec["live"],
                         setup_token=False,
                         access_ttl_seconds=settings.access_ttl,
-                        tombstone_retention_seconds=settings.tombstone_retention_days * 86_400.0)
+                        tombstone_retention_seconds=settings.tombstone_retention_days * 86_400.0,
+                        office_phone=settings.office_phone)
     return _Lifespan(office.app, office)

@@ -144,8 +144,10 @@ def _amount(text: str) -> _Amount:
 
 def _known_label(label: str) -> Msg | None:
     from concierge.domain import METRIC_CATALOGUE
+    from concierge.session.kpi import KPI_DEFS
 
     labels = {s.label for specs in METRIC_CATALOGUE.values() for s in specs}
+    labels |= {d.label for defs in KPI_DEFS.values() for d in defs}  # the visit's KPIs
     return Msg(label) if label in labels else None
 
 
@@ -169,6 +171,9 @@ def headline_msg(headline: str) -> Msg | str:
 
 
 def _headline(text: str) -> Msg | None:
+    if m := re.fullmatch(r"(.+?) regressed after the visit", text):
+        label = _known_label(m.group(1))
+        return msg("{metric} regressed after the visit", metric=label) if label else None
     if m := re.fullmatch(r"(.+?): unusual behaviour", text):
         label = _known_label(m.group(1))
         return msg("{metric}: unusual behaviour", metric=label) if label else None
@@ -411,7 +416,15 @@ def unusual_headline(metric: str, label: str) -> Headline:
     return Headline(f"{label}: unusual behaviour", "anomaly.unusual", {"metric": metric})
 
 
+def regressed_headline(kpi: Any) -> Headline:
+    """A KPI the visit improved that regressed in the weeks after it (the office's
+    did-it-hold check); ``kpi`` a ``concierge.session.kpi.KpiDef``."""
+    return Headline(f"{kpi.label} regressed after the visit", REGRESSED_CODE,
+                    {"kind": str(kpi.kind.value), "kpi": kpi.key})
+
+
 RESOLVED_CODE = "visit.findings_resolved"
+REGRESSED_CODE = "visit.regressed"
 
 
 def resolved_summary(summary: str, coded: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]
@@ -532,6 +545,13 @@ def _unusual(p: Mapping[str, Any]) -> Msg:
     return msg("{metric}: unusual behaviour", metric=_metric(p)[0])
 
 
+def _regressed(p: Mapping[str, Any]) -> Msg:
+    from concierge.session.kpi import kpi_def
+
+    label = kpi_def(str(p["kind"]), str(p["kpi"])).label  # KeyError/ValueError: unknown
+    return msg("{metric} regressed after the visit", metric=Msg(label))
+
+
 def _resolved(p: Mapping[str, Any]) -> Msg:
     inner = coded_msg(p["summary"])
     if inner is None:
@@ -550,6 +570,7 @@ _CODES: dict[str, Callable[[Mapping[str, Any]], Msg]] = {
     "deviation.noise": _noise,
     "anomaly.unusual": _unusual,
     RESOLVED_CODE: _resolved,
+    REGRESSED_CODE: _regressed,
 }
 HEADLINE_CODES = frozenset(_CODES)
 

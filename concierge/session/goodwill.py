@@ -61,14 +61,22 @@ def within(allowance: Allowance, visit: Spent, year: Spent, minutes: float,
             and year.money + money <= allowance.money_per_year + eps)
 
 
+GIVEN: frozenset[str] = frozenset({"done", "approved"})
+
+
 def reconcile(allowance: Allowance, year: Iterable[GoodwillRequest]) -> set[str]:
     """The office's check across devices: walking a site's goodwill of one year in the
     order it was given, the ids of goodwill done without approval that took the year over
-    its allowance (each then needs the office's approval)."""
+    its allowance (each then needs the office's approval).
+
+    Only what was given counts here (done or approved). A pending request reserves its
+    amount on the laptop that recorded it, but it is not spent and already waits for the
+    office; counting it would flag goodwill that laptop gave within the allowance before
+    the request existed whenever the two times tie or the laptop's clock went back."""
     total = Spent()
     over: set[str] = set()
     for r in sorted(year, key=lambda r: (r.at, r.id)):
-        if r.kind != "goodwill" or r.status not in COUNTED:
+        if r.kind != "goodwill" or r.status not in GIVEN:
             continue
         fits = (total.minutes + r.minutes <= allowance.minutes_per_year + 1e-9
                 and total.money + r.money <= allowance.money_per_year + 1e-9)

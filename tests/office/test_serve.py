@@ -7,6 +7,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from concierge.i18n import translator_for
+from concierge.insights.text import HEADLINE_CODES, headline_text
+from concierge.protocol import schemas
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import LoginFactory, mutation
 
@@ -134,6 +137,16 @@ def test_goodwill_is_tracked_decided_once_and_answered_in_the_session(
     answer = {g["id"]: g for g in pulled[-1]["data"]["data"]["goodwill"]}["gw-2"]
     assert (answer["status"], answer["decision_reason"]) == ("approved", "Loyal customer")
 
+    # a change made on the laptop's version 1 before it heard of the decision (version 2 is
+    # only the office's answer): taken, and the answer stands; a device's write since is a
+    # conflict as ever
+    session["data"] = {**session["data"], "comment": "Made before the decision arrived"}
+    first = ana.push(mutation("session", session_id, 1, session))[0]
+    assert first["status"] == "applied", first
+    assert {g["id"]: g for g in first["record"]["data"]["goodwill"]}["gw-2"]["status"] == (
+        "approved")
+    assert ana.push(mutation("session", session_id, 1, session))[0]["status"] == "conflict"
+
 
 def test_two_devices_over_the_year_are_noticed(
     fresh_office: EmbeddedBackOffice, login: LoginFactory
@@ -227,3 +240,14 @@ def test_did_it_hold_seven_days_later(
     finally:
         database.dispose()
     assert status == "open"
+
+    # the insight has a headline code, as the detectors' have: the laptop renders it in German
+    ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES
+    [pulled] = [c["data"] for c in ana.pull_all()[0]
+                if c["entity"] == "insight" and c["id"] == regressed["insight_id"]]
+    assert pulled["headline_code"]["code"] in HEADLINE_CODES
+    german = "Motortemperatur nach dem Besuch wieder verschlechtert"
+    de = translator_for("de")
+    assert de.render(headline_text(pulled["headline"], pulled["headline_code"])) == german
+    # an insight stored before the code reads back from its English
+    assert de.render(headline_text(pulled["headline"], None)) == german

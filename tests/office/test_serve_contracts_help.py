@@ -7,9 +7,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from concierge.protocol import schemas
 from concierge_office.server import EmbeddedBackOffice
-from tests.office.conftest import LoginFactory, mutation
+from tests.office.conftest import LoginFactory, demo_office, mutation
 from tests.office.test_serve import completed, goodwill
+from tests.officedb import Template
 
 TERMS = {"name": "Gold", "office_phone": "+49 30 1234567",
          "allowance": {"minutes_per_visit": 20, "money_per_visit": 0,
@@ -118,15 +120,32 @@ def test_help_from_the_field_is_answered_once_and_a_hand_over_moves_the_visit(
     answers = {h["id"]: h for h in pulled[-1]["data"]["data"]["help"]}
     assert (answers["help-1"]["status"], answers["help-1"]["answer"]) == ("declined", "All busy")
     assert (answers["help-2"]["status"], answers["help-2"]["helper"]) == (
-        "accepted", ben.user["id"])
+        "accepted", ben.user["name"])  # the colleague's name for the screen, not an id
 
-    stale = dict(session, data={"help": [help_request("help-1", "remote"),
-                                         help_request("help-2", "handover", "Sick")]})
-    again_op = mutation("session", session_id, pulled[-1]["version"], stale)
-    ana.push(again_op)  # the visit is Ben's now: refused or not, the answers stand
+    # Ana's changes not sent before the hand-over still reach the office, in her session
+    later = dict(session, data={"help": [help_request("help-1", "remote"),
+                                         help_request("help-2", "handover", "Sick")],
+                                "outcome": "Door rollers cleaned before I left"})
+    again_op = mutation("session", session_id, pulled[-1]["version"], later)
+    assert ana.push(again_op)[0]["status"] == "applied"
     kept = {h["request_id"]: h["status"] for h in office.ok("GET", "/v1/admin/serve/help")
             if h["session_id"] == session_id}
-    assert kept == {"help-1": "declined", "help-2": "accepted"}
+    assert kept == {"help-1": "declined", "help-2": "accepted"}  # the answers stand
+    [mine] = [c for c in ana.pull_all()[0] if c["entity"] == "session" and c["id"] == session_id
+              ][-1:]
+    assert mine["data"]["data"]["outcome"] == "Door rollers cleaned before I left"
+    # ... without taking the visit back: it stays Ben's, and open
+    [moved_visit] = [v for v in ben.ok("GET", "/v1/visits") if v["id"] == visit["id"]]
+    assert moved_visit["technician_id"] == ben.user["id"]
+    assert moved_visit["status"] != "completed"
+    done = dict(later, status="completed", completed_at=datetime.now(UTC).isoformat())
+    assert ana.push(mutation("session", session_id, mine["version"], done))[0][
+        "status"] == "applied"
+    assert [v["status"] for v in ben.ok("GET", "/v1/visits") if v["id"] == visit["id"]] != [
+        "completed"]
+    # a new session of Ana's for the visit that is not hers any more is still refused
+    other = mutation("session", str(uuid.uuid4()), None, later)
+    assert ana.push(other)[0]["status"] == "rejected"
 
 
 def test_the_digest_holds_only_the_callers_own(
@@ -144,3 +163,64 @@ def test_the_digest_holds_only_the_callers_own(
     assert mine["held"] == [] or all(isinstance(h["verdict"], str) for h in mine["held"])
     theirs = ben.ok("GET", "/v1/serve/digest")
     assert not [t for t in theirs["tasks"] if t["session_id"] == session_id]
+
+
+def test_goodwill_the_office_approved_over_the_year_still_counts(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    """Goodwill flagged over the year and then approved was spent: later goodwill given
+    offline on another laptop is counted against the year with it, and flagged."""
+    ana, office = login(fresh_office, "ana"), login(fresh_office, "office")
+    visit = ana.ok("GET", "/v1/visits")[0]
+    office.ok("PUT", f"/v1/admin/sites/{visit['site_id']}/contract", json=TERMS)
+    at = datetime.now(UTC)
+    for n, (ident, minutes) in enumerate((("gw-a1", 20), ("gw-b1", 15), ("gw-b2", 15),
+                                          ("gw-a2", 5))):
+        if ident == "gw-a2":  # the office approved gw-b2 (over the year's 40) meanwhile
+            [row] = [g for g in office.ok("GET", "/v1/admin/serve/goodwill")
+                     if g["request_id"] == "gw-b2"]
+            assert row["over_allowance"] and row["status"] == "pending"
+            office.ok("POST", f"/v1/admin/serve/goodwill/{row['id']}/decision",
+                      json={"approved": True, "reason": "Good customer"})
+        session = completed(visit["id"], None, [])
+        session["data"] = {"goodwill": [goodwill(ident, minutes, "done",
+                                                 at + timedelta(minutes=n))]}
+        assert ana.push(mutation("session", str(uuid.uuid4()), None,
+                                 session))[0]["status"] == "applied"
+    rows = {g["request_id"]: g for g in office.ok("GET", "/v1/admin/serve/goodwill")}
+    assert rows["gw-b2"]["status"] == "approved"
+    # 20 + 15 + 15 approved = 50 of 40: the 5 given offline later needs approval too
+    assert rows["gw-a2"]["over_allowance"] and rows["gw-a2"]["status"] == "pending"
+    assert (rows["gw-a1"]["status"], rows["gw-b1"]["status"]) == ("done", "done")
+
+
+def test_the_offices_phone_stands_in_for_a_contract_without_one(
+    demo_database: Template, login: LoginFactory
+) -> None:
+    """"Who to call": a site whose contract names no phone (or that has none) reaches the
+    laptop with the office's configured phone; a contract's own phone wins."""
+    with demo_office(demo_database, office_phone="+49 30 999 0") as bo:
+        ana, office = login(bo, "ana"), login(bo, "office")
+        ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES
+        first, second = sorted({v["site_id"] for v in ana.ok("GET", "/v1/visits")})[:2]
+        office.ok("PUT", f"/v1/admin/sites/{first}/contract", json=TERMS)
+        office.ok("PUT", f"/v1/admin/sites/{second}/contract",
+                  json={**TERMS, "office_phone": ""})
+        sites = {c["id"]: c["data"] for c in ana.pull_all()[0] if c["entity"] == "site"}
+        assert sites[first]["contract"]["office_phone"] == "+49 30 1234567"
+        assert sites[second]["contract"]["office_phone"] == "+49 30 999 0"
+        assert sites[second]["contract"]["allowance"]["minutes_per_year"] == 40
+        without = [s for s in sites.values() if s["id"] not in (first, second)]
+        assert without and all(schemas.Site.model_validate(s).contract == schemas.Contract(
+            office_phone="+49 30 999 0") for s in without)  # the standard terms, the phone
+        # the admin API shows the contract as set: the fallback is the office's setting
+        assert office.ok("GET", f"/v1/admin/sites/{second}/contract")["office_phone"] == ""
+
+
+def test_without_an_office_phone_sites_are_served_as_stored(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    ana = login(fresh_office, "ana")
+    ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES
+    sites = [c["data"] for c in ana.pull_all()[0] if c["entity"] == "site"]
+    assert sites and all(s["contract"] is None for s in sites)

@@ -83,11 +83,21 @@ def test_contract_allowance_and_help_from_the_field(
                                   timeout=10, json={"accepted": True, "helper": ben,
                                                     "answer": "Ben is close by"})
         assert reply.status_code == 200, reply.text
+    # before the laptop hears of it, one more change to the session (not sent yet)
+    qtbot.keyClicks(gw.text, "Wipe the door sills")
+    qtbot.keyClicks(gw.minutes, "5")
+    gw.add.click()
+    settle(qtbot, w)
     sync_until_clean(qtbot, window)
     qtbot.waitUntil(lambda: any(c.kind == "help" for c in window.day_changes), timeout=20_000)
     [told] = [c for c in window.day_changes if c.kind == "help"]
-    assert "hand-over was accepted" in told.text and "Ben is close by" in told.text
-    assert any("hand-over was accepted" in text for _title, text in window.notifier.sent)
+    assert "handed over to Ben Okafor. Your last changes went to the office" in told.text
+    assert "Ben is close by" in told.text and ben not in told.text  # a name, no account id
+    assert any("handed over to Ben Okafor" in text for _title, text in window.notifier.sent)
+    assert store.rejected_ops() == []  # nothing in "needs attention"
+    with admin(office) as office_admin:
+        given = office_admin.get(f"{office.url}/v1/admin/serve/goodwill", timeout=10).json()
+    assert "Wipe the door sills" in {g["text"] for g in given if g["visit_id"] == visit_id}
     assert window.changes_button.isVisibleTo(window)
     qtbot.waitUntil(lambda: w.engine.doc.help[0].status == "accepted", timeout=20_000)
     assert "accepted by the office" in w.help.items.text()

@@ -81,6 +81,19 @@ def in_combo(widget: QWidget) -> bool:
     return type(widget.parentWidget()).__name__ == "QComboBoxPrivateContainer"
 
 
+def test_the_window_is_complete_when_loaded(qtbot: QtBot, ctx: AppContext) -> None:
+    """``loaded`` (and ``ready``) mean the pages are on screen: a layout would otherwise
+    show widgets added to a visible window only at Qt's next event pass, and whoever reads
+    the window at once (a test, a screenshot) would race it."""
+    w = SessionWindow(ctx, "visit-1")
+    qtbot.addWidget(w)
+    seen: list[tuple[bool, bool]] = []
+    w.loaded.connect(lambda: seen.append((w.welcome.isVisible(), w.help.isVisible())))
+    with qtbot.waitSignal(w.loaded, timeout=10_000):
+        w.show()
+    assert seen == [(True, False)]  # the page shown; the hidden help card stays hidden
+
+
 def test_every_interactive_widget_is_named(qtbot: QtBot, ctx: AppContext) -> None:
     w = open_window(qtbot, ctx)
     for step in Step:  # pages build some of their widgets when first shown

@@ -18,8 +18,10 @@ def answer_change(a: HelpAnswer) -> DayChange:
     """An office's answer as a change of the technician's day."""
     h = a.request
     if h.kind == "handover" and h.status == "accepted":
-        text = _("{place}: your hand-over was accepted, {helper} takes the visit over "
-                 "({answer})").format(place=a.place, helper=h.helper, answer=h.answer)
+        # the office takes the session's changes after a hand-over: nothing waits here
+        text = _("{place}: handed over to {helper}. Your last changes went to the office "
+                 "with the hand-over ({answer})").format(place=a.place, helper=h.helper,
+                                                         answer=h.answer)
     elif h.status == "accepted":
         text = _("{place}: help is coming ({answer})").format(place=a.place, answer=h.answer)
     else:

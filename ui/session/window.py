@@ -153,7 +153,20 @@ class SessionWindow(QWidget):
             bridge.store_changed.connect(self._store_changed)
         self._show(e.step)
         self._lock_if_completed()
+        self._show_built()
         self.loaded.emit()
+
+    def _show_built(self) -> None:
+        """Show what ``_build`` added to the visible window now: a layout shows widgets
+        added to a visible window only at Qt's next event pass (a queued call), so whoever
+        reads the window on ``loaded`` would otherwise find its pages still hidden."""
+        if not self.isVisible():
+            return  # shown with the window, as usual
+        for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            hidden_on_purpose = child.isHidden() and child.testAttribute(
+                Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+            if not child.isWindow() and not hidden_on_purpose:
+                child.show()
 
     def _store_changed(self, change: Any) -> None:
         """A sync brought this session back: take the office's answers (goodwill)."""
