@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from typing import Any
@@ -415,8 +416,7 @@ class VisitDetail(QWidget):
             where = f" · {asset.model}" if asset is not None else ""
             row = _label("", "insightRow")
             row.setProperty("severity", str(insight.severity))
-            follow_palette(row, lambda row=row, insight=insight, where=where: row.setText(
-                _insight_text(insight, where)))
+            follow_palette(row, functools.partial(_paint_insight, row, insight, where))
             layout.addWidget(row)
         if not bundle.insights:
             layout.addWidget(_label(_("No open insights: a routine visit."), "insightsEmpty",
@@ -458,10 +458,10 @@ class VisitDetail(QWidget):
         return card
 
 
-def _insight_text(insight: Any, where: str) -> str:
+def _paint_insight(row: QLabel, insight: Any, where: str) -> None:
     """An insight as rich text, its severity in the palette's colour now."""
     colour = tone(SEVERITY_TONES.get(str(insight.severity), "muted"))
-    return (
+    row.setText(
         f"<span style='color:{colour}; font-weight:600'>"
         f"{html.escape(severity_name(str(insight.severity)).upper())}</span> "
         f"<b>{html.escape(headline_of(insight))}</b>{html.escape(where)}<br>"
