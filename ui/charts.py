@@ -287,6 +287,8 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         self.band.setBrush(fill)
         self.mean_line.setPen(pg.mkPen(c.mean, width=1))
         self.legend.setLabelTextColor(c.text)
+        for _sample, entry in self.legend.items:  # its colour is in the entry's rich text
+            entry.setText(entry.text, color=c.text)
         self.legend.setBrush(pg.mkBrush(c.background))
         self.readout.setColor(c.text)
         self.readout.fill = pg.mkBrush(c.background)
@@ -457,7 +459,7 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
             region = pg.LinearRegionItem((span.start, end), movable=False)
             region.setZValue(-5)
             region.setToolTip(span.tooltip)
-            label = pg.TextItem(span.label, anchor=(0, 0))
+            label = pg.TextItem(span.label, anchor=(0, 1))
             _paint_span(region, label, span, self.colours)
             item.addItem(region, ignoreBounds=True)
             item.addItem(label, ignoreBounds=True)
@@ -509,9 +511,9 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         return int(self.mean_line.xData.size) if self.mean_line.xData is not None else 0
 
     def _refresh(self) -> None:
-        (_x0, _x1), (_y0, y1) = self.viewbox.viewRange()
+        (_x0, _x1), (y0, _y1) = self.viewbox.viewRange()
         for span, _region, label in self.spans:
-            label.setPos(span.start, y1)  # the label stays at the top of the view
+            label.setPos(span.start, y0)  # at the foot of the view, clear of the legend
         if not self._t.size:
             return
         (x0, x1), _ = self.viewbox.viewRange()

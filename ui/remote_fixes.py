@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFrame,
+    QHeaderView,
     QLabel,
     QTreeWidget,
     QTreeWidgetItem,
@@ -72,6 +73,13 @@ class RemoteFixesDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setHeaderLabels([_("When"), _("Customer"), _("Asset"), _("What was done"),
                                    _("Verified by")])
+        # short columns as wide as their text; what was done and its proof share the rest
+        # and wrap, so nothing is cut off however narrow the screen or long the language
+        self.tree.setWordWrap(True)
+        header = self.tree.header()
+        for column in range(self.tree.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents
+                                        if column < 3 else QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.setObjectName("remoteFixesButtons")
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
@@ -96,8 +104,6 @@ class RemoteFixesDialog(QDialog):
             for column in range(self.tree.columnCount()):
                 item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
-        for column in range(self.tree.columnCount() - 1):
-            self.tree.resizeColumnToContents(column)
         self.intro.setText(ngettext(
             "{count} problem the office resolved remotely at your customers in the last 90 "
             "days, before anyone had to go. Worth a word at your next visit.",

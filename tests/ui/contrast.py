@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -104,6 +105,9 @@ def chart_failures(chart: Any) -> list[str]:
     for name in ("bottom", "left"):
         word(f"{name} axis", item.getAxis(name).textPen().color())
     word("readout", chart.readout.textItem.defaultTextColor())
+    for _sample, entry in chart.legend.items:  # LabelItem: its colour is in its rich text
+        for colour in re.findall(r"color:\s*(#[0-9a-fA-F]{6})", entry.item.toHtml()):
+            word(f"legend {entry.text!r}", QColor(colour))
     graphic("mean line", chart.mean_line.opts["pen"].color())
     for name, line in chart.threshold_lines.items():
         graphic(f"{name} line", line.pen.color())

@@ -125,3 +125,19 @@ def test_a_withdrawn_visit_names_its_widgets_and_reads_in_light_and_dark(
         app_palette.setPalette(palette_for(scheme))
         QApplication.processEvents()
         assert contrast_failures(detail) == [], scheme
+
+
+def test_the_resolved_remotely_list_cuts_nothing_off(qtbot: QtBot, store: Store,
+                                                     window: QWidget) -> None:
+    """Every column shows in full: no sideways scrolling, what was done and its proof wrap."""
+    dialog = _remote_fixes(store, window)
+    dialog.resize(640, 420)  # a narrow screen, or a long language
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    tree = dialog.tree
+    qtbot.waitUntil(lambda: tree.horizontalScrollBar().maximum() == 0)
+    widths = [tree.columnWidth(c) for c in range(tree.columnCount())]
+    assert sum(widths) <= tree.viewport().width()
+    for column in range(3):
+        assert widths[column] >= tree.sizeHintForColumn(column)
+    dialog.close()
