@@ -126,6 +126,8 @@ def shots(scheme: str, lang: str) -> None:
     wait(window.digest.opened, 10_000)
     digest = window.shot_digest
     save(digest, "digest")
+    digest.tabs.setCurrentIndex(1)
+    save(digest, "digest-follow-ups")
     digest.tabs.setCurrentIndex(2)
     save(digest, "digest-held")
     digest.close()
