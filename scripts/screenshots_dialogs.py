@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """`make screenshots`, part two: the screens #16 fixed that need a story first (the office
-changes the day, withdraws a visit; unsent changes at sign-out), light and dark, English
-and German, into docs/ui/. Real app objects on a real embedded office, offscreen."""
+changes the day, withdraws a visit; unsent changes at sign-out) and the screens of #18 and
+#19 (praise and follow-ups, resolved remotely, the evidence chart with remote attempts and
+an anomaly window, the help request card), light and dark, English and German, into
+docs/ui/. Real app objects on a real embedded office, offscreen; what the office's device
+loop would send (remote fixes, attempts, an anomaly) is applied to the laptop's store as a
+sync page, as the sync brings it."""
 
 from __future__ import annotations
 
@@ -101,8 +105,10 @@ def shots(scheme: str, lang: str) -> None:
     patch(moved.id, window_start=start.isoformat(),
           window_end=(moved.window_end + timedelta(days=1)).isoformat(), priority=1)
     patch(withdrawn.id, technician_id="tech-ben")
+    seed_digest(office.database_url, noted.id)
     window.sync_now()
     wait(ctx.bridge.sync_finished)
+    wait(window.digest.updated, 10_000)
     wait(window.board_loaded, 3_000)
     save(window, "board-changes")
     changes = window.open_day_changes()
@@ -115,6 +121,43 @@ def shots(scheme: str, lang: str) -> None:
     wait(window.visit_opened, 10_000)
     save(window, "visit-withdrawn")
     window.show_board()
+    window.digest.opened.connect(lambda dialog: setattr(window, "shot_digest", dialog))
+    window.digest.open()
+    wait(window.digest.opened, 10_000)
+    digest = window.shot_digest
+    save(digest, "digest")
+    digest.tabs.setCurrentIndex(1)
+    save(digest, "digest-follow-ups")
+    digest.tabs.setCurrentIndex(2)
+    save(digest, "digest-held")
+    digest.close()
+    remote_story(ctx.store, noted.id)
+    fixes = window.open_remote_fixes()
+    for _ in range(50):
+        if fixes.tree.topLevelItemCount():
+            break
+        settle(100)
+    save(fixes, "remote-fixes")
+    fixes.close()
+    window.open_visit(noted.id)
+    wait(window.visit_opened, 10_000)
+    evidence = window.detail.findChild(QWidget, "chartsCard")
+    window.detail.findChild(QWidget, "visitScroll").ensureWidgetVisible(evidence)
+    save(evidence, "evidence-chart")
+    window.show_board()
+    window.open_session(active[3].id)
+    session = window.session_windows[-1]
+    for _ in range(100):
+        if getattr(session, "ready", False):
+            break
+        settle(100)
+    session.engine.ask_help("remote", "The door operator faults again after a reset")
+    session.engine.ask_help("handover", "Needs a second person to lift the motor",
+                            "Two-person job")
+    session.help.refresh()
+    session.help.setVisible(True)
+    save(session.help, "help-card")
+    session.close()
     settings = window.open_settings()
     save(settings, "settings")
     settings.close()
@@ -136,6 +179,107 @@ def shots(scheme: str, lang: str) -> None:
     core.close_core(ctx)
     ctx.tasks.shutdown()
     QApplication.processEvents()
+
+
+def seed_digest(database_url: str, visit_id: str) -> None:
+    """What the office's tracked items hold after earlier visits: praise, a wish's
+    follow-up and a call-back for this technician, and two "did it hold" checks."""
+    import time
+
+    from sqlalchemy import select
+
+    from concierge_office import db
+    from concierge_office.db import Database
+    from concierge_office.serve import held_checks, serve_tasks
+
+    database = Database(database_url)
+    now = time.time()
+    try:
+        with database.write() as conn:
+            visit = conn.execute(select(db.visits).where(db.visits.c.id == visit_id)).one()
+            base = {"session_id": "ses-earlier", "status": "open", "version": 1,
+                    "history": [], "created_at": now - 3 * 86_400, "updated_at": now,
+                    "site_id": visit.site_id, "visit_id": visit.id,
+                    "technician_id": visit.technician_id}
+            for ident, kind, owner, title, detail, due in (
+                    ("praise:shot", "praise", visit.technician_id,
+                     "The customer rated your visit 5/5",
+                     {"rating": 5, "comment": "The doors are quiet at last. Thank you!"}, 14),
+                    ("wish:shot", "wish_follow_up", "dispatch",
+                     "Garage door closes too fast", {}, 5),
+                    ("callback:shot", "call_back", "dispatch",
+                     "Call back: rated the noise 3 of 5", {}, 2)):
+                conn.execute(serve_tasks.insert().values(
+                    id=ident, kind=kind, owner=owner, title=title, detail=detail,
+                    **(base | {"due_at": now + due * 86_400})))
+            for ident, day, verdict, since in (("held:7", 7, "held", 4.1),
+                                               ("held:30", 30, "regressed", 6.2)):
+                conn.execute(held_checks.insert().values(
+                    id=ident, session_id="ses-earlier", visit_id=visit.id,
+                    site_id=visit.site_id, technician_id=visit.technician_id,
+                    asset_id=visit.asset_ids[0], kpi="door_cycle_time", day=day,
+                    before=5.6, after=4.0, since=since, verdict=verdict, insight_id=None,
+                    checked_at=now - (30 - day) * 3600))
+    finally:
+        database.dispose()
+
+
+def remote_story(store: Any, visit_id: str) -> None:
+    """As the sync brings it from the office's device loop: the site's fixes done
+    remotely, and on the visit's charted metric an attempt that had no effect, one
+    waiting for approval and the window an anomaly was seen in."""
+    from concierge.protocol.schemas import Change, Insight, PullResponse, RemoteAttempt
+
+    visit = store.visit(visit_id)
+    site = store.site(visit.site_id)
+    insight = next(iter(store.insights_for_visit(visit_id)), None)
+    asset_id = insight.asset_id if insight is not None else visit.asset_ids[0]
+    metric = insight.metric if insight is not None else "door_cycle_time"
+    window = store.telemetry(asset_id, metric)
+    end = float(window.t[-1]) if window is not None and len(window.t) else (
+        datetime.now(UTC).timestamp())
+
+    def at(t: float) -> datetime:
+        return datetime.fromtimestamp(t, UTC)
+
+    def attempt(result: str, t: float, asset: str, **fields: Any) -> RemoteAttempt:
+        values: dict[str, Any] = dict(
+            decision_key=f"shot:{asset}:{result}:{t}", insight_id="shot-insight",
+            asset_id=asset, action="elevator-door-recalibrate",
+            command="door_operator.recalibrate", command_id=f"cmd-{result}-{t}",
+            command_state="done", safety="automatic", result=result, metric=metric,
+            direction="down", decided_at=at(t - 60), sent_at=at(t), acked_at=at(t + 5),
+            concluded_at=at(t + 3600), baseline=5.6, observed=4.1 if result == "fixed" else 5.6)
+        return RemoteAttempt(**(values | fields))
+
+    day = 86_400.0
+    fixes = [attempt("fixed", end - 2 * day, a, customer_note=note) for a, note in zip(
+        visit.asset_ids[:2], ("We recalibrated your lift doors remotely.", ""), strict=False)]
+    changes = [{"entity": "site", "id": site.id, "seq": 10_000, "version": site.version + 1,
+                "data": site.model_copy(update={"version": site.version + 1,
+                                                "remote_fixes": fixes}).model_dump(mode="json")}]
+    unusual = Insight(
+        id="shot-unusual", asset_id=asset_id, site_id=site.id, metric=metric,
+        kind="anomaly", severity="warning", confidence=0.8,
+        evidence={"score": 0.9, "onset": end - 4 * day, "at": end - 3.2 * day,
+                  "channel": "spread", "ratio": 4.0, "confidence_level": "high"},
+        explanation="", headline="", created_at=at(end - 3.2 * day),
+        updated_at=at(end - 3.2 * day))
+    tried = visit.model_copy(update={
+        "version": visit.version + 1,
+        "insight_ids": [*visit.insight_ids, unusual.id],
+        "remote_attempts": [
+            attempt("not_fixed", end - 2.5 * day, asset_id, acked_at=None),
+            attempt("awaiting_approval", end - 0.5 * day, asset_id, sent_at=None,
+                    acked_at=None, command_id=None, concluded_at=None)]})
+    changes += [{"entity": "insight", "id": unusual.id, "seq": 10_002, "version": 1,
+                 "data": unusual.model_dump(mode="json")},
+                {"entity": "visit", "id": visit.id, "seq": 10_003, "version": tried.version,
+                 "data": tried.model_dump(mode="json")}]
+    store.replication.apply_page(PullResponse(
+        changes=[Change.model_validate(c) for c in changes],
+        cursor=store.replication.cursor() or "screenshots", has_more=False),
+        report_urgent=False)
 
 
 def main(argv: list[str]) -> int:

@@ -19,21 +19,70 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QLocale, Qt, QTimer
-from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPalette,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from concierge.domain import MetricSpec
 from concierge.i18n import _
 from concierge.session.text import unit_name
 from ui.format import clock, day_text, number
-from ui.theme import PALETTES, current_scheme, tone
+from ui.theme import AA_GRAPHIC, AA_TEXT, readable, semantic
 
 Array = npt.NDArray[np.float64]
 DAY = 86_400.0
-WARNING_COLOUR = "#d08c00"
-CRITICAL_COLOUR = "#d03b2f"
-TREND_COLOUR = {"light": "#6a3fb5", "dark": "#b99cf0"}
-MEAN_COLOUR = {"light": "#1f7a8c", "dark": "#4fb3c8"}
+THRESHOLD_TONES = {"warning": "warn", "critical": "error", "service limit": "error"}
+SPAN_ALPHA = 45  # how strongly a span's colour tints the chart under it
+
+
+@dataclass(frozen=True)
+class ChartColours:
+    """Every colour a telemetry chart draws with, derived from a palette (ui.theme): lines
+    and markers reach 3:1 on the chart's background, words 4.5:1."""
+
+    background: QColor
+    text: QColor
+    axis: QColor
+    mean: QColor
+    trend: QColor
+    lines: dict[str, QColor]  # a meaning's lines and markers (warn, error, ok, accent, ...)
+    words: dict[str, QColor]  # the same meaning's labels
+
+    def line(self, meaning: str) -> QColor:
+        return self.lines.get(meaning) or self.lines["muted"]
+
+    def word(self, meaning: str) -> QColor:
+        return self.words.get(meaning) or self.words["muted"]
+
+
+MEANINGS = ("warn", "error", "ok", "accent", "muted", "star", "urgent", "high")
+
+
+def chart_colours(palette: QPalette) -> ChartColours:
+    """The chart's colours on ``palette`` (the application's on screen)."""
+    return ChartColours(
+        background=palette.color(QPalette.ColorRole.Base),
+        text=palette.color(QPalette.ColorRole.Text),
+        axis=semantic("muted", palette),
+        mean=semantic("accent", palette, AA_GRAPHIC),
+        trend=semantic("trend", palette, AA_GRAPHIC),
+        lines={m: semantic(m, palette, AA_GRAPHIC) for m in MEANINGS},
+        words={m: semantic(m, palette, AA_TEXT) for m in MEANINGS})
+
+
+def tinted(base: QColor, colour: QColor, alpha: int) -> QColor:
+    """``colour`` at ``alpha`` (0-255) painted over ``base``, as one opaque colour."""
+    a = alpha / 255
+    return QColor.fromRgbF(*((1 - a) * b + a * c for b, c in (
+        (base.redF(), colour.redF()), (base.greenF(), colour.greenF()),
+        (base.blueF(), colour.blueF()))))
 
 
 _ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -100,7 +149,7 @@ class Forecast:
 @dataclass(frozen=True)
 class ChartEvent:
     """A moment marked on the chart: ``legend`` names its kind (one legend entry per
-    kind), ``tooltip`` says what happened; ``tone`` is a palette tone (ui.theme.tone)."""
+    kind), ``tooltip`` says what happened; ``tone`` is a meaning (ui.theme.semantic)."""
 
     t: float
     legend: str
@@ -206,55 +255,63 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         self.forecast: Forecast | None = None
         self.events: list[tuple[ChartEvent, pg.ScatterPlotItem]] = []
         self.spans: list[tuple[ChartSpan, pg.LinearRegionItem, pg.TextItem]] = []
-        self._scheme = ""
+        self._palette_key: int | None = None
         self.restyle()
         self._redraw = QTimer(self, singleShot=True, interval=0)
         self._redraw.timeout.connect(self._refresh)
         self.viewbox.sigXRangeChanged.connect(self._redraw.start)
         if spec is not None and not spec.counter:
-            self._add_threshold("warning", spec.warning, WARNING_COLOUR)
-            self._add_threshold("critical", spec.critical, CRITICAL_COLOUR)
+            self._add_threshold("warning", spec.warning)
+            self._add_threshold("critical", spec.critical)
         elif spec is not None and spec.service_limit is not None:
-            self._add_threshold("service limit", spec.service_limit, CRITICAL_COLOUR)
+            self._add_threshold("service limit", spec.service_limit)
 
     def restyle(self) -> None:
-        """Colours of the scheme now applied (again when the theme switches live)."""
-        scheme = current_scheme()
-        if scheme == self._scheme:
+        """Colours of the application's palette (again when it changes: a live switch)."""
+        palette = QGuiApplication.palette()
+        if palette.cacheKey() == self._palette_key:
             return
-        self._scheme = scheme
-        colours = PALETTES[scheme]
-        self.setBackground(colours["base"])
+        self._palette_key = palette.cacheKey()
+        c = self.colours = chart_colours(palette)
+        self.setBackground(c.background)
         item = self.getPlotItem()
-        item.setTitle(self.title, color=colours["text"], size="10pt")
+        item.setTitle(self.title, color=c.text, size="10pt")
         for name in ("bottom", "left"):
             ax = item.getAxis(name)
-            ax.setPen(colours["border"])
-            ax.setTextPen(colours["muted"])
+            ax.setPen(c.axis)
+            ax.setTextPen(c.axis)
         if self.spec is not None and self.spec.unit:
-            item.setLabel("left", units=None, text=self.spec.unit, color=colours["muted"])
-        accent = QColor(MEAN_COLOUR[scheme])
-        fill = QColor(accent)
+            item.setLabel("left", units=None, text=self.spec.unit, color=c.axis.name())
+        fill = QColor(c.mean)
         fill.setAlpha(60)
         self.band.setBrush(fill)
-        self.mean_line.setPen(pg.mkPen(accent, width=1))
-        self.legend.setLabelTextColor(colours["text"])
-        self.legend.setBrush(pg.mkBrush(QColor(colours["base"])))
-        self.readout.setColor(colours["text"])
-        self.readout.fill = pg.mkBrush(QColor(colours["base"]))
-        for line in (self.trend_line, self.forecast_line):
-            if line is not None:
-                pen = line.opts["pen"]
-                pen.setColor(QColor(TREND_COLOUR[scheme]))
-                line.setPen(pen)
+        self.mean_line.setPen(pg.mkPen(c.mean, width=1))
+        self.legend.setLabelTextColor(c.text)
+        for _sample, entry in self.legend.items:  # its colour is in the entry's rich text
+            entry.setText(entry.text, color=c.text)
+        self.legend.setBrush(pg.mkBrush(c.background))
+        self.readout.setColor(c.text)
+        self.readout.fill = pg.mkBrush(c.background)
+        for name, line in self.threshold_lines.items():
+            _paint_threshold(line, THRESHOLD_TONES[name], c)
+        for curve in (self.trend_line, self.forecast_line):
+            if curve is not None:
+                pen = curve.opts["pen"]
+                pen.setColor(c.trend)
+                curve.setPen(pen)
+        if self.crossing_marker is not None:
+            self.crossing_marker.setPen(pg.mkPen(c.line("error"), width=2))
+        if self.crossing_label is not None:
+            self.crossing_label.setColor(c.word("error"))
         for event, marker in self.events:
-            _paint_event(marker, event)
+            _paint_event(marker, event, c)
         for span, region, label in self.spans:
-            _paint_span(region, label, span)
+            _paint_span(region, label, span, c)
 
     def changeEvent(self, event: QEvent) -> None:
-        ready = hasattr(self, "_scheme")  # not while the base class is being built
-        if ready and event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+        ready = hasattr(self, "_palette_key")  # not while the base class is being built
+        if ready and event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange,
+                                      QEvent.Type.ApplicationPaletteChange):
             self.restyle()
         super().changeEvent(event)
 
@@ -307,16 +364,16 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         self.readout.show()
         return text
 
-    def _add_threshold(self, name: str, value: float, colour: str) -> None:
+    def _add_threshold(self, name: str, value: float) -> None:
         unit = f" {unit_name(self.spec.unit)}" if self.spec and self.spec.unit else ""
         words = {"warning": _("Warning {value}"), "critical": _("Critical {value}"),
                  "service limit": _("Service limit {value}")}
         line = pg.InfiniteLine(
             pos=value, angle=0, movable=False,
-            pen=pg.mkPen(colour, width=1.2, style=Qt.PenStyle.DashLine),
             label=words[name].format(value=number(value) + unit),
-            labelOpts={"position": 0.02, "color": colour, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]},
         )
+        _paint_threshold(line, THRESHOLD_TONES[name], self.colours)
         self.getPlotItem().addItem(line, ignoreBounds=True)
         self.threshold_lines[name] = line
 
@@ -339,17 +396,17 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         self.forecast = forecast
         if forecast is None:
             return
-        colour = TREND_COLOUR[current_scheme()]
+        c = self.colours
         start = forecast.fit_start or (float(self._t[0]) if self._t.size
                                        else forecast.t_ref - 7 * DAY)
         end = forecast.crossing_at or forecast.t_ref + 7 * DAY
         xs = np.array([start, forecast.t_ref])
         self.trend_line = pg.PlotCurveItem(xs, forecast.value_at(xs),
-                                           pen=pg.mkPen(colour, width=2), name=_("Trend"))
+                                           pen=pg.mkPen(c.trend, width=2), name=_("Trend"))
         fx = np.array([forecast.t_ref, max(end, forecast.t_ref)])
         self.forecast_line = pg.PlotCurveItem(
             fx, forecast.value_at(fx), name=_("Forecast"),
-            pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+            pen=pg.mkPen(c.trend, width=2, style=Qt.PenStyle.DashLine))
         item.addItem(self.trend_line)
         item.addItem(self.forecast_line)
         if forecast.crossing_at is not None:
@@ -357,13 +414,13 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
                 forecast.value_at(forecast.crossing_at))
             self.crossing_marker = pg.ScatterPlotItem(
                 [forecast.crossing_at], [y], symbol="o", size=12,
-                pen=pg.mkPen(CRITICAL_COLOUR, width=2), brush=pg.mkBrush(QColor(0, 0, 0, 0)))
+                pen=pg.mkPen(c.line("error"), width=2), brush=pg.mkBrush(QColor(0, 0, 0, 0)))
             moment = datetime.fromtimestamp(forecast.crossing_at)
             text = _("Crosses {value} ~{day}").format(value=number(float(f"{y:.4g}")),
                                                        day=day_text(moment.astimezone()))
             self.crossing_marker.setToolTip(_("Predicted crossing: {moment}").format(
                 moment=f"{day_text(moment.astimezone())} {clock(moment.astimezone())}"))
-            self.crossing_label = pg.TextItem(text, color=CRITICAL_COLOUR, anchor=(1, 1.2))
+            self.crossing_label = pg.TextItem(text, color=c.word("error"), anchor=(1, 1.2))
             self.crossing_label.setPos(forecast.crossing_at, y)
             item.addItem(self.crossing_marker)
             item.addItem(self.crossing_label)
@@ -384,7 +441,7 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
             named.add(event.legend)
             marker.setZValue(5)
             marker.setToolTip(event.tooltip)
-            _paint_event(marker, event)
+            _paint_event(marker, event, self.colours)
             item.addItem(marker)
             self.events.append((event, marker))
         self._describe()
@@ -402,8 +459,8 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
             region = pg.LinearRegionItem((span.start, end), movable=False)
             region.setZValue(-5)
             region.setToolTip(span.tooltip)
-            label = pg.TextItem(span.label, anchor=(0, 0))
-            _paint_span(region, label, span)
+            label = pg.TextItem(span.label, anchor=(0, 1))
+            _paint_span(region, label, span, self.colours)
             item.addItem(region, ignoreBounds=True)
             item.addItem(label, ignoreBounds=True)
             self.spans.append((span, region, label))
@@ -454,9 +511,9 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         return int(self.mean_line.xData.size) if self.mean_line.xData is not None else 0
 
     def _refresh(self) -> None:
-        (_x0, _x1), (_y0, y1) = self.viewbox.viewRange()
+        (_x0, _x1), (y0, _y1) = self.viewbox.viewRange()
         for span, _region, label in self.spans:
-            label.setPos(span.start, y1)  # the label stays at the top of the view
+            label.setPos(span.start, y0)  # at the foot of the view, clear of the legend
         if not self._t.size:
             return
         (x0, x1), _ = self.viewbox.viewRange()
@@ -488,18 +545,25 @@ class TelemetryChart(pg.PlotWidget):  # type: ignore[misc]
         event.accept()
 
 
-def _paint_event(marker: pg.ScatterPlotItem, event: ChartEvent) -> None:
-    colour = QColor(tone(event.tone))
-    marker.setPen(pg.mkPen(QColor(PALETTES[current_scheme()]["base"]), width=1.5))
-    marker.setBrush(pg.mkBrush(colour))
+def _paint_threshold(line: pg.InfiniteLine, meaning: str, c: ChartColours) -> None:
+    line.setPen(pg.mkPen(c.line(meaning), width=1.2, style=Qt.PenStyle.DashLine))
+    line.label.setColor(c.word(meaning))
 
 
-def _paint_span(region: pg.LinearRegionItem, label: pg.TextItem, span: ChartSpan) -> None:
-    colour = QColor(tone(span.tone))
+def _paint_event(marker: pg.ScatterPlotItem, event: ChartEvent, c: ChartColours) -> None:
+    marker.setPen(pg.mkPen(c.background, width=1.5))
+    marker.setBrush(pg.mkBrush(c.line(event.tone)))
+
+
+def _paint_span(region: pg.LinearRegionItem, label: pg.TextItem, span: ChartSpan,
+                c: ChartColours) -> None:
+    colour = c.line(span.tone)
     fill = QColor(colour)
-    fill.setAlpha(45)
+    fill.setAlpha(SPAN_ALPHA)
     region.setBrush(pg.mkBrush(fill))
     region.setHoverBrush(pg.mkBrush(fill))
     for line in region.lines:
         line.setPen(pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine))
-    label.setColor(colour)
+    # the label sits on the span's tint: readable there and on the plain background
+    label.setColor(readable(c.word(span.tone),
+                            [c.background, tinted(c.background, colour, SPAN_ALPHA)]))

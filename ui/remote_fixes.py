@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFrame,
+    QHeaderView,
     QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -54,6 +57,29 @@ def fix_sentence(fix: Any, asset: Any | None) -> str:
         verified=verified_text(fix, asset))
 
 
+class WrappingRows(QStyledItemDelegate):
+    """Rows as high as their wrapped text in the columns' widths now (a tree view measures
+    rows without the column's width, so wrapped text would be cut off)."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self.tree = tree
+        relayout = QTimer(tree, singleShot=True, interval=0)
+        relayout.timeout.connect(tree.doItemsLayout)  # measure the rows again
+        tree.header().sectionResized.connect(relayout.start)
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        text = str(index.data() or "")
+        width = self.tree.columnWidth(index.column()) - 10  # the cell's padding
+        if width <= 0 or not text:
+            return size
+        bound = option.fontMetrics.boundingRect(
+            QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), text)
+        return QSize(size.width(), max(size.height(), bound.height() + 6))
+
+
 class RemoteFixesDialog(QDialog):
     """Every remote fix at the technician's customers, newest first."""
 
@@ -72,6 +98,14 @@ class RemoteFixesDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setHeaderLabels([_("When"), _("Customer"), _("Asset"), _("What was done"),
                                    _("Verified by")])
+        # short columns as wide as their text; what was done and its proof share the rest
+        # and wrap, so nothing is cut off however narrow the screen or long the language
+        self.tree.setWordWrap(True)
+        self.tree.setItemDelegate(WrappingRows(self.tree))
+        header = self.tree.header()
+        for column in range(self.tree.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents
+                                        if column < 3 else QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.setObjectName("remoteFixesButtons")
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
@@ -96,8 +130,6 @@ class RemoteFixesDialog(QDialog):
             for column in range(self.tree.columnCount()):
                 item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
-        for column in range(self.tree.columnCount() - 1):
-            self.tree.resizeColumnToContents(column)
         self.intro.setText(ngettext(
             "{count} problem the office resolved remotely at your customers in the last 90 "
             "days, before anyone had to go. Worth a word at your next visit.",

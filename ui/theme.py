@@ -49,7 +49,7 @@ ROLES = {"text": QPalette.ColorRole.WindowText, "accent": QPalette.ColorRole.Lin
          "muted": QPalette.ColorRole.PlaceholderText}
 # ... the others a hue (given as the light scheme's colour), made readable on the palette
 HUES = {"error": "#b3261e", "warn": "#a15c00", "ok": "#1e7d32", "star": "#e0a100",
-        "urgent": "#c0392b", "high": "#a85500"}
+        "urgent": "#c0392b", "high": "#a85500", "trend": "#6a3fb5"}
 _SEMANTIC: dict[tuple[str, int, float], QColor] = {}
 
 
@@ -94,7 +94,8 @@ def backgrounds(palette: QPalette) -> list[QColor]:
 
 
 def semantic(name: str, palette: QPalette | None = None, need: float = AA_TEXT) -> QColor:
-    """The colour of a meaning (error, warn, ok, accent, muted, text, star, urgent, high)
+    """The colour of a meaning (error, warn, ok, accent, muted, text, star, urgent, high,
+    trend)
     derived from ``palette`` (the application's by default): readable on its backgrounds
     in any scheme, and new whenever the palette changes (a live light/dark switch)."""
     palette = palette if palette is not None else QGuiApplication.palette()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -84,4 +85,56 @@ def item_failures(view: QAbstractItemView, rows: int = 200) -> list[str]:
             if got < AA_NORMAL:
                 failures.append(f"{view.objectName()} ({r}, {c}) {index.data()[:30]!r}: "
                                 f"{colour.name()} = {got:.2f}")
+    return failures
+
+
+def chart_failures(chart: Any) -> list[str]:
+    """Each colour a telemetry chart (ui.charts.TelemetryChart) draws that does not reach
+    WCAG AA on its background: 4.5:1 for words, 3:1 for lines and markers. A span's label
+    is also checked on the span's tint."""
+    ground = chart.backgroundBrush().color()
+    checks: list[tuple[str, QColor, QColor, float]] = []  # what, colour, on, need
+
+    def word(name: str, colour: QColor, on: QColor = ground) -> None:
+        checks.append((name, colour, on, AA_NORMAL))
+
+    def graphic(name: str, colour: QColor) -> None:
+        checks.append((name, colour, ground, AA_LARGE))
+
+    item = chart.getPlotItem()
+    for name in ("bottom", "left"):
+        word(f"{name} axis", item.getAxis(name).textPen().color())
+    word("readout", chart.readout.textItem.defaultTextColor())
+    for _sample, entry in chart.legend.items:  # LabelItem: its colour is in its rich text
+        for colour in re.findall(r"color:\s*(#[0-9a-fA-F]{6})", entry.item.toHtml()):
+            word(f"legend {entry.text!r}", QColor(colour))
+    graphic("mean line", chart.mean_line.opts["pen"].color())
+    for name, line in chart.threshold_lines.items():
+        graphic(f"{name} line", line.pen.color())
+        word(f"{name} label", line.label.textItem.defaultTextColor())
+    for name, curve in (("trend", chart.trend_line), ("forecast", chart.forecast_line)):
+        if curve is not None:
+            graphic(name, curve.opts["pen"].color())
+    if chart.crossing_marker is not None:
+        graphic("crossing marker", chart.crossing_marker.opts["pen"].color())
+    if chart.crossing_label is not None:
+        word("crossing label", chart.crossing_label.textItem.defaultTextColor())
+    for event, marker in chart.events:
+        graphic(f"marker {event.legend!r}", marker.opts["brush"].color())
+    for span, region, label in chart.spans:
+        fill = region.brush.color()
+        a = fill.alphaF()
+        tint = QColor.fromRgbF(*((1 - a) * b + a * c for b, c in (
+            (ground.redF(), fill.redF()), (ground.greenF(), fill.greenF()),
+            (ground.blueF(), fill.blueF()))))
+        for line in region.lines:
+            graphic(f"span {span.label!r} edge", line.pen.color())
+        colour = label.textItem.defaultTextColor()
+        word(f"span label {span.label!r}", colour)
+        word(f"span label {span.label!r} on its tint", colour, tint)
+    failures = []
+    for name, colour, on, need in checks:
+        got = ratio(colour, on)
+        if got < need:
+            failures.append(f"{name}: {colour.name()} on {on.name()} = {got:.2f}")
     return failures

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -17,9 +18,11 @@ from concierge.domain import AssetKind, metric_spec
 from concierge.protocol.schemas import Change, Insight, PullResponse, RemoteAttempt
 from concierge.store import Store
 from tests.core.session_factories import NOW, seeded_store, trend_insight, visit
-from ui.charts import TelemetryChart
+from tests.ui.contrast import chart_failures
+from tests.ui.test_palette_colours import PALETTES
+from ui.charts import Forecast, TelemetryChart
 from ui.tasks import TaskManager
-from ui.theme import PALETTES, palette_for, semantic
+from ui.theme import AA_GRAPHIC, palette_for, semantic
 from ui.visit.data import VisitBundle, load_bundle
 from ui.visit.detail import VisitDetail
 from ui.visit.evidence import anomaly_spans, attempt_events
@@ -64,16 +67,22 @@ def chart_with_series(qtbot: QtBot) -> TelemetryChart:
 
 
 @pytest.fixture
-def scheme(qapp: QApplication) -> Iterator[Callable[[str], None]]:
-    before, palette = qapp.property("conciergeScheme"), qapp.palette()
+def scheme(qapp: QApplication) -> Iterator[Callable[[str, QPalette], None]]:
+    """Switch live, as the theme controller does: the scheme's name, then the palette."""
+    before, palette = qapp.property("conciergeScheme"), QPalette(qapp.palette())
 
-    def switch(name: str) -> None:  # as the theme controller does
+    def switch(name: str, to: QPalette) -> None:
         qapp.setProperty("conciergeScheme", name)
-        qapp.setPalette(palette_for(name))
+        qapp.setPalette(to)
 
     yield switch
     qapp.setProperty("conciergeScheme", before)
     qapp.setPalette(palette)
+
+
+def line(meaning: str) -> str:
+    """A meaning's colour for lines and markers on the application's palette now."""
+    return semantic(meaning, QGuiApplication.palette(), AA_GRAPHIC).name()
 
 
 def test_remote_attempts_are_markers_with_their_result_on_the_mean_line(qtbot: QtBot) -> None:
@@ -95,8 +104,7 @@ def test_remote_attempts_are_markers_with_their_result_on_the_mean_line(qtbot: Q
     assert first_marker.toolTip() == first.tooltip
     x, y = (float(v[0]) for v in second_marker.getData())
     assert y == pytest.approx(float(np.interp(x, chart._t, chart._mean)))  # on the line
-    light = PALETTES["light"]
-    assert _brush(first_marker) == light["error"] and _brush(second_marker) == light["ok"]
+    assert _brush(first_marker) == line("error") and _brush(second_marker) == line("ok")
     assert _legend(chart) >= {"Remote fix: worked", "Remote fix: no effect"}
     assert "Result: effect verified" in chart.accessibleDescription()
     (x0, x1), _y = chart.viewbox.viewRange()
@@ -104,8 +112,8 @@ def test_remote_attempts_are_markers_with_their_result_on_the_mean_line(qtbot: Q
 
 
 def test_markers_and_spans_follow_a_live_switch_to_dark(
-        qtbot: QtBot, scheme: Callable[[str], None]) -> None:
-    scheme("light")
+        qtbot: QtBot, scheme: Callable[[str, QPalette], None]) -> None:
+    scheme("light", palette_for("light"))
     chart = chart_with_series(qtbot)
     chart.set_events(attempt_events([attempt("awaiting_approval", NOW - 86_400,
                                              sent_at=None, acked_at=None, command_id=None)]))
@@ -113,12 +121,10 @@ def test_markers_and_spans_follow_a_live_switch_to_dark(
                                   "door_cycle_time"))
     ((event, marker),) = chart.events
     ((_span, region, _label),) = chart.spans
-    light = _brush(marker)
-    assert light == semantic("warn", palette_for("light")).name()
-    scheme("dark")
-    chart.restyle()  # what a palette change event does
-    assert _brush(marker) == semantic("warn", palette_for("dark")).name() != light
-    assert region.brush.color().name() == _brush(marker)
+    assert _brush(marker) == line("warn")
+    scheme("dark", palette_for("dark"))  # no call: the palette change event restyles
+    qtbot.waitUntil(lambda: _brush(marker) == line("warn"))
+    assert region.brush.color().name() == line("warn")
     assert event.tooltip.splitlines()[1].startswith("Decided ")
     assert event.tooltip.splitlines()[-1] == "Result: waiting for approval"
 
@@ -133,8 +139,32 @@ def test_the_anomaly_window_is_shaded_and_explained(qtbot: QtBot) -> None:
     assert region.getRegion() == pytest.approx((onset, end))
     assert label.toPlainText().startswith("Unusual since ")
     assert span.tooltip.startswith("Unusual behaviour: the engine saw Door cycle time change")
-    assert region.brush.color().name() == PALETTES["light"]["warn"]
+    assert region.brush.color().name() == line("warn")
     assert span.tooltip in chart.accessibleDescription()
+
+
+@pytest.mark.parametrize("name", list(PALETTES))
+def test_every_chart_colour_reads_at_aa_after_a_live_switch(
+        qtbot: QtBot, scheme: Callable[[str, QPalette], None], name: str) -> None:
+    """Words 4.5:1 and lines 3:1 on the chart's background: thresholds and their labels,
+    the trend and forecast, the crossing and its label, markers and the anomaly span."""
+    scheme("light", palette_for("light"))
+    chart = chart_with_series(qtbot)
+    assert set(chart.threshold_lines) == {"warning", "critical"}
+    crossing = NOW + 3 * 86_400
+    chart.set_forecast(Forecast(0.05, 5.7, NOW, threshold=6.0, crossing_at=crossing,
+                                fit_start=NOW - 7 * 86_400))
+    chart.set_events(attempt_events([attempt("fixed", NOW - 2 * 86_400),
+                                     attempt("not_fixed", NOW - 5 * 86_400),
+                                     attempt("awaiting_approval", NOW - 86_400)], "s"))
+    chart.set_spans(anomaly_spans([anomaly(NOW - 3 * 86_400, NOW - 2 * 86_400)], "e1",
+                                  "door_cycle_time"))
+    assert chart.crossing_label is not None and len(chart.events) == 3 and chart.spans
+    palette = PALETTES[name]()
+    base = palette.color(QPalette.ColorRole.Base)
+    scheme("dark" if name in ("dark", "navy") else "light", palette)
+    qtbot.waitUntil(lambda: chart.backgroundBrush().color() == base)
+    assert chart_failures(chart) == [], name
 
 
 @pytest.fixture

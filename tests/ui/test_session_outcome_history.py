@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from concierge.protocol.schemas import Change, PullResponse, TelemetrySeries
 from concierge.session.engine import SessionEngine
 from concierge.store import Store
 from tests.core.session_factories import NOW, NOW_DT, seeded_store, trend_insight, visit
+from ui.format import SEVERITY_TONES
 from ui.tasks import TaskManager
+from ui.theme import palette_for, tone
 from ui.visit.data import VisitBundle, load_bundle
 from ui.visit.detail import VisitDetail
 
@@ -109,3 +114,44 @@ def test_no_outcome_for_a_session_not_completed(qtbot: QtBot, tasks: TaskManager
         assert bundle.outcomes == {}
     finally:
         s.close()
+
+
+def _colours(text: str) -> set[str]:
+    return set(re.findall(r"color:\s*(#[0-9a-fA-F]{6})", text))
+
+
+def test_verdict_and_severity_words_follow_a_live_switch(
+        qtbot: QtBot, tasks: TaskManager, store: Store, qapp: QApplication) -> None:
+    """The visit page's rich text is re-coloured when the palette changes (a light/dark
+    switch while the page is open), not only when the page is next built."""
+    bundles: list[VisitBundle] = []
+    with qtbot.waitSignal(tasks.finished_all, timeout=10_000):
+        tasks.db(lambda: load_bundle(store, "visit-2", now=LATER[-1])).success(
+            bundles.append).run()
+    warning = trend_insight("i2", "e2", "motor_temp", level=70.0, slope=1.0, threshold=85.0)
+    bundle = dataclasses.replace(bundles[0], insights=[*bundles[0].insights, warning])
+    original = QPalette(qapp.palette())
+    qapp.setPalette(palette_for("light"))
+    try:
+        detail = VisitDetail(bundle)
+        qtbot.addWidget(detail)
+        detail.show()
+        qtbot.waitExposed(detail)
+        outcome = detail.findChild(QLabel, "historyOutcome:visit-1")
+        insights = detail.findChildren(QLabel, "insightRow")
+        assert outcome is not None and insights
+        light = {tone(m) for m in ("ok", "error", "muted")}
+        assert _colours(outcome.text()) == light
+        severities = {m for i in bundle.insights for m in [SEVERITY_TONES.get(
+            str(i.severity), "muted")]}
+        assert set().union(*(_colours(r.text()) for r in insights)) == {
+            tone(m) for m in severities}
+
+        qapp.setPalette(palette_for("dark"))
+        dark = {tone(m) for m in ("ok", "error", "muted")}
+        assert dark.isdisjoint(light)  # a switch that must show
+        qtbot.waitUntil(lambda: _colours(outcome.text()) == dark)
+        assert set().union(*(_colours(r.text()) for r in insights)) == {
+            tone(m) for m in severities}
+    finally:
+        qapp.setPalette(original)

@@ -7,20 +7,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QComboBox,
-    QHeaderView,
-    QLineEdit,
-    QPlainTextEdit,
-    QWidget,
-)
 from pytestqt.qtbot import QtBot
 
 from concierge.session.state import Step
 from concierge.store import Store
 from tests.core.session_factories import seeded_store, trend_insight
+from tests.ui.naming import unnamed
 from ui.context import AppContext
 from ui.session import SessionWindow
 from ui.session.signature import SignaturePad
@@ -71,16 +63,6 @@ def sign(qtbot: QtBot, pad: SignaturePad) -> None:
     qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(210, 90))
 
 
-def in_combo(widget: QWidget) -> bool:
-    """Part of a combo box's own popup."""
-    parent = widget.parentWidget()
-    while parent is not None:
-        if isinstance(parent, QComboBox):
-            return True
-        parent = parent.parentWidget()
-    return type(widget.parentWidget()).__name__ == "QComboBoxPrivateContainer"
-
-
 def test_the_window_is_complete_when_loaded(qtbot: QtBot, ctx: AppContext) -> None:
     """``loaded`` (and ``ready``) mean the pages are on screen: a layout would otherwise
     show widgets added to a visible window only at Qt's next event pass, and whoever reads
@@ -100,16 +82,7 @@ def test_every_interactive_widget_is_named(qtbot: QtBot, ctx: AppContext) -> Non
         w.go(step)
     assert len(w.optimise.cards) == len(w.engine.doc.checklist) > 5
     settle(qtbot, w)
-    kinds = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractItemView,
-             SignaturePad)
-    unnamed = [
-        f"{type(c).__name__}:{c.objectName()!r}:{c.accessibleName()!r}"
-        for c in w.findChildren(QWidget)
-        if isinstance(c, kinds) and not isinstance(c, QHeaderView) and not in_combo(c)
-        and not c.objectName().startswith("qt_")  # Qt's own internals
-        and not (c.objectName() and c.accessibleName())
-    ]
-    assert unnamed == []
+    assert unnamed(w, SignaturePad) == []  # the help card and its answers too
 
 
 def test_walk_through_autosaves_and_completes(qtbot: QtBot, ctx: AppContext,

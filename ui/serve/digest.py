@@ -158,7 +158,7 @@ class DigestDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("digestDialog")
         self.setWindowTitle(_("Praise and follow-ups"))
-        self.resize(760, 420)
+        self.resize(960, 440)  # room for the follow-ups: what, kind, status, owner, due, where
         self.tabs = QTabWidget()
         self.tabs.setObjectName("digestTabs")
         self.tabs.setAccessibleName(_("Praise, follow-ups and whether work held"))

@@ -12,7 +12,17 @@ from typing import Any
 
 from PySide6.QtCore import QDir, QFileInfo, QSize, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QIcon, QImage, QImageReader, QPixmap
-from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QListView, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialogButtonBox,
+    QFileDialog,
+    QFileIconProvider,
+    QLineEdit,
+    QListView,
+    QWidget,
+)
+
+from concierge.i18n import _
 
 THUMB = 96  # px, the longer side
 IMAGE_SUFFIXES = frozenset(("png", "jpg", "jpeg"))
@@ -75,7 +85,9 @@ class PhotoDialog(QFileDialog):
 
     def __init__(self, parent: QWidget, title: str, tasks: Any | None) -> None:
         super().__init__(parent, title, pictures_folder())
+        self.setObjectName("photoDialog")
         self.setOption(QFileDialog.Option.DontUseNativeDialog)
+        self._name_parts()
         self.setFileMode(QFileDialog.FileMode.ExistingFile)
         self.setViewMode(QFileDialog.ViewMode.List)
         self.icons = ThumbnailIcons(tasks, self) if tasks is not None else None
@@ -88,3 +100,22 @@ class PhotoDialog(QFileDialog):
             view.setGridSize(QSize(THUMB + 40, THUMB + 36))
             view.setResizeMode(QListView.ResizeMode.Adjust)
             view.setWordWrap(True)
+
+    def _name_parts(self) -> None:
+        """Qt's dialog names its parts for code, not for screen readers: say what they are."""
+        spoken = {(QComboBox, "lookInCombo"): _("Folder"),
+                  (QLineEdit, "fileNameEdit"): _("File name"),
+                  (QComboBox, "fileTypeCombo"): _("Kinds of file shown")}
+        for (kind, name), words in spoken.items():
+            part = self.findChild(kind, name)
+            if part is not None:
+                part.setAccessibleName(words)
+        box = self.findChild(QDialogButtonBox, "buttonBox")
+        if box is not None:
+            for which, name, words in (
+                    (QDialogButtonBox.StandardButton.Open, "photoOpen", _("Attach this file")),
+                    (QDialogButtonBox.StandardButton.Cancel, "photoCancel", _("Cancel"))):
+                button = box.button(which)
+                if button is not None:
+                    button.setObjectName(name)
+                    button.setAccessibleName(words)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from typing import Any
@@ -369,8 +370,8 @@ class VisitDetail(QWidget):
     def _outcome_label(self, visit_id: str, outcomes: list[Any], names: dict[str, str]
                        ) -> QLabel:
         """Per KPI: baseline → since the visit, and whether the improvement held."""
-        rows = []
         spoken = []
+        shown = []  # (KPI · where, baseline → since, verdict)
         waiting = []
         for o in outcomes:
             unit = o.kpi.unit
@@ -382,20 +383,27 @@ class VisitDetail(QWidget):
             if o.verdict == "no data yet":
                 waiting.append(f"{o.kpi.label} · {where}")
                 continue
-            colour = tone(VERDICT_TONES.get(o.verdict, "muted"))
-            rows.append(
-                f"<tr><td>{html.escape(o.kpi.label)} · {html.escape(where)}&nbsp;</td>"
-                f"<td nowrap>{html.escape(fmt_value(o.baseline, unit))} → "
-                f"{html.escape(since)}&nbsp;</td>"
-                f"<td nowrap style='color:{colour}; font-weight:600'>"
-                f"{html.escape(verdict_name(o.verdict))}</td></tr>")
-        text = "<span>" + _("Since the visit (baseline → now):") + "</span>"
-        if rows:
-            text += "<table cellspacing='0'>" + "".join(rows) + "</table>"
-        if waiting:
-            waiting_text = _("No data yet: {kpis}.").format(kpis=html.escape(", ".join(waiting)))
-            text += f"<span style='color:{tone('muted')}'>{waiting_text}</span>"
-        label = _label(text, f"historyOutcome:{visit_id}")
+            shown.append((f"{o.kpi.label} · {where}", f"{fmt_value(o.baseline, unit)} → {since}",
+                          o.verdict))
+
+        def text() -> str:
+            """In the palette's colours now (again after a live switch)."""
+            rows = "".join(
+                f"<tr><td>{html.escape(what)}&nbsp;</td>"
+                f"<td nowrap>{html.escape(change)}&nbsp;</td>"
+                f"<td nowrap style='color:{tone(VERDICT_TONES.get(verdict, 'muted'))}; "
+                f"font-weight:600'>{html.escape(verdict_name(verdict))}</td></tr>"
+                for what, change, verdict in shown)
+            result = "<span>" + _("Since the visit (baseline → now):") + "</span>"
+            if rows:
+                result += "<table cellspacing='0'>" + rows + "</table>"
+            if waiting:
+                words = _("No data yet: {kpis}.").format(kpis=html.escape(", ".join(waiting)))
+                result += f"<span style='color:{tone('muted')}'>{words}</span>"
+            return result
+
+        label = _label("", f"historyOutcome:{visit_id}")
+        follow_palette(label, lambda: label.setText(text()))
         label.setAccessibleName(_("Outcome since the visit: {outcomes}")
                                 .format(outcomes="; ".join(spoken)))
         return label
@@ -404,19 +412,11 @@ class VisitDetail(QWidget):
         card, layout = _card(_("Why this visit"), "insightsCard")
         assets = {a.id: a for a in bundle.assets}
         for insight in sorted(bundle.insights, key=_severity_rank):
-            colour = tone(SEVERITY_TONES.get(str(insight.severity), "muted"))
             asset = assets.get(insight.asset_id)
             where = f" · {asset.model}" if asset is not None else ""
-            text = (
-                f"<span style='color:{colour}; font-weight:600'>"
-                f"{html.escape(severity_name(str(insight.severity)).upper())}</span> "
-                f"<b>{html.escape(headline_of(insight))}</b>{html.escape(where)}<br>"
-                f"{html.escape(explanation_text(insight))}<br>"
-                "<span>" + html.escape(_("Confidence {confidence} · impact {when}").format(
-                    confidence=ui().percent(insight.confidence),
-                    when=when_text(insight.predicted_impact_at))) + "</span>")
-            row = _label(text, "insightRow")
+            row = _label("", "insightRow")
             row.setProperty("severity", str(insight.severity))
+            follow_palette(row, functools.partial(_paint_insight, row, insight, where))
             layout.addWidget(row)
         if not bundle.insights:
             layout.addWidget(_label(_("No open insights: a routine visit."), "insightsEmpty",
@@ -456,6 +456,19 @@ class VisitDetail(QWidget):
             layout.addWidget(_label(_("No telemetry stored for these assets yet."), "chartsEmpty",
                                     "muted"))
         return card
+
+
+def _paint_insight(row: QLabel, insight: Any, where: str) -> None:
+    """An insight as rich text, its severity in the palette's colour now."""
+    colour = tone(SEVERITY_TONES.get(str(insight.severity), "muted"))
+    row.setText(
+        f"<span style='color:{colour}; font-weight:600'>"
+        f"{html.escape(severity_name(str(insight.severity)).upper())}</span> "
+        f"<b>{html.escape(headline_of(insight))}</b>{html.escape(where)}<br>"
+        f"{html.escape(explanation_text(insight))}<br>"
+        "<span>" + html.escape(_("Confidence {confidence} · impact {when}").format(
+            confidence=ui().percent(insight.confidence),
+            when=when_text(insight.predicted_impact_at))) + "</span>")
 
 
 def _severity_rank(insight: Any) -> int:
