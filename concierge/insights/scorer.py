@@ -19,6 +19,10 @@ enough for a few microseconds per point:
   shape novelty on blocks of ``RESONANCE_SHARE`` of probation; only a new
   prototype that the series' own adaptive vigilance finds clearly novel
   (confidence >= ``RESONANCE_LEVEL``) reaches the alarm threshold;
+* **level-shift channel** (:mod:`concierge.insights.level_shift`): the mean of
+  the last two contexts' block means against a slow running mean of the blocks
+  before them, judged by its own Gaussian tail (a level that moves inside the
+  range already seen);
 * **range channel**: a value beyond everything seen before the current
   context, by more than ``RANGE_TOLERANCE`` robust scales, scores 1.  The
   range starts from the probation data and grows as data arrives (no look-ahead);
