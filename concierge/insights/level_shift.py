@@ -4,8 +4,7 @@
 The range channel misses a level that moves to a new place *within* the seen range
 (a cycle's trough held too long, a slow climb back), and the context channel misses
 it when each context on its own looks like an old one.  This channel compares the
-median of the last ``SHIFT_CONTEXTS`` contexts' block means (a median, so that a
-spike, the range channel's business, does not move it) with a slow running mean
+mean of the last ``SHIFT_CONTEXTS`` contexts' block means with a slow running mean
 (horizon one probation) of the block means before them.  The departure, in robust
 scales, is judged like the context surprise: a Gaussian upper tail against the
 series' own history of departures (HTM's anomaly likelihood), so each series
@@ -15,7 +14,6 @@ normalises itself and a restless one needs a larger shift.
 from __future__ import annotations
 
 import math
-import statistics
 from collections import deque
 
 SHIFT_CONTEXTS = 2  # short window, in contexts (16 blocks at 8 blocks per context)
@@ -43,7 +41,7 @@ class LevelShift:
         short.append(block_mean)
         if math.isnan(self._slow):
             return 1.0
-        departure = abs(statistics.median(short) - self._slow) / scale
+        departure = abs(math.fsum(short) / len(short) - self._slow) / scale
         history = self._history
         n = len(history)
         tail = 1.0

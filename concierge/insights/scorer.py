@@ -19,7 +19,7 @@ enough for a few microseconds per point:
   shape novelty on blocks of ``RESONANCE_SHARE`` of probation; only a new
   prototype that the series' own adaptive vigilance finds clearly novel
   (confidence >= ``RESONANCE_LEVEL``) reaches the alarm threshold;
-* **level-shift channel** (:mod:`concierge.insights.level_shift`): the median of
+* **level-shift channel** (:mod:`concierge.insights.level_shift`): the mean of
   the last two contexts' block means against a slow running mean of the blocks
   before them, judged by its own Gaussian tail (a level that moves inside the
   range already seen);
@@ -61,9 +61,9 @@ RANGE_TOLERANCE = 0.2  # robust scales a new extreme must clear beyond the seen 
 RESONANCE_SHARE = 1.0 / 150.0  # block length of the resonance channel / probation (4-5 at 750)
 RESONANCE_LEVEL = 0.95  # resonance confidence that scores 1 (a new shape, clearly novel)
 
-ALARM_THRESHOLD = 0.51  # tuned by NAB's sweeper on the 51-file corpus: standard 76.5
-SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.51: p ~ 8e-7)
-SHIFT_DECADES = 16.0  # the level-shift tail (x2, Bonferroni) scores 1 at 1e-16 (0.51: p ~ 4e-9)
+ALARM_THRESHOLD = 0.61  # tuned by NAB's sweeper on the 51-file corpus: standard 74.9
+SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.61: p ~ 5e-8)
+SHIFT_DECADES = 16.0  # the level-shift tail (x2, Bonferroni) scores 1 at 1e-16 (0.61: p ~ 3e-10)
 
 SHORT = 2  # raw surprises averaged for the current block
 MEMORY = 1500  # contexts kept for the nearest-neighbour search
