@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import targets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -45,6 +46,13 @@ PROFILES = {
     "reward_low_FP_rate": (1.0, 0.22, 1.0),
     "reward_low_FN_rate": (1.0, 0.11, 2.0),
 }
+# Targets of issue #20: the standard score above every published detector (ARTime 74.9),
+# low-FP and low-FN no worse than Numenta HTM's published best (NAB scoreboard, 58 files),
+# and a median per-point cost that lets the office score every series.
+STANDARD_TARGET = 75.0
+HTM_LOW_FP = 62.6
+HTM_LOW_FN = 75.2
+MEDIAN_US_TARGET = 20.0
 THRESHOLDS = np.unique(
     np.concatenate((np.linspace(0.05, 1.0, 96), 1.0 - np.logspace(-12.0, -2.0, 61)))
 )
@@ -316,7 +324,27 @@ def robustness(
         print(f"  {name:>17} ({base:.4g}): " + ",  ".join(cells))
 
 
-def main(names: Iterable[str] = DETECTORS, extras: bool = True) -> None:
+def check_targets(figures: dict[str, dict[str, float]]) -> None:
+    """Record the scorer's figures against the issue's targets (``make bench``'s table)."""
+    ours = figures.get("AnomalyScorer")
+    if ours is None:
+        return
+    base = figures.get("Windowed Gaussian", {})
+
+    def beside(key: str, unit: str = "") -> str:
+        return f"Windowed Gaussian {base[key]:.1f}{unit}" if key in base else ""
+
+    targets.check("NAB standard score (51 files)", ours["standard"], "pts",
+                  at_least=STANDARD_TARGET, baseline=beside("standard"))
+    targets.check("NAB low-FP score (HTM 62.6)", ours["reward_low_FP_rate"], "pts",
+                  at_least=HTM_LOW_FP, baseline=beside("reward_low_FP_rate"))
+    targets.check("NAB low-FN score (HTM 75.2)", ours["reward_low_FN_rate"], "pts",
+                  at_least=HTM_LOW_FN, baseline=beside("reward_low_FN_rate"))
+    targets.check("NAB scorer cost per point (median)", ours["median_us"], "us",
+                  at_most=MEDIAN_US_TARGET, baseline=beside("median_us", " us"))
+
+
+def main(names: Iterable[str] = DETECTORS, extras: bool = True) -> int:
     root = nab_dir()
     files = load_corpus(root)
     n_rows = sum(f.t.size for f in files)
@@ -327,6 +355,7 @@ def main(names: Iterable[str] = DETECTORS, extras: bool = True) -> None:
     print(f"NAB corpus: {len(files)} files, {n_rows} rows, {n_windows} scored windows ({root})")
     print("normalised scores (null detector 0, perfect 100); one threshold per detector")
     timed = files[:: max(1, len(files) // 8)]
+    figures: dict[str, dict[str, float]] = {}
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         for name in names:
             scores = run_detector(name, files, pool)
@@ -334,6 +363,7 @@ def main(names: Iterable[str] = DETECTORS, extras: bool = True) -> None:
             std, threshold = results["standard"]
             hits, fps = counts(weights["standard"], scores, threshold)
             cost, mean_cost, p99_cost = us_per_point(name, timed)
+            figures[name] = {p: r[0] for p, r in results.items()} | {"median_us": cost}
             print(
                 f"{name:>18}: standard {std:5.1f} (threshold {threshold:.6f}), "
                 f"reward_low_FP {results['reward_low_FP_rate'][0]:5.1f}, "
@@ -358,8 +388,10 @@ def main(names: Iterable[str] = DETECTORS, extras: bool = True) -> None:
         if extras and "AnomalyScorer" in names:
             folds(files, weights["standard"], pool)
             robustness(files, weights, pool)
+    check_targets(figures)
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--quick"]
-    main(args or list(DETECTORS), extras="--quick" not in sys.argv[1:])
+    sys.exit(main(args or list(DETECTORS), extras="--quick" not in sys.argv[1:]))

@@ -19,6 +19,10 @@ enough for a few microseconds per point:
   shape novelty on blocks of ``RESONANCE_SHARE`` of probation; only a new
   prototype that the series' own adaptive vigilance finds clearly novel
   (confidence >= ``RESONANCE_LEVEL``) reaches the alarm threshold;
+* **level-shift channel** (:mod:`concierge.insights.level_shift`): the mean of
+  the last two contexts' block means against a slow running mean of the blocks
+  before them, judged by its own Gaussian tail (a level that moves inside the
+  range already seen);
 * **range channel**: a value beyond everything seen before the current
   context, by more than ``RANGE_TOLERANCE`` robust scales, scores 1.  The
   range starts from the probation data and grows as data arrives (no look-ahead);
@@ -45,6 +49,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from concierge.insights.level_shift import SHIFT_CONTEXTS, LevelShift
 from concierge.insights.resonance import ShapeResonance
 
 # The free parameters (ratios of the probation length, robust scales, a confidence).
@@ -56,8 +61,9 @@ RANGE_TOLERANCE = 0.2  # robust scales a new extreme must clear beyond the seen 
 RESONANCE_SHARE = 1.0 / 150.0  # block length of the resonance channel / probation (4-5 at 750)
 RESONANCE_LEVEL = 0.95  # resonance confidence that scores 1 (a new shape, clearly novel)
 
-ALARM_THRESHOLD = 0.60  # tuned by NAB's sweeper on the 51-file corpus: standard 73.8
-SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.60: p ~ 6e-8)
+ALARM_THRESHOLD = 0.61  # tuned by NAB's sweeper on the 51-file corpus: standard 74.9
+SCORE_DECADES = 12.0  # score 1 at a tail probability of 1e-12 (threshold 0.61: p ~ 5e-8)
+SHIFT_DECADES = 16.0  # the level-shift tail (x2, Bonferroni) scores 1 at 1e-16 (0.61: p ~ 3e-10)
 
 SHORT = 2  # raw surprises averaged for the current block
 MEMORY = 1500  # contexts kept for the nearest-neighbour search
@@ -129,6 +135,7 @@ class _State(msgspec.Struct, array_like=True):
     resonance_counters: list[int]
     resonance_sequences: list[list[float]]
     resonance_prototypes: bytes
+    level_shift: list[list[float]] = []  # empty in states written before the channel existed
 
 
 class AnomalyScorer:
@@ -173,6 +180,10 @@ class AnomalyScorer:
         self._alarm: tuple[float, float, float, float] | None = None  # at, score, onset, range
         self._alarm_recent: list[float] | None = None
         self._resonance = ShapeResonance(self.probation, round(p.resonance_share * self.probation))
+        self._level_shift = LevelShift(
+            SHIFT_CONTEXTS * self._embed, self._block_len, self.probation, self._long
+        )
+        self._shift_tail = 1.0
 
     # -- scoring --------------------------------------------------------------
 
@@ -192,19 +203,21 @@ class AnomalyScorer:
             if self._n == self.probation:
                 self._probation_values = []
         novelty = self._resonance.push(v)
-        tail = 1.0
+        tail = shift_tail = 1.0
         self._block.append(v)
         if len(self._block) >= self._block_len:
             tail = self._close_block()
+            shift_tail = min(1.0, 2.0 * self._shift_tail)  # two likelihood channels: Bonferroni
         beyond = self._out_of_range(v)
         if self._n <= self.probation:
             return 0.0
-        if tail < 0.05:
+        if min(tail, shift_tail) < 0.05:
             if math.isnan(self._rise):
                 self._rise = t
         elif tail < 1.0:
             self._rise = math.nan
         s = min(1.0, max(0.0, -math.log10(max(tail, 1e-300)) / SCORE_DECADES))
+        s = max(s, min(1.0, -math.log10(max(shift_tail, 1e-300)) / SHIFT_DECADES))
         if beyond > 0.0:
             s = 1.0
         if novelty >= self.params.resonance_level:
@@ -252,6 +265,7 @@ class AnomalyScorer:
         hi, lo = max(block), min(block)
         self._extremes.append(hi if abs(hi - self._block_avg) >= abs(lo - self._block_avg) else lo)
         self._blocks += 1
+        self._shift_tail = self._level_shift.push(mean, self._scale)
         if len(self._extremes) < self._embed:
             return 1.0
         w = np.fromiter(self._extremes, dtype=np.float64, count=self._embed)
@@ -394,6 +408,7 @@ class AnomalyScorer:
             resonance_counters=resonance[1],
             resonance_sequences=resonance[2],
             resonance_prototypes=resonance[3],
+            level_shift=self._level_shift.state(),
         )
         return msgspec.msgpack.encode(state)
 
@@ -424,6 +439,8 @@ class AnomalyScorer:
             a = state.alarm
             scorer._alarm = (a[0], a[1], a[2], a[3])
         scorer._alarm_recent = state.alarm_recent
+        if state.level_shift:
+            scorer._level_shift.restore(state.level_shift)
         scorer._resonance.restore(
             state.resonance_scalars,
             state.resonance_counters,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 import pytest
 
+from concierge.insights.level_shift import LevelShift
 from concierge.insights.resonance import MAX_PROTOTYPES, ShapeResonance
 from concierge.insights.scorer import (
     ALARM_THRESHOLD,
@@ -141,6 +143,33 @@ def test_state_is_compact_and_versioned() -> None:
     broken[3] = 99
     with pytest.raises(ValueError, match="version"):
         AnomalyScorer.from_state(bytes(broken))
+
+
+def test_a_state_from_before_the_level_shift_channel_still_loads() -> None:
+    """States checkpointed by the office before the channel existed lack its field:
+    they load, and the channel starts afresh (the other channels continue as they were)."""
+    scorer = AnomalyScorer(PROBATION)
+    v = base(10)
+    run(v[:ONSET], scorer)
+    fields = msgspec.msgpack.decode(scorer.to_state())
+    older = msgspec.msgpack.encode(fields[:-1])  # without the trailing level_shift field
+    restored = AnomalyScorer.from_state(older)
+    assert restored.to_state() != scorer.to_state()  # the channel's memory is empty
+    later = run(v[ONSET:], restored)
+    assert np.all((later >= 0.0) & (later <= 1.0))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_level_shift_tail_is_quiet_on_noise_and_small_after_a_shift(seed: int) -> None:
+    """Block means of noise, then a shift of two noise sigmas: the tail stays above 1e-8 on
+    the noise and falls below 1e-9 within 20 blocks of the shift."""
+    rng = np.random.default_rng(seed)
+    channel = LevelShift(16, 4, PROBATION, 300)
+    means = rng.normal(0.0, 1.0, 1500)
+    means[1000:] += 2.0
+    tails = np.array([channel.push(float(x), 1.0) for x in means.tolist()])
+    assert np.all(tails[:1000] > 1e-8)
+    assert np.any(tails[1000:1020] < 1e-9)
 
 
 def test_explain_names_the_channel_of_the_latest_alarm() -> None:

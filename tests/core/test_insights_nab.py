@@ -66,6 +66,15 @@ def test_fires_early_inside_the_labelled_window_of_jumps_up() -> None:
     assert alarms[alarms > end].size <= 1
 
 
+def test_a_level_shift_inside_the_seen_range_is_caught() -> None:
+    """ec2_cpu_utilization_53ea38's second window: the level moves without leaving the range
+    seen before, which only the level-shift channel catches (its score was at most 0.2)."""
+    t, v, windows = load("realAWSCloudwatch/ec2_cpu_utilization_53ea38.csv")
+    alarms = t[scores(t, v) >= ALARM_THRESHOLD]
+    start, end = windows[1]
+    assert np.any((alarms >= start) & (alarms <= end))
+
+
 NO_ANOMALY = [
     "artificialNoAnomaly/art_daily_no_noise.csv",
     "artificialNoAnomaly/art_daily_perfect_square_wave.csv",
