@@ -80,7 +80,8 @@ def test_praise_follow_ups_and_did_it_hold_reach_the_technician_offline(
     assert [row[2:] for row in praise] == [["5 / 5", "Lovely work on the doors"]]
     follow = texts(dialog.follow_ups)
     assert [row[0] for row in follow] == ["Quieter doors"]  # not another technician's
-    assert follow[0][2] == "open" and follow[0][3] and follow[0][4]  # status, owner, due
+    assert follow[0][2] == "open" and follow[0][4]  # status, due
+    assert follow[0][3] == "You"  # the owner by who they are, never an account id
     held = texts(dialog.held)
     assert [(row[2], row[4]) for row in held] == [("Door cycle time", "regressed")]
     assert "(" in held[0][1]  # the asset by model and serial, not its id

@@ -130,17 +130,25 @@ def _held_rows(store: Any, checks: list[Any], places: dict[str, str]) -> list[He
     return rows
 
 
+def _owner(owner: str, me: str | None) -> str:
+    """Who has an item, never an account id: this technician, or the office (which passed
+    it on to someone the laptop knows no name for)."""
+    return _("You") if owner == me else _("The office")
+
+
 def digest_rows(store: Any) -> dict[str, list[list[str]]]:
     """The three tables' rows, from the kept digest (runs on the database worker)."""
     from concierge.sync.digest import cached_digest
 
     digest = cached_digest(store)
+    account = store.account() if hasattr(store, "account") else None
+    me = account[1].id if account else None
     places: dict[str, str] = {}
     praise = [[_day(t.created_at), _place(store, t.site_id, places),
                f"{t.detail.get('rating', '')} / 5", str(t.detail.get("comment", ""))]
               for t in digest.tasks if t.kind == "praise"]
     follow = [[t.title, _word(TASK_KINDS, t.kind),
-               _word(TASK_STATUSES, t.status), t.owner, _day(t.due_at),
+               _word(TASK_STATUSES, t.status), _owner(t.owner, me), _day(t.due_at),
                _place(store, t.site_id, places)]
               for t in sorted(digest.tasks, key=lambda t: (t.status != "open", t.due_at))
               if t.kind != "praise"]
