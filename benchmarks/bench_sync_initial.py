@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from concierge.auth import Account, MemoryTokenStore
 from concierge.store import Store, telemetry
-from concierge.sync import SyncEngine, SyncOptions, SyncProgress
+from concierge.sync import SyncEngine, SyncOptions
 from concierge_office.demo_fleet import DEMO_PASSWORD, seed_bulk
 
 VISITS, ASSETS, TELEMETRY_ASSETS, DAYS, STEP = 20_000, 2_000, 200, 7, 300
@@ -91,17 +91,22 @@ def _one_sync(url: str, folder: Path) -> tuple[float, float, int, int, float]:
         timer = _StoreTimer(store)
         with account.client() as client:
             engine = SyncEngine(store, client, SyncOptions(page_size=1000))
-            marks: dict[str, float] = {}
+            # The board is complete when the last page of records is stored (a first sync
+            # pulls today's work first, then fetches its telemetry, then the rest).
+            stored_pages: list[float] = []
+            apply_page = store.replication.apply_page
 
-            def record_phase_start(progress: SyncProgress) -> None:
-                marks.setdefault(progress.phase, time.perf_counter())
+            def timed_apply_page(*args: Any, **kwargs: Any) -> Any:
+                outcome = apply_page(*args, **kwargs)
+                stored_pages.append(time.perf_counter())
+                return outcome
 
-            engine.events.progress.connect(record_phase_start)
+            store.replication.apply_page = timed_apply_page  # type: ignore[method-assign]
             began = time.perf_counter()
             result = engine.run_once()
             total = time.perf_counter() - began
             assert result.ok, result.error
-            pulled = marks.get("telemetry", began + total) - began
+            pulled = stored_pages[-1] - began
         with sqlite3.connect(folder / "concierge.sqlite3") as db:
             records = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
             points = db.execute("SELECT SUM(points) FROM telemetry_chunks").fetchone()[0] or 0

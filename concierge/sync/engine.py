@@ -378,8 +378,11 @@ class SyncEngine:
             self._refresh_assets("telemetry", near, now)
         if part == "near":
             return
-        # after a near pull, its assets were fetched a moment ago: skipped as recent
-        later = assets if part == "rest" else [a for a in assets if a not in set(near)]
+        if part == "rest":  # the near part's assets were fetched a moment ago
+            later = [a for a in assets
+                     if not 0 <= now - fetched.get(a, -math.inf) < self.options.telemetry_every]
+        else:
+            later = [a for a in assets if a not in set(near)]
         self._refresh_assets("history", later, now)
         replication.set_meta("telemetry_at", repr(now))
 

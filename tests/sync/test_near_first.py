@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -194,3 +195,21 @@ def test_a_near_pull_with_bad_input_gets_a_clear_error_never_a_5xx(
     assert reply.status_code == status, reply.text
     if status != 200:
         assert reply.json()["error"]["code"]
+
+
+def test_a_first_sync_fetches_each_assets_telemetry_once(
+    office: Office, laptop_factory: Callable[..., Laptop]
+) -> None:
+    """The near part's assets are not fetched again with the rest (a chunk of the rest
+    that mixed them with others used to fetch them all a second time)."""
+    laptop = laptop_factory(office, BULK_TECH, options=SyncOptions(page_size=50))
+    requested: Counter[tuple[str, int]] = Counter()
+    fetch = laptop.client.telemetry_windows
+
+    def counting(request: Any) -> Any:
+        requested.update((asset, request.bucket_seconds) for asset in request.asset_ids)
+        return fetch(request)
+
+    laptop.client.telemetry_windows = counting  # type: ignore[method-assign]
+    assert laptop.sync().ok
+    assert requested and max(requested.values()) == 1, requested.most_common(3)
