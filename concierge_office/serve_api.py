@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Table, select, update
 
 from concierge.protocol import schemas
 from concierge_office import db, records
@@ -37,16 +37,23 @@ router = APIRouter(tags=["serve"], route_class=StrictJSONRoute, responses=ERROR_
 TaskId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
+LISTED = 1000  # items per listing, oldest first
+
+
+def _rows(request: Request, table: Table, order: str, **equal: str | None) -> list[Any]:
+    """``table``'s rows in ``order`` (then id), filtered by the given columns (None: any)."""
+    query = select(table).order_by(table.c[order], table.c.id)
+    for name, value in equal.items():
+        if value is not None:
+            query = query.where(table.c[name] == value)
+    with state_of(request).db.read() as conn:
+        return list(conn.execute(query.limit(LISTED)).all())
+
+
 def _list(request: Request, technician: str | None, kind: str | None, status: str | None,
           site_id: str | None) -> list[schemas.ServeTask]:
-    t = serve_tasks
-    query = select(t).order_by(t.c.due_at, t.c.id)
-    for column, value in ((t.c.technician_id, technician), (t.c.kind, kind),
-                          (t.c.status, status), (t.c.site_id, site_id)):
-        if value is not None:
-            query = query.where(column == value)
-    with state_of(request).db.read() as conn:
-        rows = conn.execute(query.limit(1000)).all()
+    rows = _rows(request, serve_tasks, "due_at", technician_id=technician, kind=kind,
+                 status=status, site_id=site_id)
     return [schemas.ServeTask.model_validate(task_out(r)) for r in rows]
 
 
@@ -103,14 +110,8 @@ GoodwillStatus = Annotated[
 
 def _goodwill(request: Request, technician: str | None, status: str | None
               ) -> list[schemas.GoodwillItem]:
-    g = goodwill_requests
-    query = select(g).order_by(g.c.given_at, g.c.id)
-    if technician is not None:
-        query = query.where(g.c.technician_id == technician)
-    if status is not None:
-        query = query.where(g.c.status == status)
-    with state_of(request).db.read() as conn:
-        rows = conn.execute(query.limit(1000)).all()
+    rows = _rows(request, goodwill_requests, "given_at", technician_id=technician,
+                 status=status)
     return [schemas.GoodwillItem.model_validate(goodwill_out(r)) for r in rows]
 
 
@@ -194,7 +195,7 @@ def delight(user: AdminUser, request: Request,
 
 def _held(request: Request, site_ids: list[str] | None) -> list[schemas.HeldCheck]:
     h = held_checks
-    query = select(h).order_by(h.c.checked_at.desc(), h.c.id).limit(1000)
+    query = select(h).order_by(h.c.checked_at.desc(), h.c.id).limit(LISTED)
     if site_ids is not None:
         query = query.where(h.c.site_id.in_(site_ids))
     with state_of(request).db.read() as conn:
@@ -285,14 +286,7 @@ HelpStatus = Annotated[Literal["pending", "accepted", "declined"] | None, Query(
 
 def _help(request: Request, technician: str | None, status: str | None
           ) -> list[schemas.HelpItem]:
-    h = help_requests
-    query = select(h).order_by(h.c.asked_at, h.c.id)
-    if technician is not None:
-        query = query.where(h.c.technician_id == technician)
-    if status is not None:
-        query = query.where(h.c.status == status)
-    with state_of(request).db.read() as conn:
-        rows = conn.execute(query.limit(1000)).all()
+    rows = _rows(request, help_requests, "asked_at", technician_id=technician, status=status)
     return [schemas.HelpItem.model_validate(help_out(r)) for r in rows]
 
 
