@@ -201,14 +201,15 @@ PARAM_NAMES = (
     "likelihood_share",
     "rest_share",
     "range_tolerance",
+    "range_share",
     "resonance_share",
     "resonance_level",
 )
-# Leave-one-category-out grid: resonance block length x range tolerance x rest (18 settings).
+# Leave-one-category-out grid: resonance block length x range share x rest (18 settings).
 FOLD_GRID = [
-    replace(ScorerParams(), resonance_share=b, range_tolerance=r, rest_share=q)
+    replace(ScorerParams(), resonance_share=b, range_share=r, rest_share=q)
     for b in (1 / 125, 1 / 150, 1 / 200)
-    for r in (0.14, 0.2, 0.26)
+    for r in (0.01, 0.02, 0.04)
     for q in (0.15, 0.3)
 ]
 
@@ -266,7 +267,7 @@ def folds(files: list[DataFile], weights: list[RowWeights], pool: ProcessPoolExe
     """Leave one category out: tune params + threshold on five categories, score the sixth."""
     runs = [run_detector("AnomalyScorer", files, pool, params) for params in FOLD_GRID]
     cats = sorted({category(f) for f in files})
-    print("leave-one-category-out (grid: resonance_share x range_tolerance x rest_share; "
+    print("leave-one-category-out (grid: resonance_share x range_share x rest_share; "
           "standard profile):")
     held_scores: list[float] = []
     for held in cats:
@@ -289,7 +290,7 @@ def folds(files: list[DataFile], weights: list[RowWeights], pool: ProcessPoolExe
         print(
             f"  {held:>22}: {shown}  [{hits} hits, {fps} FP; tuned on the rest: "
             f"resonance block 1/{1 / params.resonance_share:.0f}, "
-            f"range tolerance {params.range_tolerance:.2f}, rest {params.rest_share:.2f}, "
+            f"range share {params.range_share:.2f}, rest {params.rest_share:.2f}, "
             f"threshold {threshold:.2f}, train {train_score:.1f}]"
         )
     print(

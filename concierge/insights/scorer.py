@@ -42,7 +42,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import msgspec
@@ -58,6 +58,7 @@ CONTEXT_BLOCKS = 8  # block extremes per context
 LIKELIHOOD_SHARE = 2.0  # memory of the likelihood, as a multiple of probation
 REST_SHARE = 0.3  # quiet period after an alarm, as a share of probation (a new record escapes it)
 RANGE_TOLERANCE = 0.2  # robust scales a new extreme must clear beyond the seen range
+RANGE_SHARE = 0.02  # ... and the share of the seen range (heavy tails set new records often)
 RESONANCE_SHARE = 1.0 / 150.0  # block length of the resonance channel / probation (4-5 at 750)
 RESONANCE_LEVEL = 0.95  # resonance confidence that scores 1 (a new shape, clearly novel)
 
@@ -87,6 +88,7 @@ class ScorerParams:
     likelihood_share: float = LIKELIHOOD_SHARE
     rest_share: float = REST_SHARE
     range_tolerance: float = RANGE_TOLERANCE
+    range_share: float = RANGE_SHARE
     resonance_share: float = RESONANCE_SHARE
     resonance_level: float = RESONANCE_LEVEL
     alarm_threshold: float = ALARM_THRESHOLD
@@ -116,7 +118,7 @@ class _State(msgspec.Struct, array_like=True):
     """Everything needed to continue scoring, in a compact msgpack form."""
 
     version: int
-    params: tuple[float, int, float, float, float, float, float, float]
+    params: list[float]  # ScorerParams in field order; range_share is missing before it existed
     probation: int
     n: int
     scalars: list[float]  # see AnomalyScorer._SCALARS
@@ -325,7 +327,8 @@ class AnomalyScorer:
             old = self._recent[-lag - 1]
             self._low = min(self._low, old)
             self._high = max(self._high, old)
-        tolerance = self.params.range_tolerance * self._scale
+        p = self.params
+        tolerance = max(p.range_tolerance * self._scale, p.range_share * (self._high - self._low))
         excess = 0.0
         if self._n > self.probation:
             if v > self._high + tolerance:
@@ -380,16 +383,7 @@ class AnomalyScorer:
         resonance = self._resonance.state()
         state = _State(
             version=STATE_VERSION,
-            params=(
-                p.block_share,
-                p.context_blocks,
-                p.likelihood_share,
-                p.rest_share,
-                p.range_tolerance,
-                p.resonance_share,
-                p.resonance_level,
-                p.alarm_threshold,
-            ),
+            params=[float(getattr(p, f.name)) for f in fields(ScorerParams)],
             probation=self.probation,
             n=self._n,
             scalars=[float(getattr(self, name)) for name in self._SCALARS],
@@ -418,8 +412,7 @@ class AnomalyScorer:
         state = msgspec.msgpack.decode(data, type=_State)
         if state.version != STATE_VERSION:
             raise ValueError(f"unsupported AnomalyScorer state version {state.version}")
-        bs, cb, ls, rs, rt, res, rl, th = state.params
-        scorer = cls(state.probation, ScorerParams(bs, int(cb), ls, rs, rt, res, rl, th))
+        scorer = cls(state.probation, _params_from_state(state.params))
         scorer._n = state.n
         for name, value in zip(cls._SCALARS, state.scalars, strict=True):
             setattr(scorer, name, value)
@@ -448,3 +441,14 @@ class AnomalyScorer:
             state.resonance_prototypes,
         )
         return scorer
+
+
+def _params_from_state(values: list[float]) -> ScorerParams:
+    """ScorerParams from a state; one written before ``range_share`` existed takes its default."""
+    names = [f.name for f in fields(ScorerParams)]
+    if len(values) == len(names) - 1:
+        values = [*values[:5], RANGE_SHARE, *values[5:]]
+    if len(values) != len(names):
+        raise ValueError(f"AnomalyScorer state with {len(values)} parameters")
+    given = dict(zip(names, values, strict=True))
+    return ScorerParams(**given | {"context_blocks": int(given["context_blocks"])})

@@ -10,6 +10,7 @@ from concierge.insights.level_shift import LevelShift
 from concierge.insights.resonance import MAX_PROTOTYPES, ShapeResonance
 from concierge.insights.scorer import (
     ALARM_THRESHOLD,
+    RANGE_SHARE,
     REST_SHARE,
     AnomalyExplanation,
     AnomalyScorer,
@@ -112,6 +113,23 @@ def test_only_a_stronger_event_escapes_the_rest_after_an_alarm() -> None:
     assert again is not None and ONSET + onset + 1 + again == second
 
 
+def spiky(top: float) -> FloatArray:
+    """Noise around 10 with regular spikes to 94-100 (a heavy tail), then one spike to ``top``."""
+    rng = np.random.default_rng(3)
+    v = 10.0 + rng.normal(0.0, 0.3, N)
+    for k in range(40, N, 211):
+        v[k] = 100.0 - k % 7
+    v[ONSET] = top
+    return v
+
+
+def test_a_new_record_by_a_sliver_of_the_range_is_quiet_and_a_clear_one_alarms() -> None:
+    """On a heavy-tailed series a new maximum 1 % of the range above the old one (3 robust
+    scales) is routine; one 10 % above is an event."""
+    assert not np.any(run(spiky(101.0)) >= ALARM_THRESHOLD)
+    assert np.flatnonzero(run(spiky(110.0)) >= ALARM_THRESHOLD).tolist() == [ONSET]
+
+
 def test_scores_are_bounded_and_deterministic() -> None:
     v = variance(base(5))
     first, second = run(v), run(v)
@@ -157,6 +175,22 @@ def test_a_state_from_before_the_level_shift_channel_still_loads() -> None:
     assert restored.to_state() != scorer.to_state()  # the channel's memory is empty
     later = run(v[ONSET:], restored)
     assert np.all((later >= 0.0) & (later <= 1.0))
+
+
+def test_a_state_from_before_the_range_share_still_loads() -> None:
+    """States checkpointed before ``range_share`` existed hold eight parameters: they load
+    with the shipped range share, and scoring continues."""
+    scorer = AnomalyScorer(PROBATION)
+    v = spiky(101.0)
+    run(v[:ONSET - 100], scorer)
+    fields = msgspec.msgpack.decode(scorer.to_state())
+    params = fields[1]
+    assert params[5] == RANGE_SHARE
+    fields[1] = params[:5] + params[6:]
+    fields[1][1] = int(fields[1][1])  # context_blocks was written as an int
+    restored = AnomalyScorer.from_state(msgspec.msgpack.encode(fields))
+    assert restored.params == scorer.params
+    assert restored.to_state() == scorer.to_state()
 
 
 @pytest.mark.parametrize("seed", range(4))
