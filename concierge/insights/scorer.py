@@ -445,10 +445,9 @@ class AnomalyScorer:
 
 def _params_from_state(values: list[float]) -> ScorerParams:
     """ScorerParams from a state; one written before ``range_share`` existed takes its default."""
-    names = [f.name for f in fields(ScorerParams)]
-    if len(values) == len(names) - 1:
+    if len(values) == len(fields(ScorerParams)) - 1:
         values = [*values[:5], RANGE_SHARE, *values[5:]]
-    if len(values) != len(names):
+    if len(values) != len(fields(ScorerParams)):
         raise ValueError(f"AnomalyScorer state with {len(values)} parameters")
-    given = dict(zip(names, values, strict=True))
-    return ScorerParams(**given | {"context_blocks": int(given["context_blocks"])})
+    bs, cb, ls, rs, rt, rsh, res, rl, th = values
+    return ScorerParams(bs, int(cb), ls, rs, rt, rsh, res, rl, th)
