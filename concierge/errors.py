@@ -133,6 +133,12 @@ _MESSAGES: dict[str, Callable[[Mapping[str, Param]], Msg]] = {
         "The local store {path} was written by a newer version of the app "
         "(schema {version}); update the app.",
         path=_text(p, "path"), version=_text(p, "version")),
+    "attachment_type_refused": lambda p: msg(
+        "Files of type {content_type} cannot be attached. Attach a photo (PNG or JPEG), a "
+        "PDF or a text file.", content_type=_text(p, "content_type")),
+    "attachment_too_large": lambda p: msg(
+        "The file is larger than {limit} MB, so it cannot be attached. Attach a smaller "
+        "one (a photo at a lower resolution, say).", limit=_count(p, "limit")),
     "store_in_use": lambda p: msg(
         "Your data in {folder} is already open in another Field Concierge (process "
         "{pid}). Close that one first, or switch to its window.",

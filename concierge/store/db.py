@@ -21,6 +21,10 @@ class StoreError(PersonError):
     ``str()`` is English, for logs."""
 
 
+class AttachmentRefused(StoreError, ValueError):
+    """A file the store does not keep (its type, its size); nothing was stored."""
+
+
 class CorruptStoreError(StoreError):
     """The store file is damaged.  It was moved aside (``kept_as``), never changed."""
 

@@ -17,7 +17,8 @@ DE, EN = translator_for("de"), translator_for("en")
 
 SAMPLE = {"address": "https://office.example", "status": 503, "count": 3, "seconds": 30,
           "login": "ana", "problem": "locked", "path": "/d/store.sqlite3", "kept": "k",
-          "version": "9", "folder": "/d", "pid": "4711"}
+          "version": "9", "folder": "/d", "pid": "4711", "content_type": "image/gif",
+          "limit": 20}
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
@@ -105,3 +106,23 @@ def test_the_ui_renders_by_code_not_by_the_english_text(
     with pytest.raises(ValueError) as address:
         check_server_url("ftp://x")
     assert people_message(address.value).endswith("verwenden Sie https://host[:port].")
+
+
+def test_a_refused_attachment_reads_in_german(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before codes, a file too large or of the wrong type was refused in English."""
+    from concierge import i18n
+    from concierge.store import Store
+    from ui.errors import people_message
+
+    monkeypatch.setattr(i18n, "_ui", DE)
+    store = Store.open(tmp_path / "store.sqlite3", tmp_path / "attachments")
+    try:
+        with pytest.raises(ValueError) as wrong_type:
+            store.add_attachment(b"MZ", "application/x-msdownload")
+        with pytest.raises(ValueError) as too_large:
+            store.add_attachment(b"\0" * (20 * 1024 * 1024 + 1), "image/png")
+    finally:
+        store.close()
+    assert people_message(wrong_type.value).startswith(
+        "Dateien vom Typ application/x-msdownload können nicht angehängt werden.")
+    assert people_message(too_large.value).startswith("Die Datei ist größer als 20 MB")
