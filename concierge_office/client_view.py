@@ -5,9 +5,10 @@ A client announces what it reads: ``X-Sync-Features`` (``text-codes``: the recor
 fields in ``schemas.ADDITIVE_FIELDS``; ``withdrawal-reasons``: reasons on visit
 tombstones) and ``X-Insight-Kinds``.  A client that does not (one from before) gets
 records its strict schema parses: no additive fields, an unknown insight kind as its
-fallback.  The sync pull, the scoped reads (``GET /v1/visits``, ``/v1/visits/{id}``,
-``/v1/sites/{id}``, ``/v1/insights/{id}``) and the admin's visit patch all shape their
-records here, so no path sends an older client a field it refuses.
+fallback.  The sync pull, the records in push results, the scoped reads (``GET
+/v1/visits``, ``/v1/visits/{id}``, ``/v1/sites/{id}``, ``/v1/insights/{id}``) and the
+admin's visit patch all shape their records here, so no path sends an older client a
+field it refuses.
 """
 
 from __future__ import annotations

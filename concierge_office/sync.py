@@ -265,6 +265,17 @@ def push(body: schemas.PushRequest, user: CurrentUser, request: Request) -> sche
     with state.db.read() as conn:
         refuse_reused_op_ids(conn, user, body.mutations)
     now = state.clock.now()
+    view = ClientView.of(request)
     return schemas.PushResponse(
-        results=[apply_mutation(state.db, user, m, now) for m in body.mutations]
+        results=[_shaped(view, m, apply_mutation(state.db, user, m, now))
+                 for m in body.mutations]
     )
+
+
+def _shaped(view: ClientView, m: schemas.Mutation,
+            result: schemas.MutationResult) -> schemas.MutationResult:
+    """A result's record (the stored one, or the office's in a conflict) as the client
+    reads records (``ClientView``)."""
+    if result.record is None:
+        return result
+    return result.model_copy(update={"record": view.record(m.entity, result.record)})

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from concierge.protocol import schemas
 from concierge_office.demo_fleet import ADMIN_LOGIN
 from concierge_office.server import EmbeddedBackOffice
-from tests.office.conftest import Api, LoginFactory
+from tests.office.conftest import Api, LoginFactory, mutation
 
 MODELS: dict[str, type[schemas.Record]] = {
     "visit": schemas.Visit, "site": schemas.Site, "insight": schemas.Insight}
@@ -49,6 +49,13 @@ def _served(bo: EmbeddedBackOffice, login: LoginFactory, path: str,
     if path == "PATCH /v1/admin/visits/{visit}":
         body = {"office_notes": "Bring the ladder."}
         return "visit", [office.ok("PATCH", f"/v1/admin/visits/{ids['visit']}", json=body)]
+    if path.startswith("POST /v1/sync/push"):  # the stored record, and the office's
+        version = ana.ok("GET", f"/v1/visits/{ids['visit']}")["version"]
+        applied, conflict = ana.push(
+            mutation("visit", ids["visit"], version, {"technician_notes": "Ladder"}),
+            mutation("visit", ids["visit"], version, {"technician_notes": "Stale"}))
+        assert (applied["status"], conflict["status"]) == ("applied", "conflict")
+        return "visit", [applied["record"], conflict["record"]]
     method, template = path.split(" ")
     entity = template.split("/")[2].rstrip("s")
     reply = ana.ok(method, template.format(**ids))
@@ -56,7 +63,8 @@ def _served(bo: EmbeddedBackOffice, login: LoginFactory, path: str,
 
 
 PATHS = ["GET /v1/visits", "GET /v1/visits/{visit}", "GET /v1/sites/{site}",
-         "GET /v1/insights/{insight}", "PATCH /v1/admin/visits/{visit}"]
+         "GET /v1/insights/{insight}", "PATCH /v1/admin/visits/{visit}",
+         "POST /v1/sync/push (results)"]
 ADDED = {"visit": {"summary_code"}, "insight": {"headline_code"},
          "site": {"contract", "remote_fixes"}}
 
