@@ -22,6 +22,7 @@ from concierge.api.client import ApiClient
 from concierge.api.errors import (
     ApiError,
     ClockSkewError,
+    MalformedResponseError,
     NotRespondingError,
     OfflineError,
     ServerError,
@@ -29,7 +30,9 @@ from concierge.api.errors import (
     UnauthorizedError,
 )
 from concierge.api.retry import RetryPolicy
-from concierge.netpolicy import InsecureServerError, check_server_url
+from concierge.errors import PersonError, error_message
+from concierge.i18n import Msg
+from concierge.netpolicy import InsecureServerError, ServerAddressError, check_server_url
 from concierge.paths import KEYRING_SERVICE
 from concierge.protocol import schemas
 from concierge.store import Store
@@ -39,19 +42,12 @@ from concierge.store import Store
 REFRESH_RETRY = RetryPolicy(attempts=4, base=0.5, cap=4.0, retry_after_cap=5.0)
 # A person waits for a sign-in: a few quick retries, then a true message.
 SIGN_IN_RETRY = RetryPolicy(attempts=3, base=0.25, cap=1.0, retry_after_cap=5.0)
-NO_KEYRING_WARNING = (
-    "No usable keyring was found, so your sign-in is kept in memory only and is "
-    "forgotten when the app closes. Install or unlock a keyring (e.g. GNOME Keyring "
-    "or KWallet) to stay signed in."
-)
+NO_KEYRING_WARNING = error_message("no_keyring", {})
 
 
-class AuthError(Exception):
-    """A sign-in problem; ``message`` tells the person what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class AuthError(PersonError):
+    """A sign-in problem: ``code`` and ``params`` (``concierge.errors``); ``msg`` tells
+    the person what to do, in their language."""
 
 
 class WrongCredentials(AuthError):
@@ -98,7 +94,7 @@ class Tokens:
 
 class TokenStore(Protocol):
     persistent: bool
-    warning: str | None
+    warning: Msg | None  # why the tokens are not kept (shown to the person)
 
     def load(self, account: str) -> Tokens | None: ...
 
@@ -111,7 +107,7 @@ class KeyringTokenStore:
     """Tokens in the OS keyring (Secret Service, Keychain, Windows Credential Locker)."""
 
     persistent = True
-    warning: str | None = None
+    warning: Msg | None = None
 
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None,
                  service: str = KEYRING_SERVICE) -> None:
@@ -122,7 +118,7 @@ class KeyringTokenStore:
         try:
             text = self._backend.get_password(self._service, account)
         except keyring.errors.KeyringError as exc:
-            raise AuthError(f"The keyring could not be read ({exc}); unlock it.") from exc
+            raise AuthError("keyring_unreadable", problem=str(exc)) from exc
         if not text:
             return None
         try:
@@ -137,7 +133,7 @@ class KeyringTokenStore:
         try:
             self._backend.set_password(self._service, account, text)
         except keyring.errors.KeyringError as exc:
-            raise AuthError(f"The keyring could not be written ({exc}); unlock it.") from exc
+            raise AuthError("keyring_unwritable", problem=str(exc)) from exc
 
     def delete(self, account: str) -> None:
         try:
@@ -145,7 +141,7 @@ class KeyringTokenStore:
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored
         except keyring.errors.KeyringError as exc:
-            raise AuthError(f"The keyring could not be changed ({exc}); unlock it.") from exc
+            raise AuthError("keyring_unchangeable", problem=str(exc)) from exc
 
 
 class MemoryTokenStore:
@@ -153,7 +149,7 @@ class MemoryTokenStore:
 
     persistent = False
 
-    def __init__(self, warning: str | None = None) -> None:
+    def __init__(self, warning: Msg | None = None) -> None:
         self.warning = warning
         self._tokens: dict[str, Tokens] = {}
         self._lock = threading.Lock()
@@ -229,9 +225,9 @@ class Account:
         try:
             url = check_server_url(server_url)
         except InsecureServerError as exc:
-            raise InsecureServer(str(exc)) from exc
-        except ValueError as exc:
-            raise AuthError(str(exc)) from exc
+            raise InsecureServer(exc.code, **exc.params) from exc
+        except ServerAddressError as exc:
+            raise AuthError(exc.code, **exc.params) from exc
         try:
             with ApiClient(url, retry=SIGN_IN_RETRY) as client:
                 pair = client.login(username, password)
@@ -251,10 +247,7 @@ class Account:
         account = self._store.account()
         pending = self._store.status().pending_ops
         if pending and not discard_unsynced:
-            raise UnsyncedChanges(
-                f"{pending} change(s) have not reached the office yet. Sync first, or sign "
-                "out anyway to discard them."
-            )
+            raise UnsyncedChanges("unsynced_changes", count=pending)
         if account is not None:
             self._tokens.delete(_key(account[0], account[1].login))
         self._cache = None
@@ -264,7 +257,7 @@ class Account:
         """An API client for the signed-in account."""
         url = self.server_url
         if url is None:
-            raise NotSignedIn("Not signed in. Sign in first (concierge login).")
+            raise NotSignedIn("not_signed_in")
         return ApiClient(url, tokens=self)
 
     # --- TokenSource -----------------------------------------------------------------
@@ -314,42 +307,32 @@ class Account:
         if current is None or (current[0] == url and current[1].id == user.id):
             return
         if self._store.status().pending_ops:
-            raise UnsyncedChanges(
-                f"{current[1].login} has changes that have not reached the office yet. "
-                "Sync them or sign out first."
-            )
+            raise UnsyncedChanges("other_account_unsynced", login=current[1].login)
         self._tokens.delete(_key(current[0], current[1].login))
         self._cache = None
         self._store.wipe()
 
 
 def _sign_in_failure(url: str, exc: ApiError) -> AuthError:
-    """A true message for each way signing in fails (nothing is pending at sign-in, so
-    none of them talks about changes syncing later)."""
+    """The code for each way signing in fails (nothing is pending at sign-in, so none of
+    their sentences talks about changes syncing later)."""
     if isinstance(exc, UnauthorizedError):
-        return WrongCredentials("Unknown user name or wrong password.")
+        return WrongCredentials("wrong_credentials")
     if isinstance(exc, ServerError) and exc.status == 429:
-        wait = f" in {round(exc.retry_after)} s" if exc.retry_after else " later"
-        return AccountLocked(f"Too many failed sign-ins; try again{wait}.")
+        return AccountLocked("account_locked", seconds=round(exc.retry_after or 0))
     if isinstance(exc, ServerError):
-        return ServerTrouble(
-            f"The server at {url} has a problem (HTTP {exc.status}). Try signing in again in "
-            "a few minutes; if it keeps failing, tell the office."
-        )
+        return ServerTrouble("server_trouble", address=url, status=exc.status or "?")
     if isinstance(exc, ClockSkewError):
-        return ClockSkew(exc.message)
+        return ClockSkew("clock_skew")
     if isinstance(exc, TlsError):
-        return CertificateProblem(exc.message)
+        return CertificateProblem("certificate_untrusted")
     if isinstance(exc, NotRespondingError):
-        return ServerUnreachable(
-            f"The server at {url} is not responding. Try signing in again in a few minutes."
-        )
+        return ServerUnreachable("server_not_responding", address=url)
     if isinstance(exc, OfflineError):
-        return ServerUnreachable(
-            f"The server at {url} could not be reached. Check the address and your network "
-            "connection, then sign in again."
-        )
-    return AuthError(exc.message)
+        return ServerUnreachable("server_unreachable", address=url)
+    if isinstance(exc, MalformedResponseError):
+        return AuthError("sign_in_unreadable", address=url)
+    return AuthError("sign_in_refused", address=url, status=exc.status or "?")
 
 
 def _key(server_url: str, login: str) -> str:

@@ -85,10 +85,10 @@ def _guarded(func: Any) -> Any:
         except KeyboardInterrupt:
             return _fail(_("interrupted"))
         except Exception as exc:
-            from concierge.auth import AuthError  # loaded already if one was raised
+            from concierge.errors import PersonError  # loaded already if one was raised
 
-            if isinstance(exc, AuthError):
-                return _fail(exc.message)
+            if isinstance(exc, PersonError):  # sign-in, keyring, address, store: by code
+                return _fail(tr(exc.msg))
             raise
 
     run.__doc__ = func.__doc__
@@ -118,7 +118,7 @@ def login(args: argparse.Namespace) -> int:
     print(_("Signed in as {name} ({login}).").format(name=user.name, login=user.login))
     if tokens.warning:
         raise CommandError(_("{warning} Headless commands cannot stay signed in.")
-                           .format(warning=tokens.warning))
+                           .format(warning=tr(tokens.warning)))
     return 0
 
 

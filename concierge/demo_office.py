@@ -18,25 +18,17 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from concierge.errors import PersonError
+
 log = logging.getLogger(__name__)
 
 _START_TIMEOUT = 60.0
 _STOP_TIMEOUT = 10.0
 
 
-class DemoOfficeUnavailable(RuntimeError):
-    """The back office is not installed here, or it did not start."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message  # for the person (ui.dialogs.common.people_message)
-
-
-FROZEN_MESSAGE = (
-    "The demo needs the back office, which this app bundle does not include. Sign in to "
-    "your company's office, or try the demo from a Python install: "
-    "pip install 'field-concierge[office]'."
-)
+class DemoOfficeUnavailable(PersonError, RuntimeError):
+    """The back office is not in this bundle, not installed here, or it did not start
+    (codes ``demo_in_bundle``, ``demo_not_installed``, ``demo_did_not_start``)."""
 
 
 @dataclass
@@ -71,12 +63,9 @@ def office_installed() -> bool:
 def start_demo_office(database: Path, port: int) -> DemoOffice:
     """Start the office with the demo fleet on ``database``; return once it serves."""
     if getattr(sys, "frozen", False):
-        raise DemoOfficeUnavailable(FROZEN_MESSAGE)
+        raise DemoOfficeUnavailable("demo_in_bundle")
     if not office_installed():
-        raise DemoOfficeUnavailable(
-            "The demo needs the back office, which is not installed here "
-            "(pip install 'field-concierge[office]')."
-        )
+        raise DemoOfficeUnavailable("demo_not_installed")
     command = [sys.executable, "-m", "concierge_office", "--demo", "--announce",
                "--db", f"sqlite:///{database}", "--port", str(port)]
     process = subprocess.Popen(
@@ -86,7 +75,7 @@ def start_demo_office(database: Path, port: int) -> DemoOffice:
     if not line:
         process.kill()
         _, err = process.communicate()
-        raise DemoOfficeUnavailable(f"The demo back office did not start: {err.strip()[-500:]}")
+        raise DemoOfficeUnavailable("demo_did_not_start", problem=err.strip()[-500:])
     threading.Thread(target=_forward_log, args=(process,), daemon=True,
                      name="demo-office-log").start()
     ready = json.loads(line)

@@ -6,15 +6,12 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from concierge.i18n import Msg, msg
+from concierge.errors import PersonError
 
 
-class ServerAddressError(ValueError):
-    """Not an address the app may use; ``msg`` says why for a person (``str()``: English)."""
-
-    def __init__(self, message: Msg) -> None:
-        self.msg = message
-        super().__init__(message.text.format_map(message.params))
+class ServerAddressError(PersonError, ValueError):
+    """Not an address the app may use: ``code`` with the ``address``; ``msg`` says why for
+    a person (``str()``: English)."""
 
 
 class InsecureServerError(ServerAddressError):
@@ -39,15 +36,9 @@ def check_server_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if "@" in parts.netloc:  # never echo what came before the @: it may be a password
         shown = f"{parts.scheme}://…@{parts.netloc.rpartition('@')[2]}"
-        raise CredentialsInUrlError(msg(
-            "The server address {address} contains a user name or password. Remove them "
-            "from the address and sign in with your user name and password instead.",
-            address=shown))
+        raise CredentialsInUrlError("address_with_credentials", address=shown)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ServerAddressError(msg("'{address}' is not a server address; use "
-                                     "https://host[:port].", address=url))
+        raise ServerAddressError("not_an_address", address=url)
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise InsecureServerError(msg(
-            "'{address}' uses plain http to another machine; use https:// (plain http is "
-            "only allowed for this computer, e.g. http://127.0.0.1).", address=url))
+        raise InsecureServerError("insecure_address", address=url)
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"

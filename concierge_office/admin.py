@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import func, select, update
 
 from concierge.domain import VisitStatus
@@ -13,6 +14,7 @@ from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import AdminUser
 from concierge_office.changes import Withdrawal, publish_own, refresh_visibility, visit_refs
+from concierge_office.client_view import ClientView
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute, not_found
 from concierge_office.fleet import IdPath
 from concierge_office.state import state_of
@@ -29,7 +31,9 @@ router = APIRouter(
 )
 def patch_visit(
     visit_id: IdPath, body: schemas.VisitPatch, user: AdminUser, request: Request
-) -> schemas.Visit:
+) -> Response:
+    """The visit as patched.  ``summary_code`` only to a client sending
+    ``X-Sync-Features: text-codes``, as on the pull."""
     state = state_of(request)
     database = state.db
     changes = body.model_dump(exclude_none=True, exclude={"base_version", "withdrawal_note"})
@@ -78,7 +82,8 @@ def patch_visit(
             refresh_visibility(database, conn, technician, refs)
         updated = records.get_row(conn, db.visits, visit_id)
         assert updated is not None
-        return records.visit(conn, updated)
+        patched = records.visit(conn, updated)
+    return ClientView.of(request).response("visit", patched.model_dump(mode="json"))
 
 
 @router.get("/day-status", response_model=list[schemas.TechnicianDayStatus])

@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import Connection, Row, select
 
-from concierge.domain import METRIC_CATALOGUE, InsightKind, VisitStatus
+from concierge.domain import METRIC_CATALOGUE, VisitStatus
 from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import CurrentUser, User
 from concierge_office.changes import visible_among
+from concierge_office.client_view import ClientView
 from concierge_office.errors import ERROR_RESPONSES, StrictJSONRoute, not_found
 from concierge_office.state import state_of
 
@@ -75,7 +78,9 @@ def list_visits(
     user: CurrentUser,
     request: Request,
     status: Annotated[VisitStatus | None, Query()] = None,
-) -> list[schemas.Visit]:
+) -> Response:
+    """The caller's visits (an admin's: all).  ``summary_code`` only to a client sending
+    ``X-Sync-Features: text-codes``, as on the pull."""
     v = db.visits
     stmt = select(v).order_by(v.c.window_start, v.c.id)
     if not user.is_admin:
@@ -83,16 +88,24 @@ def list_visits(
     if status is not None:
         stmt = stmt.where(v.c.status == status.value)
     with state_of(request).db.read() as conn:
-        return records.visits(conn, conn.execute(stmt))
+        found = records.visits(conn, conn.execute(stmt))
+    return ClientView.of(request).response("visit", [_wire(v) for v in found])
 
 
 @router.get("/visits/{visit_id}", response_model=schemas.Visit)
-def get_visit(visit_id: IdPath, user: CurrentUser, request: Request) -> schemas.Visit:
+def get_visit(visit_id: IdPath, user: CurrentUser, request: Request) -> Response:
+    """One of the caller's visits.  ``summary_code`` only to a client sending
+    ``X-Sync-Features: text-codes``, as on the pull."""
     with state_of(request).db.read() as conn:
         row = visible_visit(conn, user, visit_id)
         if row is None:
             raise not_found("visit", visit_id)
-        return records.visit(conn, row)
+        found = records.visit(conn, row)
+    return ClientView.of(request).response("visit", _wire(found))
+
+
+def _wire(record: BaseModel) -> dict[str, Any]:
+    return record.model_dump(mode="json")
 
 
 def _read(request: Request, user: User, entity: str, ident: str) -> Row[Any]:
@@ -105,10 +118,14 @@ def _read(request: Request, user: User, entity: str, ident: str) -> Row[Any]:
 
 
 @router.get("/sites/{site_id}", response_model=schemas.Site)
-def get_site(site_id: IdPath, user: CurrentUser, request: Request) -> schemas.Site:
+def get_site(site_id: IdPath, user: CurrentUser, request: Request) -> Response:
+    """A site of the caller's visits, as the pull serves it: ``contract`` (with the office's
+    phone standing in for a contract without one) and ``remote_fixes`` only to a client
+    sending ``X-Sync-Features: text-codes``."""
     row = _read(request, user, "site", site_id)
     with state_of(request).db.read() as conn:
-        return records.site(conn, row)
+        found = records.site(conn, row)
+    return ClientView.of(request).response("site", _wire(found))
 
 
 @router.get("/assets/{asset_id}", response_model=schemas.Asset)
@@ -117,13 +134,14 @@ def get_asset(asset_id: IdPath, user: CurrentUser, request: Request) -> schemas.
 
 
 @router.get("/insights/{insight_id}", response_model=schemas.Insight)
-def get_insight(insight_id: IdPath, user: CurrentUser, request: Request) -> schemas.Insight:
+def get_insight(insight_id: IdPath, user: CurrentUser, request: Request) -> Response:
+    """An insight of the caller's visits, as the pull serves it: a kind the client does not
+    list in ``X-Insight-Kinds`` as its fallback; ``headline_code`` only to a client sending
+    ``X-Sync-Features: text-codes``."""
     row = _read(request, user, "insight", insight_id)
     with state_of(request).db.read() as conn:
-        insight = records.insight(conn, row)
-    kinds = records.client_kinds(request.headers.get(schemas.INSIGHT_KINDS_HEADER))
-    kind = records.insight_for({"kind": insight.kind.value}, kinds)["kind"]
-    return insight.model_copy(update={"kind": InsightKind(kind)})
+        found = records.insight(conn, row)
+    return ClientView.of(request).response("insight", _wire(found))
 
 
 @router.get("/templates", response_model=list[schemas.ChecklistTemplate])

@@ -21,9 +21,9 @@ from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import CurrentUser
 from concierge_office.changes import Key, visit_refs, withdrawals_for
+from concierge_office.client_view import ClientView
 from concierge_office.errors import ERROR_RESPONSES, ApiError, StrictJSONRoute
 from concierge_office.mutations import apply_mutation, refuse_reused_op_ids
-from concierge_office.serve import with_office_phone
 from concierge_office.state import state_of
 
 router = APIRouter(
@@ -139,23 +139,16 @@ def pull(
             if not row.deleted:
                 wanted[row.entity].append(row.entity_id)
         loaded = {entity: records.load(conn, entity, ids) for entity, ids in wanted.items()}
-        features = _features(request)
+        view = ClientView.of(request)
         reasons: dict[str, dict[str, Any]] = {}
-        if schemas.WITHDRAWAL_REASONS in features:
+        if view.reads_withdrawal_reasons:
             tombstones = {r.entity_id: r.seq for r in rows if r.deleted and r.entity == "visit"}
             reasons = withdrawals_for(conn, user.id, tombstones)
-    kinds = records.client_kinds(request.headers.get(schemas.INSIGHT_KINDS_HEADER))
-    office_phone = state_of(request).config.office_phone
-    codes = schemas.TEXT_CODES in features
     changes = []
     for row in rows:
         data = None if row.deleted else loaded[row.entity].get(row.entity_id)
-        if data is not None and row.entity == "insight":
-            data = records.insight_for(data, kinds)
-        if data is not None and row.entity == "site":
-            data = with_office_phone(data, office_phone)
-        if data is not None and not codes:
-            data = records.without_text_codes(data)
+        if data is not None:
+            data = view.record(row.entity, data)
         change = {
             "entity": row.entity,
             "id": row.entity_id,
@@ -181,11 +174,6 @@ def pull(
         page["scope"] = "near"
         page["near_until"] = datetime.fromtimestamp(near[1], UTC).isoformat()
     return Response(json.dumps(page, separators=(",", ":")), media_type="application/json")
-
-
-def _features(request: Request) -> set[str]:
-    header = request.headers.get(schemas.SYNC_FEATURES_HEADER, "")
-    return {part.strip() for part in header.split(",") if part.strip()}
 
 
 def _near_window(start: datetime | None, end: datetime | None) -> tuple[float, float] | None:
@@ -277,6 +265,17 @@ def push(body: schemas.PushRequest, user: CurrentUser, request: Request) -> sche
     with state.db.read() as conn:
         refuse_reused_op_ids(conn, user, body.mutations)
     now = state.clock.now()
+    view = ClientView.of(request)
     return schemas.PushResponse(
-        results=[apply_mutation(state.db, user, m, now) for m in body.mutations]
+        results=[_shaped(view, m, apply_mutation(state.db, user, m, now))
+                 for m in body.mutations]
     )
+
+
+def _shaped(view: ClientView, m: schemas.Mutation,
+            result: schemas.MutationResult) -> schemas.MutationResult:
+    """A result's record (the stored one, or the office's in a conflict) as the client
+    reads records (``ClientView``)."""
+    if result.record is None:
+        return result
+    return result.model_copy(update={"record": view.record(m.entity, result.record)})

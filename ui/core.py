@@ -74,7 +74,7 @@ def open_account(parts: CoreParts, keyring_service: str = KEYRING_SERVICE) -> Co
     tokens = open_token_store(keyring_service)
     parts.account = Account(parts.store, tokens)
     parts.user = parts.account.user
-    parts.notices.extend([tokens.warning] if tokens.warning else [])
+    parts.notices.extend([tr(tokens.warning)] if tokens.warning else [])
     return parts
 
 

@@ -1,16 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Errors in the person's language: the core's messages, and the office's error codes.
+"""Errors in the person's language: the core's coded errors, and the office's error codes.
 
-The back office answers every error with a stable ``code`` (and English ``message`` for
-logs).  Known codes get a translated sentence here; a code this client does not know
-yet still reads sensibly: a translated lead-in with the office's own words.
+The core raises errors with a code and parameters whose ``msg`` is rendered here
+(``concierge.errors``); nothing reads an error's English text back.  The back office
+answers every error with a stable ``code`` (and English ``message`` for logs).  Known
+codes get a translated sentence here; a code this client does not know yet still reads
+sensibly: a translated lead-in with the office's own words.
 """
 
 from __future__ import annotations
 
-import re
-
-from concierge.i18n import Msg, _, msg, nmsg, tr
+from concierge.i18n import Msg, _, msg, tr
 
 OFFICE_CODES: dict[str, Msg] = {
     "invalid_credentials": msg("The user name or password is not right."),
@@ -35,42 +35,6 @@ OFFICE_CODES: dict[str, Msg] = {
 }
 
 
-def _auth_text(exc: BaseException) -> str | None:
-    """Sign-in problems, told apart by their class (``concierge.auth``); None for others."""
-    name = type(exc).__name__
-    text = str(getattr(exc, "message", "") or exc)
-    if name == "WrongCredentials":
-        return tr(msg("Unknown user name or wrong password."))
-    if name == "AccountLocked":
-        seconds = re.search(r"in (\d+) s", text)
-        if seconds:
-            return tr(nmsg("Too many failed sign-ins; try again in {count} second.",
-                           "Too many failed sign-ins; try again in {count} seconds.",
-                           int(seconds.group(1))))
-        return tr(msg("Too many failed sign-ins; try again later."))
-    if name == "ServerUnreachable":
-        return tr(msg("The back office cannot be reached. Check the address and the network."))
-    if name == "ServerTrouble":
-        return tr(msg("The back office has a problem. Try signing in again in a few minutes; "
-                      "if it keeps failing, tell the office."))
-    if name == "ClockSkew":
-        return tr(msg("The secure connection failed because this computer's date or time "
-                      "looks wrong. Correct the clock, then sign in again."))
-    if name == "CertificateProblem":
-        return tr(msg("The secure connection to the back office failed: its certificate is "
-                      "not trusted. Check the server address, or ask the office."))
-    if name == "InsecureServer":
-        return tr(msg("Use an https:// address (plain http:// only to this computer)."))
-    if name == "UnsyncedChanges":
-        count = re.match(r"(\d+) change", text)
-        if count:
-            return tr(nmsg("{count} change has not reached the office yet. Sync first, or sign "
-                           "out anyway to discard it.",
-                           "{count} changes have not reached the office yet. Sync first, or "
-                           "sign out anyway to discard them.", int(count.group(1))))
-    return None
-
-
 def office_error_text(code: str | None, detail: str) -> str:
     """The sentence for an office error ``code`` (``detail``: the office's English text),
     or for a code this app set a change aside with."""
@@ -87,23 +51,16 @@ def office_error_text(code: str | None, detail: str) -> str:
 def people_message(exc: BaseException) -> str:
     """The sentence for a person about ``exc``, in the UI language; never a traceback."""
     message = getattr(exc, "msg", None)
-    if isinstance(message, Msg):
+    if isinstance(message, Msg):  # PersonError (sign-in, keyring, store, ...), input errors
         return tr(message)
-    auth = _auth_text(exc)
-    if auth is not None:
-        return auth
-    code = getattr(exc, "code", None)
-    text = getattr(exc, "message", None)
-    if isinstance(code, str) and code:
-        return office_error_text(code, text if isinstance(text, str) else "")
     from concierge.api.errors import ApiError
 
-    if isinstance(exc, ApiError):  # offline, not responding, TLS, ...: by its class
+    if isinstance(exc, ApiError):
+        if exc.code:  # the office's own code
+            return office_error_text(exc.code, exc.message)
         from concierge.sync.failures import failure_message, failure_of
 
-        return tr(failure_message(failure_of(exc)))
-    if isinstance(text, str) and text:
-        return text
+        return tr(failure_message(failure_of(exc)))  # offline, not responding, TLS, ...
     if isinstance(exc, ValueError | OSError) and str(exc):
         return str(exc)
     return _("Something went wrong ({error}). Details are in the log.").format(

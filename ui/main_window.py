@@ -652,7 +652,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(_("Signed out."), 8_000)
 
         def failed(exc: BaseException) -> None:
-            if type(exc).__name__ != "UnsyncedChanges":
+            if getattr(exc, "code", None) != "unsynced_changes":  # concierge.errors
                 self.show_task_error(_("Signing out"), exc)
                 return
             self._ask_before_discarding(people_message(exc), pending[0])

@@ -11,37 +11,25 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from concierge.i18n import Msg, msg
+from concierge.errors import PersonError
 from concierge.store.schema import MIGRATIONS
 
 
-class StoreError(Exception):
-    """The local store cannot be used (e.g. it was made by a newer app).
-
-    ``msg`` says so for a person (rendered in their language); ``str()`` is English,
-    for logs."""
-
-    def __init__(self, message: Msg | str) -> None:
-        self.msg = message
-        super().__init__(message if isinstance(message, str) else english(message))
+class StoreError(PersonError):
+    """The local store cannot be used (e.g. it was made by a newer app): ``code`` and
+    ``params`` (``concierge.errors``); ``msg`` says so for a person, in their language;
+    ``str()`` is English, for logs."""
 
 
-def english(message: Msg) -> str:
-    """A message in English for logs (no catalogue, no Babel: numbers as ``str``)."""
-    text = message.plural if message.plural is not None and message.count != 1 else message.text
-    return text.format_map(
-        {k: english(v) if isinstance(v, Msg) else str(v) for k, v in message.params.items()})
+class AttachmentRefused(StoreError, ValueError):
+    """A file the store does not keep (its type, its size); nothing was stored."""
 
 
 class CorruptStoreError(StoreError):
     """The store file is damaged.  It was moved aside (``kept_as``), never changed."""
 
     def __init__(self, path: Path, kept_as: Path, problem: str) -> None:
-        super().__init__(msg(
-            "Your local data file {path} is damaged ({problem}). It was kept, unchanged, as "
-            "{kept}; nothing was deleted. What can still be read there (unsent changes, "
-            "session drafts, attachments) can be recovered into a fresh store.",
-            path=str(path), problem=problem, kept=kept_as.name))
+        super().__init__("store_damaged", path=str(path), problem=problem, kept=kept_as.name)
         self.path = path
         self.kept_as = kept_as
         self.problem = problem
@@ -82,7 +70,7 @@ class Database:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             if self._closed:
-                raise StoreError(msg("The local store is closed."))
+                raise StoreError("store_closed")
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             for pragma in (
                 "journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000",
@@ -140,9 +128,7 @@ class Database:
         conn = self.connection()
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
-            raise StoreError(msg(
-                "The local store {path} was written by a newer version of the app "
-                "(schema {version}); update the app.", path=str(self.path), version=str(version)))
+            raise StoreError("store_too_new", path=str(self.path), version=str(version))
         for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
             if isinstance(step, str):
                 conn.executescript(

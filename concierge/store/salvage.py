@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from concierge.errors import english
 from concierge.i18n import Msg, msg, nmsg
 from concierge.store import attachments
-from concierge.store.db import Database, english
+from concierge.store.db import Database
 
 log = logging.getLogger(__name__)
 

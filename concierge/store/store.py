@@ -21,7 +21,7 @@ from concierge.protocol import schemas
 from concierge.store import attachments, jsonutil, outbox, records, telemetry, writer_lock
 from concierge.store.board import SyncStatus, VisitRow, board_rows, meta_get, sync_status
 from concierge.store.clock import from_iso, utcnow
-from concierge.store.db import Database
+from concierge.store.db import AttachmentRefused, Database
 from concierge.store.models import (
     ConflictRow,
     RejectedOp,
@@ -338,9 +338,10 @@ class Store:
     def add_attachment(self, content: bytes, content_type: str, filename: str = "") -> str:
         """Keep a file for upload; returns its SHA-256 (same content, same id)."""
         if content_type not in schemas.ATTACHMENT_CONTENT_TYPES:
-            raise ValueError(f"Attachments of type {content_type!r} are not accepted.")
+            raise AttachmentRefused("attachment_type_refused", content_type=content_type)
         if len(content) > schemas.MAX_ATTACHMENT_BYTES:
-            raise ValueError("The attachment is larger than 20 MB.")
+            raise AttachmentRefused("attachment_too_large",
+                                    limit=schemas.MAX_ATTACHMENT_BYTES // (1024 * 1024))
         sha = attachments.write(self._attachments, content)
         with self._db.write() as conn:
             conn.execute(

@@ -14,7 +14,6 @@ import sys
 import threading
 from pathlib import Path
 
-from concierge.i18n import msg
 from concierge.store.db import StoreError
 
 _held: dict[Path, tuple[int, int]] = {}  # lock file -> (fd, holders in this process)
@@ -27,10 +26,7 @@ class StoreInUse(StoreError):
     def __init__(self, folder: Path, pid: str) -> None:
         self.folder = folder
         self.pid = pid
-        super().__init__(msg(
-            "Your data in {folder} is already open in another Field Concierge (process "
-            "{pid}). Close that one first, or switch to its window.",
-            folder=str(folder), pid=pid or "?"))
+        super().__init__("store_in_use", folder=str(folder), pid=pid or "?")
 
 
 def lock_path(store_file: Path) -> Path:

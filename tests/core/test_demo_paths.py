@@ -26,10 +26,10 @@ def test_a_bundle_says_its_demo_needs_the_office(tmp_path, monkeypatch) -> None:
 
     import pytest
 
-    from concierge.demo_office import FROZEN_MESSAGE, DemoOfficeUnavailable, start_demo_office
+    from concierge.demo_office import DemoOfficeUnavailable, start_demo_office
 
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     with pytest.raises(DemoOfficeUnavailable) as caught:
         start_demo_office(tmp_path / "office.sqlite3", 9)
-    assert caught.value.message == FROZEN_MESSAGE
-    assert "field-concierge[office]" in FROZEN_MESSAGE
+    assert caught.value.code == "demo_in_bundle"
+    assert "field-concierge[office]" in str(caught.value)

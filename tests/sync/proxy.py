@@ -36,6 +36,7 @@ class FaultProxy:
         self.release = threading.Event()  # ... and drop it once released
         self.trickle_pace = 0.5  # seconds per byte of a trickled reply
         self.log: list[tuple[str, str, str]] = []
+        self.sent_headers: list[tuple[str, str, dict[str, str]]] = []  # (method, path, headers)
         self.replies: list[tuple[str, bytes]] = []  # (path with query, body) delivered whole
         self.drop_params: frozenset[str] = frozenset()  # query parameters the office never sees
         self._lock = threading.Lock()
@@ -129,6 +130,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
             path = self.path.split("?")[0]
+            with proxy._lock:
+                proxy.sent_headers.append((self.command, path, dict(self.headers.items())))
             fault = proxy.choose_fault(self.command, path)
             if proxy.offline or fault == "reset":
                 proxy.record(self.command, path, "reset")

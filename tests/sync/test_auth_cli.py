@@ -20,6 +20,7 @@ from concierge.auth import (
     WrongCredentials,
     open_token_store,
 )
+from concierge.i18n import translator_for
 from concierge.store import Store
 from tests.sync.cli_helpers import concierge, status
 from tests.sync.conftest import DEMO_TECH, PASSWORD, Office
@@ -58,7 +59,9 @@ def test_without_a_usable_keyring_tokens_stay_in_memory() -> None:
     finally:
         keyring.set_keyring(previous)
     assert isinstance(tokens, MemoryTokenStore) and not tokens.persistent
-    assert tokens.warning and tokens.warning.startswith("No usable keyring")
+    assert tokens.warning is not None
+    assert translator_for("en").render(tokens.warning).startswith("No usable keyring")
+    assert translator_for("de").render(tokens.warning).startswith("Es wurde kein nutzbarer")
 
 
 def test_sign_in_errors_are_for_people(office: Office, store: Store) -> None:

@@ -67,12 +67,13 @@ def test_a_demo_run_leaves_the_real_account_untouched(tmp_path) -> None:
 
 
 def test_a_demo_that_cannot_start_says_why_in_the_banner(qtbot, bare_context) -> None:
-    from concierge.demo_office import FROZEN_MESSAGE, DemoOfficeUnavailable
+    from concierge.demo_office import DemoOfficeUnavailable
     from ui.main_window import MainWindow
 
     window = MainWindow(bare_context)
     qtbot.addWidget(window)
     window.show()
-    window.demo_failed(DemoOfficeUnavailable(FROZEN_MESSAGE))
+    unavailable = DemoOfficeUnavailable("demo_in_bundle")
+    window.demo_failed(unavailable)
     assert window.banner is not None and window.banner.isVisible()
-    assert window.banner_label.text() == f"The demo could not start. {FROZEN_MESSAGE}"
+    assert window.banner_label.text() == f"The demo could not start. {unavailable}"

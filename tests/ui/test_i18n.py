@@ -287,11 +287,11 @@ def test_errors_read_in_the_ui_language_by_code_or_class(
     from ui.errors import people_message
 
     language("de")
-    assert people_message(WrongCredentials("Unknown user name or wrong password.")) == (
+    assert people_message(WrongCredentials("wrong_credentials")) == (
         "Unbekannter Benutzername oder falsches Passwort.")
-    assert people_message(AccountLocked("Too many failed sign-ins; try again in 30 s.")) == (
+    assert people_message(AccountLocked("account_locked", seconds=30)) == (
         "Zu viele fehlgeschlagene Anmeldungen; versuchen Sie es in 30 Sekunden erneut.")
-    assert people_message(UnsyncedChanges("3 change(s) have not reached the office yet.")) \
+    assert people_message(UnsyncedChanges("unsynced_changes", count=3)) \
         .startswith("3 Änderungen haben den Innendienst noch nicht erreicht.")
     known = ApiError("Visit v1 changed meanwhile.", status=409, code="version_mismatch")
     assert people_message(known).startswith("Der Innendienst hat das inzwischen geändert")

@@ -91,7 +91,7 @@ def test_sign_in_troubles_read_in_german(german: None) -> None:
     from concierge.auth import CertificateProblem, ClockSkew, ServerTrouble
     from ui.errors import people_message
 
-    assert people_message(ServerTrouble("The server at x has a problem (HTTP 503).")) \
-        .startswith("Der Innendienst hat ein Problem.")
-    assert "Uhr" in people_message(ClockSkew("certificate not yet valid"))
-    assert "Zertifikat" in people_message(CertificateProblem("self-signed certificate"))
+    assert people_message(ServerTrouble("server_trouble", address="https://x", status=503)) \
+        .startswith("Der Innendienst unter https://x hat ein Problem (HTTP 503).")
+    assert "Uhr" in people_message(ClockSkew("clock_skew"))
+    assert "Zertifikat" in people_message(CertificateProblem("certificate_untrusted"))

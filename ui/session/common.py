@@ -227,7 +227,7 @@ class SessionIO(QObject):
             then(result)
 
         def error(exc: BaseException) -> None:
-            self._settle(str(exc))
+            self._settle(error_text(exc))
             if failed is not None:
                 failed(exc)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from concierge.i18n import _, tr
 from concierge.session.engine import SessionEngine, SessionError
-from ui.session.common import TextSaver, card, label, named
+from ui.session.common import TextSaver, card, error_text, label, named
 from ui.session.goodwill import GoodwillCard
 from ui.session.handover import Handover
 from ui.session.signature import SignaturePad
@@ -201,7 +201,7 @@ class DelightPage(QWidget):
         try:
             self.engine.sign_off(self.name.text() if on else None)
         except SessionError as error:
-            self.sign_message.setText(str(error))
+            self.sign_message.setText(error_text(error))
         self.refresh()
 
     def flush(self) -> None:
