@@ -86,7 +86,8 @@ def answer_fields(conn: Connection, item: dict[str, Any], row: Any) -> dict[str,
     """A session's help item with the office's answer; ``helper`` as the technician sees
     it: the colleague's name, not their account id."""
     return {**item, "status": row.status, "answer": row.answer,
-            "helper": helper_name(conn, row.helper)}
+            "helper": helper_name(conn, row.helper),
+            "answered_at": utc(row.updated_at).isoformat()}
 
 
 def helper_name(conn: Connection, user_id: str | None) -> str:
@@ -119,18 +120,25 @@ def help_out(row: Any) -> dict[str, Any]:
 
 
 def reassign_visit(database: Any, conn: Connection, visit: Any, technician: str,
-                   now: float) -> None:
+                   now: float, *, note: str = "") -> None:
     """Move a visit to another technician (an accepted hand-over): the new one gets it and
-    what it references at their next sync, the old one a withdrawal."""
+    what it references at their next sync, the old one a withdrawal saying it was handed
+    over (with the office's ``note``), so their laptop shows it so, not as open work."""
+    from concierge.protocol.schemas import HANDED_OVER
     from concierge_office import db
-    from concierge_office.changes import publish_own, refresh_visibility, visit_refs
+    from concierge_office.changes import (
+        Withdrawal,
+        publish_own,
+        refresh_visibility,
+        visit_refs,
+    )
 
     version = visit.version + 1
     conn.execute(update(db.visits).where(db.visits.c.id == visit.id).values(
         technician_id=technician, version=version, updated_at=now))
     publish_own(database, conn, technician, ("visit", visit.id), version, visible=True)
     publish_own(database, conn, visit.technician_id, ("visit", visit.id), version,
-                visible=False)
+                visible=False, withdrawal=Withdrawal(HANDED_OVER, note))
     refs = visit_refs(conn, [visit.id])
     for who in (visit.technician_id, technician):
         refresh_visibility(database, conn, who, refs)

@@ -346,5 +346,5 @@ def answer_help(item_id: TaskId, body: schemas.HelpAnswer, user: AdminUser,
         answer_in_session(state.db, conn, updated, now)
         if handover and visit is not None and visit.technician_id == row.technician_id:
             assert body.helper is not None
-            reassign_visit(state.db, conn, visit, body.helper, now)
+            reassign_visit(state.db, conn, visit, body.helper, now, note=body.answer)
     return schemas.HelpItem.model_validate(help_out(updated))

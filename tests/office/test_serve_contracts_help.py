@@ -139,8 +139,12 @@ def test_help_from_the_field_is_answered_once_and_a_hand_over_moves_the_visit(
     assert moved_visit["technician_id"] == ben.user["id"]
     assert moved_visit["status"] != "completed"
     done = dict(later, status="completed", completed_at=datetime.now(UTC).isoformat())
-    assert ana.push(mutation("session", session_id, mine["version"], done))[0][
-        "status"] == "applied"
+    [answer] = ana.push(mutation("session", session_id, mine["version"], done))
+    # kept for Ben, but said plainly: the session is not completed (the visit is Ben's)
+    assert (answer["status"], answer["code"]) == ("applied", "handed_over")
+    assert (answer["record"]["status"], answer["record"]["completed_at"]) == (
+        "in_progress", None)
+    assert answer["record"]["data"]["outcome"] == "Door rollers cleaned before I left"
     assert [v["status"] for v in ben.ok("GET", "/v1/visits") if v["id"] == visit["id"]] != [
         "completed"]
     # a new session of Ana's for the visit that is not hers any more is still refused
