@@ -73,9 +73,9 @@ def handed_over_banner(helper: str, at: datetime | None) -> str:
             colleague=helper) if helper else
             _("Handed over to a colleague; your notes went with it."))
     if helper:
-        return _("Handed over to {colleague} on {time}; your notes went with it.").format(
+        return _("Handed over to {colleague} at {time}; your notes went with it.").format(
             colleague=helper, time=moment_text(at))
-    return _("Handed over to a colleague on {time}; your notes went with it.").format(
+    return _("Handed over to a colleague at {time}; your notes went with it.").format(
         time=moment_text(at))
 
 
