@@ -275,6 +275,7 @@ def _apply_session(
         notice = Notice(HANDED_OVER, "The visit was handed over to a colleague before this "
                         "completion: the changes were kept for them; the session was not "
                         "completed.")
+        field_help.note_completion_after_hand_over(conn, record.id, user.id, now)
     if record.status == "completed" and record.completed_at is None:
         record = record.model_copy(update={"completed_at": db.utc(now)})
     conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))

@@ -145,6 +145,11 @@ def test_help_from_the_field_is_answered_once_and_a_hand_over_moves_the_visit(
     assert (answer["record"]["status"], answer["record"]["completed_at"]) == (
         "in_progress", None)
     assert answer["record"]["data"]["outcome"] == "Door rollers cleaned before I left"
+    [told] = [h for h in office.ok("GET", "/v1/admin/serve/help") if h["request_id"] == "help-2"]
+    assert told["status"] == "accepted"  # the office is told, in the hand-over's history
+    assert told["history"][-1]["note"].startswith("completed after the hand-over")
+    answered_at = answer["record"]["data"]["help"][1]["answered_at"]
+    assert answered_at and answered_at == answers["help-2"]["answered_at"]  # the answer's time
     assert [v["status"] for v in ben.ok("GET", "/v1/visits") if v["id"] == visit["id"]] != [
         "completed"]
     # a new session of Ana's for the visit that is not hers any more is still refused
