@@ -186,7 +186,10 @@ class SessionWindow(QWidget):
          .label(_("Reading the office's answers")).success(self._office_answers).run())
 
     def _office_answers(self, record: Any) -> None:
-        if self.engine is not None and self.engine.adopt_office_answers(record):
+        if self.engine is None:
+            return
+        self.flush()  # text still waiting to be saved goes first: a hand-over makes it read-only
+        if self.engine.adopt_office_answers(record):
             self.delight.goodwill.refresh()
             self.delight.goodwill.message.setText(_("The office answered your request."))
             self.help.refresh()
