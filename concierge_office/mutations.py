@@ -32,7 +32,6 @@ TECHNICIAN_TRANSITIONS: dict[str, frozenset[str]] = {
     _S.CANCELLED: frozenset(),
 }
 _NOTES_LIMIT = 20_000
-HANDED_OVER = schemas.HANDED_OVER  # a completion of a session whose visit was handed over
 
 
 class Rejected(Exception):
@@ -272,9 +271,9 @@ def _apply_session(
         # the visit is the colleague's to complete: the notes and report go with it to
         # them, and the session stays open (the laptop learns why from this answer)
         record = record.model_copy(update={"status": "in_progress", "completed_at": None})
-        notice = Notice(HANDED_OVER, "The visit was handed over to a colleague before this "
-                        "completion: the changes were kept for them; the session was not "
-                        "completed.")
+        notice = Notice(schemas.HANDED_OVER, "The visit was handed over to a colleague "
+                        "before this completion: the changes were kept for them; the session "
+                        "was not completed.")
         field_help.note_completion_after_hand_over(conn, record.id, user.id, now)
     if record.status == "completed" and record.completed_at is None:
         record = record.model_copy(update={"completed_at": db.utc(now)})

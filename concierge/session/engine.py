@@ -231,6 +231,9 @@ class SessionEngine:
     def _editable(self) -> None:
         if self.completed:
             raise SessionError(msg("This session is completed; it can no longer be changed."))
+        self._not_handed_over()
+
+    def _not_handed_over(self) -> None:
         if self.handed_over is not None:
             raise SessionError(msg("This visit was handed over to a colleague; the session "
                                    "can no longer be changed here."))
@@ -626,8 +629,7 @@ class SessionEngine:
         parts, evidence); it stays editable after completion, like a note to the office."""
         if rating is not None and not 1 <= rating <= 5:
             raise SessionError(msg("The rating is 1 to 5."))
-        if self.handed_over is not None:
-            self._editable()
+        self._not_handed_over()
         self.doc.prep_rating = rating
         if note is not None:
             self.doc.prep_note = note.strip()
