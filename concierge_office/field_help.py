@@ -86,7 +86,14 @@ def answer_fields(conn: Connection, item: dict[str, Any], row: Any) -> dict[str,
     """A session's help item with the office's answer; ``helper`` as the technician sees
     it: the colleague's name, not their account id."""
     return {**item, "status": row.status, "answer": row.answer,
-            "helper": helper_name(conn, row.helper)}
+            "helper": helper_name(conn, row.helper), "answered_at": _answered_at(row)}
+
+
+def _answered_at(row: Any) -> str | None:
+    """When the office answered: its answer's entry in the request's history."""
+    at = next((entry.get("at") for entry in row.history or []
+               if isinstance(entry, dict) and entry.get("status") in ANSWERED), None)
+    return utc(at).isoformat() if isinstance(at, int | float) else None
 
 
 def helper_name(conn: Connection, user_id: str | None) -> str:
@@ -107,6 +114,23 @@ def handed_over(conn: Connection, session_id: str, technician_id: str) -> bool:
         h.c.kind == "handover", h.c.status == "accepted").limit(1)).first() is not None
 
 
+def note_completion_after_hand_over(conn: Connection, session_id: str, technician_id: str,
+                                    now: float) -> None:
+    """Tell the office, in the accepted hand-over's history, that the asking technician
+    completed the session after it (offline): kept for the colleague, not completed."""
+    h = help_requests
+    note = ("completed after the hand-over (offline): the changes are kept for the "
+            "colleague; the session and visit stay open")
+    for row in conn.execute(select(h).where(
+            h.c.session_id == session_id, h.c.technician_id == technician_id,
+            h.c.kind == "handover", h.c.status == "accepted")).all():
+        if row.history and row.history[-1].get("note") == note:
+            continue  # told once
+        conn.execute(update(h).where(h.c.id == row.id).values(
+            version=row.version + 1, updated_at=now, history=[*row.history, {
+                "at": now, "by": technician_id, "status": row.status, "note": note}]))
+
+
 def help_out(row: Any) -> dict[str, Any]:
     return {
         "id": row.id, "request_id": row.request_id, "session_id": row.session_id,
@@ -119,18 +143,25 @@ def help_out(row: Any) -> dict[str, Any]:
 
 
 def reassign_visit(database: Any, conn: Connection, visit: Any, technician: str,
-                   now: float) -> None:
+                   now: float, *, note: str = "") -> None:
     """Move a visit to another technician (an accepted hand-over): the new one gets it and
-    what it references at their next sync, the old one a withdrawal."""
+    what it references at their next sync, the old one a withdrawal saying it was handed
+    over (with the office's ``note``), so their laptop shows it so, not as open work."""
+    from concierge.protocol.schemas import HANDED_OVER
     from concierge_office import db
-    from concierge_office.changes import publish_own, refresh_visibility, visit_refs
+    from concierge_office.changes import (
+        Withdrawal,
+        publish_own,
+        refresh_visibility,
+        visit_refs,
+    )
 
     version = visit.version + 1
     conn.execute(update(db.visits).where(db.visits.c.id == visit.id).values(
         technician_id=technician, version=version, updated_at=now))
     publish_own(database, conn, technician, ("visit", visit.id), version, visible=True)
     publish_own(database, conn, visit.technician_id, ("visit", visit.id), version,
-                visible=False)
+                visible=False, withdrawal=Withdrawal(HANDED_OVER, note))
     refs = visit_refs(conn, [visit.id])
     for who in (visit.technician_id, technician):
         refresh_visibility(database, conn, who, refs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -148,9 +149,21 @@ def _apply(
 ) -> schemas.MutationResult:
     if m.entity == "visit":
         version, record = _apply_visit(database, conn, user, m, now)
-    else:
-        version, record = _apply_session(database, conn, user, m, now)
-    return schemas.MutationResult(op_id=m.op_id, status="applied", version=version, record=record)
+        return schemas.MutationResult(op_id=m.op_id, status="applied", version=version,
+                                      record=record)
+    version, record, notice = _apply_session(database, conn, user, m, now)
+    return schemas.MutationResult(op_id=m.op_id, status="applied", version=version,
+                                  record=record, code=notice.code if notice else None,
+                                  reason=notice.reason if notice else None)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the office did differently from what an applied change asked: its code, for the
+    app, and a sentence, for the log."""
+
+    code: str
+    reason: str
 
 
 # --- visits -------------------------------------------------------------------
@@ -225,7 +238,7 @@ def _session_record(
 
 def _apply_session(
     database: Database, conn: Connection, user: User, m: schemas.Mutation, now: float
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, dict[str, Any], Notice | None]:
     existing = records.get_row(conn, db.sessions, m.entity_id)
     if existing is not None and existing.technician_id != user.id:
         raise Rejected("not_found", f"No session with id {m.entity_id!r}.")
@@ -253,6 +266,15 @@ def _apply_session(
     _check_attachments(conn, user, record.attachments)
     record = serve.keep_decisions(conn, record)  # the office's goodwill answers stand
     record = field_help.keep_answers(conn, record)  # and its answers to help requests
+    notice = None
+    if handed_over and record.status == "completed":
+        # the visit is the colleague's to complete: the notes and report go with it to
+        # them, and the session stays open (the laptop learns why from this answer)
+        record = record.model_copy(update={"status": "in_progress", "completed_at": None})
+        notice = Notice(schemas.HANDED_OVER, "The visit was handed over to a colleague "
+                        "before this completion: the changes were kept for them; the session "
+                        "was not completed.")
+        field_help.note_completion_after_hand_over(conn, record.id, user.id, now)
     if record.status == "completed" and record.completed_at is None:
         record = record.model_copy(update={"completed_at": db.utc(now)})
     conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))
@@ -261,7 +283,7 @@ def _apply_session(
     serve.sync_goodwill(conn, visit, record, now)  # requests beyond the contract
     field_help.sync_help(conn, visit, record, now)  # help from the field
     if record.status != "completed" or handed_over:  # the visit is the colleague's now
-        return version, record.model_dump(mode="json")
+        return version, record.model_dump(mode="json"), notice
     serve.open_for_session(database, conn, visit, record, now)  # follow-ups, call-backs
     changed: dict[str, Any] = {}
     if visit.status != VisitStatus.COMPLETED.value:
@@ -279,7 +301,7 @@ def _apply_session(
         publish_own(
             database, conn, user.id, ("visit", visit.id), visit.version + 1, visible=True, op_id=op
         )
-    return version, record.model_dump(mode="json")
+    return version, record.model_dump(mode="json"), None
 
 
 def _only_office_answers_since(conn: Connection, session_id: str,

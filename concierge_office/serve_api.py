@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import Connection, Table, select, update
 
+from concierge.domain import VisitStatus
 from concierge.protocol import schemas
 from concierge_office import db, records
 from concierge_office.auth import AdminUser, CurrentUser
@@ -308,7 +309,8 @@ def my_help(user: CurrentUser, request: Request, status: HelpStatus = None
     "/v1/admin/serve/help/{item_id}/answer",
     response_model=schemas.HelpItem,
     responses={409: {"model": schemas.ErrorResponse,
-                     "description": "Already answered; the details carry the current state."},
+                     "description": "Already answered (the details carry the current state), "
+                     "or a hand-over accepted for a visit completed or cancelled meanwhile."},
                422: {"model": schemas.ErrorResponse,
                      "description": "A hand-over accepted without a technician to take it."}},
 )
@@ -335,6 +337,12 @@ def answer_help(item_id: TaskId, body: schemas.HelpAnswer, user: AdminUser,
             if role != "technician" or body.helper == row.technician_id or visit is None:
                 raise ApiError(422, "unknown_technician",
                                "Name another technician (helper) to take the visit over.")
+            if visit.status in (VisitStatus.COMPLETED.value, VisitStatus.CANCELLED.value):
+                raise ApiError(409, "visit_closed",
+                               f"The visit is {visit.status}: there is nothing left to hand "
+                               "over. Decline the request instead.",
+                               [schemas.ErrorDetail(loc=["visit", "status"],
+                                                    message=visit.status, code=visit.status)])
         now = state.clock.now()
         status = "accepted" if body.accepted else "declined"
         conn.execute(update(h).where(h.c.id == item_id).values(
@@ -346,5 +354,5 @@ def answer_help(item_id: TaskId, body: schemas.HelpAnswer, user: AdminUser,
         answer_in_session(state.db, conn, updated, now)
         if handover and visit is not None and visit.technician_id == row.technician_id:
             assert body.helper is not None
-            reassign_visit(state.db, conn, visit, body.helper, now)
+            reassign_visit(state.db, conn, visit, body.helper, now, note=body.answer)
     return schemas.HelpItem.model_validate(help_out(updated))

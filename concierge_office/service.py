@@ -16,6 +16,7 @@ from concierge_office.accounts import ensure_admin
 from concierge_office.app import create_app
 from concierge_office.bootstrap import SETUP_TOKEN_SECONDS, admin_exists, issue_setup_token
 from concierge_office.changes import purge_tombstones
+from concierge_office.contracts import reissue_sites_for_office_phone
 from concierge_office.db import Database
 from concierge_office.demo_fleet import (
     Fleet,
@@ -85,6 +86,7 @@ class BackOffice:
         if demo and not has_demo:
             self._fleet = seed_fleet(self.db, seed, demo_anchor(time.time()))
             has_demo = True
+        reissue_sites_for_office_phone(self.db, office_phone)  # a new phone reaches laptops
         self.config = Config(
             database_url=database_url,
             access_ttl=access_ttl_seconds,

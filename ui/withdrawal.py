@@ -28,6 +28,8 @@ def withdrawal_status(withdrawal: Any | None) -> str:
         return pgettext("visit status", "Cancelled by the office")
     if code == "reassigned":
         return pgettext("visit status", "Reassigned")
+    if code == "handed_over":
+        return pgettext("visit status", "Handed over")
     if code == "resolved_remotely":
         if at is None:
             return pgettext("visit status", "Resolved remotely")
@@ -41,7 +43,7 @@ def withdrawal_statuses(moment: datetime) -> list[str]:
     from concierge.store import WithdrawnVisit
 
     return [withdrawal_status(WithdrawnVisit("", code, "", moment))
-            for code in ("cancelled", "reassigned", "resolved_remotely")]
+            for code in ("cancelled", "reassigned", "handed_over", "resolved_remotely")]
 
 
 def withdrawal_sentence(withdrawal: Any | None) -> str:
@@ -52,12 +54,29 @@ def withdrawal_sentence(withdrawal: Any | None) -> str:
         return _("The office cancelled this visit.")
     if code == "reassigned":
         return _("The office gave this visit to another technician.")
+    if code == "handed_over":
+        return _("The office accepted your hand-over: a colleague takes this visit over, "
+                 "with your notes.")
     if code == "resolved_remotely":
         if at is None:
             return _("The office resolved this remotely: no visit is needed.")
         return _("The office resolved this remotely at {time}: no visit is needed.").format(
             time=moment_text(at))
     return _("The office took this visit off your round (cancelled or given to someone else).")
+
+
+def handed_over_banner(helper: str, at: datetime | None) -> str:
+    """The session's banner once its visit was handed over (``helper``: the colleague's
+    name, if the office gave it; ``at``: when it accepted)."""
+    if at is None:
+        return (_("Handed over to {colleague}; your notes went with it.").format(
+            colleague=helper) if helper else
+            _("Handed over to a colleague; your notes went with it."))
+    if helper:
+        return _("Handed over to {colleague} at {time}; your notes went with it.").format(
+            colleague=helper, time=moment_text(at))
+    return _("Handed over to a colleague at {time}; your notes went with it.").format(
+        time=moment_text(at))
 
 
 def office_note_text(withdrawal: Any | None, office_notes: str = "") -> str:

@@ -439,7 +439,8 @@ EntityName = Literal["site", "asset", "insight", "visit", "template", "session"]
 MutableEntity = Literal["visit", "session"]
 
 
-WITHDRAWAL_CODES = frozenset({"cancelled", "reassigned", "resolved_remotely"})
+HANDED_OVER = "handed_over"  # the technician's hand-over of the visit was accepted
+WITHDRAWAL_CODES = frozenset({"cancelled", "reassigned", "resolved_remotely", HANDED_OVER})
 """Why the office took a visit off a technician; a client shows a general reason for a code
 it does not know (a later office may add codes)."""
 
@@ -512,7 +513,11 @@ class MutationResult(Record):
         default=None, description="Applied/duplicate: the stored record. Conflict: the server's."
     )
     reason: str | None = None
-    code: str | None = None
+    code: str | None = Field(
+        default=None,
+        description=f"Rejected or conflict: why. Applied: set when the office applied the change "
+        f"otherwise than asked, e.g. '{HANDED_OVER}': a session completed after its visit was "
+        "handed over is kept, with its changes, but not completed.")
 
 
 class PushResponse(Record):

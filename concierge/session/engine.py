@@ -231,14 +231,40 @@ class SessionEngine:
     def _editable(self) -> None:
         if self.completed:
             raise SessionError(msg("This session is completed; it can no longer be changed."))
+        self._not_handed_over()
+
+    def _not_handed_over(self) -> None:
+        if self.handed_over is not None:
+            raise SessionError(msg("This visit was handed over to a colleague; the session "
+                                   "can no longer be changed here."))
 
     @property
     def completed(self) -> bool:
         return self.status == "completed"
 
+    @property
+    def handed_over(self) -> HelpRequest | None:
+        """The office's acceptance of this technician's hand-over of the visit, once it
+        reached the laptop: the visit is a colleague's, and the session read-only here."""
+        return next((h for h in self.doc.help
+                     if h.kind == "handover" and h.status == "accepted"), None)
+
+    @property
+    def read_only(self) -> bool:
+        return self.completed or self.handed_over is not None
+
+    @property
+    def completed_after_handover(self) -> bool:
+        """Completed here while the office had already accepted the hand-over: the office
+        kept the notes and report for the colleague, but not the completion."""
+        return (self.handed_over is not None and not self.completed
+                and self.doc.report is not None)
+
     # --- navigation ------------------------------------------------------------
 
     def go(self, step: Step) -> None:
+        if self.handed_over is not None:
+            return  # read-only: the colleague's session now, nothing to save
         self.step = step
         if step.value not in self.doc.visited:
             self.doc.visited.append(step.value)
@@ -545,10 +571,17 @@ class SessionEngine:
         helped = False
         for h in self.doc.help:
             reply = answered.get(h.id)
-            if reply is not None and (h.status, h.answer, h.helper) != (
-                    reply.status, reply.answer, reply.helper):
+            if reply is not None and (h.status, h.answer, h.helper, h.answered_at) != (
+                    reply.status, reply.answer, reply.helper, reply.answered_at):
                 h.status, h.answer, h.helper = reply.status, reply.answer, reply.helper
+                h.answered_at = reply.answered_at
                 helped = True
+        if self.handed_over is not None and record.get("status") != self.status:
+            # completed here after the hand-over: the office kept the changes, not the
+            # completion (the visit is the colleague's to complete)
+            self.status = str(record.get("status") or "in_progress")
+            self.completed_at = _when(record.get("completed_at"))
+            helped = True
         if helped:
             self.changed.emit("help")
         return changed or helped
@@ -596,6 +629,7 @@ class SessionEngine:
         parts, evidence); it stays editable after completion, like a note to the office."""
         if rating is not None and not 1 <= rating <= 5:
             raise SessionError(msg("The rating is 1 to 5."))
+        self._not_handed_over()
         self.doc.prep_rating = rating
         if note is not None:
             self.doc.prep_note = note.strip()

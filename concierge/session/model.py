@@ -190,6 +190,7 @@ class HelpRequest(Model):
     answer: str = ""  # the office's words
     helper: str = ""  # who helps, or takes the visit over
     at: datetime
+    answered_at: datetime | None = None  # when the office answered (an older office: None)
 
 
 class SessionDoc(Model):

@@ -139,8 +139,17 @@ def test_help_from_the_field_is_answered_once_and_a_hand_over_moves_the_visit(
     assert moved_visit["technician_id"] == ben.user["id"]
     assert moved_visit["status"] != "completed"
     done = dict(later, status="completed", completed_at=datetime.now(UTC).isoformat())
-    assert ana.push(mutation("session", session_id, mine["version"], done))[0][
-        "status"] == "applied"
+    [answer] = ana.push(mutation("session", session_id, mine["version"], done))
+    # kept for Ben, but said plainly: the session is not completed (the visit is Ben's)
+    assert (answer["status"], answer["code"]) == ("applied", "handed_over")
+    assert (answer["record"]["status"], answer["record"]["completed_at"]) == (
+        "in_progress", None)
+    assert answer["record"]["data"]["outcome"] == "Door rollers cleaned before I left"
+    [told] = [h for h in office.ok("GET", "/v1/admin/serve/help") if h["request_id"] == "help-2"]
+    assert told["status"] == "accepted"  # the office is told, in the hand-over's history
+    assert told["history"][-1]["note"].startswith("completed after the hand-over")
+    answered_at = answer["record"]["data"]["help"][1]["answered_at"]
+    assert answered_at and answered_at == answers["help-2"]["answered_at"]  # the answer's time
     assert [v["status"] for v in ben.ok("GET", "/v1/visits") if v["id"] == visit["id"]] != [
         "completed"]
     # a new session of Ana's for the visit that is not hers any more is still refused
@@ -224,3 +233,27 @@ def test_without_an_office_phone_sites_are_served_as_stored(
     ana.http.headers[schemas.SYNC_FEATURES_HEADER] = schemas.TEXT_CODES
     sites = [c["data"] for c in ana.pull_all()[0] if c["entity"] == "site"]
     assert sites and all(s["contract"] is None for s in sites)
+
+
+def test_a_hand_over_of_a_visit_completed_meanwhile_cannot_be_accepted(
+    fresh_office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    """The technician asked for a hand-over, then finished the visit after all: accepting
+    would give a colleague a completed visit. A clear 409; declining still works."""
+    ana, ben, office = (login(fresh_office, who) for who in ("ana", "ben", "office"))
+    visit = ana.ok("GET", "/v1/visits")[0]
+    session = completed(visit["id"], None, [])
+    session["data"] = {"help": [help_request("help-1", "handover", "Sick")]}
+    session_id = str(uuid.uuid4())
+    assert ana.push(mutation("session", session_id, None, session))[0]["status"] == "applied"
+    [item] = [h for h in office.ok("GET", "/v1/admin/serve/help")
+              if h["session_id"] == session_id]
+    path = f"/v1/admin/serve/help/{item['id']}/answer"
+    refused = office.request("POST", path, json={"accepted": True, "answer": "Ben takes it",
+                                                 "helper": ben.user["id"]})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "visit_closed"
+    assert [v["technician_id"] for v in ana.ok("GET", "/v1/visits")
+            if v["id"] == visit["id"]] == [ana.user["id"]]  # still Ana's, completed
+    assert office.ok("POST", path, json={"accepted": False, "answer": "Done already"})[
+        "status"] == "declined"

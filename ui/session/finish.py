@@ -194,12 +194,22 @@ class FinishPage(QWidget):
         e = self.engine
         missing = e.blockers()
         done = e.completed
+        handed_over = e.handed_over is not None and not done
         self.complete_button.setVisible(not done)
-        self.complete_button.setEnabled(not missing and not self.working)
+        self.complete_button.setEnabled(not missing and not self.working and not handed_over)
+        self.complete_button.setToolTip(_("The visit was handed over to a colleague: they "
+                                          "complete it.") if handed_over else "")
         for button in self.handover_buttons:
             button.setVisible(done and e.doc.report is not None)
         self.preview_button.setVisible(not done)
-        if done:
+        for rating in self.prep.buttons():
+            rating.setEnabled(e.handed_over is None)
+        self.prep_note.setReadOnly(e.handed_over is not None)
+        if handed_over:
+            self.missing.setText(_("You cannot complete this session: the visit was handed "
+                                   "over to a colleague, who completes it."))
+            self.state.setText("")
+        elif done:
             self.missing.setText("")
             self.state.setText(
                 _("Completed. The report “{name}” is kept on this laptop and is uploaded with "

@@ -31,6 +31,7 @@ from ui.session.optimise import OptimisePage
 from ui.session.progress import StepProgressBar
 from ui.session.verify import VerifyPage
 from ui.session.welcome import WelcomePage
+from ui.withdrawal import handed_over_banner
 
 
 class SessionWindow(QWidget):
@@ -103,6 +104,9 @@ class SessionWindow(QWidget):
         header.addWidget(self.help_button)
         self.progress = StepProgressBar()
         self.progress.step_clicked.connect(self.go)
+        self.handed_over = label("", "handedOverBanner", "flag")
+        self.handed_over.setAccessibleName(_("The visit was handed over"))
+        self.handed_over.hide()
 
         self.welcome = WelcomePage(e)
         self.baseline = BaselinePage(e)
@@ -144,6 +148,7 @@ class SessionWindow(QWidget):
         self.loading.hide()
         self._layout.addLayout(header)
         self._layout.addWidget(self.progress)
+        self._layout.addWidget(self.handed_over)
         self._layout.addWidget(self.help)
         self._layout.addWidget(self.stack, 1)
         self._layout.addLayout(footer)
@@ -152,7 +157,7 @@ class SessionWindow(QWidget):
         if bridge is not None:
             bridge.store_changed.connect(self._store_changed)
         self._show(e.step)
-        self._lock_if_completed()
+        self._lock_if_read_only()
         self._show_built()
         self.loaded.emit()
 
@@ -181,10 +186,15 @@ class SessionWindow(QWidget):
          .label(_("Reading the office's answers")).success(self._office_answers).run())
 
     def _office_answers(self, record: Any) -> None:
-        if self.engine is not None and self.engine.adopt_office_answers(record):
+        if self.engine is None:
+            return
+        self.flush()  # text still waiting to be saved goes first: a hand-over makes it read-only
+        if self.engine.adopt_office_answers(record):
             self.delight.goodwill.refresh()
             self.delight.goodwill.message.setText(_("The office answered your request."))
             self.help.refresh()
+            self._lock_if_read_only()
+            self._show(self.current)
 
     # --- navigation --------------------------------------------------------------------
 
@@ -192,7 +202,7 @@ class SessionWindow(QWidget):
         if self.engine is None:
             return
         self.flush()
-        if not self.engine.completed:
+        if not self.engine.read_only:
             self.engine.go(step)
         self._show(step)
 
@@ -232,8 +242,8 @@ class SessionWindow(QWidget):
         self._update_progress()
 
     def _all_saved(self) -> None:
-        if self.engine is not None and self.engine.completed:
-            self._set_saved(_("Completed: read-only"), "muted")
+        if self.engine is not None and self.engine.read_only:
+            self._set_saved(self._read_only_text(), "muted")
         else:
             self._set_saved(_("All changes saved on this laptop"), "ok")
 
@@ -262,7 +272,7 @@ class SessionWindow(QWidget):
 
     def _report_language_chosen(self) -> None:
         e = self.engine
-        if e is None or e.completed:
+        if e is None or e.read_only:
             return
         tag = self.report_language.currentData()
         try:
@@ -287,18 +297,36 @@ class SessionWindow(QWidget):
     def _completed(self) -> None:
         """The completion is written: lock the window and send it at once if we can."""
         self._busy(False)
-        self._lock_if_completed()
+        self._lock_if_read_only()
         self._update_progress()
         sync = getattr(self.ctx, "sync", None)
         if sync is not None:
             sync.sync_now("session completed")
 
-    def _lock_if_completed(self) -> None:
-        if self.engine is not None and self.engine.completed:
-            for step, page in self.pages.items():
-                if step is not Step.REPORT:
-                    page.setEnabled(False)
-            self.saved.setText(_("Completed: read-only"))
+    def _lock_if_read_only(self) -> None:
+        """A completed session, or one whose visit was handed over, is read-only here."""
+        e = self.engine
+        if e is None or not e.read_only:
+            return
+        for step, page in self.pages.items():
+            if step is not Step.REPORT:
+                page.setEnabled(False)
+        self.report_language.setEnabled(False)
+        self.saved.setText(self._read_only_text())
+        handover = e.handed_over
+        if handover is not None:
+            text = handed_over_banner(handover.helper, handover.answered_at)
+            if e.completed_after_handover:
+                text += " " + _("You completed it after the hand-over: the office kept your "
+                                "notes and report for your colleague, who completes the visit.")
+            self.handed_over.setText(text)
+            self.handed_over.show()
+            self.finish.refresh()
+
+    def _read_only_text(self) -> str:
+        if self.engine is not None and self.engine.handed_over is not None:
+            return _("Handed over: read-only")
+        return _("Completed: read-only")
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -306,6 +334,8 @@ class SessionWindow(QWidget):
         """Save any text still waiting for its short typing pause."""
         if self.engine is None:
             return
+        if self.engine.handed_over is not None:
+            return  # read-only: the colleague's session now
         self.finish.flush()  # the rating of the office's preparation stays editable
         if not self.engine.completed:
             for page in (self.welcome, self.optimise, self.delight):
