@@ -186,8 +186,11 @@ def fixed_remotely_note(note: str) -> Msg | str:
     except KeyError:
         return note
 
-    def reading(text: str) -> _Amount | str:
-        return "?" if text == "?" else _Amount(float(text), unit)
-
+    before, after = (None if text == "?" else _Amount(float(text), unit)
+                     for text in match.group(2, 3))
+    if after is None:
+        return msg("Fixed remotely: {metric}", metric=label)
+    if before is None:
+        return msg("Fixed remotely: {metric} now {after}", metric=label, after=after)
     return msg("Fixed remotely: {metric} {before} before, {after} after", metric=label,
-               before=reading(match.group(2)), after=reading(match.group(3)))
+               before=before, after=after)
