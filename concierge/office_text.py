@@ -174,8 +174,9 @@ _FIXED_NOTE = re.compile(r"(\S+) (-?\d+(?:\.\d+)?|\?) -> (-?\d+(?:\.\d+)?|\?): f
 
 def fixed_remotely_note(note: str) -> Msg | str:
     """The office's note on a visit it resolved remotely ("snr 30.00 -> 34.00: fixed
-    remotely", the fixed attempt's detail): the metric by name, the readings in the
-    reader's format; any other note as written."""
+    remotely", the fixed attempt's detail; shown after the sentence that says it was
+    resolved remotely): the metric by name, the readings in the reader's format; any
+    other note as written."""
     from concierge.insights.text import _Amount, _metric
 
     match = _FIXED_NOTE.fullmatch(note.strip())
@@ -191,6 +192,6 @@ def fixed_remotely_note(note: str) -> Msg | str:
     if after is None:
         return msg("Fixed remotely: {metric}", metric=label)
     if before is None:
-        return msg("Fixed remotely: {metric} now {after}", metric=label, after=after)
-    return msg("Fixed remotely: {metric} {before} before, {after} after", metric=label,
-               before=before, after=after)
+        return msg("{metric}: now {after}", metric=label, after=after)
+    return msg("{metric}: {before} before, {after} after", metric=label, before=before,
+               after=after)
