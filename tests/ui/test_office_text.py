@@ -14,16 +14,22 @@ from types import SimpleNamespace
 import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from concierge.protocol.schemas import ServeDigest, ServeTask
+from concierge.settings import Settings
 from concierge.store import Store
 from concierge.store.models import WithdrawnVisit
-from concierge.sync.digest import keep_digest
+from concierge.sync.digest import cached_digest, keep_digest
+from concierge_office import db
+from concierge_office.db import Database
 from concierge_office.devices.playbooks import load_playbooks
 from concierge_office.devices.remote import _customer_note
-from concierge_office.serve import task_out, tasks_for_session
+from concierge_office.serve import serve_tasks, task_out, tasks_for_session
 from tests.core.session_factories import NOW, seeded_store
+from tests.ui.conftest import Harness, Office
 from tests.ui.test_remote_fixes import add_fixes, at, fix
+from tests.ui.test_session_offline_demo import sync_until_clean
 from ui.i18n import install
 from ui.remote_fixes import RemoteFixesDialog, site_fixes_card
 from ui.serve.digest import DigestDialog, digest_rows
@@ -125,3 +131,35 @@ def test_the_office_words_on_a_visit_resolved_remotely_read_in_german(
     qtbot.addWidget(other)
     assert "Notiz vom Innendienst: Kunde hat selbst neu gestartet" in other.findChild(
         QLabel, "visitStateBanner").text()
+
+
+@pytest.mark.keyring
+def test_the_offices_items_reach_a_german_laptop_in_german(
+        harness: Harness, office: Office, qtbot: QtBot, german: Callable[[str], None]) -> None:
+    """The round trip: items the office opened for a session, served over HTTP, kept on
+    the laptop, read offline in German."""
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    visit_id = next(r.id for r in window.board.model.rows() if r.asset_count)
+    database = Database(office.database_url)
+    try:
+        with database.write() as conn:
+            visit = conn.execute(select(db.visits).where(db.visits.c.id == visit_id)).one()
+            session = SimpleNamespace(id="ses-de", completed_at=at(time.time()), data={
+                "rating": 3, "comment": "", "wishes": {"items": [
+                    {"id": "w-1", "text": "Leisere Türen", "answer": "not_yet"}]}})
+            for row in tasks_for_session(visit, session, time.time()):
+                conn.execute(serve_tasks.insert().values(**row))
+    finally:
+        database.dispose()
+    sync_until_clean(qtbot, window)
+    qtbot.waitUntil(lambda: len(cached_digest(window.ctx.store).tasks) == 2, timeout=20_000)
+
+    office.stop()
+    with qtbot.waitSignal(window.digest.opened, timeout=10_000) as opened:
+        window.digest_action.trigger()
+    table = opened.args[0].follow_ups
+    titles = sorted(table.item(r, 0).text() for r in range(table.rowCount()))
+    assert titles == ["Den Kunden zurückrufen: bewertet mit 3/5; noch nicht: Leisere Türen",
+                      "Leisere Türen"]
+    opened.args[0].close()
