@@ -75,12 +75,9 @@ def task_title(task: Any) -> Msg | str:
     return task.title if made is None else _same_in_english(made, task.title)
 
 
-_SYSTEM_NOTES = (
+_SYSTEM_NOTES = (  # what ``concierge_office.serve.tasks_for_session`` writes
     msg("opened: the customer did not call this wish solved"),
     msg("passed on to the technician who earned it"),
-    msg("recorded in the field"),
-    msg("over the year's allowance across devices: needs approval"),
-    msg("asked from the field"),
 )
 
 

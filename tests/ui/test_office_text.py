@@ -163,3 +163,14 @@ def test_the_offices_items_reach_a_german_laptop_in_german(
     assert titles == ["Den Kunden zurückrufen: bewertet mit 3/5; noch nicht: Leisere Türen",
                       "Leisere Türen"]
     opened.args[0].close()
+
+
+def test_a_help_request_reads_in_german_with_the_words_as_typed(
+        german: Callable[[str], None]) -> None:
+    from concierge.session.model import HelpRequest
+    from ui.serve.help import help_text
+
+    request = HelpRequest(id="h-1", kind="expert", note="Motor brummt", status="accepted",
+                          answer="Frau Roth ruft Sie an", helper="Eva Roth", at=at(NOW))
+    assert help_text(request) == ("Ein Experte · „Motor brummt“ · vom Innendienst angenommen · "
+                                  "mit Eva Roth · Frau Roth ruft Sie an")
