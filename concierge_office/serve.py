@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 
+from concierge.office_text import LOW_RATING
 from concierge.protocol import schemas
 from concierge.session.goodwill import allowance_of, reconcile
 from concierge.session.model import Allowance, GoodwillRequest
@@ -36,7 +37,6 @@ from concierge_office.db import metadata, utc
 
 FOLLOW_UP_DAYS = 14  # the same promise the customer's report makes
 CALL_BACK_DAYS = 2
-LOW_RATING = 3
 DAY = 86_400.0
 
 TaskKind = Literal["wish_follow_up", "call_back", "praise"]

@@ -96,8 +96,9 @@ def patch_task(task_id: TaskId, body: schemas.ServeTaskPatch, user: AdminUser,
         now = state.clock.now()
         status = body.status or row.status
         owner = body.owner or row.owner
-        event = {"at": now, "by": user.id, "status": status,
-                 "note": body.note + (f" (owner: {owner})" if owner != row.owner else "")}
+        event = {"at": now, "by": user.id, "status": status, "note": body.note}
+        if owner != row.owner:  # kept apart from the person's note: each client words it
+            event["owner"] = owner
         conn.execute(update(t).where(t.c.id == task_id).values(
             status=status, owner=owner, history=[*row.history, event],
             version=row.version + 1, updated_at=now))

@@ -197,21 +197,8 @@ def seed_digest(database_url: str, visit_id: str) -> None:
     try:
         with database.write() as conn:
             visit = conn.execute(select(db.visits).where(db.visits.c.id == visit_id)).one()
-            base = {"session_id": "ses-earlier", "status": "open", "version": 1,
-                    "history": [], "created_at": now - 3 * 86_400, "updated_at": now,
-                    "site_id": visit.site_id, "visit_id": visit.id,
-                    "technician_id": visit.technician_id}
-            for ident, kind, owner, title, detail, due in (
-                    ("praise:shot", "praise", visit.technician_id,
-                     "The customer rated your visit 5/5",
-                     {"rating": 5, "comment": "The doors are quiet at last. Thank you!"}, 14),
-                    ("wish:shot", "wish_follow_up", "dispatch",
-                     "Garage door closes too fast", {}, 5),
-                    ("callback:shot", "call_back", "dispatch",
-                     "Call back: rated the noise 3 of 5", {}, 2)):
-                conn.execute(serve_tasks.insert().values(
-                    id=ident, kind=kind, owner=owner, title=title, detail=detail,
-                    **(base | {"due_at": now + due * 86_400})))
+            for row in office_items(visit, now):
+                conn.execute(serve_tasks.insert().values(**row))
             for ident, day, verdict, since in (("held:7", 7, "held", 4.1),
                                                ("held:30", 30, "regressed", 6.2)):
                 conn.execute(held_checks.insert().values(
@@ -224,11 +211,42 @@ def seed_digest(database_url: str, visit_id: str) -> None:
         database.dispose()
 
 
+def office_items(visit: Any, now: float) -> list[dict[str, Any]]:
+    """The items the office opened after two earlier sessions, in its own words: praise
+    for one; for the other a wish not yet solved and a call-back (a 3 of 5), which a
+    dispatcher took over."""
+    from types import SimpleNamespace
+
+    from concierge_office.serve import tasks_for_session
+
+    def session(ident: str, days_ago: float, data: dict[str, Any]) -> Any:
+        done = datetime.fromtimestamp(now - days_ago * 86_400, UTC)
+        return SimpleNamespace(id=ident, completed_at=done, data=data)
+
+    happy = session("ses-happy", 3, {"rating": 5,
+                                     "comment": "The doors are quiet at last. Thank you!"})
+    loud = session("ses-loud", 1, {"rating": 3, "comment": "Still loud in the mornings",
+                                   "wishes": {"items": [
+                                       {"id": "w-garage", "text": "Garage door closes too fast",
+                                        "answer": "not_yet"}]}})
+    rows = [row for ses, days in ((happy, 3), (loud, 1))
+            for row in tasks_for_session(visit, ses, now - days * 86_400)]
+    for row in rows:
+        if row["kind"] != "praise":  # passed on to a dispatcher, as the office's tools do
+            row |= {"owner": "dispatch", "status": "in_progress", "version": 2,
+                    "history": [*row["history"], {"at": now, "by": "dispatch",
+                                                  "status": "in_progress", "note": "",
+                                                  "owner": "dispatch"}]}
+    return rows
+
+
 def remote_story(store: Any, visit_id: str) -> None:
     """As the sync brings it from the office's device loop: the site's fixes done
     remotely, and on the visit's charted metric an attempt that had no effect, one
     waiting for approval and the window an anomaly was seen in."""
     from concierge.protocol.schemas import Change, Insight, PullResponse, RemoteAttempt
+    from concierge_office.devices.playbooks import load_playbooks
+    from concierge_office.devices.remote import _customer_note
 
     visit = store.visit(visit_id)
     site = store.site(visit.site_id)
@@ -253,8 +271,10 @@ def remote_story(store: Any, visit_id: str) -> None:
         return RemoteAttempt(**(values | fields))
 
     day = 86_400.0
+    told = _customer_note(load_playbooks().by_id("elevator-door-recalibrate"),
+                          end - 2 * day + 3600, 4.1)  # the office's words to the customer
     fixes = [attempt("fixed", end - 2 * day, a, customer_note=note) for a, note in zip(
-        visit.asset_ids[:2], ("We recalibrated your lift doors remotely.", ""), strict=False)]
+        visit.asset_ids[:2], (told, ""), strict=False)]
     changes = [{"entity": "site", "id": site.id, "seq": 10_000, "version": site.version + 1,
                 "data": site.model_copy(update={"version": site.version + 1,
                                                 "remote_fixes": fixes}).model_dump(mode="json")}]

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.i18n import _, ngettext
+from concierge.i18n import _, ngettext, tr
+from concierge.office_text import customer_note
 from concierge.session.text import fmt_value, label_name
 from ui.format import clock, date_text, local, place_text
 from ui.visit.data import spec_for
@@ -44,6 +45,11 @@ def verified_text(fix: Any, asset: Any | None) -> str:
     unit = spec.unit if spec is not None else ""
     return _("{metric}: {before} before, {after} after").format(
         metric=metric, before=fmt_value(fix.baseline, unit), after=fmt_value(fix.observed, unit))
+
+
+def told_text(fix: Any) -> str:
+    """What the office told the customer, in the UI language when it is a playbook's."""
+    return _("Told the customer: {note}").format(note=tr(customer_note(fix)))
 
 
 def asset_text(asset: Any | None, fix: Any) -> str:
@@ -124,9 +130,8 @@ class RemoteFixesDialog(QDialog):
             item = QTreeWidgetItem([when_text(fix), place_text(site.customer_name, site.name),
                                     asset_text(asset, fix), action_name(fix),
                                     verified_text(fix, asset)])
-            note = fix.customer_note.strip()
             tip = fix_sentence(fix, asset) + (
-                "\n" + _("Told the customer: {note}").format(note=note) if note else "")
+                "\n" + told_text(fix) if fix.customer_note.strip() else "")
             for column in range(self.tree.columnCount()):
                 item.setToolTip(column, tip)
             self.tree.addTopLevelItem(item)
@@ -160,6 +165,6 @@ def site_fixes_card(site: Any, assets: list[Any]) -> QFrame | None:
         row.setTextFormat(Qt.TextFormat.PlainText)
         row.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if fix.customer_note.strip():
-            row.setToolTip(_("Told the customer: {note}").format(note=fix.customer_note.strip()))
+            row.setToolTip(told_text(fix))
         layout.addWidget(row)
     return frame

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from concierge.i18n import _, pgettext
+from concierge.i18n import _, pgettext, tr
+from concierge.office_text import fixed_remotely_note
 from ui.format import clock, day_text, local
 
 
@@ -83,4 +84,6 @@ def office_note_text(withdrawal: Any | None, office_notes: str = "") -> str:
     """The office's note on the withdrawal (else its last note on the visit), or that
     there is none."""
     note = (getattr(withdrawal, "note", "") or office_notes or "").strip()
+    if note and getattr(withdrawal, "code", None) == "resolved_remotely":
+        note = tr(fixed_remotely_note(note))  # the fix's record, worded by the office
     return _("Office note: {note}").format(note=note) if note else _("The office gave no note.")

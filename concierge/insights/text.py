@@ -248,6 +248,8 @@ def explanation_msg(insight: Any) -> Msg | None:
     from concierge.domain import metric_spec
 
     evidence = getattr(insight, "evidence", {}) or {}
+    if (regressed := _regressed_explanation(insight, evidence)) is not None:
+        return regressed
     try:
         spec = metric_spec(_kind_of_metric(insight.metric), insight.metric)
     except (KeyError, ValueError):
@@ -284,6 +286,22 @@ def explanation_msg(insight: Any) -> Msg | None:
     else:
         return None
     return Msg(text, params=params)
+
+
+def _regressed_explanation(insight: Any, evidence: Mapping[str, Any]) -> Msg | None:
+    """The office's did-it-hold check found a KPI the visit improved regressed since."""
+    coded: Any = getattr(insight, "headline_code", None)
+    data = coded.model_dump() if hasattr(coded, "model_dump") else coded
+    days = evidence.get("days_after_visit")
+    if not isinstance(data, Mapping) or data.get("code") != REGRESSED_CODE \
+            or not isinstance(days, int | float) or isinstance(days, bool):
+        return None
+    metric = coded_msg(data)
+    if metric is None:
+        return None
+    return nmsg("{kpi} improved at the visit but has regressed {count} day later.",
+                "{kpi} improved at the visit but has regressed {count} days later.",
+                int(days), kpi=metric.params["metric"])
 
 
 @dataclass(frozen=True)

@@ -633,6 +633,9 @@ class ServeTaskEvent(Record):
     by: str
     status: str
     note: str = ""
+    owner: str | None = Field(default=None,
+                              description="Who has the item from this change on, when it "
+                              "passed it on (None: unchanged).")
 
 
 class ServeTask(Record):

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from concierge.i18n import translator_for
+from concierge.office_text import fixed_remotely_note
 from concierge_office import db
 from concierge_office.devices import attempts, tables, topics
 from concierge_office.devices.envelope import Ack
@@ -331,6 +333,9 @@ def test_a_remote_fix_takes_the_visit_off_the_round_with_its_reason(
     assert entry.deleted and entry.version == 2
     assert reasons["vis-1"]["code"] == "resolved_remotely"
     assert "fixed remotely" in reasons["vis-1"]["note"]
+    german = translator_for("de").render(fixed_remotely_note(reasons["vis-1"]["note"]))
+    assert german.startswith("Türzykluszeit: ")  # not the metric's key
+    assert "door_cycle_time" not in german and german.endswith(" s")
     assert reasons["vis-1"]["at"] >= datetime.fromtimestamp(now, UTC).isoformat()[:19]
 
 

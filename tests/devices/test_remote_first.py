@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from concierge.i18n import translator_for
+from concierge.office_text import customer_note
+from concierge.protocol.schemas import RemoteAttempt
 from concierge_office import db
 from concierge_office.accounts import (
     ADMIN_LOGIN,
@@ -99,6 +102,9 @@ def test_remote_fix_resolves_without_a_visit_and_a_failed_one_sends_a_technician
         assert fixed["result"] == "fixed", str(fixed)
         assert fixed["observed"] < fixed["baseline"] - 0.4  # the door closes faster
         assert "recalibrated the door operator remotely" in fixed["customer_note"]
+        told = translator_for("de").render(customer_note(RemoteAttempt.model_validate(fixed)))
+        assert told.startswith("Wir haben bemerkt, dass die Aufzugstüren langsamer schließen")
+        assert "Sie müssen nichts tun." in told and "UTC" not in told  # the reader's clock
         assert failed["result"] == "not_fixed"
         assert failed["command_state"] == "not_fixed"
         assert sorted(d for d, _ in simulator.executions) == [FIXABLE, STUBBORN]

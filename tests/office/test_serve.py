@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from concierge.i18n import translator_for
-from concierge.insights.text import HEADLINE_CODES, headline_text
+from concierge.insights.text import HEADLINE_CODES, explanation_msg, headline_text
 from concierge.protocol import schemas
 from concierge_office.server import EmbeddedBackOffice
 from tests.office.conftest import LoginFactory, mutation
@@ -251,3 +251,9 @@ def test_did_it_hold_seven_days_later(
     assert de.render(headline_text(pulled["headline"], pulled["headline_code"])) == german
     # an insight stored before the code reads back from its English
     assert de.render(headline_text(pulled["headline"], None)) == german
+    # and its explanation too, from the code and the days after the visit it regressed
+    explained = explanation_msg(schemas.Insight.model_validate(pulled))
+    assert explained is not None and de.render(explained) == (
+        "Motortemperatur hatte sich beim Einsatz verbessert, ist aber 7 Tage später wieder "
+        "schlechter.")
+    assert translator_for("en").render(explained) == pulled["explanation"]

@@ -14,7 +14,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from concierge.i18n import _, pgettext
+from concierge.i18n import _, pgettext, tr
+from concierge.office_text import event_note, task_title
 from ui.format import date_text, local
 from ui.session.common import fill, table
 
@@ -136,6 +137,23 @@ def _owner(owner: str, me: str | None) -> str:
     return _("You") if owner == me else _("The office")
 
 
+def history_text(task: Any, me: str | None) -> str:
+    """A tracked item's history, a line per change: when, the status, to whom it passed
+    and the note (the office's own notes in the UI language, a person's as written)."""
+    lines = []
+    for event in task.history:
+        when = local(event.at)
+        parts = [date_text(when) if when else "", _word(TASK_STATUSES, event.status)]
+        if event.owner:
+            parts.append(_("passed on to you") if event.owner == me
+                         else _("passed on to the office"))
+        note = tr(event_note(task, event)).strip()
+        if note:
+            parts.append(note)
+        lines.append(" · ".join(p for p in parts if p))
+    return "\n".join(lines)
+
+
 def digest_rows(store: Any) -> dict[str, list[list[str]]]:
     """The three tables' rows, from the kept digest (runs on the database worker)."""
     from concierge.sync.digest import cached_digest
@@ -147,13 +165,14 @@ def digest_rows(store: Any) -> dict[str, list[list[str]]]:
     praise = [[_day(t.created_at), _place(store, t.site_id, places),
                f"{t.detail.get('rating', '')} / 5", str(t.detail.get("comment", ""))]
               for t in digest.tasks if t.kind == "praise"]
-    follow = [[t.title, _word(TASK_KINDS, t.kind),
+    follow_ups = [t for t in sorted(digest.tasks, key=lambda t: (t.status != "open", t.due_at))
+                  if t.kind != "praise"]
+    follow = [[tr(task_title(t)), _word(TASK_KINDS, t.kind),
                _word(TASK_STATUSES, t.status), _owner(t.owner, me), _day(t.due_at),
-               _place(store, t.site_id, places)]
-              for t in sorted(digest.tasks, key=lambda t: (t.status != "open", t.due_at))
-              if t.kind != "praise"]
+               _place(store, t.site_id, places)] for t in follow_ups]
     held = _held_rows(store, digest.held, places)
     return {"praise": praise, "follow_ups": follow,
+            "follow_up_history": [[history_text(t, me)] for t in follow_ups],
             "held": [[h.place, h.asset, h.kpi, _("{days} days").format(days=h.day),
                       _word(HELD_WORDS, h.verdict)] for h in held],
             "verdicts": [[h.verdict] for h in held]}
@@ -199,6 +218,11 @@ class DigestDialog(QDialog):
     def show_rows(self, rows: dict[str, list[list[str]]]) -> None:
         fill(self.praise, rows["praise"])
         fill(self.follow_ups, rows["follow_ups"])
+        for r, [history] in enumerate(rows.get("follow_up_history", [])):
+            for c in range(self.follow_ups.columnCount()):
+                item = self.follow_ups.item(r, c)
+                if item is not None:
+                    item.setToolTip(history)
         colours = {(r, 4): HELD_TONES[v] for r, [v] in enumerate(rows["verdicts"])
                    if v in HELD_TONES}
         fill(self.held, rows["held"], colours)

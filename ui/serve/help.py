@@ -27,7 +27,7 @@ STATUS_WORDS: dict[str, Callable[[], str]] = {
 
 
 def help_text(h: HelpRequest) -> str:
-    parts = [KIND_WORDS[h.kind](), f"“{h.note}”", STATUS_WORDS[h.status]()]
+    parts = [KIND_WORDS[h.kind](), _("“{note}”").format(note=h.note), STATUS_WORDS[h.status]()]
     if h.helper:
         parts.append(_("with {helper}").format(helper=h.helper))
     return " · ".join(parts + [p for p in (h.reason, h.answer) if p])
