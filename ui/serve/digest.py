@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 
 from concierge.i18n import _, pgettext
 from ui.format import date_text, local
-from ui.session.common import fill, table
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +162,8 @@ class DigestDialog(QDialog):
     """Praise, follow-ups and "did it hold", from the last digest kept (works offline)."""
 
     def __init__(self, parent: QWidget, rows: dict[str, list[list[str]]]) -> None:
+        from ui.session.common import table  # with the dialog, not with the main window
+
         super().__init__(parent)
         self.setObjectName("digestDialog")
         self.setWindowTitle(_("Praise and follow-ups"))
@@ -197,6 +198,8 @@ class DigestDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def show_rows(self, rows: dict[str, list[list[str]]]) -> None:
+        from ui.session.common import fill
+
         fill(self.praise, rows["praise"])
         fill(self.follow_ups, rows["follow_ups"])
         colours = {(r, 4): HELD_TONES[v] for r, [v] in enumerate(rows["verdicts"])
