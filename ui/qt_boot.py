@@ -30,8 +30,11 @@ def uses_pyside(module: ModuleType) -> bool:
     if not isinstance(namespace, dict):
         return False
     for value in list(namespace.values()):
-        origin = value.__name__ if isinstance(value, ModuleType) else getattr(
-            value, "__module__", None)
+        try:
+            origin = value.__name__ if isinstance(value, ModuleType) else getattr(
+                value, "__module__", None)
+        except Exception:  # noqa: BLE001  (an object with odd attributes is not PySide's)
+            continue
         if isinstance(origin, str) and origin.startswith(PYSIDE):
             return True
     return False

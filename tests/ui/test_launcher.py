@@ -201,3 +201,17 @@ def test_building_the_window_reads_no_sources_and_loads_nothing_it_does_not_show
     ours = tuple(os.path.join(root, package, "") for package in ("ui", "concierge"))
     assert not [f for f in read if f.startswith(ours)]
     assert len(read) <= 5, read  # PySide's own start, before ui.qt_boot adjusts it
+
+
+def test_pyside_modules_are_told_apart_by_their_namespace() -> None:
+    """ui.qt_boot's stand-in for PySide's source scan gives the scan's answer: whether
+    "PySide6" occurs in the module's source (and so something of it in its namespace)."""
+    import importlib
+    from pathlib import Path
+
+    from ui.qt_boot import uses_pyside
+
+    for name in ("ui.board.view", "ui.format", "ui.tasks", "ui.app", "concierge.i18n",
+                 "concierge.store.board", "concierge.settings", "json"):
+        module = importlib.import_module(name)
+        assert uses_pyside(module) == ("PySide6" in Path(module.__file__).read_text()), name
