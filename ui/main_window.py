@@ -31,7 +31,7 @@ from ui.format import mark_withdrawn, place_text, summary_of
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.serve.answers import HelpAnswers
-from ui.serve.digest import install as install_digest
+from ui.serve.digest_action import install as install_digest
 from ui.statusbar import SyncStatusWidget
 
 if TYPE_CHECKING:  # message boxes load when one opens (each Qt class costs start-up time)

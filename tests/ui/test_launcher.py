@@ -181,13 +181,14 @@ sys.meta_path.insert(0, PatchOnImport())
 from ui.launcher import main
 sys.exit(main(["--data-dir", sys.argv[1]]))
 """
-LAZY = ("concierge.store.models", "ui.day_changes", "ui.session.common", "numpy", "pydantic")
+LAZY = ("concierge.store.models", "ui.day_changes", "ui.session.common", "ui.serve.digest",
+        "numpy", "pydantic")
 
 
 def test_building_the_window_reads_no_sources_and_loads_nothing_it_does_not_show(
         tmp_path) -> None:
     """Up to the built window: no store models (only a stand-in sizes the board's status
-    column), no day-changes list or session tables (dialogs, opened later), and PySide reads
+    column), no day-changes list, digest or session tables (dialogs, opened later); PySide reads
     no module's source file to look for "PySide6" in it (ui.qt_boot)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, "-c", WINDOW_PROBE, str(tmp_path), " ".join(LAZY)],
