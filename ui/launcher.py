@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # garbage: the cyclic collector would walk them again and again (~15 % of the start).
     # It resumes once the board is painted (ui.app).
     gc.disable()
+    import ui.qt_boot  # noqa: F401  (first: PySide without its per-import source scan)
     from ui.app import run_gui
 
     return run_gui(args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -32,8 +31,11 @@ from ui.format import mark_withdrawn, place_text, summary_of
 from ui.notify import Notifier
 from ui.placeholders import Placeholders
 from ui.serve.answers import HelpAnswers
-from ui.serve.digest import install as install_digest
+from ui.serve.digest_action import install as install_digest
 from ui.statusbar import SyncStatusWidget
+
+if TYPE_CHECKING:  # message boxes load when one opens (each Qt class costs start-up time)
+    from PySide6.QtWidgets import QMessageBox
 
 log = logging.getLogger(__name__)
 STORE_RELOAD_DELAY_MS = 150
@@ -768,6 +770,8 @@ class MainWindow(QMainWindow):
         ))
         box = self._message(_("About Field Concierge"), text)
         box.setDetailedText(licenses.summary_text(licenses.summary()))
+        from PySide6.QtWidgets import QMessageBox
+
         copy = box.addButton(_("Copy diagnostics"), QMessageBox.ButtonRole.ActionRole)
         copy.setObjectName("copyDiagnostics")
         copy.setAccessibleName(_("Copy diagnostics to the clipboard"))
@@ -782,9 +786,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(_("Diagnostics copied to the clipboard."), 8_000)
 
     def _message(self, title: str, text: str,
-                 buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok
-                 ) -> QMessageBox:
-        box = QMessageBox(QMessageBox.Icon.Information, title, text, buttons, self)
+                 buttons: QMessageBox.StandardButton | None = None) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Information, title, text,
+                          QMessageBox.StandardButton.Ok if buttons is None else buttons, self)
         box.setObjectName("messageBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 import resources
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
 
 RESOURCES = Path(resources.__file__).parent
 PALETTES: dict[str, dict[str, str]] = {
@@ -135,10 +139,12 @@ def badge_colours(name: str, palette: QPalette | None = None) -> tuple[QColor, Q
 
 
 class _PaletteFollower(QObject):
-    CHANGES = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
-
     def __init__(self, widget: QWidget, apply: Callable[[], None]) -> None:
+        from PySide6.QtCore import QEvent  # its type (a large enum) loads with the first one
+
         super().__init__(widget)
+        self._moved = (QEvent.Type.Show, QEvent.Type.ParentChange)
+        self._changes = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
         self._widget, self._apply = widget, apply
         self._applied = QGuiApplication.palette().cacheKey()
         self._window: QWidget | None = None
@@ -146,9 +152,9 @@ class _PaletteFollower(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind in (QEvent.Type.Show, QEvent.Type.ParentChange) and watched is self._widget:
+        if kind in self._moved and watched is self._widget:
             self._watch_window()
-        elif kind in self.CHANGES:
+        elif kind in self._changes:
             # once per new palette: the colours applied may change the widget's palette
             key = QGuiApplication.palette().cacheKey()
             if key != self._applied:

@@ -5,6 +5,7 @@ the visit page's banner and the change list say the same."""
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from concierge.i18n import _, pgettext, tr
@@ -40,10 +41,9 @@ def withdrawal_status(withdrawal: Any | None) -> str:
 
 
 def withdrawal_statuses(moment: datetime) -> list[str]:
-    """Every reason the status column may show (for its width); ``moment``: a long time."""
-    from concierge.store import WithdrawnVisit
-
-    return [withdrawal_status(WithdrawnVisit("", code, "", moment))
+    """Every reason the status column may show (for its width); ``moment``: a long time.
+    (Stand-ins for ``WithdrawnVisit``: the first paint needs no store models.)"""
+    return [withdrawal_status(SimpleNamespace(code=code, at=moment))
             for code in ("cancelled", "reassigned", "handed_over", "resolved_remotely")]
 
 

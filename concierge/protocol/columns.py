@@ -103,19 +103,24 @@ def _float32_bits(values: FloatArray) -> Any:
 def float_codec(values: FloatArray, *, allow_float32: bool = True) -> str:
     """F4 if float32 (trimmed) keeps every value within the tolerance, else F8.  A counter
     whose steps are small beside its total fails the test (its spread is small)."""
+    if values.size == 0:
+        return F4
+    return F4 if allow_float32 and narrowed(values) is not None else F8
+
+
+def narrowed(values: FloatArray) -> Any | None:
+    """The trimmed float32 bits of ``values`` if they keep every value within the tolerance
+    (codec F4; ``pack`` takes them as they are), else None (F8)."""
     import numpy as np
 
     if values.size == 0:
-        return F4
+        return _float32_bits(values)
     if not np.all(np.isfinite(values)):
-        return F8
-    if allow_float32:
-        narrowed = _float32_bits(values).view("<f4").astype(np.float64)
-        spread = float(values.max() - values.min())
-        error = float(np.max(np.abs(narrowed - values)))
-        if error <= FLOAT32_TOLERANCE * spread or error == 0.0:
-            return F4
-    return F8
+        return None
+    bits = _float32_bits(values)
+    spread = float(values.max() - values.min())
+    error = float(np.max(np.abs(bits.view("<f4").astype(np.float64) - values)))
+    return bits if error <= FLOAT32_TOLERANCE * spread or error == 0.0 else None
 
 
 def time_codec(t: FloatArray) -> str:
@@ -127,8 +132,9 @@ def time_codec(t: FloatArray) -> str:
     return MS if np.all(np.isfinite(t)) and np.array_equal(ms / 1000.0, t) else F8
 
 
-def pack(values: FloatArray | Sequence[float], codec: str) -> bytes:
-    """The column's bytes before deflating (delta or XOR, byte-shuffled)."""
+def pack(values: FloatArray | Sequence[float], codec: str, *, bits: Any = None) -> bytes:
+    """The column's bytes before deflating (delta or XOR, byte-shuffled).  ``bits``: F4's
+    bits of ``values`` if already at hand (from ``narrowed``)."""
     import numpy as np
 
     array = np.asarray(values, dtype=np.float64)
@@ -136,7 +142,7 @@ def pack(values: FloatArray | Sequence[float], codec: str) -> bytes:
         ms = np.round(array * 1000.0).astype("<i8")
         return _shuffle(np.diff(ms, prepend=np.int64(0)).astype("<i8"), 8)
     if codec == F4:
-        bits = _float32_bits(array)
+        bits = _float32_bits(array) if bits is None else bits
     elif codec == F8:
         bits = array.astype("<f8").view("<u8")
     else:
@@ -188,10 +194,14 @@ def encode_message(series: Sequence[dict[str, Any]], unavailable: Sequence[str])
     header: list[dict[str, Any]] = []
     buffers: list[bytes] = []
 
-    def add(values: Any, codec: str) -> list[Any]:
-        data = encode(values, codec)
+    def add(values: Any, codec: str, bits: Any = None) -> list[Any]:
+        data = zlib.compress(pack(values, codec, bits=bits), 6)
         buffers.append(data)
         return [codec, len(data)]
+
+    def add_values(values: Any) -> list[Any]:
+        bits = narrowed(values)  # computed once: for the codec and for packing
+        return add(values, F8) if bits is None else add(values, F4, bits)
 
     for s in series:
         t = np.asarray(s["t"], dtype=np.float64)
@@ -203,12 +213,12 @@ def encode_message(series: Sequence[dict[str, Any]], unavailable: Sequence[str])
         }
         entry["n"] = int(t.size)
         entry["t"] = add(t, time_codec(t))
-        entry["mean"] = add(mean, float_codec(mean))
+        entry["mean"] = add_values(mean)
         if np.array_equal(low, mean) and np.array_equal(high, mean):
             entry["min"] = entry["max"] = None  # raw readings: the same as mean
         else:
-            entry["min"] = add(low, float_codec(low))
-            entry["max"] = add(high, float_codec(high))
+            entry["min"] = add_values(low)
+            entry["max"] = add_values(high)
         header.append(entry)
     head = json.dumps(
         {"version": FORMAT_VERSION, "series": header, "unavailable": list(unavailable)},

@@ -11,7 +11,7 @@ import math
 import sqlite3
 import zlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from concierge.protocol import columns
 from concierge.store.models import TelemetryWindow
@@ -109,10 +109,10 @@ def write_chunks(
         part = TelemetryWindow(*(getattr(points, n)[lo:hi] for n in _COLUMNS))
         t_codec = columns.time_codec(part.t)
         raw = np.array_equal(part.min, part.mean) and np.array_equal(part.max, part.mean)
-        value_codec = _chunk_codec(part, allow_float32)
-        packed = [columns.pack(part.t, t_codec), columns.pack(part.mean, value_codec)]
-        if not raw:
-            packed += [columns.pack(part.min, value_codec), columns.pack(part.max, value_codec)]
+        value_codec, bits = _chunk_codec(part, allow_float32, raw=raw)
+        values = (part.mean,) if raw else (part.mean, part.min, part.max)
+        packed = [columns.pack(part.t, t_codec), *(
+            columns.pack(v, value_codec, bits=b) for v, b in zip(values, bits, strict=True))]
         rows.append((asset_id, metric, bucket, int(starts[lo]), int(hi - lo), t_codec,
                      value_codec, zlib.compress(b"".join(packed), STORE_LEVEL)))
     conn.executemany(
@@ -122,12 +122,23 @@ def write_chunks(
     )
 
 
-def _chunk_codec(part: TelemetryWindow, allow_float32: bool) -> str:
-    """One codec for a chunk's value columns: F4 if all of them may narrow, else F8."""
-    values = (part.mean, part.min, part.max)
-    if allow_float32 and all(columns.float_codec(v) == columns.F4 for v in values):
-        return columns.F4
-    return columns.F8
+def _chunk_codec(
+    part: TelemetryWindow, allow_float32: bool, *, raw: bool = False
+) -> tuple[str, list[Any]]:
+    """One codec for a chunk's value columns: F4 if all of them may narrow, else F8; with
+    each column's F4 bits (None for F8).  ``raw``: min and max are the mean (raw
+    readings), which alone is checked."""
+    values = (part.mean,) if raw else (part.mean, part.min, part.max)
+    if allow_float32:
+        bits = []
+        for v in values:
+            narrow = columns.narrowed(v)
+            if narrow is None:
+                break
+            bits.append(narrow)
+        else:
+            return columns.F4, bits
+    return columns.F8, [None] * len(values)
 
 
 def merge(

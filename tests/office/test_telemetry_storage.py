@@ -111,6 +111,41 @@ def test_series_keys_are_shared_by_every_batch(empty_database: str) -> None:
         database.dispose()
 
 
+def test_buckets_of_raw_readings_per_series_in_asset_and_metric_order(
+    empty_database: str,
+) -> None:
+    """Buckets that are no whole hours aggregate the raw readings (grouped by series key):
+    min, mean, max and count per bucket, the series keyed and ordered by asset and metric
+    whatever order their keys were made in."""
+    database = db.Database(empty_database)
+    try:
+        database.create_schema()
+        readings = [(asset, metric, T0 + minute * 60.0, float(minute) + offset)
+                    for asset, metric, offset in (("asset-009", "latency", 0.0),
+                                                  ("asset-001", "vibration", 100.0),
+                                                  ("asset-001", "door_cycles", 50.0))
+                    for minute in range(25)]
+        with database.write() as conn:
+            store_readings(database, conn, readings)
+        with database.read() as conn:
+            got = read_series(database, conn, ["asset-009", "asset-001"], start=T0,
+                              end=T0 + 24 * 60.0, bucket=600,
+                              metrics={"latency", "vibration", "door_cycles"})
+        assert list(got) == [("asset-001", "door_cycles"), ("asset-001", "vibration"),
+                             ("asset-009", "latency")]
+        for (_asset, metric), cols in got.items():
+            offset = {"latency": 0.0, "vibration": 100.0, "door_cycles": 50.0}[metric]
+            assert cols.t == [T0 - T0 % 600 + 600 * i for i in range(len(cols.t))]
+            minutes = [[m for m in range(25) if T0 + m * 60.0 >= t and T0 + m * 60.0 < t + 600]
+                       for t in cols.t]
+            assert cols.count == [len(m) for m in minutes]
+            assert cols.min == [offset + m[0] for m in minutes]
+            assert cols.max == [offset + m[-1] for m in minutes]
+            assert cols.mean == [offset + sum(m) / len(m) for m in minutes]
+    finally:
+        database.dispose()
+
+
 def test_commits_are_checkpointed_off_the_writers_thread(tmp_path: Path) -> None:
     path = tmp_path / "bo.sqlite"
     database = db.Database(f"sqlite:///{path}")

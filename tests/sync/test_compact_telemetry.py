@@ -33,6 +33,20 @@ def test_float_columns_narrow_only_where_a_chart_cannot_tell() -> None:
     assert len(trimmed) < 0.8 * len(zlib.compress(gauge.astype("<f4").tobytes()))
 
 
+def test_the_bits_computed_for_the_codec_pack_as_the_column_alone_would() -> None:
+    """``narrowed`` hands its float32 bits to ``pack`` (computed once): the same bytes as
+    ``pack`` computing them, and None exactly where ``float_codec`` says F8."""
+    rng = np.random.default_rng(11)
+    gauge = 60.0 + np.cumsum(rng.normal(0, 0.3, 2000))
+    counter = 1_500_000.0 + np.cumsum(rng.uniform(0.0, 0.01, 2000))
+    flat, empty, gap = np.full(50, 4.0), np.zeros(0), np.array([1.0, np.nan, 2.0])
+    for values in (gauge, counter, flat, empty, gap):
+        bits = columns.narrowed(values)
+        assert (bits is not None) == (columns.float_codec(values) == columns.F4)
+        if bits is not None:
+            assert columns.pack(values, columns.F4, bits=bits) == columns.pack(values, columns.F4)
+
+
 def test_timestamps_round_trip_exactly() -> None:
     regular = 1.7e9 + np.arange(0, 86_400, 300, dtype=np.float64)
     odd = regular + 0.0001234  # not whole milliseconds: sent as float64

@@ -138,3 +138,81 @@ def test_the_collector_waits_for_the_first_paint_then_resumes(tmp_path) -> None:
     lines = [line for line in done.stdout.splitlines() if "collecting" in line]
     assert lines == ["window built, collecting: False", "store open, collecting: True"], (
         done.stdout + done.stderr[-2000:])
+
+
+# Up to the window being built: what a plain start has imported, and which source files
+# were read (PySide's per-import scan for its ``__feature__`` reads each module's source).
+WINDOW_PROBE = """
+import linecache, sys
+from importlib.machinery import PathFinder
+
+WATCHED = sys.argv[2].split()
+
+
+class PatchOnImport:  # the window is patched as its module loads: nothing imported early
+    def find_spec(self, name, path, target=None):
+        if name != "ui.main_window":
+            return None
+        sys.meta_path.remove(self)
+        spec = PathFinder.find_spec(name, path, target)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            build = module.MainWindow.__init__
+
+            def init(self, *args, **kwargs):
+                build(self, *args, **kwargs)
+                from PySide6.QtCore import QTimer
+                from PySide6.QtWidgets import QApplication
+
+                print("loaded:", *[m for m in WATCHED if m in sys.modules], flush=True)
+                print("sources read:", *[f for f in linecache.cache if f.endswith(".py")],
+                      flush=True)
+                QTimer.singleShot(0, QApplication.quit)
+
+            module.MainWindow.__init__ = init
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, PatchOnImport())
+from ui.launcher import main
+sys.exit(main(["--data-dir", sys.argv[1]]))
+"""
+LAZY = ("concierge.store.models", "ui.day_changes", "ui.session.common", "ui.serve.digest",
+        "numpy", "pydantic")
+
+
+def test_building_the_window_reads_no_sources_and_loads_nothing_it_does_not_show(
+        tmp_path) -> None:
+    """Up to the built window: no store models (only a stand-in sizes the board's status
+    column), no day-changes list, digest or session tables (dialogs, opened later); PySide reads
+    no module's source file to look for "PySide6" in it (ui.qt_boot)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", WINDOW_PROBE, str(tmp_path), " ".join(LAZY)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    lines = dict(line.split(":", 1) for line in done.stdout.splitlines()
+                 if line.startswith(("loaded:", "sources read:")))
+    assert set(lines) == {"loaded", "sources read"}, done.stdout + done.stderr[-2000:]
+    assert lines["loaded"].split() == []
+    read = lines["sources read"].split()
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ours = tuple(os.path.join(root, package, "") for package in ("ui", "concierge"))
+    assert not [f for f in read if f.startswith(ours)]
+    assert len(read) <= 5, read  # PySide's own start, before ui.qt_boot adjusts it
+
+
+def test_pyside_modules_are_told_apart_by_their_namespace() -> None:
+    """ui.qt_boot's stand-in for PySide's source scan gives the scan's answer: whether
+    "PySide6" occurs in the module's source (and so something of it in its namespace)."""
+    import importlib
+    from pathlib import Path
+
+    from ui.qt_boot import uses_pyside
+
+    for name in ("ui.board.view", "ui.format", "ui.tasks", "ui.app", "concierge.i18n",
+                 "concierge.store.board", "concierge.settings", "json"):
+        module = importlib.import_module(name)
+        assert uses_pyside(module) == ("PySide6" in Path(module.__file__).read_text()), name

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+
+if TYPE_CHECKING:  # loads with the first confirmation, not with the main window
+    from PySide6.QtWidgets import QMessageBox
 
 
 def named(widget: QWidget, object_name: str, accessible: str) -> QWidget:
@@ -62,6 +65,8 @@ def confirm_destructive(parent: QWidget, title: str, text: str, *, safe: str | N
     QMessageBox lays its buttons out with QDialogButtonBox roles, so their order follows
     the platform. Opened (not exec'd): connect to the returned buttons' ``clicked``.
     """
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton,
                       parent)
     box.setObjectName(object_name)

@@ -8,14 +8,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from concierge.i18n import _
-from ui.day_changes import DayChange
 
 if TYPE_CHECKING:
     from concierge.session.help import HelpAnswer
+    from ui.day_changes import DayChange
 
 
 def answer_change(a: HelpAnswer) -> DayChange:
     """An office's answer as a change of the technician's day."""
+    from ui.day_changes import DayChange  # with the first answer, not with the window
+
     h = a.request
     if h.kind == "handover" and h.status == "accepted":
         # the office takes the session's changes after a hand-over: nothing waits here

@@ -6,20 +6,16 @@ work held. Fetched after each sync, kept in the store, shown offline."""
 from __future__ import annotations
 
 import contextlib
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from concierge.i18n import _, pgettext, tr
 from concierge.office_text import event_note, task_title
 from ui.format import date_text, local
-from ui.session.common import fill, table
-
-log = logging.getLogger(__name__)
 
 TASK_KINDS = {"wish_follow_up": lambda: _("Wish follow-up"),
               "call_back": lambda: _("Call-back"), "praise": lambda: _("Praise")}
@@ -35,54 +31,6 @@ HELD_TONES = {"held": "ok", "regressed": "error"}  # ui.theme.semantic meanings
 
 def _word(words: dict[str, Any], key: str) -> str:
     return str(words[key]()) if key in words else key
-
-
-class DigestRefresher(QObject):
-    """After a sync: fetch the digest (I/O pool), keep it (database worker), say so.
-    ``open()`` shows the kept digest (offline too)."""
-
-    updated = Signal()
-    opened = Signal(object)  # the dialog
-
-    def __init__(self, ctx: Any, window: Any) -> None:
-        super().__init__(window)
-        self.ctx, self.window = ctx, window
-        self.updated.connect(self._reshow)
-
-    def open(self) -> None:
-        store = getattr(self.ctx, "store", None)
-        if store is None:
-            return
-        (self.ctx.tasks.db(lambda: digest_rows(store), parent=self)
-         .label(_("Reading praise and follow-ups")).success(self._show).run())
-
-    def _show(self, rows: dict[str, list[list[str]]]) -> None:
-        dialog = self.window._open_dialog("digest", lambda: DigestDialog(self.window, rows))
-        dialog.show_rows(rows)
-        self.opened.emit(dialog)
-
-    def _reshow(self) -> None:
-        if "digest" in getattr(self.window, "_dialogs", {}):
-            self.open()
-
-    def refresh(self) -> None:
-        account, store = getattr(self.ctx, "account", None), getattr(self.ctx, "store", None)
-        if not self.ctx.signed_in or account is None or store is None:
-            return
-
-        def fetch() -> Any:
-            with account.client() as client:
-                return client.serve_digest()
-
-        def keep(digest: Any) -> None:
-            from concierge.sync.digest import keep_digest
-
-            (self.ctx.tasks.db(lambda: keep_digest(store, digest),
-                               parent=self).label(_("Keeping the office's digest"))
-             .success(lambda _r: self.updated.emit()).run())
-
-        (self.ctx.tasks.io(fetch, parent=self).label(_("Reading praise and follow-ups"))
-         .success(keep).failure(lambda exc: log.debug("Digest not fetched: %s", exc)).run())
 
 
 def _place(store: Any, site_id: str, cache: dict[str, str]) -> str:
@@ -182,6 +130,8 @@ class DigestDialog(QDialog):
     """Praise, follow-ups and "did it hold", from the last digest kept (works offline)."""
 
     def __init__(self, parent: QWidget, rows: dict[str, list[list[str]]]) -> None:
+        from ui.session.common import table  # with the dialog, not with the main window
+
         super().__init__(parent)
         self.setObjectName("digestDialog")
         self.setWindowTitle(_("Praise and follow-ups"))
@@ -216,6 +166,8 @@ class DigestDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def show_rows(self, rows: dict[str, list[list[str]]]) -> None:
+        from ui.session.common import fill
+
         fill(self.praise, rows["praise"])
         fill(self.follow_ups, rows["follow_ups"])
         for r, [history] in enumerate(rows.get("follow_up_history", [])):
@@ -244,13 +196,3 @@ def held_text(rows: list[HeldRow]) -> str:
         _("{kpi} on {asset}, {days} days after the visit: {result}").format(
             kpi=h.kpi, asset=h.asset, days=h.day, result=_word(HELD_WORDS, h.verdict))
         for h in sorted(rows, key=lambda h: (h.checked_at, h.day), reverse=True))
-
-
-def install(window: Any, menu: Any) -> DigestRefresher:
-    """The digest's refresher and its menu entry (View ▸ Praise and follow-ups)."""
-    refresher = DigestRefresher(window.ctx, window)
-    action = window._action(_("&Praise and follow-ups…"), "actionDigest", refresher.open,
-                            ("Ctrl+Shift+P",))
-    menu.addAction(action)
-    window.digest_action = action
-    return refresher
