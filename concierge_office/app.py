@@ -19,6 +19,7 @@ from concierge_office import (
     serve_api,
     sync,
     telemetry,
+    withdrawn_work,
 )
 from concierge_office.compression import install_compression
 from concierge_office.devices import admin as devices_admin
@@ -56,6 +57,7 @@ def create_app(state: AppState) -> FastAPI:
         sync.router,
         attachments.router,
         admin.router,
+        withdrawn_work.router,  # sessions for visits the office withdrew
         serve_api.router,  # #19: follow-ups, call-backs
         bootstrap.router,
         probes,

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, select, update
 
 from concierge.domain import VisitStatus
 from concierge.protocol import schemas
-from concierge_office import db, field_help, records, serve
+from concierge_office import db, field_help, records, serve, withdrawn_work
 from concierge_office.auth import User
 from concierge_office.changes import publish_own
 from concierge_office.db import Database
@@ -148,6 +148,14 @@ def _apply(
     database: Database, conn: Connection, user: User, m: schemas.Mutation, now: float
 ) -> schemas.MutationResult:
     if m.entity == "visit":
+        withdrawn = _withdrawn_visit(conn, user, m.entity_id)
+        if withdrawn is not None:  # the office's decision stands; the session keeps the work
+            withdrawal, row = withdrawn
+            record = records.visit(conn, row).model_dump(mode="json")
+            record["technician_id"] = user.id  # as they knew it: who has it now is not theirs
+            return schemas.MutationResult(op_id=m.op_id, status="applied", version=row.version,
+                                          record=record, code=schemas.WITHDRAWN,
+                                          reason=withdrawn_work.reason(withdrawal))
         version, record = _apply_visit(database, conn, user, m, now)
         return schemas.MutationResult(op_id=m.op_id, status="applied", version=version,
                                       record=record)
@@ -186,6 +194,16 @@ def _visit_changes(payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, str) or len(value) > _NOTES_LIMIT:
             raise Rejected("invalid", f"{name} must be text of at most {_NOTES_LIMIT} characters.")
     return payload
+
+
+def _withdrawn_visit(conn: Connection, user: User, visit_id: str) -> tuple[Any, Any] | None:
+    """The office's withdrawal of a visit this technician had, and the visit (changes to
+    it are not applied, but not refused either: they were made while it was theirs)."""
+    if visible_visit(conn, user, visit_id) is not None:
+        return None
+    withdrawal = withdrawn_work.withdrawal_of(conn, user.id, visit_id)
+    row = records.get_row(conn, db.visits, visit_id) if withdrawal is not None else None
+    return None if row is None else (withdrawal, row)
 
 
 def _apply_visit(
@@ -248,15 +266,21 @@ def _apply_session(
     record = _session_record(user, m, version, now)
     visit: Any = visible_visit(conn, user, record.visit_id)
     handed_over = False
+    withdrawal = None
     if visit is None or visit.technician_id != user.id:
-        # the visit was handed over at this technician's request: their session (what
-        # they did before, and changes not sent yet) still reaches the office
+        # the visit was handed over at this technician's request, or the office withdrew
+        # it (cancelled, reassigned, resolved remotely) when they may already have been on
+        # site: their session (what they did, sent late) still reaches the office
         handed_over = existing is not None and field_help.handed_over(conn, existing.id,
                                                                       user.id)
-        row = records.get_row(conn, db.visits, record.visit_id) if handed_over else None
-        if row is None:
+        if not handed_over:
+            withdrawal = withdrawn_work.withdrawal_of(conn, user.id, record.visit_id)
+        row = (records.get_row(conn, db.visits, record.visit_id)
+               if handed_over or withdrawal is not None else None)
+        if row is None:  # never theirs: nothing to say about it
             raise Rejected("not_found", f"No visit with id {record.visit_id!r}.")
         visit = SimpleNamespace(**{**row._mapping, "technician_id": user.id})
+    no_longer_theirs = handed_over or withdrawal is not None
     if existing is not None:
         if m.base_version != existing.version and not _only_office_answers_since(
                 conn, existing.id, m.base_version):
@@ -275,6 +299,11 @@ def _apply_session(
                         "before this completion: the changes were kept for them; the session "
                         "was not completed.")
         field_help.note_completion_after_hand_over(conn, record.id, user.id, now)
+    elif withdrawal is not None:
+        # kept for the office (and whoever has the visit now), never completed: the
+        # office withdrew the visit; the laptop learns why from this answer
+        record = record.model_copy(update={"status": "in_progress", "completed_at": None})
+        notice = Notice(schemas.WITHDRAWN, withdrawn_work.reason(withdrawal))
     if record.status == "completed" and record.completed_at is None:
         record = record.model_copy(update={"completed_at": db.utc(now)})
     conn.execute(database.upsert(db.sessions, ["id"]).values(**records.session_row(record)))
@@ -282,7 +311,7 @@ def _apply_session(
     publish_own(database, conn, user.id, ("session", record.id), version, visible=True, op_id=op)
     serve.sync_goodwill(conn, visit, record, now)  # requests beyond the contract
     field_help.sync_help(conn, visit, record, now)  # help from the field
-    if record.status != "completed" or handed_over:  # the visit is the colleague's now
+    if record.status != "completed" or no_longer_theirs:  # the visit is not theirs now
         return version, record.model_dump(mode="json"), notice
     serve.open_for_session(database, conn, visit, record, now)  # follow-ups, call-backs
     changed: dict[str, Any] = {}

@@ -440,6 +440,7 @@ MutableEntity = Literal["visit", "session"]
 
 
 HANDED_OVER = "handed_over"  # the technician's hand-over of the visit was accepted
+WITHDRAWN = "withdrawn"  # push answer: a session of a visit the office withdrew, kept not completed
 WITHDRAWAL_CODES = frozenset({"cancelled", "reassigned", "resolved_remotely", HANDED_OVER})
 """Why the office took a visit off a technician; a client shows a general reason for a code
 it does not know (a later office may add codes)."""
@@ -452,6 +453,21 @@ class Withdrawal(Record):
     code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
     note: LongText = Field(default="", description="The office's note, in its words.")
     at: Timestamp = Field(description="When the office withdrew the visit.")
+
+
+class WithdrawnWork(Schema):
+    """A technician's session for a visit the office took off them (cancelled, reassigned,
+    resolved remotely): kept for the office, never completed; ``owner_id`` is whoever has
+    the visit now (None: nobody, e.g. cancelled)."""
+
+    session_id: Id
+    visit_id: Id
+    technician_id: Id = Field(description="Who did the work (the visit was theirs).")
+    withdrawal: Withdrawal
+    visit_status: str
+    owner_id: Id | None
+    session_status: Literal["in_progress", "completed"]
+    updated_at: Timestamp = Field(description="When the office last received the session.")
 
 
 class Change(Record):
@@ -517,7 +533,9 @@ class MutationResult(Record):
         default=None,
         description=f"Rejected or conflict: why. Applied: set when the office applied the change "
         f"otherwise than asked, e.g. '{HANDED_OVER}': a session completed after its visit was "
-        "handed over is kept, with its changes, but not completed.")
+        "handed over is kept, with its changes, but not completed; "
+        f"'{WITHDRAWN}': a session of a visit the office took off this technician (cancelled, "
+        "reassigned, resolved remotely) is kept for the office, but not completed.")
 
 
 class PushResponse(Record):

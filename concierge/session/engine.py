@@ -18,14 +18,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy.typing as npt
 
 from concierge.domain import AssetKind, StepType, VisitStatus, metric_spec
 from concierge.events import Event
 from concierge.i18n import SOURCE, Msg, Translator, msg, negotiate, translator_for
-from concierge.protocol.schemas import Asset, ChecklistTemplate, Insight, Site, Visit
+from concierge.protocol.schemas import (
+    HANDED_OVER,
+    Asset,
+    ChecklistTemplate,
+    Insight,
+    Site,
+    Visit,
+)
 from concierge.session import checklist, goodwill, kpi
 from concierge.session.impact import InsightOutcome, insight_outcomes
 from concierge.session.kpi import Comparison, KpiDef
@@ -53,6 +60,9 @@ from concierge.session.state import progress as step_progress
 from concierge.session.text import asset_label, outcome_line
 from concierge.session.validation import Flag, blockers, check_range, parse_measurement
 
+if TYPE_CHECKING:
+    from concierge.store.models import WithdrawnVisit
+
 
 class TelemetryWindowLike(Protocol):
     @property
@@ -78,6 +88,7 @@ class SessionStore(Protocol):
     def add_attachment(self, content: bytes, content_type: str, filename: str = "") -> str: ...
     def attachment_path(self, sha: str) -> Path: ...
     def update_visit(self, visit_id: str, **fields: Any) -> Any: ...
+    def withdrawn_visits(self) -> dict[str, WithdrawnVisit]: ...
 
 
 class SessionError(Exception):
@@ -132,6 +143,7 @@ class SessionEngine:
         self.asset_names = {a.id: asset_label(a.kind, a.model, a.serial) for a in self.assets}
         self.changed: Event[str] = Event("session.changed")
         self.persist: Callable[[dict[str, Any]], None] | None = None
+        self.withdrawal: WithdrawnVisit | None = store.withdrawn_visits().get(visit_id)
         record = store.load_session(visit_id)
         if record is None:
             self._new()
@@ -231,12 +243,17 @@ class SessionEngine:
     def _editable(self) -> None:
         if self.completed:
             raise SessionError(msg("This session is completed; it can no longer be changed."))
-        self._not_handed_over()
+        self._still_ours()
 
-    def _not_handed_over(self) -> None:
+    def _still_ours(self) -> None:
+        """Raise when the visit is no longer this technician's to finish."""
         if self.handed_over is not None:
             raise SessionError(msg("This visit was handed over to a colleague; the session "
                                    "can no longer be changed here."))
+        if self.withdrawn is not None:
+            raise SessionError(msg("The office withdrew this visit; the session can no "
+                                   "longer be changed here. Your work was kept and sent to "
+                                   "the office."))
 
     @property
     def completed(self) -> bool:
@@ -250,21 +267,47 @@ class SessionEngine:
                      if h.kind == "handover" and h.status == "accepted"), None)
 
     @property
+    def withdrawn(self) -> WithdrawnVisit | None:
+        """The office's withdrawal of the visit (cancelled, reassigned, resolved remotely),
+        once it reached the laptop: the visit is no longer this technician's, the work done
+        is kept and sent to the office, and the session read-only here."""
+        w = self.withdrawal
+        if w is None or w.code == HANDED_OVER or self.handed_over is not None:
+            return None  # a hand-over says more, in its own words
+        return w
+
+    def refresh_withdrawal(self) -> bool:
+        """Read the office's withdrawal of the visit again (after a sync); True if new."""
+        known = self.withdrawal
+        self.withdrawal = self.store.withdrawn_visits().get(self.visit.id)
+        return self.withdrawal != known
+
+    @property
+    def no_longer_ours(self) -> bool:
+        """The visit was handed over or withdrawn: this session is not ours to finish."""
+        return self.handed_over is not None or self.withdrawn is not None
+
+    @property
     def read_only(self) -> bool:
-        return self.completed or self.handed_over is not None
+        return self.completed or self.no_longer_ours
+
+    @property
+    def completion_not_kept(self) -> bool:
+        """Completed here while the visit was no longer ours (offline, before the laptop
+        learnt it): the office kept the work, not the completion."""
+        return self.no_longer_ours and not self.completed and self.doc.report is not None
 
     @property
     def completed_after_handover(self) -> bool:
         """Completed here while the office had already accepted the hand-over: the office
         kept the notes and report for the colleague, but not the completion."""
-        return (self.handed_over is not None and not self.completed
-                and self.doc.report is not None)
+        return self.handed_over is not None and self.completion_not_kept
 
     # --- navigation ------------------------------------------------------------
 
     def go(self, step: Step) -> None:
-        if self.handed_over is not None:
-            return  # read-only: the colleague's session now, nothing to save
+        if self.no_longer_ours:
+            return  # read-only: not ours to finish any more, nothing to save
         self.step = step
         if step.value not in self.doc.visited:
             self.doc.visited.append(step.value)
@@ -576,9 +619,9 @@ class SessionEngine:
                 h.status, h.answer, h.helper = reply.status, reply.answer, reply.helper
                 h.answered_at = reply.answered_at
                 helped = True
-        if self.handed_over is not None and record.get("status") != self.status:
-            # completed here after the hand-over: the office kept the changes, not the
-            # completion (the visit is the colleague's to complete)
+        if self.no_longer_ours and record.get("status") != self.status:
+            # completed here after a hand-over or withdrawal: the office kept the changes,
+            # not the completion (the visit is no longer ours to complete)
             self.status = str(record.get("status") or "in_progress")
             self.completed_at = _when(record.get("completed_at"))
             helped = True
@@ -629,7 +672,7 @@ class SessionEngine:
         parts, evidence); it stays editable after completion, like a note to the office."""
         if rating is not None and not 1 <= rating <= 5:
             raise SessionError(msg("The rating is 1 to 5."))
-        self._not_handed_over()
+        self._still_ours()
         self.doc.prep_rating = rating
         if note is not None:
             self.doc.prep_note = note.strip()
