@@ -10,7 +10,6 @@ A real back office over HTTP on 127.0.0.1, a real laptop store and sync engine.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,7 +88,8 @@ def test_a_session_completed_offline_for_a_withdrawn_visit_is_kept_not_completed
     assert kept["data"]["comment"] == "Door rollers cleaned before the office's message"
     assert kept["status"] == "in_progress"
     [listed] = office.admin_get(f"/admin/withdrawn-work?visit_id={visit_id}")
-    assert (listed["session_id"], listed["technician_id"]) == (engine.id, _user(office, "ana")["id"])
+    ana = _user(office, "ana")
+    assert (listed["session_id"], listed["technician_id"]) == (engine.id, ana["id"])
     assert listed["withdrawal"]["code"] == how
     expected_owner = None if how == "cancelled" else colleague["id"]
     assert listed["owner_id"] == expected_owner
