@@ -80,6 +80,32 @@ def handed_over_banner(helper: str, at: datetime | None) -> str:
         time=moment_text(at))
 
 
+def withdrawn_banner(withdrawal: Any, *, completion_not_kept: bool = False) -> str:
+    """The session's banner once the office withdrew its visit (cancelled, reassigned,
+    resolved remotely): what happened, when, and that the work was kept and sent."""
+    code, at = getattr(withdrawal, "code", None), getattr(withdrawal, "at", None)
+    if code == "cancelled":
+        what = (_("Cancelled by the office at {time}.") if at else
+                _("Cancelled by the office."))
+    elif code == "reassigned":
+        what = (_("Given to another technician by the office at {time}.") if at else
+                _("Given to another technician by the office."))
+    elif code == "resolved_remotely":
+        what = (_("Resolved remotely by the office at {time}.") if at else
+                _("Resolved remotely by the office."))
+    else:
+        what = (_("Withdrawn by the office at {time}.") if at else
+                _("Withdrawn by the office."))
+    text = what.format(time=moment_text(at)) + " " + (
+        _("Your completion did not stand, but your notes and report were kept and sent to "
+          "the office.") if completion_not_kept else
+        _("Your notes were kept and sent to the office; the session can no longer be "
+          "changed."))
+    if (getattr(withdrawal, "note", "") or "").strip():
+        text += " " + office_note_text(withdrawal)
+    return text
+
+
 def office_note_text(withdrawal: Any | None, office_notes: str = "") -> str:
     """The office's note on the withdrawal (else its last note on the visit), or that
     there is none."""

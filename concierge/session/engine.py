@@ -278,9 +278,12 @@ class SessionEngine:
 
     def refresh_withdrawal(self) -> bool:
         """Read the office's withdrawal of the visit again (after a sync); True if new."""
-        known = self.withdrawal
-        self.withdrawal = self.store.withdrawn_visits().get(self.visit.id)
-        return self.withdrawal != known
+        return self.take_withdrawal(self.store.withdrawn_visits().get(self.visit.id))
+
+    def take_withdrawal(self, withdrawal: WithdrawnVisit | None) -> bool:
+        """The office's withdrawal of the visit as the store now has it; True if new."""
+        known, self.withdrawal = self.withdrawal, withdrawal
+        return withdrawal != known
 
     @property
     def no_longer_ours(self) -> bool:

@@ -63,13 +63,13 @@ def test_the_session_turns_read_only_when_the_hand_over_is_accepted(
         harness: Harness, office: Office, qtbot: QtBot) -> None:
     window, w = _open(harness, office, qtbot)
     assert w.engine is not None
-    assert not w.handed_over.isVisibleTo(w) and w.welcome.isEnabled()
+    assert not w.not_ours.isVisibleTo(w) and w.welcome.isEnabled()
     _accept(office, w.engine.id)
     sync_until_clean(qtbot, window)
 
-    qtbot.waitUntil(lambda: w.handed_over.isVisibleTo(w), timeout=10_000)
-    assert w.handed_over.text().startswith("Handed over to Ben Okafor")
-    assert w.handed_over.text().endswith("your notes went with it.")
+    qtbot.waitUntil(lambda: w.not_ours.isVisibleTo(w), timeout=10_000)
+    assert w.not_ours.text().startswith("Handed over to Ben Okafor")
+    assert w.not_ours.text().endswith("your notes went with it.")
     assert not w.welcome.isEnabled() and not w.optimise.isEnabled()
     assert w.saved.text() == "Handed over: read-only"
     w.go(Step.REPORT)
@@ -100,8 +100,8 @@ def test_a_completion_before_the_laptop_learns_of_the_hand_over_is_kept_and_expl
     assert e.completed  # the sync it starts brings the office's answer
     sync_until_clean(qtbot, window)
 
-    qtbot.waitUntil(lambda: w.handed_over.isVisibleTo(w), timeout=10_000)
-    assert "You completed it after the hand-over" in w.handed_over.text()
+    qtbot.waitUntil(lambda: w.not_ours.isVisibleTo(w), timeout=10_000)
+    assert "You completed it after the hand-over" in w.not_ours.text()
     assert not e.completed and e.doc.report is not None  # the work kept, not the completion
     assert not w.finish.complete_button.isEnabled()
     qtbot.waitUntil(lambda: _board_status(window, w.visit_id) == "Handed over",

@@ -190,24 +190,32 @@ class FinishPage(QWidget):
         self.told.style().unpolish(self.told)
         self.told.style().polish(self.told)
 
+    def _not_ours_reason(self, *, short: bool) -> str:
+        """Why Complete is disabled: the visit was handed over, or the office withdrew it."""
+        if self.engine.handed_over is not None:
+            return (_("The visit was handed over to a colleague: they complete it.") if short
+                    else _("You cannot complete this session: the visit was handed over to a "
+                           "colleague, who completes it."))
+        return (_("The office withdrew this visit: it is not completed here.") if short
+                else _("You cannot complete this session: the office withdrew the visit. "
+                       "Your notes were kept and sent to the office."))
+
     def refresh(self) -> None:
         e = self.engine
         missing = e.blockers()
         done = e.completed
-        handed_over = e.handed_over is not None and not done
+        not_ours = e.no_longer_ours and not done
         self.complete_button.setVisible(not done)
-        self.complete_button.setEnabled(not missing and not self.working and not handed_over)
-        self.complete_button.setToolTip(_("The visit was handed over to a colleague: they "
-                                          "complete it.") if handed_over else "")
+        self.complete_button.setEnabled(not missing and not self.working and not not_ours)
+        self.complete_button.setToolTip(self._not_ours_reason(short=True) if not_ours else "")
         for button in self.handover_buttons:
             button.setVisible(done and e.doc.report is not None)
         self.preview_button.setVisible(not done)
         for rating in self.prep.buttons():
-            rating.setEnabled(e.handed_over is None)
-        self.prep_note.setReadOnly(e.handed_over is not None)
-        if handed_over:
-            self.missing.setText(_("You cannot complete this session: the visit was handed "
-                                   "over to a colleague, who completes it."))
+            rating.setEnabled(not e.no_longer_ours)
+        self.prep_note.setReadOnly(e.no_longer_ours)
+        if not_ours:
+            self.missing.setText(self._not_ours_reason(short=False))
             self.state.setText("")
         elif done:
             self.missing.setText("")

@@ -31,7 +31,7 @@ from ui.session.optimise import OptimisePage
 from ui.session.progress import StepProgressBar
 from ui.session.verify import VerifyPage
 from ui.session.welcome import WelcomePage
-from ui.withdrawal import handed_over_banner
+from ui.withdrawal import handed_over_banner, withdrawn_banner
 
 
 class SessionWindow(QWidget):
@@ -104,9 +104,10 @@ class SessionWindow(QWidget):
         header.addWidget(self.help_button)
         self.progress = StepProgressBar()
         self.progress.step_clicked.connect(self.go)
-        self.handed_over = label("", "handedOverBanner", "flag")
-        self.handed_over.setAccessibleName(_("The visit was handed over"))
-        self.handed_over.hide()
+        # the visit is no longer ours to finish: handed over, or withdrawn by the office
+        self.not_ours = label("", "notOursBanner", "flag")
+        self.not_ours.setAccessibleName(_("The visit is no longer yours to finish"))
+        self.not_ours.hide()
 
         self.welcome = WelcomePage(e)
         self.baseline = BaselinePage(e)
@@ -148,7 +149,7 @@ class SessionWindow(QWidget):
         self.loading.hide()
         self._layout.addLayout(header)
         self._layout.addWidget(self.progress)
-        self._layout.addWidget(self.handed_over)
+        self._layout.addWidget(self.not_ours)
         self._layout.addWidget(self.help)
         self._layout.addWidget(self.stack, 1)
         self._layout.addLayout(footer)
@@ -174,22 +175,24 @@ class SessionWindow(QWidget):
                 child.show()
 
     def _store_changed(self, change: Any) -> None:
-        """A sync brought this session back: take the office's answers (goodwill)."""
+        """A sync brought this session or its visit back: take the office's answers
+        (goodwill, help, a completion it did not keep) and its withdrawal of the visit."""
         e = self.engine
-        if e is None or "session" not in change.entities or e.id not in change.ids:
-            return
-        if not any(r.status == "pending" for r in e.doc.goodwill) and not any(
-                h.status == "pending" for h in e.doc.help):
+        if e is None or not (("session" in change.entities and e.id in change.ids) or (
+                "visit" in change.entities and e.visit.id in change.ids)):
             return
         store, visit_id = e.store, e.visit.id
-        (self.io.tasks.db(lambda: store.load_session(visit_id), parent=self)
+        (self.io.tasks.db(lambda: (store.load_session(visit_id),
+                                   store.withdrawn_visits().get(visit_id)), parent=self)
          .label(_("Reading the office's answers")).success(self._office_answers).run())
 
-    def _office_answers(self, record: Any) -> None:
+    def _office_answers(self, answers: tuple[Any, Any]) -> None:
         if self.engine is None:
             return
-        self.flush()  # text still waiting to be saved goes first: a hand-over makes it read-only
-        if self.engine.adopt_office_answers(record):
+        record, withdrawal = answers
+        self.flush()  # text still waiting to be saved goes first: it may turn read-only
+        withdrawn = self.engine.take_withdrawal(withdrawal)
+        if self.engine.adopt_office_answers(record) or withdrawn:
             self.delight.goodwill.refresh()
             self.delight.goodwill.message.setText(_("The office answered your request."))
             self.help.refresh()
@@ -304,7 +307,8 @@ class SessionWindow(QWidget):
             sync.sync_now("session completed")
 
     def _lock_if_read_only(self) -> None:
-        """A completed session, or one whose visit was handed over, is read-only here."""
+        """A completed session, or one whose visit was handed over or withdrawn by the
+        office, is read-only here."""
         e = self.engine
         if e is None or not e.read_only:
             return
@@ -313,19 +317,26 @@ class SessionWindow(QWidget):
                 page.setEnabled(False)
         self.report_language.setEnabled(False)
         self.saved.setText(self._read_only_text())
-        handover = e.handed_over
+        handover, withdrawn = e.handed_over, e.withdrawn
         if handover is not None:
             text = handed_over_banner(handover.helper, handover.answered_at)
             if e.completed_after_handover:
                 text += " " + _("You completed it after the hand-over: the office kept your "
                                 "notes and report for your colleague, who completes the visit.")
-            self.handed_over.setText(text)
-            self.handed_over.show()
-            self.finish.refresh()
+        elif withdrawn is not None:
+            text = withdrawn_banner(withdrawn, completion_not_kept=e.completion_not_kept)
+        else:
+            return
+        self.not_ours.setText(text)
+        self.not_ours.show()
+        self.finish.refresh()
 
     def _read_only_text(self) -> str:
-        if self.engine is not None and self.engine.handed_over is not None:
+        e = self.engine
+        if e is not None and e.handed_over is not None:
             return _("Handed over: read-only")
+        if e is not None and e.withdrawn is not None:
+            return _("Withdrawn by the office: read-only")
         return _("Completed: read-only")
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -334,8 +345,8 @@ class SessionWindow(QWidget):
         """Save any text still waiting for its short typing pause."""
         if self.engine is None:
             return
-        if self.engine.handed_over is not None:
-            return  # read-only: the colleague's session now
+        if self.engine.no_longer_ours:
+            return  # read-only: not ours to finish any more
         self.finish.flush()  # the rating of the office's preparation stays editable
         if not self.engine.completed:
             for page in (self.welcome, self.optimise, self.delight):
