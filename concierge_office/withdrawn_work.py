@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Work on a visit the office took off its technician (cancelled, reassigned, resolved
 remotely): the technician may already have been on site, often offline. Their session is
 kept for the office, never completed, and listed for the operators with whoever has the
