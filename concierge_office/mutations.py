@@ -148,7 +148,8 @@ def _apply(
     database: Database, conn: Connection, user: User, m: schemas.Mutation, now: float
 ) -> schemas.MutationResult:
     if m.entity == "visit":
-        withdrawn = _withdrawn_visit(conn, user, m.entity_id)
+        withdrawn = _withdrawn_visit(conn, user, m.entity_id) if set(m.payload) <= {
+            "status"} else None  # typed notes are refused as before: the laptop keeps them
         if withdrawn is not None:  # the office's decision stands; the session keeps the work
             withdrawal, row = withdrawn
             record = records.visit(conn, row).model_dump(mode="json")
@@ -197,8 +198,9 @@ def _visit_changes(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _withdrawn_visit(conn: Connection, user: User, visit_id: str) -> tuple[Any, Any] | None:
-    """The office's withdrawal of a visit this technician had, and the visit (changes to
-    it are not applied, but not refused either: they were made while it was theirs)."""
+    """The office's withdrawal of a visit this technician had, and the visit (a status
+    change, made by the session while it was theirs, is not applied but not refused
+    either: the session carries the work)."""
     if visible_visit(conn, user, visit_id) is not None:
         return None
     withdrawal = withdrawn_work.withdrawal_of(conn, user.id, visit_id)
