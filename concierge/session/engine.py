@@ -169,6 +169,8 @@ class SessionEngine:
                                     extra_metrics=self._trigger_metrics(a.id))
         ]
         self.doc.checklist = self._generate()
+        if self.no_longer_ours:
+            return  # withdrawn before the session began: read-only, nothing to save or send
         # The visit's status change goes first: the session's own op (which keeps its place
         # in the outbox while it is folded) must reach the office after it, or completing
         # the session there would bump the visit under this op (a conflict).

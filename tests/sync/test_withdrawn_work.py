@@ -117,9 +117,16 @@ def test_once_the_withdrawal_is_known_the_session_is_read_only(
     visit_id = _open_visit(laptop.store)
     engine = _work(laptop, visit_id)
     assert laptop.sync().ok and laptop.store.status().pending_ops == 0
-    version = office.server_visits("ana")[visit_id]["version"]
-    office.patch_visit(visit_id, status="cancelled", base_version=version)
+    other = next(r.id for r in laptop.store.visit_rows()
+                 if r.status in ("proposed", "scheduled") and r.id != visit_id)
+    visits = office.server_visits("ana")
+    for withdrawn in (visit_id, other):
+        office.patch_visit(withdrawn, status="cancelled", base_version=visits[withdrawn]["version"])
     assert laptop.sync().ok
+    # a session opened only now, for a visit already withdrawn: read-only, nothing sent
+    late = SessionEngine(laptop.store, other)
+    assert late.withdrawn is not None and late.read_only
+    assert laptop.store.load_session(other) is None and laptop.store.status().pending_ops == 0
 
     assert engine.refresh_withdrawal() and engine.withdrawn is not None
     assert engine.read_only and not engine.completed
@@ -149,10 +156,13 @@ def test_a_technician_still_cannot_write_a_session_for_a_visit_never_theirs(
             "op_id": str(uuid.uuid4()), "entity": "session", "entity_id": session_id,
             "base_version": None, "made_at": now,
             "payload": {"visit_id": bens_visit, "status": "completed", "step": "report",
-                        "data": {"comment": "not mine"}, "started_at": now}}]})
+                        "data": {"comment": "not mine"}, "started_at": now}}, {
+            "op_id": str(uuid.uuid4()), "entity": "visit", "entity_id": bens_visit,
+            "base_version": version + 1, "made_at": now, "payload": {"status": "completed"}}]})
     assert reply.status_code == 200, reply.text
-    [result] = reply.json()["results"]
-    assert (result["status"], result["code"]) == ("rejected", "not_found")
+    results = reply.json()["results"]
+    assert [(r["status"], r["code"], r.get("record")) for r in results] == [
+        ("rejected", "not_found", None)] * 2  # nothing of Ben's visit comes back either
     with office.admin() as admin:
         assert admin.get(f"{office.url}/v1/admin/sessions/{session_id}",
                          timeout=10).status_code == 404
