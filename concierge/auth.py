@@ -9,6 +9,7 @@ a 401 refreshes the access token once (refresh tokens rotate).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Protocol
@@ -36,6 +37,8 @@ from concierge.netpolicy import InsecureServerError, ServerAddressError, check_s
 from concierge.paths import KEYRING_SERVICE
 from concierge.protocol import schemas
 from concierge.store import Store
+
+log = logging.getLogger(__name__)
 
 # Retries of a token refresh end within ~10 s, well inside the office's 60 s grace for
 # repeating one (a repeat after the grace counts as a stolen token and signs out).
@@ -118,7 +121,8 @@ class KeyringTokenStore:
         try:
             text = self._backend.get_password(self._service, account)
         except keyring.errors.KeyringError as exc:
-            raise AuthError("keyring_unreadable", problem=str(exc)) from exc
+            log.warning("keyring: %s", exc)  # the keyring's own words: for the log only
+            raise AuthError("keyring_unreadable") from exc
         if not text:
             return None
         try:
@@ -133,7 +137,8 @@ class KeyringTokenStore:
         try:
             self._backend.set_password(self._service, account, text)
         except keyring.errors.KeyringError as exc:
-            raise AuthError("keyring_unwritable", problem=str(exc)) from exc
+            log.warning("keyring: %s", exc)  # the keyring's own words: for the log only
+            raise AuthError("keyring_unwritable") from exc
 
     def delete(self, account: str) -> None:
         try:
@@ -141,7 +146,8 @@ class KeyringTokenStore:
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored
         except keyring.errors.KeyringError as exc:
-            raise AuthError("keyring_unchangeable", problem=str(exc)) from exc
+            log.warning("keyring: %s", exc)  # the keyring's own words: for the log only
+            raise AuthError("keyring_unchangeable") from exc
 
 
 class MemoryTokenStore:
@@ -222,12 +228,7 @@ class Account:
         return self.access_token() is not None
 
     def sign_in(self, server_url: str, username: str, password: str) -> schemas.UserInfo:
-        try:
-            url = check_server_url(server_url)
-        except InsecureServerError as exc:
-            raise InsecureServer(exc.code, **exc.params) from exc
-        except ServerAddressError as exc:
-            raise AuthError(exc.code, **exc.params) from exc
+        url = _checked_url(server_url)
         try:
             with ApiClient(url, retry=SIGN_IN_RETRY) as client:
                 pair = client.login(username, password)
@@ -237,6 +238,19 @@ class Account:
         self._save(_key(url, pair.user.login), Tokens(pair.access_token, pair.refresh_token))
         self._store.set_account(url, pair.user)
         return pair.user
+
+    def set_up_office(
+        self, server_url: str, token: str, username: str, password: str
+    ) -> schemas.UserInfo:
+        """Create a new office's first administrator with its one-time setup token, then
+        sign in as them.  Each refusal is its own code (``SETUP_REFUSALS``)."""
+        url = _checked_url(server_url)
+        try:
+            with ApiClient(url, retry=SIGN_IN_RETRY) as client:
+                client.set_up(token, username, password)
+        except ApiError as exc:
+            raise _setup_failure(url, exc, username) from exc
+        return self.sign_in(url, username, password)
 
     def sign_out(self, *, discard_unsynced: bool = False) -> None:
         """Delete the tokens and this account's cached data.
@@ -311,6 +325,42 @@ class Account:
         self._tokens.delete(_key(current[0], current[1].login))
         self._cache = None
         self._store.wipe()
+
+
+def _checked_url(server_url: str) -> str:
+    try:
+        return check_server_url(server_url)
+    except InsecureServerError as exc:
+        raise InsecureServer(exc.code, **exc.params) from exc
+    except ServerAddressError as exc:
+        raise AuthError(exc.code, **exc.params) from exc
+
+
+# The office's codes for a refused setup (concierge_office/bootstrap.py), each worded for
+# the person; ``setup_refused`` is what an office before them answers for all of them.
+SETUP_REFUSALS = frozenset({
+    "setup_token_unknown", "setup_token_expired", "setup_token_used", "setup_done",
+    "setup_login_invalid", "setup_login_taken", "password_too_short", "password_too_long",
+    "password_is_login", "password_one_character", "setup_refused",
+})
+# The office's documented minimum password length (bootstrap.MIN_PASSWORD_LENGTH).
+OFFICE_MIN_PASSWORD = 12
+
+
+class SetupRefused(AuthError):
+    """The office would not create its first administrator; ``code`` says why."""
+
+
+def _setup_failure(url: str, exc: ApiError, username: str) -> AuthError:
+    if exc.code == "password_too_short":
+        return SetupRefused(exc.code, count=OFFICE_MIN_PASSWORD)
+    if exc.code == "setup_login_taken":
+        return SetupRefused(exc.code, login=username.strip())
+    if exc.code in SETUP_REFUSALS:
+        return SetupRefused(exc.code)
+    if exc.status == 404:  # an office without /v1/setup, or not an office
+        return AuthError("sign_in_unreadable", address=url)
+    return _sign_in_failure(url, exc)
 
 
 def _sign_in_failure(url: str, exc: ApiError) -> AuthError:

@@ -75,7 +75,9 @@ def start_demo_office(database: Path, port: int) -> DemoOffice:
     if not line:
         process.kill()
         _, err = process.communicate()
-        raise DemoOfficeUnavailable("demo_did_not_start", problem=err.strip()[-500:])
+        # The office's console is English for its operator: the log gets it, not the person.
+        log.error("demo office did not start: %s", err.strip()[-2000:])
+        raise DemoOfficeUnavailable("demo_did_not_start")
     threading.Thread(target=_forward_log, args=(process,), daemon=True,
                      name="demo-office-log").start()
     ready = json.loads(line)

@@ -10,6 +10,7 @@ as a general failure that names it.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Mapping
 
 from concierge.i18n import Msg, msg, nmsg
@@ -98,14 +99,14 @@ _MESSAGES: dict[str, Callable[[Mapping[str, Param]], Msg]] = {
         "first.", login=_text(p, "login")),
     # the keyring
     "keyring_unreadable": lambda p: msg(
-        "The keyring could not be read ({problem}). Unlock it, then try again.",
-        problem=_text(p, "problem")),
+        "The keyring could not be read. Unlock it, then try again; the details are in "
+        "the log."),
     "keyring_unwritable": lambda p: msg(
-        "The keyring could not be written ({problem}). Unlock it, then try again.",
-        problem=_text(p, "problem")),
+        "The keyring could not be written. Unlock it, then try again; the details are in "
+        "the log."),
     "keyring_unchangeable": lambda p: msg(
-        "The keyring could not be changed ({problem}). Unlock it, then try again.",
-        problem=_text(p, "problem")),
+        "The keyring could not be changed. Unlock it, then try again; the details are in "
+        "the log."),
     "no_keyring": lambda p: msg(
         "No usable keyring was found, so your sign-in is kept in memory only and is "
         "forgotten when the app closes. Install or unlock a keyring (e.g. GNOME Keyring "
@@ -143,6 +144,71 @@ _MESSAGES: dict[str, Callable[[Mapping[str, Param]], Msg]] = {
         "Your data in {folder} is already open in another Field Concierge (process "
         "{pid}). Close that one first, or switch to its window.",
         folder=_text(p, "folder"), pid=_text(p, "pid")),
+    # setting up a new office's first administrator (POST /v1/setup)
+    "setup_token_unknown": lambda p: msg(
+        "The back office does not know this setup token. Check that you typed it exactly "
+        "and that the server address is the new office's; otherwise ask the office's "
+        "operator for a new token."),
+    "setup_token_expired": lambda p: msg(
+        "The setup token has expired (it is valid for 15 minutes). Ask the office's "
+        "operator for a new one."),
+    "setup_token_used": lambda p: msg(
+        "The setup token has been used already. If you created the administrator, sign in "
+        "with that account; otherwise ask the office's operator for a new token."),
+    "setup_done": lambda p: msg(
+        "This back office has an administrator already, so it needs no setup. Sign in "
+        "with your account, or ask the office for one."),
+    "setup_login_invalid": lambda p: msg(
+        "The user name must have 1 to 64 characters. Choose another one."),
+    "setup_login_taken": lambda p: msg(
+        "The user name {login} is taken. Choose another one.", login=_text(p, "login")),
+    "password_too_short": lambda p: nmsg(
+        "The password must have at least {count} character. Choose a longer one.",
+        "The password must have at least {count} characters. Choose a longer one.",
+        _count(p, "count")),
+    "password_too_long": lambda p: msg("The password is too long. Choose a shorter one."),
+    "password_is_login": lambda p: msg(
+        "The password must not be the user name. Choose another one."),
+    "password_one_character": lambda p: msg(
+        "The password must not be one character repeated. Choose another one."),
+    "setup_refused": lambda p: msg(
+        "The back office refused the setup. Check the setup token, and choose a password "
+        "of at least 12 characters that is not your user name; if it keeps failing, ask "
+        "the office's operator for a new token."),
+    # files and the network, for any task (ui/errors.py: people_message)
+    "file_not_found": lambda p: msg(
+        "The file or folder {path} was not found. Check that it still exists, then try "
+        "again.", path=_text(p, "path")),
+    "file_permission_denied": lambda p: msg(
+        "This app may not read or write {path}. Check its permissions, or choose another "
+        "place.", path=_text(p, "path")),
+    "disk_full": lambda p: msg(
+        "There is not enough space on the disk. Free some space, then try again."),
+    "file_unreadable": lambda p: msg(
+        "{path} could not be read or written. Check the disk or the medium, then try "
+        "again.", path=_text(p, "path")),
+    "network_failed": lambda p: msg(
+        "The connection failed. Check your network connection, then try again."),
+    "keyring_failed": lambda p: msg(
+        "The keyring could not be used. Unlock it (or start your keyring service), then "
+        "try again."),
+    "unexpected": lambda p: msg(
+        "Something unexpected went wrong. Try again; if it keeps happening, restart the app "
+        "and tell the office, quoting reference {ref} (the details are in the log).",
+        ref=_text(p, "ref")),
+    # the local store's refusals
+    "store_item_missing": lambda p: msg(
+        "This item is no longer in your local data (a sync may have removed it). Look for "
+        "it again on the board."),
+    "store_change_refused": lambda p: msg(
+        "This change cannot be saved: the app does not allow changing this here. Nothing "
+        "was changed."),
+    "store_invalid_data": lambda p: msg(
+        "This change could not be saved because some of it is not valid; nothing was "
+        "changed. Correct the entry, then try again."),
+    "store_text_unstorable": lambda p: msg(
+        "Some text contains a character that cannot be stored (a NUL or a broken "
+        "character). Type that text again, then try again."),
     # the demo's back office
     "demo_in_bundle": lambda p: msg(
         "The demo needs the back office, which this app bundle does not include. Sign in "
@@ -152,7 +218,8 @@ _MESSAGES: dict[str, Callable[[Mapping[str, Param]], Msg]] = {
         "The demo needs the back office, which is not installed here "
         "(pip install 'field-concierge[office]')."),
     "demo_did_not_start": lambda p: msg(
-        "The demo back office did not start: {problem}", problem=_text(p, "problem")),
+        "The demo back office did not start. Try again; if it keeps failing, the details "
+        "are in the log."),
 }
 
 CODES = frozenset(_MESSAGES)
@@ -164,3 +231,36 @@ def error_message(code: str, params: Mapping[str, Param]) -> Msg:
     if build is None:
         return msg("Something went wrong ({code}). Details are in the log.", code=code)
     return build(params)
+
+
+_KEYRING_MODULES = ("keyring", "secretstorage", "jeepney", "dbus")
+_NETWORK_ERRNOS = frozenset({
+    errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.ENETUNREACH,
+    errno.ENETDOWN, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.ETIMEDOUT, errno.EPIPE,
+})
+
+
+def coded_error(exc: BaseException) -> PersonError | None:
+    """The coded error a person reads for a file, network or keyring failure that was not
+    raised as one (``OSError`` from saving a photo or a report, a socket, D-Bus); None
+    for anything else."""
+    if isinstance(exc, PersonError):
+        return exc
+    module = type(exc).__module__ or ""
+    if module.split(".")[0] in _KEYRING_MODULES:
+        return PersonError("keyring_failed")
+    if not isinstance(exc, OSError):
+        return None
+    path = exc.filename if isinstance(exc.filename, str) else None
+    if (isinstance(exc, ConnectionError | TimeoutError) or exc.errno in _NETWORK_ERRNOS
+            or module.split(".")[0] in ("socket", "ssl", "requests", "urllib3", "http")):
+        return PersonError("network_failed")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return PersonError("disk_full")
+    if path is None:  # neither the network nor a file: unexpected
+        return None
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
+        return PersonError("file_not_found", path=path)
+    if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+        return PersonError("file_permission_denied", path=path)
+    return PersonError("file_unreadable", path=path)

@@ -10,7 +10,13 @@ sensibly: a translated lead-in with the office's own words.
 
 from __future__ import annotations
 
+import logging
+import secrets
+
+from concierge.errors import PersonError, coded_error
 from concierge.i18n import Msg, _, msg, tr
+
+log = logging.getLogger(__name__)
 
 OFFICE_CODES: dict[str, Msg] = {
     "invalid_credentials": msg("The user name or password is not right."),
@@ -49,7 +55,8 @@ def office_error_text(code: str | None, detail: str) -> str:
 
 
 def people_message(exc: BaseException) -> str:
-    """The sentence for a person about ``exc``, in the UI language; never a traceback."""
+    """The sentence for a person about ``exc``, in the UI language; never a traceback nor
+    an exception's English (an unexpected one is logged, redacted, under a reference)."""
     message = getattr(exc, "msg", None)
     if isinstance(message, Msg):  # PersonError (sign-in, keyring, store, ...), input errors
         return tr(message)
@@ -61,7 +68,9 @@ def people_message(exc: BaseException) -> str:
         from concierge.sync.failures import failure_message, failure_of
 
         return tr(failure_message(failure_of(exc)))  # offline, not responding, TLS, ...
-    if isinstance(exc, ValueError | OSError) and str(exc):
-        return str(exc)
-    return _("Something went wrong ({error}). Details are in the log.").format(
-        error=type(exc).__name__)
+    coded = coded_error(exc)  # files, the network, the keyring
+    if coded is None:  # unexpected: a reference for the log, never its English
+        ref = secrets.token_hex(3)
+        log.error("unexpected error shown to the person as reference %s", ref, exc_info=exc)
+        coded = PersonError("unexpected", ref=ref)
+    return tr(coded.msg)

@@ -617,7 +617,8 @@ class MainWindow(QMainWindow):
             return None
         dialog = self._open_dialog("sign_in", lambda: SignInDialog(
             self, ctx.tasks, ctx.account.sign_in, server_url=ctx.settings.server_url,
-            username=ctx.settings.username, notice=" ".join(ctx.notices) or None))
+            username=ctx.settings.username, notice=" ".join(ctx.notices) or None,
+            set_up=ctx.account.set_up_office))
         dialog.signed_in.connect(self._signed_in)
         return dialog
 

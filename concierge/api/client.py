@@ -159,6 +159,13 @@ class ApiClient:
         body = schemas.RefreshRequest(refresh_token=refresh_token)
         return self._call("POST", "/auth/refresh", schemas.TokenPair, json=body, auth=False)
 
+    def set_up(self, token: str, username: str, password: str) -> schemas.SetupResult:
+        """Create a new office's first administrator with its one-time setup token (not
+        retried: the token is spent by the first reply that arrives)."""
+        body = schemas.SetupRequest(token=token, username=username, password=password)
+        return self._call("POST", "/setup", schemas.SetupResult, json=body, auth=False,
+                          retry_post=False)
+
     def me(self) -> schemas.UserInfo:
         return self._call("GET", "/me", schemas.UserInfo)
 

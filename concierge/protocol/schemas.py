@@ -110,6 +110,19 @@ class RefreshRequest(Schema):
     refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
 
 
+class SetupRequest(Schema):
+    """The first administrator, with the office's one-time setup token."""
+
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class SetupResult(Schema):
+    created: str
+    role: Role
+
+
 class UserInfo(Schema):
     id: Id
     login: str

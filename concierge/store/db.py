@@ -21,6 +21,23 @@ class StoreError(PersonError):
     ``str()`` is English, for logs."""
 
 
+class StoreRefusal(StoreError, ValueError):
+    """A change the store refuses (nothing was stored): ``msg`` tells the person by its
+    code; ``str()`` is ``detail``, English with the fields involved, for logs."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(code)
+        self.args = (detail,)
+
+
+class StoreItemMissing(StoreError, KeyError):
+    """The item is not (any more) in the local store; ``str()`` names it, for logs."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("store_item_missing")
+        self.args = (detail,)
+
+
 class AttachmentRefused(StoreError, ValueError):
     """A file the store does not keep (its type, its size); nothing was stored."""
 

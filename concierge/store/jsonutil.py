@@ -44,8 +44,11 @@ def check_storable(text: str, value: Any, name: str) -> None:
             return
     where = _unstorable_at(value, [name])
     if where is not None:
-        raise ValueError(
-            f"{'.'.join(map(str, where))}: text must not contain a lone surrogate or NUL"
+        from concierge.store.db import StoreRefusal  # db imports nothing from here
+
+        raise StoreRefusal(
+            "store_text_unstorable",
+            f"{'.'.join(map(str, where))}: text must not contain a lone surrogate or NUL",
         )
 
 

@@ -21,7 +21,7 @@ from concierge.protocol import schemas
 from concierge.store import attachments, jsonutil, outbox, records, telemetry, writer_lock
 from concierge.store.board import SyncStatus, VisitRow, board_rows, meta_get, sync_status
 from concierge.store.clock import from_iso, utcnow
-from concierge.store.db import AttachmentRefused, Database
+from concierge.store.db import AttachmentRefused, Database, StoreItemMissing, StoreRefusal
 from concierge.store.models import (
     ConflictRow,
     RejectedOp,
@@ -243,12 +243,13 @@ class Store:
         """Change technician fields of a visit (queued for the server in the same commit)."""
         unknown = set(fields) - schemas.VISIT_TECHNICIAN_FIELDS
         if unknown:
-            raise ValueError(f"A technician cannot change {', '.join(sorted(unknown))}.")
+            raise StoreRefusal("store_change_refused",
+                               f"A technician cannot change {', '.join(sorted(unknown))}.")
         key = ("visit", visit_id)
         with self._db.write() as conn:
             current = _load(conn, key)
             if current is None:
-                raise KeyError(f"No visit {visit_id!r} in the local store.")
+                raise StoreItemMissing(f"No visit {visit_id!r} in the local store.")
             view = _validated(schemas.Visit, {**current, **fields})
             changes = {k: view[k] for k in fields if current.get(k) != view[k]}
             for name, value in changes.items():
@@ -305,7 +306,8 @@ class Store:
         now = utcnow()
         document = record.get("data")
         if not isinstance(document, dict):
-            raise ValueError("Invalid SessionRecord: data: Input should be a valid dictionary")
+            raise StoreRefusal("store_invalid_data",
+                               "Invalid SessionRecord: data: Input should be a valid dictionary")
         document_text = jsonutil.dumps(document)
         jsonutil.check_storable(document_text, document, "data")
         step = record.get("step")
@@ -367,7 +369,7 @@ class Store:
                 (conflict_id,),
             ).fetchone()
             if row is None:
-                raise KeyError(f"No conflict {conflict_id}.")
+                raise StoreItemMissing(f"No conflict {conflict_id}.")
             entity, entity_id, server_text, version = row
             key: Key = (entity, entity_id)
             server = jsonutil.loads(server_text)
@@ -481,13 +483,14 @@ def _chosen(
         picked = {f: local[f] for f in fields if f in local}
     elif choice == "merge":
         if merged is None:
-            raise ValueError("A merge needs the merged fields.")
+            raise StoreRefusal("store_change_refused", "A merge needs the merged fields.")
         unknown = set(merged) - set(fields)
         if unknown:
-            raise ValueError(f"These fields cannot be merged: {', '.join(sorted(unknown))}.")
+            raise StoreRefusal("store_change_refused",
+                               f"These fields cannot be merged: {', '.join(sorted(unknown))}.")
         picked = dict(merged)
     else:
-        raise ValueError(f"Unknown choice {choice!r}.")
+        raise StoreRefusal("store_change_refused", f"Unknown choice {choice!r}.")
     changes = {f: v for f, v in picked.items() if server.get(f) != v}
     return changes or None
 
@@ -499,7 +502,7 @@ def _validated(model: type[schemas.Schema], data: dict[str, Any]) -> dict[str, A
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
         )
-        raise ValueError(f"Invalid {model.__name__}: {problems}") from exc
+        raise StoreRefusal("store_invalid_data", f"Invalid {model.__name__}: {problems}") from exc
 
 
 def _session_payload(view: dict[str, Any]) -> dict[str, Any]:

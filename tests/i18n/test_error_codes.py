@@ -18,7 +18,7 @@ DE, EN = translator_for("de"), translator_for("en")
 SAMPLE = {"address": "https://office.example", "status": 503, "count": 3, "seconds": 30,
           "login": "ana", "problem": "locked", "path": "/d/store.sqlite3", "kept": "k",
           "version": "9", "folder": "/d", "pid": "4711", "content_type": "image/gif",
-          "limit": 20}
+          "limit": 20, "ref": "a1b2c3"}
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
@@ -61,8 +61,10 @@ class _LockedKeyring:
         raise keyring.errors.KeyringLocked("the collection is locked")
 
 
-def test_a_locked_keyring_reads_in_german(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Before codes, keyring failures reached the person as English text."""
+def test_a_locked_keyring_reads_in_german(monkeypatch: pytest.MonkeyPatch,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    """Before codes, keyring failures reached the person as English text; then the
+    keyring's own English words were still quoted in the German sentence."""
     from concierge import i18n
     from concierge.auth import AuthError, KeyringTokenStore, Tokens
     from ui.errors import people_message
@@ -76,12 +78,13 @@ def test_a_locked_keyring_reads_in_german(monkeypatch: pytest.MonkeyPatch) -> No
         with pytest.raises(AuthError) as failure:
             attempt()
         shown.append(people_message(failure.value))
-    assert [text.split(" (")[0] for text in shown] == [
+    assert [text.split(". ")[0] for text in shown] == [
         "Der Schlüsselbund konnte nicht gelesen werden",
         "In den Schlüsselbund konnte nicht geschrieben werden",
         "Der Schlüsselbund konnte nicht geändert werden"]
-    assert all("the collection is locked" in text and "Entsperren Sie" in text
+    assert all("the collection is locked" not in text and "Entsperren Sie" in text
                for text in shown)
+    assert "the collection is locked" in caplog.text  # the log keeps the keyring's words
 
 
 def test_the_ui_renders_by_code_not_by_the_english_text(

@@ -164,7 +164,7 @@ def test_the_setup_token_creates_one_admin_once(office_process: tuple[OfficeProc
         body = {"token": token[1], "username": "boss", "password": "a long enough secret"}
         assert requests.post(setup, json=body, timeout=30).status_code == 201
         reused = requests.post(setup, json={**body, "username": "eve"}, timeout=30)
-        assert reused.status_code == 400 and reused.json()["error"]["code"] == "setup_refused"
+        assert reused.status_code == 400 and reused.json()["error"]["code"] == "setup_token_used"
         login = requests.post(f"{again.url}/v1/auth/login",
                               json={"username": "boss", "password": "a long enough secret"},
                               timeout=30)

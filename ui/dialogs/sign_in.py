@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Sign-in: server, user name, password; errors shown in the dialog."""
+"""Sign-in: server, user name, password; errors shown in the dialog.
+
+A new office's first administrator is created here too: with the office's one-time
+setup token filled in, the dialog sets the office up and then signs in."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from ui.dialogs.common import button, line_edit, message_label, people_message
 from ui.tasks import TaskManager
 
 SignInFn = Callable[[str, str, str], Any]
+SetUpFn = Callable[[str, str, str, str], Any]  # server url, setup token, user, password
 
 
 class SignInDialog(QDialog):
@@ -30,18 +34,23 @@ class SignInDialog(QDialog):
     signed_in = Signal(object, str, str)  # user info, server url, username
 
     def __init__(self, parent: QWidget | None, tasks: TaskManager, sign_in: SignInFn, *,
-                 server_url: str = "", username: str = "", notice: str | None = None) -> None:
+                 server_url: str = "", username: str = "", notice: str | None = None,
+                 set_up: SetUpFn | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signInDialog")
         self.setAccessibleName(_("Sign in"))
         self.setWindowTitle(_("Sign in to your back office"))
         self._tasks = tasks
         self._sign_in = sign_in
+        self._set_up = set_up
         self.server = line_edit("signInServer", _("Server address"), server_url)
         self.server.setPlaceholderText(_("https://backoffice.example.com"))
         self.username = line_edit("signInUsername", _("User name"), username)
         self.password = line_edit("signInPassword", _("Password"))
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setup_token = line_edit("signInSetupToken", _("Setup token"))
+        self.setup_token.setPlaceholderText(_("Only for a new office's first administrator"))
+        self.setup_token.setVisible(set_up is not None)
         self.error = message_label("signInError")
         self.error.setAccessibleName(_("Sign-in problem"))
         self.notice = QLabel(notice or "")
@@ -59,6 +68,8 @@ class SignInDialog(QDialog):
         form.addRow(_("&Server"), self.server)
         form.addRow(_("&User name"), self.username)
         form.addRow(_("&Password"), self.password)
+        if set_up is not None:
+            form.addRow(_("Setup &token"), self.setup_token)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)
@@ -79,7 +90,14 @@ class SignInDialog(QDialog):
             return
         self.error.hide()
         self._busy(True)
-        (self._tasks.io(lambda: self._sign_in(url, user, password), parent=self)
+        token, set_up = self.setup_token.text().strip(), self._set_up
+        if token and set_up is not None:
+            def work() -> Any:
+                return set_up(url, token, user, password)
+        else:
+            def work() -> Any:
+                return self._sign_in(url, user, password)
+        (self._tasks.io(work, parent=self)
             .success(lambda info: self._done(info, url, user))
             .failure(self._failed)
             .label(_("Signing in"))
@@ -92,6 +110,7 @@ class SignInDialog(QDialog):
     def _done(self, info: Any, url: str, user: str) -> None:
         self._busy(False)
         self.password.clear()
+        self.setup_token.clear()
         self.signed_in.emit(info, url, user)
         self.accept()
 

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from concierge.i18n import _, pgettext, tr
+from concierge.i18n import _, ngettext, pgettext, tr
 from concierge.office_text import event_note, task_title
 from ui.format import date_text, local
 
@@ -121,7 +121,7 @@ def digest_rows(store: Any) -> dict[str, list[list[str]]]:
     held = _held_rows(store, digest.held, places)
     return {"praise": praise, "follow_ups": follow,
             "follow_up_history": [[history_text(t, me)] for t in follow_ups],
-            "held": [[h.place, h.asset, h.kpi, _("{days} days").format(days=h.day),
+            "held": [[h.place, h.asset, h.kpi, days_after(h.day),
                       _word(HELD_WORDS, h.verdict)] for h in held],
             "verdicts": [[h.verdict] for h in held]}
 
@@ -190,9 +190,15 @@ def held_lines(store: Any, site_id: str) -> list[HeldRow]:
     return _held_rows(store, checks, {})
 
 
+def days_after(days: int) -> str:
+    """The "did it hold" column: how long after the visit the office checked."""
+    return ngettext("{count} day", "{count} days", days).format(count=days)
+
+
 def held_text(rows: list[HeldRow]) -> str:
     """One line per check, latest first: KPI on asset, days after the visit, verdict."""
     return "\n".join(
-        _("{kpi} on {asset}, {days} days after the visit: {result}").format(
-            kpi=h.kpi, asset=h.asset, days=h.day, result=_word(HELD_WORDS, h.verdict))
+        ngettext("{kpi} on {asset}, {count} day after the visit: {result}",
+                 "{kpi} on {asset}, {count} days after the visit: {result}", h.day).format(
+            kpi=h.kpi, asset=h.asset, count=h.day, result=_word(HELD_WORDS, h.verdict))
         for h in sorted(rows, key=lambda h: (h.checked_at, h.day), reverse=True))
