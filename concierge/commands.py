@@ -192,7 +192,10 @@ def _run_scheduled(engine: SyncEngine, interval: int) -> int:
     try:
         service.start(interval)
     except ValueError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(ngettext(
+            "The sync interval must be 1 minute to 1 day, not {count} minute.",
+            "The sync interval must be 1 minute to 1 day, not {count} minutes.", interval,
+        ).format(count=interval)) from exc
     print(ngettext("Syncing every {count} minute; press Ctrl-C to stop.",
                    "Syncing every {count} minutes; press Ctrl-C to stop.", interval)
           .format(count=interval), flush=True)

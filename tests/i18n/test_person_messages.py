@@ -117,3 +117,12 @@ def test_days_after_the_visit_have_a_singular_and_a_plural(german: None) -> None
     row = HeldRow(place="Nordbad", asset="Tür 1", kpi="Schließzeit", day=1,
                   verdict="held", checked_at=datetime(2026, 3, 1, tzinfo=UTC))
     assert held_text([row]).startswith("Schließzeit an Tür 1, 1 Tag nach dem Einsatz: ")
+
+
+def test_the_session_pages_show_errors_the_same_way(german: None) -> None:
+    """The session window and its pages showed any error but the core's own as its English."""
+    from ui.session.common import error_text
+
+    shown = error_text(KeyError("visit v-17 not in the store"))
+    assert "not in the store" not in shown
+    assert shown.startswith("Etwas Unerwartetes ist schiefgegangen.")

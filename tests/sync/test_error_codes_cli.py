@@ -34,3 +34,13 @@ def test_sign_in_failures_print_in_german(office: Office, tmp_path: Path) -> Non
     english = concierge(data, "--lang", "en", "login", "--server", office.url, "--user",
                         "nobody-here", check=False)
     assert english.stderr.strip() == "concierge: Unknown user name or wrong password."
+
+
+def test_a_sync_interval_out_of_range_is_refused_in_german(office: Office, tmp_path: Path) -> None:
+    data = tmp_path / "cli"
+    concierge(data, "login", "--server", office.url, "--user", DEMO_TECH)
+    done = concierge(data, "--lang", "de", "sync", "--interval", "2000", check=False)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == (
+        "concierge: Das Synchronisierungsintervall muss zwischen 1 Minute und 1 Tag liegen, "
+        "nicht 2000 Minuten.")

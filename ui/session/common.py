@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from concierge.i18n import Msg, _, tr
+from concierge.i18n import _
 from ui.theme import AA_GRAPHIC, follow_palette, semantic, soft
 
 W = TypeVar("W", bound=QWidget)
@@ -28,9 +28,10 @@ TEXT_SAVE_MS = 300  # text is saved this long after the last keystroke (and on l
 
 
 def error_text(error: BaseException) -> str:
-    """An input error for the person: the core's message in the UI language."""
-    message = getattr(error, "msg", None)
-    return tr(message) if isinstance(message, Msg) else str(error)
+    """An error for the person, in the UI language (never the exception's English)."""
+    from ui.errors import people_message
+
+    return people_message(error)
 
 
 def named(widget: W, name: str, accessible: str) -> W:

@@ -44,7 +44,6 @@ class SessionWindow(QWidget):
     """
 
     loaded = Signal()
-    load_failed = Signal(str)
 
     def __init__(self, context: Any, visit_id: str, parent: QWidget | None = None,
                  engine: SessionEngine | None = None) -> None:
@@ -80,7 +79,6 @@ class SessionWindow(QWidget):
         self.loading.setProperty("role", "error")
         self.loading.style().unpolish(self.loading)
         self.loading.style().polish(self.loading)
-        self.load_failed.emit(str(error))
 
     def _build(self, engine: SessionEngine) -> None:
         self.engine = e = engine
