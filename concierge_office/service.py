@@ -67,9 +67,10 @@ class BackOffice:
         clock: Clock | None = None,
     ) -> None:
         """``clock``: the office's time (default: the wall clock, or the demo's simulated
-        time if later, at ``speed``).  ``setup_token``: with no admin (outside the demo), issue and log a setup token
-        (False in workers: their parent does it once).  ``link_devices``: connect to the
-        MQTT broker once ready (False in the parent of workers: one of them does)."""
+        time if later, at ``speed``).  ``setup_token``: with no admin (outside the demo),
+        issue and log a setup token (False in workers: their parent does it once).
+        ``link_devices``: connect to the MQTT broker once ready (False in the parent of
+        workers: one of them does)."""
         self.db = Database(database_url)
         try:
             self.db.create_schema()

@@ -82,3 +82,32 @@ def test_unknown_routes_ids_and_methods(office: EmbeddedBackOffice, login: Login
     _error(ana.get("/v1/visits/does-not-exist"), 404, "not_found")
     _error(ana.get("/v1/sites/bad id with spaces"), 422)
     _error(ana.request("DELETE", "/v1/visits"), 405, "method_not_allowed")
+
+
+def test_values_must_have_the_json_type_the_schema_publishes(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    # Pydantic alone reads a number or numeric text as a Unix time, "3" or true as an
+    # integer and 0, 1 or "yes" as a boolean: all refused by the published schema.
+    ana = login(office, "ana")
+    later = "2031-01-01T00:00:00Z"
+    for start in ("0", "1700000000", "2030-01-01 08:00:00Z"):
+        near = {"near_from": start, "near_until": later}
+        _error(ana.get("/v1/sync/changes", params=near), 422, "validation_error")
+    window = {"asset_ids": ["asset-001"], "start": "2030-01-01T00:00:00Z", "end": later,
+              "bucket_seconds": 3600}
+    for wrong in ({"start": 1_700_000_000}, {"bucket_seconds": "3600"},
+                  {"bucket_seconds": True}):
+        _error(ana.post("/v1/telemetry/windows", json={**window, **wrong}), 422,
+               "validation_error")
+    assert ana.post("/v1/telemetry/windows", json=window).status_code == 200
+    admin = login(office, "office")
+    for method, path, body in (
+        ("POST", "/v1/admin/serve/help/h-1/answer", {"accepted": 1, "answer": "Yes."}),
+        ("POST", "/v1/admin/serve/goodwill/g-1/decision", {"approved": "yes", "reason": "Ok."}),
+        ("PATCH", "/v1/admin/visits/v-1", {"priority": "2"}),
+        ("PATCH", "/v1/admin/visits/v-1", {"base_version": True}),
+        ("PATCH", "/v1/admin/serve/tasks/t-1", {"base_version": "1"}),
+        ("PUT", "/v1/admin/sites/s-1/contract", {"allowance": {"money_per_visit": "50"}}),
+    ):
+        _error(admin.request(method, path, json=body), 422, "validation_error")

@@ -13,6 +13,7 @@ import pytest
 from concierge.domain import METRIC_CATALOGUE, WISH_TAGS, AssetKind
 from concierge.insights import analyze_assets, analyze_metric
 from concierge_office import db
+from concierge_office.db import Database
 from concierge_office.demo_fleet import (
     DAY,
     DEMO_TECHNICIANS,
@@ -32,7 +33,6 @@ from concierge_office.engine import (
     visit_window,
     working_slots,
 )
-from concierge_office.db import Database
 from concierge_office.server import EmbeddedBackOffice, start_embedded
 from concierge_office.state import Clock
 from tests.office.conftest import LoginFactory
