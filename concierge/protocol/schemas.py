@@ -409,8 +409,8 @@ class AttachmentInfo(Schema):
 class Reading(Schema):
     asset_id: Id
     metric: str
-    ts: AwareDatetime
-    value: float
+    ts: Timestamp
+    value: Annotated[float, Strict()]
 
 
 class IngestRequest(Schema):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -111,3 +113,8 @@ def test_values_must_have_the_json_type_the_schema_publishes(
         ("PUT", "/v1/admin/sites/s-1/contract", {"allowance": {"money_per_visit": "50"}}),
     ):
         _error(admin.request(method, path, json=body), 422, "validation_error")
+    reading = {"asset_id": "asset-001", "metric": "vibration", "value": 1.5,
+               "ts": datetime.now(UTC).isoformat()}
+    wrong_readings = [{**reading, "ts": int(time.time())}, {**reading, "value": "1.5"}]
+    _error(admin.post("/v1/telemetry", json={"readings": wrong_readings}), 422,
+           "no_valid_readings")
