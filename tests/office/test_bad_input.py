@@ -118,3 +118,20 @@ def test_values_must_have_the_json_type_the_schema_publishes(
     wrong_readings = [{**reading, "ts": int(time.time())}, {**reading, "value": "1.5"}]
     _error(admin.post("/v1/telemetry", json={"readings": wrong_readings}), 422,
            "no_valid_readings")
+
+
+def test_a_nul_in_a_path_or_query_value_is_422_on_every_database(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    # PostgreSQL refuses a statement holding a NUL: looked up as it was, it was a 500.
+    admin = login(office, "office")
+    for method, path, params, body in (
+        ("GET", "/v1/admin/serve/tasks", {"site_id": "s\x00"}, None),
+        ("GET", "/v1/admin/ops", {"technician": "t\x00"}, None),
+        ("GET", "/v1/sync/changes", {"cursor": "c\x00"}, None),
+        ("PATCH", "/v1/admin/serve/tasks/t%00", None, {"note": "Called."}),
+        ("POST", "/v1/admin/serve/help/h%00/answer", None, {"accepted": True, "answer": "Yes."}),
+        ("POST", "/v1/admin/serve/goodwill/g%00/decision", None,
+         {"approved": True, "reason": "Ok."}),
+    ):
+        _error(admin.request(method, path, params=params, json=body), 422, "invalid_text")
