@@ -186,6 +186,18 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+def _nul_in_path_or_query(request: Request) -> tuple[str, str] | None:
+    """Where a path or query value holds a NUL (no database can look it up: PostgreSQL
+    refuses the statement), as ("path" or "query", name); None if nowhere."""
+    for name, value in request.path_params.items():
+        if "\x00" in str(value):
+            return "path", name
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            return "query", name
+    return None
+
+
 class StrictJSONRoute(APIRoute):
     """Route whose JSON bodies are parsed with :func:`strict_json_loads`."""
 
@@ -194,6 +206,12 @@ class StrictJSONRoute(APIRoute):
         known = _query_names(self.dependant)
 
         async def strict_handler(request: Request) -> Response:
+            unstorable = _nul_in_path_or_query(request)
+            if unstorable is not None:
+                detail = ErrorDetail(loc=list(unstorable), code="invalid_text",
+                                     message="text must not contain a NUL character")
+                return error_response(422, "invalid_text",
+                                      f"{unstorable[1]} contains a NUL character.", [detail])
             unknown = sorted(set(request.query_params) - known)
             if unknown:  # a typo (?limt=5) must not be ignored silently
                 details = [ErrorDetail(loc=["query", name], message="unknown parameter",

@@ -12,6 +12,7 @@ from types import TracebackType
 import uvicorn
 
 from concierge_office.service import BackOffice
+from concierge_office.state import Clock
 
 _START_TIMEOUT = 15.0
 
@@ -107,11 +108,13 @@ def start_embedded(
     refresh_grace_seconds: float = 60.0,
     tombstone_retention_seconds: float = 60 * 86_400.0,
     office_phone: str = "",
+    clock: Clock | None = None,
 ) -> EmbeddedBackOffice:
     """Start a back office on 127.0.0.1 (``port`` 0 picks a free one).
 
     ``database_url`` None uses a fresh SQLite file deleted on ``stop()``; a given
     URL persists, so stopping and starting again on it resumes the same office.
+    ``clock``: the office's time (e.g. ``Clock(0, origin=t)`` stands still at ``t``).
     """
     tempdir = None
     if database_url is None:
@@ -128,6 +131,7 @@ def start_embedded(
             refresh_grace_seconds=refresh_grace_seconds,
             tombstone_retention_seconds=tombstone_retention_seconds,
             office_phone=office_phone,
+            clock=clock,
         )
     except BaseException:
         if tempdir is not None:

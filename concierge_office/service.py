@@ -64,10 +64,13 @@ class BackOffice:
         setup_token: bool = True,
         link_devices: bool = True,
         office_phone: str = "",
+        clock: Clock | None = None,
     ) -> None:
-        """``setup_token``: with no admin (outside the demo), issue and log a setup token
-        (False in workers: their parent does it once).  ``link_devices``: connect to the
-        MQTT broker once ready (False in the parent of workers: one of them does)."""
+        """``clock``: the office's time (default: the wall clock, or the demo's simulated
+        time if later, at ``speed``).  ``setup_token``: with no admin (outside the demo),
+        issue and log a setup token (False in workers: their parent does it once).
+        ``link_devices``: connect to the MQTT broker once ready (False in the parent of
+        workers: one of them does)."""
         self.db = Database(database_url)
         try:
             self.db.create_schema()
@@ -94,7 +97,7 @@ class BackOffice:
             tombstone_retention=tombstone_retention_seconds,
             office_phone=office_phone,
         )
-        self.clock = Clock(speed, origin=max(time.time(), sim_now))
+        self.clock = clock or Clock(speed, origin=max(time.time(), sim_now))
         self.engine = ProactiveEngine(self.db, EVERY_DAY if has_demo else WORK_DAYS)
         self.ready = Readiness()
         self.state = AppState(self.config, self.db, self.clock, self.engine, ready=self.ready)

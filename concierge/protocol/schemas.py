@@ -8,11 +8,20 @@ Timestamps on the wire are ISO 8601 with a timezone (UTC from the server).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+)
 
 from concierge.domain import AssetKind, BadDirection, InsightKind, Severity, StepType, VisitStatus
 
@@ -59,9 +68,26 @@ def _in_business_range(value: datetime) -> datetime:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, AfterValidator(_in_business_range)]
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: object) -> object:
+    """What the published ``format: date-time`` means: RFC 3339 text (or a datetime made
+    in Python).  Pydantic alone would read numbers and numeric text as Unix times."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("must be a date and time with a time zone, e.g. 2030-01-31T08:00:00Z")
+
+
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_business_range)
+]
 """An aware moment within the years the business can mean (stored as UTC epoch)."""
-Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Version = Annotated[int, Strict(), Field(ge=0, le=2**31 - 1)]
+# Numbers and yes/no in request bodies are what their JSON type says: pydantic alone would
+# take "3" or true for an integer and 0, 1 or "yes" for a boolean, which the published
+# schema refuses.
+WireBool = Annotated[bool, Strict()]
 
 
 class Schema(BaseModel):
@@ -186,7 +212,7 @@ class Contract(Record):
 
 
 class StrictGoodwillAllowance(GoodwillAllowance):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class ContractTerms(Contract):
@@ -396,8 +422,8 @@ class AttachmentInfo(Schema):
 class Reading(Schema):
     asset_id: Id
     metric: str
-    ts: AwareDatetime
-    value: float
+    ts: Timestamp
+    value: Annotated[float, Strict()]
 
 
 class IngestRequest(Schema):
@@ -435,7 +461,7 @@ class TelemetryWindowRequest(Schema):
     asset_ids: Annotated[list[Id], Field(min_length=1, max_length=100)]
     start: Timestamp
     end: Timestamp
-    bucket_seconds: Annotated[int, Field(ge=0, le=86_400)]
+    bucket_seconds: Annotated[int, Strict(), Field(ge=0, le=86_400)]
 
 
 class TelemetryWindows(Schema):
@@ -572,8 +598,8 @@ class DayStatusReport(Schema):
 
     status: DayStatus
     visit_id: Id | None = None
-    at: AwareDatetime
-    on_site_seconds: dict[Id, Annotated[float, Field(ge=0.0, le=86_400.0 * 7)]] = Field(
+    at: Timestamp
+    on_site_seconds: dict[Id, Annotated[float, Strict(), Field(ge=0.0, le=86_400.0 * 7)]] = Field(
         default={}, max_length=200)
 
 
@@ -591,7 +617,7 @@ class VisitPatch(Schema):
     office_notes: LongText | None = None
     window_start: Timestamp | None = None
     window_end: Timestamp | None = None
-    priority: Annotated[int, Field(ge=1, le=4)] | None = None
+    priority: Annotated[int, Strict(), Field(ge=1, le=4)] | None = None
     technician_id: Id | None = None
     status: VisitStatus | None = None
     withdrawal_note: LongText | None = Field(
@@ -695,7 +721,7 @@ class ServeTaskPatch(Schema):
     status: Literal["open", "in_progress", "done", "cancelled"] | None = None
     owner: Id | None = None
     note: Annotated[str, Field(max_length=2000)] = ""
-    base_version: int | None = Field(
+    base_version: Version | None = Field(
         default=None, description="If given, the edit is refused (409) unless it is current."
     )
 
@@ -752,13 +778,13 @@ class HelpAnswer(Schema):
     """The office's answer to a help request. Accepting a hand-over names the technician
     who takes the visit over (it moves to them)."""
 
-    accepted: bool
+    accepted: WireBool
     answer: Annotated[str, Field(min_length=1, max_length=2000)]
     helper: Id | None = None
 
 
 class GoodwillDecision(Schema):
-    approved: bool
+    approved: WireBool
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -82,3 +84,54 @@ def test_unknown_routes_ids_and_methods(office: EmbeddedBackOffice, login: Login
     _error(ana.get("/v1/visits/does-not-exist"), 404, "not_found")
     _error(ana.get("/v1/sites/bad id with spaces"), 422)
     _error(ana.request("DELETE", "/v1/visits"), 405, "method_not_allowed")
+
+
+def test_values_must_have_the_json_type_the_schema_publishes(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    # Pydantic alone reads a number or numeric text as a Unix time, "3" or true as an
+    # integer and 0, 1 or "yes" as a boolean: all refused by the published schema.
+    ana = login(office, "ana")
+    later = "2031-01-01T00:00:00Z"
+    for start in ("0", "1700000000", "2030-01-01 08:00:00Z"):
+        near = {"near_from": start, "near_until": later}
+        _error(ana.get("/v1/sync/changes", params=near), 422, "validation_error")
+    window = {"asset_ids": ["asset-001"], "start": "2030-01-01T00:00:00Z", "end": later,
+              "bucket_seconds": 3600}
+    for wrong in ({"start": 1_700_000_000}, {"bucket_seconds": "3600"},
+                  {"bucket_seconds": True}):
+        _error(ana.post("/v1/telemetry/windows", json={**window, **wrong}), 422,
+               "validation_error")
+    assert ana.post("/v1/telemetry/windows", json=window).status_code == 200
+    admin = login(office, "office")
+    for method, path, body in (
+        ("POST", "/v1/admin/serve/help/h-1/answer", {"accepted": 1, "answer": "Yes."}),
+        ("POST", "/v1/admin/serve/goodwill/g-1/decision", {"approved": "yes", "reason": "Ok."}),
+        ("PATCH", "/v1/admin/visits/v-1", {"priority": "2"}),
+        ("PATCH", "/v1/admin/visits/v-1", {"base_version": True}),
+        ("PATCH", "/v1/admin/serve/tasks/t-1", {"base_version": "1"}),
+        ("PUT", "/v1/admin/sites/s-1/contract", {"allowance": {"money_per_visit": "50"}}),
+    ):
+        _error(admin.request(method, path, json=body), 422, "validation_error")
+    reading = {"asset_id": "asset-001", "metric": "vibration", "value": 1.5,
+               "ts": datetime.now(UTC).isoformat()}
+    wrong_readings = [{**reading, "ts": int(time.time())}, {**reading, "value": "1.5"}]
+    _error(admin.post("/v1/telemetry", json={"readings": wrong_readings}), 422,
+           "no_valid_readings")
+
+
+def test_a_nul_in_a_path_or_query_value_is_422_on_every_database(
+    office: EmbeddedBackOffice, login: LoginFactory
+) -> None:
+    # PostgreSQL refuses a statement holding a NUL: looked up as it was, it was a 500.
+    admin = login(office, "office")
+    for method, path, params, body in (
+        ("GET", "/v1/admin/serve/tasks", {"site_id": "s\x00"}, None),
+        ("GET", "/v1/admin/ops", {"technician": "t\x00"}, None),
+        ("GET", "/v1/sync/changes", {"cursor": "c\x00"}, None),
+        ("PATCH", "/v1/admin/serve/tasks/t%00", None, {"note": "Called."}),
+        ("POST", "/v1/admin/serve/help/h%00/answer", None, {"accepted": True, "answer": "Yes."}),
+        ("POST", "/v1/admin/serve/goodwill/g%00/decision", None,
+         {"approved": True, "reason": "Ok."}),
+    ):
+        _error(admin.request(method, path, params=params, json=body), 422, "invalid_text")

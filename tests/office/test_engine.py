@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,7 @@ import pytest
 from concierge.domain import METRIC_CATALOGUE, WISH_TAGS, AssetKind
 from concierge.insights import analyze_assets, analyze_metric
 from concierge_office import db
+from concierge_office.db import Database
 from concierge_office.demo_fleet import (
     DAY,
     DEMO_TECHNICIANS,
@@ -30,11 +33,41 @@ from concierge_office.engine import (
     visit_window,
     working_slots,
 )
-from concierge_office.server import EmbeddedBackOffice
+from concierge_office.server import EmbeddedBackOffice, start_embedded
+from concierge_office.state import Clock
 from tests.office.conftest import LoginFactory
+from tests.officedb import Template
 
 BERLIN = ZoneInfo("Europe/Berlin")  # the demo fleet's regions
 WINDOW = ("window_start", "window_end")
+HALF_HOUR = 1800.0
+
+
+PinnedOffice = Callable[[float], EmbeddedBackOffice]
+
+
+@pytest.fixture
+def pinned_office(demo_database: Template) -> Iterator[PinnedOffice]:
+    """A demo office of its own whose clock stands still ``after`` seconds past the demo's
+    first engine run (its anchor): what the engine finds then depends on no wall clock."""
+    urls: list[str] = []
+    with ExitStack() as stack:
+
+        def start(after: float) -> EmbeddedBackOffice:
+            url = demo_database.copy()
+            urls.append(url)
+            database = Database(url)
+            try:
+                with database.read() as conn:
+                    anchor = float(db.meta_get(conn, "demo_anchor") or 0.0)
+            finally:
+                database.dispose()
+            clock = Clock(0.0, origin=anchor + after)
+            return stack.enter_context(start_embedded(url, live=False, clock=clock))
+
+        yield start
+    for url in urls:
+        demo_database.backend.drop(url)
 
 
 def _berlin(text: str) -> float:
@@ -118,9 +151,9 @@ def test_every_demo_technician_gets_explained_visits(
 
 
 def test_rerunning_the_engine_changes_nothing(
-    fresh_office: EmbeddedBackOffice, login: LoginFactory
+    pinned_office: PinnedOffice, login: LoginFactory
 ) -> None:
-    office = login(fresh_office, "office")
+    office = login(pinned_office(0.0), "office")  # at the moment of the first run
     before = office.ok("GET", "/v1/admin/stats")
     run = office.ok("POST", "/v1/admin/engine/run")
     assert run["assets"] == 120 and run["findings"] > 0
@@ -167,8 +200,9 @@ def test_analysing_the_fleet_together_finds_what_each_series_finds(hour: int) ->
 
 
 def test_an_insight_whose_finding_disappears_resolves_and_its_visit_follows(
-    fresh_office: EmbeddedBackOffice, login: LoginFactory
+    pinned_office: PinnedOffice, login: LoginFactory
 ) -> None:
+    fresh_office = pinned_office(HALF_HOUR)
     office = login(fresh_office, "office")
     found = None
     for who in DEMO_TECHNICIANS:
@@ -186,7 +220,7 @@ def test_an_insight_whose_finding_disappears_resolves_and_its_visit_follows(
     tech, cursor, visit, insight = found
     assert insight["status"] == "open"
     # The service was done: the counter was reset and restarts from zero.
-    now = datetime.now(UTC)
+    now = datetime.fromtimestamp(fresh_office.service.clock.now(), UTC)
     readings = [
         {
             "asset_id": insight["asset_id"],
@@ -226,10 +260,11 @@ def test_demo_templates_only_use_the_agreed_wish_tags() -> None:
 
 
 def test_an_insight_from_before_the_codes_gets_its_code_once(
-    fresh_office: EmbeddedBackOffice, login: LoginFactory
+    pinned_office: PinnedOffice, login: LoginFactory
 ) -> None:
     from sqlalchemy import select, update
 
+    fresh_office = pinned_office(0.0)
     office = login(fresh_office, "office")
     ins = db.insights
     with fresh_office.service.db.read() as conn:
