@@ -46,6 +46,7 @@ def _each_endpoint(client: ApiClient, asset_id: str) -> dict[str, Callable[[], A
                                               now),
         "login": lambda: client.login("nobody-here", "wrong"),
         "refresh": lambda: client.refresh("not-a-refresh-token"),
+        "set_up": lambda: client.set_up("not-a-setup-token", "new-admin", "a long passphrase"),
     }
 
 
