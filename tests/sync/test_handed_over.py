@@ -16,15 +16,10 @@ import pytest
 import requests
 
 from concierge.session.engine import SessionEngine, SessionError
-from concierge.store import Store
 from tests.sync.conftest import PASSWORD, Laptop, Office
+from tests.sync.session_helpers import complete, first_open_visit
 
 COLLEAGUE = "ben"
-
-
-def _open_visit(store: Store) -> str:
-    return next(r.id for r in store.visit_rows()
-                if r.status in ("proposed", "scheduled") and r.asset_count)
 
 
 def _ask_hand_over(laptop: Laptop, visit_id: str) -> SessionEngine:
@@ -49,20 +44,11 @@ def _accept(office: Office, session_id: str) -> dict[str, Any]:
     return dict(colleague)
 
 
-def _complete(engine: SessionEngine) -> None:
-    for item in engine.doc.checklist:
-        if item.required and engine.doc.result(item.id).status == "open":
-            engine.skip(item.id, "Left for the colleague")
-    engine.set_presence(False, [])
-    engine.sign_off("Ana")
-    engine.complete(b"%PDF-1.4 report")
-
-
 def test_a_handed_over_session_is_read_only_on_the_laptop(
     office: Office, laptop: Laptop
 ) -> None:
     assert laptop.sync().ok
-    visit_id = _open_visit(laptop.store)
+    visit_id = first_open_visit(laptop.store)
     asked = _ask_hand_over(laptop, visit_id)
     colleague = _accept(office, asked.id)
     assert laptop.sync().ok
@@ -90,9 +76,9 @@ def test_completed_offline_after_the_hand_over_keeps_the_work_and_says_so(
 ) -> None:
     laptop = laptop_factory(office)
     assert laptop.sync().ok
-    visit_id = _open_visit(laptop.store)
+    visit_id = first_open_visit(laptop.store)
     engine = _ask_hand_over(laptop, visit_id)
-    _complete(engine)  # offline: the office accepts the hand-over meanwhile
+    complete(engine, "Left for the colleague")  # offline: the office accepts meanwhile
     report = engine.doc.report
     colleague = _accept(office, engine.id)
     pushed: list[Any] = []

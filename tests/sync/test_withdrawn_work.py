@@ -18,13 +18,8 @@ import requests
 
 from concierge.protocol.schemas import WITHDRAWN
 from concierge.session.engine import SessionEngine, SessionError
-from concierge.store import Store
 from tests.sync.conftest import PASSWORD, Laptop, Office
-
-
-def _open_visit(store: Store) -> str:
-    return next(r.id for r in store.visit_rows()
-                if r.status in ("proposed", "scheduled") and r.asset_count)
+from tests.sync.session_helpers import complete, first_open_visit
 
 
 def _work(laptop: Laptop, visit_id: str) -> SessionEngine:
@@ -32,15 +27,6 @@ def _work(laptop: Laptop, visit_id: str) -> SessionEngine:
     engine.set_comment("Door rollers cleaned before the office's message")
     engine.add_wish("A quieter door at night")
     return engine
-
-
-def _complete(engine: SessionEngine) -> None:
-    for item in engine.doc.checklist:
-        if item.required and engine.doc.result(item.id).status == "open":
-            engine.skip(item.id, "Visit withdrawn")
-    engine.set_presence(False, [])
-    engine.sign_off("Ana")
-    engine.complete(b"%PDF-1.4 report")
 
 
 def _user(office: Office, login: str) -> dict[str, Any]:
@@ -60,9 +46,9 @@ def test_a_session_completed_offline_for_a_withdrawn_visit_is_kept_not_completed
     how: str, office: Office, laptop: Laptop
 ) -> None:
     assert laptop.sync().ok
-    visit_id = _open_visit(laptop.store)
+    visit_id = first_open_visit(laptop.store)
     engine = _work(laptop, visit_id)
-    _complete(engine)  # offline: the office withdraws the visit meanwhile
+    complete(engine, "Visit withdrawn")  # offline: the office withdraws the visit meanwhile
     report = engine.doc.report
     version = office.server_visits("ana")[visit_id]["version"]
     colleague = _user(office, "ben")
@@ -114,7 +100,7 @@ def test_once_the_withdrawal_is_known_the_session_is_read_only(
     office: Office, laptop: Laptop
 ) -> None:
     assert laptop.sync().ok
-    visit_id = _open_visit(laptop.store)
+    visit_id = first_open_visit(laptop.store)
     engine = _work(laptop, visit_id)
     assert laptop.sync().ok and laptop.store.status().pending_ops == 0
     other = next(r.id for r in laptop.store.visit_rows()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,17 @@ from concierge_office.server import EmbeddedBackOffice, start_embedded
 from ui import core
 from ui.bridge import CoreBridge
 from ui.context import AppContext
+from ui.i18n import install
 from ui.main_window import MainWindow
 from ui.tasks import TaskManager
+
+
+@pytest.fixture
+def german(qapp: QApplication) -> Iterator[Callable[[str], None]]:
+    """The UI in German for the test (it may switch with the callable); English after."""
+    install(qapp, "de")
+    yield lambda tag: install(qapp, tag)
+    install(qapp, "en")
 
 
 @pytest.fixture(autouse=True)

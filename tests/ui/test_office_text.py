@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -30,7 +30,6 @@ from tests.core.session_factories import NOW, seeded_store
 from tests.ui.conftest import Harness, Office
 from tests.ui.test_remote_fixes import add_fixes, at, fix
 from tests.ui.test_session_offline_demo import sync_until_clean
-from ui.i18n import install
 from ui.remote_fixes import RemoteFixesDialog, site_fixes_card
 from ui.serve.digest import DigestDialog, digest_rows
 from ui.tasks import TaskManager
@@ -38,13 +37,6 @@ from ui.visit.data import VisitBundle, load_bundle
 from ui.visit.detail import VisitDetail
 
 pytestmark = pytest.mark.qt
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[Callable[[str], None]]:
-    install(qapp, "de")
-    yield lambda tag: install(qapp, tag)
-    install(qapp, "en")
 
 
 @pytest.fixture

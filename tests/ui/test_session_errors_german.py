@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from concierge.session.state import Step
@@ -13,16 +12,8 @@ from concierge.store import Store
 from tests.core.session_factories import seeded_store
 from tests.ui.test_session_window import open_window
 from ui.context import AppContext
-from ui.i18n import install
 
 pytestmark = pytest.mark.qt
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    install(qapp, "de")
-    yield
-    install(qapp, "en")
 
 
 @pytest.fixture
@@ -34,7 +25,7 @@ def ctx(bare_context: AppContext, tmp_path: Path) -> Iterator[AppContext]:
 
 
 def test_signing_off_without_a_name_says_so_in_german(
-        qtbot: QtBot, ctx: AppContext, german: None) -> None:
+        qtbot: QtBot, ctx: AppContext, german: object) -> None:
     w = open_window(qtbot, ctx)
     w.go(Step.DELIGHT)
     w.delight.sign_button.click()

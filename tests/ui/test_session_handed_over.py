@@ -14,10 +14,14 @@ import requests
 from pytestqt.qtbot import QtBot
 
 from concierge.session.state import Step
-from concierge.settings import Settings
 from concierge_office.demo_fleet import DEMO_PASSWORD
 from tests.ui.conftest import Harness, Office
-from tests.ui.test_session_offline_demo import admin, settle, sync_until_clean
+from tests.ui.test_session_offline_demo import (
+    admin,
+    open_first_session,
+    settle,
+    sync_until_clean,
+)
 from ui.board.model import Column
 from ui.main_window import MainWindow
 from ui.session import SessionWindow
@@ -26,13 +30,7 @@ pytestmark = [pytest.mark.qt, pytest.mark.keyring]
 
 
 def _open(harness: Harness, office: Office, qtbot: QtBot) -> tuple[MainWindow, SessionWindow]:
-    window = harness.window(Settings(server_url=office.url))
-    harness.sign_in(window, office)
-    visit = next(r for r in window.board.model.rows()
-                 if r.status in ("proposed", "scheduled") and r.asset_count)
-    window.open_session(visit.id)
-    w: SessionWindow = window.session_windows[-1]
-    qtbot.waitUntil(lambda: w.ready, timeout=20_000)
+    window, w = open_first_session(harness, office, qtbot)
     assert w.engine is not None
     w.engine.set_comment("Door rollers cleaned; the motor needs a specialist")
     w.engine.ask_help("handover", "Motor needs a specialist", "Called to an emergency")

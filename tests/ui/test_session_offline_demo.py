@@ -72,6 +72,24 @@ def sync_until_clean(qtbot: QtBot, window: MainWindow) -> Any:
     return results[-1]
 
 
+def first_open_visit(window: MainWindow) -> str:
+    """The first proposed or scheduled visit on the board with assets."""
+    return next(r.id for r in window.board.model.rows()
+                if r.status in ("proposed", "scheduled") and r.asset_count)
+
+
+def open_first_session(harness: Harness, office: Office,
+                       qtbot: QtBot) -> tuple[MainWindow, SessionWindow]:
+    """Sign in to ``office`` and open the session of the first open visit, loaded."""
+    window = harness.window(Settings(server_url=office.url))
+    harness.sign_in(window, office)
+    window.open_session(first_open_visit(window))
+    w: SessionWindow = window.session_windows[-1]
+    qtbot.waitUntil(lambda: w.ready, timeout=20_000)
+    assert w.engine is not None
+    return window, w
+
+
 def test_offline_session_on_the_demo_fleet_reaches_the_office_once(
         harness: Harness, office: Office, qtbot: QtBot, tmp_path: Path) -> None:
     window = harness.window(Settings(server_url=office.url))

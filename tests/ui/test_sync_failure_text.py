@@ -3,26 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from concierge.i18n import translator_for
 from concierge.sync import SyncResult
 from concierge.sync.failures import SyncFailure, local_rejection_message
-from ui.i18n import install
 from ui.statusbar import SyncStatusWidget, sync_error_text
 
 pytestmark = pytest.mark.qt
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    install(qapp, "de")
-    yield
-    install(qapp, "en")
 
 
 def _failed(failure: SyncFailure, *, offline: bool = False) -> SyncResult:
@@ -31,7 +21,7 @@ def _failed(failure: SyncFailure, *, offline: bool = False) -> SyncResult:
                       finished_at=datetime.now(UTC), offline=offline, failure=failure)
 
 
-def test_a_failed_sync_reads_in_german_with_the_retry_time(german: None, qtbot) -> None:
+def test_a_failed_sync_reads_in_german_with_the_retry_time(german: object, qtbot) -> None:
     retry = datetime(2026, 12, 5, 14, 42, tzinfo=UTC)
     result = _failed(SyncFailure("server_error", {"status": 503,
                                                   "retry_at": retry.isoformat()}))
@@ -44,14 +34,14 @@ def test_a_failed_sync_reads_in_german_with_the_retry_time(german: None, qtbot) 
     assert "English" not in tip and "letzter Versuch fehlgeschlagen" in status.last_sync.text()
 
 
-def test_an_unknown_code_reads_sensibly(german: None) -> None:
+def test_an_unknown_code_reads_sensibly(german: object) -> None:
     text = sync_error_text(_failed(SyncFailure("quota_exceeded")))
     assert text.startswith("Die Synchronisierung ist fehlgeschlagen (quota_exceeded).")
 
 
 @pytest.mark.parametrize("code", ["unsendable", "attachment_unreadable", "unreadable_record"])
 def test_a_change_this_app_set_aside_says_why_in_german_not_as_the_offices_words(
-        german: None, code: str) -> None:
+        german: object, code: str) -> None:
     """The class of #15 part 4: codes the app itself gives in "needs attention"."""
     from ui.errors import office_error_text
 
@@ -61,7 +51,7 @@ def test_a_change_this_app_set_aside_says_why_in_german_not_as_the_offices_words
     assert message is not None and text == translator_for("de").render(message)
 
 
-def test_a_visit_resolved_remotely_reads_in_german_with_the_german_time(german: None) -> None:
+def test_a_visit_resolved_remotely_reads_in_german_with_the_german_time(german: object) -> None:
     """#18 item 5 in the reader's language; a reason this app does not know reads as
     withdrawn."""
     from concierge.store import WithdrawnVisit
@@ -75,7 +65,7 @@ def test_a_visit_resolved_remotely_reads_in_german_with_the_german_time(german: 
     assert withdrawal_status(later) == "Vom Innendienst zurückgezogen"
 
 
-def test_a_background_task_cut_off_from_the_office_says_so_in_german(german: None) -> None:
+def test_a_background_task_cut_off_from_the_office_says_so_in_german(german: object) -> None:
     """The class: an API failure without an office code reaching a person elsewhere (a task
     that failed, say) is worded by its kind, not the client's English message."""
     from concierge.api.errors import NotRespondingError, OfflineError
@@ -87,7 +77,7 @@ def test_a_background_task_cut_off_from_the_office_says_so_in_german(german: Non
         "Der Innendienst antwortet nicht rechtzeitig.")
 
 
-def test_sign_in_troubles_read_in_german(german: None) -> None:
+def test_sign_in_troubles_read_in_german(german: object) -> None:
     from concierge.auth import CertificateProblem, ClockSkew, ServerTrouble
     from ui.errors import people_message
 
